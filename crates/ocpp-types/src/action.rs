@@ -272,6 +272,9 @@ mod tests {
         for a in Action::ALL {
             assert_eq!(a.as_str().parse::<Action>(), Ok(*a));
         }
-        assert!("heartbeat".parse::<Action>().is_err(), "names are case-sensitive");
+        assert!(
+            "heartbeat".parse::<Action>().is_err(),
+            "names are case-sensitive"
+        );
     }
 }

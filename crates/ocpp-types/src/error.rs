@@ -207,7 +207,10 @@ mod tests {
     fn serde_messages_are_classified() {
         use serde::de::Error as _;
         let cases: [(serde_json::Error, Violation); 6] = [
-            (serde_json::Error::missing_field("a"), Violation::MissingField),
+            (
+                serde_json::Error::missing_field("a"),
+                Violation::MissingField,
+            ),
             (
                 serde_json::Error::unknown_field("a", &["b"]),
                 Violation::UnknownField,
@@ -232,6 +235,9 @@ mod tests {
         for (err, want) in cases {
             assert_eq!(classify(&err.to_string()), want, "{err}");
         }
-        assert_eq!(classify("expected value at line 1 column 1"), Violation::Syntax);
+        assert_eq!(
+            classify("expected value at line 1 column 1"),
+            Violation::Syntax
+        );
     }
 }

@@ -37,10 +37,11 @@
 //! `null` for an optional field is read as "absent": central systems commonly send it and it
 //! carries no other meaning. On output, absent optional fields are omitted.
 
-// TEMP(while message modules are written): pub mod action;
+pub mod action;
 pub mod charging_profile;
 pub mod core;
 pub mod cost_and_price;
+pub mod data_transfer_payload;
 pub mod error;
 pub mod firmware;
 pub mod id_tag;
@@ -52,8 +53,9 @@ pub mod remote_trigger;
 pub mod reservation;
 pub mod security;
 pub mod smart_charging;
+mod strict;
 
-// TEMP: pub use action::{Action, AnyRequest, AnyResponse, FeatureProfile, Initiator, Request, Response};
+pub use action::{Action, AnyRequest, AnyResponse, FeatureProfile, Initiator, Request, Response};
 pub use error::{CallErrorCode, PayloadError, Violation};
 pub use primitives::{
     BoundedString, CiString, CiString20, CiString25, CiString255, CiString50, CiString500,
@@ -64,30 +66,22 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// Decodes (and thereby validates) a payload into its message type.
+///
+/// Objects are required wherever the message has a structure (see [`strict`]); the error names
+/// the JSON path of the first problem and the CALLERROR code to answer with.
 pub fn decode<T: DeserializeOwned>(payload: &serde_json::Value) -> Result<T, PayloadError> {
-    serde_path_to_error::deserialize(payload).map_err(|e| {
+    serde_path_to_error::deserialize(strict::StrictValue(payload)).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
         PayloadError::new(error::classify(&message), path, message)
     })
 }
 
-/// Decodes a payload given as JSON text.
+/// Decodes a payload given as JSON text; text that is not JSON is a [`Violation::Syntax`].
 pub fn decode_str<T: DeserializeOwned>(payload: &str) -> Result<T, PayloadError> {
-    let mut de = serde_json::Deserializer::from_str(payload);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let violation = if e.inner().is_syntax() || e.inner().is_eof() {
-            Violation::Syntax
-        } else {
-            error::classify(&message)
-        };
-        PayloadError::new(violation, path, message)
-    })?;
-    de.end()
+    let value: serde_json::Value = serde_json::from_str(payload)
         .map_err(|e| PayloadError::new(Violation::Syntax, ".", e.to_string()))?;
-    Ok(value)
+    decode(&value)
 }
 
 /// Encodes a message as a JSON value.

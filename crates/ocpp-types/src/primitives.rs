@@ -444,7 +444,8 @@ mod tests {
 
     #[test]
     fn date_time_output_has_milliseconds_and_z() {
-        let t = DateTime::parse("2026-11-24T07:00:00.123456+01:00").unwrap_or_else(|e| panic!("{e}"));
+        let t =
+            DateTime::parse("2026-11-24T07:00:00.123456+01:00").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.to_string(), "2026-11-24T06:00:00.123Z");
         let t = DateTime::parse("2026-11-24T06:00:00Z").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -455,9 +456,18 @@ mod tests {
 
     #[test]
     fn date_time_without_zone_or_garbage_is_refused() {
-        for bad in ["2026-11-24T06:00:00", "2026-13-01T00:00:00Z", "yesterday", ""] {
+        for bad in [
+            "2026-11-24T06:00:00",
+            "2026-13-01T00:00:00Z",
+            "yesterday",
+            "",
+        ] {
             let err = DateTime::parse(bad).unwrap_err();
-            assert_eq!(classify(&err.to_string()), Violation::InvalidDateTime, "{bad}");
+            assert_eq!(
+                classify(&err.to_string()),
+                Violation::InvalidDateTime,
+                "{bad}"
+            );
         }
     }
 
