@@ -121,18 +121,9 @@ pub struct UpdateFirmwareResponse {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{decode_str, encode, CallErrorCode, PayloadError, Violation};
+    use crate::{encode, CallErrorCode, Violation};
 
-    fn ok<T: serde::de::DeserializeOwned>(json: &str) -> T {
-        decode_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-    }
-
-    fn err<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> PayloadError {
-        match decode_str::<T>(json) {
-            Ok(v) => panic!("{json} decoded to {v:?}"),
-            Err(e) => e,
-        }
-    }
+    use crate::test_util::{ok, refused as err};
 
     #[test]
     fn get_diagnostics_decodes_and_round_trips() {

@@ -54,6 +54,8 @@ pub mod reservation;
 pub mod security;
 pub mod smart_charging;
 mod strict;
+#[cfg(test)]
+mod test_util;
 
 pub use action::{Action, AnyRequest, AnyResponse, FeatureProfile, Initiator, Request, Response};
 pub use error::{CallErrorCode, PayloadError, Violation};

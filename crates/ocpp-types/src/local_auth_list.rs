@@ -77,18 +77,9 @@ pub struct SendLocalListResponse {
 mod tests {
     use super::*;
     use crate::id_tag::AuthorizationStatus;
-    use crate::{decode_str, encode, CallErrorCode, PayloadError, Violation};
+    use crate::{encode, CallErrorCode, Violation};
 
-    fn ok<T: serde::de::DeserializeOwned>(json: &str) -> T {
-        decode_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-    }
-
-    fn err<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> PayloadError {
-        match decode_str::<T>(json) {
-            Ok(v) => panic!("{json} decoded to {v:?}"),
-            Err(e) => e,
-        }
-    }
+    use crate::test_util::{ok, refused as err};
 
     #[test]
     fn get_local_list_version_round_trips() {

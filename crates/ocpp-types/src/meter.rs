@@ -280,18 +280,9 @@ pub struct MeterValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{decode_str, encode, CallErrorCode, PayloadError, Violation};
+    use crate::{encode, CallErrorCode, Violation};
 
-    fn ok<T: serde::de::DeserializeOwned>(json: &str) -> T {
-        decode_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-    }
-
-    fn refused<T: serde::de::DeserializeOwned + fmt::Debug>(json: &str) -> PayloadError {
-        match decode_str::<T>(json) {
-            Ok(v) => panic!("{json} was accepted as {v:?}"),
-            Err(e) => e,
-        }
-    }
+    use crate::test_util::{ok, refused};
 
     const TYPICAL: &str = r#"{
         "timestamp": "2026-11-24T06:00:00.000Z",

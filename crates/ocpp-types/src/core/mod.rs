@@ -39,30 +39,10 @@ mod test_util {
     use std::fmt::Debug;
 
     use serde::de::DeserializeOwned;
-    use serde::Serialize;
 
-    use crate::{decode, decode_str, encode, CallErrorCode, Violation};
+    use crate::{decode_str, CallErrorCode, Violation};
 
-    /// Decodes `json`, failing the test if it is refused.
-    pub(super) fn ok<T: DeserializeOwned>(json: &str) -> T {
-        decode_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-    }
-
-    /// Decodes `json`, checks that encoding gives the same JSON back and that decoding that
-    /// gives the same message, and returns the message.
-    pub(super) fn round_trip<T>(json: &str) -> T
-    where
-        T: DeserializeOwned + Serialize + PartialEq + Debug,
-    {
-        let msg: T = ok(json);
-        let want: serde_json::Value =
-            serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
-        let encoded = encode(&msg);
-        assert_eq!(encoded, want, "re-encoding {json}");
-        let again: T = decode(&encoded).unwrap_or_else(|e| panic!("{encoded}: {e}"));
-        assert_eq!(again, msg);
-        msg
-    }
+    pub(super) use crate::test_util::{ok, round_trip};
 
     /// Decodes `json`, which must be refused with `violation` and CALLERROR `code` at `path`.
     pub(super) fn refused<T>(json: &str, violation: Violation, code: CallErrorCode, path: &str)

@@ -6,9 +6,7 @@ use crate::core::DataTransferStatus;
 use crate::{decode_str, encode, CallErrorCode, CiString, Violation};
 use serde_json::json;
 
-fn ok<T: serde::de::DeserializeOwned>(json: &str) -> T {
-    decode_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-}
+use crate::test_util::ok;
 
 fn refused<T: serde::de::DeserializeOwned + fmt::Debug>(
     json: &str,

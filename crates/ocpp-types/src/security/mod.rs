@@ -46,20 +46,5 @@ pub use trigger::{
 /// Decoding helpers shared by the tests of the submodules.
 #[cfg(test)]
 mod test_util {
-    use serde::de::DeserializeOwned;
-
-    use crate::{decode_str, PayloadError};
-
-    /// Decodes `json`, panicking with the error if it is refused.
-    pub(super) fn ok<T: DeserializeOwned>(json: &str) -> T {
-        decode_str(json).unwrap_or_else(|e| panic!("{json}: {e}"))
-    }
-
-    /// The error `json` is refused with, panicking if it decodes.
-    pub(super) fn err<T: DeserializeOwned + std::fmt::Debug>(json: &str) -> PayloadError {
-        match decode_str::<T>(json) {
-            Ok(v) => panic!("{json} decoded to {v:?}"),
-            Err(e) => e,
-        }
-    }
+    pub(super) use crate::test_util::{ok, refused as err};
 }
