@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::id_tag::AuthorizationStatus;
+pub use crate::security::HashAlgorithm;
 use crate::{BoundedString, CiString, DateTime, NonEmptyVec};
 
 /// `CustomDataType`: vendor-specific data any OCPP 2.0.1 object may carry.
@@ -137,20 +138,6 @@ impl PncIdToken {
     }
 }
 
-/// `HashAlgorithmEnumType`: the hash algorithm of certificate hash data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum HashAlgorithmEnum {
-    /// SHA-256.
-    #[serde(rename = "SHA256")]
-    Sha256,
-    /// SHA-384.
-    #[serde(rename = "SHA384")]
-    Sha384,
-    /// SHA-512.
-    #[serde(rename = "SHA512")]
-    Sha512,
-}
-
 /// `OCSPRequestDataType`: what is needed to ask an OCSP responder about one certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -159,7 +146,7 @@ pub struct OcspRequestData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<CustomData>,
     /// The algorithm of the two hashes.
-    pub hash_algorithm: HashAlgorithmEnum,
+    pub hash_algorithm: HashAlgorithm,
     /// Hash of the issuer's distinguished name (at most 128 characters).
     pub issuer_name_hash: BoundedString<128>,
     /// Hash of the issuer's public key (at most 128 characters).
@@ -182,7 +169,7 @@ pub struct PncCertificateHashData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_data: Option<CustomData>,
     /// The algorithm of the two hashes.
-    pub hash_algorithm: HashAlgorithmEnum,
+    pub hash_algorithm: HashAlgorithm,
     /// Hash of the issuer's distinguished name (at most 128 characters).
     pub issuer_name_hash: BoundedString<128>,
     /// Hash of the issuer's public key (at most 128 characters).

@@ -44,8 +44,8 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use common::{
-    AdditionalInfo, AuthorizationStatusEnum, BoundedVec, CustomData, HashAlgorithmEnum,
-    IdTokenEnum, IdTokenInfo, MessageContent, MessageFormatEnum, OccurrenceError, OcspRequestData,
+    AdditionalInfo, AuthorizationStatusEnum, BoundedVec, CustomData, HashAlgorithm, IdTokenEnum,
+    IdTokenInfo, MessageContent, MessageFormatEnum, OccurrenceError, OcspRequestData,
     PncCertificateHashData, PncIdToken, StatusInfo,
 };
 pub use messages::{

@@ -59,7 +59,7 @@ fn authorize_with_certificate_hash_data() {
         .as_deref()
         .unwrap_or_default();
     assert_eq!(hashes.len(), 3);
-    assert_eq!(hashes[0].hash_algorithm, HashAlgorithmEnum::Sha256);
+    assert_eq!(hashes[0].hash_algorithm, HashAlgorithm::Sha256);
     assert_eq!(hashes[2].serial_number.as_str(), "3A4F03");
     assert_eq!(
         hashes[0].responder_url.as_str(),
