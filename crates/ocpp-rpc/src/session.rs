@@ -1,0 +1,403 @@
+//! [`Rpc`]: the sans-IO OCPP-J endpoint of one connection.
+//!
+//! # Outgoing CALLs
+//!
+//! [`Rpc::call`] queues a CALL and returns its id. OCPP-J 1.6 §4.1.1 allows one outstanding
+//! CALL per direction, so [`Rpc::poll_transmit`] hands out the next queued CALL only when the
+//! previous one has been answered (CALLRESULT or CALLERROR) or has timed out. The timeout
+//! ([`Config::call_timeout`]) runs from the `now` given to the `poll_transmit` that handed the
+//! CALL out. Answers to the peer's CALLs are never held back: `poll_transmit` yields them
+//! before any CALL.
+//!
+//! # Incoming CALLs, and the CALLERRORs sent without asking the user
+//!
+//! | Incoming CALL                                              | Answer |
+//! |------------------------------------------------------------|--------|
+//! | action name not an OCPP 1.6 action (case-sensitive)        | `NotImplemented` ("not known by receiver") |
+//! | action the peer's role never sends ([`Action::initiator`]) | `NotSupported` ("recognized but not supported") |
+//! | payload that [`AnyRequest::decode`] refuses                | the [`PayloadError`](ocpp_types::PayloadError)'s code, its message (at most [`MAX_DESCRIPTION_LEN`] characters) and details `{"path": ...}` |
+//! | broken frame with a readable id (see the [`frame`] module)  | `FormationViolation` |
+//! | a second CALL with the id of one still unanswered          | none: dropped and logged (an answer could not say which one it is for) |
+//! | otherwise                                                  | [`Event::Call`]; the user answers with [`Rpc::respond`] or [`Rpc::respond_error`] |
+//!
+//! # Incoming answers
+//!
+//! A CALLRESULT or CALLERROR for the outstanding CALL completes it with [`Event::Response`]. A
+//! CALLRESULT whose payload does not decode as that action's response, or a broken
+//! CALLRESULT / CALLERROR frame carrying the outstanding id, completes it with an error
+//! ([`CallErrorInfo`]) carrying the code the problem would get as a request. Nothing is sent
+//! back: a CALLERROR only answers a CALL. An answer whose id is not the outstanding CALL's
+//! (late after a timeout, duplicate, unknown) is logged and dropped.
+//!
+//! A broken frame never tears anything down: the endpoint stays usable.
+//!
+//! # New connection
+//!
+//! [`Rpc::reset`] forgets the old connection: the outstanding CALL and every queued one come
+//! back as [`Event::Cancelled`] (in their original order, so re-queuing them keeps the order),
+//! and the peer's unanswered CALLs and unsent answers are dropped.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use ocpp_types::{Action, AnyRequest, AnyResponse, CallErrorCode};
+use serde_json::{json, Value};
+
+use crate::config::{Config, Role};
+use crate::error::RpcError;
+use crate::event::{CallErrorInfo, Event};
+use crate::frame::{self, shorten, Frame, MessageType};
+use crate::frame_error::FrameError;
+use crate::message_id::MessageId;
+
+/// The longest errorDescription we send, in characters. OCPP-J 1.6 sets no limit; OCPP-J
+/// 2.0.1 limits it to 255, and peers with fixed buffers exist.
+pub const MAX_DESCRIPTION_LEN: usize = 255;
+
+/// A CALL of ours, queued or sent.
+#[derive(Debug)]
+struct OwnCall {
+    id: MessageId,
+    action: Action,
+    payload: Value,
+}
+
+/// The CALL sent and not yet answered.
+#[derive(Debug)]
+struct Outstanding {
+    call: OwnCall,
+    /// `None` when `now + call_timeout` does not fit in an `Instant` (never times out).
+    deadline: Option<Instant>,
+}
+
+/// The OCPP-J endpoint of one connection, for either role. See the [module docs](self).
+#[derive(Debug)]
+pub struct Rpc {
+    role: Role,
+    config: Config,
+    queued: VecDeque<OwnCall>,
+    outstanding: Option<Outstanding>,
+    /// Frames answering the peer's CALLs, ready to send.
+    replies: VecDeque<String>,
+    /// The peer's CALLs the user has not answered yet.
+    unanswered: HashMap<MessageId, Action>,
+    events: VecDeque<Event>,
+}
+
+impl Rpc {
+    /// An endpoint speaking for `role`.
+    pub fn new(role: Role, config: Config) -> Rpc {
+        Rpc {
+            role,
+            config,
+            queued: VecDeque::new(),
+            outstanding: None,
+            replies: VecDeque::new(),
+            unanswered: HashMap::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// This endpoint's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// This endpoint's settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The id and action of the CALL sent and awaiting its answer.
+    pub fn outstanding_call(&self) -> Option<(&MessageId, Action)> {
+        self.outstanding
+            .as_ref()
+            .map(|o| (&o.call.id, o.call.action))
+    }
+
+    /// How many CALLs wait behind the outstanding one.
+    pub fn queued_calls(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// Queues a CALL of `action` with a fresh random id, and returns that id.
+    ///
+    /// The payload is sent as given (use [`Rpc::call_request`] for a typed request); it must be
+    /// a JSON object, and `action` one this side sends.
+    pub fn call(&mut self, action: Action, payload: Value) -> Result<MessageId, RpcError> {
+        if !self.role.may_send(action) {
+            return Err(RpcError::NotInitiator {
+                role: self.role,
+                action,
+            });
+        }
+        if !payload.is_object() {
+            return Err(RpcError::PayloadNotObject { action });
+        }
+        let id = MessageId::random();
+        tracing::debug!(%id, %action, queued = self.queued.len(), "CALL queued");
+        self.queued.push_back(OwnCall {
+            id: id.clone(),
+            action,
+            payload,
+        });
+        Ok(id)
+    }
+
+    /// Queues a CALL of a typed request; see [`Rpc::call`].
+    pub fn call_request(&mut self, request: &AnyRequest) -> Result<MessageId, RpcError> {
+        self.call(request.action(), request.to_json())
+    }
+
+    /// The next frame to send: answers to the peer's CALLs first, then the next queued CALL if
+    /// none is outstanding. Handing out a CALL starts its timeout at `now`.
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<String> {
+        if let Some(reply) = self.replies.pop_front() {
+            return Some(reply);
+        }
+        if self.outstanding.is_some() {
+            return None;
+        }
+        let call = self.queued.pop_front()?;
+        let text = frame::call_text(&call.id, call.action.as_str(), &call.payload);
+        tracing::debug!(id = %call.id, action = %call.action, "CALL sent");
+        self.outstanding = Some(Outstanding {
+            call,
+            deadline: now.checked_add(self.config.call_timeout),
+        });
+        Some(text)
+    }
+
+    /// When [`Rpc::handle_timeout`] must be called next, if anything is waiting for time.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.outstanding.as_ref().and_then(|o| o.deadline)
+    }
+
+    /// Expires the outstanding CALL if its deadline is at or before `now`
+    /// ([`Event::Timeout`]); the next queued CALL can then be sent.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let expired = self
+            .outstanding
+            .as_ref()
+            .is_some_and(|o| o.deadline.is_some_and(|deadline| deadline <= now));
+        if let Some(Outstanding { call, .. }) = self.outstanding.take_if(|_| expired) {
+            tracing::warn!(id = %call.id, action = %call.action, "CALL timed out");
+            self.events.push_back(Event::Timeout {
+                id: call.id,
+                action: call.action,
+                payload: call.payload,
+            });
+        }
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Handles one received WebSocket text message. Never fails and never panics: broken
+    /// frames are answered or dropped as the [module docs](self) describe.
+    ///
+    /// A deadline at or before `now` expires first, so an answer that arrives after it is
+    /// late even if [`Rpc::handle_timeout`] has not been called yet.
+    pub fn handle_frame(&mut self, text: &str, now: Instant) {
+        self.handle_timeout(now);
+        match Frame::parse(text) {
+            Ok(Frame::Call {
+                id,
+                action,
+                payload,
+            }) => self.on_call(id, &action, &payload),
+            Ok(Frame::CallResult { id, payload }) => {
+                if let Some(call) = self.take_outstanding(&id, MessageType::CallResult) {
+                    let result = AnyResponse::decode(call.action, &payload).map_err(|e| {
+                        let action = call.action;
+                        tracing::warn!(%id, %action, error = %e, "invalid CALLRESULT payload");
+                        CallErrorInfo {
+                            code: e.code,
+                            description: shorten(&e.message, MAX_DESCRIPTION_LEN),
+                            details: json!({ "path": e.path }),
+                        }
+                    });
+                    self.complete(call, result);
+                }
+            }
+            Ok(Frame::CallError {
+                id,
+                code,
+                description,
+                details,
+            }) => {
+                if let Some(call) = self.take_outstanding(&id, MessageType::CallError) {
+                    tracing::debug!(%id, action = %call.action, %code, "CALLERROR received");
+                    let info = CallErrorInfo {
+                        code,
+                        description,
+                        details,
+                    };
+                    self.complete(call, Err(info));
+                }
+            }
+            Err(error) => self.on_broken(error, text),
+        }
+    }
+
+    /// Answers the peer's CALL `id` with a CALLRESULT.
+    pub fn respond(&mut self, id: &MessageId, response: AnyResponse) -> Result<(), RpcError> {
+        let Some(&expected) = self.unanswered.get(id) else {
+            return Err(RpcError::UnknownCall(id.clone()));
+        };
+        if response.action() != expected {
+            return Err(RpcError::ResponseMismatch {
+                id: id.clone(),
+                expected,
+                found: response.action(),
+            });
+        }
+        self.unanswered.remove(id);
+        let frame = Frame::CallResult {
+            id: id.clone(),
+            payload: response.to_json(),
+        };
+        self.replies.push_back(frame.to_json_string());
+        Ok(())
+    }
+
+    /// Answers the peer's CALL `id` with a CALLERROR; the description is cut to
+    /// [`MAX_DESCRIPTION_LEN`] characters, the details are `{}`.
+    pub fn respond_error(
+        &mut self,
+        id: &MessageId,
+        code: CallErrorCode,
+        description: &str,
+    ) -> Result<(), RpcError> {
+        if self.unanswered.remove(id).is_none() {
+            return Err(RpcError::UnknownCall(id.clone()));
+        }
+        self.reply_error(id.clone(), code, description, json!({}));
+        Ok(())
+    }
+
+    /// Forgets the connection, for a new one. The outstanding CALL and the queued ones become
+    /// [`Event::Cancelled`] in order; the peer's unanswered CALLs and unsent answers are
+    /// dropped. Events not yet polled stay.
+    pub fn reset(&mut self) {
+        let dropped_replies = self.replies.len();
+        let unanswered = self.unanswered.len();
+        self.replies.clear();
+        self.unanswered.clear();
+        let sent = self.outstanding.take().map(|o| (o.call, true));
+        let queued = self.queued.drain(..).map(|call| (call, false));
+        let cancelled: Vec<_> = sent.into_iter().chain(queued).collect();
+        tracing::info!(
+            cancelled = cancelled.len(),
+            dropped_replies,
+            unanswered,
+            "RPC session reset"
+        );
+        for (call, sent) in cancelled {
+            self.events.push_back(Event::Cancelled {
+                id: call.id,
+                action: call.action,
+                payload: call.payload,
+                sent,
+            });
+        }
+    }
+
+    fn on_call(&mut self, id: MessageId, name: &str, payload: &Value) {
+        if self.unanswered.contains_key(&id) {
+            let action = shorten(name, 64);
+            tracing::warn!(%id, %action, "CALL reuses the id of an unanswered CALL; dropped");
+            return;
+        }
+        if !self.unanswered.is_empty() {
+            let unanswered = self.unanswered.len();
+            tracing::warn!(%id, unanswered, "peer sent a CALL before its last one was answered");
+        }
+        let Ok(action) = name.parse::<Action>() else {
+            let description = format!("Unknown action {:?}", shorten(name, 64));
+            return self.reply_error(id, CallErrorCode::NotImplemented, &description, json!({}));
+        };
+        let peer = self.role.peer();
+        if !peer.may_send(action) {
+            let description = format!("{action} is not sent by a {peer}");
+            return self.reply_error(id, CallErrorCode::NotSupported, &description, json!({}));
+        }
+        match AnyRequest::decode(action, payload) {
+            Ok(request) => {
+                tracing::debug!(%id, %action, "CALL received");
+                self.unanswered.insert(id.clone(), action);
+                self.events.push_back(Event::Call { id, request });
+            }
+            Err(e) => self.reply_error(id, e.code, &e.message, json!({ "path": e.path })),
+        }
+    }
+
+    fn on_broken(&mut self, error: FrameError, text: &str) {
+        let frame_text = shorten(text, 200);
+        let (Some(id), Some(code)) = (error.message_id(), error.call_error_code()) else {
+            tracing::warn!(%error, frame = %frame_text, "frame without a message id dropped");
+            return;
+        };
+        let id = id.clone();
+        match error.message_type() {
+            Some(kind @ (MessageType::CallResult | MessageType::CallError)) => {
+                tracing::warn!(%error, frame = %frame_text, "broken answer frame");
+                if let Some(call) = self.take_outstanding(&id, kind) {
+                    let info = CallErrorInfo {
+                        code,
+                        description: shorten(&error.to_string(), MAX_DESCRIPTION_LEN),
+                        details: json!({}),
+                    };
+                    self.complete(call, Err(info));
+                }
+            }
+            Some(MessageType::Call) | None => {
+                tracing::warn!(%error, frame = %frame_text, "broken frame answered with {code}");
+                self.reply_error(id, code, &error.to_string(), json!({}));
+            }
+        }
+    }
+
+    /// Takes the outstanding CALL if `id` is its id; logs and returns `None` otherwise.
+    fn take_outstanding(&mut self, id: &MessageId, kind: MessageType) -> Option<OwnCall> {
+        match self.outstanding.take_if(|o| o.call.id == *id) {
+            Some(o) => Some(o.call),
+            None => {
+                let outstanding = self.outstanding.as_ref().map(|o| o.call.id.as_str());
+                tracing::warn!(
+                    %id,
+                    ?outstanding,
+                    "{kind} does not answer the outstanding CALL (late, duplicate or unknown); dropped"
+                );
+                None
+            }
+        }
+    }
+
+    fn complete(&mut self, call: OwnCall, result: Result<AnyResponse, CallErrorInfo>) {
+        self.events.push_back(Event::Response {
+            id: call.id,
+            action: call.action,
+            result,
+        });
+    }
+
+    fn reply_error(
+        &mut self,
+        id: MessageId,
+        code: CallErrorCode,
+        description: &str,
+        details: Value,
+    ) {
+        tracing::debug!(%id, %code, description, "answering with CALLERROR");
+        let frame = Frame::CallError {
+            id,
+            code,
+            description: shorten(description, MAX_DESCRIPTION_LEN),
+            details,
+        };
+        self.replies.push_back(frame.to_json_string());
+    }
+}
