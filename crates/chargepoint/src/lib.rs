@@ -1,0 +1,1 @@
+//! The OCPP brain of one charging station (being written).

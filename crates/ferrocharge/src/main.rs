@@ -1,0 +1,3 @@
+//! The ferrocharge binary (being written).
+
+fn main() {}
