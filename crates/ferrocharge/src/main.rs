@@ -1,3 +1,144 @@
-//! The ferrocharge binary (being written).
+//! The ferrocharge binary. Today: the `config` tools for OCPP 1.6 configuration files; the
+//! station runtime (`run`, `sil`, ...) arrives with later issues.
+//!
+//!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
+//!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
 
-fn main() {}
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chargepoint::config::{self, ConfigError, Document, Registry};
+use clap::{Args, Parser, Subcommand};
+
+/// A charging station that speaks OCPP 1.6J.
+#[derive(Parser)]
+#[command(name = "ferrocharge", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// OCPP 1.6 configuration files (libocpp's format).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file (and a user config merged over it): prints "ok", or every
+    /// problem on stderr, one line each (file, JSON path, reason), and exits with 1.
+    Check {
+        /// The OCPP configuration file.
+        file: PathBuf,
+        #[command(flatten)]
+        options: LoadOptions,
+    },
+    /// Print the effective configuration: the file (the shipped default if none is given) with
+    /// the user config merged over it and every default filled in.
+    Show {
+        /// The OCPP configuration file; the shipped config/ocpp-config.json if absent.
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        options: LoadOptions,
+    },
+}
+
+#[derive(Args)]
+struct LoadOptions {
+    /// A user config (JSON merge patch) merged over the file, as the station does on start.
+    #[arg(long, value_name = "FILE")]
+    user_config: Option<PathBuf>,
+    /// A schema declaring the keys of the Custom section (replaces the shipped Custom.json).
+    #[arg(long, value_name = "FILE")]
+    custom_schema: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ferrocharge: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Config(ConfigCommand::Check { file, options }) => {
+            Ok(match load(Some(&file), &options)? {
+                Ok(_) => {
+                    println!("ok");
+                    ExitCode::SUCCESS
+                }
+                Err(problems) => report(&problems),
+            })
+        }
+        Command::Config(ConfigCommand::Show { file, options }) => {
+            let registry = registry(&options)?;
+            Ok(match load(file.as_deref(), &options)? {
+                Ok(effective) => {
+                    print!("{}", config::render::pretty(&registry, &effective));
+                    ExitCode::SUCCESS
+                }
+                Err(problems) => report(&problems),
+            })
+        }
+    }
+}
+
+fn report(problems: &[String]) -> ExitCode {
+    for line in problems {
+        eprintln!("{line}");
+    }
+    ExitCode::FAILURE
+}
+
+fn registry(options: &LoadOptions) -> anyhow::Result<Registry> {
+    match &options.custom_schema {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(Registry::with_custom_schema(&text)?)
+        }
+        None => Ok(Registry::embedded()?.clone()),
+    }
+}
+
+/// The effective configuration, or every problem as one line each. The outer error is for
+/// failures that are not the configuration's fault (an unreadable custom schema).
+fn load(
+    file: Option<&Path>,
+    options: &LoadOptions,
+) -> anyhow::Result<Result<serde_json::Value, Vec<String>>> {
+    let registry = registry(options)?;
+    let base = match file {
+        Some(path) => Document::read(path),
+        None => Document::parse("config/ocpp-config.json (built in)", config::DEFAULT_CONFIG),
+    };
+    let user = options
+        .user_config
+        .as_deref()
+        .map(Document::read)
+        .transpose();
+    let (base, user) = match (base, user) {
+        (Ok(base), Ok(user)) => (base, user),
+        (base, user) => {
+            let problems = [base.err(), user.err()]
+                .into_iter()
+                .flatten()
+                .map(|p| p.to_string())
+                .collect();
+            return Ok(Err(problems));
+        }
+    };
+    Ok(match config::effective(&registry, &base, user.as_ref()) {
+        Ok(effective) => Ok(effective),
+        Err(e @ ConfigError::Schema(_)) => return Err(e.into()),
+        Err(e) => Err(e.problems()),
+    })
+}

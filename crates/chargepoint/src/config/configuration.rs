@@ -1,0 +1,364 @@
+//! The running configuration: the effective document, its typed view, and the user config that
+//! records every change, persisted through an [`OverlayStore`] before the change takes effect.
+
+use serde_json::{Map, Value};
+
+use super::load::{effective, ConfigError, Document, Problem};
+use super::registry::{KeySpec, Registry};
+use super::section::Section;
+use super::typed::{Core, Internal, OcppConfig, Security};
+use super::user_overlay::{OverlayError, OverlayStore};
+use super::validate::{active_sections, validate};
+use super::value::ConfigValue;
+
+/// The OCPP configuration of a running station.
+pub struct Configuration {
+    registry: Registry,
+    document: Value,
+    typed: OcppConfig,
+    overlay: Value,
+    store: Box<dyn OverlayStore>,
+}
+
+impl std::fmt::Debug for Configuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the document: it holds the AuthorizationKey.
+        f.debug_struct("Configuration")
+            .field("typed", &self.typed)
+            .field("store", &self.store.label())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOrigin {
+    /// A ChangeConfiguration from the central system.
+    CentralSystem,
+    /// The station itself (BootNotification data, meter keys, a security profile fallback ...).
+    Station,
+}
+
+/// What a change did, for the runtime to apply at once (new heartbeat timer, reconnect, ...) or,
+/// when `reboot_required`, after the next start. This is the contract between the configuration
+/// and the runtime.
+#[derive(Clone, PartialEq)]
+pub struct ConfigChange {
+    /// The section of the key.
+    pub section: Section,
+    /// The key as stored (`DefaultPriceText` for a change of `DefaultPriceText,en`).
+    pub key: String,
+    /// The key as the central system named it.
+    pub ocpp_key: String,
+    /// The value before, if the key had one.
+    pub old: Option<ConfigValue>,
+    /// The value now in the configuration.
+    pub new: ConfigValue,
+    /// The change takes effect only after a reboot.
+    pub reboot_required: bool,
+    /// Who changed it.
+    pub origin: ChangeOrigin,
+    /// The values are secret (AuthorizationKey): debug output leaves them out.
+    pub secret: bool,
+}
+
+impl ConfigChange {
+    /// Whether this change is of the key `name`.
+    pub fn is(&self, name: &str) -> bool {
+        self.key == name
+    }
+}
+
+impl std::fmt::Debug for ConfigChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ConfigChange");
+        d.field("section", &self.section)
+            .field("key", &self.key)
+            .field("ocpp_key", &self.ocpp_key);
+        if self.secret {
+            d.field("old", &"<redacted>").field("new", &"<redacted>");
+        } else {
+            d.field("old", &self.old).field("new", &self.new);
+        }
+        d.field("reboot_required", &self.reboot_required)
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// Why a change could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// No such key (or its section is not in the configuration).
+    #[error("unknown configuration key {0}")]
+    UnknownKey(String),
+    /// The value breaks the key's rules.
+    #[error("{0}")]
+    Invalid(String),
+    /// The user config could not be written, so nothing was changed.
+    #[error("the change could not be stored: {0}")]
+    Store(#[from] OverlayError),
+}
+
+impl Configuration {
+    /// Loads `base`, merges the user config from `store` over it and validates the result.
+    pub fn load(
+        registry: Registry,
+        base: &Document,
+        store: Box<dyn OverlayStore>,
+    ) -> Result<Configuration, ConfigError> {
+        let label = store.label();
+        let overlay = store
+            .load()
+            .map_err(|e| Problem {
+                file: label.clone(),
+                path: "$".to_string(),
+                reason: e.reason(),
+            })?
+            .unwrap_or_else(|| Value::Object(Map::new()));
+        let user = Document {
+            label,
+            value: overlay.clone(),
+        };
+        let document = effective(&registry, base, Some(&user))?;
+        let typed = OcppConfig::from_document(&document).map_err(|e| Problem {
+            file: base.label.clone(),
+            path: "$".to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Configuration {
+            registry,
+            document,
+            typed,
+            overlay,
+            store,
+        })
+    }
+
+    /// The typed view.
+    pub fn typed(&self) -> &OcppConfig {
+        &self.typed
+    }
+
+    /// The Internal section.
+    pub fn internal(&self) -> &Internal {
+        &self.typed.internal
+    }
+
+    /// The Core section.
+    pub fn core(&self) -> &Core {
+        &self.typed.core
+    }
+
+    /// The Security section.
+    pub fn security(&self) -> &Security {
+        &self.typed.security
+    }
+
+    /// The effective configuration as JSON, with defaults filled in. It holds the
+    /// AuthorizationKey: do not log it.
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// The user config: every change made so far, as a merge patch of the base config.
+    pub fn overlay(&self) -> &Value {
+        &self.overlay
+    }
+
+    /// The key registry in use.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The sections whose keys are in effect (reported and changeable).
+    pub fn active_sections(&self) -> Vec<Section> {
+        active_sections(&self.document)
+    }
+
+    /// The stored value of `key` in `section`, if set.
+    pub(crate) fn stored(&self, section: Section, key: &str) -> Option<&Value> {
+        self.document.get(section.as_str())?.get(key)
+    }
+
+    /// The spec of a key present in the Custom section (declared, or typed by its value).
+    pub(crate) fn custom_spec(&self, key: &str) -> Option<KeySpec> {
+        let value = self.stored(Section::Custom, key)?;
+        match self.registry.key(key) {
+            Some(spec) if spec.section == Section::Custom => Some(spec.clone()),
+            Some(_) => None,
+            None => Some(KeySpec::inferred(key, value)),
+        }
+    }
+
+    /// A change the station makes itself (read-only keys included, e.g. FirmwareVersion after an
+    /// update, MeterPublicKeys, or SecurityProfile falling back after a failed switch): checked
+    /// against the schemas, stored in the user config, then applied.
+    pub fn set_by_station(&mut self, key: &str, value: Value) -> Result<ConfigChange, ChangeError> {
+        let spec = match self.registry.key(key) {
+            Some(spec) if self.document.get(spec.section.as_str()).is_some() => spec.clone(),
+            Some(_) => return Err(ChangeError::UnknownKey(key.to_string())),
+            None => self
+                .custom_spec(key)
+                .ok_or_else(|| ChangeError::UnknownKey(key.to_string()))?,
+        };
+        self.commit(&spec, key, value, ChangeOrigin::Station)
+    }
+
+    /// Checks the document with `key` set to `value`, stores the new user config, and only then
+    /// makes it the running configuration. Nothing changes if any step fails.
+    pub(crate) fn commit(
+        &mut self,
+        spec: &KeySpec,
+        ocpp_key: &str,
+        value: Value,
+        origin: ChangeOrigin,
+    ) -> Result<ConfigChange, ChangeError> {
+        let section = spec.section.as_str();
+        let mut candidate = self.document.clone();
+        let old = candidate
+            .get_mut(section)
+            .and_then(Value::as_object_mut)
+            .and_then(|keys| keys.insert(spec.name.clone(), value.clone()));
+        let checked = validate(&self.registry, &candidate);
+        if !checked.violations.is_empty() {
+            let reasons: Vec<String> = checked
+                .violations
+                .iter()
+                .map(|v| format!("{}: {}", v.path, v.reason))
+                .collect();
+            return Err(ChangeError::Invalid(reasons.join("; ")));
+        }
+        let typed = OcppConfig::from_document(&checked.document)
+            .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+        let mut overlay = self.overlay.clone();
+        if !overlay.is_object() {
+            overlay = Value::Object(Map::new());
+        }
+        if let Some(top) = overlay.as_object_mut() {
+            let entry = top
+                .entry(section.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Some(keys) = entry.as_object_mut() {
+                keys.insert(spec.name.clone(), value.clone());
+            }
+        }
+        // Persisted before it is acted upon: a change the station forgets at the next start must
+        // not be applied (or acknowledged) now.
+        self.store.save(&overlay)?;
+        self.document = checked.document;
+        self.typed = typed;
+        self.overlay = overlay;
+        let change = ConfigChange {
+            section: spec.section,
+            key: spec.name.clone(),
+            ocpp_key: ocpp_key.to_string(),
+            old: old.as_ref().map(|v| ConfigValue::from_json(spec, v)),
+            new: ConfigValue::from_json(spec, &value),
+            reboot_required: spec.reboot_required(),
+            origin,
+            secret: spec.write_only(),
+        };
+        tracing::info!(?change, "configuration changed");
+        Ok(change)
+    }
+}
+
+impl OverlayError {
+    /// The reason without the file name, for a [`Problem`] that names the file itself.
+    pub fn reason(&self) -> String {
+        match self {
+            OverlayError::Io { action, source, .. } => format!("{action}: {source}"),
+            OverlayError::Json { message, .. } => format!("not valid JSON: {message}"),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::user_overlay::MemoryOverlay;
+    use crate::config::DEFAULT_CONFIG;
+    use serde_json::json;
+
+    /// The shipped default config with `patch` merged into it, over a memory overlay holding
+    /// `overlay`.
+    pub(crate) fn config_with(patch: Value, overlay: Option<Value>) -> Configuration {
+        let mut base = Document::parse("ocpp-config.json", DEFAULT_CONFIG).unwrap();
+        crate::config::merge_patch::apply(&mut base.value, &patch);
+        let store = MemoryOverlay {
+            value: overlay,
+            ..MemoryOverlay::default()
+        };
+        Configuration::load(
+            Registry::embedded().unwrap().clone(),
+            &base,
+            Box::new(store),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_overlay_is_merged_on_start() {
+        let cfg = config_with(json!({}), Some(json!({"Core": {"HeartbeatInterval": 42}})));
+        assert_eq!(cfg.core().heartbeat_interval, 42);
+        assert_eq!(cfg.internal().charge_point_id, "cp001");
+        assert_eq!(cfg.security().security_profile, 0);
+    }
+
+    #[test]
+    fn an_invalid_overlay_is_refused_with_its_name() {
+        let mut base = Document::parse("ocpp-config.json", DEFAULT_CONFIG).unwrap();
+        base.label = "base.json".into();
+        let store = MemoryOverlay::with(json!({"Core": {"HeartbeatInterval": "soon"}}));
+        let err = Configuration::load(
+            Registry::embedded().unwrap().clone(),
+            &base,
+            Box::new(store),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.problems(),
+            ["user config (in memory): $.Core.HeartbeatInterval: expected an integer, found the string \"soon\""]
+        );
+    }
+
+    #[test]
+    fn station_changes_may_touch_read_only_keys_and_are_stored() {
+        let mut cfg = config_with(json!({}), None);
+        let change = cfg
+            .set_by_station("FirmwareVersion", json!("2.0.0"))
+            .unwrap();
+        assert_eq!(change.origin, ChangeOrigin::Station);
+        assert_eq!(change.old, Some(ConfigValue::Text("0.1.0".into())));
+        assert_eq!(cfg.internal().firmware_version, "2.0.0");
+        assert_eq!(
+            cfg.overlay(),
+            &json!({"Internal": {"FirmwareVersion": "2.0.0"}})
+        );
+        assert!(matches!(
+            cfg.set_by_station("FirmwareVersion", json!("x".repeat(51))),
+            Err(ChangeError::Invalid(_))
+        ));
+        assert!(matches!(
+            cfg.set_by_station("NoSuchKey", json!(1)),
+            Err(ChangeError::UnknownKey(_))
+        ));
+        assert_eq!(cfg.internal().firmware_version, "2.0.0");
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_change_events() {
+        let mut cfg = config_with(json!({}), None);
+        let change = cfg
+            .set_by_station("AuthorizationKey", json!("0123456789abcdef"))
+            .unwrap();
+        let shown = format!("{change:?}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+        assert!(!format!("{cfg:?}").contains("0123456789abcdef"));
+    }
+}
