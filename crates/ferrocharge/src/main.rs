@@ -43,6 +43,9 @@ enum ConfigCommand {
         file: Option<PathBuf>,
         #[command(flatten)]
         options: LoadOptions,
+        /// Print write-only keys (AuthorizationKey) instead of hiding them.
+        #[arg(long)]
+        show_secrets: bool,
     },
 }
 
@@ -78,11 +81,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Err(problems) => report(&problems),
             })
         }
-        Command::Config(ConfigCommand::Show { file, options }) => {
+        Command::Config(ConfigCommand::Show {
+            file,
+            options,
+            show_secrets,
+        }) => {
+            let secrets = if show_secrets {
+                config::render::Secrets::Show
+            } else {
+                config::render::Secrets::Hide
+            };
             let registry = registry(&options)?;
             Ok(match load(file.as_deref(), &options)? {
                 Ok(effective) => {
-                    print!("{}", config::render::pretty(&registry, &effective));
+                    print!("{}", config::render::pretty(&registry, &effective, secrets));
                     ExitCode::SUCCESS
                 }
                 Err(problems) => report(&problems),
