@@ -35,3 +35,18 @@ def roundtrip_bin() -> Path:
     path = cargo_target_dir() / "debug" / "examples" / "roundtrip"
     assert path.exists(), path
     return path
+
+
+@pytest.fixture(scope="session")
+def connect_bin() -> Path:
+    """The ocpp-ws `connect` example: a charge point's websocket transport (and ocpp-rpc) that
+    sends one BootNotification and prints one JSON line per transport event."""
+    subprocess.run(
+        ["cargo", "build", "--quiet", "-p", "ocpp-ws", "--example", "connect"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ},
+    )
+    path = cargo_target_dir() / "debug" / "examples" / "connect"
+    assert path.exists(), path
+    return path

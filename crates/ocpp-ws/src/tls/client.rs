@@ -1,0 +1,330 @@
+//! The rustls client configuration of profiles 2 and 3.
+//!
+//! - TLS 1.2 and 1.3 only, with the configured cipher suites ([`super::ciphers`]).
+//! - The CSMS certificate must chain to the CSMS root CA of the store, plus the system roots
+//!   when `Internal.UseSslDefaultVerifyPaths` is true (libocpp loads both likewise).
+//! - The host name is checked unless `Internal.VerifyCsmsCommonName` is false; a name matched
+//!   only through a wildcard is refused unless `Internal.VerifyCsmsAllowWildcards` is true.
+//!   Departure: names come from the subjectAltName only (webpki, RFC 6125); OpenSSL's
+//!   `X509_check_host`, which libocpp uses, falls back to the subject CN when there is no
+//!   DNS subjectAltName.
+//! - Profile 3 presents the client certificate of the store.
+//!
+//! The verifier and the client-certificate resolver note what the handshake got to
+//! ([`HandshakeProbe`]), so that a failure can be told apart afterwards: an alert before the
+//! server's certificate is a version or cipher suite problem, one after the server asked for
+//! our certificate is about our certificate.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore,
+    SignatureScheme,
+};
+
+use super::ciphers::CipherSelection;
+
+/// What the TLS handshake of one attempt got to.
+#[derive(Debug, Default)]
+pub struct HandshakeProbe {
+    server_certificate_seen: AtomicBool,
+    client_certificate_requested: AtomicBool,
+}
+
+impl HandshakeProbe {
+    /// Whether the server's certificate arrived (so version and suite were agreed).
+    pub fn server_certificate_seen(&self) -> bool {
+        self.server_certificate_seen.load(Ordering::Relaxed)
+    }
+
+    /// Whether the server asked for a client certificate.
+    pub fn client_certificate_requested(&self) -> bool {
+        self.client_certificate_requested.load(Ordering::Relaxed)
+    }
+
+    /// A handshake that got past the server certificate to the certificate request.
+    #[cfg(test)]
+    pub(crate) fn mark_for_test(&self) {
+        self.server_certificate_seen.store(true, Ordering::Relaxed);
+        self.client_certificate_requested
+            .store(true, Ordering::Relaxed);
+    }
+}
+
+/// How the CSMS certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerVerification {
+    /// `Internal.VerifyCsmsCommonName`.
+    pub verify_host_name: bool,
+    /// `Internal.VerifyCsmsAllowWildcards`.
+    pub allow_wildcards: bool,
+}
+
+/// The certificate matches the host name only through a wildcard, and wildcards are not
+/// allowed.
+#[derive(Debug, thiserror::Error)]
+#[error("the CSMS certificate matches {host} only through a wildcard name, and VerifyCsmsAllowWildcards is false")]
+pub struct WildcardNotAllowed {
+    /// The host name.
+    pub host: String,
+}
+
+/// The CryptoProvider of the `ring` backend restricted to `suites`.
+pub fn provider_with(suites: Vec<rustls::SupportedCipherSuite>) -> CryptoProvider {
+    CryptoProvider {
+        cipher_suites: suites,
+        ..rustls::crypto::ring::default_provider()
+    }
+}
+
+/// Builds the client configuration of one attempt. `roots` must not be empty.
+pub fn client_config(
+    ciphers: &CipherSelection,
+    roots: RootCertStore,
+    verification: ServerVerification,
+    client_certificate: Option<Arc<CertifiedKey>>,
+    probe: Arc<HandshakeProbe>,
+) -> Result<ClientConfig, rustls::Error> {
+    let provider = Arc::new(provider_with(ciphers.all()));
+    let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    if !ciphers.tls13.is_empty() {
+        versions.push(&rustls::version::TLS13);
+    }
+    if !ciphers.tls12.is_empty() {
+        versions.push(&rustls::version::TLS12);
+    }
+    let webpki =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+            .build()
+            .map_err(|e| rustls::Error::General(format!("server verifier: {e}")))?;
+    let verifier = CsmsVerifier {
+        inner: webpki,
+        verification,
+        probe: Arc::clone(&probe),
+    };
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_client_cert_resolver(Arc::new(ProbingResolver {
+            certified_key: client_certificate,
+            probe,
+        }));
+    Ok(config)
+}
+
+/// webpki's verification, plus the host-name policy of libocpp's Internal keys.
+#[derive(Debug)]
+struct CsmsVerifier {
+    inner: Arc<WebPkiServerVerifier>,
+    verification: ServerVerification,
+    probe: Arc<HandshakeProbe>,
+}
+
+impl ServerCertVerifier for CsmsVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.probe
+            .server_certificate_seen
+            .store(true, Ordering::Relaxed);
+        let verified = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match verified {
+            // webpki checks the name last: this error means the chain itself is fine.
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.verification.verify_host_name => {
+                tracing::warn!(
+                    server_name = %server_name.to_str(),
+                    "CSMS certificate does not name the host; accepted because VerifyCsmsCommonName is false"
+                );
+                Ok(ServerCertVerified::assertion())
+            }
+            Ok(verified) => {
+                if self.verification.verify_host_name && !self.verification.allow_wildcards {
+                    check_no_wildcard(end_entity, server_name)?;
+                }
+                Ok(verified)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// After webpki accepted the name: refuses it when no subjectAltName equals the host exactly.
+fn check_no_wildcard(
+    end_entity: &CertificateDer<'_>,
+    server_name: &ServerName<'_>,
+) -> Result<(), rustls::Error> {
+    let ServerName::DnsName(dns) = server_name else {
+        return Ok(()); // IP addresses have no wildcards
+    };
+    let host = dns.as_ref().trim_end_matches('.');
+    let cert = webpki::EndEntityCert::try_from(end_entity)
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    let exact = cert
+        .valid_dns_names()
+        .any(|name| !name.contains('*') && name.trim_end_matches('.').eq_ignore_ascii_case(host));
+    if exact {
+        return Ok(());
+    }
+    let error = WildcardNotAllowed {
+        host: host.to_owned(),
+    };
+    Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+        OtherError(Arc::new(error)),
+    )))
+}
+
+/// Presents the store's client certificate, and notes that the server asked for one.
+#[derive(Debug)]
+struct ProbingResolver {
+    certified_key: Option<Arc<CertifiedKey>>,
+    probe: Arc<HandshakeProbe>,
+}
+
+impl ResolvesClientCert for ProbingResolver {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.probe
+            .client_certificate_requested
+            .store(true, Ordering::Relaxed);
+        self.certified_key.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.certified_key.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A root and a server certificate for `names`, made with rcgen.
+    fn pki(names: &[&str]) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf =
+            rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        let leaf = leaf.signed_by(&key, &issuer).unwrap();
+        (ca_cert.der().clone(), leaf.der().clone())
+    }
+
+    fn verify(
+        names: &[&str],
+        host: &str,
+        verify_host_name: bool,
+        allow_wildcards: bool,
+    ) -> Result<(), rustls::Error> {
+        let (root, leaf) = pki(names);
+        let mut roots = RootCertStore::empty();
+        roots.add(root).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = CsmsVerifier {
+            inner: WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap(),
+            verification: ServerVerification {
+                verify_host_name,
+                allow_wildcards,
+            },
+            probe: Arc::default(),
+        };
+        let name = ServerName::try_from(host.to_owned()).unwrap();
+        verifier
+            .verify_server_cert(&leaf, &[], &name, &[], UnixTime::now())
+            .map(|_| ())
+    }
+
+    fn is_wildcard_refusal(result: Result<(), rustls::Error>) -> bool {
+        matches!(result, Err(rustls::Error::InvalidCertificate(CertificateError::Other(o))) if o.0.downcast_ref::<WildcardNotAllowed>().is_some())
+    }
+
+    #[test]
+    fn exact_names_pass() {
+        assert!(verify(&["csms.example.com"], "csms.example.com", true, false).is_ok());
+        assert!(verify(&["CSMS.example.com"], "csms.example.com", true, false).is_ok());
+        assert!(verify(
+            &["*.example.com", "csms.example.com"],
+            "csms.example.com",
+            true,
+            false
+        )
+        .is_ok());
+        assert!(verify(&["127.0.0.1"], "127.0.0.1", true, false).is_ok());
+    }
+
+    #[test]
+    fn wildcards_need_verify_csms_allow_wildcards() {
+        assert!(is_wildcard_refusal(verify(
+            &["*.example.com"],
+            "csms.example.com",
+            true,
+            false
+        )));
+        assert!(verify(&["*.example.com"], "csms.example.com", true, true).is_ok());
+        // A wildcard never covers two labels, allowed or not.
+        assert!(verify(&["*.example.com"], "a.csms.example.com", true, true).is_err());
+    }
+
+    #[test]
+    fn host_name_check_can_be_turned_off_but_not_the_chain() {
+        let mismatch = verify(&["other.example.com"], "csms.example.com", true, false);
+        assert!(matches!(
+            mismatch,
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForNameContext { .. }
+            ))
+        ));
+        assert!(verify(&["other.example.com"], "csms.example.com", false, false).is_ok());
+        assert!(verify(&["other.example.com"], "127.0.0.1", false, false).is_ok());
+    }
+}
