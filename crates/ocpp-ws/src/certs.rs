@@ -20,7 +20,7 @@ use rustls::sign::{CertifiedKey, SigningKey};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::der;
+use crate::validity;
 
 /// A file of the certificate store that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +137,10 @@ impl CertificateStore {
                     continue;
                 }
             };
-            let Some(validity) = chain.first().and_then(|leaf| der::validity(leaf)) else {
+            let Some(validity) = chain
+                .first()
+                .and_then(|leaf| validity::of_certificate(leaf))
+            else {
                 tracing::warn!(path = %path.display(), "client certificate skipped: not an X.509 certificate");
                 continue;
             };

@@ -41,7 +41,6 @@ pub mod certs;
 mod classify;
 mod connect;
 pub mod connection;
-mod der;
 pub mod error;
 pub mod options;
 mod percent;
@@ -53,6 +52,7 @@ pub mod supervisor;
 mod task;
 pub mod tls;
 pub mod uri;
+mod validity;
 
 pub use auth::{decode_hex_notation, AuthorizationKey, AuthorizationKeyTooShort, BasicCredentials};
 pub use backoff::{Backoff, BackoffConfig};
