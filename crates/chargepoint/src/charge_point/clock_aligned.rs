@@ -1,0 +1,123 @@
+//! Clock-aligned meter values (OCPP 1.6 §4.7, ClockAlignedDataInterval): every interval from
+//! midnight UTC on (as libocpp), for every connector with a meter reading, the measurands of
+//! MeterValuesAlignedData with context Sample.Clock. On a connector with a transaction the value
+//! carries the transactionId and goes through the transaction queue, and the measurands of
+//! StopTxnAlignedData are kept for StopTransaction's transactionData; otherwise it is an
+//! ordinary message, sent only while online (libocpp queues every MeterValues as transaction
+//! message; OCPP 1.6 counts only those of a transaction). Interval 0 switches it off.
+
+use std::time::Duration;
+
+use ocpp_types::core::MeterValuesRequest;
+use ocpp_types::meter::ReadingContext;
+use ocpp_types::{Action, NonEmptyVec};
+
+use super::message_queue::Purpose;
+use super::meter_values::{for_transaction_data, sample};
+use super::{ChargePoint, Now};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Milliseconds from `clock_ms` (Unix time) to the next multiple of `interval_ms` after the
+/// last midnight, or to the next midnight if that comes first.
+fn until_next_boundary(clock_ms: i64, interval_ms: i64) -> i64 {
+    let since_midnight = clock_ms.rem_euclid(DAY_MS);
+    let next = (since_midnight / interval_ms + 1) * interval_ms;
+    next.min(DAY_MS) - since_midnight
+}
+
+impl ChargePoint {
+    /// Starts the clock-aligned timer afresh (after registration, after a change of
+    /// ClockAlignedDataInterval, after each sample).
+    pub(crate) fn restart_clock_aligned(&mut self, now: Now) {
+        let interval = i64::from(self.config.core().clock_aligned_data_interval) * 1000;
+        self.next_clock_aligned = (interval > 0).then(|| {
+            let wait = until_next_boundary(self.clock(now).unix_millis(), interval);
+            now.instant + Duration::from_millis(wait.unsigned_abs())
+        });
+    }
+
+    /// Sends the clock-aligned values when they are due.
+    pub(crate) fn clock_aligned_timer(&mut self, now: Now) {
+        if self.next_clock_aligned.is_none_or(|t| t > now.instant) {
+            return;
+        }
+        for id in 1..=self.number_of_connectors() {
+            self.send_clock_aligned(id, now);
+        }
+        self.restart_clock_aligned(now);
+    }
+
+    fn send_clock_aligned(&mut self, id: u32, now: Now) {
+        let timestamp = self.clock(now);
+        let core = self.config.core();
+        let Some(connector) = self.connectors.get_mut(id as usize) else {
+            return;
+        };
+        let Some(reading) = connector.reading.as_ref() else {
+            return;
+        };
+        let aligned = sample(
+            reading,
+            &core.meter_values_aligned_data,
+            ReadingContext::SampleClock,
+            timestamp,
+        );
+        let stop_txn = sample(
+            reading,
+            &core.stop_txn_aligned_data,
+            ReadingContext::SampleClock,
+            timestamp,
+        );
+        let transaction_id = match connector.transaction.as_mut() {
+            Some(tx) => {
+                if let Some(value) = stop_txn {
+                    tx.record.transaction_data.push(for_transaction_data(value));
+                    if let Err(e) = self.store.save_transaction(&tx.record) {
+                        tracing::error!(connector = id, error = %e, "transaction data not stored");
+                    }
+                }
+                Some(tx.record.transaction_id.unwrap_or(tx.record.placeholder_id))
+            }
+            None => None,
+        };
+        let Some(value) = aligned else {
+            return;
+        };
+        let request = MeterValuesRequest {
+            connector_id: id as i32,
+            transaction_id,
+            meter_value: NonEmptyVec::one(value),
+        };
+        let payload = ocpp_types::encode(&request);
+        if transaction_id.is_some() {
+            self.queue
+                .push_transaction(self.store.as_mut(), Action::MeterValues, payload, None);
+        } else if self.may_send_normal() {
+            self.queue
+                .push_normal(Action::MeterValues, payload, Purpose::Triggered);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundaries_count_from_midnight() {
+        let midnight = 1_795_478_400_000; // 2026-11-24T00:00:00Z
+        let fifteen = 900_000;
+        assert_eq!(until_next_boundary(midnight, fifteen), fifteen);
+        assert_eq!(
+            until_next_boundary(midnight + 1_000, fifteen),
+            fifteen - 1_000
+        );
+        // 7 h does not divide the day: the last period ends at midnight.
+        let seven_hours = 7 * 3_600_000;
+        assert_eq!(
+            until_next_boundary(midnight + 3 * seven_hours, seven_hours),
+            DAY_MS - 3 * seven_hours
+        );
+    }
+}

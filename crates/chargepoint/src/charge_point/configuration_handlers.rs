@@ -1,0 +1,64 @@
+//! GetConfiguration (OCPP 1.6 §5.8) and ChangeConfiguration (§5.3), answered by the
+//! configuration module; the core applies its own part of a change at once (HeartbeatInterval
+//! restarts the heartbeat timer, MeterValueSampleInterval the sampling timers,
+//! ClockAlignedDataInterval the clock-aligned timer) and hands every
+//! change to the runtime as [`StationCommand::ApplyConfigurationChange`].
+
+use ocpp_rpc::MessageId;
+use ocpp_types::core::{
+    ChangeConfigurationRequest, ChangeConfigurationResponse, GetConfigurationRequest,
+};
+use ocpp_types::AnyResponse;
+
+use crate::config::ChangeContext;
+
+use super::{ChargePoint, Now, StationCommand};
+
+impl ChargePoint {
+    /// GetConfiguration.req; more keys than GetConfigurationMaxKeys get a CALLERROR
+    /// OccurenceConstraintViolation.
+    pub(crate) fn on_get_configuration(
+        &mut self,
+        id: &MessageId,
+        request: &GetConfigurationRequest,
+    ) {
+        match self.config.get_configuration(request) {
+            Ok(response) => self.respond(id, AnyResponse::GetConfiguration(response)),
+            Err(e) => self.respond_error(id, e.call_error_code(), &e.to_string()),
+        }
+    }
+
+    /// ChangeConfiguration.req.
+    pub(crate) fn on_change_configuration(
+        &mut self,
+        id: &MessageId,
+        request: &ChangeConfigurationRequest,
+        now: Now,
+    ) {
+        let context = ChangeContext {
+            now: self.clock(now).to_chrono(),
+            security_profile: &*self.security_profile_gate,
+        };
+        let outcome = self.config.change_configuration(request, &context);
+        self.respond(
+            id,
+            AnyResponse::ChangeConfiguration(ChangeConfigurationResponse {
+                status: outcome.status,
+            }),
+        );
+        let Some(change) = outcome.change else {
+            return;
+        };
+        if !change.reboot_required {
+            if change.is("HeartbeatInterval") {
+                self.restart_heartbeat(now);
+            } else if change.is("MeterValueSampleInterval") {
+                self.restart_sampling(now);
+            } else if change.is("ClockAlignedDataInterval") {
+                self.restart_clock_aligned(now);
+            }
+        }
+        self.commands
+            .push_back(StationCommand::ApplyConfigurationChange(change));
+    }
+}

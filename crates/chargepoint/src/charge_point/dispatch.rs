@@ -1,0 +1,157 @@
+//! Routing of what ocpp-rpc reports: the central system's CALLs to their handlers (one per
+//! action, `on_<action>`), answers to the charge point's CALLs back to whoever sent them, and
+//! the answers themselves ([`ChargePoint::respond`], NotSupported for actions not handled yet).
+
+use ocpp_rpc::{CallErrorCode, CallErrorInfo, Event, MessageId};
+use ocpp_types::core::{
+    DataTransferRequest, DataTransferResponse, DataTransferStatus, RegistrationStatus,
+};
+use ocpp_types::{Action, AnyRequest, AnyResponse};
+
+use super::message_queue::{Purpose, Sent};
+use super::remote_control;
+use super::{ChargePoint, Now};
+
+impl ChargePoint {
+    /// Handles every event ocpp-rpc has.
+    pub(crate) fn process_rpc_events(&mut self, now: Now) {
+        while let Some(event) = self.rpc.poll_event() {
+            match event {
+                Event::Call { id, request } => self.on_call(id, request, now),
+                Event::Response { id, result, .. } => self.on_response(&id, result, now),
+                Event::Timeout { id, action, .. } => {
+                    let error = CallErrorInfo {
+                        code: CallErrorCode::GenericError,
+                        description: format!("no answer to {action}"),
+                        details: serde_json::json!({}),
+                    };
+                    self.on_response(&id, Err(error), now)
+                }
+                Event::Cancelled { .. } => {}
+            }
+        }
+    }
+
+    fn on_response(
+        &mut self,
+        id: &MessageId,
+        result: Result<AnyResponse, CallErrorInfo>,
+        now: Now,
+    ) {
+        let Some(sent) = self.queue.take_in_flight(id) else {
+            tracing::warn!(%id, "answer to a CALL the queue does not know; ignored");
+            return;
+        };
+        match sent {
+            Sent::Normal(purpose) => self.on_normal_response(purpose, result, now),
+            Sent::Transaction(message) => self.on_transaction_response(message, result, now),
+        }
+    }
+
+    fn on_normal_response(
+        &mut self,
+        purpose: Purpose,
+        result: Result<AnyResponse, CallErrorInfo>,
+        now: Now,
+    ) {
+        match (purpose, result) {
+            (Purpose::BootNotification, Ok(AnyResponse::BootNotification(response))) => {
+                self.on_boot_notification_response(response, now)
+            }
+            (Purpose::BootNotification, Err(error)) => self.on_boot_notification_failed(error, now),
+            (Purpose::Heartbeat, Ok(AnyResponse::Heartbeat(response))) => {
+                self.on_heartbeat_response(response, now)
+            }
+            (Purpose::Authorize(asked), Ok(AnyResponse::Authorize(response))) => {
+                self.on_authorize_response(asked, Some(response.id_tag_info), now)
+            }
+            (Purpose::Authorize(asked), Err(error)) => {
+                tracing::warn!(%error, "Authorize failed; the identifier is not accepted");
+                self.on_authorize_response(asked, None, now)
+            }
+            (Purpose::StatusNotification | Purpose::Triggered, Ok(_)) => {}
+            (purpose, Ok(response)) => {
+                tracing::warn!(?purpose, action = %response.action(), "unexpected answer ignored")
+            }
+            (purpose, Err(error)) => tracing::warn!(?purpose, %error, "CALL failed"),
+        }
+    }
+
+    /// A non-transactional message was dropped with the connection.
+    pub(crate) fn on_dropped(&mut self, purpose: Purpose, now: Now) {
+        match purpose {
+            Purpose::Authorize(asked) => self.on_authorize_response(asked, None, now),
+            Purpose::BootNotification => self.registration.boot_queued = false,
+            _ => {}
+        }
+    }
+
+    /// A CALL of the central system, answered as the registration state allows (as libocpp):
+    /// nothing is answered before the first BootNotification.conf or while Rejected; while
+    /// Pending everything is handled except RemoteStart/RemoteStopTransaction, which are
+    /// Rejected.
+    fn on_call(&mut self, id: MessageId, request: AnyRequest, now: Now) {
+        let action = request.action();
+        match self.registration.status {
+            None | Some(RegistrationStatus::Rejected) => {
+                tracing::warn!(%id, %action, registration = ?self.registration.status,
+                    "CALL left unanswered: not registered");
+                return;
+            }
+            Some(RegistrationStatus::Pending) => {
+                if let Some(response) = remote_control::rejected_while_pending(&request) {
+                    return self.respond(&id, response);
+                }
+            }
+            Some(RegistrationStatus::Accepted) => {}
+        }
+        match request {
+            AnyRequest::ChangeAvailability(r) => self.on_change_availability(&id, &r, now),
+            AnyRequest::GetConfiguration(r) => self.on_get_configuration(&id, &r),
+            AnyRequest::ChangeConfiguration(r) => self.on_change_configuration(&id, &r, now),
+            AnyRequest::RemoteStartTransaction(r) => self.on_remote_start_transaction(&id, r, now),
+            AnyRequest::RemoteStopTransaction(r) => self.on_remote_stop_transaction(&id, &r),
+            AnyRequest::Reset(r) => self.on_reset(&id, &r),
+            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, &r),
+            AnyRequest::TriggerMessage(r) => self.on_trigger_message(&id, &r, now),
+            AnyRequest::UnlockConnector(r) => self.on_unlock_connector(&id, &r),
+            AnyRequest::ClearCache(_) => self.on_clear_cache(&id),
+            AnyRequest::ReserveNow(r) => self.on_reserve_now(&id, &r, now),
+            AnyRequest::CancelReservation(r) => self.on_cancel_reservation(&id, &r, now),
+            other => self.respond_not_supported(&id, other.action()),
+        }
+    }
+
+    /// Answers the central system's CALL `id`.
+    pub(crate) fn respond(&mut self, id: &MessageId, response: AnyResponse) {
+        if let Err(e) = self.rpc.respond(id, response) {
+            tracing::error!(%id, error = %e, "answer not sent");
+        }
+    }
+
+    /// Answers the central system's CALL `id` with a CALLERROR.
+    pub(crate) fn respond_error(&mut self, id: &MessageId, code: CallErrorCode, description: &str) {
+        if let Err(e) = self.rpc.respond_error(id, code, description) {
+            tracing::error!(%id, error = %e, "CALLERROR not sent");
+        }
+    }
+
+    /// DataTransfer.req: no vendor extension is installed yet, so every vendorId is unknown
+    /// (OCPP 1.6 §4.3 asks for UnknownVendorId then, not an error).
+    fn on_data_transfer(&mut self, id: &MessageId, request: &DataTransferRequest) {
+        tracing::info!(vendor_id = %request.vendor_id, "DataTransfer for an unknown vendor");
+        let response = DataTransferResponse {
+            status: DataTransferStatus::UnknownVendorId,
+            data: None,
+        };
+        self.respond(id, AnyResponse::DataTransfer(response));
+    }
+
+    /// A known action this station does not support yet: NotSupported ("recognized but not
+    /// supported"), never a pretended success.
+    fn respond_not_supported(&mut self, id: &MessageId, action: Action) {
+        tracing::info!(%id, %action, "action not supported yet");
+        let description = format!("{action} is not supported by this charge point yet");
+        self.respond_error(id, CallErrorCode::NotSupported, &description);
+    }
+}

@@ -1,0 +1,259 @@
+//! Meter values (OCPP 1.6 §4.7): during a transaction, every MeterValueSampleInterval seconds,
+//! the measurands of MeterValuesSampledData from the connector's latest reading, context
+//! Sample.Periodic, sent as transaction-related MeterValues with the transactionId; the
+//! measurands of StopTxnSampledData are kept for StopTransaction's transactionData, together
+//! with a Transaction.Begin and a Transaction.End sample.
+//!
+//! Each value is sent in the unit OCPP uses for its measurand (Wh, varh, W, var, A, V, Hertz,
+//! Celsius, Percent) with every per-phase value the reading has; a measurand the reading lacks
+//! is left out (libocpp logs and skips it too). Location is left to its default (Outlet) except
+//! for SoC, which the EV measures (as libocpp). Clock-aligned values come later.
+
+use std::time::Duration;
+
+use ocpp_types::core::MeterValuesRequest;
+use ocpp_types::meter::{
+    Location, Measurand, MeterValue, ReadingContext, SampledValue, UnitOfMeasure,
+};
+use ocpp_types::{Action, DateTime, NonEmptyVec};
+
+use super::events::{MeasuredValue, MeterReading};
+use super::{ChargePoint, Now};
+
+/// The unit a measurand is sent in.
+fn unit_of(measurand: Measurand) -> Option<UnitOfMeasure> {
+    use Measurand as M;
+    match measurand {
+        M::EnergyActiveExportRegister
+        | M::EnergyActiveImportRegister
+        | M::EnergyActiveExportInterval
+        | M::EnergyActiveImportInterval => Some(UnitOfMeasure::Wh),
+        M::EnergyReactiveExportRegister
+        | M::EnergyReactiveImportRegister
+        | M::EnergyReactiveExportInterval
+        | M::EnergyReactiveImportInterval => Some(UnitOfMeasure::Varh),
+        M::PowerActiveExport | M::PowerActiveImport | M::PowerOffered => Some(UnitOfMeasure::W),
+        M::PowerReactiveExport | M::PowerReactiveImport => Some(UnitOfMeasure::Var),
+        M::CurrentImport | M::CurrentExport | M::CurrentOffered => Some(UnitOfMeasure::A),
+        M::Voltage => Some(UnitOfMeasure::V),
+        M::Frequency => Some(UnitOfMeasure::Hertz),
+        M::Temperature => Some(UnitOfMeasure::Celsius),
+        M::SoC => Some(UnitOfMeasure::Percent),
+        M::PowerFactor | M::Rpm => None,
+    }
+}
+
+/// One SampledValue of a measured value.
+fn sampled_value(value: &MeasuredValue, context: ReadingContext) -> SampledValue {
+    SampledValue {
+        // f64's Display writes integers without a fraction ("1234567") and nothing in
+        // exponent form for meter-sized numbers.
+        value: value.value.to_string(),
+        context: Some(context),
+        format: None,
+        measurand: Some(value.measurand),
+        phase: value.phase,
+        location: (value.measurand == Measurand::SoC).then_some(Location::Ev),
+        unit: unit_of(value.measurand),
+    }
+}
+
+/// The values of `reading` for `measurands`, in the order configured, as one MeterValue;
+/// `None` when none of them is in the reading.
+pub(crate) fn sample(
+    reading: &MeterReading,
+    measurands: &[Measurand],
+    context: ReadingContext,
+    timestamp: DateTime,
+) -> Option<MeterValue> {
+    let values: Vec<SampledValue> = measurands
+        .iter()
+        .flat_map(|m| reading.values.iter().filter(move |v| v.measurand == *m))
+        .map(|v| sampled_value(v, context))
+        .collect();
+    let sampled_value = NonEmptyVec::new(values).ok()?;
+    Some(MeterValue {
+        timestamp,
+        sampled_value,
+    })
+}
+
+/// StopTransaction's schema has no "Hertz": a Frequency value goes there without a unit (see
+/// `StopTransactionRequest::transaction_data`).
+pub(crate) fn for_transaction_data(mut value: MeterValue) -> MeterValue {
+    let samples: Vec<SampledValue> = value
+        .sampled_value
+        .into_vec()
+        .into_iter()
+        .map(|mut s| {
+            if s.unit == Some(UnitOfMeasure::Hertz) {
+                s.unit = None;
+            }
+            s
+        })
+        .collect();
+    match NonEmptyVec::new(samples) {
+        Ok(samples) => {
+            value.sampled_value = samples;
+            value
+        }
+        // Cannot happen (the list was not empty), but a value is better than a panic.
+        Err(_) => value_with_energy(value.timestamp, 0, ReadingContext::Other),
+    }
+}
+
+/// A MeterValue holding only an energy register value (for Transaction.Begin/End when the
+/// reading has nothing else).
+pub(crate) fn value_with_energy(
+    timestamp: DateTime,
+    wh: i32,
+    context: ReadingContext,
+) -> MeterValue {
+    let energy = MeasuredValue {
+        measurand: Measurand::EnergyActiveImportRegister,
+        phase: None,
+        value: f64::from(wh),
+    };
+    MeterValue {
+        timestamp,
+        sampled_value: NonEmptyVec::one(sampled_value(&energy, context)),
+    }
+}
+
+impl ChargePoint {
+    /// New values from the meter of connector `id`.
+    pub(crate) fn on_meter_reading(&mut self, id: u32, reading: MeterReading) {
+        match self.connector_mut(id) {
+            Some(connector) => connector.reading = Some(reading),
+            None => tracing::warn!(
+                connector = id,
+                "meter reading of an unknown connector ignored"
+            ),
+        }
+    }
+
+    /// The Transaction.Begin or Transaction.End sample for transactionData: the energy
+    /// register the station reported with the event, and the other StopTxnSampledData
+    /// measurands from the latest reading. `None` when StopTxnSampledData is empty.
+    pub(crate) fn boundary_sample(
+        &self,
+        id: u32,
+        energy_wh: i32,
+        context: ReadingContext,
+        now: Now,
+    ) -> Option<MeterValue> {
+        let measurands = &self.config.core().stop_txn_sampled_data;
+        let mut reading = self
+            .connectors
+            .get(id as usize)
+            .and_then(|c| c.reading.clone())
+            .unwrap_or_default();
+        reading.values.retain(|v| {
+            !(v.measurand == Measurand::EnergyActiveImportRegister && v.phase.is_none())
+        });
+        reading.values.insert(
+            0,
+            MeasuredValue {
+                measurand: Measurand::EnergyActiveImportRegister,
+                phase: None,
+                value: f64::from(energy_wh),
+            },
+        );
+        sample(&reading, measurands, context, self.clock(now)).map(for_transaction_data)
+    }
+
+    /// The sampling timer of each running transaction.
+    pub(crate) fn sampling_timer(&mut self, now: Now) {
+        let interval = self.config.core().meter_value_sample_interval;
+        for id in 1..=self.number_of_connectors() {
+            let due = self
+                .connectors
+                .get(id as usize)
+                .and_then(|c| c.transaction.as_ref()?.next_sample)
+                .is_some_and(|t| t <= now.instant);
+            if !due {
+                continue;
+            }
+            self.send_periodic_sample(id, now);
+            if let Some(tx) = self.connector_mut(id).and_then(|c| c.transaction.as_mut()) {
+                tx.next_sample =
+                    (interval > 0).then(|| now.instant + Duration::from_secs(u64::from(interval)));
+            }
+        }
+    }
+
+    /// MeterValueSampleInterval changed: every running transaction samples from now on anew.
+    pub(crate) fn restart_sampling(&mut self, now: Now) {
+        let interval = self.config.core().meter_value_sample_interval;
+        for connector in self.connectors.iter_mut() {
+            if let Some(tx) = connector.transaction.as_mut() {
+                tx.next_sample =
+                    (interval > 0).then(|| now.instant + Duration::from_secs(u64::from(interval)));
+            }
+        }
+    }
+
+    fn send_periodic_sample(&mut self, id: u32, now: Now) {
+        let timestamp = self.clock(now);
+        let core = self.config.core();
+        let (sampled, stop_txn) = {
+            let Some(connector) = self.connectors.get(id as usize) else {
+                return;
+            };
+            let Some(reading) = connector.reading.as_ref() else {
+                tracing::warn!(connector = id, "no meter reading to sample");
+                return;
+            };
+            let sampled = sample(
+                reading,
+                &core.meter_values_sampled_data,
+                ReadingContext::SamplePeriodic,
+                timestamp,
+            );
+            let stop_txn = sample(
+                reading,
+                &core.stop_txn_sampled_data,
+                ReadingContext::SamplePeriodic,
+                timestamp,
+            );
+            (sampled, stop_txn.map(for_transaction_data))
+        };
+        let Some(connector) = self.connectors.get_mut(id as usize) else {
+            return;
+        };
+        let energy = connector.reading.as_ref().and_then(|r| {
+            r.values
+                .iter()
+                .find(|v| v.measurand == Measurand::EnergyActiveImportRegister && v.phase.is_none())
+        });
+        let energy_wh = energy.map(|v| v.value.round() as i32);
+        let Some(tx) = connector.transaction.as_mut() else {
+            return;
+        };
+        if let Some(wh) = energy_wh {
+            tx.record.meter_last_wh = wh;
+            tx.record.meter_last_at = timestamp;
+        }
+        if let Some(value) = stop_txn {
+            tx.record.transaction_data.push(value);
+        }
+        // Stored at every sample, as libocpp: what a power loss leaves is at most one interval old.
+        if let Err(e) = self.store.save_transaction(&tx.record) {
+            tracing::error!(connector = id, error = %e, "transaction sample not stored");
+        }
+        let transaction_id = tx.record.transaction_id.unwrap_or(tx.record.placeholder_id);
+        if let Some(value) = sampled {
+            let request = MeterValuesRequest {
+                connector_id: id as i32,
+                transaction_id: Some(transaction_id),
+                meter_value: NonEmptyVec::one(value),
+            };
+            self.queue.push_transaction(
+                self.store.as_mut(),
+                Action::MeterValues,
+                ocpp_types::encode(&request),
+                None,
+            );
+        }
+    }
+}

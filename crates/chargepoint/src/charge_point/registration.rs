@@ -1,0 +1,153 @@
+//! Registration: BootNotification (OCPP 1.6 §4.2) and what a connection does before and after
+//! it.
+//!
+//! - The first connection sends BootNotification with the Internal keys that are set.
+//! - Accepted: `interval` becomes HeartbeatInterval (when > 0, stored as a station change, as
+//!   libocpp), the clock offset is set from currentTime, the heartbeat starts and every
+//!   connector's status is sent, connector 0 first.
+//! - Pending / Rejected: BootNotification again after `interval` seconds, or after
+//!   [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`] when it is 0 (libocpp's
+//!   DEFAULT_BOOT_NOTIFICATION_INTERVAL_S). Nothing else is sent meanwhile (transaction
+//!   messages wait in their queue).
+//! - No answer or a CALLERROR: BootNotification again after the same default (libocpp's
+//!   boot_notification_retry_interval_seconds).
+//! - A reconnect after Accepted sends no BootNotification (OCPP 1.6 §4.2: only after a
+//!   reboot), but StatusNotification for every connector, as libocpp.
+
+use std::time::{Duration, Instant};
+
+use ocpp_rpc::CallErrorInfo;
+use ocpp_types::core::{BootNotificationRequest, BootNotificationResponse, RegistrationStatus};
+use ocpp_types::{Action, CiString20, CiString25, CiString50, DateTime};
+
+use super::message_queue::Purpose;
+use super::{ChargePoint, Now};
+
+/// The wait before the next BootNotification when the central system gives an interval of 0,
+/// does not answer or answers with a CALLERROR (libocpp: 60 s).
+pub const DEFAULT_BOOT_NOTIFICATION_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Where registration stands.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Registration {
+    /// The last BootNotification.conf status; `None` before the first.
+    pub status: Option<RegistrationStatus>,
+    /// When the next BootNotification is due, if one waits for a timer.
+    pub next_boot: Option<Instant>,
+    /// A BootNotification is queued or in flight.
+    pub boot_queued: bool,
+}
+
+impl ChargePoint {
+    /// After the transport connected: BootNotification until Accepted, StatusNotifications for
+    /// every connector on a reconnect after it.
+    pub(crate) fn on_connected(&mut self, now: Now) {
+        if self.registration.status == Some(RegistrationStatus::Accepted) {
+            self.queue_all_status_notifications(now);
+            return;
+        }
+        // Pending or Rejected with a retry timer running: the timer decides (libocpp).
+        if self.registration.next_boot.is_none_or(|t| t <= now.instant) {
+            self.queue_boot_notification();
+        }
+    }
+
+    /// The retry timer of BootNotification.
+    pub(crate) fn registration_timer(&mut self, now: Now) {
+        if self.registration.next_boot.is_none_or(|t| t > now.instant) {
+            return;
+        }
+        // The wait is over; offline the BootNotification goes with the next connection.
+        self.registration.next_boot = None;
+        if self.connected {
+            self.queue_boot_notification();
+        }
+    }
+
+    /// Queues a BootNotification unless one is queued or in flight.
+    pub(crate) fn queue_boot_notification(&mut self) {
+        if self.registration.boot_queued {
+            return;
+        }
+        let internal = self.config.internal();
+        let request = BootNotificationRequest {
+            charge_point_vendor: CiString20::truncating(&internal.charge_point_vendor),
+            charge_point_model: CiString20::truncating(&internal.charge_point_model),
+            charge_point_serial_number: internal
+                .charge_point_serial_number
+                .as_deref()
+                .map(CiString25::truncating),
+            charge_box_serial_number: Some(CiString25::truncating(
+                &internal.charge_box_serial_number,
+            )),
+            firmware_version: Some(CiString50::truncating(&internal.firmware_version)),
+            iccid: internal.iccid.as_deref().map(CiString20::truncating),
+            imsi: internal.imsi.as_deref().map(CiString20::truncating),
+            meter_type: internal.meter_type.as_deref().map(CiString25::truncating),
+            meter_serial_number: internal
+                .meter_serial_number
+                .as_deref()
+                .map(CiString25::truncating),
+        };
+        self.registration.next_boot = None;
+        self.registration.boot_queued = true;
+        self.queue.push_normal(
+            Action::BootNotification,
+            ocpp_types::encode(&request),
+            Purpose::BootNotification,
+        );
+    }
+
+    /// BootNotification.conf.
+    pub(crate) fn on_boot_notification_response(
+        &mut self,
+        response: BootNotificationResponse,
+        now: Now,
+    ) {
+        self.registration.boot_queued = false;
+        self.registration.status = Some(response.status);
+        tracing::info!(status = ?response.status, interval = response.interval, "BootNotification answered");
+        if response.interval > 0 {
+            // As libocpp: the interval is the heartbeat interval whatever the status, kept in the
+            // user config like any other change.
+            if let Err(e) = self
+                .config
+                .set_by_station("HeartbeatInterval", serde_json::json!(response.interval))
+            {
+                tracing::warn!(error = %e, "HeartbeatInterval from BootNotification.conf not kept");
+            }
+        }
+        match response.status {
+            RegistrationStatus::Accepted => {
+                self.set_clock_offset(response.current_time, now);
+                self.registration.next_boot = None;
+                self.restart_heartbeat(now);
+                self.restart_clock_aligned(now);
+                self.queue_all_status_notifications(now);
+            }
+            RegistrationStatus::Pending | RegistrationStatus::Rejected => {
+                let wait = u64::try_from(response.interval)
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .map_or(DEFAULT_BOOT_NOTIFICATION_INTERVAL, Duration::from_secs);
+                self.registration.next_boot = Some(now.instant + wait);
+            }
+        }
+    }
+
+    /// BootNotification got a CALLERROR, an invalid answer or none.
+    pub(crate) fn on_boot_notification_failed(&mut self, error: CallErrorInfo, now: Now) {
+        tracing::warn!(%error, "BootNotification failed; trying again later");
+        self.registration.boot_queued = false;
+        self.registration.next_boot = Some(now.instant + DEFAULT_BOOT_NOTIFICATION_INTERVAL);
+    }
+
+    /// Takes the central system's time as the time of `now`.
+    pub(crate) fn set_clock_offset(&mut self, central_system_time: DateTime, now: Now) {
+        self.clock_offset_ms = central_system_time.unix_millis() - now.utc.unix_millis();
+        tracing::debug!(
+            offset_ms = self.clock_offset_ms,
+            "clock offset to the central system"
+        );
+    }
+}

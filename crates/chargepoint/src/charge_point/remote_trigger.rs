@@ -1,0 +1,136 @@
+//! TriggerMessage (OCPP 1.6 §5.17), as libocpp answers it: Accepted for every message it can
+//! send, Rejected for a connectorId outside 0..=NumberOfConnectors and for MeterValues when no
+//! reading exists yet; the message follows the answer and, like libocpp's triggered messages,
+//! may go out while registration is Pending.
+//!
+//! - StatusNotification / MeterValues: for the connector given, or for every connector (0
+//!   included) without one. A triggered MeterValues has context Trigger and the measurands of
+//!   MeterValuesSampledData; on a connector with a transaction it carries the transactionId and
+//!   goes through the transaction queue, otherwise it is an ordinary message.
+//! - DiagnosticsStatusNotification / FirmwareStatusNotification: Idle (no upload or update runs
+//!   yet: those flows come with FirmwareManagement).
+
+use ocpp_rpc::MessageId;
+use ocpp_types::core::MeterValuesRequest;
+use ocpp_types::firmware::{
+    DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
+    FirmwareStatusNotificationRequest,
+};
+use ocpp_types::meter::ReadingContext;
+use ocpp_types::remote_trigger::{
+    MessageTrigger, TriggerMessageRequest, TriggerMessageResponse, TriggerMessageStatus,
+};
+use ocpp_types::{Action, AnyResponse, NonEmptyVec};
+
+use super::message_queue::Purpose;
+use super::meter_values::sample;
+use super::{ChargePoint, Now};
+
+impl ChargePoint {
+    /// TriggerMessage.req.
+    pub(crate) fn on_trigger_message(
+        &mut self,
+        id: &MessageId,
+        request: &TriggerMessageRequest,
+        now: Now,
+    ) {
+        let connectors: Vec<u32> = match request.connector_id.map(u32::try_from) {
+            None => (0..=self.number_of_connectors()).collect(),
+            Some(Ok(c)) if c <= self.number_of_connectors() => vec![c],
+            Some(_) => Vec::new(),
+        };
+        let has_reading = |c: &u32| {
+            self.connectors
+                .get(*c as usize)
+                .is_some_and(|c| c.reading.is_some())
+        };
+        let possible = match request.requested_message {
+            MessageTrigger::MeterValues => connectors.iter().any(has_reading),
+            _ => !connectors.is_empty(),
+        };
+        let status = if possible {
+            TriggerMessageStatus::Accepted
+        } else {
+            TriggerMessageStatus::Rejected
+        };
+        tracing::info!(message = ?request.requested_message, connector = ?request.connector_id, ?status, "TriggerMessage");
+        self.respond(
+            id,
+            AnyResponse::TriggerMessage(TriggerMessageResponse { status }),
+        );
+        if !possible {
+            return;
+        }
+        match request.requested_message {
+            MessageTrigger::BootNotification => self.queue_boot_notification(),
+            MessageTrigger::Heartbeat => self.queue.push_triggered(
+                Action::Heartbeat,
+                serde_json::json!({}),
+                Purpose::Heartbeat,
+            ),
+            MessageTrigger::StatusNotification => {
+                for c in connectors {
+                    self.queue_status_notification(c, now, true);
+                }
+            }
+            MessageTrigger::MeterValues => {
+                for c in connectors {
+                    self.trigger_meter_values(c, now);
+                }
+            }
+            MessageTrigger::DiagnosticsStatusNotification => {
+                let request = DiagnosticsStatusNotificationRequest {
+                    status: DiagnosticsStatus::Idle,
+                };
+                self.queue.push_triggered(
+                    Action::DiagnosticsStatusNotification,
+                    ocpp_types::encode(&request),
+                    Purpose::Triggered,
+                );
+            }
+            MessageTrigger::FirmwareStatusNotification => {
+                let request = FirmwareStatusNotificationRequest {
+                    status: FirmwareStatus::Idle,
+                };
+                self.queue.push_triggered(
+                    Action::FirmwareStatusNotification,
+                    ocpp_types::encode(&request),
+                    Purpose::Triggered,
+                );
+            }
+        }
+    }
+
+    /// A MeterValues of connector `id` for a TriggerMessage, if it has a reading.
+    fn trigger_meter_values(&mut self, id: u32, now: Now) {
+        let timestamp = self.clock(now);
+        let Some(connector) = self.connectors.get(id as usize) else {
+            return;
+        };
+        let measurands = &self.config.core().meter_values_sampled_data;
+        let Some(value) = connector
+            .reading
+            .as_ref()
+            .and_then(|r| sample(r, measurands, ReadingContext::Trigger, timestamp))
+        else {
+            return;
+        };
+        let transaction_id = connector
+            .transaction
+            .as_ref()
+            .map(|t| t.record.transaction_id.unwrap_or(t.record.placeholder_id));
+        let request = MeterValuesRequest {
+            connector_id: id as i32,
+            transaction_id,
+            meter_value: NonEmptyVec::one(value),
+        };
+        let payload = ocpp_types::encode(&request);
+        if transaction_id.is_some() {
+            self.queue
+                .push_transaction(self.store.as_mut(), Action::MeterValues, payload, None);
+        } else {
+            self.queue
+                .push_triggered(Action::MeterValues, payload, Purpose::Triggered);
+        }
+    }
+}

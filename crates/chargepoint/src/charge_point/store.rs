@@ -1,0 +1,201 @@
+//! What must survive a power loss: the transactions in progress, the queue of
+//! transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues),
+//! the connectors' availability and the authorization cache.
+//! The user config has its own store ([`OverlayStore`](crate::config::OverlayStore)).
+//!
+//! The trait is synchronous and every method returns a `Result`, so that it maps one to one
+//! onto rusqlite (one table per kind, JSON columns for payloads); [`MemoryStore`] is the
+//! implementation for unit tests and stations without a disk.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ocpp_types::id_tag::{IdTagInfo, IdToken};
+use ocpp_types::meter::MeterValue;
+use ocpp_types::{Action, DateTime};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A store that could not read or write.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed (I/O, SQLite, ...).
+    #[error("store backend failed: {0}")]
+    Backend(String),
+    /// A stored record could not be decoded.
+    #[error("stored record {key} is corrupt: {reason}")]
+    Corrupt {
+        /// The record's key.
+        key: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
+}
+
+/// A transaction the station has started and whose StopTransaction is not yet queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredTransaction {
+    /// The connector.
+    pub connector: u32,
+    /// The negative id used in queued messages until StartTransaction.conf gives the real one
+    /// (as libocpp's internal transaction id).
+    pub placeholder_id: i32,
+    /// The id from StartTransaction.conf, once it has arrived.
+    pub transaction_id: Option<i32>,
+    /// The identifier the transaction runs for.
+    pub id_tag: IdToken,
+    /// The energy register at the start, Wh.
+    pub meter_start_wh: i32,
+    /// When it started.
+    pub started_at: DateTime,
+    /// The reservation it ends, if any.
+    pub reservation_id: Option<i32>,
+    /// The energy register at the last sample, Wh: meterStop when the transaction has to be
+    /// stopped after a power loss (as libocpp's meter_last).
+    pub meter_last_wh: i32,
+    /// When `meter_last_wh` was sampled.
+    pub meter_last_at: DateTime,
+    /// The samples for StopTransaction's transactionData (StopTxnSampledData), oldest first.
+    pub transaction_data: Vec<MeterValue>,
+}
+
+/// A transaction-related CALL waiting to be sent, or sent and not yet answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage {
+    /// Its place in the queue: keys only grow, the smallest is sent first.
+    pub key: u64,
+    /// The action.
+    pub action: Action,
+    /// The payload.
+    pub payload: Value,
+    /// How many times it has been sent.
+    pub attempts: u32,
+    /// For a StartTransaction: the placeholder id that its answer's transactionId replaces in
+    /// the messages queued behind it.
+    pub starts_transaction: Option<i32>,
+}
+
+/// Persistence of the charge-point core. A write must be durable when it returns `Ok`: the core
+/// acts on it only afterwards.
+pub trait Store: Send {
+    /// Inserts or replaces the transaction of `transaction.connector`.
+    fn save_transaction(&mut self, transaction: &StoredTransaction) -> Result<(), StoreError>;
+    /// Forgets the transaction of `connector` (its StopTransaction is queued).
+    fn remove_transaction(&mut self, connector: u32) -> Result<(), StoreError>;
+    /// Every stored transaction, by connector.
+    fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError>;
+
+    /// Records the availability (Operative / Inoperative) set for `connector` (0: the
+    /// station) by ChangeAvailability, scheduled changes included: it survives a reboot.
+    fn save_availability(&mut self, connector: u32, operative: bool) -> Result<(), StoreError>;
+    /// Every recorded availability, by connector; connectors without a record are Operative.
+    fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError>;
+
+    /// Records the central system's latest word on an identifier (the authorization cache,
+    /// OCPP 1.6 §3.5.1). Identifiers compare case-insensitively.
+    fn save_cached_authorization(
+        &mut self,
+        id_tag: &IdToken,
+        info: &IdTagInfo,
+    ) -> Result<(), StoreError>;
+    /// The cached word on `id_tag`, if any.
+    fn cached_authorization(&self, id_tag: &IdToken) -> Result<Option<IdTagInfo>, StoreError>;
+    /// Empties the authorization cache (ClearCache).
+    fn clear_authorization_cache(&mut self) -> Result<(), StoreError>;
+
+    /// Appends a message to the queue (or replaces the one with the same key).
+    fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError>;
+    /// Removes a message (answered, or given up).
+    fn remove_message(&mut self, key: u64) -> Result<(), StoreError>;
+    /// The queue, smallest key first.
+    fn messages(&self) -> Result<Vec<StoredMessage>, StoreError>;
+}
+
+/// A [`Store`] in memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    /// The transactions, by connector.
+    pub transactions: BTreeMap<u32, StoredTransaction>,
+    /// The queue, by key.
+    pub messages: BTreeMap<u64, StoredMessage>,
+    /// The availability of each connector with a record (true: Operative).
+    pub availability: BTreeMap<u32, bool>,
+    /// The authorization cache.
+    pub authorization_cache: HashMap<IdToken, IdTagInfo>,
+    /// Make every write fail (to test how the core copes).
+    pub fail_writes: bool,
+}
+
+impl MemoryStore {
+    fn check_writable(&self) -> Result<(), StoreError> {
+        if self.fail_writes {
+            return Err(StoreError::Backend("writes are switched off".to_string()));
+        }
+        Ok(())
+    }
+}
+
+impl Store for MemoryStore {
+    fn save_transaction(&mut self, transaction: &StoredTransaction) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.transactions
+            .insert(transaction.connector, transaction.clone());
+        Ok(())
+    }
+
+    fn remove_transaction(&mut self, connector: u32) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.transactions.remove(&connector);
+        Ok(())
+    }
+
+    fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError> {
+        Ok(self.transactions.values().cloned().collect())
+    }
+
+    fn save_availability(&mut self, connector: u32, operative: bool) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.availability.insert(connector, operative);
+        Ok(())
+    }
+
+    fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError> {
+        Ok(self.availability.clone())
+    }
+
+    fn save_cached_authorization(
+        &mut self,
+        id_tag: &IdToken,
+        info: &IdTagInfo,
+    ) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.authorization_cache
+            .insert(id_tag.clone(), info.clone());
+        Ok(())
+    }
+
+    fn cached_authorization(&self, id_tag: &IdToken) -> Result<Option<IdTagInfo>, StoreError> {
+        Ok(self.authorization_cache.get(id_tag).cloned())
+    }
+
+    fn clear_authorization_cache(&mut self) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.authorization_cache.clear();
+        Ok(())
+    }
+
+    fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.messages.insert(message.key, message.clone());
+        Ok(())
+    }
+
+    fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.messages.remove(&key);
+        Ok(())
+    }
+
+    fn messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
+        Ok(self.messages.values().cloned().collect())
+    }
+}

@@ -1,0 +1,257 @@
+//! BootNotification, registration states, heartbeat and the clock.
+
+use ocpp_types::core::RegistrationStatus;
+use serde_json::json;
+
+use super::{tag, Frame, Harness, T0};
+use crate::charge_point::{StationCommand, StationEvent};
+
+#[test]
+fn first_connection_sends_boot_notification_with_the_internal_values_present() {
+    let mut h = Harness::new(
+        json!({"Internal": {"ChargePointSerialNumber": "SN-1", "ICCID": "8931440400012345678",
+            "IMSI": "262011234567890", "MeterSerialNumber": "MS-42", "MeterType": "DZG"}}),
+        1,
+    );
+    h.assert_silent();
+    h.connect();
+    let (_, action, payload) = h.call();
+    assert_eq!(action, "BootNotification");
+    assert_eq!(
+        payload,
+        json!({"chargePointVendor": "ferrocharge", "chargePointModel": "SIL",
+            "chargePointSerialNumber": "SN-1", "chargeBoxSerialNumber": "cp001",
+            "firmwareVersion": "0.1.0", "iccid": "8931440400012345678",
+            "imsi": "262011234567890", "meterType": "DZG", "meterSerialNumber": "MS-42"})
+    );
+}
+
+#[test]
+fn accepted_takes_the_interval_and_the_clock_then_reports_every_connector() {
+    let mut h = Harness::new(json!({}), 2);
+    h.connect();
+    let (id, _, _) = h.call();
+    // The central system's clock is 10 s ahead of the station's.
+    h.answer(
+        &id,
+        json!({"status": "Accepted", "currentTime": "2026-11-24T06:00:10.000Z", "interval": 120}),
+    );
+    assert_eq!(
+        h.cp.registration_status(),
+        Some(RegistrationStatus::Accepted)
+    );
+    assert_eq!(h.cp.config().core().heartbeat_interval, 120);
+    assert_eq!(
+        h.cp.config().overlay(),
+        &json!({"Core": {"HeartbeatInterval": 120}})
+    );
+    let sent = h.pump();
+    assert_eq!(
+        sent,
+        vec![
+            h.status(0, "Available", 10),
+            h.status(1, "Available", 10),
+            h.status(2, "Available", 10)
+        ]
+    );
+    // Heartbeat after 120 s, not before.
+    h.advance(119);
+    h.assert_silent();
+    h.advance(1);
+    let (id, action, payload) = h.call();
+    assert_eq!((action.as_str(), payload), ("Heartbeat", json!({})));
+    // Its answer moves the clock again: now 1 min ahead.
+    h.answer(&id, json!({"currentTime": "2026-11-24T06:03:00.000Z"}));
+    assert_eq!(h.cp.clock(h.now).to_string(), "2026-11-24T06:03:00.000Z");
+    h.advance(120);
+    assert_eq!(h.call().1, "Heartbeat");
+}
+
+#[test]
+fn interval_zero_keeps_the_configured_heartbeat_interval() {
+    let mut h = Harness::new(json!({"Core": {"HeartbeatInterval": 50}}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    h.answer(
+        &id,
+        json!({"status": "Accepted", "currentTime": T0, "interval": 0}),
+    );
+    assert_eq!(h.cp.config().core().heartbeat_interval, 50);
+    h.pump();
+    h.advance(50);
+    assert_eq!(h.call().1, "Heartbeat");
+}
+
+#[test]
+fn pending_boots_again_after_the_interval_and_sends_nothing_else_meanwhile() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    h.answer(
+        &id,
+        json!({"status": "Pending", "currentTime": T0, "interval": 30}),
+    );
+    assert_eq!(
+        h.cp.registration_status(),
+        Some(RegistrationStatus::Pending)
+    );
+    // A user is refused at once: nothing may be sent.
+    h.event(StationEvent::TokenPresented {
+        id_tag: tag("RFID1"),
+        connector: None,
+    });
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::AuthorizationResult {
+            id_tag: tag("RFID1"),
+            connector: None,
+            accepted: false,
+            id_tag_info: None
+        }]
+    );
+    h.advance(29);
+    h.assert_silent();
+    h.advance(1);
+    let (id, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    h.answer(
+        &id,
+        json!({"status": "Accepted", "currentTime": h.at(30), "interval": 30}),
+    );
+    // Registered: the statuses as they are now (plugged in: Preparing).
+    assert_eq!(
+        h.pump(),
+        vec![h.status(0, "Available", 30), h.status(1, "Preparing", 30)]
+    );
+}
+
+#[test]
+fn pending_answers_the_central_system_but_rejects_remote_start_and_stop() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    h.answer(
+        &id,
+        json!({"status": "Pending", "currentTime": T0, "interval": 0}),
+    );
+    let answer = h.csms_call_ok("GetConfiguration", json!({"key": ["HeartbeatInterval"]}));
+    assert_eq!(
+        answer,
+        json!({"configurationKey": [{"key": "HeartbeatInterval", "readonly": false, "value": "86400"}]})
+    );
+    assert_eq!(
+        h.csms_call_ok(
+            "RemoteStartTransaction",
+            json!({"idTag": "APP", "connectorId": 1})
+        ),
+        json!({"status": "Rejected"})
+    );
+    assert_eq!(
+        h.csms_call_ok("RemoteStopTransaction", json!({"transactionId": 1})),
+        json!({"status": "Rejected"})
+    );
+    assert_eq!(h.commands(), vec![]);
+    // interval 0: libocpp's default of 60 s.
+    h.advance(59);
+    h.assert_silent();
+    h.advance(1);
+    assert_eq!(h.call().1, "BootNotification");
+}
+
+#[test]
+fn rejected_leaves_the_central_system_unanswered_until_the_next_boot() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    h.answer(
+        &id,
+        json!({"status": "Rejected", "currentTime": T0, "interval": 600}),
+    );
+    assert_eq!(h.csms_call("GetConfiguration", json!({})), vec![]);
+    // A reconnect meanwhile does not boot early.
+    h.disconnect();
+    h.connect();
+    h.advance(599);
+    h.assert_silent();
+    h.advance(1);
+    assert_eq!(h.call().1, "BootNotification");
+}
+
+#[test]
+fn unanswered_boot_notification_is_sent_again_after_sixty_seconds() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (first, _, _) = h.call();
+    // ocpp-rpc gives up after 30 s; the next attempt follows 60 s later.
+    h.advance(30);
+    h.assert_silent();
+    h.advance(59);
+    h.assert_silent();
+    h.advance(1);
+    let (second, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    assert_ne!(first, second);
+}
+
+#[test]
+fn boot_in_flight_when_the_connection_drops_is_sent_again_on_reconnect() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    assert_eq!(h.call().1, "BootNotification");
+    h.disconnect();
+    h.assert_silent();
+    h.connect();
+    assert_eq!(h.call().1, "BootNotification");
+}
+
+#[test]
+fn reconnect_after_accepted_sends_statuses_but_no_boot_notification() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.disconnect();
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    h.assert_silent();
+    h.advance(5);
+    h.connect();
+    assert_eq!(
+        h.pump(),
+        vec![h.status(0, "Available", 5), h.status(1, "Preparing", 5)]
+    );
+}
+
+#[test]
+fn heartbeats_are_skipped_offline() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.disconnect();
+    h.advance(300);
+    h.connect();
+    assert_eq!(h.pump().len(), 2, "statuses only");
+    h.advance(300);
+    assert_eq!(
+        h.frames()
+            .iter()
+            .map(|f| match f {
+                Frame::Call { action, .. } => action.as_str(),
+                _ => "?",
+            })
+            .collect::<Vec<_>>(),
+        ["Heartbeat"]
+    );
+}
+
+#[test]
+fn a_boot_retry_that_falls_due_offline_goes_out_on_the_next_connection() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    h.answer(
+        &id,
+        json!({"status": "Pending", "currentTime": T0, "interval": 30}),
+    );
+    h.disconnect();
+    // `advance` also checks that no deadline in the past is left behind.
+    h.advance(45);
+    h.assert_silent();
+    h.connect();
+    assert_eq!(h.call().1, "BootNotification");
+}

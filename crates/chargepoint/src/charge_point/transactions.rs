@@ -1,0 +1,344 @@
+//! Transactions (OCPP 1.6 §4.8, §4.10): StartTransaction and StopTransaction, and what their
+//! answers change.
+//!
+//! A transaction is stored, then its StartTransaction queued, when the station reports it
+//! started. Until StartTransaction.conf arrives it is known by a negative placeholder id (as
+//! libocpp's internal transaction id): MeterValues and StopTransaction queued meanwhile carry
+//! the placeholder, which the answer replaces in every queued message, so a StopTransaction
+//! queued offline behind its StartTransaction still reaches the central system with the id it
+//! gave.
+//!
+//! StopTransaction carries idTag (the identifier that stopped it, when one did), reason (left
+//! out for Local, the spec's default; libocpp always sends it) and transactionData: the
+//! StopTxnSampledData samples, Transaction.Begin first and Transaction.End last.
+
+use std::time::Duration;
+
+use ocpp_rpc::CallErrorInfo;
+use ocpp_types::core::{Reason, StartTransactionRequest, StopTransactionRequest};
+use ocpp_types::id_tag::{AuthorizationStatus, IdToken};
+use ocpp_types::meter::ReadingContext;
+use ocpp_types::{Action, AnyResponse};
+
+use super::connector_status::ActiveTransaction;
+use super::events::EnergyFlow;
+use super::message_queue::Failure;
+use super::store::{StoredMessage, StoredTransaction};
+use super::{ChargePoint, Now, StationCommand};
+
+impl ChargePoint {
+    /// The station started a transaction on connector `id`.
+    pub(crate) fn on_transaction_started(
+        &mut self,
+        id: u32,
+        id_tag: IdToken,
+        meter_start_wh: i32,
+        reservation_id: Option<i32>,
+        now: Now,
+    ) {
+        let free = self
+            .connectors
+            .get(id as usize)
+            .is_some_and(|c| c.transaction.is_none());
+        if id == 0 || !free {
+            tracing::error!(
+                connector = id,
+                "transaction start on an unknown or busy connector ignored"
+            );
+            return;
+        }
+        let placeholder_id = self.next_placeholder_id;
+        self.next_placeholder_id = self.next_placeholder_id.saturating_sub(1);
+        let started_at = self.clock(now);
+        let begin = self.boundary_sample(id, meter_start_wh, ReadingContext::TransactionBegin, now);
+        let record = StoredTransaction {
+            connector: id,
+            placeholder_id,
+            transaction_id: None,
+            id_tag: id_tag.clone(),
+            meter_start_wh,
+            started_at,
+            reservation_id,
+            transaction_data: begin.into_iter().collect(),
+            meter_last_wh: meter_start_wh,
+            meter_last_at: started_at,
+        };
+        if let Err(e) = self.store.save_transaction(&record) {
+            tracing::error!(connector = id, error = %e, "transaction not stored; going on in memory");
+        }
+        let request = StartTransactionRequest {
+            connector_id: id as i32,
+            id_tag,
+            meter_start: meter_start_wh,
+            reservation_id,
+            timestamp: started_at,
+        };
+        self.queue.push_transaction(
+            self.store.as_mut(),
+            Action::StartTransaction,
+            ocpp_types::encode(&request),
+            Some(placeholder_id),
+        );
+        tracing::info!(connector = id, placeholder_id, "transaction started");
+        self.resume_transaction(record, now);
+    }
+
+    /// A transaction found in the store at start: resumed when the station says it still runs
+    /// (`resume`), otherwise stopped with reason PowerLoss at its last sampled energy, as
+    /// libocpp's try_resume_transactions. One whose StopTransaction is already queued (power
+    /// lost between queuing it and forgetting the transaction) is only forgotten.
+    pub(crate) fn recover_transaction(
+        &mut self,
+        record: StoredTransaction,
+        resume: bool,
+        now: Now,
+    ) {
+        self.next_placeholder_id = self
+            .next_placeholder_id
+            .min(record.placeholder_id.saturating_sub(1));
+        let id = record.connector;
+        let ids = [Some(record.placeholder_id), record.transaction_id];
+        if self.queue.has_stop_transaction_for(&ids) {
+            tracing::info!(
+                connector = id,
+                "stored transaction already stopped; forgotten"
+            );
+            if let Err(e) = self.store.remove_transaction(id) {
+                tracing::error!(connector = id, error = %e, "stopped transaction not removed from the store");
+            }
+            return;
+        }
+        if resume {
+            tracing::info!(connector = id, "transaction resumed after a restart");
+            return self.resume_transaction(record, now);
+        }
+        tracing::info!(
+            connector = id,
+            "transaction of before the restart stopped: PowerLoss"
+        );
+        let request = StopTransactionRequest {
+            id_tag: None,
+            meter_stop: record.meter_last_wh,
+            timestamp: record.meter_last_at,
+            transaction_id: record.transaction_id.unwrap_or(record.placeholder_id),
+            reason: Some(Reason::PowerLoss),
+            transaction_data: (!record.transaction_data.is_empty())
+                .then_some(record.transaction_data),
+        };
+        self.queue.push_transaction(
+            self.store.as_mut(),
+            Action::StopTransaction,
+            ocpp_types::encode(&request),
+            None,
+        );
+        if let Err(e) = self.store.remove_transaction(id) {
+            tracing::error!(connector = id, error = %e, "stopped transaction not removed from the store");
+        }
+    }
+
+    /// Makes `record` the running transaction of its connector, sampling from `now` on.
+    pub(crate) fn resume_transaction(&mut self, record: StoredTransaction, now: Now) {
+        let interval = self.config.core().meter_value_sample_interval;
+        let id = record.connector;
+        let Some(connector) = self.connector_mut(id).filter(|_| id > 0) else {
+            tracing::error!(
+                connector = id,
+                "stored transaction of an unknown connector ignored"
+            );
+            return;
+        };
+        connector.authorized = None;
+        connector.authorized_until = None;
+        // A transaction on a reserved connector uses the reservation up (libocpp: on_reservation_end
+        // comes from the station, which started the transaction).
+        connector.reservation = None;
+        connector.finishing = false;
+        connector.transaction = Some(ActiveTransaction {
+            record,
+            flow: EnergyFlow::Charging,
+            next_sample: (interval > 0)
+                .then(|| now.instant + Duration::from_secs(u64::from(interval))),
+            stop_id_tag: None,
+        });
+        self.update_status(id, now);
+    }
+
+    /// The station stopped the transaction on connector `id`.
+    pub(crate) fn on_transaction_stopped(
+        &mut self,
+        id: u32,
+        meter_stop_wh: i32,
+        reason: Reason,
+        id_tag: Option<IdToken>,
+        now: Now,
+    ) {
+        let Some(end) = self
+            .connectors
+            .get(id as usize)
+            .filter(|c| c.transaction.is_some())
+            .map(|_| self.boundary_sample(id, meter_stop_wh, ReadingContext::TransactionEnd, now))
+        else {
+            tracing::error!(
+                connector = id,
+                "stop of a transaction that is not running ignored"
+            );
+            return;
+        };
+        let timestamp = self.clock(now);
+        let Some(connector) = self.connector_mut(id) else {
+            return;
+        };
+        let Some(mut tx) = connector.transaction.take() else {
+            return;
+        };
+        connector.finishing = connector.plugged;
+        tx.record.transaction_data.extend(end);
+        let data = std::mem::take(&mut tx.record.transaction_data);
+        let request = StopTransactionRequest {
+            id_tag: id_tag.or(tx.stop_id_tag),
+            meter_stop: meter_stop_wh,
+            timestamp,
+            transaction_id: tx.record.transaction_id.unwrap_or(tx.record.placeholder_id),
+            reason: (reason != Reason::Local).then_some(reason),
+            transaction_data: (!data.is_empty()).then_some(data),
+        };
+        // Queued (and stored) before the transaction is forgotten: a power loss in between
+        // leaves a transaction to stop again rather than none.
+        self.queue.push_transaction(
+            self.store.as_mut(),
+            Action::StopTransaction,
+            ocpp_types::encode(&request),
+            None,
+        );
+        if let Err(e) = self.store.remove_transaction(id) {
+            tracing::error!(connector = id, error = %e, "stopped transaction not removed from the store");
+        }
+        tracing::info!(connector = id, ?reason, "transaction stopped");
+        self.update_status(id, now);
+    }
+
+    /// The cable was unplugged: a running transaction is stopped with EVDisconnected when
+    /// StopTransactionOnEVSideDisconnect is true (the station stops it and reports it).
+    pub(crate) fn on_unplugged(&mut self, id: u32, now: Now) {
+        let stop = self.config.core().stop_transaction_on_ev_side_disconnect != Some(false);
+        let Some(connector) = self.connector_mut(id).filter(|_| id > 0) else {
+            tracing::warn!(connector = id, "unplug on an unknown connector ignored");
+            return;
+        };
+        connector.plugged = false;
+        connector.finishing = false;
+        if let Some(tx) = connector.transaction.as_mut() {
+            if stop {
+                self.commands.push_back(StationCommand::StopTransaction {
+                    connector: id,
+                    reason: Reason::EVDisconnected,
+                });
+            } else {
+                tx.flow = EnergyFlow::SuspendedEV;
+            }
+        }
+        self.update_status(id, now);
+    }
+
+    /// The answer (or failure) of a transaction-related message.
+    pub(crate) fn on_transaction_response(
+        &mut self,
+        message: StoredMessage,
+        result: Result<AnyResponse, CallErrorInfo>,
+        now: Now,
+    ) {
+        let response = match result {
+            Ok(response) => response,
+            Err(error) => return self.on_transaction_message_failed(message, error, now),
+        };
+        self.queue.answered(self.store.as_mut(), message.key);
+        let id_tag = message
+            .payload
+            .get("idTag")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| IdToken::new(t).ok());
+        match response {
+            AnyResponse::StopTransaction(conf) => {
+                if let (Some(id_tag), Some(info)) = (id_tag, conf.id_tag_info) {
+                    self.update_authorization_cache(&id_tag, &info);
+                }
+            }
+            AnyResponse::StartTransaction(conf) => {
+                if let Some(id_tag) = &id_tag {
+                    self.update_authorization_cache(id_tag, &conf.id_tag_info);
+                }
+                let Some(placeholder) = message.starts_transaction else {
+                    return;
+                };
+                let real = conf.transaction_id;
+                tracing::info!(
+                    placeholder,
+                    transaction_id = real,
+                    "StartTransaction answered"
+                );
+                self.queue
+                    .replace_transaction_id(self.store.as_mut(), placeholder, real);
+                let Some((id, tx)) = self.connectors.iter_mut().enumerate().find_map(|(i, c)| {
+                    c.transaction
+                        .as_mut()
+                        .filter(|t| t.record.placeholder_id == placeholder)
+                        .map(|t| (i as u32, t))
+                }) else {
+                    return;
+                };
+                tx.record.transaction_id = Some(real);
+                if let Err(e) = self.store.save_transaction(&tx.record) {
+                    tracing::error!(connector = id, error = %e, "transaction id not stored");
+                }
+                if conf.id_tag_info.status != AuthorizationStatus::Accepted {
+                    let status = conf.id_tag_info.status;
+                    tracing::info!(
+                        connector = id,
+                        ?status,
+                        "transaction's identifier not accepted"
+                    );
+                    let command = if self.config.core().stop_transaction_on_invalid_id {
+                        StationCommand::StopTransaction {
+                            connector: id,
+                            reason: Reason::DeAuthorized,
+                        }
+                    } else {
+                        StationCommand::PauseCharging { connector: id }
+                    };
+                    self.commands.push_back(command);
+                }
+            }
+            AnyResponse::MeterValues(_) => {}
+            other => {
+                tracing::warn!(action = %other.action(), "unexpected answer in the transaction queue")
+            }
+        }
+    }
+
+    fn on_transaction_message_failed(
+        &mut self,
+        message: StoredMessage,
+        error: CallErrorInfo,
+        now: Now,
+    ) {
+        let core = self.config.core();
+        let attempts = core.transaction_message_attempts;
+        let interval = Duration::from_secs(u64::from(core.transaction_message_retry_interval));
+        match self.queue.failed(
+            self.store.as_mut(),
+            message.key,
+            now.instant,
+            attempts,
+            interval,
+        ) {
+            Failure::Retry(at) => {
+                let wait = at.saturating_duration_since(now.instant);
+                tracing::warn!(action = %message.action, %error, ?wait, "transaction message failed; retrying")
+            }
+            Failure::GivenUp(dropped) => tracing::error!(
+                action = %dropped.action, %error, attempts = dropped.attempts,
+                "transaction message failed TransactionMessageAttempts times; dropped"
+            ),
+        }
+    }
+}
