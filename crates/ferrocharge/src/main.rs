@@ -3,6 +3,7 @@
 //!
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
+//!     ferrocharge csms [--listen ADDR] [--tag TAG ...]     the dev CSMS, until Ctrl-C
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chargepoint::config::{self, ConfigError, Document, Registry};
 use clap::{Args, Parser, Subcommand};
+use ocpp_types::core::RegistrationStatus;
 
 /// A charging station that speaks OCPP 1.6J.
 #[derive(Parser)]
@@ -24,6 +26,34 @@ enum Command {
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the dev CSMS in the foreground until Ctrl-C, printing every message: by default on
+    /// SteVe's URL ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>.
+    Csms(CsmsArgs),
+}
+
+#[derive(Args)]
+struct CsmsArgs {
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value_t = csms::DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+    /// An idTag to accept (repeatable); replaces the default list, which holds the tags
+    /// EVerest's SIL uses (DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123, RFID_VALID1, RFID_VALID2).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// The heartbeat interval handed out in BootNotification.conf, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = csms::DEFAULT_HEARTBEAT_INTERVAL_S)]
+    heartbeat_interval: i32,
+    /// What BootNotification is answered.
+    #[arg(long, value_enum, default_value_t = Registration::Accepted)]
+    registration: Registration,
+}
+
+/// The RegistrationStatus of BootNotification.conf.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Registration {
+    Accepted,
+    Pending,
+    Rejected,
 }
 
 #[derive(Subcommand)]
@@ -72,6 +102,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Csms(args) => run_csms(args),
         Command::Config(ConfigCommand::Check { file, options }) => {
             Ok(match load(Some(&file), &options)? {
                 Ok(_) => {
@@ -101,6 +132,52 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// `ferrocharge csms`: the dev CSMS until Ctrl-C; one line per message on stdout.
+fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(filter)
+        .try_init()
+        .context("cannot set up logging")?;
+    let mut options = csms::CsmsOptions {
+        listen: args.listen,
+        heartbeat_interval_s: args.heartbeat_interval,
+        registration_status: match args.registration {
+            Registration::Accepted => RegistrationStatus::Accepted,
+            Registration::Pending => RegistrationStatus::Pending,
+            Registration::Rejected => RegistrationStatus::Rejected,
+        },
+        ..csms::CsmsOptions::default()
+    };
+    if !args.tags.is_empty() {
+        options.tags = args.tags.into_iter().map(csms::TagEntry::new).collect();
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    runtime.block_on(async {
+        let csms = csms::Csms::bind(options).await?;
+        println!("dev CSMS on {}<ChargePointId>; Ctrl-C stops it", csms.url());
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        let state = csms.state();
+        println!(
+            "stopped: {} charge point(s), {} transaction(s)",
+            state.charge_points.len(),
+            state.transactions.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn report(problems: &[String]) -> ExitCode {

@@ -1,0 +1,48 @@
+//! The dev central system of ferrocharge: an OCPP 1.6J CSMS embedded in the binary
+//! (`ferrocharge csms`, and `ferrocharge sil` next to the station), listening where SteVe does by
+//! default, `ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>`, so one
+//! station config works with SteVe or with nothing else installed.
+//!
+//! It accepts BootNotification, authorizes a list of tags ([`default_tags`]: the ones EVerest's
+//! SIL uses), hands out transaction ids, records transactions, meter values, connector status
+//! and notifications in memory ([`State`]), prints one line per message through `tracing`, and
+//! lets its user send CSMS-initiated CALLs ([`Csms::call`]).
+//!
+//! - [`options`]: [`CsmsOptions`] and the default tags with their sources.
+//! - [`server`]: [`Csms`], the running server and its API; [`CsmsEvent`]s to wait for.
+//! - `session` (private): one task per charge point, an ocpp-rpc [`Rpc`](ocpp_rpc::Rpc) in
+//!   Role::CentralSystem on an ocpp-ws [`ServerConnection`](ocpp_ws::ServerConnection).
+//! - `handlers` (private): one function per charge-point action (`on_boot_notification`,
+//!   `on_start_transaction`, ...), plain functions of the state.
+//! - [`state`]: what is recorded.
+//!
+//! ```no_run
+//! use csms::{Csms, CsmsOptions};
+//! use ocpp_types::{core::GetConfigurationRequest, AnyRequest};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let csms = Csms::bind(CsmsOptions::default()).await?;
+//! println!("station URL: {}cp001", csms.url());
+//! csms.wait_connected("cp001").await;
+//! let answer = csms
+//!     .call("cp001", AnyRequest::GetConfiguration(GetConfigurationRequest { key: None }))
+//!     .await?;
+//! println!("{}", answer.to_json());
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod error;
+mod handlers;
+pub mod options;
+pub mod server;
+mod session;
+pub mod state;
+
+pub use error::{CallError, CsmsError};
+pub use options::{
+    default_tags, CsmsOptions, TagEntry, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_LISTEN,
+    DEFAULT_PATH_PREFIX,
+};
+pub use server::{Csms, CsmsEvent};
+pub use state::{ChargePoint, Notification, State, Transaction, TransactionStop};

@@ -1,0 +1,177 @@
+//! What the dev CSMS is told at start: where it listens, which tags it accepts, what it answers
+//! to a BootNotification, and who may connect.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ocpp_types::core::RegistrationStatus;
+
+/// SteVe's default websocket path; the ChargePointId follows it as the last segment
+/// (`ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001`).
+pub const DEFAULT_PATH_PREFIX: &str = "/steve/websocket/CentralSystemService/";
+
+/// SteVe's default address (its Jetty listens on 8180); loopback only, as a dev tool should.
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8180);
+
+/// The heartbeat interval handed out in BootNotification.conf, in seconds.
+///
+/// 300 s rather than SteVe's 14400 s (its `settings.heartbeat_interval_in_seconds`): a dev CSMS is
+/// watched by a person, who should see a Heartbeat within minutes of starting a station, while
+/// one line every five minutes per charge point does not drown the transaction lines.
+pub const DEFAULT_HEARTBEAT_INTERVAL_S: i32 = 300;
+
+/// An idTag the dev CSMS accepts, with the parentIdTag it hands out with it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TagEntry {
+    /// The idTag (compared case-insensitively, as OCPP's IdToken is a CiString20).
+    pub id_tag: String,
+    /// The parentIdTag of its IdTagInfo, if it belongs to a group.
+    pub parent_id_tag: Option<String>,
+}
+
+impl TagEntry {
+    /// An accepted tag without a parent.
+    pub fn new(id_tag: impl Into<String>) -> TagEntry {
+        TagEntry {
+            id_tag: id_tag.into(),
+            parent_id_tag: None,
+        }
+    }
+
+    /// An accepted tag belonging to the group `parent`.
+    pub fn with_parent(id_tag: impl Into<String>, parent: impl Into<String>) -> TagEntry {
+        TagEntry {
+            id_tag: id_tag.into(),
+            parent_id_tag: Some(parent.into()),
+        }
+    }
+}
+
+/// The tags EVerest's SIL and its OCPP 1.6 test suite present, so a station configured like
+/// EVerest's charges against the dev CSMS out of the box. Sources (everest-core):
+///
+/// - `DEADBEEF`: the default `token` of modules/Testing/DummyTokenProvider/manifest.yaml, the
+///   token of config/config-sil.yaml's token_provider, and the first choice of the "Swipe RFID"
+///   dropdown of the SIL Node-RED UI (config/nodered/config-sil-two-evse-flow.json).
+/// - `ABC12345`, `VID:AABBCCDDEEFF`: the other two choices of that dropdown (the second is an
+///   Autocharge vehicle id).
+/// - `123`: the token of DummyTokenProviderManual in
+///   tests/ocpp_tests/test_sets/everest-aux/config/everest-config-042_1.yaml.
+/// - `RFID_VALID1`, `RFID_VALID2` with parentIdTag `RFID_PARENT`:
+///   `authorization_info.valid_id_tag_1/2` and `parent_id_tag` of
+///   tests/ocpp_tests/test_sets/test_config.json (its `RFID_INVALID` stays unknown, so it is
+///   answered Invalid as the suite expects).
+pub fn default_tags() -> Vec<TagEntry> {
+    vec![
+        TagEntry::new("DEADBEEF"),
+        TagEntry::new("ABC12345"),
+        TagEntry::new("VID:AABBCCDDEEFF"),
+        TagEntry::new("123"),
+        TagEntry::with_parent("RFID_VALID1", "RFID_PARENT"),
+        TagEntry::with_parent("RFID_VALID2", "RFID_PARENT"),
+    ]
+}
+
+/// The settings of a [`Csms`](crate::Csms).
+#[derive(Clone)]
+pub struct CsmsOptions {
+    /// Where to listen (default [`DEFAULT_LISTEN`]); port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The path before the ChargePointId (default [`DEFAULT_PATH_PREFIX`]); any other path is
+    /// refused with 404. Must start and end with `/`.
+    pub path_prefix: String,
+    /// The accepted idTags (default [`default_tags`]); every other tag is Invalid.
+    pub tags: Vec<TagEntry>,
+    /// The interval of BootNotification.conf, in seconds (default
+    /// [`DEFAULT_HEARTBEAT_INTERVAL_S`]): the heartbeat interval when Accepted, the delay before
+    /// the next BootNotification when Pending or Rejected.
+    pub heartbeat_interval_s: i32,
+    /// The status of BootNotification.conf (default Accepted; Pending or Rejected for tests).
+    pub registration_status: RegistrationStatus,
+    /// Basic-auth passwords by ChargePointId (security profiles 1 and 2): a charge point listed
+    /// here must send its id as user and this password; others connect without credentials.
+    pub passwords: HashMap<String, Vec<u8>>,
+    /// TLS (from [`ocpp_ws::server_config`]) for `wss://`; `None` for plain `ws://`.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How long a CSMS-initiated CALL waits for its answer (default 30 s, ocpp-rpc's default).
+    pub call_timeout: std::time::Duration,
+}
+
+impl Default for CsmsOptions {
+    fn default() -> CsmsOptions {
+        CsmsOptions {
+            listen: DEFAULT_LISTEN,
+            path_prefix: DEFAULT_PATH_PREFIX.to_owned(),
+            tags: default_tags(),
+            heartbeat_interval_s: DEFAULT_HEARTBEAT_INTERVAL_S,
+            registration_status: RegistrationStatus::Accepted,
+            passwords: HashMap::new(),
+            tls: None,
+            call_timeout: ocpp_rpc::Config::DEFAULT_CALL_TIMEOUT,
+        }
+    }
+}
+
+impl std::fmt::Debug for CsmsOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let with_password: Vec<&String> = self.passwords.keys().collect();
+        f.debug_struct("CsmsOptions")
+            .field("listen", &self.listen)
+            .field("path_prefix", &self.path_prefix)
+            .field("tags", &self.tags)
+            .field("heartbeat_interval_s", &self.heartbeat_interval_s)
+            .field("registration_status", &self.registration_status)
+            .field("passwords_for", &with_password)
+            .field("tls", &self.tls.is_some())
+            .field("call_timeout", &self.call_timeout)
+            .finish()
+    }
+}
+
+impl CsmsOptions {
+    /// The accepted tag `id_tag` (case-insensitive), if it is one.
+    pub fn tag(&self, id_tag: &str) -> Option<&TagEntry> {
+        self.tags
+            .iter()
+            .find(|t| t.id_tag.eq_ignore_ascii_case(id_tag))
+    }
+
+    /// Whether `path` is the prefix followed by exactly one non-empty segment.
+    pub fn path_matches(&self, path: &str) -> bool {
+        path.strip_prefix(self.path_prefix.as_str())
+            .map(|rest| rest.trim_end_matches('/'))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_steves_url_and_everests_tags() {
+        let o = CsmsOptions::default();
+        assert_eq!(o.listen.to_string(), "127.0.0.1:8180");
+        assert!(o.path_matches("/steve/websocket/CentralSystemService/cp001"));
+        assert!(o.path_matches("/steve/websocket/CentralSystemService/cp001/"));
+        assert!(!o.path_matches("/steve/websocket/CentralSystemService/"));
+        assert!(!o.path_matches("/ocpp/cp001"));
+        assert!(!o.path_matches("/steve/websocket/CentralSystemService/a/cp001"));
+        assert_eq!(
+            o.tag("deadbeef").map(|t| t.id_tag.as_str()),
+            Some("DEADBEEF")
+        );
+        assert_eq!(
+            o.tag("RFID_VALID2")
+                .and_then(|t| t.parent_id_tag.as_deref()),
+            Some("RFID_PARENT")
+        );
+        assert!(o.tag("RFID_INVALID").is_none());
+        assert!(
+            default_tags().iter().all(|t| t.id_tag.len() <= 20),
+            "IdToken is a CiString20"
+        );
+    }
+}
