@@ -26,8 +26,11 @@
 // Loading a config is a cold path: a large error type costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+pub mod control_api;
 mod error;
+pub mod message_log;
 mod raw;
+pub mod sim;
 pub mod types;
 
 use std::net::SocketAddr;

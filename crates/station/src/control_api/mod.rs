@@ -1,0 +1,112 @@
+//! The HTTP control API and web UI (DESIGN §6, contract v1), on `settings.control_api`.
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /` | the web UI: one page, no external assets |
+//! | `GET /api/v1/state` | [`StationState`] |
+//! | `GET /api/v1/events` | server-sent events: `state` ([`StationState`]) and `ocpp` ([`OcppFrame`]) |
+//! | `POST /api/v1/connectors/{c}/plug-in` | [`PlugIn`] (body optional) |
+//! | `POST /api/v1/connectors/{c}/unplug`, `/ev-pause`, `/ev-resume` | no body |
+//! | `POST /api/v1/connectors/{c}/car-script` | [`CarScript`] |
+//! | `POST /api/v1/connectors/{c}/errors` | [`HardwareError`], type one of [`ERROR_TYPES`] (or its unique bare name) |
+//! | `POST /api/v1/connectors/{c}/meter` | [`MeterOverride`] |
+//! | `POST /api/v1/tokens` | [`Token`] |
+//! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
+//!
+//! A command answers `{"ok": true}`. A refused one answers `{"error": "..."}` with 400 (bad
+//! JSON, wrong field types, unknown fields, values out of range, unknown error type, empty
+//! script), 404 (unknown connector or route), 405 (wrong method), or the status of the
+//! station's [`ControlError`] (400, 404, 409, 503); the station is called only for requests that
+//! passed every check, so a refused request changes nothing.
+//!
+//! The runtime implements [`StationControl`] and broadcasts [`StationEvent`]s (every state
+//! change and every frame, e.g. with [`OcppFrame::new`] from what
+//! [`MessageLog::record`](crate::message_log::MessageLog::record) returned) on the channel it
+//! passes to [`router`] or [`serve`].
+
+mod control;
+mod routes;
+mod sse;
+mod state;
+mod ui;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, watch};
+
+pub use control::{
+    CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn, StationControl,
+    Token, ERROR_TYPES,
+};
+pub use state::{ConnectorState, FrameDirection, OcppFrame, OcppState, StationEvent, StationState};
+
+/// What every handler shares.
+struct Api {
+    control: Arc<dyn StationControl>,
+    events: broadcast::Sender<StationEvent>,
+    /// Turns true when the server stops, to end the event streams; `None` when the router runs
+    /// outside [`serve`] (then the streams end when the event channel closes).
+    stop_streams: Option<watch::Receiver<bool>>,
+}
+
+/// The routes of contract v1 and the web UI, driving `control`; `events` is the channel the
+/// runtime broadcasts state changes and OCPP frames on.
+pub fn router(control: Arc<dyn StationControl>, events: broadcast::Sender<StationEvent>) -> Router {
+    build(Api {
+        control,
+        events,
+        stop_streams: None,
+    })
+}
+
+fn build(api: Api) -> Router {
+    let connector = |action| format!("/api/v1/connectors/{{c}}/{action}");
+    Router::new()
+        .route("/", get(ui::page))
+        .route("/api/v1/state", get(routes::state))
+        .route("/api/v1/events", get(sse::events))
+        .route(&connector("plug-in"), post(routes::plug_in))
+        .route(&connector("unplug"), post(routes::unplug))
+        .route(&connector("ev-pause"), post(routes::ev_pause))
+        .route(&connector("ev-resume"), post(routes::ev_resume))
+        .route(&connector("car-script"), post(routes::car_script))
+        .route(&connector("errors"), post(routes::errors))
+        .route(&connector("meter"), post(routes::meter))
+        .route("/api/v1/tokens", post(routes::tokens))
+        .route("/api/v1/ocpp/disconnect", post(routes::ocpp_disconnect))
+        .route("/api/v1/ocpp/connect", post(routes::ocpp_connect))
+        .route("/api/v1/station/stop", post(routes::stop))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(Arc::new(api))
+}
+
+/// Serves the control API on `listener` until `shutdown` completes, then ends the open event
+/// streams and returns once every connection is closed.
+pub async fn serve(
+    listener: TcpListener,
+    control: Arc<dyn StationControl>,
+    events: broadcast::Sender<StationEvent>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let app = build(Api {
+        control,
+        events,
+        stop_streams: Some(stop_rx),
+    });
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "control API and web UI listening on http://{addr}/");
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Ignored error: no stream is open, so there is nothing to end.
+            let _ = stop_tx.send(true);
+        })
+        .await
+}

@@ -1,0 +1,146 @@
+//! The `html` message log: one self-contained page (inline CSS, no scripts, no external assets)
+//! with a table row per message: time, direction, message type, action, message id and the
+//! pretty-printed JSON.
+//!
+//! The page is complete at every moment, not only after a clean stop: each new row is written
+//! over the closing tags, which are written again after it (one `write(2)` from the end of the
+//! previous row). libocpp instead appends rows and writes the closing tags at shutdown, so its
+//! page of a station that crashed or is still running is unterminated; browsers forgive that,
+//! but parsers and tests do not, and a page that is well formed only some of the time is a
+//! trap. Appending rows after a footer that is "complete at every point" is impossible for
+//! HTML (nothing may follow `</html>`), so overwriting the footer is the only way. The cost is a
+//! truncate and a seek per message, nothing next to a network round trip.
+//!
+//! The markup is polyglot (well-formed XML as well as HTML5), so a test can check its structure
+//! with an XML parser.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::frame::{Direction, FrameInfo, MessageKind};
+use super::sink::FileSink;
+use super::timestamp;
+
+const STYLE: &str = "
+body { font-family: system-ui, sans-serif; margin: 1.5em; color: #1d1d1f; }
+h1 { font-size: 1.3em; margin: 0 0 0.2em 0; }
+p.started { margin: 0 0 1em 0; color: #555; }
+table.log { border-collapse: collapse; width: 100%; }
+table.log th, table.log td { border: 1px solid #d0d0d0; padding: 6px 8px; vertical-align: top; text-align: left; }
+table.log th { background: #2f6f4f; color: white; position: sticky; top: 0; }
+tr.ChargePoint { background: #f6f3e6; }
+tr.CentralSystem { background: #e8ebf6; }
+tr.CALLERROR td.type { color: #a00; font-weight: bold; }
+td.action { font-weight: bold; }
+td.time, td.id { font-family: ui-monospace, monospace; white-space: nowrap; }
+pre { margin: 0; font-family: ui-monospace, monospace; font-size: 0.9em; white-space: pre-wrap; }
+";
+
+const FOOTER: &str = "</tbody>\n</table>\n</body>\n</html>\n";
+
+/// The html log of one start.
+#[derive(Debug)]
+pub struct HtmlLog {
+    sink: FileSink,
+    /// Where the closing tags start: the next row is written here.
+    footer_at: u64,
+}
+
+impl HtmlLog {
+    /// Creates the page at `path` with its header and an empty table.
+    pub fn create(path: PathBuf, started: DateTime<Utc>) -> Self {
+        let started = escape(&timestamp(started));
+        let header = format!(
+            "<!DOCTYPE html>\n\
+             <html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n\
+             <head>\n<meta charset=\"utf-8\"/>\n\
+             <title>OCPP message log {started}</title>\n\
+             <style>{STYLE}</style>\n</head>\n<body>\n\
+             <h1>OCPP message log</h1>\n\
+             <p class=\"started\">Station started {started}</p>\n\
+             <table class=\"log\">\n\
+             <thead><tr><th>Time</th><th>Direction</th><th>Type</th><th>Action</th>\
+             <th>Message id</th><th>Message</th></tr></thead>\n<tbody>\n"
+        );
+        let mut sink = FileSink::create(path);
+        sink.write_at(0, &format!("{header}{FOOTER}"));
+        HtmlLog {
+            sink,
+            footer_at: header.len() as u64,
+        }
+    }
+
+    /// Whether it is still written.
+    pub fn is_enabled(&self) -> bool {
+        self.sink.is_enabled()
+    }
+
+    /// The page's path.
+    pub fn path(&self) -> &Path {
+        self.sink.path()
+    }
+
+    /// Adds the row of one message.
+    pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, info: &FrameInfo) {
+        let row = row(direction, time, info);
+        self.sink
+            .write_at(self.footer_at, &format!("{row}{FOOTER}"));
+        self.footer_at += row.len() as u64;
+    }
+}
+
+fn row(direction: Direction, time: DateTime<Utc>, info: &FrameInfo) -> String {
+    let kind = match (&info.kind, &info.error_code) {
+        (MessageKind::CallError, Some(code)) => format!("CALLERROR {}", escape(code)),
+        (kind, _) => kind.name().to_owned(),
+    };
+    format!(
+        "<tr class=\"{origin} {kind_class}\">\
+         <td class=\"time\">{time}</td>\
+         <td class=\"direction\">{origin} → {target}</td>\
+         <td class=\"type\">{kind}</td>\
+         <td class=\"action\">{action}</td>\
+         <td class=\"id\">{id}</td>\
+         <td class=\"message\"><pre>{json}</pre></td></tr>\n",
+        origin = direction.origin(),
+        target = direction.target(),
+        kind_class = info.kind.name(),
+        time = escape(&timestamp(time)),
+        action = escape(info.action.as_deref().unwrap_or("")),
+        id = escape(info.message_id.as_deref().unwrap_or("")),
+        json = escape(&info.pretty),
+    )
+}
+
+/// Escapes text for an element's content. Quotes stay as they are (nothing from a message goes
+/// into an attribute), so the JSON reads as JSON in the file too, not only in a browser.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Control characters other than tab and newline are not allowed in XML; a frame
+            // carrying one must not make the page unreadable.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_leaves_no_markup() {
+        assert_eq!(
+            escape(r#"<b a="1">'x' & y</b>"#),
+            r#"&lt;b a="1"&gt;'x' &amp; y&lt;/b&gt;"#
+        );
+        assert_eq!(escape("a\u{0}b\nc"), "a\u{fffd}b\nc");
+    }
+}

@@ -1,0 +1,368 @@
+//! The OCPP message logs (DESIGN §7): every frame sent and received, in the formats that
+//! `Internal.LogMessagesFormat` selects, written to the OCPP module's `MessageLogPath`
+//! (default [`DEFAULT_MESSAGE_LOG_PATH`]).
+//!
+//! Each start gets a set of files of its own, named like libocpp names them: by the start time in
+//! RFC 3339 with milliseconds, e.g. `2026-11-24T07:10:32.123Z.log`, `...Z.html` and
+//! `...Z.security.log` (a `-1`, `-2`, ... is added to the name if a file of that name exists).
+//!
+//! | format | where | what |
+//! |---|---|---|
+//! | `log` | `<start>.log` | one line per message: time, direction, type, action, message id, the JSON |
+//! | `html` | `<start>.html` | a page with a table row per message: time, direction, type, action, message id, the JSON pretty printed |
+//! | `console` | `tracing`, target `ocpp_message` | one line per message: direction, type, action |
+//! | `console_detailed` | `tracing`, target `ocpp_message` | the same with the JSON |
+//! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
+//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written here: per-session logs are the runtime's, and the control API's event stream is the callback |
+//!
+//! The html page is well formed at every moment, also while the station runs: each row is
+//! written over the closing tags, which follow it again.
+//!
+//! Logging never stops the station: a file that cannot be created or written is reported once
+//! through `tracing` and then left alone; the other formats go on.
+//!
+//! ```
+//! use station::message_log::{Direction, MessageLog};
+//! let dir = tempfile::tempdir()?;
+//! // Internal.LogMessagesFormat as the OCPP config gives it.
+//! let formats: Vec<String> = vec!["log".into(), "html".into(), "security".into()];
+//! let started = chrono::Utc::now();
+//! let mut log = MessageLog::new(&formats, dir.path(), started)?;
+//! let info = log.record(Direction::ChargePointToCentralSystem, chrono::Utc::now(), r#"[2,"1","Heartbeat",{}]"#);
+//! assert_eq!(info.action.as_deref(), Some("Heartbeat"));
+//! log.record_security_event("StartupOfTheDevice", None, chrono::Utc::now());
+//! assert!(log.html_path().is_some_and(|p| p.extension() == Some("html".as_ref())));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod frame;
+mod html;
+mod json_text;
+mod sink;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub use frame::{Direction, FrameInfo, MessageKind};
+use html::HtmlLog;
+use sink::FileSink;
+
+/// The OCPP module's `MessageLogPath` when not given (everest-core's default).
+pub const DEFAULT_MESSAGE_LOG_PATH: &str = "/tmp/everest_ocpp_logs";
+
+/// The `tracing` target of the `console` and `console_detailed` formats, so `RUST_LOG` can
+/// select them (`RUST_LOG=ocpp_message=info`).
+pub const CONSOLE_TARGET: &str = "ocpp_message";
+
+/// A value of `Internal.LogMessagesFormat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `console`: one line per message through `tracing`.
+    Console,
+    /// `console_detailed`: one line per message with its JSON through `tracing`.
+    ConsoleDetailed,
+    /// `log`: the plain text file.
+    Log,
+    /// `html`: the page.
+    Html,
+    /// `session_logging`: per-session logs (not written by [`MessageLog`]).
+    SessionLogging,
+    /// `callback`: messages handed to a callback (not written by [`MessageLog`]).
+    Callback,
+    /// `security`: the security event file.
+    Security,
+}
+
+impl Format {
+    /// Every format, with its config name.
+    pub const ALL: [(&'static str, Format); 7] = [
+        ("console", Format::Console),
+        ("console_detailed", Format::ConsoleDetailed),
+        ("log", Format::Log),
+        ("html", Format::Html),
+        ("session_logging", Format::SessionLogging),
+        ("callback", Format::Callback),
+        ("security", Format::Security),
+    ];
+
+    /// Its name in `Internal.LogMessagesFormat`.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("")
+    }
+}
+
+impl FromStr for Format {
+    type Err = MessageLogError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| MessageLogError::UnknownFormat(s.to_owned()))
+    }
+}
+
+/// Why a message log cannot be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageLogError {
+    /// A name in `Internal.LogMessagesFormat` that is no format. The OCPP config validator
+    /// refuses these already; this guards callers that build the list themselves.
+    #[error("Internal.LogMessagesFormat: unknown format '{0}' (known: console, console_detailed, log, html, session_logging, callback, security)")]
+    UnknownFormat(String),
+}
+
+/// The message logs of one start of the station.
+#[derive(Debug)]
+pub struct MessageLog {
+    correlator: frame::Correlator,
+    log: Option<FileSink>,
+    html: Option<HtmlLog>,
+    security: Option<FileSink>,
+    console: Option<Format>,
+}
+
+impl MessageLog {
+    /// Sets up the logs `formats` selects in `dir` (created if missing) for a station started at
+    /// `started`. Only an unknown format name is an error: a folder or file that cannot be
+    /// created is reported through `tracing` and that log left out.
+    pub fn new(
+        formats: &[impl AsRef<str>],
+        dir: impl AsRef<Path>,
+        started: DateTime<Utc>,
+    ) -> Result<Self, MessageLogError> {
+        let formats = formats
+            .iter()
+            .map(|f| f.as_ref().parse())
+            .collect::<Result<Vec<Format>, _>>()?;
+        let has = |f: Format| formats.contains(&f);
+        let dir = dir.as_ref();
+        let wants_files = has(Format::Log) || has(Format::Html) || has(Format::Security);
+        if wants_files {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot create the message log folder");
+            }
+        }
+        let stem = free_stem(dir, &timestamp(started));
+        let file = |suffix: &str| dir.join(format!("{stem}{suffix}"));
+        let log = has(Format::Log).then(|| FileSink::create(file(".log")));
+        let html = has(Format::Html).then(|| HtmlLog::create(file(".html"), started));
+        let security = has(Format::Security).then(|| FileSink::create(file(".security.log")));
+        // console_detailed says all that console says; both selected means the detailed one.
+        let console = if has(Format::ConsoleDetailed) {
+            Some(Format::ConsoleDetailed)
+        } else {
+            has(Format::Console).then_some(Format::Console)
+        };
+        let files = [
+            log.as_ref().map(FileSink::path),
+            html.as_ref().map(HtmlLog::path),
+            security.as_ref().map(FileSink::path),
+        ];
+        for path in files.into_iter().flatten() {
+            tracing::info!(file = %path.display(), "logging OCPP messages");
+        }
+        Ok(MessageLog {
+            correlator: frame::Correlator::default(),
+            log,
+            html,
+            security,
+            console,
+        })
+    }
+
+    /// A log that writes nothing (`Internal.LogMessages` false).
+    pub fn disabled() -> Self {
+        MessageLog {
+            correlator: frame::Correlator::default(),
+            log: None,
+            html: None,
+            security: None,
+            console: None,
+        }
+    }
+
+    /// Logs one frame, `text` as it went over the wire, sent in `direction` at `time`, and
+    /// returns what was read from it.
+    pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, text: &str) -> FrameInfo {
+        let info = self.correlator.read(direction, text);
+        if let Some(log) = &mut self.log {
+            log.write(&log_line(direction, time, &info));
+        }
+        if let Some(html) = &mut self.html {
+            html.record(direction, time, &info);
+        }
+        if let Some(format) = self.console {
+            let line = console_line(direction, &info, format == Format::ConsoleDetailed);
+            tracing::info!(target: CONSOLE_TARGET, "{line}");
+        }
+        info
+    }
+
+    /// Logs a security event (OCPP Security whitepaper: `kind` such as `StartupOfTheDevice`,
+    /// `tech_info` the free text) to the security file, as the JSON of the
+    /// SecurityEventNotification it goes with, one per line, like libocpp.
+    pub fn record_security_event(
+        &mut self,
+        kind: &str,
+        tech_info: Option<&str>,
+        time: DateTime<Utc>,
+    ) {
+        if let Some(security) = &mut self.security {
+            security.write(&security_line(kind, tech_info, time));
+        }
+    }
+
+    /// The security event file, when the `security` format is selected and the file could be
+    /// created (what a GetLog of type SecurityLog uploads).
+    pub fn security_log_path(&self) -> Option<&Path> {
+        self.security
+            .as_ref()
+            .filter(|s| s.is_enabled())
+            .map(|s| s.path())
+    }
+
+    /// The text log file, when selected and still written.
+    pub fn log_path(&self) -> Option<&Path> {
+        self.log
+            .as_ref()
+            .filter(|s| s.is_enabled())
+            .map(|s| s.path())
+    }
+
+    /// The html page, when selected and still written.
+    pub fn html_path(&self) -> Option<&Path> {
+        self.html
+            .as_ref()
+            .filter(|h| h.is_enabled())
+            .map(HtmlLog::path)
+    }
+}
+
+/// A time as the logs write it: RFC 3339 in UTC with milliseconds (libocpp's form).
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The first of `stem`, `stem-1`, `stem-2`, ... that names no log file in `dir`, so a second
+/// start within the same millisecond (tests, a crash loop) never appends to another start's
+/// files.
+fn free_stem(dir: &Path, stem: &str) -> String {
+    let taken = |s: &str| {
+        [".log", ".html", ".security.log"]
+            .iter()
+            .any(|suffix| dir.join(format!("{s}{suffix}")).exists())
+    };
+    let mut candidate = stem.to_owned();
+    let mut n = 0u32;
+    while taken(&candidate) && n < 1000 {
+        n += 1;
+        candidate = format!("{stem}-{n}");
+    }
+    candidate
+}
+
+/// The `log` format's line: `<time> <from>><to> <type> <action|-> <id|-> <json>`.
+fn log_line(direction: Direction, time: DateTime<Utc>, info: &FrameInfo) -> String {
+    format!(
+        "{} {}>{} {} {} {} {}\n",
+        timestamp(time),
+        direction.origin(),
+        direction.target(),
+        type_label(info),
+        info.action.as_deref().unwrap_or("-"),
+        info.message_id.as_deref().unwrap_or("-"),
+        info.compact
+    )
+}
+
+/// The `console` / `console_detailed` line (without time: `tracing` adds its own).
+fn console_line(direction: Direction, info: &FrameInfo, detailed: bool) -> String {
+    let mut line = format!(
+        "{} → {}: {} {}",
+        direction.origin(),
+        direction.target(),
+        type_label(info),
+        info.action.as_deref().unwrap_or("-"),
+    );
+    if detailed {
+        line.push(' ');
+        line.push_str(&info.compact);
+    }
+    line
+}
+
+fn type_label(info: &FrameInfo) -> String {
+    match (&info.kind, &info.error_code) {
+        (MessageKind::CallError, Some(code)) => format!("CALLERROR({code})"),
+        (kind, _) => kind.name().to_owned(),
+    }
+}
+
+/// The security file's line: `{"techInfo":...,"timestamp":...,"type":...}` (serde_json writes
+/// keys sorted, as libocpp's nlohmann::json does).
+fn security_line(kind: &str, tech_info: Option<&str>, time: DateTime<Utc>) -> String {
+    let mut event = serde_json::Map::new();
+    event.insert("type".into(), kind.into());
+    if let Some(info) = tech_info {
+        event.insert("techInfo".into(), info.into());
+    }
+    event.insert("timestamp".into(), timestamp(time).into());
+    format!("{}\n", serde_json::Value::Object(event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_795_503_600_000 + ms).unwrap_or_default()
+    }
+
+    #[test]
+    fn console_lines_name_direction_type_and_action() {
+        let mut c = frame::Correlator::default();
+        let call = c.read(
+            Direction::ChargePointToCentralSystem,
+            r#"[2,"1","Heartbeat",{}]"#,
+        );
+        assert_eq!(
+            console_line(Direction::ChargePointToCentralSystem, &call, false),
+            "ChargePoint → CentralSystem: CALL Heartbeat"
+        );
+        let error = c.read(
+            Direction::CentralSystemToChargePoint,
+            r#"[4,"1","InternalError","",{}]"#,
+        );
+        assert_eq!(
+            console_line(Direction::CentralSystemToChargePoint, &error, true),
+            r#"CentralSystem → ChargePoint: CALLERROR(InternalError) Heartbeat [4,"1","InternalError","",{}]"#
+        );
+    }
+
+    #[test]
+    fn security_lines_are_the_notification_json() {
+        assert_eq!(
+            security_line("StartupOfTheDevice", Some("boot"), at(5)),
+            "{\"techInfo\":\"boot\",\"timestamp\":\"2026-11-24T07:00:00.005Z\",\"type\":\"StartupOfTheDevice\"}\n"
+        );
+        assert_eq!(
+            security_line("ResetOrReboot", None, at(0)),
+            "{\"timestamp\":\"2026-11-24T07:00:00.000Z\",\"type\":\"ResetOrReboot\"}\n"
+        );
+    }
+
+    #[test]
+    fn every_format_name_parses_back() {
+        for (name, format) in Format::ALL {
+            assert_eq!(name.parse::<Format>(), Ok(format));
+            assert_eq!(format.name(), name);
+        }
+    }
+}

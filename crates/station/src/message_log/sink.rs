@@ -1,0 +1,105 @@
+//! One log file that can fail without taking the station with it: the first IO error is logged
+//! (once, with the file and the cause) and the file is written no more. A station that charges
+//! without its message log is better than one that stops because a disk filled up.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// An open log file, or one that failed and is disabled.
+#[derive(Debug)]
+pub struct FileSink {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl FileSink {
+    /// Creates `path` (it must not exist yet: every start gets files of its own). On failure the
+    /// sink starts disabled.
+    pub fn create(path: PathBuf) -> Self {
+        let file = match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "cannot create message log file; this log is disabled");
+                None
+            }
+        };
+        FileSink { path, file }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether it is still written.
+    pub fn is_enabled(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Appends `text` at the current position.
+    pub fn write(&mut self, text: &str) {
+        self.with_file(|f| f.write_all(text.as_bytes()));
+    }
+
+    /// Writes `text` at byte `offset`, cutting the file there first; the HTML log uses this to
+    /// replace its closing tags with the next row and the closing tags again.
+    pub fn write_at(&mut self, offset: u64, text: &str) {
+        self.with_file(|f| {
+            f.set_len(offset)?;
+            f.seek(SeekFrom::Start(offset))?;
+            f.write_all(text.as_bytes())
+        });
+    }
+
+    fn with_file(&mut self, op: impl FnOnce(&mut File) -> io::Result<()>) {
+        let Some(file) = self.file.as_mut() else {
+            return;
+        };
+        // No buffering and no explicit flush: every write_all is a write(2), so another process
+        // (a browser, a log upload) reads complete entries while the station runs.
+        if let Err(e) = op(file) {
+            tracing::warn!(file = %self.path.display(), error = %e, "cannot write message log file; this log is disabled");
+            self.file = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disk that fills up mid-run: the first failed write disables the sink, later writes are
+    /// no-ops, nothing panics.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_disables_the_sink() {
+        let Ok(full) = OpenOptions::new().write(true).open("/dev/full") else {
+            return;
+        };
+        let mut sink = FileSink {
+            path: PathBuf::from("/dev/full"),
+            file: Some(full),
+        };
+        assert!(sink.is_enabled());
+        sink.write("a line\n");
+        assert!(!sink.is_enabled());
+        sink.write("another\n");
+        sink.write_at(0, "more");
+        assert!(!sink.is_enabled());
+    }
+
+    #[test]
+    fn write_at_replaces_the_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tail.html");
+        let mut sink = FileSink::create(path.clone());
+        sink.write_at(0, "head</end>");
+        sink.write_at(4, "row</end>");
+        sink.write_at(7, "row</end>");
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("headrowrow</end>")
+        );
+    }
+}

@@ -1,0 +1,458 @@
+//! The simulated car (everest-core's EvManager / CarSimulation): runs a [`Script`] in
+//! EvManager's 250 ms loop and presents the result at the plug as an [`EvSignal`].
+//!
+//! Each loop step runs commands until one blocks (`sleep`, `iec_wait_pwr_ready`), then
+//! updates what the car presents. `sleep N` blocks for `floor(N s / 250 ms) + 1` steps,
+//! counting the step that starts it, as EvManager does. When the script ends, the car keeps
+//! its last physical state (EvManager stops driving the pilot, so a car left in C stays in C).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tracing::{debug, warn};
+
+use super::board::{Draw, EvSignal};
+use super::script::{Command, Script, ScriptError};
+use crate::Parameters;
+
+/// EvManager's loop interval.
+pub const LOOP_INTERVAL: Duration = Duration::from_millis(250);
+
+/// At most this many commands run in one step: a `plugin_commands` that runs `plugin`
+/// again would otherwise loop forever without blocking.
+const MAX_COMMANDS_PER_STEP: usize = 1000;
+
+/// The car's parameters (EvManager's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarConfig {
+    /// The battery's capacity, Wh (EvManager's `dc_energy_capacity`, which it uses for AC too).
+    pub battery_capacity_wh: f64,
+    /// The state of charge at start, percent (`soc`).
+    pub soc_percent: f64,
+    /// The script `plugin` runs (`plugin_commands`).
+    pub plugin_commands: Script,
+    /// The script to run at start (`auto_exec_commands` when `auto_exec`).
+    pub auto_exec: Option<Script>,
+    /// Run `auto_exec` again whenever it ends (`auto_exec_infinite`).
+    pub auto_exec_infinite: bool,
+}
+
+impl Default for CarConfig {
+    fn default() -> Self {
+        CarConfig {
+            battery_capacity_wh: 60_000.0,
+            soc_percent: 30.0,
+            plugin_commands: Script::default(),
+            auto_exec: None,
+            auto_exec_infinite: false,
+        }
+    }
+}
+
+impl CarConfig {
+    /// The config of an EvManager module instance; a `plugin_commands` or
+    /// `auto_exec_commands` that does not parse is an error.
+    pub fn from_parameters(parameters: &Parameters) -> Result<Self, ScriptError> {
+        let default = CarConfig::default();
+        let auto_exec = if parameters.bool("auto_exec").unwrap_or(false) {
+            Some(Script::parse(
+                parameters.str("auto_exec_commands").unwrap_or_default(),
+            )?)
+        } else {
+            None
+        };
+        Ok(CarConfig {
+            battery_capacity_wh: parameters
+                .num("dc_energy_capacity")
+                .filter(|c| *c > 0.0)
+                .unwrap_or(default.battery_capacity_wh),
+            soc_percent: parameters
+                .num("soc")
+                .map(|s| s.clamp(0.0, 100.0))
+                .unwrap_or(default.soc_percent),
+            plugin_commands: Script::parse(parameters.str("plugin_commands").unwrap_or_default())?,
+            auto_exec,
+            auto_exec_infinite: parameters.bool("auto_exec_infinite").unwrap_or(false),
+        })
+    }
+}
+
+/// What the car is doing (EvManager's `SimState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CarState {
+    /// Not plugged in (state A).
+    Unplugged,
+    /// Plugged in, not asking for power (state B).
+    PluggedIn,
+    /// Asking for power while a PWM offers it, drawing at most the offer.
+    ChargingRegulated,
+    /// Asking for power whatever the PWM says.
+    ChargingFixed,
+    /// Pilot pulled to 0 V (state E).
+    ErrorE,
+    /// Pilot diode shorted.
+    DiodeFail,
+}
+
+/// A script the car could not take.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CarError {
+    /// A script is running ([`Car::execute`] does not interrupt one; [`Car::modify`] does).
+    #[error("a car script is running; replace it instead")]
+    Busy,
+    /// The script does not parse.
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+}
+
+/// The simulated car. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Car {
+    config: CarConfig,
+    queue: VecDeque<Command>,
+    running: bool,
+    sleep_steps_left: Option<u64>,
+    state: CarState,
+    draw: Option<Draw>,
+    rcd_current_ma: f64,
+    battery_wh: f64,
+    duty_percent: f64,
+    next_step: Option<Instant>,
+}
+
+impl Car {
+    /// An unplugged car; it starts `auto_exec` if configured.
+    pub fn new(config: CarConfig) -> Self {
+        let battery_wh = config.battery_capacity_wh * config.soc_percent / 100.0;
+        let mut car = Car {
+            queue: VecDeque::new(),
+            running: false,
+            sleep_steps_left: None,
+            state: CarState::Unplugged,
+            draw: None,
+            rcd_current_ma: 0.0,
+            battery_wh,
+            duty_percent: 100.0,
+            next_step: None,
+            config,
+        };
+        if let Some(script) = car.config.auto_exec.clone() {
+            car.start(script);
+        }
+        car
+    }
+
+    /// Runs `script` (EvManager's `execute_charging_session`); refused while one runs.
+    pub fn execute(&mut self, script: Script) -> Result<(), CarError> {
+        if self.running {
+            return Err(CarError::Busy);
+        }
+        self.start(script);
+        Ok(())
+    }
+
+    /// Parses and runs `text`; a script that does not parse changes nothing.
+    pub fn execute_str(&mut self, text: &str) -> Result<(), CarError> {
+        let script = Script::parse(text)?;
+        self.execute(script)
+    }
+
+    /// Replaces what runs by `script` (EvManager's `modify_charging_session`); the car keeps
+    /// its physical state.
+    pub fn modify(&mut self, script: Script) {
+        self.start(script);
+    }
+
+    /// Stops the running script; the car keeps its physical state.
+    pub fn cancel(&mut self) {
+        self.queue.clear();
+        self.sleep_steps_left = None;
+        self.running = false;
+    }
+
+    /// Whether a script runs.
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// What the car is doing.
+    pub fn state(&self) -> CarState {
+        self.state
+    }
+
+    /// The battery's state of charge, percent.
+    pub fn soc_percent(&self) -> f64 {
+        self.battery_wh / self.config.battery_capacity_wh * 100.0
+    }
+
+    /// Charges the battery with `energy_wh` delivered by the EVSE (capped at full).
+    pub fn add_energy_wh(&mut self, energy_wh: f64) {
+        if energy_wh.is_finite() && energy_wh > 0.0 {
+            self.battery_wh = (self.battery_wh + energy_wh).min(self.config.battery_capacity_wh);
+        }
+    }
+
+    /// What the car presents at the plug now.
+    pub fn signal(&self) -> EvSignal {
+        let plugged = self.state != CarState::Unplugged;
+        EvSignal {
+            plugged,
+            s2_closed: match self.state {
+                CarState::ChargingRegulated => pwm_offers_energy(self.duty_percent),
+                CarState::ChargingFixed => true,
+                _ => false,
+            },
+            ventilation: false,
+            error_e: self.state == CarState::ErrorE,
+            diode_fail: self.state == CarState::DiodeFail,
+            rcd_current_ma: self.rcd_current_ma,
+            draw: self.draw.filter(|_| plugged),
+        }
+    }
+
+    /// Runs the loop steps due by `now` (one per [`LOOP_INTERVAL`], the first at the first
+    /// call), each seeing `duty_percent`, the PWM duty cycle the EVSE drives.
+    pub fn tick(&mut self, now: Instant, duty_percent: f64) {
+        self.duty_percent = duty_percent;
+        let mut next = self.next_step.unwrap_or(now);
+        while next <= now {
+            self.step();
+            next += LOOP_INTERVAL;
+        }
+        self.next_step = Some(next);
+    }
+
+    fn start(&mut self, script: Script) {
+        debug!(%script, "car: script");
+        self.queue = script.0.into();
+        self.sleep_steps_left = None;
+        self.running = !self.queue.is_empty();
+    }
+
+    /// One EvManager loop: run commands until one blocks.
+    fn step(&mut self) {
+        let mut budget = MAX_COMMANDS_PER_STEP;
+        while self.running {
+            let Some(command) = self.queue.front().copied() else {
+                break;
+            };
+            if budget == 0 {
+                warn!("car: {MAX_COMMANDS_PER_STEP} commands in one step, waiting for the next");
+                return;
+            }
+            budget -= 1;
+            match self.run(command) {
+                Outcome::Done => {
+                    self.queue.pop_front();
+                }
+                Outcome::Blocked => return,
+                Outcome::Replaced => {}
+            }
+        }
+        if self.running && self.queue.is_empty() {
+            debug!("car: script finished");
+            self.running = false;
+            if self.config.auto_exec_infinite {
+                if let Some(script) = self.config.auto_exec.clone() {
+                    self.start(script);
+                }
+            }
+        }
+    }
+
+    fn run(&mut self, command: Command) -> Outcome {
+        match command {
+            Command::Sleep { seconds } => {
+                let left = self.sleep_steps_left.get_or_insert_with(|| {
+                    (seconds * 1000.0 / LOOP_INTERVAL.as_millis() as f64) as u64 + 1
+                });
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    self.sleep_steps_left = None;
+                    return Outcome::Done;
+                }
+                return Outcome::Blocked;
+            }
+            Command::IecWaitPwrReady => {
+                self.state = CarState::PluggedIn;
+                if !pwm_offers_energy(self.duty_percent) {
+                    return Outcome::Blocked;
+                }
+            }
+            Command::DrawPowerRegulated { current_a, phases } => {
+                self.draw = Some(Draw {
+                    current_a,
+                    phases,
+                    regulated: true,
+                });
+                self.state = CarState::ChargingRegulated;
+            }
+            Command::DrawPowerFixed { current_a, phases } => {
+                self.draw = Some(Draw {
+                    current_a,
+                    phases,
+                    regulated: false,
+                });
+                self.state = CarState::ChargingFixed;
+            }
+            Command::Pause => self.state = CarState::PluggedIn,
+            Command::Unplug => {
+                self.state = CarState::Unplugged;
+                self.draw = None;
+                // The board resets its RCD on disconnection (YetiSimulator).
+                self.rcd_current_ma = 0.0;
+            }
+            Command::ErrorE => self.state = CarState::ErrorE,
+            Command::DiodeFail => self.state = CarState::DiodeFail,
+            Command::RcdCurrent { milliamps } => self.rcd_current_ma = milliamps,
+            Command::SetSoc { percent } => {
+                self.battery_wh = self.config.battery_capacity_wh * percent / 100.0;
+            }
+            Command::Plugin => {
+                if self.config.plugin_commands.is_empty() {
+                    warn!("car: plugin without plugin_commands configured; nothing to run");
+                } else {
+                    self.queue = self.config.plugin_commands.0.clone().into();
+                    self.sleep_steps_left = None;
+                    return Outcome::Replaced;
+                }
+            }
+        }
+        Outcome::Done
+    }
+}
+
+enum Outcome {
+    Done,
+    Blocked,
+    /// The queue was replaced: run its first command next.
+    Replaced,
+}
+
+/// Whether a PWM offers energy as the car sees it (EvManager: strictly between 7 and 97 %).
+fn pwm_offers_energy(duty_percent: f64) -> bool {
+    duty_percent > 7.0 && duty_percent < 97.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(t0: Instant, step: u32) -> Instant {
+        t0 + LOOP_INTERVAL * step
+    }
+
+    #[test]
+    fn sleep_blocks_for_its_seconds_in_steps() {
+        let t0 = Instant::now();
+        let mut car = Car::new(CarConfig::default());
+        car.execute_str("sleep 1;unplug").unwrap();
+        // sleep 1 = 5 steps, counting the one that starts it; the fifth runs `unplug` too.
+        for step in 0..4 {
+            car.tick(at(t0, step), 100.0);
+            assert!(car.is_running(), "step {step}");
+        }
+        car.tick(at(t0, 4), 100.0);
+        assert!(!car.is_running());
+    }
+
+    #[test]
+    fn iec_wait_pwr_ready_plugs_in_and_waits_for_the_pwm() {
+        let t0 = Instant::now();
+        let mut car = Car::new(CarConfig::default());
+        car.execute_str("iec_wait_pwr_ready;draw_power_regulated 16,3;sleep 10")
+            .unwrap();
+        car.tick(t0, 100.0);
+        assert_eq!(car.state(), CarState::PluggedIn);
+        assert!(car.signal().plugged && !car.signal().s2_closed);
+        car.tick(at(t0, 1), 5.0);
+        assert_eq!(car.state(), CarState::PluggedIn, "5 % is not energy");
+        car.tick(at(t0, 2), 26.7);
+        assert_eq!(car.state(), CarState::ChargingRegulated);
+        assert!(car.signal().s2_closed);
+        // The EVSE pauses: a regulated car goes back to B, a fixed one stays in C.
+        car.tick(at(t0, 3), 100.0);
+        assert!(!car.signal().s2_closed);
+        car.modify(Script::parse("draw_power_fixed 10,1").unwrap());
+        car.tick(at(t0, 4), 100.0);
+        assert!(car.signal().s2_closed);
+        assert_eq!(car.signal().draw.map(|d| d.regulated), Some(false));
+    }
+
+    #[test]
+    fn execute_is_refused_while_running_and_bad_scripts_change_nothing() {
+        let mut car = Car::new(CarConfig::default());
+        car.execute_str("sleep 5").unwrap();
+        assert_eq!(car.execute_str("unplug"), Err(CarError::Busy));
+        let err = car.execute_str("sleep 1;iso_wait_pwr_ready").unwrap_err();
+        assert!(err.to_string().contains("ISO 15118"), "{err}");
+        car.cancel();
+        let err = car.execute_str("pause;bogus").unwrap_err();
+        assert!(err.to_string().contains("command 2 `bogus`"), "{err}");
+        assert!(!car.is_running());
+        assert_eq!(car.state(), CarState::Unplugged);
+    }
+
+    #[test]
+    fn faults_rcd_soc_and_unplug() {
+        let t0 = Instant::now();
+        let mut car = Car::new(CarConfig::default());
+        car.execute_str("iec_wait_pwr_ready;rcd_current 30;diode_fail;set_soc 50")
+            .unwrap();
+        car.tick(t0, 26.7);
+        let s = car.signal();
+        assert!(s.plugged && s.diode_fail && s.rcd_current_ma == 30.0);
+        assert!((car.soc_percent() - 50.0).abs() < 1e-9);
+        car.add_energy_wh(6000.0);
+        assert!((car.soc_percent() - 60.0).abs() < 1e-9);
+        car.add_energy_wh(1e9);
+        assert!((car.soc_percent() - 100.0).abs() < 1e-9);
+        car.execute_str("error_e").unwrap();
+        car.tick(at(t0, 1), 26.7);
+        assert!(car.signal().error_e);
+        car.execute_str("unplug").unwrap();
+        car.tick(at(t0, 2), 26.7);
+        assert_eq!(car.signal(), EvSignal::default());
+    }
+
+    #[test]
+    fn plugin_runs_plugin_commands_and_auto_exec_repeats() {
+        let t0 = Instant::now();
+        let config = CarConfig {
+            plugin_commands: Script::parse("iec_wait_pwr_ready;pause").unwrap(),
+            auto_exec: Some(Script::parse("plugin").unwrap()),
+            ..CarConfig::default()
+        };
+        let mut car = Car::new(config);
+        assert!(car.is_running(), "auto_exec starts at once");
+        car.tick(t0, 50.0);
+        assert_eq!(car.state(), CarState::PluggedIn);
+        assert!(!car.is_running());
+
+        let params = Parameters(vec![
+            ("auto_exec", crate::ParamValue::Bool(true)),
+            ("auto_exec_infinite", crate::ParamValue::Bool(true)),
+            (
+                "auto_exec_commands",
+                crate::ParamValue::String("sleep 0.25".into()),
+            ),
+            ("plugin_commands", crate::ParamValue::String(String::new())),
+            ("soc", crate::ParamValue::Integer(40)),
+            ("dc_energy_capacity", crate::ParamValue::Integer(50000)),
+        ]);
+        let config = CarConfig::from_parameters(&params).unwrap();
+        assert_eq!(config.battery_capacity_wh, 50000.0);
+        let mut car = Car::new(config);
+        for step in 0..10 {
+            car.tick(at(t0, step), 100.0);
+        }
+        assert!(car.is_running(), "infinite auto_exec restarts");
+        assert!((car.soc_percent() - 40.0).abs() < 1e-9);
+
+        let bad = Parameters(vec![(
+            "plugin_commands",
+            crate::ParamValue::String("iso_wait_slac_matched".into()),
+        )]);
+        assert!(CarConfig::from_parameters(&bad).is_err());
+    }
+}

@@ -1,0 +1,131 @@
+//! Finding the simulated parts of one EVSE in a station config: the EvseManager, the
+//! YetiSimulator its `bsp` requirement is connected to, and the EvManager whose
+//! `ev_board_support` is connected to that YetiSimulator (as in EVerest's SIL configs).
+
+use tracing::warn;
+
+use super::evse::SimulatedEvseConfig;
+use super::script::ScriptError;
+use crate::{types, StationConfig};
+
+/// Why an EVSE of a station config cannot be simulated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WiringError {
+    /// No module with that id.
+    #[error("no module `{0}`")]
+    UnknownModule(String),
+    /// The module is not an EvseManager.
+    #[error("{module}: module type {module_type}, not EvseManager")]
+    NotEvseManager {
+        /// The module id.
+        module: String,
+        /// Its type.
+        module_type: &'static str,
+    },
+    /// Its board is not simulated.
+    #[error("{evse_manager}: requirement bsp is connected to {bsp} ({module_type}); only a YetiSimulator is simulated")]
+    NotSimulated {
+        /// The EvseManager's module id.
+        evse_manager: String,
+        /// The module its `bsp` is connected to.
+        bsp: String,
+        /// That module's type.
+        module_type: &'static str,
+    },
+    /// The car's scripts do not parse.
+    #[error("{ev_manager}: {source}")]
+    Car {
+        /// The EvManager's module id.
+        ev_manager: String,
+        /// The parse error.
+        source: ScriptError,
+    },
+}
+
+impl SimulatedEvseConfig {
+    /// The simulation of the EVSE whose EvseManager is `evse_manager` in `station`. Without
+    /// an EvManager on its board, the car does nothing until it is given a script.
+    pub fn for_evse(station: &StationConfig, evse_manager: &str) -> Result<Self, WiringError> {
+        let manager = station
+            .module(evse_manager)
+            .ok_or_else(|| WiringError::UnknownModule(evse_manager.to_owned()))?;
+        if manager.type_name() != types::EVSE_MANAGER.name {
+            return Err(WiringError::NotEvseManager {
+                module: manager.id.clone(),
+                module_type: manager.type_name(),
+            });
+        }
+        // The loader has checked that bsp has exactly one connection to an existing module.
+        let bsp = manager
+            .connections("bsp")
+            .first()
+            .and_then(|c| station.module(&c.module_id))
+            .ok_or_else(|| WiringError::UnknownModule(format!("{evse_manager}.bsp")))?;
+        if bsp.type_name() != types::YETI_SIMULATOR.name {
+            return Err(WiringError::NotSimulated {
+                evse_manager: manager.id.clone(),
+                bsp: bsp.id.clone(),
+                module_type: bsp.type_name(),
+            });
+        }
+        let mut cars = station.modules_of_type(types::EV_MANAGER.name).filter(|m| {
+            m.connections("ev_board_support")
+                .iter()
+                .any(|c| c.module_id == bsp.id)
+        });
+        let car = cars.next();
+        if let Some(other) = cars.next() {
+            warn!(board = %bsp.id, car = %other.id, "several EvManagers on one board; the first drives it");
+        }
+        let empty = crate::Parameters::default();
+        Self::from_parameters(
+            &manager.parameters,
+            &bsp.parameters,
+            car.map_or(&empty, |c| &c.parameters),
+        )
+        .map_err(|source| WiringError::Car {
+            ev_manager: car.map_or_else(String::new, |c| c.id.clone()),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shipped_config_dir;
+
+    #[test]
+    fn the_shipped_sil_config_wires_two_simulated_evses() {
+        let station =
+            StationConfig::load(shipped_config_dir().join("config-sil-ocpp.yaml")).unwrap();
+        for evse in &station.evses {
+            let config = SimulatedEvseConfig::for_evse(&station, &evse.evse_manager).unwrap();
+            assert!(config.evse_manager.external_ready_to_start_charging);
+            assert!(config.board.reset_powermeter_on_session_start);
+            assert!(config.car.auto_exec.is_none(), "auto_exec: false");
+        }
+        assert_eq!(
+            SimulatedEvseConfig::for_evse(&station, "nope"),
+            Err(WiringError::UnknownModule("nope".into()))
+        );
+        let err = SimulatedEvseConfig::for_evse(&station, "ocpp").unwrap_err();
+        assert_eq!(err.to_string(), "ocpp: module type OCPP, not EvseManager");
+    }
+
+    #[test]
+    fn a_bad_car_script_names_the_ev_manager() {
+        let path = shipped_config_dir().join("config-sil-ocpp.yaml");
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "auto_exec: false\n      auto_exec_commands: sleep 1;",
+            "auto_exec: true\n      auto_exec_commands: iso_wait_slac_matched;sleep 1;",
+        );
+        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let err = SimulatedEvseConfig::for_evse(&station, "evse_manager_1").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("ev_manager_1: car script command 1 `iso_wait_slac_matched`"),
+            "{err}"
+        );
+    }
+}

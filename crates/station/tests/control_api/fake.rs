@@ -1,0 +1,116 @@
+//! A station that records every call and answers what the test sets.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
+use station::control_api::{
+    router, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppState,
+    PlugIn, StationControl, StationEvent, StationState, Token,
+};
+use tokio::sync::broadcast;
+
+/// A call the fake received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    PlugIn(u32, PlugIn),
+    Unplug(u32),
+    EvPause(u32),
+    EvResume(u32),
+    CarScript(u32, CarScript),
+    HardwareError(u32, HardwareError),
+    Meter(u32, MeterOverride),
+    Token(Token),
+    OcppDisconnect,
+    OcppConnect,
+    Stop,
+}
+
+/// Two connectors; records every call; answers `refuse` when set.
+#[derive(Default)]
+pub struct Fake {
+    pub calls: Mutex<Vec<Call>>,
+    pub refuse: Mutex<Option<ControlError>>,
+}
+
+impl Fake {
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn answer(&self, call: Call) -> Result<(), ControlError> {
+        self.calls.lock().unwrap().push(call);
+        match self.refuse.lock().unwrap().clone() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+pub fn state() -> StationState {
+    let connector = |id| ConnectorState {
+        id,
+        status: ChargePointStatus::Available,
+        error_code: ChargePointErrorCode::NoError,
+        transaction_id: None,
+        id_tag: None,
+        power_w: 0.0,
+        energy_wh: 0.0,
+        plugged: false,
+        limit_a: None,
+    };
+    StationState {
+        ocpp: OcppState {
+            connected: true,
+            registration: Some(RegistrationStatus::Accepted),
+            charge_point_id: "cp001".into(),
+        },
+        connectors: vec![connector(1), connector(2)],
+    }
+}
+
+impl StationControl for Fake {
+    fn state(&self) -> StationState {
+        state()
+    }
+    fn plug_in(&self, c: u32, r: PlugIn) -> Result<(), ControlError> {
+        self.answer(Call::PlugIn(c, r))
+    }
+    fn unplug(&self, c: u32) -> Result<(), ControlError> {
+        self.answer(Call::Unplug(c))
+    }
+    fn ev_pause(&self, c: u32) -> Result<(), ControlError> {
+        self.answer(Call::EvPause(c))
+    }
+    fn ev_resume(&self, c: u32) -> Result<(), ControlError> {
+        self.answer(Call::EvResume(c))
+    }
+    fn car_script(&self, c: u32, r: CarScript) -> Result<(), ControlError> {
+        self.answer(Call::CarScript(c, r))
+    }
+    fn hardware_error(&self, c: u32, r: HardwareError) -> Result<(), ControlError> {
+        self.answer(Call::HardwareError(c, r))
+    }
+    fn meter(&self, c: u32, r: MeterOverride) -> Result<(), ControlError> {
+        self.answer(Call::Meter(c, r))
+    }
+    fn token(&self, r: Token) -> Result<(), ControlError> {
+        self.answer(Call::Token(r))
+    }
+    fn ocpp_disconnect(&self) -> Result<(), ControlError> {
+        self.answer(Call::OcppDisconnect)
+    }
+    fn ocpp_connect(&self) -> Result<(), ControlError> {
+        self.answer(Call::OcppConnect)
+    }
+    fn stop(&self) -> Result<(), ControlError> {
+        self.answer(Call::Stop)
+    }
+}
+
+pub fn setup() -> (Arc<Fake>, broadcast::Sender<StationEvent>, Router) {
+    let fake = Arc::new(Fake::default());
+    let (events, _) = broadcast::channel(16);
+    let app = router(fake.clone(), events.clone());
+    (fake, events, app)
+}
