@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from csms16 import Csms
+from headless import REPO, Headless
 from pki import Ca
 from station import Station
 
@@ -34,6 +40,39 @@ def make_station(connect_bin):
 
     def make(*args: str) -> Station:
         station = Station(connect_bin, *args)
+        made.append(station)
+        return station
+
+    yield make
+    for station in made:
+        station.stop()
+
+
+@pytest.fixture(scope="session")
+def headless_bin() -> Path:
+    """The chargepoint `headless` example: the charge-point core and its tokio driver with idle
+    connectors, one JSON line per notable event (built once per session)."""
+    subprocess.run(
+        ["cargo", "build", "--quiet", "-p", "chargepoint", "--example", "headless"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ},
+    )
+    meta = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    )
+    path = Path(json.loads(meta.stdout)["target_directory"]) / "debug" / "examples" / "headless"
+    assert path.exists(), path
+    return path
+
+
+@pytest.fixture
+def make_headless(headless_bin):
+    made: list[Headless] = []
+
+    def make(*args: str) -> Headless:
+        station = Headless(headless_bin, *args)
         made.append(station)
         return station
 

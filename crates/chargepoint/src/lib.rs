@@ -8,5 +8,6 @@
 
 pub mod charge_point;
 pub mod config;
+pub mod driver;
 
 pub use charge_point::ChargePoint;

@@ -72,6 +72,8 @@ mod registration;
 mod remote_control;
 mod remote_trigger;
 mod reservation;
+pub mod sqlite_store;
+pub mod station_config;
 pub mod store;
 mod transactions;
 mod unlock_connector;

@@ -1,0 +1,343 @@
+//! The production [`Store`]: one SQLite database file (as libocpp keeps its charge point's
+//! data in one SQLite file under its DatabasePath), through rusqlite with SQLite compiled in
+//! (feature `bundled`), so no system library is needed.
+//!
+//! - WAL journal: a write appends to the `-wal` file instead of rewriting pages, so a crash in
+//!   the middle of a write leaves the last committed state readable, and readers never block
+//!   the writer.
+//! - `synchronous=FULL`: every commit fsyncs the WAL before it returns. With WAL, SQLite's
+//!   usual `NORMAL` survives a crash of the process but may lose the last commits on a power
+//!   loss — exactly the event this store exists for ([`Store`] promises that a write is durable
+//!   when it returns `Ok`, and the core acts on it only afterwards). The price is one fsync per
+//!   write, a handful per transaction: nothing next to a charging session.
+//! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] brings an older file up
+//!   to date at open, and a file from newer software is refused rather than misread.
+//! - Every write runs in its own SQLite transaction.
+//!
+//! Records are kept as JSON where the core has a serde form ([`StoredTransaction`],
+//! [`IdTagInfo`], message payloads), so that a field added later needs no migration.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ocpp_types::id_tag::{IdTagInfo, IdToken};
+use ocpp_types::Action;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::store::{Store, StoreError, StoredMessage, StoredTransaction};
+
+/// The schema, one step per version: `MIGRATIONS[n]` takes a database from `user_version` n
+/// to n + 1. Steps are only ever appended.
+pub const MIGRATIONS: &[&str] = &["
+    CREATE TABLE transactions (
+        connector INTEGER PRIMARY KEY,
+        record TEXT NOT NULL
+    );
+    CREATE TABLE messages (
+        key INTEGER PRIMARY KEY,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        starts_transaction INTEGER
+    );
+    CREATE TABLE availability (
+        connector INTEGER PRIMARY KEY,
+        operative INTEGER NOT NULL
+    );
+    -- idTags compare ignoring ASCII case (CiString20); so does NOCASE.
+    CREATE TABLE authorization_cache (
+        id_tag TEXT PRIMARY KEY COLLATE NOCASE,
+        info TEXT NOT NULL
+    );
+"];
+
+/// A [`Store`] in one SQLite file; see the [module docs](self).
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn backend(context: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("{context}: {e}"))
+}
+
+fn corrupt(key: String, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        key,
+        reason: e.to_string(),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path`, sets WAL and `synchronous=FULL`, and brings
+    /// its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let label = path.display().to_string();
+        let conn = Connection::open(&path).map_err(|e| backend(&label, e))?;
+        SqliteStore::init(conn, path)
+    }
+
+    /// A database in memory (nothing survives the store; for tests and stations without a
+    /// disk that still want SQL).
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|e| backend(":memory:", e))?;
+        SqliteStore::init(conn, PathBuf::from(":memory:"))
+    }
+
+    fn init(mut conn: Connection, path: PathBuf) -> Result<SqliteStore, StoreError> {
+        let label = path.display().to_string();
+        let err = |e: rusqlite::Error| backend(&label, e);
+        // Another process (a diagnostics tool) may hold the file briefly: wait, do not fail.
+        conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") && path != Path::new(":memory:") {
+            tracing::warn!(database = %label, %mode, "SQLite refused WAL mode");
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        migrate(&mut conn).map_err(|e| match e {
+            MigrateError::Sqlite(e) => backend(&label, e),
+            MigrateError::TooNew(found) => StoreError::Backend(format!(
+                "{label}: schema version {found} is newer than this software knows ({})",
+                MIGRATIONS.len()
+            )),
+        })?;
+        tracing::debug!(database = %label, version = MIGRATIONS.len(), "store opened");
+        Ok(SqliteStore { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        user_version(&self.conn).map_err(|e| backend("user_version", e))
+    }
+
+    /// Runs `write` in one SQLite transaction and commits it; nothing is written if it fails.
+    fn write(
+        &mut self,
+        what: &str,
+        write: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(|e| backend(what, e))?;
+        write(&tx).map_err(|e| backend(what, e))?;
+        tx.commit().map_err(|e| backend(what, e))
+    }
+}
+
+enum MigrateError {
+    Sqlite(rusqlite::Error),
+    TooNew(u32),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(e: rusqlite::Error) -> Self {
+        MigrateError::Sqlite(e)
+    }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Applies the missing [`MIGRATIONS`], each with its version bump in one transaction, so a
+/// power loss during a migration leaves the file at the previous version, not half-way.
+fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let found = user_version(conn)?;
+    let latest = MIGRATIONS.len() as u32;
+    if found > latest {
+        return Err(MigrateError::TooNew(found));
+    }
+    for (version, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", version as u32 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = version + 1, "store schema migrated");
+    }
+    Ok(())
+}
+
+fn message_key(key: u64) -> Result<i64, StoreError> {
+    i64::try_from(key).map_err(|_| StoreError::Backend(format!("message key {key} is too large")))
+}
+
+impl Store for SqliteStore {
+    fn save_transaction(&mut self, transaction: &StoredTransaction) -> Result<(), StoreError> {
+        let record =
+            serde_json::to_string(transaction).map_err(|e| backend("save_transaction", e))?;
+        self.write("save_transaction", |tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO transactions (connector, record) VALUES (?1, ?2)",
+                params![transaction.connector, record],
+            )
+            .map(drop)
+        })
+    }
+
+    fn remove_transaction(&mut self, connector: u32) -> Result<(), StoreError> {
+        self.write("remove_transaction", |tx| {
+            tx.execute(
+                "DELETE FROM transactions WHERE connector = ?1",
+                params![connector],
+            )
+            .map(drop)
+        })
+    }
+
+    fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError> {
+        let err = |e| backend("transactions", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT connector, record FROM transactions ORDER BY connector")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (connector, record) = row.map_err(err)?;
+            let key = format!("transactions/{connector}");
+            out.push(serde_json::from_str(&record).map_err(|e| corrupt(key, e))?);
+        }
+        Ok(out)
+    }
+
+    fn save_availability(&mut self, connector: u32, operative: bool) -> Result<(), StoreError> {
+        self.write("save_availability", |tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO availability (connector, operative) VALUES (?1, ?2)",
+                params![connector, operative],
+            )
+            .map(drop)
+        })
+    }
+
+    fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError> {
+        let err = |e| backend("availability", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT connector, operative FROM availability")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, u32>(0)?, row.get::<_, bool>(1)?))
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
+    fn save_cached_authorization(
+        &mut self,
+        id_tag: &IdToken,
+        info: &IdTagInfo,
+    ) -> Result<(), StoreError> {
+        let info =
+            serde_json::to_string(info).map_err(|e| backend("save_cached_authorization", e))?;
+        self.write("save_cached_authorization", |tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO authorization_cache (id_tag, info) VALUES (?1, ?2)",
+                params![id_tag.as_str(), info],
+            )
+            .map(drop)
+        })
+    }
+
+    fn cached_authorization(&self, id_tag: &IdToken) -> Result<Option<IdTagInfo>, StoreError> {
+        let info: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT info FROM authorization_cache WHERE id_tag = ?1",
+                params![id_tag.as_str()],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| backend("cached_authorization", e))?;
+        info.map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| corrupt(format!("authorization_cache/{}", id_tag.as_str()), e))
+        })
+        .transpose()
+    }
+
+    fn clear_authorization_cache(&mut self) -> Result<(), StoreError> {
+        self.write("clear_authorization_cache", |tx| {
+            tx.execute("DELETE FROM authorization_cache", []).map(drop)
+        })
+    }
+
+    fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
+        let key = message_key(message.key)?;
+        let payload =
+            serde_json::to_string(&message.payload).map_err(|e| backend("save_message", e))?;
+        self.write("save_message", |tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO messages (key, action, payload, attempts, starts_transaction)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    key,
+                    message.action.as_str(),
+                    payload,
+                    message.attempts,
+                    message.starts_transaction
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
+        let key = message_key(key)?;
+        self.write("remove_message", |tx| {
+            tx.execute("DELETE FROM messages WHERE key = ?1", params![key])
+                .map(drop)
+        })
+    }
+
+    fn messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
+        let err = |e| backend("messages", e);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT key, action, payload, attempts, starts_transaction FROM messages ORDER BY key",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, u32>(3)?,
+                    row.get::<_, Option<i32>>(4)?,
+                ))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, action, payload, attempts, starts_transaction) = row.map_err(err)?;
+            let name = format!("messages/{key}");
+            let key = u64::try_from(key).map_err(|e| corrupt(name.clone(), e))?;
+            let action: Action = action.parse().map_err(|e| corrupt(name.clone(), e))?;
+            let payload = serde_json::from_str(&payload).map_err(|e| corrupt(name, e))?;
+            out.push(StoredMessage {
+                key,
+                action,
+                payload,
+                attempts,
+                starts_transaction,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,430 @@
+//! The tokio driver of the sans-IO core (DESIGN.md §3: "a sans-IO core plus a tokio driver"):
+//! one task that owns a [`ChargePoint`] and an ocpp-ws [`Connection`], and carries out
+//! everything the core decides.
+//!
+//! - Transport events go to the core: `Connected` → [`ChargePoint::handle_connected`],
+//!   `Disconnected` → [`ChargePoint::handle_disconnected`], `Text` →
+//!   [`ChargePoint::handle_frame`].
+//! - The task sleeps until [`ChargePoint::poll_timeout`] (`tokio::time::sleep_until`), then
+//!   calls [`ChargePoint::handle_timeout`].
+//! - After every input it sends every frame of [`ChargePoint::poll_transmit`], then hands
+//!   every [`StationCommand`] to the station — in that order, so the answer to a
+//!   ChangeConfiguration is queued on the socket before a reconnect it causes (libocpp sends
+//!   the CALLRESULT before it reconnects).
+//! - [`Now`] is tokio's monotonic clock (so tests may pause time) and the system's wall clock.
+//!
+//! The driver applies the transport's part of configuration changes
+//! ([`transport_change::transport_action`]): a new AuthorizationKey reconnects on profiles 1
+//! and 2 ([`RECONNECT_DELAY`] after the answer, as libocpp); a raised SecurityProfile is tried
+//! with [`Connection::try_options`] [`PROFILE_SWITCH_DELAY`] after the answer was sent, and if it does not connect ([`ocpp_ws::Event::FellBack`]) SecurityProfile is set
+//! back with [`ChargePoint::set_configuration_by_station`] and a warning is logged, as
+//! libocpp's switchSecurityProfile; keep-alive, back-off and TLS keys take effect at the next
+//! connection. Every command, these included, also goes to the station.
+//!
+//! Connection failures that the Security whitepaper makes security events are kept in
+//! [`Stopped::security_events`] and reported as [`Notice::ConnectFailed`]; the core does not
+//! send SecurityEventNotification yet.
+//!
+//! The driver ends when the station drops its [`StationLink::events`] sender (or the
+//! transport task ends) and gives the core back in [`Stopped`].
+
+pub mod gate;
+pub mod options;
+pub mod transport_change;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ocpp_types::DateTime;
+use ocpp_ws::{Connection, ConnectionOptions, Event, Events, SecurityProfile};
+use tokio::sync::mpsc;
+
+use crate::charge_point::{ChargePoint, Now, StationCommand, StationEvent};
+use crate::config::ConfigChange;
+
+pub use gate::CertificateGate;
+pub use options::{connection_options, OptionsError};
+pub use transport_change::{transport_action, TransportAction};
+
+/// How many connection attempts a new SecurityProfile gets before the previous one comes
+/// back: libocpp passes `max_connection_attempts = 1` to switchSecurityProfile, which its
+/// `<=` comparison makes two attempts.
+pub const PROFILE_TRIAL_ATTEMPTS: u32 = 2;
+
+/// How long after the answer to a ChangeConfiguration of AuthorizationKey the connection is
+/// re-made: libocpp's `websocket->reconnect(1000)`. The pause also lets the CSMS read the
+/// answer before the socket closes (a close with unread data in flight may reset the
+/// connection and lose it).
+pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// How long after the answer to a ChangeConfiguration of SecurityProfile the new profile is
+/// tried: libocpp's WEBSOCKET_INIT_DELAY in switchSecurityProfile.
+pub const PROFILE_SWITCH_DELAY: Duration = Duration::from_secs(2);
+
+/// At most this many security events are kept; older ones are dropped (logged when made).
+pub const MAX_SECURITY_EVENTS: usize = 100;
+
+/// What the driver needs besides the core.
+#[derive(Debug, Clone, Default)]
+pub struct DriverSettings {
+    /// The certificate store's directory (EVerest layout): CSMS root CA for profiles 2 and 3,
+    /// client certificate for 3.
+    pub certs_dir: Option<PathBuf>,
+}
+
+/// Why the driver could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The configuration does not make connection options.
+    #[error("the OCPP configuration does not make a CSMS connection: {0}")]
+    Options(#[from] OptionsError),
+    /// ocpp-ws refused the options.
+    #[error("the CSMS connection cannot be opened: {0}")]
+    Transport(#[from] ocpp_ws::ConfigError),
+}
+
+/// A connection failure that calls for a SecurityEventNotification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEventRecord {
+    /// The whitepaper's event type, e.g. `InvalidCentralSystemCertificate`.
+    pub kind: &'static str,
+    /// What happened (the connect error), for `techInfo`.
+    pub tech_info: String,
+    /// When.
+    pub at: DateTime,
+}
+
+/// What the driver reports for logs and tools (the station's orders come as
+/// [`StationCommand`]s instead).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// Connected to the CSMS.
+    Connected {
+        /// The URL.
+        url: String,
+        /// The security profile in use.
+        profile: u8,
+    },
+    /// The connection ended.
+    Disconnected {
+        /// Why.
+        reason: String,
+    },
+    /// A connection attempt failed.
+    ConnectFailed {
+        /// ocpp-ws's stable name of the error ([`ocpp_ws::ConnectError::kind`]).
+        kind: &'static str,
+        /// The error.
+        message: String,
+        /// The security event it calls for, if any.
+        security_event: Option<&'static str>,
+    },
+    /// A new SecurityProfile did not connect; the previous one is back, in use and stored.
+    FellBack {
+        /// The profile tried.
+        tried: u8,
+        /// The profile restored.
+        restored: u8,
+    },
+    /// A configuration key changed (by the CSMS, or by the driver on a fall-back).
+    ConfigurationChanged(ConfigChange),
+}
+
+/// The station's side of the driver.
+#[derive(Debug)]
+pub struct StationLink {
+    /// What happens at the station, for the core. Dropping it stops the driver.
+    pub events: mpsc::UnboundedSender<StationEvent>,
+    /// What the station must do.
+    pub commands: mpsc::UnboundedReceiver<StationCommand>,
+    /// What the driver reports.
+    pub notices: mpsc::UnboundedReceiver<Notice>,
+}
+
+/// What is left when the driver ends.
+#[derive(Debug)]
+pub struct Stopped {
+    /// The core, with all its state.
+    pub charge_point: ChargePoint,
+    /// The security events not yet sent (all of them, until the core sends
+    /// SecurityEventNotification).
+    pub security_events: Vec<SecurityEventRecord>,
+}
+
+/// The driver task; see the [module docs](self).
+#[derive(Debug)]
+pub struct Driver {
+    cp: ChargePoint,
+    connection: Connection,
+    transport: Events,
+    station: mpsc::UnboundedReceiver<StationEvent>,
+    commands: mpsc::UnboundedSender<StationCommand>,
+    notices: mpsc::UnboundedSender<Notice>,
+    settings: DriverSettings,
+    security_events: Vec<SecurityEventRecord>,
+    /// The profile to go back to while a new one is on trial.
+    trial: Option<u8>,
+    /// Transport keys changed: hand ocpp-ws new options when the connection is next re-made.
+    options_stale: bool,
+    /// A reconnect or profile switch waiting for its delay.
+    deferred: Option<(tokio::time::Instant, Deferred)>,
+}
+
+/// A transport change carried out after a delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deferred {
+    Reconnect,
+    TryProfile { previous: u8 },
+}
+
+/// The time now: tokio's monotonic clock and the system's wall clock.
+pub fn now() -> Now {
+    Now {
+        instant: tokio::time::Instant::now().into_std(),
+        utc: DateTime::from_utc(chrono::Utc::now()),
+    }
+}
+
+impl Driver {
+    /// Installs the [`CertificateGate`] of `settings` in the core and opens the connection
+    /// (it starts connecting at once); [`Driver::run`] must be polled to make progress. Needs
+    /// a tokio runtime.
+    pub fn start(
+        cp: ChargePoint,
+        settings: DriverSettings,
+    ) -> Result<(Driver, StationLink), DriverError> {
+        let options = connection_options(cp.config(), settings.certs_dir.as_deref())?;
+        let cp = cp
+            .with_security_profile_gate(Box::new(CertificateGate::new(settings.certs_dir.clone())));
+        let (connection, transport) = Connection::open(options)?;
+        let (events_tx, station) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let (notices, notices_rx) = mpsc::unbounded_channel();
+        let driver = Driver {
+            cp,
+            connection,
+            transport,
+            station,
+            commands,
+            notices,
+            settings,
+            security_events: Vec::new(),
+            trial: None,
+            options_stale: false,
+            deferred: None,
+        };
+        let link = StationLink {
+            events: events_tx,
+            commands: commands_rx,
+            notices: notices_rx,
+        };
+        Ok((driver, link))
+    }
+
+    /// Runs until the station drops its event sender or the transport task ends.
+    pub async fn run(mut self) -> Stopped {
+        loop {
+            self.flush();
+            let deadline = self.cp.poll_timeout().map(tokio::time::Instant::from_std);
+            let deferred = self.deferred.map(|(at, _)| at);
+            tokio::select! {
+                event = self.transport.recv() => match event {
+                    Some(event) => self.on_transport(event),
+                    None => {
+                        tracing::error!("the transport task ended");
+                        break;
+                    }
+                },
+                event = self.station.recv() => match event {
+                    Some(event) => self.cp.handle_station_event(event, now()),
+                    None => {
+                        tracing::info!("the station is gone: the driver stops");
+                        break;
+                    }
+                },
+                () = sleep_until(deadline), if deadline.is_some() => self.cp.handle_timeout(now()),
+                () = sleep_until(deferred), if deferred.is_some() => self.run_deferred(),
+            }
+        }
+        Stopped {
+            charge_point: self.cp,
+            security_events: self.security_events,
+        }
+    }
+
+    /// Sends every frame, then carries out every command.
+    fn flush(&mut self) {
+        let now = now();
+        while let Some(frame) = self.cp.poll_transmit(now) {
+            if let Err(e) = self.connection.send(frame) {
+                // The core learns of the drop from the Disconnected event that follows; its
+                // retry rules cover the frame.
+                tracing::warn!(error = %e, "frame not sent");
+            }
+        }
+        while let Some(command) = self.cp.poll_command() {
+            if let StationCommand::ApplyConfigurationChange(change) = &command {
+                self.apply_transport_change(change);
+                self.notify(Notice::ConfigurationChanged(change.clone()));
+            }
+            if self.commands.send(command).is_err() {
+                tracing::debug!("the station no longer reads commands");
+            }
+        }
+    }
+
+    fn notify(&self, notice: Notice) {
+        // Nobody listening is fine: notices are for observers.
+        let _ = self.notices.send(notice);
+    }
+
+    fn on_transport(&mut self, event: Event) {
+        let now = now();
+        match event {
+            Event::Connected { url, profile, .. } => {
+                if let Some(previous) = self.trial.take() {
+                    tracing::info!(%profile, previous, "the new security profile is in use");
+                }
+                self.cp.handle_connected(now);
+                self.notify(Notice::Connected {
+                    url,
+                    profile: profile.number(),
+                });
+            }
+            Event::Disconnected { reason } => {
+                self.cp.handle_disconnected(now);
+                self.notify(Notice::Disconnected {
+                    reason: reason.to_string(),
+                });
+                if self.options_stale && self.trial.is_none() {
+                    self.options_stale = false;
+                    self.reconnect("changed transport settings");
+                }
+            }
+            Event::ConnectFailed { error, retry_in } => {
+                tracing::info!(
+                    kind = error.kind(),
+                    ?retry_in,
+                    "connection attempt failed: {error}"
+                );
+                if let Some(kind) = error.security_event() {
+                    self.keep_security_event(kind, error.to_string(), now.utc);
+                }
+                self.notify(Notice::ConnectFailed {
+                    kind: error.kind(),
+                    message: error.to_string(),
+                    security_event: error.security_event(),
+                });
+            }
+            Event::FellBack(fell_back) => self.on_fell_back(fell_back.tried, fell_back.restored),
+            Event::Text(text) => self.cp.handle_frame(&text, now),
+        }
+    }
+
+    /// libocpp's switchSecurityProfile fall-back: the previous profile is back in ocpp-ws;
+    /// make the configuration say so (and store it in the user config).
+    fn on_fell_back(&mut self, tried: SecurityProfile, restored: SecurityProfile) {
+        self.trial = None;
+        tracing::warn!(
+            tried = tried.number(),
+            restored = restored.number(),
+            "security profile {tried} did not connect: switching back to {restored}"
+        );
+        match self
+            .cp
+            .set_configuration_by_station("SecurityProfile", restored.number().into())
+        {
+            Ok(change) => self.notify(Notice::ConfigurationChanged(change)),
+            Err(e) => tracing::error!(error = %e, "SecurityProfile could not be set back"),
+        }
+        self.notify(Notice::FellBack {
+            tried: tried.number(),
+            restored: restored.number(),
+        });
+    }
+
+    fn keep_security_event(&mut self, kind: &'static str, tech_info: String, at: DateTime) {
+        tracing::warn!(kind, %tech_info, "security event (SecurityEventNotification not implemented yet: kept)");
+        if self.security_events.len() >= MAX_SECURITY_EVENTS {
+            self.security_events.remove(0);
+        }
+        self.security_events.push(SecurityEventRecord {
+            kind,
+            tech_info,
+            at,
+        });
+    }
+
+    fn apply_transport_change(&mut self, change: &ConfigChange) {
+        let profile = self.cp.config().security().security_profile;
+        let (delay, deferred) = match transport_action(change, profile) {
+            TransportAction::Nothing => return,
+            TransportAction::AtNextConnection => {
+                tracing::info!(key = %change.key, "takes effect at the next connection");
+                self.options_stale = true;
+                return;
+            }
+            TransportAction::Reconnect => (RECONNECT_DELAY, Deferred::Reconnect),
+            TransportAction::TryProfile { previous } => {
+                (PROFILE_SWITCH_DELAY, Deferred::TryProfile { previous })
+            }
+        };
+        // A profile switch rebuilds the options too, so it wins over a plain reconnect.
+        if matches!(self.deferred, Some((_, Deferred::TryProfile { .. })))
+            && deferred == Deferred::Reconnect
+        {
+            return;
+        }
+        self.deferred = Some((tokio::time::Instant::now() + delay, deferred));
+    }
+
+    fn run_deferred(&mut self) {
+        let Some((_, deferred)) = self.deferred.take() else {
+            return;
+        };
+        match deferred {
+            Deferred::Reconnect => self.reconnect("new AuthorizationKey"),
+            Deferred::TryProfile { previous } => {
+                let Some(options) = self.options() else {
+                    return;
+                };
+                let profile = options.security_profile;
+                tracing::info!(from = previous, to = %profile, "switching security profile");
+                match self.connection.try_options(options, PROFILE_TRIAL_ATTEMPTS) {
+                    Ok(()) => {
+                        self.trial = Some(previous);
+                        self.options_stale = false;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the new security profile cannot be tried")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Options from the current configuration; `None` (logged) if they cannot work.
+    fn options(&self) -> Option<ConnectionOptions> {
+        connection_options(self.cp.config(), self.settings.certs_dir.as_deref())
+            .map_err(|e| tracing::error!(error = %e, "connection options not usable"))
+            .ok()
+    }
+
+    fn reconnect(&mut self, why: &str) {
+        let Some(options) = self.options() else {
+            return;
+        };
+        tracing::info!("reconnecting: {why}");
+        self.options_stale = false;
+        if let Err(e) = self.connection.reconnect_with(options) {
+            tracing::error!(error = %e, "reconnect refused");
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

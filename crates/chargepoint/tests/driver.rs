@@ -1,0 +1,299 @@
+//! The tokio driver end to end against ocpp-ws's server on 127.0.0.1: registration through
+//! the driver, a new AuthorizationKey used by the next connection, and a SecurityProfile raise
+//! to a TLS endpoint that is not there, fallen back from.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chargepoint::charge_point::{ChargePoint, MemoryStore};
+use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
+use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
+use common::Scratch;
+use ocpp_ws::{Server, ServerConnection, ServerOptions};
+use serde_json::{json, Value};
+
+const KEY: &str = "0123456789abcdef0123";
+const NEW_KEY: &str = "fedcba9876543210fedc";
+const GUARD: Duration = Duration::from_secs(15);
+
+fn charge_point(port: u16, profile: u8) -> ChargePoint {
+    let mut base =
+        Document::parse("ocpp-config.json", chargepoint::config::DEFAULT_CONFIG).unwrap();
+    merge_patch::apply(
+        &mut base.value,
+        &json!({
+            "Internal": {"CentralSystemURI": format!("127.0.0.1:{port}/ocpp/"),
+                "RetryBackoffWaitMinimum": 0, "RetryBackoffRandomRange": 0,
+                "RetryBackoffRepeatTimes": 0, "UseSslDefaultVerifyPaths": false},
+            "Security": {"SecurityProfile": profile, "AuthorizationKey": KEY}
+        }),
+    );
+    let config = Configuration::load(
+        Registry::embedded().unwrap().clone(),
+        &base,
+        Box::new(MemoryOverlay::default()),
+    )
+    .unwrap();
+    ChargePoint::new(config, Box::new(MemoryStore::default()), 1, driver::now())
+}
+
+/// A plain server that accepts cp001 with KEY or NEW_KEY and records which one.
+async fn server(keys_seen: Arc<Mutex<Vec<&'static str>>>) -> Server {
+    let options = ServerOptions {
+        authorizer: Some(Arc::new(move |h| {
+            let credentials = h.credentials.ok_or(ocpp_ws::Refusal::Unauthorized)?;
+            for key in [KEY, NEW_KEY] {
+                if credentials.matches(h.charge_point_id, key.as_bytes()) {
+                    keys_seen.lock().unwrap().push(key);
+                    return Ok(());
+                }
+            }
+            Err(ocpp_ws::Refusal::Unauthorized)
+        })),
+        ..ServerOptions::default()
+    };
+    Server::bind("127.0.0.1:0", options).await.unwrap()
+}
+
+async fn accept(server: &mut Server) -> ServerConnection {
+    tokio::time::timeout(GUARD, server.accept())
+        .await
+        .expect("no connection in time")
+        .unwrap()
+}
+
+/// Receives until the charge point sends the answer to `id`, answering its CALLs on the way
+/// (BootNotification Accepted, anything else with an empty payload).
+async fn answer_until(conn: &mut ServerConnection, id: Option<&str>) -> Value {
+    loop {
+        let text = tokio::time::timeout(GUARD, conn.recv())
+            .await
+            .expect("nothing received in time")
+            .unwrap()
+            .expect("connection closed");
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        if frame[0] == 2 {
+            let payload = match frame[2].as_str() {
+                Some("BootNotification") => json!({"status": "Accepted",
+                    "currentTime": "2026-11-24T06:00:00Z", "interval": 300}),
+                _ => json!({}),
+            };
+            conn.send(json!([3, frame[1], payload]).to_string())
+                .await
+                .unwrap();
+            if id.is_none() && frame[2] == "BootNotification" {
+                return frame;
+            }
+        } else if Some(frame[1].as_str().unwrap_or_default()) == id {
+            return frame[2].clone();
+        }
+    }
+}
+
+async fn csms_call(conn: &mut ServerConnection, id: &str, action: &str, payload: Value) -> Value {
+    conn.send(json!([2, id, action, payload]).to_string())
+        .await
+        .unwrap();
+    answer_until(conn, Some(id)).await
+}
+
+async fn notice(link: &mut StationLink, mut wanted: impl FnMut(&Notice) -> bool) -> Notice {
+    loop {
+        let notice = tokio::time::timeout(GUARD, link.notices.recv())
+            .await
+            .expect("no such notice in time")
+            .expect("the driver ended");
+        if wanted(&notice) {
+            return notice;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_new_authorization_key_is_used_by_the_next_connection() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mut server = server(keys.clone()).await;
+    let cp = charge_point(server.local_addr().port(), 1);
+    let (driver, mut link) = Driver::start(cp, DriverSettings::default()).unwrap();
+    let task = tokio::spawn(driver.run());
+
+    let mut conn = accept(&mut server).await;
+    answer_until(&mut conn, None).await;
+    let answer = csms_call(
+        &mut conn,
+        "k1",
+        "ChangeConfiguration",
+        json!({"key": "AuthorizationKey", "value": NEW_KEY}),
+    )
+    .await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    let mut conn = accept(&mut server).await;
+    assert_eq!(*keys.lock().unwrap(), [KEY, NEW_KEY]);
+    notice(&mut link, |n| {
+        matches!(n, Notice::Connected { profile: 1, .. })
+    })
+    .await;
+    // Still registered: the next CALL is answered, with no new BootNotification first.
+    let answer = csms_call(
+        &mut conn,
+        "k2",
+        "GetConfiguration",
+        json!({"key": ["HeartbeatInterval"]}),
+    )
+    .await;
+    assert_eq!(answer["configurationKey"][0]["value"], "300");
+
+    drop(link);
+    let stopped = task.await.unwrap();
+    assert_eq!(
+        stopped
+            .charge_point
+            .config()
+            .security()
+            .authorization_key
+            .as_ref()
+            .map(|k| k.0.as_str()),
+        Some(NEW_KEY)
+    );
+}
+
+#[tokio::test]
+async fn a_raise_to_an_unreachable_tls_endpoint_falls_back_and_is_recorded() {
+    // The CSMS root CA is installed, so the raise is accepted; nothing speaks TLS at the URL.
+    let certs = Scratch::new("driver-certs");
+    let ca_dir = certs.path().join("ca").join("csms");
+    std::fs::create_dir_all(&ca_dir).unwrap();
+    let ca = rcgen::generate_simple_self_signed(vec!["csms".to_string()]).unwrap();
+    std::fs::write(ca_dir.join("CSMS_ROOT_CA.pem"), ca.cert.pem()).unwrap();
+
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mut server = server(keys.clone()).await;
+    let cp = charge_point(server.local_addr().port(), 1);
+    let settings = DriverSettings {
+        certs_dir: Some(certs.path().to_path_buf()),
+    };
+    let (driver, mut link) = Driver::start(cp, settings).unwrap();
+    let task = tokio::spawn(driver.run());
+
+    let mut conn = accept(&mut server).await;
+    answer_until(&mut conn, None).await;
+    let answer = csms_call(
+        &mut conn,
+        "p1",
+        "ChangeConfiguration",
+        json!({"key": "SecurityProfile", "value": "2"}),
+    )
+    .await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+
+    let failed = notice(&mut link, |n| matches!(n, Notice::ConnectFailed { .. })).await;
+    let Notice::ConnectFailed { kind, .. } = failed else {
+        unreachable!()
+    };
+    assert_ne!(kind, "unauthorized");
+    notice(&mut link, |n| {
+        matches!(
+            n,
+            Notice::FellBack {
+                tried: 2,
+                restored: 1
+            }
+        )
+    })
+    .await;
+    let mut conn = loop {
+        // TLS attempts land on the plain server too and fail there; the fall-back connects.
+        let conn = accept(&mut server).await;
+        if conn.subprotocol() == "ocpp1.6" {
+            break conn;
+        }
+        conn.close().await;
+    };
+    let answer = csms_call(
+        &mut conn,
+        "p2",
+        "GetConfiguration",
+        json!({"key": ["SecurityProfile"]}),
+    )
+    .await;
+    assert_eq!(answer["configurationKey"][0]["value"], "1");
+
+    drop(link);
+    let stopped = task.await.unwrap();
+    let config = stopped.charge_point.config();
+    assert_eq!(config.security().security_profile, 1);
+    assert_eq!(config.overlay()["Security"]["SecurityProfile"], 1);
+}
+
+#[tokio::test]
+async fn refused_credentials_are_kept_as_a_security_event() {
+    let options = ServerOptions {
+        authorizer: Some(Arc::new(|_| Err(ocpp_ws::Refusal::Unauthorized))),
+        ..ServerOptions::default()
+    };
+    let server = Server::bind("127.0.0.1:0", options).await.unwrap();
+    let cp = charge_point(server.local_addr().port(), 1);
+    let (driver, mut link) = Driver::start(cp, DriverSettings::default()).unwrap();
+    let task = tokio::spawn(driver.run());
+    let failed = notice(&mut link, |n| matches!(n, Notice::ConnectFailed { .. })).await;
+    assert_eq!(
+        failed,
+        Notice::ConnectFailed {
+            kind: "unauthorized",
+            message: "the CSMS refused our credentials (HTTP 401): check ChargePointId and AuthorizationKey".to_string(),
+            security_event: Some("FailedToAuthenticateAtCentralSystem"),
+        }
+    );
+    drop(link);
+    let stopped = task.await.unwrap();
+    let first = &stopped.security_events[0];
+    assert_eq!(first.kind, "FailedToAuthenticateAtCentralSystem");
+    assert!(first.tech_info.contains("HTTP 401"), "{}", first.tech_info);
+    assert!(stopped.security_events.len() <= driver::MAX_SECURITY_EVENTS);
+}
+
+#[tokio::test]
+async fn keep_alive_changes_wait_for_the_next_connection() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mut server = server(keys.clone()).await;
+    let cp = charge_point(server.local_addr().port(), 1);
+    let (driver, mut link) = Driver::start(cp, DriverSettings::default()).unwrap();
+    let task = tokio::spawn(driver.run());
+    let mut conn = accept(&mut server).await;
+    answer_until(&mut conn, None).await;
+    let answer = csms_call(
+        &mut conn,
+        "w1",
+        "ChangeConfiguration",
+        json!({"key": "WebSocketPingInterval", "value": "0"}),
+    )
+    .await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    notice(
+        &mut link,
+        |n| matches!(n, Notice::ConfigurationChanged(c) if c.is("WebSocketPingInterval")),
+    )
+    .await;
+    // The working connection stays (longer than the AuthorizationKey reconnect would wait).
+    let later = driver::RECONNECT_DELAY + Duration::from_millis(300);
+    assert!(tokio::time::timeout(later, server.accept()).await.is_err());
+    let answer = csms_call(
+        &mut conn,
+        "w2",
+        "GetConfiguration",
+        json!({"key": ["WebSocketPingInterval"]}),
+    )
+    .await;
+    assert_eq!(answer["configurationKey"][0]["value"], "0");
+    // Once it drops, the next connection comes (with the new options).
+    conn.close().await;
+    notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
+    let _conn = accept(&mut server).await;
+    notice(&mut link, |n| matches!(n, Notice::Connected { .. })).await;
+    drop(link);
+    task.await.unwrap();
+}

@@ -1,0 +1,271 @@
+//! The SQLite store on its own: every method round-trips, the data survives closing and
+//! reopening, a process killed mid-way (SIGKILL, no shutdown) keeps every committed record,
+//! and the schema version is kept and checked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use chargepoint::charge_point::sqlite_store::{SqliteStore, MIGRATIONS};
+use chargepoint::charge_point::{Store, StoreError, StoredMessage, StoredTransaction};
+use common::Scratch;
+use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
+use ocpp_types::meter::MeterValue;
+use ocpp_types::{Action, DateTime};
+use serde_json::json;
+
+fn tag(s: &str) -> IdToken {
+    IdToken::new(s).unwrap()
+}
+
+fn transaction(connector: u32, placeholder_id: i32) -> StoredTransaction {
+    let at = DateTime::parse("2026-11-24T06:00:00.000Z").unwrap();
+    let sample: MeterValue = serde_json::from_value(json!({
+        "timestamp": "2026-11-24T06:01:00.000Z",
+        "sampledValue": [{"value": "1234", "measurand": "Energy.Active.Import.Register"}]
+    }))
+    .unwrap();
+    StoredTransaction {
+        connector,
+        placeholder_id,
+        transaction_id: Some(7),
+        id_tag: tag("RFID1"),
+        meter_start_wh: 10,
+        started_at: at,
+        reservation_id: Some(3),
+        meter_last_wh: 1234,
+        meter_last_at: at,
+        transaction_data: vec![sample],
+    }
+}
+
+fn message(key: u64, action: Action, starts_transaction: Option<i32>) -> StoredMessage {
+    StoredMessage {
+        key,
+        action,
+        payload: json!({"connectorId": 1, "nested": {"list": [1, 2.5, "x", null]}}),
+        attempts: 2,
+        starts_transaction,
+    }
+}
+
+/// Writes one of everything.
+fn fill(store: &mut dyn Store) {
+    store.save_transaction(&transaction(1, -1)).unwrap();
+    store.save_transaction(&transaction(2, -2)).unwrap();
+    store.save_availability(0, true).unwrap();
+    store.save_availability(2, false).unwrap();
+    let info = IdTagInfo {
+        expiry_date: Some(DateTime::parse("2027-01-01T00:00:00Z").unwrap()),
+        parent_id_tag: Some(tag("PARENT")),
+        status: AuthorizationStatus::Accepted,
+    };
+    store.save_cached_authorization(&tag("abc"), &info).unwrap();
+    store
+        .save_message(&message(5, Action::StopTransaction, None))
+        .unwrap();
+    store
+        .save_message(&message(2, Action::StartTransaction, Some(-1)))
+        .unwrap();
+}
+
+/// What [`fill`] wrote.
+fn assert_filled(store: &dyn Store) {
+    assert_eq!(
+        store.transactions().unwrap(),
+        vec![transaction(1, -1), transaction(2, -2)]
+    );
+    assert_eq!(
+        store
+            .availability()
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![(0, true), (2, false)]
+    );
+    let cached = store.cached_authorization(&tag("ABC")).unwrap().unwrap();
+    assert_eq!(cached.parent_id_tag, Some(tag("PARENT")));
+    assert_eq!(
+        store.messages().unwrap(),
+        vec![
+            message(2, Action::StartTransaction, Some(-1)),
+            message(5, Action::StopTransaction, None)
+        ],
+        "smallest key first"
+    );
+}
+
+#[test]
+fn every_method_round_trips() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(store.transactions().unwrap(), vec![]);
+    assert_eq!(store.messages().unwrap(), vec![]);
+    assert!(store.availability().unwrap().is_empty());
+    assert_eq!(store.cached_authorization(&tag("abc")).unwrap(), None);
+    fill(&mut store);
+    assert_filled(&store);
+
+    // Replacing and removing.
+    let mut changed = transaction(1, -1);
+    changed.transaction_id = Some(99);
+    store.save_transaction(&changed).unwrap();
+    store.remove_transaction(2).unwrap();
+    assert_eq!(store.transactions().unwrap(), vec![changed]);
+    store.save_availability(2, true).unwrap();
+    assert_eq!(store.availability().unwrap().get(&2), Some(&true));
+    // The cache compares idTags ignoring case: "ABC" replaces "abc".
+    let blocked = IdTagInfo::with_status(AuthorizationStatus::Blocked);
+    store
+        .save_cached_authorization(&tag("ABC"), &blocked)
+        .unwrap();
+    assert_eq!(
+        store.cached_authorization(&tag("aBc")).unwrap(),
+        Some(blocked)
+    );
+    store.clear_authorization_cache().unwrap();
+    assert_eq!(store.cached_authorization(&tag("abc")).unwrap(), None);
+    let mut retried = message(2, Action::StartTransaction, Some(-1));
+    retried.attempts = 3;
+    store.save_message(&retried).unwrap();
+    store.remove_message(5).unwrap();
+    assert_eq!(store.messages().unwrap(), vec![retried]);
+    store.remove_message(2).unwrap();
+    assert_eq!(store.messages().unwrap(), vec![]);
+}
+
+#[test]
+fn data_survives_closing_and_reopening() {
+    let dir = Scratch::new("sqlite-reopen");
+    let path = dir.file("ferrocharge.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        fill(&mut store);
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.path(), path);
+    assert_filled(&store);
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+}
+
+#[test]
+fn a_store_leaked_without_closing_keeps_its_writes() {
+    // No Drop at all: the connection is never closed and the WAL never checkpointed.
+    let dir = Scratch::new("sqlite-leak");
+    let path = dir.file("ferrocharge.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    fill(&mut store);
+    std::mem::forget(store);
+    assert_filled(&SqliteStore::open(&path).unwrap());
+}
+
+#[test]
+fn the_database_is_in_wal_mode_with_full_sync() {
+    let dir = Scratch::new("sqlite-pragmas");
+    let path = dir.file("ferrocharge.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.save_availability(1, false).unwrap();
+    assert!(dir.file("ferrocharge.db-wal").exists());
+    drop(store);
+    // The journal mode is a property of the file.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_database_from_newer_software_is_refused() {
+    let dir = Scratch::new("sqlite-version");
+    let path = dir.file("ferrocharge.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", MIGRATIONS.len() as u32 + 1)
+        .unwrap();
+    drop(conn);
+    match SqliteStore::open(&path) {
+        Err(StoreError::Backend(reason)) => assert!(reason.contains("newer"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_corrupt_record_is_reported_with_its_key() {
+    let dir = Scratch::new("sqlite-corrupt");
+    let path = dir.file("ferrocharge.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store
+        .save_message(&message(4, Action::MeterValues, None))
+        .unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE messages SET action = 'Teleport'", [])
+        .unwrap();
+    match store.messages() {
+        Err(StoreError::Corrupt { key, .. }) => assert_eq!(key, "messages/4"),
+        other => panic!("expected a corrupt record, got {other:?}"),
+    }
+}
+
+const CHILD_DB: &str = "FERROCHARGE_SQLITE_CHILD_DB";
+
+/// Not a test on its own: the writer process of
+/// [`a_killed_process_keeps_every_committed_record`], which writes messages one after the other
+/// and prints each key once its write has returned.
+#[test]
+fn child_writer() {
+    let Ok(path) = std::env::var(CHILD_DB) else {
+        return;
+    };
+    let mut store = SqliteStore::open(path).unwrap();
+    for key in 0.. {
+        store
+            .save_message(&message(key, Action::MeterValues, None))
+            .unwrap();
+        store.save_availability(key as u32, key % 2 == 0).unwrap();
+        println!("committed {key}");
+    }
+}
+
+#[test]
+fn a_killed_process_keeps_every_committed_record() {
+    let dir = Scratch::new("sqlite-kill");
+    let path = dir.file("ferrocharge.db");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["child_writer", "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_DB, &path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut last = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(key) = line.strip_prefix("committed ") {
+            let key: u64 = key.parse().unwrap();
+            last = Some(key);
+            if key >= 30 {
+                break;
+            }
+        }
+    }
+    // SIGKILL in the middle of the writes: no destructor, no checkpoint.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let last = last.expect("the writer committed nothing");
+    let store = SqliteStore::open(&path).unwrap();
+    let keys: Vec<u64> = store.messages().unwrap().iter().map(|m| m.key).collect();
+    assert!(
+        keys.len() as u64 > last,
+        "{} keys, {last} reported",
+        keys.len()
+    );
+    assert_eq!(keys, (0..keys.len() as u64).collect::<Vec<_>>(), "no gap");
+    let availability = store.availability().unwrap();
+    for key in 0..=last {
+        assert_eq!(availability.get(&(key as u32)), Some(&(key % 2 == 0)));
+    }
+}
