@@ -15,7 +15,7 @@ use crate::error::ConnectError;
 use crate::ping::{PingAction, PingTimer};
 use crate::supervisor::Supervisor;
 
-/// How long a close frame may take to go out before the socket is just dropped.
+/// How long the close handshake may take before the socket is just dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What the task does next.
@@ -353,14 +353,38 @@ async fn send(ws: &mut WsStream, message: Message, timeout: Duration) -> Result<
     }
 }
 
-/// Sends a close frame if it goes out quickly; the socket is dropped by the caller either way.
+/// Closes as RFC 6455 §7.1.1 asks: send our close frame, then keep reading until the CSMS's
+/// close frame has come and the stream has ended, for at most [`CLOSE_TIMEOUT`]; the caller
+/// drops the socket afterwards either way.
+///
+/// Dropping the socket straight after our close frame lost frames at the CSMS: its close reply
+/// (or any other data) then reaches a socket that is gone, our kernel answers with a TCP reset,
+/// and a reset makes the CSMS's kernel discard what its application has not read yet, such as
+/// the ChangeConfiguration answer sent just before a reconnect. What arrives while closing is
+/// not delivered: after a close frame no more messages are processed (RFC 6455 §5.5.1).
 async fn close(ws: &mut WsStream, code: CloseCode, reason: &str) {
     let frame = CloseFrame {
         code,
         reason: reason.to_owned().into(),
     };
-    if let Ok(Err(e)) = tokio::time::timeout(CLOSE_TIMEOUT, ws.close(Some(frame))).await {
-        tracing::debug!(error = %e, "close frame not sent");
+    let handshake = async {
+        if let Err(e) = ws.close(Some(frame)).await {
+            tracing::debug!(error = %e, "close frame not sent");
+            return;
+        }
+        while let Some(message) = ws.next().await {
+            match message {
+                Ok(Message::Close(_)) => {} // tungstenite ends the stream next
+                Ok(_) => tracing::debug!("message after our close frame dropped"),
+                Err(_) => break,
+            }
+        }
+    };
+    if tokio::time::timeout(CLOSE_TIMEOUT, handshake)
+        .await
+        .is_err()
+    {
+        tracing::debug!("the CSMS did not complete the close handshake in {CLOSE_TIMEOUT:?}");
     }
 }
 

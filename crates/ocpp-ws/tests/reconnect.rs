@@ -298,3 +298,43 @@ async fn profile_upgrade_to_an_unreachable_endpoint_falls_back() {
         other => panic!("expected Connected, got {other:?}"),
     }
 }
+
+/// A frame sent just before a reconnect reaches the CSMS even while the CSMS is still sending
+/// and reads the old connection only after the new one is up: the close must end the TCP
+/// connection cleanly, not reset it (a reset makes the CSMS's kernel throw away what its
+/// application has not read yet, e.g. the ChangeConfiguration answer that triggered the
+/// reconnect).
+#[tokio::test]
+async fn frame_sent_before_a_reconnect_survives_incoming_traffic() {
+    let mut server = server(ServerOptions::default()).await;
+    let options = client_options(server.local_addr(), SecurityProfile::Unsecured, None);
+    let (connection, mut events) = Connection::open(options.clone()).unwrap();
+    let mut first = server.accept().await.unwrap();
+    connected(&mut events).await;
+
+    // The CSMS streams to the charge point; once the first message is in, the charge point
+    // answers and reconnects at once, with the rest of the stream still on its way.
+    let flood = tokio::spawn(async move {
+        let chunk = "x".repeat(16 * 1024);
+        for _ in 0..64 {
+            if first.send(chunk.clone()).await.is_err() {
+                break;
+            }
+        }
+        first
+    });
+    until(&mut events, |e| matches!(e, Event::Text(_))).await;
+    connection
+        .send("[3,\"answer\",{\"status\":\"Accepted\"}]")
+        .unwrap();
+    connection.reconnect_with(options).unwrap();
+
+    // Only after the charge point is back does the CSMS read the first connection.
+    let _second = server.accept().await.unwrap();
+    let mut first = flood.await.unwrap();
+    let mut received = Vec::new();
+    while let Ok(Some(text)) = first.recv().await {
+        received.push(text);
+    }
+    assert_eq!(received, ["[3,\"answer\",{\"status\":\"Accepted\"}]"]);
+}
