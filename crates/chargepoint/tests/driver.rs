@@ -297,3 +297,38 @@ async fn keep_alive_changes_wait_for_the_next_connection() {
     drop(link);
     task.await.unwrap();
 }
+
+async fn next_frame(link: &mut StationLink) -> driver::Frame {
+    tokio::time::timeout(GUARD, link.frames.recv())
+        .await
+        .expect("no frame in time")
+        .expect("the driver ended")
+}
+
+#[tokio::test]
+async fn frames_are_passed_on_and_the_station_can_go_offline_and_back() {
+    let keys = Arc::new(Mutex::new(Vec::new()));
+    let mut server = server(keys).await;
+    let cp = charge_point(server.local_addr().port(), 1);
+    let (driver, mut link) = Driver::start(cp, DriverSettings::default()).unwrap();
+    let task = tokio::spawn(driver.run());
+
+    let mut conn = accept(&mut server).await;
+    answer_until(&mut conn, None).await;
+    // The BootNotification went out and its answer came in, in that order.
+    let sent = next_frame(&mut link).await;
+    assert_eq!(sent.direction, driver::FrameDirection::Sent);
+    assert!(sent.text.contains("BootNotification"));
+    let received = next_frame(&mut link).await;
+    assert_eq!(received.direction, driver::FrameDirection::Received);
+    assert!(received.text.contains("Accepted"));
+
+    link.online.send(false).unwrap();
+    notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
+    link.online.send(true).unwrap();
+    let _conn = accept(&mut server).await;
+    notice(&mut link, |n| matches!(n, Notice::Connected { .. })).await;
+
+    drop(link);
+    task.await.unwrap();
+}

@@ -1,12 +1,16 @@
-//! The ferrocharge binary. Today: the `config` tools for OCPP 1.6 configuration files; the
-//! station runtime (`run`, `sil`, ...) arrives with later issues.
+//! The ferrocharge binary: the station runtime, the SIL simulation, the dev CSMS and the
+//! `config` tools for OCPP 1.6 configuration files.
 //!
+//!     ferrocharge run --config FILE                        the station, until Ctrl-C or station/stop
+//!     ferrocharge sil [--config FILE]                      the dev CSMS and the SIL station in one process
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
 //!     ferrocharge csms [--listen ADDR] [--tag TAG ...]     the dev CSMS, until Ctrl-C
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod station;
 
 use anyhow::Context;
 use chargepoint::config::{self, ConfigError, Document, Registry};
@@ -23,6 +27,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the station of a station config (EVerest-shaped YAML) until Ctrl-C or
+    /// POST /api/v1/station/stop.
+    Run {
+        /// The station config.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// The software-in-the-loop station: the dev CSMS on SteVe's default URL and the station
+    /// (config/config-sil-ocpp.yaml by default) in one process; web UI on :8849.
+    Sil {
+        /// The station config.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -102,6 +120,14 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Run { config } => {
+            init_logging()?;
+            station::run(&config)
+        }
+        Command::Sil { config } => {
+            init_logging()?;
+            station::sil(config)
+        }
         Command::Csms(args) => run_csms(args),
         Command::Config(ConfigCommand::Check { file, options }) => {
             Ok(match load(Some(&file), &options)? {
@@ -136,20 +162,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 /// `ferrocharge csms`: the dev CSMS until Ctrl-C; one line per message on stdout.
 fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
-        });
-    tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_target(false))
-        .with(filter)
-        .try_init()
-        .context("cannot set up logging")?;
+    init_logging()?;
     let mut options = csms::CsmsOptions {
         listen: args.listen,
         heartbeat_interval_s: args.heartbeat_interval,
@@ -178,6 +191,24 @@ fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Diagnostics through `tracing` on stderr, level from RUST_LOG (default info).
+fn init_logging() -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_target(false))
+        .with(filter)
+        .try_init()
+        .context("cannot set up logging")
 }
 
 fn report(problems: &[String]) -> ExitCode {

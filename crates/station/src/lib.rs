@@ -1,5 +1,7 @@
-//! The station runtime of ferrocharge. So far: loading the EVerest-shaped station YAML
-//! (`settings`, `active_modules` with `module`, `mapping`, `config_module`,
+//! The station runtime of ferrocharge: [`runtime::Station`] runs a station config (the OCPP
+//! core and its driver, the simulated EVSEs, message logs and the control API); below it, the
+//! [`sim`]ulation, the [`message_log`]s, the [`control_api`], and loading the EVerest-shaped
+//! station YAML (`settings`, `active_modules` with `module`, `mapping`, `config_module`,
 //! `config_implementation` and `connections`; `x-...` keys ignored) into a checked graph of
 //! module instances, [`StationConfig`].
 //!
@@ -30,6 +32,7 @@ pub mod control_api;
 mod error;
 pub mod message_log;
 mod raw;
+pub mod runtime;
 pub mod sim;
 pub mod types;
 

@@ -25,6 +25,10 @@
 //! [`Stopped::security_events`] and reported as [`Notice::ConnectFailed`]; the core does not
 //! send SecurityEventNotification yet.
 //!
+//! For the station's logs and tools the driver also passes on every frame it sent or received
+//! ([`StationLink::frames`]), and takes orders to go offline and online again
+//! ([`StationLink::online`]: the control API's `ocpp/disconnect` and `ocpp/connect`).
+//!
 //! The driver ends when the station drops its [`StationLink::events`] sender (or the
 //! transport task ends) and gives the core back in [`Stopped`].
 
@@ -130,6 +134,24 @@ pub enum Notice {
     ConfigurationChanged(ConfigChange),
 }
 
+/// Which way a [`Frame`] went, from the station's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameDirection {
+    /// Sent to the CSMS.
+    Sent,
+    /// Received from the CSMS.
+    Received,
+}
+
+/// One OCPP-J frame as it went over the wire, for message logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Sent or received.
+    pub direction: FrameDirection,
+    /// The text.
+    pub text: String,
+}
+
 /// The station's side of the driver.
 #[derive(Debug)]
 pub struct StationLink {
@@ -139,6 +161,10 @@ pub struct StationLink {
     pub commands: mpsc::UnboundedReceiver<StationCommand>,
     /// What the driver reports.
     pub notices: mpsc::UnboundedReceiver<Notice>,
+    /// Every frame sent (once handed to the transport) and received (before the core reads it).
+    pub frames: mpsc::UnboundedReceiver<Frame>,
+    /// `false` closes the connection and stays offline, `true` connects again.
+    pub online: mpsc::UnboundedSender<bool>,
 }
 
 /// What is left when the driver ends.
@@ -160,6 +186,8 @@ pub struct Driver {
     station: mpsc::UnboundedReceiver<StationEvent>,
     commands: mpsc::UnboundedSender<StationCommand>,
     notices: mpsc::UnboundedSender<Notice>,
+    frames: mpsc::UnboundedSender<Frame>,
+    online: mpsc::UnboundedReceiver<bool>,
     settings: DriverSettings,
     security_events: Vec<SecurityEventRecord>,
     /// The profile to go back to while a new one is on trial.
@@ -200,6 +228,8 @@ impl Driver {
         let (events_tx, station) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::unbounded_channel();
         let (notices, notices_rx) = mpsc::unbounded_channel();
+        let (frames, frames_rx) = mpsc::unbounded_channel();
+        let (online_tx, online) = mpsc::unbounded_channel();
         let driver = Driver {
             cp,
             connection,
@@ -207,6 +237,8 @@ impl Driver {
             station,
             commands,
             notices,
+            frames,
+            online,
             settings,
             security_events: Vec::new(),
             trial: None,
@@ -217,6 +249,8 @@ impl Driver {
             events: events_tx,
             commands: commands_rx,
             notices: notices_rx,
+            frames: frames_rx,
+            online: online_tx,
         };
         Ok((driver, link))
     }
@@ -242,6 +276,7 @@ impl Driver {
                         break;
                     }
                 },
+                Some(online) = self.online.recv() => self.set_online(online),
                 () = sleep_until(deadline), if deadline.is_some() => self.cp.handle_timeout(now()),
                 () = sleep_until(deferred), if deferred.is_some() => self.run_deferred(),
             }
@@ -256,10 +291,11 @@ impl Driver {
     fn flush(&mut self) {
         let now = now();
         while let Some(frame) = self.cp.poll_transmit(now) {
-            if let Err(e) = self.connection.send(frame) {
+            match self.connection.send(frame.clone()) {
+                Ok(()) => self.observe(FrameDirection::Sent, frame),
                 // The core learns of the drop from the Disconnected event that follows; its
                 // retry rules cover the frame.
-                tracing::warn!(error = %e, "frame not sent");
+                Err(e) => tracing::warn!(error = %e, "frame not sent"),
             }
         }
         while let Some(command) = self.cp.poll_command() {
@@ -270,6 +306,27 @@ impl Driver {
             if self.commands.send(command).is_err() {
                 tracing::debug!("the station no longer reads commands");
             }
+        }
+    }
+
+    fn observe(&self, direction: FrameDirection, text: String) {
+        // Nobody listening is fine: frames are for logs.
+        let _ = self.frames.send(Frame { direction, text });
+    }
+
+    fn set_online(&mut self, online: bool) {
+        tracing::info!(
+            online,
+            "the station asks to go {}",
+            if online { "online" } else { "offline" }
+        );
+        let result = if online {
+            self.connection.connect()
+        } else {
+            self.connection.disconnect()
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "the transport did not take the order");
         }
     }
 
@@ -317,7 +374,10 @@ impl Driver {
                 });
             }
             Event::FellBack(fell_back) => self.on_fell_back(fell_back.tried, fell_back.restored),
-            Event::Text(text) => self.cp.handle_frame(&text, now),
+            Event::Text(text) => {
+                self.observe(FrameDirection::Received, text.clone());
+                self.cp.handle_frame(&text, now);
+            }
         }
     }
 

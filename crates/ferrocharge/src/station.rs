@@ -1,0 +1,67 @@
+//! `ferrocharge run` and `ferrocharge sil`: the station runtime in the foreground.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use station::control_api::StationControl;
+use station::runtime::{Exit, Station};
+use station::StationConfig;
+
+/// The station config `sil` runs when none is given.
+pub const SIL_CONFIG: &str = "config-sil-ocpp.yaml";
+
+/// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
+/// the CSMS starts it again in the same process (the config is read again, like a reboot).
+pub fn run(config: &Path) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    runtime.block_on(run_station(config))
+}
+
+/// `ferrocharge sil [--config FILE]`: the dev CSMS on SteVe's default URL and the station on
+/// `config` (the shipped config-sil-ocpp.yaml by default), in one process.
+pub fn sil(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let config = config.unwrap_or_else(|| station::shipped_config_dir().join(SIL_CONFIG));
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    runtime.block_on(async {
+        let csms = csms::Csms::bind(csms::CsmsOptions::default())
+            .await
+            .context("cannot start the dev CSMS (is SteVe or another CSMS on its port?)")?;
+        println!("dev CSMS on {}<ChargePointId>", csms.url());
+        let code = run_station(&config).await;
+        drop(csms);
+        code
+    })
+}
+
+async fn run_station(config: &Path) -> anyhow::Result<ExitCode> {
+    loop {
+        let cfg = StationConfig::load(config)
+            .with_context(|| format!("cannot load {}", config.display()))?;
+        let station = Station::start(&cfg)
+            .await
+            .with_context(|| format!("cannot start the station of {}", config.display()))?;
+        match station.control_api_addr() {
+            Some(addr) => println!("web UI and control API on http://{addr}/"),
+            None => println!("control API disabled (settings.control_api is empty)"),
+        }
+        if let Some(html) = station.html_log() {
+            println!("OCPP message log: {}", html.display());
+        }
+        // Ctrl-C stops the station the way station/stop does, so the loop ends and the CSMS
+        // connection closes properly instead of the process dying mid-frame.
+        let handle = station.handle();
+        let ctrl_c = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                tracing::info!("Ctrl-C: stopping");
+                let _ = handle.stop();
+            }
+        });
+        let exit = station.run().await;
+        ctrl_c.abort();
+        match exit {
+            Exit::Stopped => return Ok(ExitCode::SUCCESS),
+            Exit::Restart(kind) => tracing::info!(?kind, "reset: starting the station again"),
+        }
+    }
+}

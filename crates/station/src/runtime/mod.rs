@@ -1,0 +1,228 @@
+//! The running station (DESIGN §1): a [`StationConfig`] made into the charge-point core and its
+//! tokio driver, a simulated EVSE per EVSE, the message logs and the control API, wired
+//! together as everest-core's OCPP, Auth and EvseManager modules wire them.
+//!
+//! - [`paths`]: where the OCPP module's files are; [`ocpp`]: the core from them.
+//! - [`evse`]: one simulated EVSE, stepped every 250 ms; [`translate`]: its session events
+//!   and meter as the core's station events.
+//! - `commands`: the core's station commands and the control API's orders carried out.
+//! - [`state`]: the state the control API shows; [`control`]: [`StationControl`] over it all.
+//! - `run`: the loop that owns everything and ends with an [`Exit`].
+//!
+//! [`StationControl`]: crate::control_api::StationControl
+
+mod commands;
+pub mod control;
+pub mod evse;
+pub mod ocpp;
+pub mod paths;
+mod run;
+pub mod state;
+pub mod translate;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chargepoint::driver::{Driver, DriverSettings, StationLink, Stopped};
+use ocpp_types::core::ResetType;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::control_api::{self, StationControl, StationEvent};
+use crate::message_log::MessageLog;
+use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
+use crate::{types, StationConfig};
+
+pub use control::{Order, StationHandle};
+pub use paths::OcppPaths;
+
+/// How many control-API events may wait for a slow reader before it misses some.
+const EVENT_BUFFER: usize = 1024;
+
+/// Why the station could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The station config has no OCPP module.
+    #[error("the station config has no OCPP module: ferrocharge needs one to talk to a CSMS")]
+    NoOcppModule,
+    /// The OCPP configuration does not load.
+    #[error("OCPP configuration: {0}")]
+    OcppConfig(String),
+    /// The core's database does not open.
+    #[error("the OCPP database {path} cannot be opened: {message}")]
+    Store {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A folder cannot be created.
+    #[error("{path}: {message}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// An EVSE's simulation cannot be built.
+    #[error("EVSE {evse}: {message}")]
+    Evse {
+        /// The EVSE id.
+        evse: u32,
+        /// Why.
+        message: String,
+    },
+    /// The message logs cannot be set up.
+    #[error("message log: {0}")]
+    MessageLog(String),
+    /// The driver does not start.
+    #[error(transparent)]
+    Driver(#[from] chargepoint::driver::DriverError),
+    /// The control API cannot listen.
+    #[error("the control API cannot listen on {addr}: {message}")]
+    ControlApi {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        message: String,
+    },
+}
+
+/// How the station ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Stopped on request (`station/stop`, Ctrl-C) or because the driver ended.
+    Stopped,
+    /// The CSMS asked for a Reset: the caller should start the station again.
+    Restart(ResetType),
+}
+
+/// A started station; [`Station::run`] runs it.
+#[derive(Debug)]
+pub struct Station {
+    driver: JoinHandle<Stopped>,
+    link: StationLink,
+    evses: Vec<evse::Evse>,
+    tracker: state::Tracker,
+    log: MessageLog,
+    events: broadcast::Sender<StationEvent>,
+    state: watch::Sender<control_api::StationState>,
+    orders: mpsc::UnboundedReceiver<Order>,
+    handle: StationHandle,
+    control_api: Option<ControlApi>,
+    /// Tokens waiting for their authorization result: idTag → the connectors they may use.
+    tokens: HashMap<String, Option<Vec<u32>>>,
+    /// A Reset: when the station ends, and which kind.
+    reset: Option<(tokio::time::Instant, ResetType)>,
+}
+
+/// The served control API.
+#[derive(Debug)]
+struct ControlApi {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Station {
+    /// Builds the station of `config` and starts its parts: the driver connects to the CSMS,
+    /// the control API listens. Needs a tokio runtime; [`Station::run`] must follow.
+    pub async fn start(config: &StationConfig) -> Result<Station, RuntimeError> {
+        let ocpp_module = config
+            .modules_of_type(types::OCPP.name)
+            .next()
+            .ok_or(RuntimeError::NoOcppModule)?;
+        let paths = OcppPaths::of(config, &ocpp_module.id);
+        tracing::info!(?paths, "OCPP module files");
+        let n = u32::try_from(config.evses.len()).unwrap_or(u32::MAX);
+        let cp = ocpp::charge_point(&paths, n)?;
+        let charge_point_id = cp.config().internal().charge_point_id.clone();
+        let log = MessageLog::new(
+            &cp.config().internal().log_messages_format,
+            &paths.message_log_dir,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?;
+        let mut evses = Vec::new();
+        for e in &config.evses {
+            let sim = SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
+                RuntimeError::Evse {
+                    evse: e.id,
+                    message: err.to_string(),
+                }
+            })?;
+            evses.push(evse::Evse::new(e.id, SimulatedEvse::new(sim)));
+        }
+        // The certificate store lives in the data dir (DESIGN §4); without one, profiles 2
+        // and 3 are refused rather than tried against an empty folder.
+        let certs_dir = Some(config.settings.data_dir.join("certs")).filter(|d| d.is_dir());
+        let (driver, link) = Driver::start(cp, DriverSettings { certs_dir })?;
+        let driver = tokio::spawn(driver.run());
+        let tracker = state::Tracker::new(&charge_point_id, n);
+        let (state, state_rx) = watch::channel(tracker.state().clone());
+        let (orders_tx, orders) = mpsc::unbounded_channel();
+        let handle = StationHandle::new(orders_tx, state_rx);
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let control_api = match config.settings.control_api {
+            Some(addr) => Some(serve(addr, handle.clone(), events.clone()).await?),
+            None => None,
+        };
+        Ok(Station {
+            driver,
+            link,
+            evses,
+            tracker,
+            log,
+            events,
+            state,
+            orders,
+            handle,
+            control_api,
+            tokens: HashMap::new(),
+            reset: None,
+        })
+    }
+
+    /// The handle to drive the station with (what the control API uses).
+    pub fn handle(&self) -> StationHandle {
+        self.handle.clone()
+    }
+
+    /// The control API's events: every state change and every OCPP frame.
+    pub fn subscribe(&self) -> broadcast::Receiver<StationEvent> {
+        self.events.subscribe()
+    }
+
+    /// Where the control API and web UI listen, if they do.
+    pub fn control_api_addr(&self) -> Option<SocketAddr> {
+        self.control_api.as_ref().map(|api| api.addr)
+    }
+
+    /// Where this start's html message log is, if one is written.
+    pub fn html_log(&self) -> Option<PathBuf> {
+        self.log.html_path().map(PathBuf::from)
+    }
+}
+
+async fn serve(
+    addr: SocketAddr,
+    handle: StationHandle,
+    events: broadcast::Sender<StationEvent>,
+) -> Result<ControlApi, RuntimeError> {
+    let listener =
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| RuntimeError::ControlApi {
+                addr,
+                message: e.to_string(),
+            })?;
+    let addr = listener.local_addr().unwrap_or(addr);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let control: std::sync::Arc<dyn StationControl> = std::sync::Arc::new(handle);
+    let task = tokio::spawn(control_api::serve(listener, control, events, async move {
+        // A dropped sender stops the server too.
+        let _ = stopped.await;
+    }));
+    Ok(ControlApi { addr, stop, task })
+}

@@ -1,0 +1,200 @@
+//! The station loop: steps the simulation every 250 ms, passes its events and meter readings
+//! to the core, carries out the core's commands and the control API's orders, logs every
+//! frame and publishes the state.
+
+use std::time::Duration;
+
+use chargepoint::charge_point::StationEvent as CoreEvent;
+use chargepoint::driver::{Frame, FrameDirection, Notice};
+use ocpp_types::core::RegistrationStatus;
+
+use super::{translate, Exit, Station};
+use crate::control_api::{OcppFrame, StationEvent};
+use crate::message_log::Direction;
+
+/// The simulation's step (EvManager's and YetiSimulator's loop).
+const TICK: Duration = Duration::from_millis(250);
+
+/// Meter readings go to the core every this many ticks (once a second): the core samples the
+/// latest one, so more often would only cost channel traffic.
+const METER_EVERY: u32 = 4;
+
+/// How long the station runs on after a Reset before it ends, so the StopTransactions of the
+/// stopped transactions reach the CSMS (they stay queued in the database if they do not).
+pub(super) const RESET_GRACE: Duration = Duration::from_secs(2);
+
+impl Station {
+    /// Runs the station until it is stopped or reset, then stops the driver (closing the
+    /// CSMS connection) and the control API.
+    pub async fn run(mut self) -> Exit {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks: u32 = 0;
+        let mut booted = false;
+        let exit = loop {
+            let reset_at = self.reset_at();
+            tokio::select! {
+                _ = tick.tick() => {
+                    ticks = ticks.wrapping_add(1);
+                    self.step(ticks % METER_EVERY == 0);
+                }
+                command = self.link.commands.recv() => match command {
+                    Some(command) => self.command(command),
+                    None => {
+                        tracing::error!("the OCPP driver ended");
+                        break Exit::Stopped;
+                    }
+                },
+                Some(notice) = self.link.notices.recv() => self.notice(notice),
+                Some(frame) = self.link.frames.recv() => {
+                    if self.frame(frame) == Some(RegistrationStatus::Accepted) && !booted {
+                        booted = true;
+                        self.ready_to_charge();
+                    }
+                }
+                Some(order) = self.orders.recv() => {
+                    if let Some(exit) = self.order(order) {
+                        break exit;
+                    }
+                }
+                () = sleep_until(reset_at), if reset_at.is_some() => {
+                    break Exit::Restart(self.reset_kind());
+                }
+            }
+            self.publish();
+        };
+        self.shutdown().await;
+        exit
+    }
+
+    /// Steps every EVSE to now and tells the core what happened.
+    pub(super) fn step(&mut self, meter: bool) {
+        let now = tokio::time::Instant::now().into_std();
+        for evse in &mut self.evses {
+            let mut events = evse.step(now);
+            if meter {
+                events.push(CoreEvent::MeterReading {
+                    connector: evse.connector,
+                    reading: translate::meter_reading(&evse.sim),
+                });
+            }
+            for event in events {
+                // A closed channel means the driver ended: the loop sees it on `commands`.
+                let _ = self.link.events.send(event);
+            }
+            let reading = evse.sim.board().meter().reading();
+            let limit = evse.sim.evse_manager().external_limit_a();
+            let plugged = evse.plugged();
+            let id_tag = evse.id_tag.clone();
+            if let Some(c) = self.tracker.connector_mut(evse.connector) {
+                c.power_w = reading.power_w;
+                c.energy_wh = reading.energy_wh;
+                c.plugged = plugged;
+                c.limit_a = limit;
+                c.id_tag = id_tag;
+            }
+        }
+    }
+
+    /// EVerest's OCPP module lets the EVSEs charge once the CSMS accepted the first
+    /// BootNotification (EvseManager's `external_ready_to_start_charging` parameter says
+    /// whether an EVSE waits for that).
+    fn ready_to_charge(&mut self) {
+        for evse in &mut self.evses {
+            if evse
+                .sim
+                .evse_manager_mut()
+                .external_ready_to_start_charging()
+            {
+                tracing::info!(connector = evse.connector, "ready to start charging");
+            }
+        }
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        match &notice {
+            Notice::Connected { url, profile } => {
+                tracing::info!(%url, profile, "connected to the CSMS");
+                self.tracker.set_connected(true);
+            }
+            Notice::Disconnected { reason } => {
+                tracing::info!(%reason, "disconnected from the CSMS");
+                self.tracker.set_connected(false);
+            }
+            other => tracing::info!(notice = ?other, "OCPP driver"),
+        }
+    }
+
+    /// Logs a frame, shows it on the event stream and reads the state out of it.
+    fn frame(&mut self, frame: Frame) -> Option<RegistrationStatus> {
+        let direction = match frame.direction {
+            FrameDirection::Sent => Direction::ChargePointToCentralSystem,
+            FrameDirection::Received => Direction::CentralSystemToChargePoint,
+        };
+        let time = chrono::Utc::now();
+        let info = self.log.record(direction, time, &frame.text);
+        // No subscriber is fine.
+        let _ = self.events.send(StationEvent::Ocpp(OcppFrame::new(
+            direction,
+            time,
+            &info,
+            &frame.text,
+        )));
+        self.tracker.frame(direction, &info, &frame.text)
+    }
+
+    /// Sends the state to the control API when it changed.
+    fn publish(&mut self) {
+        let state = self.tracker.state();
+        let changed = self.state.send_if_modified(|current| {
+            if current == state {
+                false
+            } else {
+                *current = state.clone();
+                true
+            }
+        });
+        if changed {
+            let _ = self.events.send(StationEvent::State(state.clone()));
+        }
+    }
+
+    async fn shutdown(self) {
+        let Station {
+            driver,
+            link,
+            control_api,
+            ..
+        } = self;
+        // Dropping the event sender is what stops the driver; it closes the connection.
+        drop(link);
+        match driver.await {
+            Ok(stopped) => {
+                for event in stopped.security_events {
+                    tracing::info!(
+                        kind = event.kind,
+                        "security event not sent: {}",
+                        event.tech_info
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "the OCPP driver failed"),
+        }
+        if let Some(api) = control_api {
+            let _ = api.stop.send(());
+            match api.task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "the control API failed"),
+                Err(e) => tracing::error!(error = %e, "the control API task failed"),
+            }
+        }
+        tracing::info!("station stopped");
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

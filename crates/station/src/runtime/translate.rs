@@ -1,0 +1,218 @@
+//! The translation between the simulation's session events and the charge-point core's
+//! station events (what everest-core's OCPP module does with EvseManager's session events).
+
+use chargepoint::charge_point::{EnergyFlow, MeasuredValue, MeterReading, StationEvent};
+use ocpp_types::id_tag::IdToken;
+use ocpp_types::meter::{Measurand, Phase};
+
+use crate::sim::{SessionEvent, SimulatedEvse};
+
+/// Wh as OCPP's integer meterStart / meterStop: rounded down, as the register shows whole Wh;
+/// clamped to i32 (2 TWh, far beyond any station).
+pub fn wh(energy_wh: f64) -> i32 {
+    energy_wh.floor().clamp(0.0, f64::from(i32::MAX)) as i32
+}
+
+/// An idTag the core can carry; `None` (logged) for one longer than OCPP's 20 characters, which
+/// the control API and the core refuse before it reaches the simulation.
+pub fn id_token(id_tag: &str) -> Option<IdToken> {
+    IdToken::new(id_tag)
+        .map_err(|e| tracing::warn!(id_tag, error = %e, "idTag not usable in OCPP"))
+        .ok()
+}
+
+/// The core's event for a session event of `connector`, if it has one. Plug-in and unplug are
+/// not here: they come from the pilot (the EvseManager ignores a car while it waits for the
+/// OCPP boot, the core must still see it).
+pub fn station_event(connector: u32, event: &SessionEvent) -> Option<StationEvent> {
+    let flow = |state| Some(StationEvent::EnergyFlow { connector, state });
+    match event {
+        SessionEvent::TransactionStarted {
+            id_tag,
+            meter_start_wh,
+        } => Some(StationEvent::TransactionStarted {
+            connector,
+            id_tag: id_token(id_tag)?,
+            meter_start_wh: wh(*meter_start_wh),
+            reservation_id: None,
+        }),
+        SessionEvent::TransactionFinished {
+            reason,
+            meter_stop_wh,
+            id_tag,
+        } => Some(StationEvent::TransactionStopped {
+            connector,
+            meter_stop_wh: wh(*meter_stop_wh),
+            reason: reason.to_ocpp(),
+            id_tag: id_tag.as_deref().and_then(id_token),
+        }),
+        SessionEvent::ChargingStarted | SessionEvent::ChargingResumed => flow(EnergyFlow::Charging),
+        SessionEvent::ChargingPausedEV => flow(EnergyFlow::SuspendedEV),
+        SessionEvent::ChargingPausedEVSE { .. } => flow(EnergyFlow::SuspendedEVSE),
+        SessionEvent::Error { error } => {
+            let ocpp = error.ocpp();
+            Some(StationEvent::Fault {
+                connector,
+                error_code: ocpp.error_code,
+                info: ocpp.info.or_else(|| Some(error.name().to_owned())),
+                vendor_error_code: ocpp.vendor_error_code.map(str::to_owned),
+            })
+        }
+        SessionEvent::ErrorCleared { .. } => Some(StationEvent::FaultCleared { connector }),
+        // Like everest-core's OCPP module: the core shows Charging from the transaction's start
+        // (libocpp's default); a car that does not draw shows as SuspendedEV once it pauses.
+        SessionEvent::PrepareCharging
+        | SessionEvent::Enabled
+        | SessionEvent::Disabled
+        | SessionEvent::SessionStarted { .. }
+        | SessionEvent::AuthRequired
+        | SessionEvent::SessionFinished => None,
+    }
+}
+
+/// The meter reading of an EVSE as the core samples it: the energy register, active power,
+/// current per phase, voltage per phase, the current offered and the car's SoC.
+pub fn meter_reading(evse: &SimulatedEvse) -> MeterReading {
+    let meter = evse.board().meter().reading();
+    let value = |measurand, phase, value| MeasuredValue {
+        measurand,
+        phase,
+        value,
+    };
+    // Currents per line; voltages line to neutral, as the simulated meter measures them.
+    let phases = [
+        (Phase::L1, Phase::L1N),
+        (Phase::L2, Phase::L2N),
+        (Phase::L3, Phase::L3N),
+    ];
+    let mut values = vec![
+        value(Measurand::EnergyActiveImportRegister, None, meter.energy_wh),
+        value(Measurand::PowerActiveImport, None, meter.power_w),
+        value(
+            Measurand::CurrentOffered,
+            None,
+            evse.evse_manager().offered_current_a(),
+        ),
+        value(Measurand::SoC, None, evse.car().soc_percent()),
+    ];
+    for (i, (line, to_neutral)) in phases.into_iter().enumerate() {
+        values.push(value(
+            Measurand::CurrentImport,
+            Some(line),
+            meter.current_a[i],
+        ));
+        values.push(value(
+            Measurand::Voltage,
+            Some(to_neutral),
+            meter.voltage_v[i],
+        ));
+    }
+    MeterReading { values }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{HardwareError, PauseReason, StopTransactionReason};
+    use ocpp_types::core::{ChargePointErrorCode, Reason};
+
+    #[test]
+    fn transactions_carry_whole_watt_hours_and_the_ocpp_reason() {
+        let started = station_event(
+            1,
+            &SessionEvent::TransactionStarted {
+                id_tag: "DEADBEEF".into(),
+                meter_start_wh: 10.9,
+            },
+        );
+        assert!(matches!(
+            started,
+            Some(StationEvent::TransactionStarted { connector: 1, meter_start_wh: 10, ref id_tag, .. })
+                if id_tag.as_str() == "DEADBEEF"
+        ));
+        let stopped = station_event(
+            2,
+            &SessionEvent::TransactionFinished {
+                reason: StopTransactionReason::EVDisconnected,
+                meter_stop_wh: 25.2,
+                id_tag: None,
+            },
+        );
+        assert_eq!(
+            stopped,
+            Some(StationEvent::TransactionStopped {
+                connector: 2,
+                meter_stop_wh: 25,
+                reason: Reason::EVDisconnected,
+                id_tag: None,
+            })
+        );
+    }
+
+    #[test]
+    fn charging_states_become_energy_flow() {
+        let flow = |e| match station_event(1, &e) {
+            Some(StationEvent::EnergyFlow { state, .. }) => Some(state),
+            _ => None,
+        };
+        assert_eq!(
+            flow(SessionEvent::ChargingStarted),
+            Some(EnergyFlow::Charging)
+        );
+        assert_eq!(
+            flow(SessionEvent::ChargingResumed),
+            Some(EnergyFlow::Charging)
+        );
+        assert_eq!(
+            flow(SessionEvent::ChargingPausedEV),
+            Some(EnergyFlow::SuspendedEV)
+        );
+        assert_eq!(
+            flow(SessionEvent::ChargingPausedEVSE {
+                reasons: vec![PauseReason::UserPause]
+            }),
+            Some(EnergyFlow::SuspendedEVSE)
+        );
+        assert_eq!(flow(SessionEvent::PrepareCharging), None);
+    }
+
+    #[test]
+    fn hardware_errors_become_faults() {
+        let fault = station_event(
+            1,
+            &SessionEvent::Error {
+                error: HardwareError::DIODE_FAULT,
+            },
+        );
+        assert!(matches!(
+            fault,
+            Some(StationEvent::Fault { connector: 1, error_code, .. }) if error_code != ChargePointErrorCode::NoError
+        ));
+        assert_eq!(
+            station_event(
+                1,
+                &SessionEvent::ErrorCleared {
+                    error: HardwareError::DIODE_FAULT
+                }
+            ),
+            Some(StationEvent::FaultCleared { connector: 1 })
+        );
+    }
+
+    #[test]
+    fn the_meter_reading_has_every_measurand_the_core_samples() {
+        let evse = SimulatedEvse::new(Default::default());
+        let reading = meter_reading(&evse);
+        for m in [
+            Measurand::EnergyActiveImportRegister,
+            Measurand::PowerActiveImport,
+            Measurand::CurrentImport,
+            Measurand::Voltage,
+            Measurand::CurrentOffered,
+            Measurand::SoC,
+        ] {
+            assert!(reading.values.iter().any(|v| v.measurand == m), "{m:?}");
+        }
+        assert_eq!(wh(-1.0), 0);
+    }
+}
