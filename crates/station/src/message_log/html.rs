@@ -33,7 +33,9 @@ tr.ChargePoint { background: #f6f3e6; }
 tr.CentralSystem { background: #e8ebf6; }
 tr.CALLERROR td.type { color: #a00; font-weight: bold; }
 td.action { font-weight: bold; }
-td.time, td.id { font-family: ui-monospace, monospace; white-space: nowrap; }
+td.time { font-family: ui-monospace, monospace; white-space: nowrap; }
+td.id { font-family: ui-monospace, monospace; font-size: 0.85em; word-break: break-all; width: 9em; }
+td.message { width: 55%; }
 pre { margin: 0; font-family: ui-monospace, monospace; font-size: 0.9em; white-space: pre-wrap; }
 ";
 
