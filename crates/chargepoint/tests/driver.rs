@@ -28,7 +28,9 @@ fn charge_point(port: u16, profile: u8) -> ChargePoint {
         &json!({
             "Internal": {"CentralSystemURI": format!("127.0.0.1:{port}/ocpp/"),
                 "RetryBackoffWaitMinimum": 0, "RetryBackoffRandomRange": 0,
-                "RetryBackoffRepeatTimes": 0, "UseSslDefaultVerifyPaths": false},
+                "RetryBackoffRepeatTimes": 0, "UseSslDefaultVerifyPaths": false,
+                "WebsocketPongTimeout": 1},
+            "Core": {"WebSocketPingInterval": 0},
             "Security": {"SecurityProfile": profile, "AuthorizationKey": KEY}
         }),
     );
@@ -257,7 +259,7 @@ async fn refused_credentials_are_kept_as_a_security_event() {
 }
 
 #[tokio::test]
-async fn keep_alive_changes_wait_for_the_next_connection() {
+async fn keep_alive_changes_apply_to_the_open_connection() {
     let keys = Arc::new(Mutex::new(Vec::new()));
     let mut server = server(keys.clone()).await;
     let cp = charge_point(server.local_addr().port(), 1);
@@ -269,7 +271,7 @@ async fn keep_alive_changes_wait_for_the_next_connection() {
         &mut conn,
         "w1",
         "ChangeConfiguration",
-        json!({"key": "WebSocketPingInterval", "value": "0"}),
+        json!({"key": "WebSocketPingInterval", "value": "1"}),
     )
     .await;
     assert_eq!(answer, json!({"status": "Accepted"}));
@@ -278,22 +280,18 @@ async fn keep_alive_changes_wait_for_the_next_connection() {
         |n| matches!(n, Notice::ConfigurationChanged(c) if c.is("WebSocketPingInterval")),
     )
     .await;
-    // The working connection stays (longer than the AuthorizationKey reconnect would wait).
-    let later = driver::RECONNECT_DELAY + Duration::from_millis(300);
-    assert!(tokio::time::timeout(later, server.accept()).await.is_err());
-    let answer = csms_call(
-        &mut conn,
-        "w2",
-        "GetConfiguration",
-        json!({"key": ["WebSocketPingInterval"]}),
-    )
-    .await;
-    assert_eq!(answer["configurationKey"][0]["value"], "0");
-    // Once it drops, the next connection comes (with the new options).
-    conn.close().await;
-    notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
+    // The CSMS stops reading, so it answers no ping: the open connection, which started with
+    // pings off, now pings every second and drops after the 1 s pong timeout, without a
+    // reconnect before that. Had the change waited for the next connection, no ping would
+    // ever be sent and this would time out.
+    let dropped = notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
+    assert!(
+        matches!(&dropped, Notice::Disconnected { reason } if reason.contains("pong")),
+        "{dropped:?}"
+    );
     let _conn = accept(&mut server).await;
     notice(&mut link, |n| matches!(n, Notice::Connected { .. })).await;
+    drop(conn);
     drop(link);
     task.await.unwrap();
 }

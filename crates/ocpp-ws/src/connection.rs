@@ -24,6 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::error::{ConfigError, ConnectError};
 use crate::options::ConnectionOptions;
+use crate::ping::PingConfig;
 use crate::profile::SecurityProfile;
 use crate::supervisor::{FellBack, Supervisor};
 use crate::task::Task;
@@ -120,6 +121,7 @@ pub(crate) enum Command {
     Disconnect,
     ReconnectWith(Box<ConnectionOptions>),
     TryOptions(Box<ConnectionOptions>, u32),
+    SetKeepAlive(PingConfig),
 }
 
 /// The connection the caller has seen open (0: none).
@@ -212,6 +214,14 @@ impl Connection {
     ) -> Result<(), OptionsError> {
         options.validate()?;
         Ok(self.command(Command::TryOptions(Box::new(options), attempts))?)
+    }
+
+    /// Changes the keep-alive (WebsocketPingInterval, pong timeout, payload) at once: the open
+    /// connection's ping timer restarts with it from now, and later connections use it. Unlike
+    /// [`reconnect_with`](Self::reconnect_with) this keeps the connection, so a ChangeConfiguration
+    /// of WebsocketPingInterval takes effect without a disconnect.
+    pub fn set_keep_alive(&self, ping: PingConfig) -> Result<(), SendError> {
+        self.command(Command::SetKeepAlive(ping))
     }
 
     fn command(&self, command: Command) -> Result<(), SendError> {

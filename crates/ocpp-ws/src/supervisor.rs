@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::backoff::{Backoff, Jitter};
 use crate::error::ConfigError;
 use crate::options::ConnectionOptions;
+use crate::ping::PingConfig;
 use crate::profile::SecurityProfile;
 use crate::uri::CsmsUrl;
 
@@ -118,6 +119,15 @@ impl Supervisor {
     /// An open connection dropped: the wait before the next attempt.
     pub fn on_disconnected(&mut self, jitter: &mut impl Jitter) -> Duration {
         self.backoff.next_wait(jitter)
+    }
+
+    /// Replaces the keep-alive of the current options (and of the options a trial would fall
+    /// back to, so a fall-back does not bring the old interval back).
+    pub fn set_keep_alive(&mut self, ping: PingConfig) {
+        if let Some(trial) = self.trial.as_mut() {
+            trial.previous.ping = ping.clone();
+        }
+        self.options.ping = ping;
     }
 
     /// Uses `options` from the next attempt on, for good (a trial in progress is dropped).

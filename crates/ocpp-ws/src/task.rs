@@ -81,6 +81,10 @@ impl Task {
             Command::TryOptions(options, attempts) => {
                 applied(self.supervisor.try_options(*options, attempts))
             }
+            Command::SetKeepAlive(ping) => {
+                self.supervisor.set_keep_alive(ping);
+                None
+            }
         }
     }
 
@@ -188,7 +192,7 @@ impl Task {
                 () = tokio::time::sleep_until(wake), if deadline.is_some() => {
                     on_ping_deadline(&mut ws, &mut link).await
                 }
-                command = self.commands.recv() => self.on_command(command, &mut ws, &link).await,
+                command = self.commands.recv() => self.on_command(command, &mut ws, &mut link).await,
             };
             match flow {
                 Flow::Continue => {}
@@ -239,7 +243,7 @@ impl Task {
         &mut self,
         command: Option<Command>,
         ws: &mut WsStream,
-        link: &Link,
+        link: &mut Link,
     ) -> Flow {
         let Some(command) = command else {
             // The handle is gone: close and end the task.
@@ -281,6 +285,11 @@ impl Task {
                     close(ws, CloseCode::Normal, "reconnecting with new options").await;
                     return Flow::End(DisconnectReason::NewOptions);
                 }
+            }
+            Command::SetKeepAlive(ping) => {
+                tracing::info!(interval = ?ping.interval, "keep-alive changed");
+                link.ping = PingTimer::new(ping.clone(), Instant::now());
+                self.supervisor.set_keep_alive(ping);
             }
         }
         Flow::Continue

@@ -338,3 +338,39 @@ async fn frame_sent_before_a_reconnect_survives_incoming_traffic() {
     }
     assert_eq!(received, ["[3,\"answer\",{\"status\":\"Accepted\"}]"]);
 }
+
+/// A new keep-alive applies to the open connection at once, without a reconnect, and to the
+/// connections after it (ChangeConfiguration of WebsocketPingInterval).
+#[tokio::test]
+async fn keep_alive_changes_on_the_open_connection() {
+    let mut server = server(ServerOptions::default()).await;
+    let mut options = client_options(server.local_addr(), SecurityProfile::Unsecured, None);
+    options.ping = PingConfig {
+        interval: Duration::ZERO,
+        ..PingConfig::default()
+    };
+    let (connection, mut events) = Connection::open(options).unwrap();
+    // The server never reads, so pings go unanswered; with pings off nothing happens.
+    let _silent = server.accept().await.unwrap();
+    assert_eq!(connected(&mut events).await, 1);
+
+    connection
+        .set_keep_alive(PingConfig {
+            interval: Duration::from_millis(100),
+            pong_timeout: Duration::from_millis(200),
+            payload: "hello there".into(),
+        })
+        .unwrap();
+    // The first connection itself now pings, and times out.
+    match next(&mut events).await {
+        Event::Disconnected { reason } => assert_eq!(reason, DisconnectReason::PongTimeout),
+        other => panic!("expected a pong timeout, got {other:?}"),
+    }
+    // The next connection keeps the new keep-alive.
+    let _silent_too = server.accept().await.unwrap();
+    assert_eq!(connected(&mut events).await, 2);
+    match next(&mut events).await {
+        Event::Disconnected { reason } => assert_eq!(reason, DisconnectReason::PongTimeout),
+        other => panic!("expected a pong timeout, got {other:?}"),
+    }
+}

@@ -16,10 +16,13 @@
 //! The driver applies the transport's part of configuration changes
 //! ([`transport_change::transport_action`]): a new AuthorizationKey reconnects on profiles 1
 //! and 2 ([`RECONNECT_DELAY`] after the answer, as libocpp); a raised SecurityProfile is tried
-//! with [`Connection::try_options`] [`PROFILE_SWITCH_DELAY`] after the answer was sent, and if it does not connect ([`ocpp_ws::Event::FellBack`]) SecurityProfile is set
-//! back with [`ChargePoint::set_configuration_by_station`] and a warning is logged, as
-//! libocpp's switchSecurityProfile; keep-alive, back-off and TLS keys take effect at the next
-//! connection. Every command, these included, also goes to the station.
+//! with [`Connection::try_options`] [`PROFILE_SWITCH_DELAY`] after the answer was sent, and if
+//! it does not connect ([`ocpp_ws::Event::FellBack`]) SecurityProfile is set back with
+//! [`ChargePoint::set_configuration_by_station`] and a warning is logged, as libocpp's
+//! switchSecurityProfile; the keep-alive keys (WebSocketPingInterval, WebsocketPongTimeout,
+//! WebsocketPingPayload) change the open connection at once ([`Connection::set_keep_alive`]);
+//! back-off and TLS keys take effect at the next connection. Every command, these included,
+//! also goes to the station.
 //!
 //! Connection failures that the Security whitepaper makes security events are kept in
 //! [`Stopped::security_events`] and reported as [`Notice::ConnectFailed`]; the core does not
@@ -419,6 +422,15 @@ impl Driver {
         let profile = self.cp.config().security().security_profile;
         let (delay, deferred) = match transport_action(change, profile) {
             TransportAction::Nothing => return,
+            TransportAction::KeepAlive => {
+                if let Some(options) = self.options() {
+                    tracing::info!(key = %change.key, "keep-alive changed on the open connection");
+                    if self.connection.set_keep_alive(options.ping).is_err() {
+                        tracing::warn!("the connection task is gone: keep-alive not changed");
+                    }
+                }
+                return;
+            }
             TransportAction::AtNextConnection => {
                 tracing::info!(key = %change.key, "takes effect at the next connection");
                 self.options_stale = true;

@@ -20,12 +20,22 @@ pub enum TransportAction {
         /// The profile to set back if the new one does not connect.
         previous: u8,
     },
-    /// Use options rebuilt from the configuration from the next connection on. ocpp-ws
-    /// cannot change keep-alive, back-off or TLS settings of an open connection, and dropping a
-    /// working connection to change a timer would cost the CSMS a disconnect and re-sent
-    /// messages for nothing: the values take effect when the connection is next re-made.
+    /// Change the keep-alive (WebSocketPingInterval, WebsocketPongTimeout,
+    /// WebsocketPingPayload) of the open connection at once, keeping the connection.
+    KeepAlive,
+    /// Use options rebuilt from the configuration from the next connection on. Back-off and
+    /// TLS settings only matter when a connection is made, and dropping a working connection
+    /// to change them would cost the CSMS a disconnect and re-sent messages for nothing: the
+    /// values take effect when the connection is next re-made.
     AtNextConnection,
 }
+
+/// The keys of the keep-alive, which ocpp-ws changes on the open connection.
+const KEEP_ALIVE_KEYS: [&str; 3] = [
+    "WebSocketPingInterval",
+    "WebsocketPongTimeout",
+    "WebsocketPingPayload",
+];
 
 /// What `change` asks of the transport while the station is on `profile`.
 pub fn transport_action(change: &ConfigChange, profile: u8) -> TransportAction {
@@ -51,6 +61,9 @@ pub fn transport_action(change: &ConfigChange, profile: u8) -> TransportAction {
             .and_then(|v| u8::try_from(v).ok())
             .unwrap_or(0);
         return TransportAction::TryProfile { previous };
+    }
+    if KEEP_ALIVE_KEYS.contains(&change.key.as_str()) {
+        return TransportAction::KeepAlive;
     }
     if TRANSPORT_KEYS.contains(&change.key.as_str()) {
         return TransportAction::AtNextConnection;
@@ -89,11 +102,13 @@ mod tests {
         assert_eq!(transport_action(&raise, 2), TryProfile { previous: 1 });
         let fallback = change("SecurityProfile", Some(2), Station);
         assert_eq!(transport_action(&fallback, 1), Nothing);
-        for key in [
-            "WebSocketPingInterval",
-            "RetryBackoffWaitMinimum",
-            "WebsocketPongTimeout",
-        ] {
+        for key in KEEP_ALIVE_KEYS {
+            assert_eq!(
+                transport_action(&change(key, None, CentralSystem), 0),
+                KeepAlive
+            );
+        }
+        for key in ["RetryBackoffWaitMinimum", "VerifyCsmsCommonName"] {
             assert_eq!(
                 transport_action(&change(key, None, CentralSystem), 0),
                 AtNextConnection
