@@ -133,14 +133,29 @@ pub fn effective(
         merge_patch::apply(&mut merged, &user.value);
     }
     let checked = validate(registry, &merged);
-    if checked.violations.is_empty() {
+    // The base file must be a valid configuration on its own, as every libocpp config is: a
+    // broken value in it is refused even where the user config overrides the key (otherwise a
+    // bad base goes unnoticed until someone deletes the user config, e.g. on a fresh station).
+    let base_violations = match user {
+        Some(_) => validate(registry, &base.value).violations,
+        None => Vec::new(),
+    };
+    if checked.violations.is_empty() && base_violations.is_empty() {
         return Ok(checked.document);
     }
-    let problems = checked
+    let mut problems: Vec<Problem> = base_violations
+        .into_iter()
+        .map(|v| attribute(v, base, None))
+        .collect();
+    for problem in checked
         .violations
         .into_iter()
         .map(|v| attribute(v, base, user))
-        .collect();
+    {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
     Err(ConfigError::Invalid(problems))
 }
 
@@ -192,6 +207,23 @@ mod tests {
         assert_eq!(
             eff["Internal"]["CentralSystemURI"],
             json!("127.0.0.1:8180/steve/websocket/CentralSystemService/")
+        );
+    }
+
+    #[test]
+    fn a_broken_base_value_is_refused_even_where_the_user_config_overrides_it() {
+        let r = Registry::embedded().unwrap();
+        let mut b = base();
+        b.value["Core"]["HeartbeatInterval"] = json!("often");
+        // The CSMS's BootNotification interval, persisted in the user config by an earlier run.
+        let user = Document {
+            label: "user.json".into(),
+            value: json!({"Core": {"HeartbeatInterval": 300}}),
+        };
+        let err = effective(r, &b, Some(&user)).unwrap_err();
+        assert_eq!(
+            err.problems(),
+            ["base.json: $.Core.HeartbeatInterval: expected an integer, found the string \"often\""]
         );
     }
 
