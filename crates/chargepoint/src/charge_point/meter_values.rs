@@ -43,12 +43,23 @@ fn unit_of(measurand: Measurand) -> Option<UnitOfMeasure> {
     }
 }
 
+/// A reading as SampledValue.value: rounded to 0.01 of its unit, which no meter resolves
+/// finer (a simulated register would otherwise read "3.8333333333333335" Wh). f64's Display
+/// then writes integers without a fraction ("1234567") and meter-sized numbers without an
+/// exponent.
+fn reading_text(value: f64) -> String {
+    let rounded = (value * 100.0).round() / 100.0;
+    // -0.0 would print as "-0".
+    if rounded == 0.0 {
+        return "0".to_owned();
+    }
+    rounded.to_string()
+}
+
 /// One SampledValue of a measured value.
 fn sampled_value(value: &MeasuredValue, context: ReadingContext) -> SampledValue {
     SampledValue {
-        // f64's Display writes integers without a fraction ("1234567") and nothing in
-        // exponent form for meter-sized numbers.
-        value: value.value.to_string(),
+        value: reading_text(value.value),
         context: Some(context),
         format: None,
         measurand: Some(value.measurand),
@@ -255,5 +266,19 @@ impl ChargePoint {
                 None,
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reading_text;
+
+    #[test]
+    fn readings_are_sent_to_a_hundredth_of_their_unit() {
+        assert_eq!(reading_text(3.8333333333333335), "3.83");
+        assert_eq!(reading_text(1234567.0), "1234567");
+        assert_eq!(reading_text(230.1), "230.1");
+        assert_eq!(reading_text(-0.001), "0");
+        assert_eq!(reading_text(11040.004), "11040");
     }
 }

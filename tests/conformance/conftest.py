@@ -1,0 +1,51 @@
+"""Fixtures of the conformance scenarios: the station binary (built once per session), a CSMS
+per test and stations started from generated configs, always stopped at teardown."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conformance_csms import Csms
+from conformance_station import REPO, Station, write_config
+
+
+@pytest.fixture(scope="session")
+def ferrocharge_bin() -> Path:
+    subprocess.run(["cargo", "build", "--quiet", "-p", "ferrocharge"], cwd=REPO, check=True,
+                   env={**os.environ})
+    meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=REPO,
+                          check=True, capture_output=True, text=True)
+    path = Path(json.loads(meta.stdout)["target_directory"]) / "debug" / "ferrocharge"
+    assert path.exists(), path
+    return path
+
+
+@pytest.fixture
+def csms():
+    server = Csms().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def make_station(ferrocharge_bin, csms, tmp_path):
+    made: list[Station] = []
+
+    def make(yaml_name: str = "config-sil-one-evse.yaml", wait: bool = True, **kwargs) -> Station:
+        dir = tmp_path / f"station{len(made)}"
+        dir.mkdir()
+        config, api = write_config(dir, csms.uri(), yaml_name, **kwargs)
+        station = Station(ferrocharge_bin, config, api, dir)
+        made.append(station)
+        if wait:
+            station.wait_api()
+        return station
+
+    yield make
+    for station in made:
+        station.stop()
