@@ -100,9 +100,9 @@ class _ChargePoint(OcppChargePoint):
 
 
 class Csms:
-    def __init__(self, known_tags: set[str] | None = None) -> None:
+    def __init__(self, known_tags: set[str] | None = None, port: int = 0) -> None:
         self.known_tags = set(KNOWN_TAGS if known_tags is None else known_tags)
-        self.port = 0
+        self.port = port  # 0: a free port
         self.messages: list[tuple[str, dict]] = []
         self.paths: list[str] = []
         self._tx_ids = itertools.count(1)
@@ -203,7 +203,7 @@ class Csms:
     # --- on the loop thread ----------------------------------------------------------------
 
     async def _start(self) -> None:
-        self._server = await serve(self._handler, "127.0.0.1", 0, subprotocols=["ocpp1.6"],
+        self._server = await serve(self._handler, "127.0.0.1", self.port, subprotocols=["ocpp1.6"],
                                    ping_interval=None)
         self.port = self._server.sockets[0].getsockname()[1]
 
