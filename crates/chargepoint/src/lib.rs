@@ -9,5 +9,6 @@
 pub mod charge_point;
 pub mod config;
 pub mod driver;
+pub mod smart_charging;
 
 pub use charge_point::ChargePoint;

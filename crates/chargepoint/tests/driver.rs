@@ -9,7 +9,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargepoint::charge_point::{ChargePoint, MemoryStore};
+use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand};
 use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
 use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
 use common::Scratch;
@@ -232,7 +232,7 @@ async fn a_raise_to_an_unreachable_tls_endpoint_falls_back_and_is_recorded() {
 }
 
 #[tokio::test]
-async fn refused_credentials_are_kept_as_a_security_event() {
+async fn refused_credentials_are_logged_as_a_security_event_but_not_sent() {
     let options = ServerOptions {
         authorizer: Some(Arc::new(|_| Err(ocpp_ws::Refusal::Unauthorized))),
         ..ServerOptions::default()
@@ -250,12 +250,21 @@ async fn refused_credentials_are_kept_as_a_security_event() {
             security_event: Some("FailedToAuthenticateAtCentralSystem"),
         }
     );
+    // The security log gets it (a command to the station)...
+    let logged = loop {
+        match link.commands.recv().await.unwrap() {
+            StationCommand::SecurityEvent(event) => break event,
+            _ => continue,
+        }
+    };
+    assert_eq!(logged.kind.as_str(), "FailedToAuthenticateAtCentralSystem");
+    let tech_info = logged.tech_info.unwrap();
+    assert!(tech_info.contains("HTTP 401"), "{tech_info}");
     drop(link);
+    // ...but it is not critical: nothing is queued for the central system (libocpp's
+    // is_critical; the whitepaper's table).
     let stopped = task.await.unwrap();
-    let first = &stopped.security_events[0];
-    assert_eq!(first.kind, "FailedToAuthenticateAtCentralSystem");
-    assert!(first.tech_info.contains("HTTP 401"), "{}", first.tech_info);
-    assert!(stopped.security_events.len() <= driver::MAX_SECURITY_EVENTS);
+    assert_eq!(stopped.charge_point.store().messages().unwrap(), vec![]);
 }
 
 #[tokio::test]

@@ -39,6 +39,8 @@ fn transaction(connector: u32, placeholder_id: i32) -> StoredTransaction {
         meter_last_wh: 1234,
         meter_last_at: at,
         transaction_data: vec![sample],
+        parent_id_tag: None,
+        energy_limit_wh: None,
     }
 }
 
@@ -70,6 +72,9 @@ fn fill(store: &mut dyn Store) {
     store
         .save_message(&message(2, Action::StartTransaction, Some(-1)))
         .unwrap();
+    store
+        .replace_local_list(4, &[(tag("LISTED"), info.clone())])
+        .unwrap();
 }
 
 /// What [`fill`] wrote.
@@ -96,6 +101,10 @@ fn assert_filled(store: &dyn Store) {
         ],
         "smallest key first"
     );
+    let list = store.local_list().unwrap();
+    assert_eq!(list.version, 4);
+    assert_eq!(list.entries.len(), 1);
+    assert_eq!(list.entries[0].0, tag("LISTED"));
 }
 
 #[test]
@@ -123,7 +132,7 @@ fn every_method_round_trips() {
         .unwrap();
     assert_eq!(
         store.cached_authorization(&tag("aBc")).unwrap(),
-        Some(blocked)
+        Some(blocked.clone())
     );
     store.clear_authorization_cache().unwrap();
     assert_eq!(store.cached_authorization(&tag("abc")).unwrap(), None);
@@ -134,6 +143,40 @@ fn every_method_round_trips() {
     assert_eq!(store.messages().unwrap(), vec![retried]);
     store.remove_message(2).unwrap();
     assert_eq!(store.messages().unwrap(), vec![]);
+
+    // The local list: a Differential update adds, replaces (case-insensitively) and removes
+    // in one write; a Full one replaces everything.
+    store
+        .update_local_list(
+            5,
+            &[
+                (tag("listed"), blocked.clone()),
+                (
+                    tag("NEW"),
+                    IdTagInfo::with_status(AuthorizationStatus::Accepted),
+                ),
+            ],
+            &[tag("GONE")],
+        )
+        .unwrap();
+    let mut list = store.local_list().unwrap();
+    list.entries.sort_by_key(|(t, _)| t.as_str().to_uppercase());
+    assert_eq!(list.version, 5);
+    assert_eq!(
+        list.entries
+            .iter()
+            .map(|(t, i)| (t.as_str().to_uppercase(), i.status))
+            .collect::<Vec<_>>(),
+        vec![
+            ("LISTED".to_string(), AuthorizationStatus::Blocked),
+            ("NEW".to_string(), AuthorizationStatus::Accepted)
+        ]
+    );
+    store.update_local_list(6, &[], &[tag("new")]).unwrap();
+    assert_eq!(store.local_list().unwrap().entries.len(), 1);
+    store.replace_local_list(7, &[]).unwrap();
+    let list = store.local_list().unwrap();
+    assert_eq!((list.version, list.entries.len()), (7, 0));
 }
 
 #[test]
@@ -268,4 +311,55 @@ fn a_killed_process_keeps_every_committed_record() {
     for key in 0..=last {
         assert_eq!(availability.get(&(key as u32)), Some(&(key % 2 == 0)));
     }
+}
+
+/// A charging profile as SetChargingProfile sends one, every optional field given.
+fn charging_profile(id: i32, limit: f64) -> ocpp_types::charging_profile::ChargingProfile {
+    serde_json::from_value(json!({
+        "chargingProfileId": id, "transactionId": 42, "stackLevel": 3,
+        "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Recurring",
+        "recurrencyKind": "Daily", "validFrom": "2026-11-24T00:00:00Z",
+        "validTo": "2026-12-24T00:00:00Z",
+        "chargingSchedule": {"duration": 3600, "startSchedule": "2026-11-24T06:00:00Z",
+            "chargingRateUnit": "W", "minChargingRate": 1380.5,
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit},
+                {"startPeriod": 1800, "limit": 2300.0, "numberPhases": 1}]}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn charging_profiles_round_trip_and_survive_reopening() {
+    let dir = Scratch::new("sqlite-charging-profiles");
+    let path = dir.file("ferrocharge.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.charging_profiles().unwrap(), vec![]);
+        store
+            .save_charging_profile(1, &charging_profile(7, 11000.0))
+            .unwrap();
+        store
+            .save_charging_profile(0, &charging_profile(3, 22000.0))
+            .unwrap();
+        store
+            .save_charging_profile(2, &charging_profile(9, 7000.0))
+            .unwrap();
+        // Same id: replaced, connector included.
+        store
+            .save_charging_profile(2, &charging_profile(7, 4000.0))
+            .unwrap();
+        store.remove_charging_profile(9).unwrap();
+        // An unknown id is not an error.
+        store.remove_charging_profile(1234).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.charging_profiles().unwrap(),
+        vec![
+            (0, charging_profile(3, 22000.0)),
+            (2, charging_profile(7, 4000.0))
+        ],
+        "by chargingProfileId"
+    );
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
 }

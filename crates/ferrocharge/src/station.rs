@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use station::control_api::StationControl;
-use station::runtime::{Exit, Station};
+use station::runtime::{BootReason, Station};
 use station::StationConfig;
 
 /// The station config `sil` runs when none is given.
@@ -35,10 +35,11 @@ pub fn sil(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_station(config: &Path) -> anyhow::Result<ExitCode> {
+    let mut reason = BootReason::PowerUp;
     loop {
         let cfg = StationConfig::load(config)
             .with_context(|| format!("cannot load {}", config.display()))?;
-        let station = Station::start(&cfg)
+        let station = Station::start_with(&cfg, reason)
             .await
             .with_context(|| format!("cannot start the station of {}", config.display()))?;
         match station.control_api_addr() {
@@ -59,9 +60,12 @@ async fn run_station(config: &Path) -> anyhow::Result<ExitCode> {
         });
         let exit = station.run().await;
         ctrl_c.abort();
-        match exit {
-            Exit::Stopped => return Ok(ExitCode::SUCCESS),
-            Exit::Restart(kind) => tracing::info!(?kind, "reset: starting the station again"),
+        match exit.restart_reason() {
+            None => return Ok(ExitCode::SUCCESS),
+            Some(again) => {
+                tracing::info!(?exit, "starting the station again");
+                reason = again;
+            }
         }
     }
 }

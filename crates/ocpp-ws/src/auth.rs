@@ -130,7 +130,10 @@ impl BasicCredentials {
 /// means "not hex notation".
 pub fn decode_hex_notation(value: &str) -> String {
     let bytes = value.as_bytes();
-    if bytes.len() <= 2 || bytes.len() % 2 != 0 || !bytes.iter().all(u8::is_ascii_hexdigit) {
+    if bytes.len() <= 2
+        || !bytes.len().is_multiple_of(2)
+        || !bytes.iter().all(u8::is_ascii_hexdigit)
+    {
         return value.to_owned();
     }
     let decoded: Option<Vec<u8>> = bytes

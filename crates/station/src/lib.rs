@@ -34,6 +34,7 @@ pub mod message_log;
 mod raw;
 pub mod runtime;
 pub mod sim;
+pub mod system;
 pub mod types;
 
 use std::net::SocketAddr;

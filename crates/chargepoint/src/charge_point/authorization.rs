@@ -1,19 +1,28 @@
-//! Authorization (OCPP 1.6 §4.1, §3.4): an identifier presented at the station.
+//! Authorization (OCPP 1.6 §4.1, §3.4, §3.5): an identifier presented at the station.
 //!
 //! - The identifier of a running transaction stops it (reason Local, the identifier becomes
 //!   StopTransaction's idTag); no Authorize is needed for that (§3.4.1).
-//! - Otherwise an Authorize.req goes to the central system, unless the authorization cache
-//!   decides (`authorization_cache.rs`): at once with LocalPreAuthorize, and offline (or
-//!   before registration) with LocalAuthorizeOffline / AllowOfflineTxForUnknownId; offline
-//!   without them the identifier is not accepted. An Authorize.req that gets no answer (error,
-//!   timeout, connection lost) counts as not accepted. The local list comes later.
-//! - Authorize.conf becomes a [`StationCommand::AuthorizationResult`]; when accepted, the
+//! - Otherwise an Authorize.req goes to the central system, unless the station decides itself
+//!   (`authorization_cache.rs`): at once with LocalPreAuthorize, and offline (or before
+//!   registration) with LocalAuthorizeOffline / AllowOfflineTxForUnknownId; offline without
+//!   them the identifier is not accepted. An Authorize.req that gets no answer (error,
+//!   timeout) counts as not accepted; one cut off by a lost connection is decided as offline
+//!   (libocpp's authorize_id_token falls back to AllowOfflineTxForUnknownId the same way).
+//! - An accepted identifier whose parentIdTag is the parentIdTag (or the idTag) of a running
+//!   transaction stops that transaction (reason Local, this identifier as StopTransaction's
+//!   idTag) instead of starting a session (§3.5 "a group of identifiers"), when no connector it
+//!   could use is free. The parent is learnt from the idTagInfo (Authorize.conf or the cache),
+//!   so a second card of the group is authorized first. This is everest-core's Auth module
+//!   (modules/EVSE/Auth/lib/AuthHandler.cpp, handle_token and used_for_transaction, with its
+//!   default prioritize_authorization_over_stopping_transaction = true); libocpp itself only
+//!   stores the parentIdTag with the transaction.
+//! - Otherwise the answer becomes a [`StationCommand::AuthorizationResult`]; when accepted, the
 //!   connector (the one given, the only one, or the first plugged-in free one) goes to
 //!   Preparing until the transaction starts.
 
 use std::time::Duration;
 
-use ocpp_types::core::AuthorizeRequest;
+use ocpp_types::core::{AuthorizeRequest, Reason};
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
 use ocpp_types::Action;
 
@@ -43,16 +52,7 @@ impl ChargePoint {
                 connector = running,
                 "identifier of the running transaction: stopping it"
             );
-            if let Some(tx) = self
-                .connector_mut(running)
-                .and_then(|c| c.transaction.as_mut())
-            {
-                tx.stop_id_tag = Some(id_tag);
-            }
-            return self.commands.push_back(StationCommand::StopTransaction {
-                connector: running,
-                reason: ocpp_types::core::Reason::Local,
-            });
+            return self.stop_by_identifier(running, id_tag);
         }
         self.request_authorization(
             AuthorizeFor {
@@ -67,17 +67,7 @@ impl ChargePoint {
     /// Queues an Authorize.req, or refuses at once when it cannot be sent.
     pub(crate) fn request_authorization(&mut self, asked: AuthorizeFor, now: Now) {
         if !self.may_send_normal() {
-            let decision = self.offline_decision(&asked.id_tag, now);
-            tracing::info!(id_tag = %asked.id_tag, ?decision, "offline: decided locally");
-            return match decision {
-                LocalDecision::Accepted(info) => {
-                    self.authorization_decided(asked, true, Some(info), now)
-                }
-                LocalDecision::AcceptedUnknown => {
-                    self.authorization_decided(asked, true, None, now)
-                }
-                LocalDecision::Refused => self.authorization_decided(asked, false, None, now),
-            };
+            return self.decide_offline(asked, now);
         }
         if let Some(info) = self.pre_authorized(&asked.id_tag, now) {
             tracing::info!(id_tag = %asked.id_tag, "LocalPreAuthorize: accepted from the cache");
@@ -93,20 +83,51 @@ impl ChargePoint {
         );
     }
 
-    /// Authorize.conf (`None`: no answer could be had, so not accepted).
+    /// Authorize.conf (`None`: no answer could be had: not accepted, or decided as offline
+    /// when the connection is gone).
     pub(crate) fn on_authorize_response(
         &mut self,
         asked: AuthorizeFor,
         id_tag_info: Option<IdTagInfo>,
         now: Now,
     ) {
-        if let Some(info) = &id_tag_info {
-            self.update_authorization_cache(&asked.id_tag, info);
+        let Some(info) = id_tag_info else {
+            if !self.may_send_normal() {
+                tracing::info!(id_tag = %asked.id_tag, "Authorize cut off by the lost connection");
+                return self.decide_offline(asked, now);
+            }
+            return self.authorization_decided(asked, false, None, now);
+        };
+        self.id_tag_info_received(&asked.id_tag, &info, now);
+        let accepted = info.status == AuthorizationStatus::Accepted;
+        self.authorization_decided(asked, accepted, Some(info), now);
+    }
+
+    fn decide_offline(&mut self, asked: AuthorizeFor, now: Now) {
+        let decision = self.offline_decision(&asked.id_tag, now);
+        tracing::info!(id_tag = %asked.id_tag, ?decision, "offline: decided locally");
+        match decision {
+            LocalDecision::Accepted(info) => {
+                self.authorization_decided(asked, true, Some(info), now)
+            }
+            LocalDecision::AcceptedUnknown => self.authorization_decided(asked, true, None, now),
+            LocalDecision::Refused => self.authorization_decided(asked, false, None, now),
         }
-        let accepted = id_tag_info
-            .as_ref()
-            .is_some_and(|i| i.status == AuthorizationStatus::Accepted);
-        self.authorization_decided(asked, accepted, id_tag_info, now);
+    }
+
+    /// Asks the station to stop the transaction on `connector` because `id_tag` was presented
+    /// (the same identifier, or one of its group).
+    fn stop_by_identifier(&mut self, connector: u32, id_tag: IdToken) {
+        if let Some(tx) = self
+            .connector_mut(connector)
+            .and_then(|c| c.transaction.as_mut())
+        {
+            tx.stop_id_tag = Some(id_tag);
+        }
+        self.commands.push_back(StationCommand::StopTransaction {
+            connector,
+            reason: Reason::Local,
+        });
     }
 
     /// The identifier is accepted or not (by the central system or locally).
@@ -117,6 +138,14 @@ impl ChargePoint {
         id_tag_info: Option<IdTagInfo>,
         now: Now,
     ) {
+        if accepted && asked.remote_start.is_none() {
+            let parent = id_tag_info.as_ref().and_then(|i| i.parent_id_tag.as_ref());
+            if let Some(running) = parent.and_then(|p| self.group_transaction(p, asked.connector)) {
+                tracing::info!(id_tag = %asked.id_tag, connector = running,
+                    "identifier of the running transaction's group: stopping it");
+                return self.stop_by_identifier(running, asked.id_tag);
+            }
+        }
         let connector = match &asked.remote_start {
             Some(remote) => Some(remote.connector),
             None => asked.connector.or_else(|| self.connector_for_session()),
@@ -137,15 +166,13 @@ impl ChargePoint {
         if !accepted {
             return;
         }
+        // A remote start authorizes its connector itself (or waits for the next car plugged
+        // in, without one): remote_control.rs.
+        if let Some(remote) = asked.remote_start {
+            return self.start_remotely(remote, asked.id_tag, now);
+        }
         if let Some(id) = connector {
             self.authorize_connector(id, asked.id_tag.clone(), now);
-        }
-        if let Some(remote) = asked.remote_start {
-            self.commands.push_back(StationCommand::RemoteStart {
-                connector: remote.connector,
-                id_tag: asked.id_tag,
-                charging_profile: remote.charging_profile,
-            });
         }
     }
 
@@ -199,6 +226,31 @@ impl ChargePoint {
             self.connectors
                 .get(*id as usize)
                 .is_some_and(|c| c.plugged && c.is_free() && c.authorized.is_none())
+        })
+    }
+
+    /// The connector whose transaction an identifier with parentIdTag `parent`, presented for
+    /// `connector` (or the station), stops: one whose transaction's idTag or parentIdTag is
+    /// `parent`, when no connector the identifier could use is free (everest-core's
+    /// prioritize_authorization_over_stopping_transaction: a free connector gets a new session).
+    fn group_transaction(&self, parent: &IdToken, connector: Option<u32>) -> Option<u32> {
+        let in_scope = |id: &u32| connector.is_none_or(|c| c == *id);
+        let connectors = || (1..=self.number_of_connectors()).filter(in_scope);
+        let free = connectors().any(|id| {
+            self.connectors
+                .get(id as usize)
+                .is_some_and(|c| c.is_free() && c.authorized.is_none())
+        });
+        if free {
+            return None;
+        }
+        connectors().find(|id| {
+            self.connectors
+                .get(*id as usize)
+                .and_then(|c| c.transaction.as_ref())
+                .is_some_and(|t| {
+                    t.record.id_tag == *parent || t.record.parent_id_tag.as_ref() == Some(parent)
+                })
         })
     }
 

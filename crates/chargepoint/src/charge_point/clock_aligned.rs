@@ -1,10 +1,17 @@
 //! Clock-aligned meter values (OCPP 1.6 §4.7, ClockAlignedDataInterval): every interval from
-//! midnight UTC on (as libocpp), for every connector with a meter reading, the measurands of
-//! MeterValuesAlignedData with context Sample.Clock. On a connector with a transaction the value
-//! carries the transactionId and goes through the transaction queue, and the measurands of
-//! StopTxnAlignedData are kept for StopTransaction's transactionData; otherwise it is an
-//! ordinary message, sent only while online (libocpp queues every MeterValues as transaction
-//! message; OCPP 1.6 counts only those of a transaction). Interval 0 switches it off.
+//! midnight UTC on (as libocpp's update_clock_aligned_meter_values_interval, which starts the
+//! timer at the day's floor), for every connector with a meter reading — connector 0 too, the
+//! station's main meter, when the station reports one (OCPP 1.6 §6.31: connectorId 0 is the
+//! main meter; libocpp's get_latest_meter_value leaves it as a TODO) — the measurands of
+//! MeterValuesAlignedData with context Sample.Clock.
+//!
+//! On a connector with a transaction the value carries the transactionId and goes through the
+//! transaction queue, the measurands of StopTxnAlignedData are kept for StopTransaction's
+//! transactionData, and the energy register becomes the transaction's last known reading (so
+//! a power loss leaves a fresh meterStop even with MeterValueSampleInterval 0). Otherwise it is
+//! an ordinary message, sent only while online (libocpp queues every MeterValues as
+//! transaction message; OCPP 1.6 counts only those of a transaction). Interval 0 switches it
+//! off.
 
 use std::time::Duration;
 
@@ -13,7 +20,7 @@ use ocpp_types::meter::ReadingContext;
 use ocpp_types::{Action, NonEmptyVec};
 
 use super::message_queue::Purpose;
-use super::meter_values::{for_transaction_data, sample};
+use super::meter_values::{energy_register_wh, for_transaction_data, sample};
 use super::{ChargePoint, Now};
 
 const DAY_MS: i64 = 86_400_000;
@@ -42,7 +49,7 @@ impl ChargePoint {
         if self.next_clock_aligned.is_none_or(|t| t > now.instant) {
             return;
         }
-        for id in 1..=self.number_of_connectors() {
+        for id in 0..=self.number_of_connectors() {
             self.send_clock_aligned(id, now);
         }
         self.restart_clock_aligned(now);
@@ -69,13 +76,18 @@ impl ChargePoint {
             ReadingContext::SampleClock,
             timestamp,
         );
+        let energy_wh = energy_register_wh(reading);
         let transaction_id = match connector.transaction.as_mut() {
             Some(tx) => {
+                if let Some(wh) = energy_wh {
+                    tx.record.meter_last_wh = wh;
+                    tx.record.meter_last_at = timestamp;
+                }
                 if let Some(value) = stop_txn {
                     tx.record.transaction_data.push(for_transaction_data(value));
-                    if let Err(e) = self.store.save_transaction(&tx.record) {
-                        tracing::error!(connector = id, error = %e, "transaction data not stored");
-                    }
+                }
+                if let Err(e) = self.store.save_transaction(&tx.record) {
+                    tracing::error!(connector = id, error = %e, "transaction sample not stored");
                 }
                 Some(tx.record.transaction_id.unwrap_or(tx.record.placeholder_id))
             }

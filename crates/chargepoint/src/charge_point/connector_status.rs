@@ -25,10 +25,40 @@
 //!
 //! Connector 0 stands for the whole station: Available, Unavailable, or Faulted on a fault of
 //! connector 0.
+//!
+//! Hardware errors are kept as libocpp's ChargePointFSM keeps them
+//! (charge_point_state_machine.cpp:185-300): several at once, each by an id until it is
+//! cleared; the connector is Faulted while one of them is a fault, and the StatusNotification
+//! carries the errorCode, info, vendorId and vendorErrorCode of the latest one raised, fault
+//! or not (an error that is no fault is reported with the status underneath, e.g. Available
+//! with errorCode HighTemperature). [`StationEvent::Fault`](super::StationEvent::Fault) is an
+//! error with the empty id, [`StationEvent::FaultCleared`](super::StationEvent::FaultCleared)
+//! clears them all (libocpp's handle_all_errors_cleared).
+//!
+//! What is reported, and when (as libocpp's status_notification_timers,
+//! charge_point_impl.cpp:137-153, and ChargePointFSM, charge_point_state_machine.cpp):
+//!
+//! - a StatusNotification carries the status, the fault's errorCode, info and vendorErrorCode;
+//!   one goes out only when one of those differs from the last one reported, so a station
+//!   event that changes no fact sends nothing (no duplicates);
+//! - with MinimumStatusDuration > 0 a new status is reported only once it held that many
+//!   seconds: every change restarts the wait, a status that does not last is never sent, and a
+//!   connector that is back at the status last reported when the wait ends sends nothing. Its
+//!   timestamp is the time it is sent, as libocpp's status_notification (charge_point_impl.cpp
+//!   3466-3476), which stamps every StatusNotification with the time of sending;
+//! - offline or before registration nothing is sent on a change: after BootNotification.conf
+//!   Accepted and after every reconnect the status of every connector, 0 first, is sent as it
+//!   is then (libocpp's trigger_status_notifications from connected_callback,
+//!   charge_point_impl.cpp:1316-1321). Unlike libocpp that refresh does not wait for
+//!   MinimumStatusDuration: it is a snapshot the central system needs at once, and a pending
+//!   change is dropped with it (the snapshot already shows the newest status).
 
+use std::time::{Duration, Instant};
+
+use ocpp_types::charging_profile::ChargingProfile;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, StatusNotificationRequest};
 use ocpp_types::id_tag::IdToken;
-use ocpp_types::{Action, CiString50};
+use ocpp_types::{Action, CiString255, CiString50};
 
 use super::events::{EnergyFlow, Fault, MeterReading};
 use super::message_queue::Purpose;
@@ -41,7 +71,7 @@ pub(crate) struct ActiveTransaction {
     pub record: StoredTransaction,
     pub flow: EnergyFlow,
     /// When the next periodic sample is due (None: MeterValueSampleInterval is 0).
-    pub next_sample: Option<std::time::Instant>,
+    pub next_sample: Option<Instant>,
     /// The identifier that asked for the stop (presented again), for StopTransaction's idTag.
     pub stop_id_tag: Option<IdToken>,
 }
@@ -53,21 +83,65 @@ pub(crate) struct Connector {
     /// An identifier accepted for this connector, waiting for the transaction to start.
     pub authorized: Option<IdToken>,
     /// When `authorized` expires if no cable is plugged in (ConnectionTimeOut).
-    pub authorized_until: Option<std::time::Instant>,
+    pub authorized_until: Option<Instant>,
+    /// The TxProfile a RemoteStartTransaction brought, kept for the transaction it starts
+    /// (applied by smart charging); dropped when neither the authorization nor the
+    /// transaction is left.
+    pub tx_profile: Option<ChargingProfile>,
     /// A ReserveNow in force.
     pub reservation: Option<super::reservation::Reservation>,
     pub transaction: Option<ActiveTransaction>,
     /// The transaction ended while the cable was plugged.
     pub finishing: bool,
+    /// The latest active error that is a fault (the connector is Faulted), derived from
+    /// `errors`.
     pub fault: Option<Fault>,
+    /// The active hardware errors, oldest first.
+    pub errors: Vec<ActiveError>,
     /// Made Inoperative by ChangeAvailability.
     pub inoperative: bool,
     /// A ChangeAvailability waiting for the connector to be idle (true: Inoperative).
     pub scheduled_inoperative: Option<bool>,
     /// The latest meter reading.
     pub reading: Option<MeterReading>,
-    /// The status and error code last reported (or that would have been, when offline).
-    pub reported: Option<(ChargePointStatus, ChargePointErrorCode)>,
+    /// What was last reported (or would have been, when offline).
+    pub reported: Option<Reported>,
+    /// A status waiting for MinimumStatusDuration to pass before it is reported.
+    pub pending_report: Option<PendingReport>,
+}
+
+/// What a StatusNotification says about a connector, to tell whether it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Reported {
+    pub status: ChargePointStatus,
+    pub error: Option<ErrorDetails>,
+}
+
+/// The error fields of a StatusNotification.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ErrorDetails {
+    pub error_code: ChargePointErrorCode,
+    pub info: Option<String>,
+    pub vendor_id: Option<String>,
+    pub vendor_error_code: Option<String>,
+}
+
+/// A hardware error raised and not cleared yet.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ActiveError {
+    /// Identifies it until it is cleared.
+    pub id: String,
+    /// Whether it makes the connector Faulted (otherwise it is only reported).
+    pub is_fault: bool,
+    pub details: ErrorDetails,
+}
+
+/// A status change not reported yet (MinimumStatusDuration).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PendingReport {
+    pub state: Reported,
+    /// When it has held long enough to be reported.
+    pub due: Instant,
 }
 
 impl Connector {
@@ -104,11 +178,33 @@ impl Connector {
         ChargePointStatus::Available
     }
 
-    /// The error code to report with the status.
+    /// The error code to report with the status: the latest error's.
     pub fn error_code(&self) -> ChargePointErrorCode {
-        self.fault
-            .as_ref()
-            .map_or(ChargePointErrorCode::NoError, |f| f.error_code)
+        self.errors
+            .last()
+            .map_or(ChargePointErrorCode::NoError, |e| e.details.error_code)
+    }
+
+    /// What a StatusNotification would say now.
+    fn state(&self, station: bool) -> Reported {
+        Reported {
+            status: self.status(station),
+            error: self.errors.last().map(|e| e.details.clone()),
+        }
+    }
+
+    /// Recomputes `fault` from the active errors.
+    fn derive_fault(&mut self) {
+        self.fault = self
+            .errors
+            .iter()
+            .rev()
+            .find(|e| e.is_fault)
+            .map(|e| Fault {
+                error_code: e.details.error_code,
+                info: e.details.info.clone(),
+                vendor_error_code: e.details.vendor_error_code.clone(),
+            });
     }
 
     /// Whether a new session may start here (operative, no transaction, no fault, not
@@ -135,31 +231,101 @@ impl ChargePoint {
         self.connectors.get(id as usize).map(|c| c.status(id == 0))
     }
 
-    /// Recomputes the status of connector `id` and queues a StatusNotification if it changed.
+    /// Recomputes the status of connector `id` and reports it if it changed: at once, or once
+    /// it held MinimumStatusDuration seconds (see the module docs).
     pub(crate) fn update_status(&mut self, id: u32, now: Now) {
         self.apply_scheduled_availability(id);
+        let hold = self
+            .config
+            .core()
+            .minimum_status_duration
+            .filter(|s| *s > 0)
+            .map(|s| Duration::from_secs(u64::from(s)));
+        let online = self.may_send_normal();
         let Some(connector) = self.connectors.get_mut(id as usize) else {
             return;
         };
-        let current = (connector.status(id == 0), connector.error_code());
-        if connector.reported == Some(current) {
+        if connector.transaction.is_none() && connector.authorized.is_none() {
+            // The TxProfile of a remote start lives as long as its authorization or transaction.
+            connector.tx_profile = None;
+        }
+        let current = connector.state(id == 0);
+        if connector.reported.as_ref() == Some(&current) {
+            if connector.pending_report.take().is_some() {
+                tracing::debug!(
+                    connector = id,
+                    "status back to the one reported before MinimumStatusDuration passed"
+                );
+            }
             return;
         }
-        tracing::info!(connector = id, status = ?current.0, error = ?current.1, "connector status");
-        connector.reported = Some(current);
-        // Offline or not registered: nothing is sent now, every status goes out after the next
-        // BootNotification.conf Accepted or reconnect.
-        if self.may_send_normal() {
-            self.queue_status_notification(id, now, false);
+        tracing::info!(connector = id, status = ?current.status, error = ?connector.error_code(), "connector status");
+        match hold {
+            // Offline or not registered nothing is sent now: every status goes out after the
+            // next BootNotification.conf Accepted or reconnect.
+            Some(hold) if online => {
+                let unchanged = connector
+                    .pending_report
+                    .as_ref()
+                    .is_some_and(|p| p.state == current);
+                if !unchanged {
+                    connector.pending_report = Some(PendingReport {
+                        state: current,
+                        due: now.instant + hold,
+                    });
+                }
+            }
+            _ => {
+                connector.pending_report = None;
+                connector.reported = Some(current);
+                if online {
+                    self.queue_status_notification(id, now, false);
+                }
+            }
         }
     }
 
+    /// Reports the statuses that held MinimumStatusDuration seconds.
+    pub(crate) fn status_timer(&mut self, now: Now) {
+        for id in 0..self.connectors.len() as u32 {
+            let Some(connector) = self.connectors.get_mut(id as usize) else {
+                continue;
+            };
+            if connector
+                .pending_report
+                .as_ref()
+                .is_none_or(|p| p.due > now.instant)
+            {
+                continue;
+            }
+            let Some(pending) = connector.pending_report.take() else {
+                continue;
+            };
+            // update_status keeps the pending state equal to the facts; a disconnect meanwhile
+            // leaves the status to the refresh of the next connection.
+            connector.reported = Some(pending.state);
+            if self.may_send_normal() {
+                self.queue_status_notification(id, now, false);
+            }
+        }
+    }
+
+    /// When the next status that waits for MinimumStatusDuration is due.
+    pub(crate) fn status_deadline(&self) -> Option<Instant> {
+        self.connectors
+            .iter()
+            .filter_map(|c| Some(c.pending_report.as_ref()?.due))
+            .min()
+    }
+
     /// Queues a StatusNotification for every connector, 0 first (after registration and after a
-    /// reconnect, as libocpp's trigger_status_notifications).
+    /// reconnect, as libocpp's trigger_status_notifications). Changes waiting for
+    /// MinimumStatusDuration are dropped: this reports the newest status of every connector.
     pub(crate) fn queue_all_status_notifications(&mut self, now: Now) {
         for id in 0..self.connectors.len() as u32 {
             if let Some(connector) = self.connectors.get_mut(id as usize) {
-                connector.reported = Some((connector.status(id == 0), connector.error_code()));
+                connector.reported = Some(connector.state(id == 0));
+                connector.pending_report = None;
             }
             self.queue_status_notification(id, now, false);
         }
@@ -168,21 +334,31 @@ impl ChargePoint {
     /// Queues a StatusNotification of connector `id` as it is now; `triggered` for a
     /// TriggerMessage (which may be answered before registration).
     pub(crate) fn queue_status_notification(&mut self, id: u32, now: Now, triggered: bool) {
+        if triggered {
+            // What a TriggerMessage sends is reported: a change waiting for
+            // MinimumStatusDuration would only repeat it.
+            if let Some(connector) = self.connectors.get_mut(id as usize) {
+                connector.reported = Some(connector.state(id == 0));
+                connector.pending_report = None;
+            }
+        }
         let Some(connector) = self.connectors.get(id as usize) else {
             return;
         };
-        let fault = connector.fault.as_ref();
+        let error = connector.errors.last().map(|e| &e.details);
         let request = StatusNotificationRequest {
             connector_id: id as i32,
             error_code: connector.error_code(),
-            info: fault
-                .and_then(|f| f.info.as_deref())
+            info: error
+                .and_then(|e| e.info.as_deref())
                 .map(CiString50::truncating),
             status: connector.status(id == 0),
             timestamp: Some(self.clock(now)),
-            vendor_id: None,
-            vendor_error_code: fault
-                .and_then(|f| f.vendor_error_code.as_deref())
+            vendor_id: error
+                .and_then(|e| e.vendor_id.as_deref())
+                .map(CiString255::truncating),
+            vendor_error_code: error
+                .and_then(|e| e.vendor_error_code.as_deref())
                 .map(CiString50::truncating),
         };
         let payload = ocpp_types::encode(&request);
@@ -201,18 +377,19 @@ impl ChargePoint {
         }
     }
 
-    /// A fault on connector `id` (replacing an earlier one: one fault per connector for now;
-    /// libocpp keeps several, keyed by id).
+    /// A fault on connector `id` without an id of its own: the error with the empty id,
+    /// replacing the previous one.
     pub(crate) fn on_fault(&mut self, id: u32, fault: Fault, now: Now) {
-        let Some(connector) = self.connector_mut(id) else {
-            tracing::warn!(connector = id, "fault on an unknown connector ignored");
-            return;
+        let details = ErrorDetails {
+            error_code: fault.error_code,
+            info: fault.info,
+            vendor_id: None,
+            vendor_error_code: fault.vendor_error_code,
         };
-        connector.fault = Some(fault);
-        self.update_status(id, now);
+        self.on_error_raised(id, String::new(), details, true, now);
     }
 
-    /// The fault of connector `id` is gone.
+    /// Every error of connector `id` is gone.
     pub(crate) fn on_fault_cleared(&mut self, id: u32, now: Now) {
         let Some(connector) = self.connector_mut(id) else {
             tracing::warn!(
@@ -221,7 +398,56 @@ impl ChargePoint {
             );
             return;
         };
-        connector.fault = None;
+        connector.errors.clear();
+        connector.derive_fault();
+        self.update_status(id, now);
+    }
+
+    /// The error `error_id` was raised on connector `id` (raised again: its details are
+    /// updated and it becomes the latest).
+    pub(crate) fn on_error_raised(
+        &mut self,
+        id: u32,
+        error_id: String,
+        details: ErrorDetails,
+        is_fault: bool,
+        now: Now,
+    ) {
+        let Some(connector) = self.connector_mut(id) else {
+            tracing::warn!(connector = id, "error on an unknown connector ignored");
+            return;
+        };
+        connector.errors.retain(|e| e.id != error_id);
+        connector.errors.push(ActiveError {
+            id: error_id,
+            is_fault,
+            details,
+        });
+        connector.derive_fault();
+        self.update_status(id, now);
+    }
+
+    /// The error `error_id` of connector `id` is gone.
+    pub(crate) fn on_error_cleared(&mut self, id: u32, error_id: &str, now: Now) {
+        let Some(connector) = self.connector_mut(id) else {
+            tracing::warn!(
+                connector = id,
+                "error cleared on an unknown connector ignored"
+            );
+            return;
+        };
+        let before = connector.errors.len();
+        connector.errors.retain(|e| e.id != error_id);
+        if connector.errors.len() == before {
+            // As libocpp's handle_error_cleared: an unknown id changes nothing.
+            tracing::warn!(
+                connector = id,
+                error_id,
+                "clear of an error that is not active"
+            );
+            return;
+        }
+        connector.derive_fault();
         self.update_status(id, now);
     }
 
@@ -234,6 +460,7 @@ impl ChargePoint {
         connector.plugged = true;
         connector.authorized_until = None;
         self.update_status(id, now);
+        self.plugged_for_remote_start(id, now);
     }
 
     /// Energy started or stopped flowing.

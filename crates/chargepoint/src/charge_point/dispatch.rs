@@ -3,9 +3,7 @@
 //! the answers themselves ([`ChargePoint::respond`], NotSupported for actions not handled yet).
 
 use ocpp_rpc::{CallErrorCode, CallErrorInfo, Event, MessageId};
-use ocpp_types::core::{
-    DataTransferRequest, DataTransferResponse, DataTransferStatus, RegistrationStatus,
-};
+use ocpp_types::core::RegistrationStatus;
 use ocpp_types::{Action, AnyRequest, AnyResponse};
 
 use super::message_queue::{Purpose, Sent};
@@ -20,6 +18,7 @@ impl ChargePoint {
                 Event::Call { id, request } => self.on_call(id, request, now),
                 Event::Response { id, result, .. } => self.on_response(&id, result, now),
                 Event::Timeout { id, action, .. } => {
+                    self.queue.mark_timed_out(&id);
                     let error = CallErrorInfo {
                         code: CallErrorCode::GenericError,
                         description: format!("no answer to {action}"),
@@ -30,6 +29,8 @@ impl ChargePoint {
                 Event::Cancelled { .. } => {}
             }
         }
+        // A restart after a firmware update waits for its notification to be answered.
+        self.continue_firmware_restart(now);
     }
 
     fn on_response(
@@ -69,6 +70,13 @@ impl ChargePoint {
                 tracing::warn!(%error, "Authorize failed; the identifier is not accepted");
                 self.on_authorize_response(asked, None, now)
             }
+            (Purpose::DataTransfer(request_id), Ok(AnyResponse::DataTransfer(response))) => {
+                self.data_transfer_result(request_id, Some(response))
+            }
+            (Purpose::DataTransfer(request_id), result) => {
+                tracing::warn!(request_id, ?result, "DataTransfer got no answer");
+                self.data_transfer_result(request_id, None)
+            }
             (Purpose::StatusNotification | Purpose::Triggered, Ok(_)) => {}
             (purpose, Ok(response)) => {
                 tracing::warn!(?purpose, action = %response.action(), "unexpected answer ignored")
@@ -82,14 +90,18 @@ impl ChargePoint {
         match purpose {
             Purpose::Authorize(asked) => self.on_authorize_response(asked, None, now),
             Purpose::BootNotification => self.registration.boot_queued = false,
+            Purpose::DataTransfer(request_id) => self.data_transfer_result(request_id, None),
             _ => {}
         }
     }
 
-    /// A CALL of the central system, answered as the registration state allows (as libocpp):
-    /// nothing is answered before the first BootNotification.conf or while Rejected; while
-    /// Pending everything is handled except RemoteStart/RemoteStopTransaction, which are
-    /// Rejected.
+    /// A CALL of the central system, answered as the registration state allows, as libocpp's
+    /// message_callback (charge_point_impl.cpp:1398-1445): before the first
+    /// BootNotification.conf (state Connected) and while Rejected a CALL is left unanswered,
+    /// not even a CALLERROR ("we dont want to reply to this message"); while Pending
+    /// RemoteStart/RemoteStopTransaction are Rejected and every other CALL is handled as when
+    /// Accepted (GetConfiguration, ChangeConfiguration, TriggerMessage, ChangeAvailability,
+    /// Reset, DataTransfer, ...).
     fn on_call(&mut self, id: MessageId, request: AnyRequest, now: Now) {
         let action = request.action();
         match self.registration.status {
@@ -111,13 +123,20 @@ impl ChargePoint {
             AnyRequest::ChangeConfiguration(r) => self.on_change_configuration(&id, &r, now),
             AnyRequest::RemoteStartTransaction(r) => self.on_remote_start_transaction(&id, r, now),
             AnyRequest::RemoteStopTransaction(r) => self.on_remote_stop_transaction(&id, &r),
-            AnyRequest::Reset(r) => self.on_reset(&id, &r),
-            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, &r),
+            AnyRequest::Reset(r) => self.on_reset(&id, &r, now),
+            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r),
             AnyRequest::TriggerMessage(r) => self.on_trigger_message(&id, &r, now),
             AnyRequest::UnlockConnector(r) => self.on_unlock_connector(&id, &r),
             AnyRequest::ClearCache(_) => self.on_clear_cache(&id),
+            AnyRequest::SendLocalList(r) => self.on_send_local_list(&id, &r),
+            AnyRequest::GetLocalListVersion(_) => self.on_get_local_list_version(&id),
             AnyRequest::ReserveNow(r) => self.on_reserve_now(&id, &r, now),
             AnyRequest::CancelReservation(r) => self.on_cancel_reservation(&id, &r, now),
+            AnyRequest::SetChargingProfile(r) => self.on_set_charging_profile(&id, r, now),
+            AnyRequest::ClearChargingProfile(r) => self.on_clear_charging_profile(&id, &r, now),
+            AnyRequest::GetCompositeSchedule(r) => self.on_get_composite_schedule(&id, &r, now),
+            AnyRequest::UpdateFirmware(r) => self.on_update_firmware(&id, r, now),
+            AnyRequest::GetDiagnostics(r) => self.on_get_diagnostics(&id, r, now),
             other => self.respond_not_supported(&id, other.action()),
         }
     }
@@ -134,17 +153,6 @@ impl ChargePoint {
         if let Err(e) = self.rpc.respond_error(id, code, description) {
             tracing::error!(%id, error = %e, "CALLERROR not sent");
         }
-    }
-
-    /// DataTransfer.req: no vendor extension is installed yet, so every vendorId is unknown
-    /// (OCPP 1.6 §4.3 asks for UnknownVendorId then, not an error).
-    fn on_data_transfer(&mut self, id: &MessageId, request: &DataTransferRequest) {
-        tracing::info!(vendor_id = %request.vendor_id, "DataTransfer for an unknown vendor");
-        let response = DataTransferResponse {
-            status: DataTransferStatus::UnknownVendorId,
-            data: None,
-        };
-        self.respond(id, AnyResponse::DataTransfer(response));
     }
 
     /// A known action this station does not support yet: NotSupported ("recognized but not

@@ -4,9 +4,12 @@
 use std::time::Instant;
 
 use ocpp_types::charging_profile::ChargingProfile;
-use ocpp_types::core::{ChargePointErrorCode, Reason, ResetType, UnlockStatus};
+use ocpp_types::core::{
+    ChargePointErrorCode, DataTransferRequest, DataTransferResponse, Reason, ResetType,
+    UnlockStatus,
+};
 use ocpp_types::id_tag::{IdTagInfo, IdToken};
-use ocpp_types::meter::{Measurand, Phase};
+use ocpp_types::meter::{Location, Measurand, Phase};
 use ocpp_types::DateTime;
 
 use crate::config::ConfigChange;
@@ -36,6 +39,9 @@ pub enum EnergyFlow {
 
 /// One measured quantity of a [`MeterReading`], in the unit OCPP uses for it (Wh, varh, W, var,
 /// A, V, Hertz, Celsius, Percent; see `meter_values.rs`).
+///
+/// A reading may hold several values of one measurand: the total and one per phase (L1, L2, L3
+/// for currents and powers, L1-N ... for voltages), or temperatures at several locations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeasuredValue {
     /// What was measured.
@@ -44,6 +50,37 @@ pub struct MeasuredValue {
     pub phase: Option<Phase>,
     /// The value.
     pub value: f64,
+    /// Where it was measured; `None`: OCPP's default for the measurand (EV for SoC, as
+    /// libocpp, Outlet for the rest, which OCPP leaves out as its default).
+    pub location: Option<Location>,
+}
+
+impl MeasuredValue {
+    /// A total (no phase) at the measurand's default location.
+    pub fn new(measurand: Measurand, value: f64) -> MeasuredValue {
+        MeasuredValue {
+            measurand,
+            phase: None,
+            value,
+            location: None,
+        }
+    }
+
+    /// The same value for one phase.
+    pub fn on_phase(self, phase: Phase) -> MeasuredValue {
+        MeasuredValue {
+            phase: Some(phase),
+            ..self
+        }
+    }
+
+    /// The same value measured at `location` (a temperature of the body, of the cable, ...).
+    pub fn at(self, location: Location) -> MeasuredValue {
+        MeasuredValue {
+            location: Some(location),
+            ..self
+        }
+    }
 }
 
 /// The latest readings of a connector's meter. The core keeps the last one per connector and
@@ -95,7 +132,8 @@ pub enum StationEvent {
         connector: u32,
         /// The energy register at the end, Wh.
         meter_stop_wh: i32,
-        /// Why it stopped.
+        /// Why it stopped: any OCPP reason, sent as StopTransaction's reason (left out for
+        /// Local, OCPP's default).
         reason: Reason,
         /// The identifier that stopped it, if one did. When `None` and the core asked for the
         /// stop because a user presented a token, that token is used.
@@ -126,10 +164,51 @@ pub enum StationEvent {
         /// The vendor's error code, cut to 50 characters.
         vendor_error_code: Option<String>,
     },
-    /// The fault of a connector is gone.
+    /// The fault of a connector is gone: every error of the connector is cleared (as libocpp's
+    /// submit_all_errors_cleared).
     FaultCleared {
         /// The connector.
         connector: u32,
+    },
+    /// A hardware error of a connector (0: the whole station), one of several that may be
+    /// active at once, each known by its `id` until [`StationEvent::ErrorCleared`] (libocpp's
+    /// ErrorInfo). A fault (`is_fault`) makes the connector Faulted; another error is only
+    /// reported, with the status the connector has. The StatusNotification carries the fields
+    /// of the latest error raised.
+    ErrorRaised {
+        /// The connector.
+        connector: u32,
+        /// Identifies the error until it is cleared (its type, a uuid, ...).
+        id: String,
+        /// The OCPP error code.
+        error_code: ChargePointErrorCode,
+        /// Free text, cut to 50 characters.
+        info: Option<String>,
+        /// The vendor of `vendor_error_code`, cut to 255 characters.
+        vendor_id: Option<String>,
+        /// The vendor's error code, cut to 50 characters.
+        vendor_error_code: Option<String>,
+        /// Whether the connector cannot be used while the error lasts.
+        is_fault: bool,
+    },
+    /// The error `id` of a connector is gone (an id that is not active changes nothing).
+    ErrorCleared {
+        /// The connector.
+        connector: u32,
+        /// The id of [`StationEvent::ErrorRaised`].
+        id: String,
+    },
+    /// Something at the station asks for transactions to stop: an emergency stop button, a
+    /// local reboot, a stop button of a connector, ... The core answers with a
+    /// [`StationCommand::StopTransaction`] with `reason` for every running transaction
+    /// concerned (none when nothing runs), and the station reports each stop as usual. A stop
+    /// the station has already carried out is reported with [`StationEvent::TransactionStopped`]
+    /// instead.
+    StopRequested {
+        /// The connector; `None` for every connector (an emergency stop of the station).
+        connector: Option<u32>,
+        /// Why: EmergencyStop, Local, Reboot, PowerLoss, Other, ...
+        reason: Reason,
     },
     /// The result of a [`StationCommand::UnlockConnector`].
     UnlockResult {
@@ -138,6 +217,81 @@ pub enum StationEvent {
         /// Unlocked, UnlockFailed, or NotSupported (no lock that can be unlocked remotely).
         status: UnlockStatus,
     },
+    /// The station's data_transfer module answered a [`StationCommand::DataTransfer`]: the
+    /// answer goes to the central system as DataTransfer.conf.
+    DataTransferAnswered {
+        /// The `request_id` of the command.
+        request_id: u64,
+        /// The module's answer.
+        response: DataTransferResponse,
+    },
+    /// The station wants a DataTransfer.req sent to the central system. Its answer comes back
+    /// as [`StationCommand::DataTransferResult`] with the same `request_id`.
+    SendDataTransfer {
+        /// Chosen by the station, to match the result to the request.
+        request_id: u64,
+        /// The request.
+        request: DataTransferRequest,
+    },
+    /// Progress of the firmware update started by [`StationCommand::DownloadFirmware`] (and
+    /// continued by [`StationCommand::InstallFirmware`]). Each status may be reported as often
+    /// as the station likes: the core sends FirmwareStatusNotification only when it changes.
+    /// DownloadFailed is final: report it once, after the last attempt (keep Downloading
+    /// between attempts).
+    FirmwareStatus {
+        /// The `request_id` of the command.
+        request_id: u64,
+        /// The new status.
+        status: FirmwareProgress,
+    },
+    /// The answer to a [`StationCommand::UploadDiagnostics`]: the name of the file the station
+    /// will upload, or `None` when there is nothing to upload (then no
+    /// [`StationEvent::DiagnosticsStatus`] follows). GetDiagnostics.conf carries it.
+    DiagnosticsFile {
+        /// The `request_id` of the command.
+        request_id: u64,
+        /// The file name (not a path; cut to 255 characters).
+        file_name: Option<String>,
+    },
+    /// Progress of the upload of a [`StationCommand::UploadDiagnostics`]; the core sends
+    /// DiagnosticsStatusNotification only when it changes. Uploaded and UploadFailed are final:
+    /// report UploadFailed once, after the last attempt.
+    DiagnosticsStatus {
+        /// The `request_id` of the command.
+        request_id: u64,
+        /// The new status.
+        status: DiagnosticsProgress,
+    },
+}
+
+/// The steps of a firmware update the station reports (OCPP 1.6 FirmwareStatus without Idle,
+/// which only the core says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirmwareProgress {
+    /// The firmware is being downloaded.
+    Downloading,
+    /// The firmware was downloaded; the core asks for the installation when it may start.
+    Downloaded,
+    /// Every download attempt failed (final).
+    DownloadFailed,
+    /// The firmware is being installed.
+    Installing,
+    /// The firmware was installed; the core asks for the restart (final).
+    Installed,
+    /// The installation failed; the station runs on its old firmware (final).
+    InstallationFailed,
+}
+
+/// The steps of a diagnostics upload the station reports (OCPP 1.6 DiagnosticsStatus without
+/// Idle, which only the core says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnosticsProgress {
+    /// The file is being uploaded.
+    Uploading,
+    /// The file was uploaded (final).
+    Uploaded,
+    /// Every upload attempt failed (final).
+    UploadFailed,
 }
 
 /// Something the station must do, from [`ChargePoint::poll_command`](super::ChargePoint::poll_command).
@@ -178,14 +332,46 @@ pub enum StationCommand {
     StopTransaction {
         /// The connector.
         connector: u32,
-        /// Why (Local, Remote, DeAuthorized, EVDisconnected, SoftReset, HardReset).
+        /// Why (Local, Remote, DeAuthorized, EVDisconnected, SoftReset, HardReset,
+        /// UnlockCommand, or the reason of a [`StationEvent::StopRequested`]).
         reason: Reason,
     },
     /// Stop offering energy on `connector` but keep the transaction (an identifier that
-    /// StartTransaction.conf did not accept, with StopTransactionOnInvalidId false).
+    /// StartTransaction.conf did not accept, with StopTransactionOnInvalidId false: at once, or
+    /// once MaxEnergyOnInvalidId Wh were charged). The core shows the connector SuspendedEVSE
+    /// from then on, until the station reports another [`EnergyFlow`].
     PauseCharging {
         /// The connector.
         connector: u32,
+    },
+    /// The Smart Charging limit in force on `connector` (0: the station as a whole, EVerest's
+    /// EVSE 0, the grid connection) is now this: hand it to the energy system as an external
+    /// limit of that node (everest-core's OCPP module calls `set_external_limits` of the
+    /// `evse_energy_sink` of the EVSE, interfaces/external_energy_limits.yaml, types/energy.yaml
+    /// `ExternalLimits` → `LimitsReq`).
+    ///
+    /// Issued when the limit changes (a profile installed or cleared, a transaction started or
+    /// ended, a schedule period begins, profiles restored at start) and, when the core was built
+    /// [`with_publish_interval`](super::ChargePoint::with_publish_interval), for every connector
+    /// once at start and then every PublishChargingScheduleIntervalS. Until the first one for a
+    /// connector the station applies no external limit there.
+    ChargingLimit {
+        /// The connector; 0 is the station.
+        connector: u32,
+        /// The limit per phase in amperes (`LimitsReq.ac_max_current_A`).
+        amps: f64,
+        /// The same limit in watts (`LimitsReq.total_power_W`): amps × phases × SupplyVoltage,
+        /// or lower where a profile in W says so.
+        watts: f64,
+        /// The most phases allowed (`LimitsReq.ac_max_phase_count`); `None` when no period
+        /// limits them.
+        number_phases: Option<u32>,
+        /// The minChargingRate of the Tx/TxDefault profile in force, in amperes
+        /// (`LimitsReq.ac_min_current_A`).
+        min_amps: Option<f64>,
+        /// Whether a charging profile limits now. `false`: no profile does, `amps`/`watts` are
+        /// only CompositeScheduleDefaultLimitAmps/Watts; the station removes its external limit.
+        limited: bool,
     },
     /// `connector` is reserved for `id_tag` (ReserveNow).
     Reserved {
@@ -205,7 +391,9 @@ pub enum StationCommand {
         reservation_id: i32,
     },
     /// Unlock the cable of `connector` (UnlockConnector), then report
-    /// [`StationEvent::UnlockResult`].
+    /// [`StationEvent::UnlockResult`]. Also issued when a transaction ended because the cable
+    /// was unplugged at the EV and UnlockConnectorOnEVSideDisconnect is true (as libocpp); the
+    /// result then answers nothing and may be left out.
     UnlockConnector {
         /// The connector.
         connector: u32,
@@ -223,11 +411,84 @@ pub enum StationCommand {
     /// AuthorizationKey or SecurityProfile, new WebSocketPingInterval, ...). The core has
     /// already applied its own part (heartbeat and sampling timers).
     ApplyConfigurationChange(ConfigChange),
-    /// Restart the station once the transactions are stopped (the core has already asked for
-    /// that with [`StationCommand::StopTransaction`]).
+    /// Restart the station now: the transactions the core asked to stop (with
+    /// [`StationCommand::StopTransaction`], reason SoftReset / HardReset) were reported stopped,
+    /// or WaitForStopTransactionsOnResetTimeout passed (as libocpp's reset thread).
     Reset {
         /// Hard or soft.
         kind: ResetType,
+    },
+    /// The central system sent a DataTransfer.req: hand it to the station's data_transfer
+    /// module and report its answer with [`StationEvent::DataTransferAnswered`] and the same
+    /// `request_id`. Only issued when the core was built
+    /// [`with_data_transfer_module`](super::ChargePoint::with_data_transfer_module); otherwise
+    /// the core answers UnknownVendorId itself.
+    DataTransfer {
+        /// Chosen by the core, to match the answer to the request.
+        request_id: u64,
+        /// The request.
+        request: DataTransferRequest,
+    },
+    /// The answer to a [`StationEvent::SendDataTransfer`]: the central system's
+    /// DataTransfer.conf, or `None` when there is none (offline, not registered, a CALLERROR,
+    /// no answer in time, the connection lost), as libocpp's data_transfer returns nullopt.
+    DataTransferResult {
+        /// The `request_id` of the event.
+        request_id: u64,
+        /// The answer, if any.
+        response: Option<DataTransferResponse>,
+    },
+    /// A security event happened (Security whitepaper §2.6): write it to the security log. It
+    /// is also queued as SecurityEventNotification when critical.
+    SecurityEvent(ocpp_types::security::SecurityEventNotificationRequest),
+    /// Download the firmware at `location` now (UpdateFirmware's retrieveDate has come), then
+    /// report [`StationEvent::FirmwareStatus`] with this `request_id`: Downloading, then
+    /// Downloaded or, after the last attempt, DownloadFailed. Do not install yet: wait for
+    /// [`StationCommand::InstallFirmware`].
+    DownloadFirmware {
+        /// Chosen by the core, to match the reports to the update.
+        request_id: u64,
+        /// The URI to download from (UpdateFirmware's location).
+        location: String,
+        /// How many times to retry a failed download, OCPP's `retries`: the attempts in all are
+        /// this + 1 (everest-core's System `retries`, as its OCPP module converts it,
+        /// modules/EVSE/OCPP/OCPP.cpp:806). `None`: the station's default.
+        retries: Option<u32>,
+        /// Seconds to wait between attempts; `None`: the station's default.
+        retry_interval_s: Option<u32>,
+    },
+    /// Install the firmware of `request_id` downloaded before: no transaction runs and every
+    /// connector is Unavailable (everest-core's `allow_firmware_installation`). Report
+    /// Installing, then Installed or InstallationFailed.
+    InstallFirmware {
+        /// The `request_id` of the [`StationCommand::DownloadFirmware`].
+        request_id: u64,
+    },
+    /// The firmware of `request_id` is installed: restart now to run it, as for a hard
+    /// [`StationCommand::Reset`] (no transaction runs). The boot that follows has the boot
+    /// reason FirmwareUpdate: the runtime raises the security event FirmwareUpdated then.
+    FirmwareRestart {
+        /// The `request_id` of the update.
+        request_id: u64,
+    },
+    /// Upload a diagnostics file to `location` (GetDiagnostics): first report
+    /// [`StationEvent::DiagnosticsFile`] with this `request_id` at once (the central system
+    /// waits for its answer, ten seconds at most), then [`StationEvent::DiagnosticsStatus`]:
+    /// Uploading, then Uploaded or, after the last attempt, UploadFailed.
+    UploadDiagnostics {
+        /// Chosen by the core, to match the answer and the reports to the request.
+        request_id: u64,
+        /// The directory URI to upload to.
+        location: String,
+        /// How many times to retry a failed upload, OCPP's `retries` (attempts in all: this +
+        /// 1, as for [`StationCommand::DownloadFirmware`]); `None`: the station's default.
+        retries: Option<u32>,
+        /// Seconds to wait between attempts; `None`: the station's default.
+        retry_interval_s: Option<u32>,
+        /// The oldest moment the diagnostics should cover (System `oldest_timestamp`).
+        start_time: Option<DateTime>,
+        /// The latest moment the diagnostics should cover (System `latest_timestamp`).
+        stop_time: Option<DateTime>,
     },
 }
 

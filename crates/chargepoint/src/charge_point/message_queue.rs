@@ -1,19 +1,99 @@
 //! The outgoing CALLs of the charge point: which one goes next, which one is in flight, and
-//! what happens to them on an answer, a failure or a lost connection.
+//! what happens to them on an answer, a failure or a lost connection. Modelled on libocpp's
+//! message queue (include/ocpp/common/message_queue.hpp, lib/ocpp/v16/message_queue.cpp); the
+//! line numbers below are of libocpp 0a1880a.
 //!
-//! Two queues, as libocpp's message queue:
+//! Two queues, as libocpp:
 //! - transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues)
-//!   are written to the [`Store`] before they are queued, sent in order, removed only when
-//!   answered (so a message in flight when the connection drops is simply sent again, first,
-//!   on the next one), retried TransactionMessageAttempts times after a CALLERROR or a timeout,
-//!   TransactionMessageRetryInterval × attempts apart, and held back until registration is
-//!   Accepted;
-//! - every other message lives in memory only and is dropped when the connection is lost
-//!   (libocpp discards them offline too); before registration only BootNotification goes out.
+//!   are written to the [`Store`] before they are queued, sent in order, one at a time, and
+//!   removed (from the queue and the store) only when answered. A message in flight when the
+//!   connection drops is therefore sent again, first, on the next connection, and one stored
+//!   before a restart is sent after it, with its payload (and so its timestamps) as it was
+//!   queued. They wait for registration Accepted. Each message goes until it is answered and
+//!   never after: the central system may see one twice only when the connection (or the
+//!   power) was lost between its CALL and the answer being recorded. (libocpp also counts SecurityEventNotification and
+//!   MeterValues outside a transaction as transactional, message_queue.cpp:19-23; here there
+//!   is no SecurityEventNotification yet and `clock_aligned.rs` decides the latter.)
+//! - every other message lives in memory. Offline, producers queue nothing (libocpp's
+//!   push_call discards a non-transactional message while the queue is paused,
+//!   message_queue.hpp:651-654, and get_message_transmission_priority before registration,
+//!   :98-111). Those queued or in flight when the connection drops are dropped at once and
+//!   their senders told, where libocpp leaves them in its paused queue and drops the one in
+//!   flight at its timeout: the StatusNotifications queued after the reconnect supersede
+//!   stale ones, a stale Heartbeat is worthless, and an Authorize is better decided offline
+//!   now than answered after the reconnect. Before registration only BootNotification and
+//!   what a TriggerMessage asked for go out.
 //!
-//! Between the two, the older message goes first (libocpp compares timestamps; a sequence
-//! number does the same without a clock). One CALL at a time is handed to ocpp-rpc, so the
-//! order in which messages leave is the order decided here.
+//! Between the two, the older message goes first (libocpp compares timestamps,
+//! message_queue.hpp:466-483; one sequence of keys does the same without a clock), except
+//! that BootNotification goes before any transaction message (:474-477). One CALL at a time
+//! is handed to ocpp-rpc, so the order in which messages leave is the order decided here.
+//! After a reconnect the status of every connector is queued afresh (`registration.rs`,
+//! libocpp's connected_callback, charge_point_impl.cpp:1316-1321): it goes behind the
+//! transaction messages queued offline, which are older.
+//!
+//! # Failures (TransactionMessageAttempts, TransactionMessageRetryInterval)
+//!
+//! A transaction message answered with a CALLERROR, or not answered within ocpp-rpc's call
+//! timeout, has failed once. [`StoredMessage::attempts`] counts failures, not sends: a lost
+//! connection is not the central system failing to process the message (libocpp lets the
+//! timer of the message in flight run on after a disconnect, so with TransactionMessageAttempts
+//! 1 a message cut off by a lost connection is dropped). It waits TransactionMessageRetryInterval
+//! × failures (OCPP 1.6's example: 60 s, then 120 s; libocpp message_queue.hpp:839-851) and goes
+//! again, while the other messages may pass it. After TransactionMessageAttempts failures:
+//! - a MeterValues is dropped (as libocpp, message_queue.hpp:872-890);
+//! - a StartTransaction or StopTransaction answered with a CALLERROR is dropped too: the
+//!   central system got it and said it cannot process it, and OCPP 1.6 lets the charge point
+//!   skip a message the central system repeatedly failed to process so that it is not stuck
+//!   on it: a CALLERROR never stalls the queue. It is logged as an error, never dropped
+//!   silently;
+//! - a StartTransaction or StopTransaction that got no answer is never dropped (libocpp drops
+//!   it, which loses the transaction when the connection was merely dead): it is sent again
+//!   every TransactionMessageRetryInterval × TransactionMessageAttempts until answered. This
+//!   holds back only the transaction messages behind it, and only while the central system
+//!   answers nothing for it.
+//!
+//! A StopTransaction or MeterValues queued before its StartTransaction was answered carries
+//! the transaction's placeholder id (negative), replaced by the id the answer gives
+//! ([`MessageQueue::replace_transaction_id`]; libocpp: add_stopped_transaction_id and
+//! notify_start_transaction_handled, message_queue.hpp:1020-1057, in memory only). The
+//! placeholder is in the stored payloads and the StartTransaction's record, so the mapping
+//! survives a restart. If the StartTransaction was dropped after CALLERRORs, the
+//! StopTransaction goes with the placeholder, as libocpp's stop_transaction sends its negative
+//! internal id (charge_point_impl.cpp:4477): the central system still learns the meterStop.
+//!
+//! # Bounded size (MessageQueueSizeThreshold)
+//!
+//! When the queued messages exceed MessageQueueSizeThreshold, libocpp's check_queue_sizes
+//! (message_queue.hpp:289-372) runs: first the oldest non-transactional messages go, a tenth
+//! of the threshold at a time; then, pass after pass while still above, every other
+//! MeterValues: the first, third, ... of each run of MeterValues between two other messages,
+//! never one of the last two messages of the queue, never a StartTransaction or
+//! StopTransaction. The message in flight is neither counted nor dropped (libocpp has it out
+//! of its queues), nor is a non-transactional message that goes with the connection (see
+//! [`MessageQueue::queued`]). Each pass halves the samples of the whole queue, so the older a
+//! sample, the more passes it went through: a long offline time leaves the newest samples
+//! dense, older ones ever sparser and the oldest gone, in at most threshold messages (and
+//! each StopTransaction still has its meterStop). Dropped messages leave the store in one
+//! write.
+//!
+//! Unset, the threshold is [`DEFAULT_SIZE_THRESHOLD`]. libocpp's built-in 200000
+//! (charge_point_impl.cpp:34, 287) is some 100 MB of MeterValues JSON on disk and more in
+//! memory, which bounds nothing a station can hold; 5000 is the value of libocpp's own full
+//! example config (config/v16/config-full.json): some 14 hours of 10 s samples before the
+//! thinning starts.
+//!
+//! # QueueAllMessages, MessageTypesDiscardForQueueing
+//!
+//! As libocpp's check_queue (message_queue.hpp:46-48): with QueueAllMessages true, a
+//! non-transactional message whose type is not in MessageTypesDiscardForQueueing is kept when
+//! the connection drops and sent after the reconnect (libocpp keeps it in its paused queue,
+//! :536-538), and counts towards the threshold. An Authorize or a DataTransfer is never kept:
+//! its sender wants the answer now (offline an identifier is decided locally,
+//! LocalAuthorizeOffline); nor a BootNotification, which the next connection sends afresh.
+//! Unlike libocpp these messages are kept in memory only (they do not survive a restart), a
+//! CALLERROR to one is not retried, and producers do not queue new ones while offline
+//! ([`MessageQueue::keeps_offline`] tells them which they could).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -24,6 +104,10 @@ use ocpp_types::Action;
 use serde_json::Value;
 
 use super::store::{Store, StoredMessage};
+use crate::config::Configuration;
+
+/// MessageQueueSizeThreshold when it is not set; see the [module docs](self).
+pub(crate) const DEFAULT_SIZE_THRESHOLD: usize = 5000;
 
 /// Why a non-transactional CALL was sent: what its answer is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +119,20 @@ pub(crate) enum Purpose {
     /// DiagnosticsStatusNotification, FirmwareStatusNotification or a MeterValues outside a
     /// transaction, sent for a TriggerMessage.
     Triggered,
+    /// A DataTransfer the station asked for, with the station's request id.
+    DataTransfer(u64),
+}
+
+impl Purpose {
+    /// Whether its sender waits for the answer (an Authorize, a DataTransfer) or sends it
+    /// afresh on the next connection (BootNotification): such a message is neither kept
+    /// offline nor dropped for the threshold; a lost connection answers it.
+    fn awaited(&self) -> bool {
+        matches!(
+            self,
+            Purpose::Authorize(_) | Purpose::BootNotification | Purpose::DataTransfer(_)
+        )
+    }
 }
 
 /// Who asked for an Authorize.
@@ -53,8 +151,66 @@ pub(crate) struct RemoteStartPending {
     pub charging_profile: Option<ocpp_types::charging_profile::ChargingProfile>,
 }
 
-#[derive(Debug)]
+/// The Internal keys that shape the queue. They are read-only, so they are read once, when
+/// the charge point starts (as libocpp builds its MessageQueueConfig once,
+/// charge_point_impl.cpp:263-289).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct QueueConfig {
+    /// QueueAllMessages.
+    pub queue_all_messages: bool,
+    /// MessageTypesDiscardForQueueing.
+    pub discard_for_queueing: Vec<Action>,
+    /// MessageQueueSizeThreshold, or [`DEFAULT_SIZE_THRESHOLD`].
+    pub size_threshold: usize,
+}
+
+impl Default for QueueConfig {
+    fn default() -> QueueConfig {
+        QueueConfig {
+            queue_all_messages: false,
+            discard_for_queueing: Vec::new(),
+            size_threshold: DEFAULT_SIZE_THRESHOLD,
+        }
+    }
+}
+
+impl QueueConfig {
+    /// The queue settings of `config`. An unknown name in MessageTypesDiscardForQueueing is
+    /// skipped with a warning (libocpp warns and applies none of the list).
+    pub fn from_config(config: &Configuration) -> QueueConfig {
+        let internal = config.internal();
+        let discard_for_queueing = internal
+            .message_types_discard_for_queueing
+            .iter()
+            .flatten()
+            .filter_map(|name| {
+                name.trim()
+                    .parse::<Action>()
+                    .map_err(|_| {
+                        tracing::warn!(%name, "unknown action in MessageTypesDiscardForQueueing ignored")
+                    })
+                    .ok()
+            })
+            .collect();
+        QueueConfig {
+            queue_all_messages: internal.queue_all_messages.unwrap_or(false),
+            discard_for_queueing,
+            size_threshold: internal
+                .message_queue_size_threshold
+                .map_or(DEFAULT_SIZE_THRESHOLD, |t| t.max(1) as usize),
+        }
+    }
+
+    /// Whether a non-transactional message of `action` is kept while offline (libocpp's
+    /// check_queue).
+    pub fn keeps_offline(&self, action: Action) -> bool {
+        self.queue_all_messages && !self.discard_for_queueing.contains(&action)
+    }
+}
+
+#[derive(Debug, Clone)]
 struct NormalMessage {
+    /// Its place among all queued messages (the same sequence as the stored keys).
     seq: u64,
     action: Action,
     payload: Value,
@@ -64,12 +220,20 @@ struct NormalMessage {
     before_registration: bool,
 }
 
+impl NormalMessage {
+    /// Whether it waits out a lost connection (QueueAllMessages).
+    fn kept_offline(&self, config: &QueueConfig) -> bool {
+        !self.purpose.awaited() && config.keeps_offline(self.action)
+    }
+}
+
 #[derive(Debug)]
 struct TransactionMessage {
-    seq: u64,
     stored: StoredMessage,
     /// Retry not before this time.
     not_before: Option<Instant>,
+    /// Its last attempt got no answer in time (rather than a CALLERROR).
+    timed_out: bool,
 }
 
 /// What the CALL in flight was.
@@ -98,32 +262,44 @@ pub(crate) enum Failure {
 /// The two queues and the CALL in flight.
 #[derive(Debug, Default)]
 pub(crate) struct MessageQueue {
-    next_seq: u64,
+    config: QueueConfig,
+    /// The next key (and sequence number): keys only grow, across restarts too.
     next_key: u64,
     normal: VecDeque<NormalMessage>,
     transaction: VecDeque<TransactionMessage>,
     in_flight: Option<(MessageId, Sent)>,
+    /// A copy of the non-transactional message in flight, when a lost connection keeps it.
+    in_flight_kept: Option<NormalMessage>,
+}
+
+fn is_start_or_stop(action: Action) -> bool {
+    matches!(action, Action::StartTransaction | Action::StopTransaction)
 }
 
 impl MessageQueue {
-    /// A queue holding the transaction messages stored before a restart.
-    pub fn restore(stored: Vec<StoredMessage>) -> MessageQueue {
-        let mut queue = MessageQueue::default();
+    /// A queue holding the transaction messages stored before a restart, as `config` says.
+    /// The stored payloads are sent as they are: their timestamps are those of when they were
+    /// queued. Retry waits do not survive a restart (the new connection is a fresh start).
+    pub fn restore(stored: Vec<StoredMessage>, config: QueueConfig) -> MessageQueue {
+        let mut queue = MessageQueue {
+            config,
+            ..MessageQueue::default()
+        };
         for message in stored {
-            queue.next_key = queue.next_key.max(message.key + 1);
-            let seq = queue.bump_seq();
+            queue.next_key = queue.next_key.max(message.key.saturating_add(1));
             queue.transaction.push_back(TransactionMessage {
-                seq,
                 stored: message,
                 not_before: None,
+                timed_out: false,
             });
         }
         queue
     }
 
-    fn bump_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
+    fn bump_key(&mut self) -> u64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        key
     }
 
     /// Queues a message that is not transaction-related.
@@ -144,7 +320,7 @@ impl MessageQueue {
         purpose: Purpose,
         before_registration: bool,
     ) {
-        let seq = self.bump_seq();
+        let seq = self.bump_key();
         self.normal.push_back(NormalMessage {
             seq,
             action,
@@ -152,6 +328,8 @@ impl MessageQueue {
             purpose,
             before_registration,
         });
+        // No store at hand: nothing stored is dropped from the normal queue alone.
+        self.enforce_threshold(None);
     }
 
     /// Stores, then queues, a transaction-related message. A store that fails is logged and
@@ -164,22 +342,29 @@ impl MessageQueue {
         starts_transaction: Option<i32>,
     ) {
         let stored = StoredMessage {
-            key: self.next_key,
+            key: self.bump_key(),
             action,
             payload,
             attempts: 0,
             starts_transaction,
         };
-        self.next_key += 1;
         if let Err(e) = store.save_message(&stored) {
             tracing::error!(%action, error = %e, "transaction message not stored; sending it anyway");
         }
-        let seq = self.bump_seq();
         self.transaction.push_back(TransactionMessage {
-            seq,
             stored,
             not_before: None,
+            timed_out: false,
         });
+        self.enforce_threshold(Some(store));
+    }
+
+    /// Whether a non-transactional message of `action` (not an Authorize, DataTransfer or
+    /// BootNotification) is kept when the connection drops (QueueAllMessages): a producer
+    /// could queue it while offline too.
+    #[allow(dead_code)] // for the producers of non-transactional messages
+    pub fn keeps_offline(&self, action: Action) -> bool {
+        self.config.keeps_offline(action)
     }
 
     /// Whether a message with this purpose is queued or in flight.
@@ -189,45 +374,45 @@ impl MessageQueue {
     }
 
     /// The next message to send, if none is in flight: before registration only a
-    /// BootNotification or a triggered message, afterwards the older of the two queue heads. `send` hands it to
-    /// ocpp-rpc and returns its message id (or `None` if ocpp-rpc refused it, which drops it).
+    /// BootNotification or a triggered message, afterwards the older of the two queue heads
+    /// (a BootNotification first). `send` hands it to ocpp-rpc and returns its message id (or
+    /// `None` if ocpp-rpc refused it, which drops a normal message; a transaction message
+    /// stays at the head).
     pub fn send_next(
         &mut self,
         now: Instant,
         registered: bool,
-        store: &mut dyn Store,
         send: impl FnOnce(&Outgoing) -> Option<MessageId>,
     ) {
         if self.in_flight.is_some() {
             return;
         }
         let normal = if registered {
-            self.normal.front().map(|m| (0, m.seq))
+            self.normal.front().map(|m| (0, m))
         } else {
             self.normal
                 .iter()
-                .position(|m| m.before_registration)
-                .map(|i| (i, self.normal[i].seq))
+                .enumerate()
+                .find(|(_, m)| m.before_registration)
         };
         let transaction = self
             .transaction
             .front()
             .filter(|m| registered && m.not_before.is_none_or(|t| t <= now))
-            .map(|m| m.seq);
+            .map(|m| m.stored.key);
         let take_transaction = match (normal, transaction) {
-            (Some((_, n)), Some(t)) => t < n,
+            // libocpp: a BootNotification jumps every queue (message_queue.hpp:474-477).
+            (Some((_, n)), Some(t)) => n.action != Action::BootNotification && t < n.seq,
             (None, Some(_)) => true,
             _ => false,
         };
+        let normal_index = normal.map(|(i, _)| i);
         if take_transaction {
             let Some(head) = self.transaction.front_mut() else {
                 return;
             };
-            head.stored.attempts += 1;
             head.not_before = None;
-            if let Err(e) = store.save_message(&head.stored) {
-                tracing::warn!(error = %e, "attempt count of a transaction message not stored");
-            }
+            head.timed_out = false;
             let outgoing = Outgoing {
                 action: head.stored.action,
                 payload: head.stored.payload.clone(),
@@ -235,15 +420,16 @@ impl MessageQueue {
             if let Some(id) = send(&outgoing) {
                 self.in_flight = Some((id, Sent::Transaction(head.stored.clone())));
             }
-        } else if let Some((index, _)) = normal {
+        } else if let Some(index) = normal_index {
             let Some(message) = self.normal.remove(index) else {
                 return;
             };
             let outgoing = Outgoing {
                 action: message.action,
-                payload: message.payload,
+                payload: message.payload.clone(),
             };
             if let Some(id) = send(&outgoing) {
+                self.in_flight_kept = message.kept_offline(&self.config).then(|| message.clone());
                 self.in_flight = Some((id, Sent::Normal(message.purpose)));
             }
         }
@@ -252,11 +438,29 @@ impl MessageQueue {
     /// Takes the CALL in flight if `id` is its id.
     pub fn take_in_flight(&mut self, id: &MessageId) -> Option<Sent> {
         match self.in_flight.take() {
-            Some((flight_id, sent)) if flight_id == *id => Some(sent),
+            Some((flight_id, sent)) if flight_id == *id => {
+                self.in_flight_kept = None;
+                Some(sent)
+            }
             other => {
                 self.in_flight = other;
                 None
             }
+        }
+    }
+
+    /// The CALL `id` got no answer within ocpp-rpc's timeout: its failure that follows is a
+    /// timeout, not a CALLERROR (see the [module docs](self) for why that matters).
+    pub fn mark_timed_out(&mut self, id: &MessageId) {
+        let Some((flight_id, Sent::Transaction(sent))) = &self.in_flight else {
+            return;
+        };
+        if flight_id != id {
+            return;
+        }
+        let key = sent.key;
+        if let Some(message) = self.transaction.iter_mut().find(|m| m.stored.key == key) {
+            message.timed_out = true;
         }
     }
 
@@ -268,8 +472,9 @@ impl MessageQueue {
         }
     }
 
-    /// A transaction message failed: retried after `retry_interval` × attempts while attempts
-    /// remain (as libocpp), otherwise dropped.
+    /// A transaction message failed: it waits `retry_interval` × its failures and goes again
+    /// while fewer than `max_attempts` failures, otherwise it is dropped, except a
+    /// StartTransaction or StopTransaction that timed out (see the [module docs](self)).
     pub fn failed(
         &mut self,
         store: &mut dyn Store,
@@ -281,10 +486,20 @@ impl MessageQueue {
         let Some(index) = self.transaction.iter().position(|m| m.stored.key == key) else {
             return Failure::Retry(now);
         };
-        let attempts = self.transaction[index].stored.attempts;
-        if attempts < max_attempts {
-            let at = now + retry_interval * attempts;
-            self.transaction[index].not_before = Some(at);
+        let message = &mut self.transaction[index];
+        message.stored.attempts = message.stored.attempts.saturating_add(1);
+        let failures = message.stored.attempts;
+        let timed_out = std::mem::take(&mut message.timed_out);
+        let never_dropped = timed_out && is_start_or_stop(message.stored.action);
+        if failures < max_attempts || never_dropped {
+            // Past the configured attempts the wait stops growing: the longest one the
+            // configuration allows.
+            let factor = failures.min(max_attempts.max(1));
+            let at = now + retry_interval * factor;
+            message.not_before = Some(at);
+            if let Err(e) = store.save_message(&message.stored) {
+                tracing::warn!(key, error = %e, "failure count of a transaction message not stored");
+            }
             return Failure::Retry(at);
         }
         let given_up = self.transaction.remove(index).map(|m| m.stored);
@@ -299,13 +514,22 @@ impl MessageQueue {
 
     /// The connection is gone: the transaction message in flight stays at the head of its
     /// queue (it is removed only when answered) and goes again first; the other messages are
-    /// dropped and returned, so their senders can be told.
+    /// dropped and returned, so their senders can be told, except those QueueAllMessages
+    /// keeps (the one in flight back at the front).
     pub fn disconnected(&mut self) -> Vec<Purpose> {
         let mut dropped = Vec::new();
         if let Some((_, Sent::Normal(purpose))) = self.in_flight.take() {
-            dropped.push(purpose);
+            match self.in_flight_kept.take() {
+                Some(kept) => self.normal.push_front(kept),
+                None => dropped.push(purpose),
+            }
         }
-        dropped.extend(self.normal.drain(..).map(|m| m.purpose));
+        self.in_flight_kept = None;
+        let config = &self.config;
+        let (kept, gone): (VecDeque<_>, VecDeque<_>) =
+            self.normal.drain(..).partition(|m| m.kept_offline(config));
+        self.normal = kept;
+        dropped.extend(gone.into_iter().map(|m| m.purpose));
         dropped
     }
 
@@ -313,15 +537,18 @@ impl MessageQueue {
     /// that carries the placeholder gets the real id (as libocpp does for StopTransaction and
     /// MeterValues queued while the StartTransaction was unanswered).
     pub fn replace_transaction_id(&mut self, store: &mut dyn Store, placeholder: i32, real: i32) {
+        let mut changed = Vec::new();
         for message in &mut self.transaction {
             let payload = &mut message.stored.payload;
             if payload.get("transactionId").and_then(Value::as_i64) == Some(i64::from(placeholder))
             {
                 payload["transactionId"] = Value::from(real);
-                if let Err(e) = store.save_message(&message.stored) {
-                    tracing::error!(error = %e, "transaction id of a queued message not stored");
-                }
+                changed.push(message.stored.clone());
             }
+        }
+        // One write for all of them: a long session queued offline has hundreds.
+        if let Err(e) = store.save_messages(&changed) {
+            tracing::error!(error = %e, "transaction id of queued messages not stored");
         }
     }
 
@@ -373,5 +600,113 @@ impl MessageQueue {
     /// How many transaction-related messages are queued (in flight included).
     pub fn transaction_messages(&self) -> usize {
         self.transaction.len()
+    }
+
+    /// The key of the transaction message in flight, if one is.
+    fn in_flight_key(&self) -> Option<u64> {
+        match &self.in_flight {
+            Some((_, Sent::Transaction(m))) => Some(m.key),
+            _ => None,
+        }
+    }
+
+    /// The queued messages that count against the threshold: the transaction messages but the
+    /// one in flight (libocpp has it out of its queues) and the non-transactional messages
+    /// QueueAllMessages keeps offline. The others live only while connected and go with the
+    /// connection, so they cannot pile up; libocpp counts (and drops) them too, which drops
+    /// the StatusNotifications of a reconnect when a long offline time has filled the queue.
+    fn queued(&self) -> usize {
+        let in_flight = usize::from(self.in_flight_key().is_some());
+        let kept = self
+            .normal
+            .iter()
+            .filter(|m| m.kept_offline(&self.config))
+            .count();
+        kept + self.transaction.len() - in_flight
+    }
+
+    /// libocpp's check_queue_sizes (message_queue.hpp:289-308): above the threshold, the
+    /// oldest non-transactional messages go first, then every other MeterValues, pass after
+    /// pass. Dropped transaction messages leave `store` in one write (without a store at hand
+    /// none is dropped: the next transaction message pushed brings one).
+    fn enforce_threshold(&mut self, store: Option<&mut dyn Store>) {
+        let threshold = self.config.size_threshold;
+        if self.queued() <= threshold {
+            return;
+        }
+        tracing::warn!(
+            threshold,
+            transaction = self.transaction.len(),
+            normal = self.normal.len(),
+            "message queue above MessageQueueSizeThreshold; dropping messages"
+        );
+        while self.queued() > threshold && self.drop_oldest_normal() {}
+        let Some(store) = store else {
+            return;
+        };
+        let mut dropped = Vec::new();
+        while self.queued() > threshold && self.thin_meter_values(&mut dropped) {}
+        if dropped.is_empty() {
+            return;
+        }
+        tracing::warn!(
+            dropped = dropped.len(),
+            queued = self.queued(),
+            "intermediate MeterValues dropped to keep the queue bounded"
+        );
+        if let Err(e) = store.remove_messages(&dropped) {
+            tracing::error!(error = %e, "dropped MeterValues not removed from the store");
+        }
+    }
+
+    /// libocpp's drop_messages_from_normal_message_queue (message_queue.hpp:310-330): a tenth
+    /// of the threshold (at least one) of the oldest non-transactional messages that count
+    /// against it (see [`MessageQueue::queued`]). Whether any went.
+    fn drop_oldest_normal(&mut self) -> bool {
+        let mut budget = (self.config.size_threshold / 10).max(1);
+        let before = self.normal.len();
+        let config = &self.config;
+        self.normal.retain(|m| {
+            if budget == 0 || !m.kept_offline(config) {
+                return true;
+            }
+            budget -= 1;
+            false
+        });
+        let dropped = before - self.normal.len();
+        if dropped > 0 {
+            tracing::warn!(dropped, "oldest non-transactional messages dropped");
+        }
+        dropped > 0
+    }
+
+    /// One pass of libocpp's drop_update_messages_from_transactional_message_queue
+    /// (message_queue.hpp:338-372): going through the queue, a MeterValues is dropped when
+    /// the message before it was kept and at least two messages follow it; the message in
+    /// flight is not part of the queue. Adds the dropped keys to `dropped`; whether any went.
+    fn thin_meter_values(&mut self, dropped: &mut Vec<u64>) -> bool {
+        let in_flight = self.in_flight_key();
+        let queued = self.transaction.len() - usize::from(in_flight.is_some());
+        let before = dropped.len();
+        let mut position = 0;
+        let mut drop_next = true;
+        self.transaction.retain(|m| {
+            if Some(m.stored.key) == in_flight {
+                return true;
+            }
+            let following = queued - position - 1;
+            position += 1;
+            if drop_next && m.stored.action == Action::MeterValues && following > 1 {
+                dropped.push(m.stored.key);
+                drop_next = false;
+                return false;
+            }
+            drop_next = true;
+            true
+        });
+        if dropped.len() == before {
+            tracing::warn!("no MeterValues left to drop; the queue stays above its threshold");
+        }
+        dropped.len() > before
     }
 }

@@ -1,13 +1,20 @@
 //! Meter values (OCPP 1.6 §4.7): during a transaction, every MeterValueSampleInterval seconds,
 //! the measurands of MeterValuesSampledData from the connector's latest reading, context
-//! Sample.Periodic, sent as transaction-related MeterValues with the transactionId; the
-//! measurands of StopTxnSampledData are kept for StopTransaction's transactionData, together
-//! with a Transaction.Begin and a Transaction.End sample.
+//! Sample.Periodic, sent as transaction-related MeterValues with the transactionId (queued and
+//! stamped when sampled: sent late after an outage, they keep their time); the measurands of
+//! StopTxnSampledData are kept for StopTransaction's transactionData, together with a
+//! Transaction.Begin and a Transaction.End sample. Each sample also records the energy
+//! register in the stored transaction: the meterStop of a power loss (as libocpp's
+//! update_transaction_meter_value at each periodic sample).
 //!
 //! Each value is sent in the unit OCPP uses for its measurand (Wh, varh, W, var, A, V, Hertz,
-//! Celsius, Percent) with every per-phase value the reading has; a measurand the reading lacks
-//! is left out (libocpp logs and skips it too). Location is left to its default (Outlet) except
-//! for SoC, which the EV measures (as libocpp). Clock-aligned values come later.
+//! Celsius, Percent) with every per-phase value the reading has (libocpp expands a measurand
+//! to its total and phases the same way); a measurand the reading lacks is left out (libocpp
+//! logs and skips it too). Location is the reading's, else the default (Outlet, left out)
+//! except for SoC, which the EV measures (as libocpp's get_latest_meter_value). The lists
+//! never hold more than their ...MaxLength: the configuration refuses such a value, at load
+//! and on ChangeConfiguration (libocpp does not check the length at all). Clock-aligned
+//! values are in `clock_aligned.rs`.
 
 use std::time::Duration;
 
@@ -64,7 +71,9 @@ fn sampled_value(value: &MeasuredValue, context: ReadingContext) -> SampledValue
         format: None,
         measurand: Some(value.measurand),
         phase: value.phase,
-        location: (value.measurand == Measurand::SoC).then_some(Location::Ev),
+        location: value
+            .location
+            .or((value.measurand == Measurand::SoC).then_some(Location::Ev)),
         unit: unit_of(value.measurand),
     }
 }
@@ -87,6 +96,19 @@ pub(crate) fn sample(
         timestamp,
         sampled_value,
     })
+}
+
+/// The total of the active energy import register in `reading`, in whole Wh (as meterStop).
+pub(crate) fn energy_register_wh(reading: &MeterReading) -> Option<i32> {
+    reading
+        .values
+        .iter()
+        .find(|v| v.measurand == Measurand::EnergyActiveImportRegister && v.phase.is_none())
+        .map(|v| {
+            v.value
+                .round()
+                .clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+        })
 }
 
 /// StopTransaction's schema has no "Hertz": a Frequency value goes there without a unit (see
@@ -120,11 +142,7 @@ pub(crate) fn value_with_energy(
     wh: i32,
     context: ReadingContext,
 ) -> MeterValue {
-    let energy = MeasuredValue {
-        measurand: Measurand::EnergyActiveImportRegister,
-        phase: None,
-        value: f64::from(wh),
-    };
+    let energy = MeasuredValue::new(Measurand::EnergyActiveImportRegister, f64::from(wh));
     MeterValue {
         timestamp,
         sampled_value: NonEmptyVec::one(sampled_value(&energy, context)),
@@ -133,14 +151,17 @@ pub(crate) fn value_with_energy(
 
 impl ChargePoint {
     /// New values from the meter of connector `id`.
-    pub(crate) fn on_meter_reading(&mut self, id: u32, reading: MeterReading) {
+    pub(crate) fn on_meter_reading(&mut self, id: u32, reading: MeterReading, now: Now) {
         match self.connector_mut(id) {
             Some(connector) => connector.reading = Some(reading),
-            None => tracing::warn!(
-                connector = id,
-                "meter reading of an unknown connector ignored"
-            ),
+            None => {
+                return tracing::warn!(
+                    connector = id,
+                    "meter reading of an unknown connector ignored"
+                )
+            }
         }
+        self.check_energy_limit(id, now);
     }
 
     /// The Transaction.Begin or Transaction.End sample for transactionData: the energy
@@ -164,11 +185,7 @@ impl ChargePoint {
         });
         reading.values.insert(
             0,
-            MeasuredValue {
-                measurand: Measurand::EnergyActiveImportRegister,
-                phase: None,
-                value: f64::from(energy_wh),
-            },
+            MeasuredValue::new(Measurand::EnergyActiveImportRegister, f64::from(energy_wh)),
         );
         sample(&reading, measurands, context, self.clock(now)).map(for_transaction_data)
     }
@@ -232,12 +249,7 @@ impl ChargePoint {
         let Some(connector) = self.connectors.get_mut(id as usize) else {
             return;
         };
-        let energy = connector.reading.as_ref().and_then(|r| {
-            r.values
-                .iter()
-                .find(|v| v.measurand == Measurand::EnergyActiveImportRegister && v.phase.is_none())
-        });
-        let energy_wh = energy.map(|v| v.value.round() as i32);
+        let energy_wh = connector.reading.as_ref().and_then(energy_register_wh);
         let Some(tx) = connector.transaction.as_mut() else {
             return;
         };

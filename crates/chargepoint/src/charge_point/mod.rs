@@ -26,6 +26,9 @@
 //! | `remote_control.rs` | RemoteStart/StopTransaction, Reset |
 //! | `availability.rs`, `reservation.rs`, `unlock_connector.rs`, `remote_trigger.rs` | ChangeAvailability, ReserveNow/CancelReservation, UnlockConnector, TriggerMessage |
 //! | `configuration_handlers.rs` | GetConfiguration, ChangeConfiguration |
+//! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
+//! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
+//! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
 //! | `events.rs` | the station's inputs ([`StationEvent`]) and outputs ([`StationCommand`]) |
@@ -63,15 +66,22 @@ mod availability;
 mod clock_aligned;
 mod configuration_handlers;
 mod connector_status;
+mod data_transfer;
+mod diagnostics;
 mod dispatch;
 pub mod events;
+mod firmware;
 mod heartbeat;
+mod local_auth_list;
+mod local_auth_list_handlers;
 mod message_queue;
 mod meter_values;
 mod registration;
 mod remote_control;
 mod remote_trigger;
 mod reservation;
+pub mod security_events;
+mod smart_charging_handlers;
 pub mod sqlite_store;
 pub mod station_config;
 pub mod store;
@@ -91,10 +101,12 @@ use ocpp_types::DateTime;
 use crate::config::{Configuration, SecurityProfileGate};
 
 pub use events::{EnergyFlow, MeasuredValue, MeterReading, Now, StationCommand, StationEvent};
-pub use store::{MemoryStore, Store, StoreError, StoredMessage, StoredTransaction};
+pub use store::{
+    MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredTransaction,
+};
 
 use connector_status::Connector;
-use message_queue::{MessageQueue, Outgoing};
+use message_queue::{MessageQueue, Outgoing, QueueConfig};
 use registration::Registration;
 
 /// The OCPP 1.6J brain of one station. See the [module docs](self).
@@ -119,6 +131,18 @@ pub struct ChargePoint {
     next_placeholder_id: i32,
     /// UnlockConnector CALLs waiting for the station's result, by connector.
     pending_unlocks: Vec<(u32, ocpp_rpc::MessageId)>,
+    /// The local authorization list (SendLocalList), as stored.
+    local_list: local_auth_list::LocalAuthList,
+    /// A remote start waiting for a car, a Reset waiting for the transactions to stop.
+    remote: remote_control::RemoteControl,
+    /// DataTransfers waiting for the data_transfer module or the central system.
+    data_transfers: data_transfer::DataTransfers,
+    /// The installed charging profiles and the limits the station was given.
+    smart_charging: smart_charging_handlers::SmartCharging,
+    /// The firmware update under way (UpdateFirmware).
+    firmware: firmware::Firmware,
+    /// GetDiagnostics waiting for the station, and the uploads reported on.
+    diagnostics: diagnostics::Diagnostics,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -182,11 +206,16 @@ impl ChargePoint {
             tracing::error!(error = %e, "stored transactions could not be read");
             Vec::new()
         });
+        let local_list = store.local_list().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "local authorization list could not be read");
+            Default::default()
+        });
+        let queue = MessageQueue::restore(messages, QueueConfig::from_config(&config));
         let mut cp = ChargePoint {
             config,
             store,
             rpc: Rpc::new(Role::ChargePoint, ocpp_rpc::Config::default()),
-            queue: MessageQueue::restore(messages),
+            queue,
             connected: false,
             registration: Registration::default(),
             clock_offset_ms: 0,
@@ -197,6 +226,18 @@ impl ChargePoint {
             security_profile_gate: Box::new(no_certificates),
             next_placeholder_id: -1,
             pending_unlocks: Vec::new(),
+            local_list: local_auth_list::LocalAuthList::restore(
+                local_list.version,
+                local_list.entries,
+            ),
+            remote: Default::default(),
+            data_transfers: Default::default(),
+            firmware: Default::default(),
+            diagnostics: Default::default(),
+            smart_charging: smart_charging_handlers::SmartCharging::new(
+                number_of_connectors,
+                now.instant,
+            ),
         };
         for (connector, operative) in availability {
             cp.set_inoperative(connector, !operative);
@@ -208,6 +249,8 @@ impl ChargePoint {
             let resume = resumed.contains(&record.connector);
             cp.recover_transaction(record, resume, now);
         }
+        // After the transactions: a TxProfile stays only with a transaction that goes on.
+        cp.restore_charging_profiles(now);
         cp
     }
 
@@ -270,6 +313,7 @@ impl ChargePoint {
         tracing::info!("connected to the central system");
         self.connected = true;
         self.on_connected(now);
+        self.smart_charging_connection_changed(now);
     }
 
     /// The transport is gone. The transaction message in flight is sent again first on the
@@ -280,12 +324,16 @@ impl ChargePoint {
         self.connected = false;
         self.rpc.reset();
         self.pending_unlocks.clear();
+        self.forget_incoming_data_transfers();
         // The Cancelled events only repeat what the queue knows: ocpp-rpc never holds more than
         // the one CALL the queue handed it.
         while self.rpc.poll_event().is_some() {}
         for purpose in self.queue.disconnected() {
             self.on_dropped(purpose, now);
         }
+        // After the queue dropped its messages: a restart may wait for one of them.
+        self.file_transfers_disconnected(now);
+        self.smart_charging_connection_changed(now);
     }
 
     /// A text message received from the central system.
@@ -305,6 +353,11 @@ impl ChargePoint {
         self.clock_aligned_timer(now);
         self.authorization_timer(now);
         self.reservation_timer(now);
+        self.status_timer(now);
+        self.remote_control_timer(now);
+        self.firmware_timer(now);
+        self.diagnostics_timer(now);
+        self.smart_charging_timer(now);
     }
 
     /// Something happened at the station.
@@ -334,7 +387,10 @@ impl ChargePoint {
                 self.on_energy_flow(connector, state, now)
             }
             StationEvent::MeterReading { connector, reading } => {
-                self.on_meter_reading(connector, reading)
+                self.on_meter_reading(connector, reading, now)
+            }
+            StationEvent::StopRequested { connector, reason } => {
+                self.on_stop_requested(connector, reason)
             }
             StationEvent::Fault {
                 connector,
@@ -353,7 +409,49 @@ impl ChargePoint {
             StationEvent::UnlockResult { connector, status } => {
                 self.on_unlock_result(connector, status)
             }
+            StationEvent::ErrorRaised {
+                connector,
+                id,
+                error_code,
+                info,
+                vendor_id,
+                vendor_error_code,
+                is_fault,
+            } => {
+                let details = connector_status::ErrorDetails {
+                    error_code,
+                    info,
+                    vendor_id,
+                    vendor_error_code,
+                };
+                self.on_error_raised(connector, id, details, is_fault, now)
+            }
+            StationEvent::ErrorCleared { connector, id } => {
+                self.on_error_cleared(connector, &id, now)
+            }
+            StationEvent::DataTransferAnswered {
+                request_id,
+                response,
+            } => self.on_data_transfer_answered(request_id, response),
+            StationEvent::SendDataTransfer {
+                request_id,
+                request,
+            } => self.on_send_data_transfer(request_id, request),
+            StationEvent::FirmwareStatus { request_id, status } => {
+                self.on_firmware_status(request_id, status, now)
+            }
+            StationEvent::DiagnosticsFile {
+                request_id,
+                file_name,
+            } => self.on_diagnostics_file(request_id, file_name),
+            StationEvent::DiagnosticsStatus { request_id, status } => {
+                self.on_diagnostics_status(request_id, status)
+            }
         }
+        // A Reset waits for the transactions the station reports stopped.
+        self.continue_reset(now);
+        // A downloaded firmware waits for the transactions to end.
+        self.continue_firmware_install(now);
     }
 
     /// The next frame to send, if any.
@@ -365,7 +463,7 @@ impl ChargePoint {
             let registered = self.registration.status == Some(RegistrationStatus::Accepted);
             let rpc = &mut self.rpc;
             self.queue
-                .send_next(now.instant, registered, self.store.as_mut(), |m: &Outgoing| {
+                .send_next(now.instant, registered, |m: &Outgoing| {
                     rpc.call(m.action, m.payload.clone())
                         .map_err(|e| tracing::error!(action = %m.action, error = %e, "CALL refused by ocpp-rpc"))
                         .ok()
@@ -397,6 +495,11 @@ impl ChargePoint {
             self.next_heartbeat,
             self.next_clock_aligned,
             self.queue.next_retry(),
+            self.status_deadline(),
+            self.remote.deadline(),
+            self.firmware.deadline(),
+            self.diagnostics.deadline(),
+            self.smart_charging.deadline(),
         ]
         .into_iter()
         .flatten()

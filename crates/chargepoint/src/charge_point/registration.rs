@@ -1,18 +1,30 @@
 //! Registration: BootNotification (OCPP 1.6 §4.2) and what a connection does before and after
 //! it.
 //!
-//! - The first connection sends BootNotification with the Internal keys that are set.
-//! - Accepted: `interval` becomes HeartbeatInterval (when > 0, stored as a station change, as
-//!   libocpp), the clock offset is set from currentTime, the heartbeat starts and every
-//!   connector's status is sent, connector 0 first.
+//! The first connection sends BootNotification with the Internal keys that are set. Its
+//! answer is handled as libocpp's handleBootNotificationResponse (charge_point_impl.cpp
+//! 1664-1733):
+//!
+//! - every answer: `interval` > 0 becomes HeartbeatInterval (stored as a station change, as
+//!   libocpp 1670-1672), and currentTime sets the clock offset. libocpp sets the system time
+//!   only on Accepted (1684-1686); OCPP 1.6 §4.2 recommends synchronising with the
+//!   currentTime of every BootNotification.conf, and a Pending station stamps the messages a
+//!   TriggerMessage asks for, so the core takes it whatever the status;
+//! - Accepted: the heartbeat and the clock-aligned timer start and every connector's status
+//!   is sent, connector 0 first;
 //! - Pending / Rejected: BootNotification again after `interval` seconds, or after
 //!   [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`] when it is 0 (libocpp's
-//!   DEFAULT_BOOT_NOTIFICATION_INTERVAL_S). Nothing else is sent meanwhile (transaction
-//!   messages wait in their queue).
-//! - No answer or a CALLERROR: BootNotification again after the same default (libocpp's
-//!   boot_notification_retry_interval_seconds).
-//! - A reconnect after Accepted sends no BootNotification (OCPP 1.6 §4.2: only after a
-//!   reboot), but StatusNotification for every connector, as libocpp.
+//!   DEFAULT_BOOT_NOTIFICATION_INTERVAL_S, 1675-1678). Nothing else is sent meanwhile
+//!   (transaction messages wait in their queue; while Pending what a TriggerMessage asks for
+//!   goes out, as libocpp's triggered messages). What the central system may ask meanwhile is
+//!   in `dispatch.rs`;
+//! - no answer or a CALLERROR: BootNotification again [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`]
+//!   after the failed one was queued (libocpp's message queue puts it back with its timestamp
+//!   plus boot_notification_retry_interval_seconds, message_queue.hpp:892-907), so the wait for
+//!   the answer counts towards it;
+//! - a reconnect after Accepted sends no BootNotification (OCPP 1.6 §4.2: only after a
+//!   reboot), but StatusNotification for every connector, as libocpp's connected_callback
+//!   (1316-1321); a reconnect while Pending or Rejected leaves the retry timer in charge.
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +48,8 @@ pub(crate) struct Registration {
     pub next_boot: Option<Instant>,
     /// A BootNotification is queued or in flight.
     pub boot_queued: bool,
+    /// When the BootNotification queued or in flight was queued.
+    pub boot_queued_at: Option<Instant>,
 }
 
 impl ChargePoint {
@@ -48,7 +62,7 @@ impl ChargePoint {
         }
         // Pending or Rejected with a retry timer running: the timer decides (libocpp).
         if self.registration.next_boot.is_none_or(|t| t <= now.instant) {
-            self.queue_boot_notification();
+            self.queue_boot_notification(now);
         }
     }
 
@@ -60,12 +74,12 @@ impl ChargePoint {
         // The wait is over; offline the BootNotification goes with the next connection.
         self.registration.next_boot = None;
         if self.connected {
-            self.queue_boot_notification();
+            self.queue_boot_notification(now);
         }
     }
 
     /// Queues a BootNotification unless one is queued or in flight.
-    pub(crate) fn queue_boot_notification(&mut self) {
+    pub(crate) fn queue_boot_notification(&mut self, now: Now) {
         if self.registration.boot_queued {
             return;
         }
@@ -91,6 +105,7 @@ impl ChargePoint {
         };
         self.registration.next_boot = None;
         self.registration.boot_queued = true;
+        self.registration.boot_queued_at = Some(now.instant);
         self.queue.push_normal(
             Action::BootNotification,
             ocpp_types::encode(&request),
@@ -117,9 +132,9 @@ impl ChargePoint {
                 tracing::warn!(error = %e, "HeartbeatInterval from BootNotification.conf not kept");
             }
         }
+        self.set_clock_offset(response.current_time, now);
         match response.status {
             RegistrationStatus::Accepted => {
-                self.set_clock_offset(response.current_time, now);
                 self.registration.next_boot = None;
                 self.restart_heartbeat(now);
                 self.restart_clock_aligned(now);
@@ -139,7 +154,16 @@ impl ChargePoint {
     pub(crate) fn on_boot_notification_failed(&mut self, error: CallErrorInfo, now: Now) {
         tracing::warn!(%error, "BootNotification failed; trying again later");
         self.registration.boot_queued = false;
-        self.registration.next_boot = Some(now.instant + DEFAULT_BOOT_NOTIFICATION_INTERVAL);
+        let due = self
+            .registration
+            .boot_queued_at
+            .take()
+            .map_or(now.instant, |t| t + DEFAULT_BOOT_NOTIFICATION_INTERVAL)
+            .max(now.instant);
+        self.registration.next_boot = Some(due);
+        // Already due (the answer took the whole interval): at once rather than a timer in the
+        // past.
+        self.registration_timer(now);
     }
 
     /// Takes the central system's time as the time of `now`.

@@ -1,20 +1,24 @@
-//! TriggerMessage (OCPP 1.6 §5.17), as libocpp answers it: Accepted for every message it can
-//! send, Rejected for a connectorId outside 0..=NumberOfConnectors and for MeterValues when no
-//! reading exists yet; the message follows the answer and, like libocpp's triggered messages,
-//! may go out while registration is Pending.
+//! TriggerMessage (OCPP 1.6 §5.17), as libocpp's handleTriggerMessageRequest
+//! (charge_point_impl.cpp:2594-2690): Accepted for every message it can send, Rejected for a
+//! connectorId outside 0..=NumberOfConnectors (whatever the message) and for MeterValues when
+//! the connector given (or, without one, every connector) has no reading yet; the message
+//! follows the answer and, like libocpp's triggered messages, may go out while registration is
+//! Pending. libocpp never answers NotImplemented in 1.6: it implements all six
+//! MessageTriggers, and a requestedMessage outside them does not decode (a CALLERROR, as
+//! libocpp's EnumConversionException), so neither does this core.
 //!
 //! - StatusNotification / MeterValues: for the connector given, or for every connector (0
 //!   included) without one. A triggered MeterValues has context Trigger and the measurands of
 //!   MeterValuesSampledData; on a connector with a transaction it carries the transactionId and
 //!   goes through the transaction queue, otherwise it is an ordinary message.
-//! - DiagnosticsStatusNotification / FirmwareStatusNotification: Idle (no upload or update runs
-//!   yet: those flows come with FirmwareManagement).
+//! - DiagnosticsStatusNotification / FirmwareStatusNotification: the current status, as
+//!   libocpp's diagnostics_status / firmware_status (Idle when nothing runs; see
+//!   `diagnostics.rs` and `firmware.rs`).
 
 use ocpp_rpc::MessageId;
 use ocpp_types::core::MeterValuesRequest;
 use ocpp_types::firmware::{
-    DiagnosticsStatus, DiagnosticsStatusNotificationRequest, FirmwareStatus,
-    FirmwareStatusNotificationRequest,
+    DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest,
 };
 use ocpp_types::meter::ReadingContext;
 use ocpp_types::remote_trigger::{
@@ -62,7 +66,7 @@ impl ChargePoint {
             return;
         }
         match request.requested_message {
-            MessageTrigger::BootNotification => self.queue_boot_notification(),
+            MessageTrigger::BootNotification => self.queue_boot_notification(now),
             MessageTrigger::Heartbeat => self.queue.push_triggered(
                 Action::Heartbeat,
                 serde_json::json!({}),
@@ -80,7 +84,7 @@ impl ChargePoint {
             }
             MessageTrigger::DiagnosticsStatusNotification => {
                 let request = DiagnosticsStatusNotificationRequest {
-                    status: DiagnosticsStatus::Idle,
+                    status: self.diagnostics.status(),
                 };
                 self.queue.push_triggered(
                     Action::DiagnosticsStatusNotification,
@@ -90,7 +94,7 @@ impl ChargePoint {
             }
             MessageTrigger::FirmwareStatusNotification => {
                 let request = FirmwareStatusNotificationRequest {
-                    status: FirmwareStatus::Idle,
+                    status: self.firmware.status(),
                 };
                 self.queue.push_triggered(
                     Action::FirmwareStatusNotification,

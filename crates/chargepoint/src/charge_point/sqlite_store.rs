@@ -15,21 +15,24 @@
 //! - Every write runs in its own SQLite transaction.
 //!
 //! Records are kept as JSON where the core has a serde form ([`StoredTransaction`],
-//! [`IdTagInfo`], message payloads), so that a field added later needs no migration.
+//! [`IdTagInfo`], [`ChargingProfile`], message payloads), so that a field added later needs no
+//! migration.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ocpp_types::charging_profile::ChargingProfile;
 use ocpp_types::id_tag::{IdTagInfo, IdToken};
 use ocpp_types::Action;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::store::{Store, StoreError, StoredMessage, StoredTransaction};
+use super::store::{Store, StoreError, StoredLocalList, StoredMessage, StoredTransaction};
 
 /// The schema, one step per version: `MIGRATIONS[n]` takes a database from `user_version` n
 /// to n + 1. Steps are only ever appended.
-pub const MIGRATIONS: &[&str] = &["
+pub const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE transactions (
         connector INTEGER PRIMARY KEY,
         record TEXT NOT NULL
@@ -50,7 +53,29 @@ pub const MIGRATIONS: &[&str] = &["
         id_tag TEXT PRIMARY KEY COLLATE NOCASE,
         info TEXT NOT NULL
     );
-"];
+",
+    "
+    -- The local authorization list (SendLocalList) and its version, one row.
+    CREATE TABLE local_list (
+        id_tag TEXT PRIMARY KEY COLLATE NOCASE,
+        info TEXT NOT NULL
+    );
+    CREATE TABLE local_list_version (
+        id INTEGER PRIMARY KEY CHECK (id = 0),
+        version INTEGER NOT NULL
+    );
+",
+    "
+    -- The installed charging profiles (Smart Charging), as libocpp's CHARGING_PROFILES table
+    -- (config/v16/core_migrations/1_up-initial.sql): the chargingProfileId, the connector it was
+    -- installed on, the profile as JSON.
+    CREATE TABLE charging_profiles (
+        id INTEGER PRIMARY KEY,
+        connector INTEGER NOT NULL,
+        profile TEXT NOT NULL
+    );
+",
+];
 
 /// A [`Store`] in one SQLite file; see the [module docs](self).
 #[derive(Debug)]
@@ -276,23 +301,143 @@ impl Store for SqliteStore {
         })
     }
 
-    fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
-        let key = message_key(message.key)?;
-        let payload =
-            serde_json::to_string(&message.payload).map_err(|e| backend("save_message", e))?;
-        self.write("save_message", |tx| {
+    fn replace_local_list(
+        &mut self,
+        version: i32,
+        entries: &[(IdToken, IdTagInfo)],
+    ) -> Result<(), StoreError> {
+        let rows = local_list_rows(entries)?;
+        self.write("replace_local_list", |tx| {
+            tx.execute("DELETE FROM local_list", [])?;
+            write_local_list(tx, version, &rows, &[])
+        })
+    }
+
+    fn update_local_list(
+        &mut self,
+        version: i32,
+        upserts: &[(IdToken, IdTagInfo)],
+        removals: &[IdToken],
+    ) -> Result<(), StoreError> {
+        let rows = local_list_rows(upserts)?;
+        self.write("update_local_list", |tx| {
+            write_local_list(tx, version, &rows, removals)
+        })
+    }
+
+    fn local_list(&self) -> Result<StoredLocalList, StoreError> {
+        let version: Option<i32> = self
+            .conn
+            .query_row(
+                "SELECT version FROM local_list_version WHERE id = 0",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| backend("local_list", e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id_tag, info FROM local_list")
+            .map_err(|e| backend("local_list", e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(|e| backend("local_list", e))?;
+        let mut entries = Vec::new();
+        for row in rows {
+            let (id_tag, info) = row.map_err(|e| backend("local_list", e))?;
+            let key = format!("local_list/{id_tag}");
+            let id = IdToken::new(&id_tag).map_err(|e| corrupt(key.clone(), e))?;
+            let info: IdTagInfo = serde_json::from_str(&info).map_err(|e| corrupt(key, e))?;
+            entries.push((id, info));
+        }
+        Ok(StoredLocalList {
+            version: version.unwrap_or(0),
+            entries,
+        })
+    }
+
+    fn save_charging_profile(
+        &mut self,
+        connector: u32,
+        profile: &ChargingProfile,
+    ) -> Result<(), StoreError> {
+        let record =
+            serde_json::to_string(profile).map_err(|e| backend("save_charging_profile", e))?;
+        self.write("save_charging_profile", |tx| {
             tx.execute(
-                "INSERT OR REPLACE INTO messages (key, action, payload, attempts, starts_transaction)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    key,
-                    message.action.as_str(),
-                    payload,
-                    message.attempts,
-                    message.starts_transaction
-                ],
+                "INSERT OR REPLACE INTO charging_profiles (id, connector, profile) VALUES (?1, ?2, ?3)",
+                params![profile.charging_profile_id, connector, record],
             )
             .map(drop)
+        })
+    }
+
+    fn remove_charging_profile(&mut self, id: i32) -> Result<(), StoreError> {
+        self.write("remove_charging_profile", |tx| {
+            tx.execute("DELETE FROM charging_profiles WHERE id = ?1", params![id])
+                .map(drop)
+        })
+    }
+
+    fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
+        let err = |e| backend("charging_profiles", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, connector, profile FROM charging_profiles ORDER BY id")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, u32>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, connector, profile) = row.map_err(err)?;
+            let key = format!("charging_profiles/{id}");
+            out.push((
+                connector,
+                serde_json::from_str(&profile).map_err(|e| corrupt(key, e))?,
+            ));
+        }
+        Ok(out)
+    }
+
+    fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
+        self.save_messages(std::slice::from_ref(message))
+    }
+
+    fn save_messages(&mut self, messages: &[StoredMessage]) -> Result<(), StoreError> {
+        let rows = messages
+            .iter()
+            .map(|m| {
+                let key = message_key(m.key)?;
+                let payload =
+                    serde_json::to_string(&m.payload).map_err(|e| backend("save_message", e))?;
+                Ok((key, m, payload))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // One transaction, so one fsync, however many.
+        self.write("save_messages", |tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO messages (key, action, payload, attempts, starts_transaction)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (key, m, payload) in &rows {
+                stmt.execute(params![
+                    key,
+                    m.action.as_str(),
+                    payload,
+                    m.attempts,
+                    m.starts_transaction
+                ])?;
+            }
+            Ok(())
         })
     }
 
@@ -301,6 +446,22 @@ impl Store for SqliteStore {
         self.write("remove_message", |tx| {
             tx.execute("DELETE FROM messages WHERE key = ?1", params![key])
                 .map(drop)
+        })
+    }
+
+    fn remove_messages(&mut self, keys: &[u64]) -> Result<(), StoreError> {
+        let keys = keys
+            .iter()
+            .map(|key| message_key(*key))
+            .collect::<Result<Vec<_>, _>>()?;
+        // One transaction, so one fsync, however many: dropping thousands of MeterValues one
+        // commit at a time would stall the core for seconds.
+        self.write("remove_messages", |tx| {
+            let mut stmt = tx.prepare_cached("DELETE FROM messages WHERE key = ?1")?;
+            for key in keys {
+                stmt.execute(params![key])?;
+            }
+            Ok(())
         })
     }
 
@@ -340,4 +501,39 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+}
+
+/// The rows of local list entries: idTag and the idTagInfo as JSON.
+fn local_list_rows(entries: &[(IdToken, IdTagInfo)]) -> Result<Vec<(String, String)>, StoreError> {
+    entries
+        .iter()
+        .map(|(id_tag, info)| {
+            serde_json::to_string(info)
+                .map(|info| (id_tag.as_str().to_string(), info))
+                .map_err(|e| backend("local_list", e))
+        })
+        .collect()
+}
+
+/// Writes local list rows, removals and the version inside `tx`.
+fn write_local_list(
+    tx: &Transaction<'_>,
+    version: i32,
+    rows: &[(String, String)],
+    removals: &[IdToken],
+) -> rusqlite::Result<()> {
+    let mut remove = tx.prepare_cached("DELETE FROM local_list WHERE id_tag = ?1")?;
+    for id_tag in removals {
+        remove.execute(params![id_tag.as_str()])?;
+    }
+    let mut insert =
+        tx.prepare_cached("INSERT OR REPLACE INTO local_list (id_tag, info) VALUES (?1, ?2)")?;
+    for (id_tag, info) in rows {
+        insert.execute(params![id_tag, info])?;
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO local_list_version (id, version) VALUES (0, ?1)",
+        params![version],
+    )?;
+    Ok(())
 }

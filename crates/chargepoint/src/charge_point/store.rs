@@ -1,6 +1,7 @@
 //! What must survive a power loss: the transactions in progress, the queue of
 //! transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues),
-//! the connectors' availability and the authorization cache.
+//! the connectors' availability, the authorization cache, the local authorization list and the
+//! installed charging profiles.
 //! The user config has its own store ([`OverlayStore`](crate::config::OverlayStore)).
 //!
 //! The trait is synchronous and every method returns a `Result`, so that it maps one to one
@@ -9,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ocpp_types::charging_profile::ChargingProfile;
 use ocpp_types::id_tag::{IdTagInfo, IdToken};
 use ocpp_types::meter::MeterValue;
 use ocpp_types::{Action, DateTime};
@@ -56,6 +58,16 @@ pub struct StoredTransaction {
     pub meter_last_at: DateTime,
     /// The samples for StopTransaction's transactionData (StopTxnSampledData), oldest first.
     pub transaction_data: Vec<MeterValue>,
+    /// The parentIdTag of `id_tag`, once known (from the authorization cache or
+    /// StartTransaction.conf, as libocpp stores it with the transaction): an identifier with
+    /// the same parent may stop the transaction.
+    #[serde(default)]
+    pub parent_id_tag: Option<IdToken>,
+    /// StartTransaction.conf did not accept `id_tag` and StopTransactionOnInvalidId is false:
+    /// the energy register value (Wh) at which charging is paused (meterStart +
+    /// MaxEnergyOnInvalidId). `None` once paused, or while the identifier is valid.
+    #[serde(default)]
+    pub energy_limit_wh: Option<i32>,
 }
 
 /// A transaction-related CALL waiting to be sent, or sent and not yet answered.
@@ -67,11 +79,22 @@ pub struct StoredMessage {
     pub action: Action,
     /// The payload.
     pub payload: Value,
-    /// How many times it has been sent.
+    /// How many times it failed: answered with a CALLERROR or not answered in time
+    /// (TransactionMessageAttempts counts these; a send cut off by a lost connection is not a
+    /// failure).
     pub attempts: u32,
     /// For a StartTransaction: the placeholder id that its answer's transactionId replaces in
     /// the messages queued behind it.
     pub starts_transaction: Option<i32>,
+}
+
+/// The local authorization list as stored (OCPP 1.6 §3.5.3).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredLocalList {
+    /// The version the central system gave it; 0 when it never sent one.
+    pub version: i32,
+    /// The identifiers and their idTagInfo.
+    pub entries: Vec<(IdToken, IdTagInfo)>,
 }
 
 /// Persistence of the charge-point core. A write must be durable when it returns `Ok`: the core
@@ -102,10 +125,54 @@ pub trait Store: Send {
     /// Empties the authorization cache (ClearCache).
     fn clear_authorization_cache(&mut self) -> Result<(), StoreError>;
 
+    /// Replaces the whole local authorization list and its version (SendLocalList Full), in
+    /// one write: after a failure the old list is still there.
+    fn replace_local_list(
+        &mut self,
+        version: i32,
+        entries: &[(IdToken, IdTagInfo)],
+    ) -> Result<(), StoreError>;
+    /// Adds or replaces `upserts`, removes `removals` and sets the version (SendLocalList
+    /// Differential), in one write.
+    fn update_local_list(
+        &mut self,
+        version: i32,
+        upserts: &[(IdToken, IdTagInfo)],
+        removals: &[IdToken],
+    ) -> Result<(), StoreError>;
+    /// The stored local authorization list.
+    fn local_list(&self) -> Result<StoredLocalList, StoreError>;
+
+    /// Inserts or replaces (by chargingProfileId) an installed charging profile and the
+    /// connector it was installed on (0: the station; SetChargingProfile, or the TxProfile of a
+    /// RemoteStartTransaction once its transaction started), as libocpp's
+    /// `insert_or_update_charging_profile`.
+    fn save_charging_profile(
+        &mut self,
+        connector: u32,
+        profile: &ChargingProfile,
+    ) -> Result<(), StoreError>;
+    /// Forgets the charging profile with chargingProfileId `id` (replaced, cleared, expired, its
+    /// transaction ended); an unknown id is not an error.
+    fn remove_charging_profile(&mut self, id: i32) -> Result<(), StoreError>;
+    /// Every stored charging profile with its connector, by chargingProfileId.
+    fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError>;
+
     /// Appends a message to the queue (or replaces the one with the same key).
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError>;
+    /// Replaces several messages at once (the placeholder transaction id replaced in every
+    /// message queued behind a StartTransaction): a backend that can should do it in one write.
+    fn save_messages(&mut self, messages: &[StoredMessage]) -> Result<(), StoreError> {
+        messages.iter().try_for_each(|m| self.save_message(m))
+    }
     /// Removes a message (answered, or given up).
     fn remove_message(&mut self, key: u64) -> Result<(), StoreError>;
+    /// Removes several messages at once (MeterValues dropped to keep the queue under
+    /// MessageQueueSizeThreshold, possibly thousands): a backend that can should do it in one
+    /// write.
+    fn remove_messages(&mut self, keys: &[u64]) -> Result<(), StoreError> {
+        keys.iter().try_for_each(|key| self.remove_message(*key))
+    }
     /// The queue, smallest key first.
     fn messages(&self) -> Result<Vec<StoredMessage>, StoreError>;
 }
@@ -121,6 +188,12 @@ pub struct MemoryStore {
     pub availability: BTreeMap<u32, bool>,
     /// The authorization cache.
     pub authorization_cache: HashMap<IdToken, IdTagInfo>,
+    /// The local authorization list's version.
+    pub local_list_version: i32,
+    /// The local authorization list.
+    pub local_list: HashMap<IdToken, IdTagInfo>,
+    /// The installed charging profiles with their connector, by chargingProfileId.
+    pub charging_profiles: BTreeMap<i32, (u32, ChargingProfile)>,
     /// Make every write fail (to test how the core copes).
     pub fail_writes: bool,
 }
@@ -181,6 +254,64 @@ impl Store for MemoryStore {
         self.check_writable()?;
         self.authorization_cache.clear();
         Ok(())
+    }
+
+    fn replace_local_list(
+        &mut self,
+        version: i32,
+        entries: &[(IdToken, IdTagInfo)],
+    ) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.local_list_version = version;
+        self.local_list = entries.iter().cloned().collect();
+        Ok(())
+    }
+
+    fn update_local_list(
+        &mut self,
+        version: i32,
+        upserts: &[(IdToken, IdTagInfo)],
+        removals: &[IdToken],
+    ) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.local_list_version = version;
+        for id_tag in removals {
+            self.local_list.remove(id_tag);
+        }
+        self.local_list.extend(upserts.iter().cloned());
+        Ok(())
+    }
+
+    fn local_list(&self) -> Result<StoredLocalList, StoreError> {
+        Ok(StoredLocalList {
+            version: self.local_list_version,
+            entries: self
+                .local_list
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+    }
+
+    fn save_charging_profile(
+        &mut self,
+        connector: u32,
+        profile: &ChargingProfile,
+    ) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.charging_profiles
+            .insert(profile.charging_profile_id, (connector, profile.clone()));
+        Ok(())
+    }
+
+    fn remove_charging_profile(&mut self, id: i32) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.charging_profiles.remove(&id);
+        Ok(())
+    }
+
+    fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
+        Ok(self.charging_profiles.values().cloned().collect())
     }
 
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {

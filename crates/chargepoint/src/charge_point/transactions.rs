@@ -11,6 +11,23 @@
 //! StopTransaction carries idTag (the identifier that stopped it, when one did), reason (left
 //! out for Local, the spec's default; libocpp always sends it) and transactionData: the
 //! StopTxnSampledData samples, Transaction.Begin first and Transaction.End last.
+//!
+//! Who stops a transaction, and with which reason:
+//!
+//! | cause | how | reason |
+//! |---|---|---|
+//! | the station on its own (stop button, EV full, fault, ...) | [`StationEvent::TransactionStopped`](super::StationEvent) | the station's |
+//! | a request of the station (emergency stop, reboot, ...) | [`StationEvent::StopRequested`](super::StationEvent) → [`StationCommand::StopTransaction`] | the station's |
+//! | the transaction's idTag, or one of its group, presented | `authorization.rs` | Local |
+//! | RemoteStopTransaction / Reset / UnlockConnector | `remote_control.rs`, `unlock_connector.rs` | Remote / SoftReset, HardReset / UnlockCommand |
+//! | cable unplugged, StopTransactionOnEVSideDisconnect true | [`ChargePoint::on_unplugged`] | EVDisconnected |
+//! | StartTransaction.conf not Accepted, StopTransactionOnInvalidId true | [`ChargePoint::on_invalid_id`] | DeAuthorized |
+//! | a restart found it in the store, not resumed | [`ChargePoint::recover_transaction`] | PowerLoss |
+//!
+//! With StopTransactionOnEVSideDisconnect false an unplugged cable leaves the transaction
+//! running as SuspendedEV (OCPP 1.6 §4.9; libocpp leaves this to the EVSE manager). A stop for
+//! EVDisconnected asks the station to unlock the cable when UnlockConnectorOnEVSideDisconnect
+//! is true (as libocpp's stop_transaction).
 
 use std::time::Duration;
 
@@ -23,6 +40,7 @@ use ocpp_types::{Action, AnyResponse};
 use super::connector_status::ActiveTransaction;
 use super::events::EnergyFlow;
 use super::message_queue::Failure;
+use super::meter_values::energy_register_wh;
 use super::store::{StoredMessage, StoredTransaction};
 use super::{ChargePoint, Now, StationCommand};
 
@@ -62,6 +80,8 @@ impl ChargePoint {
             transaction_data: begin.into_iter().collect(),
             meter_last_wh: meter_start_wh,
             meter_last_at: started_at,
+            parent_id_tag: self.cached_parent(&id_tag, now),
+            energy_limit_wh: None,
         };
         if let Err(e) = self.store.save_transaction(&record) {
             tracing::error!(connector = id, error = %e, "transaction not stored; going on in memory");
@@ -81,6 +101,7 @@ impl ChargePoint {
         );
         tracing::info!(connector = id, placeholder_id, "transaction started");
         self.resume_transaction(record, now);
+        self.smart_charging_transaction_started(id, now);
     }
 
     /// A transaction found in the store at start: resumed when the station says it still runs
@@ -214,6 +235,14 @@ impl ChargePoint {
             tracing::error!(connector = id, error = %e, "stopped transaction not removed from the store");
         }
         tracing::info!(connector = id, ?reason, "transaction stopped");
+        self.smart_charging_transaction_ended(id, now);
+        // As libocpp's stop_transaction: the cable is released on the station's side too.
+        if reason == Reason::EVDisconnected
+            && self.config.core().unlock_connector_on_ev_side_disconnect
+        {
+            self.commands
+                .push_back(StationCommand::UnlockConnector { connector: id });
+        }
         self.update_status(id, now);
     }
 
@@ -260,12 +289,12 @@ impl ChargePoint {
         match response {
             AnyResponse::StopTransaction(conf) => {
                 if let (Some(id_tag), Some(info)) = (id_tag, conf.id_tag_info) {
-                    self.update_authorization_cache(&id_tag, &info);
+                    self.id_tag_info_received(&id_tag, &info, now);
                 }
             }
             AnyResponse::StartTransaction(conf) => {
                 if let Some(id_tag) = &id_tag {
-                    self.update_authorization_cache(id_tag, &conf.id_tag_info);
+                    self.id_tag_info_received(id_tag, &conf.id_tag_info, now);
                 }
                 let Some(placeholder) = message.starts_transaction else {
                     return;
@@ -287,31 +316,110 @@ impl ChargePoint {
                     return;
                 };
                 tx.record.transaction_id = Some(real);
+                // Kept with the transaction for the group stop, as libocpp's update_transaction;
+                // an answer without one leaves the parent the cache gave.
+                if let Some(parent) = conf.id_tag_info.parent_id_tag.clone() {
+                    tx.record.parent_id_tag = Some(parent);
+                }
+                let accepted = conf.id_tag_info.status == AuthorizationStatus::Accepted;
+                let core = self.config.core();
+                if !accepted && !core.stop_transaction_on_invalid_id {
+                    let allowed = core.max_energy_on_invalid_id.unwrap_or(0);
+                    let allowed = i32::try_from(allowed).unwrap_or(i32::MAX);
+                    tx.record.energy_limit_wh =
+                        Some(tx.record.meter_start_wh.saturating_add(allowed));
+                }
                 if let Err(e) = self.store.save_transaction(&tx.record) {
                     tracing::error!(connector = id, error = %e, "transaction id not stored");
                 }
-                if conf.id_tag_info.status != AuthorizationStatus::Accepted {
-                    let status = conf.id_tag_info.status;
-                    tracing::info!(
-                        connector = id,
-                        ?status,
-                        "transaction's identifier not accepted"
-                    );
-                    let command = if self.config.core().stop_transaction_on_invalid_id {
-                        StationCommand::StopTransaction {
-                            connector: id,
-                            reason: Reason::DeAuthorized,
-                        }
-                    } else {
-                        StationCommand::PauseCharging { connector: id }
-                    };
-                    self.commands.push_back(command);
+                if !accepted {
+                    self.on_invalid_id(id, conf.id_tag_info.status, now);
                 }
             }
-            AnyResponse::MeterValues(_) => {}
+            AnyResponse::MeterValues(_) | AnyResponse::SecurityEventNotification(_) => {}
             other => {
                 tracing::warn!(action = %other.action(), "unexpected answer in the transaction queue")
             }
+        }
+    }
+
+    /// StartTransaction.conf did not accept the transaction's identifier (OCPP 1.6 §4.8,
+    /// StopTransactionOnInvalidId): stop with DeAuthorized, or with StopTransactionOnInvalidId
+    /// false "only stop energy delivery to the vehicle": at once, or once MaxEnergyOnInvalidId
+    /// Wh were charged since the start (the energy limit set with the answer). libocpp 1.6
+    /// pauses and stops (lib/ocpp/v16/charge_point_impl.cpp handleStartTransactionResponse)
+    /// and ignores MaxEnergyOnInvalidId; its OCPP 2.0.1 side counts the energy from the start
+    /// and then pauses (lib/ocpp/v2/evse.cpp check_max_energy_on_invalid_id), as here.
+    fn on_invalid_id(&mut self, id: u32, status: AuthorizationStatus, now: Now) {
+        tracing::info!(
+            connector = id,
+            ?status,
+            "transaction's identifier not accepted"
+        );
+        if self.config.core().stop_transaction_on_invalid_id {
+            return self.commands.push_back(StationCommand::StopTransaction {
+                connector: id,
+                reason: Reason::DeAuthorized,
+            });
+        }
+        self.check_energy_limit(id, now);
+    }
+
+    /// Pauses charging on connector `id` when its transaction has reached the energy an
+    /// identifier that is not accepted may still charge (see [`ChargePoint::on_invalid_id`]).
+    pub(crate) fn check_energy_limit(&mut self, id: u32, now: Now) {
+        let Some(connector) = self.connectors.get_mut(id as usize) else {
+            return;
+        };
+        let latest = connector.reading.as_ref().and_then(energy_register_wh);
+        let Some(tx) = connector.transaction.as_mut() else {
+            return;
+        };
+        let Some(limit) = tx.record.energy_limit_wh else {
+            return;
+        };
+        let energy = latest.unwrap_or(tx.record.meter_last_wh);
+        if energy < limit {
+            return;
+        }
+        tracing::info!(
+            connector = id,
+            energy,
+            limit,
+            "identifier not accepted: charging paused"
+        );
+        tx.record.energy_limit_wh = None;
+        tx.flow = EnergyFlow::SuspendedEVSE;
+        if let Err(e) = self.store.save_transaction(&tx.record) {
+            tracing::error!(connector = id, error = %e, "paused transaction not stored");
+        }
+        self.commands
+            .push_back(StationCommand::PauseCharging { connector: id });
+        self.update_status(id, now);
+    }
+
+    /// The station asks for the transactions of `connector` (all when `None`) to stop.
+    pub(crate) fn on_stop_requested(&mut self, connector: Option<u32>, reason: Reason) {
+        if connector.is_some_and(|c| c == 0 || c > self.number_of_connectors()) {
+            return tracing::warn!(
+                ?connector,
+                "stop requested for an unknown connector ignored"
+            );
+        }
+        let running: Vec<u32> = (1..=self.number_of_connectors())
+            .filter(|id| connector.is_none_or(|c| c == *id))
+            .filter(|id| {
+                self.connectors
+                    .get(*id as usize)
+                    .is_some_and(|c| c.transaction.is_some())
+            })
+            .collect();
+        tracing::info!(?connector, ?reason, ?running, "stop requested");
+        for id in running {
+            self.commands.push_back(StationCommand::StopTransaction {
+                connector: id,
+                reason,
+            });
         }
     }
 

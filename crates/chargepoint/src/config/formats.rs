@@ -92,7 +92,8 @@ pub fn check_future_date_time(value: &str, now: DateTime<Utc>) -> Result<(), Str
 /// libocpp also accepts plain keys, and so do we.
 pub fn decode_authorization_key(value: &str) -> String {
     let bytes = value.as_bytes();
-    if bytes.len() < 2 || bytes.len() % 2 != 0 || !bytes.iter().all(u8::is_ascii_hexdigit) {
+    if bytes.len() < 2 || !bytes.len().is_multiple_of(2) || !bytes.iter().all(u8::is_ascii_hexdigit)
+    {
         return value.to_string();
     }
     let decoded: Option<String> = bytes

@@ -24,9 +24,13 @@
 //! back-off and TLS keys take effect at the next connection. Every command, these included,
 //! also goes to the station.
 //!
-//! Connection failures that the Security whitepaper makes security events are kept in
-//! [`Stopped::security_events`] and reported as [`Notice::ConnectFailed`]; the core does not
-//! send SecurityEventNotification yet.
+//! Connection failures that the Security whitepaper makes security events go to the core
+//! ([`ChargePoint::security_event_sent_if`]): written to the security log always, sent as
+//! SecurityEventNotification when critical. As libocpp's connection_failed_callback, an
+//! InvalidCentralSystemCertificate is sent once per run although it is not critical (for the
+//! compliance test TC_078_CS), later ones are only logged; FailedToAuthenticateAtCentralSystem
+//! and the TLS events are only logged. Each failure is also reported as
+//! [`Notice::ConnectFailed`].
 //!
 //! For the station's logs and tools the driver also passes on every frame it sent or received
 //! ([`StationLink::frames`]), and takes orders to go offline and online again
@@ -46,7 +50,7 @@ use ocpp_types::DateTime;
 use ocpp_ws::{Connection, ConnectionOptions, Event, Events, SecurityProfile};
 use tokio::sync::mpsc;
 
-use crate::charge_point::{ChargePoint, Now, StationCommand, StationEvent};
+use crate::charge_point::{security_events, ChargePoint, Now, StationCommand, StationEvent};
 use crate::config::ConfigChange;
 
 pub use gate::CertificateGate;
@@ -68,9 +72,6 @@ pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// tried: libocpp's WEBSOCKET_INIT_DELAY in switchSecurityProfile.
 pub const PROFILE_SWITCH_DELAY: Duration = Duration::from_secs(2);
 
-/// At most this many security events are kept; older ones are dropped (logged when made).
-pub const MAX_SECURITY_EVENTS: usize = 100;
-
 /// What the driver needs besides the core.
 #[derive(Debug, Clone, Default)]
 pub struct DriverSettings {
@@ -88,17 +89,6 @@ pub enum DriverError {
     /// ocpp-ws refused the options.
     #[error("the CSMS connection cannot be opened: {0}")]
     Transport(#[from] ocpp_ws::ConfigError),
-}
-
-/// A connection failure that calls for a SecurityEventNotification.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecurityEventRecord {
-    /// The whitepaper's event type, e.g. `InvalidCentralSystemCertificate`.
-    pub kind: &'static str,
-    /// What happened (the connect error), for `techInfo`.
-    pub tech_info: String,
-    /// When.
-    pub at: DateTime,
 }
 
 /// What the driver reports for logs and tools (the station's orders come as
@@ -175,9 +165,6 @@ pub struct StationLink {
 pub struct Stopped {
     /// The core, with all its state.
     pub charge_point: ChargePoint,
-    /// The security events not yet sent (all of them, until the core sends
-    /// SecurityEventNotification).
-    pub security_events: Vec<SecurityEventRecord>,
 }
 
 /// The driver task; see the [module docs](self).
@@ -192,7 +179,8 @@ pub struct Driver {
     frames: mpsc::UnboundedSender<Frame>,
     online: mpsc::UnboundedReceiver<bool>,
     settings: DriverSettings,
-    security_events: Vec<SecurityEventRecord>,
+    /// An InvalidCentralSystemCertificate was sent already (libocpp sends the first only).
+    invalid_certificate_sent: bool,
     /// The profile to go back to while a new one is on trial.
     trial: Option<u8>,
     /// Transport keys changed: hand ocpp-ws new options when the connection is next re-made.
@@ -243,7 +231,7 @@ impl Driver {
             frames,
             online,
             settings,
-            security_events: Vec::new(),
+            invalid_certificate_sent: false,
             trial: None,
             options_stale: false,
             deferred: None,
@@ -286,7 +274,6 @@ impl Driver {
         }
         Stopped {
             charge_point: self.cp,
-            security_events: self.security_events,
         }
     }
 
@@ -368,7 +355,7 @@ impl Driver {
                     "connection attempt failed: {error}"
                 );
                 if let Some(kind) = error.security_event() {
-                    self.keep_security_event(kind, error.to_string(), now.utc);
+                    self.security_event(kind, &error.to_string(), now);
                 }
                 self.notify(Notice::ConnectFailed {
                     kind: error.kind(),
@@ -406,16 +393,16 @@ impl Driver {
         });
     }
 
-    fn keep_security_event(&mut self, kind: &'static str, tech_info: String, at: DateTime) {
-        tracing::warn!(kind, %tech_info, "security event (SecurityEventNotification not implemented yet: kept)");
-        if self.security_events.len() >= MAX_SECURITY_EVENTS {
-            self.security_events.remove(0);
+    /// A connection failure the whitepaper makes a security event.
+    fn security_event(&mut self, kind: &'static str, tech_info: &str, now: Now) {
+        let force = kind == security_events::kind::INVALID_CENTRAL_SYSTEM_CERTIFICATE
+            && !self.invalid_certificate_sent;
+        if force {
+            self.invalid_certificate_sent = true;
         }
-        self.security_events.push(SecurityEventRecord {
-            kind,
-            tech_info,
-            at,
-        });
+        let send = force || security_events::is_critical(kind);
+        self.cp
+            .security_event_sent_if(kind, Some(tech_info), send, now);
     }
 
     fn apply_transport_change(&mut self, change: &ConfigChange) {

@@ -2,12 +2,12 @@
 //! EvseManager and Auth) and for the control API ([`Order`]); the Auth module's token flow.
 
 use chargepoint::charge_point::{StationCommand, StationEvent as CoreEvent};
-use ocpp_types::core::{Reason, ResetType, UnlockStatus};
+use chargepoint::config::ConfigValue;
+use ocpp_types::core::{DataTransferResponse, DataTransferStatus, Reason, ResetType, UnlockStatus};
 
 use super::control::Order;
 use super::evse::Evse;
-use super::run::RESET_GRACE;
-use super::{translate, Exit, Station};
+use super::{translate, Exit, PendingReset, Station};
 use crate::control_api::{ControlError, Token};
 use crate::sim::{EvseState, StopTransactionReason};
 
@@ -53,6 +53,13 @@ impl Station {
     pub(super) fn command(&mut self, command: StationCommand) {
         tracing::debug!(?command, "station command");
         match command {
+            StationCommand::SecurityEvent(event) => {
+                self.log.record_security_event(
+                    event.kind.as_str(),
+                    event.tech_info.as_ref().map(|t| t.as_str()),
+                    event.timestamp.to_chrono(),
+                );
+            }
             StationCommand::AuthorizationResult {
                 id_tag,
                 connector,
@@ -84,6 +91,16 @@ impl Station {
                     }
                 }
             }
+            StationCommand::ChargingLimit {
+                connector,
+                amps,
+                watts,
+                limited,
+                ..
+            } => {
+                tracing::info!(connector, amps, watts, limited, "charging limit");
+                self.charging_limit(connector, limited.then_some(amps));
+            }
             StationCommand::Reserved { connector, .. }
             | StationCommand::ReservationEnded { connector, .. } => {
                 // The core keeps reservations and refuses other tags; the simulated EVSE has
@@ -111,23 +128,99 @@ impl Station {
                     }
                 }
             }
-            // The driver applies the transport's part; the core its timers.
-            StationCommand::ApplyConfigurationChange(_) => {}
+            // The driver applies the transport's part; the core its timers; the EVSEs what
+            // they do on an unplug.
+            StationCommand::ApplyConfigurationChange(change) => {
+                if change.key == "StopTransactionOnEVSideDisconnect" {
+                    let stop = match change.new {
+                        ConfigValue::Bool(stop) => Some(stop),
+                        _ => None,
+                    };
+                    for evse in &mut self.evses {
+                        evse.set_stop_transaction_on_unplug(stop);
+                    }
+                }
+            }
+            StationCommand::DataTransfer {
+                request_id,
+                request,
+            } => {
+                // No module of the station provides ocpp_data_transfer (only an OCPP module
+                // could), so the core is not built with one and answers UnknownVendorId
+                // itself; should it ask anyway, the answer is the same.
+                tracing::info!(vendor_id = %request.vendor_id, "DataTransfer: no data_transfer module");
+                self.tell_core(CoreEvent::DataTransferAnswered {
+                    request_id,
+                    response: DataTransferResponse {
+                        status: DataTransferStatus::UnknownVendorId,
+                        data: None,
+                    },
+                });
+            }
+            StationCommand::DataTransferResult {
+                request_id,
+                response,
+            } => {
+                // The station sends no DataTransfer.req of its own yet.
+                tracing::info!(request_id, ?response, "DataTransfer answered");
+            }
+            StationCommand::DownloadFirmware { .. }
+            | StationCommand::InstallFirmware { .. }
+            | StationCommand::UploadDiagnostics { .. } => {
+                // System module wiring comes next.
+                tracing::info!(?command, "firmware/diagnostics command not carried out yet");
+            }
+            StationCommand::FirmwareRestart { request_id } => {
+                tracing::info!(request_id, "firmware installed: restarting");
+                self.firmware_restart = true;
+            }
             StationCommand::Reset { kind } => {
                 let reason = match kind {
                     ResetType::Hard => Reason::HardReset,
                     ResetType::Soft => Reason::SoftReset,
                 };
+                // The core asked for the stops first and waited for them; a transaction the
+                // station still runs is stopped now all the same.
                 let connectors: Vec<u32> = self.evses.iter().map(|e| e.connector).collect();
                 for connector in connectors {
                     self.stop_transaction(connector, reason);
                 }
-                tracing::info!(?kind, "reset: the station restarts in {RESET_GRACE:?}");
-                self.reset = Some((tokio::time::Instant::now() + RESET_GRACE, kind));
+                let waiting = self.tracker.transaction_ids();
+                tracing::info!(
+                    ?kind,
+                    ?waiting,
+                    "reset: the station restarts once the StopTransactions are confirmed, in {:?} at most",
+                    self.reset_timeout
+                );
+                self.reset = Some(PendingReset {
+                    kind,
+                    deadline: tokio::time::Instant::now() + self.reset_timeout,
+                    waiting,
+                });
             }
         }
         // Commands act at once: what they cause reaches the core without waiting for a tick.
         self.step(false);
+    }
+
+    /// The Smart Charging limit of `connector` (0: the station), A per phase, `None` when no
+    /// profile limits it: everest-core's OCPP module sets it as the external limit of the
+    /// EVSE's energy node (connector 0: the grid connection's). With no energy manager in the
+    /// simulation, each EVSE gets the lower of its own limit and the station's.
+    fn charging_limit(&mut self, connector: u32, amps: Option<f64>) {
+        match amps {
+            Some(a) => self.limits.insert(connector, a),
+            None => self.limits.remove(&connector),
+        };
+        let station = self.limits.get(&0).copied();
+        for evse in &mut self.evses {
+            let own = self.limits.get(&evse.connector).copied();
+            let limit = match (own, station) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            evse.sim.evse_manager_mut().set_external_limit(limit);
+        }
     }
 
     fn stop_transaction(&mut self, connector: u32, reason: Reason) {
@@ -142,14 +235,49 @@ impl Station {
         }
     }
 
-    /// When a Reset ends the station.
+    /// When a Reset ends the station at the latest.
     pub(super) fn reset_at(&self) -> Option<tokio::time::Instant> {
-        self.reset.map(|(at, _)| at)
+        self.reset.as_ref().map(|r| r.deadline)
     }
 
     /// The Reset's kind.
     pub(super) fn reset_kind(&self) -> ResetType {
-        self.reset.map_or(ResetType::Soft, |(_, kind)| kind)
+        self.reset.as_ref().map_or(ResetType::Soft, |r| r.kind)
+    }
+
+    /// Whether the station must restart now, and why: after a firmware installation, or for
+    /// a Reset that is [ready](Self::reset_ready).
+    pub(super) fn restart_due(&self) -> Option<Exit> {
+        if self.firmware_restart {
+            Some(Exit::FirmwareUpdate)
+        } else if self.reset_ready() {
+            Some(Exit::Restart(self.reset_kind()))
+        } else {
+            None
+        }
+    }
+
+    /// Whether a Reset can restart the station now: no EVSE has a transaction and, while the
+    /// CSMS is connected, the answer to the Reset went out, no StopTransaction is in flight
+    /// and the CSMS confirmed every StopTransaction the Reset waits for (one that went out
+    /// before the Reset was handled here is the one in flight). Offline nothing can be
+    /// confirmed: the StopTransactions wait in the database for the next boot.
+    fn reset_ready(&self) -> bool {
+        let Some(reset) = &self.reset else {
+            return false;
+        };
+        let stopped = !self
+            .evses
+            .iter()
+            .any(|e| e.sim.evse_manager().transaction_active());
+        let confirmed = !self.tracker.state().ocpp.connected
+            || (self.tracker.reset_answered()
+                && !self.tracker.stop_in_flight()
+                && reset
+                    .waiting
+                    .iter()
+                    .all(|id| self.tracker.stop_confirmed(*id)));
+        stopped && confirmed
     }
 
     /// Carries out a control-API order; `Some` ends the station.

@@ -40,6 +40,14 @@ impl Evse {
         }
     }
 
+    /// StopTransactionOnEVSideDisconnect (`None`: the default, true): whether the EVSE stops
+    /// the transaction when the car is unplugged, or keeps it (the core shows SuspendedEV).
+    pub fn set_stop_transaction_on_unplug(&mut self, stop: Option<bool>) {
+        self.sim
+            .evse_manager_mut()
+            .set_stop_transaction_on_unplug(stop != Some(false));
+    }
+
     /// Whether the core was told a car is plugged in.
     pub fn plugged(&self) -> bool {
         self.plugged

@@ -96,6 +96,33 @@ pub enum Exit {
     Stopped,
     /// The CSMS asked for a Reset: the caller should start the station again.
     Restart(ResetType),
+    /// A firmware update was installed: the caller should start the station again with
+    /// [`BootReason::FirmwareUpdate`].
+    FirmwareUpdate,
+}
+
+/// Why the station starts (libocpp's BootReasonEnum, as far as the station can tell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BootReason {
+    /// Switched on, or any start the station knows nothing about.
+    #[default]
+    PowerUp,
+    /// Started again after a Reset.
+    Reset,
+    /// Started again to run newly installed firmware: the core raises the security event
+    /// FirmwareUpdated (sent to the CSMS once registered).
+    FirmwareUpdate,
+}
+
+impl Exit {
+    /// Why the station starts again after this exit, if it should.
+    pub fn restart_reason(self) -> Option<BootReason> {
+        match self {
+            Exit::Stopped => None,
+            Exit::Restart(_) => Some(BootReason::Reset),
+            Exit::FirmwareUpdate => Some(BootReason::FirmwareUpdate),
+        }
+    }
 }
 
 /// A started station; [`Station::run`] runs it.
@@ -113,8 +140,27 @@ pub struct Station {
     control_api: Option<ControlApi>,
     /// Tokens waiting for their authorization result: idTag → the connectors they may use.
     tokens: HashMap<String, Option<Vec<u32>>>,
-    /// A Reset: when the station ends, and which kind.
-    reset: Option<(tokio::time::Instant, ResetType)>,
+    /// Internal.WaitForStopTransactionsOnResetTimeout: how long a Reset waits at most for the
+    /// StopTransaction confirmations.
+    reset_timeout: std::time::Duration,
+    /// A Reset under way.
+    reset: Option<PendingReset>,
+    /// The Smart Charging limits in force, A per phase, by connector (0: the station).
+    limits: HashMap<u32, f64>,
+    /// A firmware installation asks for a restart.
+    firmware_restart: bool,
+}
+
+/// A Reset the station carries out (the core issues it once the transactions it stopped were
+/// reported): it restarts once its answer went out and the CSMS confirmed the StopTransaction
+/// of every transaction it stopped, at once while offline, or at `deadline` (what is not
+/// confirmed by then stays queued in the database and goes after the restart).
+#[derive(Debug)]
+struct PendingReset {
+    kind: ResetType,
+    deadline: tokio::time::Instant,
+    /// The transactionIds whose StopTransaction must be confirmed.
+    waiting: Vec<i64>,
 }
 
 /// The served control API.
@@ -129,6 +175,15 @@ impl Station {
     /// Builds the station of `config` and starts its parts: the driver connects to the CSMS,
     /// the control API listens. Needs a tokio runtime; [`Station::run`] must follow.
     pub async fn start(config: &StationConfig) -> Result<Station, RuntimeError> {
+        Station::start_with(config, BootReason::PowerUp).await
+    }
+
+    /// As [`Station::start`], for a start of the given reason (what the last run's
+    /// [`Exit::restart_reason`] says).
+    pub async fn start_with(
+        config: &StationConfig,
+        reason: BootReason,
+    ) -> Result<Station, RuntimeError> {
         let ocpp_module = config
             .modules_of_type(types::OCPP.name)
             .next()
@@ -136,14 +191,28 @@ impl Station {
         let paths = OcppPaths::of(config, &ocpp_module.id);
         tracing::info!(?paths, "OCPP module files");
         let n = u32::try_from(config.evses.len()).unwrap_or(u32::MAX);
-        let cp = ocpp::charge_point(&paths, n)?;
+        let mut cp = ocpp::charge_point(&paths, n)?;
+        if reason == BootReason::FirmwareUpdate {
+            // libocpp's start with BootReasonEnum::FirmwareUpdate.
+            cp.security_event(
+                chargepoint::charge_point::security_events::kind::FIRMWARE_UPDATED,
+                Some("the station restarted to run the firmware it installed"),
+                chargepoint::driver::now(),
+            );
+        }
         let charge_point_id = cp.config().internal().charge_point_id.clone();
+        let reset_timeout = std::time::Duration::from_secs(u64::from(
+            cp.config()
+                .internal()
+                .wait_for_stop_transactions_on_reset_timeout,
+        ));
         let log = MessageLog::new(
             &cp.config().internal().log_messages_format,
             &paths.message_log_dir,
             chrono::Utc::now(),
         )
         .map_err(|e| RuntimeError::MessageLog(e.to_string()))?;
+        let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         for e in &config.evses {
             let sim = SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
@@ -152,7 +221,9 @@ impl Station {
                     message: err.to_string(),
                 }
             })?;
-            evses.push(evse::Evse::new(e.id, SimulatedEvse::new(sim)));
+            let mut evse = evse::Evse::new(e.id, SimulatedEvse::new(sim));
+            evse.set_stop_transaction_on_unplug(stop_on_unplug);
+            evses.push(evse);
         }
         // The certificate store lives in the data dir (DESIGN §4); without one, profiles 2
         // and 3 are refused rather than tried against an empty folder.
@@ -180,7 +251,10 @@ impl Station {
             handle,
             control_api,
             tokens: HashMap::new(),
+            reset_timeout,
             reset: None,
+            limits: HashMap::new(),
+            firmware_restart: false,
         })
     }
 

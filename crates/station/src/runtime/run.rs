@@ -19,10 +19,6 @@ const TICK: Duration = Duration::from_millis(250);
 /// latest one, so more often would only cost channel traffic.
 const METER_EVERY: u32 = 4;
 
-/// How long the station runs on after a Reset before it ends, so the StopTransactions of the
-/// stopped transactions reach the CSMS (they stay queued in the database if they do not).
-pub(super) const RESET_GRACE: Duration = Duration::from_secs(2);
-
 impl Station {
     /// Runs the station until it is stopped or reset, then stops the driver (closing the
     /// CSMS connection) and the control API.
@@ -36,7 +32,7 @@ impl Station {
             tokio::select! {
                 _ = tick.tick() => {
                     ticks = ticks.wrapping_add(1);
-                    self.step(ticks % METER_EVERY == 0);
+                    self.step(ticks.is_multiple_of(METER_EVERY));
                 }
                 command = self.link.commands.recv() => match command {
                     Some(command) => self.command(command),
@@ -58,10 +54,15 @@ impl Station {
                     }
                 }
                 () = sleep_until(reset_at), if reset_at.is_some() => {
+                    tracing::warn!("reset: not every StopTransaction was confirmed in time");
                     break Exit::Restart(self.reset_kind());
                 }
             }
             self.publish();
+            if let Some(exit) = self.restart_due() {
+                tracing::info!(?exit, "restarting");
+                break exit;
+            }
         };
         self.shutdown().await;
         exit
@@ -169,15 +170,7 @@ impl Station {
         // Dropping the event sender is what stops the driver; it closes the connection.
         drop(link);
         match driver.await {
-            Ok(stopped) => {
-                for event in stopped.security_events {
-                    tracing::info!(
-                        kind = event.kind,
-                        "security event not sent: {}",
-                        event.tech_info
-                    );
-                }
-            }
+            Ok(_stopped) => {}
             Err(e) => tracing::error!(error = %e, "the OCPP driver failed"),
         }
         if let Some(api) = control_api {

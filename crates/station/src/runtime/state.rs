@@ -2,7 +2,7 @@
 //! OCPP frames say (registration, status, transaction ids: as the CSMS saw them) and from the
 //! simulation (plug, power, energy, limit).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use serde_json::Value;
@@ -16,6 +16,12 @@ pub struct Tracker {
     state: StationState,
     /// StartTransaction CALLs waiting for their answer: message id → connector.
     starts: HashMap<String, u32>,
+    /// StopTransaction CALLs waiting for their answer: message id → transactionId.
+    stops: HashMap<String, i64>,
+    /// The transactions whose StopTransaction the CSMS confirmed.
+    stopped: HashSet<i64>,
+    /// The station sent its answer to a Reset.
+    reset_answered: bool,
 }
 
 impl Tracker {
@@ -44,7 +50,34 @@ impl Tracker {
                 connectors,
             },
             starts: HashMap::new(),
+            stops: HashMap::new(),
+            stopped: HashSet::new(),
+            reset_answered: false,
         }
+    }
+
+    /// The transaction ids the connectors show now.
+    pub fn transaction_ids(&self) -> Vec<i64> {
+        self.state
+            .connectors
+            .iter()
+            .filter_map(|c| c.transaction_id.map(i64::from))
+            .collect()
+    }
+
+    /// Whether the CSMS confirmed the StopTransaction of `transaction_id`.
+    pub fn stop_confirmed(&self, transaction_id: i64) -> bool {
+        self.stopped.contains(&transaction_id)
+    }
+
+    /// Whether a StopTransaction waits for its answer.
+    pub fn stop_in_flight(&self) -> bool {
+        !self.stops.is_empty()
+    }
+
+    /// Whether the station's answer to a Reset went out.
+    pub fn reset_answered(&self) -> bool {
+        self.reset_answered
     }
 
     /// The state now.
@@ -82,6 +115,18 @@ impl Tracker {
             (Direction::CentralSystemToChargePoint, MessageKind::CallResult, Some(action)) => {
                 self.answer(action, info.message_id.as_deref(), parts.get(2))
             }
+            (Direction::CentralSystemToChargePoint, MessageKind::CallError, Some(_)) => {
+                // Not confirmed: the core sends it again (with another message id).
+                if let Some(id) = info.message_id.as_deref() {
+                    self.stops.remove(id);
+                    self.starts.remove(id);
+                }
+                None
+            }
+            (Direction::ChargePointToCentralSystem, MessageKind::CallResult, Some("Reset")) => {
+                self.reset_answered = true;
+                None
+            }
             _ => None,
         }
     }
@@ -116,6 +161,9 @@ impl Tracker {
             }
             "StopTransaction" => {
                 let id = payload.get("transactionId").and_then(Value::as_i64);
+                if let (Some(message_id), Some(id)) = (message_id, id) {
+                    self.stops.insert(message_id.to_owned(), id);
+                }
                 for c in &mut self.state.connectors {
                     if c.transaction_id.map(i64::from) == id {
                         c.transaction_id = None;
@@ -141,6 +189,12 @@ impl Tracker {
                     .and_then(|s| serde_json::from_value::<RegistrationStatus>(s).ok())?;
                 self.state.ocpp.registration = Some(status);
                 Some(status)
+            }
+            "StopTransaction" => {
+                if let Some(id) = self.stops.remove(message_id?) {
+                    self.stopped.insert(id);
+                }
+                None
             }
             "StartTransaction" => {
                 let connector = self.starts.remove(message_id?)?;
@@ -226,5 +280,27 @@ mod tests {
             r#"[2,"4","StopTransaction",{"transactionId":7,"meterStop":5,"timestamp":"2026-01-01T00:00:00Z"}]"#,
         );
         assert_eq!(t.state().connector(1).unwrap().transaction_id, None);
+        assert!(!t.stop_confirmed(7) && t.stop_in_flight());
+        read(&mut t, &mut log, In, r#"[4,"4","InternalError","",{}]"#);
+        assert!(!t.stop_confirmed(7) && !t.stop_in_flight());
+        read(
+            &mut t,
+            &mut log,
+            Out,
+            r#"[2,"5","StopTransaction",{"transactionId":7,"meterStop":5,"timestamp":"2026-01-01T00:00:00Z"}]"#,
+        );
+        read(&mut t, &mut log, In, r#"[3,"5",{}]"#);
+        assert!(t.stop_confirmed(7) && !t.stop_in_flight());
+    }
+
+    #[test]
+    fn the_answer_to_a_reset_is_seen_when_it_goes_out() {
+        use Direction::{CentralSystemToChargePoint as In, ChargePointToCentralSystem as Out};
+        let mut log = MessageLog::disabled();
+        let mut t = Tracker::new("cp001", 1);
+        read(&mut t, &mut log, In, r#"[2,"r1","Reset",{"type":"Soft"}]"#);
+        assert!(!t.reset_answered());
+        read(&mut t, &mut log, Out, r#"[3,"r1",{"status":"Accepted"}]"#);
+        assert!(t.reset_answered());
     }
 }

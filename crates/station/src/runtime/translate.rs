@@ -49,16 +49,24 @@ pub fn station_event(connector: u32, event: &SessionEvent) -> Option<StationEven
         SessionEvent::ChargingStarted | SessionEvent::ChargingResumed => flow(EnergyFlow::Charging),
         SessionEvent::ChargingPausedEV => flow(EnergyFlow::SuspendedEV),
         SessionEvent::ChargingPausedEVSE { .. } => flow(EnergyFlow::SuspendedEVSE),
+        // Each hardware error by its EVerest name, so that clearing one leaves the others
+        // active; an error that lets charging go on (a warning, derating) is not a fault.
         SessionEvent::Error { error } => {
             let ocpp = error.ocpp();
-            Some(StationEvent::Fault {
+            Some(StationEvent::ErrorRaised {
                 connector,
+                id: error.name().to_owned(),
                 error_code: ocpp.error_code,
                 info: ocpp.info.or_else(|| Some(error.name().to_owned())),
+                vendor_id: ocpp.vendor_id.map(str::to_owned),
                 vendor_error_code: ocpp.vendor_error_code.map(str::to_owned),
+                is_fault: error.blocks_charging(),
             })
         }
-        SessionEvent::ErrorCleared { .. } => Some(StationEvent::FaultCleared { connector }),
+        SessionEvent::ErrorCleared { error } => Some(StationEvent::ErrorCleared {
+            connector,
+            id: error.name().to_owned(),
+        }),
         // Like everest-core's OCPP module: the core shows Charging from the transaction's start
         // (libocpp's default); a car that does not draw shows as SuspendedEV once it pauses.
         SessionEvent::PrepareCharging
@@ -78,6 +86,7 @@ pub fn meter_reading(evse: &SimulatedEvse) -> MeterReading {
         measurand,
         phase,
         value,
+        location: None,
     };
     // Currents per line; voltages line to neutral, as the simulated meter measures them.
     let phases = [
@@ -186,7 +195,8 @@ mod tests {
         );
         assert!(matches!(
             fault,
-            Some(StationEvent::Fault { connector: 1, error_code, .. }) if error_code != ChargePointErrorCode::NoError
+            Some(StationEvent::ErrorRaised { connector: 1, ref id, error_code, is_fault: true, .. })
+                if error_code != ChargePointErrorCode::NoError && id == "evse_board_support/DiodeFault"
         ));
         assert_eq!(
             station_event(
@@ -195,7 +205,10 @@ mod tests {
                     error: HardwareError::DIODE_FAULT
                 }
             ),
-            Some(StationEvent::FaultCleared { connector: 1 })
+            Some(StationEvent::ErrorCleared {
+                connector: 1,
+                id: "evse_board_support/DiodeFault".to_owned()
+            })
         );
     }
 

@@ -103,6 +103,8 @@ pub struct EvseManager {
     errors: BTreeSet<HardwareError>,
     fault_f_until: Option<Instant>,
     locked: bool,
+    /// Whether an unplug stops the transaction (OCPP's StopTransactionOnEVSideDisconnect).
+    stop_on_unplug: bool,
     energy_wh: f64,
     now: Option<Instant>,
     events: VecDeque<SessionEvent>,
@@ -125,6 +127,7 @@ impl EvseManager {
             errors: BTreeSet::new(),
             fault_f_until: None,
             locked: false,
+            stop_on_unplug: true,
             energy_wh: 0.0,
             now: None,
             events: VecDeque::new(),
@@ -271,6 +274,10 @@ impl EvseManager {
             return Err(EvseError::NoTransaction);
         }
         self.finish_transaction(reason, id_tag);
+        if !self.plugged {
+            // A transaction kept after the car left (see `set_stop_transaction_on_unplug`).
+            self.finish_session();
+        }
         Ok(())
     }
 
@@ -329,6 +336,13 @@ impl EvseManager {
             self.emit(SessionEvent::Disabled);
         }
         enable
+    }
+
+    /// Whether unplugging the car stops the transaction (true, the default) or keeps it
+    /// suspended until the car comes back or it is stopped otherwise (OCPP's
+    /// StopTransactionOnEVSideDisconnect false, which the OCPP module sets).
+    pub fn set_stop_transaction_on_unplug(&mut self, stop: bool) {
+        self.stop_on_unplug = stop;
     }
 
     /// `force_unlock`: unlocks the connector now.
@@ -391,6 +405,13 @@ impl EvseManager {
 
     fn unplug(&mut self) {
         debug!("evse: car unplugged");
+        if self.transaction.is_some() && !self.stop_on_unplug {
+            // The transaction goes on without the car (SuspendedEV); a car plugging in again
+            // charges in it.
+            info!("evse: car unplugged; the transaction is kept");
+            self.locked = false;
+            return;
+        }
         if self.transaction.is_some() {
             self.finish_transaction(StopTransactionReason::EVDisconnected, None);
         }

@@ -322,3 +322,30 @@ fn config_from_parameters() {
     assert!(evse.board_outputs().locked);
     assert_eq!(evse.board_outputs().pwm, PwmOutput::offering(16.0));
 }
+
+#[test]
+fn unplug_keeps_the_transaction_when_told_to() {
+    let mut evse = evse();
+    evse.set_stop_transaction_on_unplug(false);
+    cp(&mut evse, CpState::B);
+    evse.authorize("TAG1").unwrap();
+    cp(&mut evse, CpState::C);
+    drain(&mut evse);
+    cp(&mut evse, CpState::A);
+    assert!(evse.transaction_active());
+    assert_eq!(evse.state(), EvseState::ChargingPausedEV);
+    assert!(!evse.board_outputs().locked);
+    assert_eq!(drain(&mut evse), [E::ChargingPausedEV]);
+    // The car comes back and charges in the same transaction.
+    cp(&mut evse, CpState::B);
+    cp(&mut evse, CpState::C);
+    assert_eq!(evse.state(), EvseState::Charging);
+    assert_eq!(drain(&mut evse), [E::ChargingResumed]);
+    // Stopped while the car is gone: the session ends, a next car starts a new one.
+    cp(&mut evse, CpState::A);
+    evse.stop_transaction(StopTransactionReason::Remote, None)
+        .unwrap();
+    assert_eq!(evse.state(), EvseState::Idle);
+    cp(&mut evse, CpState::B);
+    assert_eq!(evse.state(), EvseState::WaitingForAuthentication);
+}

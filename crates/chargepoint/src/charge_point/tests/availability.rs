@@ -117,3 +117,81 @@ fn availability_survives_a_restart() {
     let sent = h.pump();
     assert_eq!(sent[2], h.status(1, "Unavailable", 0));
 }
+
+#[test]
+fn a_scheduled_change_asked_back_before_the_transaction_ends_changes_nothing() {
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 1);
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    h.event(StationEvent::TransactionStarted {
+        connector: 1,
+        id_tag: tag("A"),
+        meter_start_wh: 0,
+        reservation_id: None,
+    });
+    h.pump();
+    for (kind, status) in [("Inoperative", "Scheduled"), ("Operative", "Scheduled")] {
+        assert_eq!(
+            h.csms_call_ok(
+                "ChangeAvailability",
+                json!({"connectorId": 1, "type": kind})
+            ),
+            json!({"status": status})
+        );
+    }
+    assert_eq!(h.commands(), vec![]);
+    h.assert_silent();
+    assert_eq!(
+        h.cp.store().availability().unwrap(),
+        [(1, true)].into_iter().collect()
+    );
+    h.event(StationEvent::TransactionStopped {
+        connector: 1,
+        meter_stop_wh: 10,
+        reason: Reason::Local,
+        id_tag: None,
+    });
+    assert_eq!(h.commands(), vec![]);
+    let sent = h.pump();
+    assert_eq!(sent[0].0, "StopTransaction");
+    assert_eq!(sent[1..], [h.status(1, "Finishing", 0)]);
+}
+
+#[test]
+fn the_whole_station_goes_unavailable_and_back() {
+    let mut h = Harness::registered(json!({}), 2);
+    assert_eq!(
+        h.csms_call_ok(
+            "ChangeAvailability",
+            json!({"connectorId": 0, "type": "Inoperative"})
+        ),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(
+        h.commands(),
+        vec![set(0, false), set(1, false), set(2, false)]
+    );
+    assert_eq!(
+        h.pump(),
+        vec![
+            h.status(0, "Unavailable", 0),
+            h.status(1, "Unavailable", 0),
+            h.status(2, "Unavailable", 0)
+        ]
+    );
+    assert_eq!(
+        h.csms_call_ok(
+            "ChangeAvailability",
+            json!({"connectorId": 0, "type": "Operative"})
+        ),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(h.commands(), vec![set(0, true), set(1, true), set(2, true)]);
+    assert_eq!(
+        h.pump(),
+        vec![
+            h.status(0, "Available", 0),
+            h.status(1, "Available", 0),
+            h.status(2, "Available", 0)
+        ]
+    );
+}

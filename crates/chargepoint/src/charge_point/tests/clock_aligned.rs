@@ -15,6 +15,7 @@ fn energy(wh: f64) -> StationEvent {
                 measurand: Measurand::EnergyActiveImportRegister,
                 phase: None,
                 value: wh,
+                location: None,
             }],
         },
     }
@@ -102,4 +103,40 @@ fn a_new_interval_counts_from_midnight() {
     );
     h.advance(200);
     assert_eq!(h.pump_no_heartbeats(), vec![]);
+}
+
+#[test]
+fn the_main_meter_on_connector_0_is_sent_too() {
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 1);
+    h.event(StationEvent::MeterReading {
+        connector: 0,
+        reading: MeterReading {
+            values: vec![MeasuredValue::new(
+                Measurand::EnergyActiveImportRegister,
+                50000.0,
+            )],
+        },
+    });
+    h.advance(900);
+    assert_eq!(
+        h.pump_no_heartbeats(),
+        vec![(
+            "MeterValues".to_string(),
+            json!({"connectorId": 0, "meterValue": [clock_value("50000", h.at(900))]})
+        )]
+    );
+}
+
+#[test]
+fn outside_a_transaction_they_are_not_kept_while_offline() {
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 1);
+    h.event(energy(10.0));
+    h.disconnect();
+    h.advance(900);
+    assert_eq!(h.stored_messages(), vec![]);
+    h.connect();
+    assert_eq!(
+        h.pump_no_heartbeats(),
+        vec![h.status(0, "Available", 900), h.status(1, "Available", 900)]
+    );
 }

@@ -79,6 +79,7 @@ fn sample_interval_change_restarts_sampling() {
                 measurand: ocpp_types::meter::Measurand::EnergyActiveImportRegister,
                 phase: None,
                 value: 5.0,
+                location: None,
             }],
         },
     });
@@ -104,12 +105,13 @@ fn sample_interval_change_restarts_sampling() {
 fn known_actions_not_supported_yet_get_not_supported() {
     let mut h = Harness::registered(json!({}), 1);
     for (action, payload) in [
-        ("GetDiagnostics", json!({"location": "ftp://example.com/"})),
-        ("GetLocalListVersion", json!({})),
-        ("ClearChargingProfile", json!({})),
         (
-            "UpdateFirmware",
-            json!({"location": "ftp://example.com/fw", "retrieveDate": "2026-11-24T07:00:00Z"}),
+            "GetInstalledCertificateIds",
+            json!({"certificateType": "CentralSystemRootCertificate"}),
+        ),
+        (
+            "ExtendedTriggerMessage",
+            json!({"requestedMessage": "Heartbeat"}),
         ),
     ] {
         assert_eq!(

@@ -7,12 +7,24 @@ mod availability;
 mod clock_aligned;
 mod configuration;
 mod connector_status;
+mod data_transfer;
+mod diagnostics;
+mod firmware;
+mod invalid_id;
+mod local_auth_list;
 mod message_queue;
+mod meter_values;
+mod parent_id_tag;
+mod power_loss;
+mod queue_delivery;
 mod registration;
 mod remote_control;
 mod remote_trigger;
 mod reservation;
+mod security_events;
 mod sessions;
+mod smart_charging;
+mod stop_reasons;
 
 use std::time::{Duration, Instant};
 

@@ -179,19 +179,192 @@ fn rejected_leaves_the_central_system_unanswered_until_the_next_boot() {
 }
 
 #[test]
-fn unanswered_boot_notification_is_sent_again_after_sixty_seconds() {
+fn unanswered_boot_notification_is_sent_again_sixty_seconds_after_the_first() {
     let mut h = Harness::new(json!({}), 1);
     h.connect();
     let (first, _, _) = h.call();
-    // ocpp-rpc gives up after 30 s; the next attempt follows 60 s later.
+    // ocpp-rpc gives up after 30 s; as libocpp the next attempt is 60 s after the first was
+    // queued, not 60 s after the timeout.
     h.advance(30);
     h.assert_silent();
-    h.advance(59);
+    h.advance(29);
     h.assert_silent();
     h.advance(1);
     let (second, action, _) = h.call();
     assert_eq!(action, "BootNotification");
     assert_ne!(first, second);
+}
+
+#[test]
+fn a_call_error_to_boot_notification_is_retried_after_sixty_seconds_then_accepted() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (first, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    h.advance(5);
+    h.answer_error(&first);
+    assert_eq!(h.cp.registration_status(), None);
+    // Still not registered: the central system's CALLs stay unanswered.
+    assert_eq!(h.csms_call("GetConfiguration", json!({})), vec![]);
+    h.advance(54);
+    h.assert_silent();
+    h.advance(1);
+    let (second, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    h.answer(
+        &second,
+        json!({"status": "Accepted", "currentTime": h.at(60), "interval": 300}),
+    );
+    assert_eq!(
+        h.pump(),
+        vec![h.status(0, "Available", 60), h.status(1, "Available", 60)]
+    );
+}
+
+#[test]
+fn calls_before_the_first_boot_answer_are_left_unanswered() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    for (action, payload) in [
+        ("GetConfiguration", json!({})),
+        ("RemoteStartTransaction", json!({"idTag": "APP"})),
+        ("TriggerMessage", json!({"requestedMessage": "Heartbeat"})),
+        ("Reset", json!({"type": "Soft"})),
+    ] {
+        assert_eq!(h.csms_call(action, payload), vec![], "{action}");
+    }
+    assert_eq!(h.commands(), vec![]);
+    h.answer(
+        &id,
+        json!({"status": "Accepted", "currentTime": T0, "interval": 300}),
+    );
+    assert_eq!(h.pump().len(), 2, "the statuses only");
+}
+
+#[test]
+fn pending_takes_the_clock_and_handles_every_other_call() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    // The central system is 10 s ahead; its clock is taken although registration is Pending.
+    h.answer(
+        &id,
+        json!({"status": "Pending", "currentTime": h.at(10), "interval": 120}),
+    );
+    assert_eq!(h.cp.clock(h.now).to_string(), h.at(10));
+    assert_eq!(h.cp.config().core().heartbeat_interval, 120);
+    assert_eq!(
+        h.csms_call_ok(
+            "ChangeConfiguration",
+            json!({"key": "MeterValueSampleInterval", "value": "30"})
+        ),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(
+        h.csms_call_ok(
+            "ChangeAvailability",
+            json!({"connectorId": 1, "type": "Inoperative"})
+        ),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(
+        h.csms_call_ok("DataTransfer", json!({"vendorId": "com.example"})),
+        json!({"status": "UnknownVendorId"})
+    );
+    assert_eq!(
+        h.csms_call_ok("UnlockConnector", json!({"connectorId": 0})),
+        json!({"status": "NotSupported"})
+    );
+    assert_eq!(
+        h.csms_call_ok(
+            "TriggerMessage",
+            json!({"requestedMessage": "StatusNotification", "connectorId": 1})
+        ),
+        json!({"status": "Accepted"})
+    );
+    // The triggered StatusNotification goes out while Pending, stamped with the central
+    // system's time; the change of availability itself waits for Accepted.
+    let (id, action, payload) = h.call();
+    assert_eq!(
+        (action, payload),
+        (
+            "StatusNotification".to_string(),
+            json!({"connectorId": 1, "errorCode": "NoError", "status": "Unavailable",
+                "timestamp": h.at(10)})
+        )
+    );
+    h.answer(&id, json!({}));
+    h.assert_silent();
+    let commands = h.commands();
+    assert!(matches!(
+        commands.as_slice(),
+        [
+            StationCommand::ApplyConfigurationChange(_),
+            StationCommand::SetAvailability {
+                connector: 1,
+                operative: false
+            }
+        ]
+    ));
+    assert_eq!(
+        h.csms_call_ok("Reset", json!({"type": "Hard"})),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::Reset {
+            kind: ocpp_types::core::ResetType::Hard
+        }]
+    );
+}
+
+#[test]
+fn rejected_sends_nothing_but_boot_notification() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (id, _, _) = h.call();
+    h.answer(
+        &id,
+        json!({"status": "Rejected", "currentTime": T0, "interval": 100}),
+    );
+    // A session at the station meanwhile: its StartTransaction waits in the store.
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    h.event(StationEvent::TransactionStarted {
+        connector: 1,
+        id_tag: tag("LOCAL"),
+        meter_start_wh: 0,
+        reservation_id: None,
+    });
+    assert_eq!(
+        h.csms_call(
+            "TriggerMessage",
+            json!({"requestedMessage": "StatusNotification"})
+        ),
+        vec![]
+    );
+    assert_eq!(
+        h.csms_call("RemoteStopTransaction", json!({"transactionId": 1})),
+        vec![]
+    );
+    h.advance(99);
+    h.assert_silent();
+    h.advance(1);
+    let (id, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    h.answer(
+        &id,
+        json!({"status": "Accepted", "currentTime": h.at(100), "interval": 300}),
+    );
+    let sent: Vec<String> = h.pump().into_iter().map(|(action, _)| action).collect();
+    assert_eq!(
+        sent,
+        [
+            "StartTransaction",
+            "StatusNotification",
+            "StatusNotification"
+        ]
+    );
 }
 
 #[test]

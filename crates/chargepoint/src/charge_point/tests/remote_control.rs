@@ -167,24 +167,81 @@ fn remote_stop_stops_a_running_transaction_and_rejects_unknown_ids() {
 }
 
 #[test]
-fn reset_stops_transactions_then_asks_for_the_restart() {
-    let mut h = Harness::registered(json!({}), 2);
+fn reset_is_answered_then_stops_transactions_and_restarts_once_they_stopped() {
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 2);
     start_transaction(&mut h, 2);
     assert_eq!(
-        h.csms_call_ok("Reset", json!({"type": "Soft"})),
+        h.csms_call("Reset", json!({"type": "Soft"})),
+        vec![Frame::Result {
+            id: "csms-1".into(),
+            payload: json!({"status": "Accepted"})
+        }]
+    );
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::StopTransaction {
+            connector: 2,
+            reason: Reason::SoftReset
+        }]
+    );
+    h.event(StationEvent::TransactionStopped {
+        connector: 2,
+        meter_stop_wh: 50,
+        reason: Reason::SoftReset,
+        id_tag: None,
+    });
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::Reset {
+            kind: ResetType::Soft
+        }]
+    );
+    let sent = h.pump();
+    assert_eq!(sent[0].0, "StopTransaction");
+    assert_eq!(sent[0].1["reason"], "SoftReset");
+}
+
+#[test]
+fn reset_restarts_after_the_wait_when_a_transaction_is_not_reported_stopped() {
+    let mut h = Harness::registered(
+        json!({"Internal": {"WaitForStopTransactionsOnResetTimeout": 20}}),
+        1,
+    );
+    start_transaction(&mut h, 1);
+    assert_eq!(
+        h.csms_call_ok("Reset", json!({"type": "Hard"})),
         json!({"status": "Accepted"})
     );
     assert_eq!(
         h.commands(),
-        vec![
-            StationCommand::StopTransaction {
-                connector: 2,
-                reason: Reason::SoftReset
-            },
-            StationCommand::Reset {
-                kind: ResetType::Soft
-            },
-        ]
+        vec![StationCommand::StopTransaction {
+            connector: 1,
+            reason: Reason::HardReset
+        }]
+    );
+    h.advance(19);
+    assert_eq!(h.commands(), vec![]);
+    h.advance(1);
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::Reset {
+            kind: ResetType::Hard
+        }]
+    );
+}
+
+#[test]
+fn reset_without_transactions_restarts_at_once() {
+    let mut h = Harness::registered(json!({}), 1);
+    assert_eq!(
+        h.csms_call_ok("Reset", json!({"type": "Hard"})),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::Reset {
+            kind: ResetType::Hard
+        }]
     );
 }
 
@@ -228,4 +285,242 @@ fn unlock_connector_is_answered_with_the_station_result() {
         status: UnlockStatus::UnlockFailed,
     });
     h.assert_silent();
+}
+
+#[test]
+fn unlock_of_an_idle_connector_asks_the_station_only() {
+    use ocpp_types::core::UnlockStatus;
+    let mut h = Harness::registered(json!({}), 2);
+    assert_eq!(
+        h.csms_call("UnlockConnector", json!({"connectorId": 2})),
+        vec![]
+    );
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::UnlockConnector { connector: 2 }]
+    );
+    h.event(StationEvent::UnlockResult {
+        connector: 2,
+        status: UnlockStatus::UnlockFailed,
+    });
+    assert_eq!(
+        h.frames(),
+        vec![Frame::Result {
+            id: "csms-1".into(),
+            payload: json!({"status": "UnlockFailed"})
+        }]
+    );
+    assert_eq!(
+        h.csms_call_ok("UnlockConnector", json!({"connectorId": 3})),
+        json!({"status": "NotSupported"})
+    );
+    assert_eq!(h.commands(), vec![]);
+}
+
+#[test]
+fn remote_start_without_connector_takes_the_free_connector_with_a_car() {
+    let mut h = Harness::registered(json!({}), 2);
+    h.event(StationEvent::PluggedIn { connector: 2 });
+    assert_eq!(h.pump(), vec![h.status(2, "Preparing", 0)]);
+    assert_eq!(
+        h.csms_call_ok("RemoteStartTransaction", json!({"idTag": "APP"})),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(h.commands(), vec![remote_start(2, "APP")]);
+    h.assert_silent();
+}
+
+#[test]
+fn remote_start_without_connector_waits_for_the_next_car() {
+    let mut h = Harness::registered(json!({"Core": {"ConnectionTimeOut": 30}}), 2);
+    assert_eq!(
+        h.csms_call_ok("RemoteStartTransaction", json!({"idTag": "APP"})),
+        json!({"status": "Accepted"})
+    );
+    assert_eq!(h.commands(), vec![]);
+    h.assert_silent();
+    // A second one while the first waits is refused.
+    assert_eq!(
+        h.csms_call_ok("RemoteStartTransaction", json!({"idTag": "APP2"})),
+        json!({"status": "Rejected"})
+    );
+    h.advance(10);
+    h.event(StationEvent::PluggedIn { connector: 2 });
+    assert_eq!(h.commands(), vec![remote_start(2, "APP")]);
+    assert_eq!(h.pump(), vec![h.status(2, "Preparing", 10)]);
+
+    // Nobody plugs in within ConnectionTimeOut: the remote start is dropped.
+    let mut h = Harness::registered(json!({"Core": {"ConnectionTimeOut": 30}}), 2);
+    h.csms_call_ok("RemoteStartTransaction", json!({"idTag": "APP"}));
+    h.advance(30);
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    assert_eq!(h.commands(), vec![]);
+    assert_eq!(h.pump(), vec![h.status(1, "Preparing", 30)]);
+}
+
+#[test]
+fn remote_start_without_connector_is_authorized_first_then_waits_for_the_car() {
+    let mut h = Harness::registered(json!({"Core": {"AuthorizeRemoteTxRequests": true}}), 2);
+    h.csms_call_ok("RemoteStartTransaction", json!({"idTag": "APP"}));
+    let (id, action, payload) = h.call();
+    assert_eq!(
+        (action.as_str(), payload),
+        ("Authorize", json!({"idTag": "APP"}))
+    );
+    h.answer(&id, json!({"idTagInfo": {"status": "Accepted"}}));
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::AuthorizationResult {
+            id_tag: tag("APP"),
+            connector: None,
+            accepted: true,
+            id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)),
+        }]
+    );
+    h.assert_silent();
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    assert_eq!(h.commands(), vec![remote_start(1, "APP")]);
+    assert_eq!(h.pump(), vec![h.status(1, "Preparing", 0)]);
+}
+
+fn tx_profile(extra: serde_json::Value) -> serde_json::Value {
+    let mut profile = json!({"chargingProfileId": 5, "stackLevel": 1,
+        "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+        "chargingSchedule": {"chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10.0}]}});
+    crate::config::merge_patch::apply(&mut profile, &extra);
+    profile
+}
+
+#[test]
+fn a_tx_profile_goes_with_the_remote_start_and_stays_with_its_transaction() {
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 1);
+    let profile = tx_profile(json!({}));
+    assert_eq!(
+        h.csms_call_ok(
+            "RemoteStartTransaction",
+            json!({"connectorId": 1, "idTag": "APP", "chargingProfile": profile})
+        ),
+        json!({"status": "Accepted"})
+    );
+    let expected: ocpp_types::charging_profile::ChargingProfile =
+        serde_json::from_value(profile).unwrap();
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::RemoteStart {
+            connector: 1,
+            id_tag: tag("APP"),
+            charging_profile: Some(expected.clone()),
+        }]
+    );
+    assert_eq!(h.cp.tx_profile(1), Some(&expected));
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    start_transaction(&mut h, 1);
+    assert_eq!(h.cp.tx_profile(1), Some(&expected));
+    h.event(StationEvent::TransactionStopped {
+        connector: 1,
+        meter_stop_wh: 10,
+        reason: Reason::Local,
+        id_tag: None,
+    });
+    assert_eq!(h.cp.tx_profile(1), None);
+}
+
+#[test]
+fn a_tx_profile_libocpp_would_refuse_rejects_the_remote_start() {
+    let mut h = Harness::registered(
+        json!({"SmartCharging": {"ChargeProfileMaxStackLevel": 3},
+            "Internal": {"AllowChargingProfileWithoutStartSchedule": false}}),
+        1,
+    );
+    for (connector, profile) in [
+        (None, tx_profile(json!({}))),
+        (Some(1), tx_profile(json!({"stackLevel": 4}))),
+        (Some(1), tx_profile(json!({"stackLevel": -1}))),
+        (Some(1), tx_profile(json!({"transactionId": 42}))),
+        (
+            Some(1),
+            tx_profile(json!({"chargingProfileKind": "Absolute"})),
+        ),
+        (
+            Some(1),
+            tx_profile(json!({"chargingProfileKind": "Recurring",
+            "chargingSchedule": {"startSchedule": "2026-11-24T00:00:00Z"}})),
+        ),
+        (
+            Some(1),
+            tx_profile(json!({"chargingSchedule": {"chargingSchedulePeriod":
+            [{"startPeriod": 0, "limit": -1.0}]}})),
+        ),
+    ] {
+        let mut payload = json!({"idTag": "APP", "chargingProfile": profile});
+        if let Some(c) = connector {
+            payload["connectorId"] = json!(c);
+        }
+        assert_eq!(
+            h.csms_call_ok("RemoteStartTransaction", payload.clone()),
+            json!({"status": "Rejected"}),
+            "{payload}"
+        );
+    }
+    assert_eq!(h.commands(), vec![]);
+    h.assert_silent();
+    // At the limit it is fine.
+    assert_eq!(
+        h.csms_call_ok(
+            "RemoteStartTransaction",
+            json!({"connectorId": 1, "idTag": "APP",
+                "chargingProfile": tx_profile(json!({"stackLevel": 3}))})
+        ),
+        json!({"status": "Accepted"})
+    );
+}
+
+#[test]
+fn remote_start_is_rejected_on_faulted_finishing_or_reserved_connectors() {
+    use ocpp_types::core::ChargePointErrorCode;
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 3);
+    h.event(StationEvent::Fault {
+        connector: 1,
+        error_code: ChargePointErrorCode::GroundFailure,
+        info: None,
+        vendor_error_code: None,
+    });
+    h.event(StationEvent::PluggedIn { connector: 2 });
+    start_transaction(&mut h, 2);
+    h.event(StationEvent::TransactionStopped {
+        connector: 2,
+        meter_stop_wh: 1,
+        reason: Reason::Local,
+        id_tag: None,
+    });
+    h.pump();
+    h.csms_call_ok(
+        "ReserveNow",
+        json!({"connectorId": 3, "expiryDate": h.at(600), "idTag": "OTHER", "reservationId": 1}),
+    );
+    h.pump();
+    h.commands();
+    for connector in [1, 2, 3] {
+        assert_eq!(
+            h.csms_call_ok(
+                "RemoteStartTransaction",
+                json!({"connectorId": connector, "idTag": "APP"})
+            ),
+            json!({"status": "Rejected"}),
+            "connector {connector}"
+        );
+    }
+    assert_eq!(
+        h.csms_call_ok("RemoteStartTransaction", json!({"idTag": "APP"})),
+        json!({"status": "Rejected"})
+    );
+    // The reservation's own identifier may start there.
+    assert_eq!(
+        h.csms_call_ok(
+            "RemoteStartTransaction",
+            json!({"connectorId": 3, "idTag": "OTHER"})
+        ),
+        json!({"status": "Accepted"})
+    );
 }

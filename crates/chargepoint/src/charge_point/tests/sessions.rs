@@ -14,6 +14,7 @@ fn reading(energy_wh: f64, power_w: f64, amps: f64) -> StationEvent {
         measurand,
         phase,
         value,
+        location: None,
     };
     StationEvent::MeterReading {
         connector: 1,

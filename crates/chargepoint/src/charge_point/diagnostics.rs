@@ -1,0 +1,241 @@
+//! FirmwareManagement, the diagnostics half: GetDiagnostics (OCPP 1.6 §5.9) and
+//! DiagnosticsStatusNotification (§4.4). The station makes and uploads the file
+//! ([`StationCommand::UploadDiagnostics`]), names it
+//! ([`StationEvent::DiagnosticsFile`](super::StationEvent::DiagnosticsFile)) and reports the
+//! upload ([`StationEvent::DiagnosticsStatus`](super::StationEvent::DiagnosticsStatus)).
+//!
+//! As libocpp (lib/ocpp/v16/charge_point_impl.cpp at 0a1880a) with everest-core's OCPP and
+//! System modules (modules/EVSE/OCPP/OCPP.cpp, modules/Misc/System/main/systemImpl.cpp at
+//! 23c9dac):
+//!
+//! - Without FirmwareManagement in SupportedFeatureProfiles: CALLERROR NotSupported (as for
+//!   UpdateFirmware, see `firmware.rs`).
+//! - GetDiagnostics.conf carries the file name the station gives, and no fileName when it gives
+//!   none (handleGetDiagnosticsRequest, :2692-2703, which answers with what
+//!   upload_diagnostics_callback returns; everest-core's callback calls System's upload_logs,
+//!   OCPP.cpp:731-761). libocpp asks synchronously; here the CALL waits for the station's
+//!   [`StationEvent::DiagnosticsFile`](super::StationEvent::DiagnosticsFile), as UnlockConnector
+//!   waits for its result, at most [`ANSWER_WAIT`]: then it is answered without fileName (the
+//!   central system must get its answer before its own timeout), and what the station reports
+//!   later about the upload is still sent. A CALL still waiting when the connection drops is
+//!   forgotten (its answer could not reach the central system).
+//! - A second GetDiagnostics during an upload is passed on like the first: System cancels the
+//!   running upload itself (systemImpl.cpp:339-372).
+//! - Every status of the upload is sent as DiagnosticsStatusNotification
+//!   (diagnostic_status_notification, :4677-4690, fed by on_log_status_notification,
+//!   :4609-4621), here only when it differs from the last one of that request. Offline it is sent
+//!   only when QueueAllMessages keeps it.
+//! - TriggerMessage DiagnosticsStatusNotification reports Uploading while an upload is reported
+//!   Uploading, otherwise Idle: libocpp sets diagnostics_status back to Idle after every status
+//!   but Uploading (:4684-4689).
+//!
+//! Nothing is stored: libocpp keeps diagnostics_status in memory only (:50).
+
+use std::time::{Duration, Instant};
+
+use ocpp_rpc::{CallErrorCode, MessageId};
+use ocpp_types::firmware::{
+    DiagnosticsStatus, DiagnosticsStatusNotificationRequest, GetDiagnosticsRequest,
+    GetDiagnosticsResponse,
+};
+use ocpp_types::{Action, AnyResponse, CiString255};
+
+use super::events::DiagnosticsProgress;
+use super::message_queue::Purpose;
+use super::{ChargePoint, Now, StationCommand};
+use crate::config::ProfileName;
+
+/// How long a GetDiagnostics waits for the station's file name: well within the 30 s a central
+/// system commonly waits for an answer.
+pub(crate) const ANSWER_WAIT: Duration = Duration::from_secs(10);
+
+/// How many uploads are followed at once; the oldest is forgotten beyond (a station that never
+/// reports would otherwise make the list grow).
+const MAX_UPLOADS: usize = 16;
+
+/// GetDiagnostics waiting for the station, and the uploads it reports on.
+#[derive(Debug, Default)]
+pub(crate) struct Diagnostics {
+    /// The request id of the last GetDiagnostics (counting from 1).
+    last_request_id: u64,
+    /// GetDiagnostics CALLs waiting for the file name.
+    waiting: Vec<Waiting>,
+    /// Uploads asked for and not finished, oldest first.
+    uploads: Vec<Upload>,
+}
+
+/// A GetDiagnostics CALL not answered yet.
+#[derive(Debug)]
+struct Waiting {
+    request_id: u64,
+    call: MessageId,
+    until: Instant,
+}
+
+/// An upload the station may report on.
+#[derive(Debug)]
+struct Upload {
+    request_id: u64,
+    /// The last status sent (or that would have been, offline), never repeated.
+    reported: Option<DiagnosticsProgress>,
+}
+
+impl Diagnostics {
+    /// When the first waiting GetDiagnostics must be answered anyway.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.waiting.iter().map(|w| w.until).min()
+    }
+
+    /// What TriggerMessage DiagnosticsStatusNotification reports (see the module docs).
+    pub fn status(&self) -> DiagnosticsStatus {
+        let uploading = self
+            .uploads
+            .iter()
+            .any(|u| u.reported == Some(DiagnosticsProgress::Uploading));
+        if uploading {
+            DiagnosticsStatus::Uploading
+        } else {
+            DiagnosticsStatus::Idle
+        }
+    }
+}
+
+impl ChargePoint {
+    /// GetDiagnostics.req (see the module docs): answered when the station names the file.
+    pub(crate) fn on_get_diagnostics(
+        &mut self,
+        id: &MessageId,
+        request: GetDiagnosticsRequest,
+        now: Now,
+    ) {
+        if !self.config.core().supports(ProfileName::FirmwareManagement) {
+            tracing::info!("GetDiagnostics without the FirmwareManagement profile");
+            return self.respond_error(
+                id,
+                CallErrorCode::NotSupported,
+                "FirmwareManagement is not in SupportedFeatureProfiles",
+            );
+        }
+        let diagnostics = &mut self.diagnostics;
+        diagnostics.last_request_id += 1;
+        let request_id = diagnostics.last_request_id;
+        diagnostics.waiting.push(Waiting {
+            request_id,
+            call: id.clone(),
+            until: now.instant + ANSWER_WAIT,
+        });
+        if diagnostics.uploads.len() >= MAX_UPLOADS {
+            diagnostics.uploads.remove(0);
+        }
+        diagnostics.uploads.push(Upload {
+            request_id,
+            reported: None,
+        });
+        tracing::info!(request_id, location = %request.location, "GetDiagnostics");
+        self.commands.push_back(StationCommand::UploadDiagnostics {
+            request_id,
+            location: request.location,
+            retries: request.retries.and_then(|r| u32::try_from(r).ok()),
+            retry_interval_s: request.retry_interval.and_then(|r| u32::try_from(r).ok()),
+            start_time: request.start_time,
+            stop_time: request.stop_time,
+        });
+    }
+
+    /// The station named the file of `request_id` (or has nothing to upload).
+    pub(crate) fn on_diagnostics_file(&mut self, request_id: u64, file_name: Option<String>) {
+        if file_name.is_none() {
+            // Nothing to upload: no status follows.
+            self.diagnostics
+                .uploads
+                .retain(|u| u.request_id != request_id);
+        }
+        let position = self
+            .diagnostics
+            .waiting
+            .iter()
+            .position(|w| w.request_id == request_id);
+        let Some(waiting) = position.map(|p| self.diagnostics.waiting.remove(p)) else {
+            tracing::warn!(
+                request_id,
+                ?file_name,
+                "diagnostics file name after GetDiagnostics was answered"
+            );
+            return;
+        };
+        tracing::info!(request_id, ?file_name, "GetDiagnostics answered");
+        let response = GetDiagnosticsResponse {
+            file_name: file_name.as_deref().map(CiString255::truncating),
+        };
+        self.respond(&waiting.call, AnyResponse::GetDiagnostics(response));
+    }
+
+    /// The station reports the upload of `request_id`.
+    pub(crate) fn on_diagnostics_status(&mut self, request_id: u64, status: DiagnosticsProgress) {
+        let Some(upload) = self
+            .diagnostics
+            .uploads
+            .iter_mut()
+            .find(|u| u.request_id == request_id)
+        else {
+            tracing::warn!(
+                request_id,
+                ?status,
+                "diagnostics status of no upload under way ignored"
+            );
+            return;
+        };
+        if upload.reported == Some(status) {
+            tracing::debug!(
+                request_id,
+                ?status,
+                "diagnostics status unchanged: not repeated"
+            );
+            return;
+        }
+        upload.reported = Some(status);
+        tracing::info!(request_id, ?status, "diagnostics status");
+        let wire = match status {
+            DiagnosticsProgress::Uploading => DiagnosticsStatus::Uploading,
+            DiagnosticsProgress::Uploaded => DiagnosticsStatus::Uploaded,
+            DiagnosticsProgress::UploadFailed => DiagnosticsStatus::UploadFailed,
+        };
+        if status != DiagnosticsProgress::Uploading {
+            self.diagnostics
+                .uploads
+                .retain(|u| u.request_id != request_id);
+        }
+        let action = Action::DiagnosticsStatusNotification;
+        if !self.may_send_normal() && !self.queue.keeps_offline(action) {
+            tracing::info!(?wire, "offline: DiagnosticsStatusNotification not sent");
+            return;
+        }
+        let request = DiagnosticsStatusNotificationRequest { status: wire };
+        // Purpose::Triggered: its answer is only acknowledged, as a triggered one's.
+        self.queue
+            .push_normal(action, ocpp_types::encode(&request), Purpose::Triggered);
+    }
+
+    /// Answers, without fileName, the GetDiagnostics the station did not answer in time.
+    pub(crate) fn diagnostics_timer(&mut self, now: Now) {
+        let (expired, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.diagnostics.waiting)
+            .into_iter()
+            .partition(|w| w.until <= now.instant);
+        self.diagnostics.waiting = waiting;
+        for w in expired {
+            tracing::warn!(
+                request_id = w.request_id,
+                "no diagnostics file name from the station in time: answered without one"
+            );
+            let response = GetDiagnosticsResponse { file_name: None };
+            self.respond(&w.call, AnyResponse::GetDiagnostics(response));
+        }
+    }
+
+    /// The connection is gone: the GetDiagnostics waiting can no longer be answered, and an
+    /// update that waits for its Installed notification to leave restarts now.
+    pub(crate) fn file_transfers_disconnected(&mut self, now: Now) {
+        self.diagnostics.waiting.clear();
+        self.continue_firmware_restart(now);
+    }
+}

@@ -1,0 +1,391 @@
+//! FirmwareManagement, the firmware half: UpdateFirmware (OCPP 1.6 §5.19) and
+//! FirmwareStatusNotification (§4.5). The station downloads and installs
+//! ([`StationCommand::DownloadFirmware`], [`StationCommand::InstallFirmware`],
+//! [`StationCommand::FirmwareRestart`]) and reports its progress
+//! ([`StationEvent::FirmwareStatus`](super::StationEvent::FirmwareStatus)); the core decides when
+//! each step may start and what the central system is told.
+//!
+//! As libocpp (lib/ocpp/v16/charge_point_impl.cpp at 0a1880a) and everest-core's System module
+//! (modules/Misc/System/main/systemImpl.cpp at 23c9dac), which together are libocpp's behaviour:
+//!
+//! - Without FirmwareManagement in SupportedFeatureProfiles UpdateFirmware is not a message the
+//!   station receives: CALLERROR NotSupported (libocpp's supported_message_types_receiving,
+//!   charge_point_configuration.cpp:185-187 and 201-208, checked in message_callback,
+//!   charge_point_impl.cpp:1373-1384).
+//! - UpdateFirmware.conf (empty) goes at once (handleUpdateFirmwareRequest, :2705-2713). The
+//!   download starts at retrieveDate (System's standard_update_firmware_timer, systemImpl.cpp:
+//!   120-137); here a timer of the core, on the central system's clock ([`ChargePoint::clock`]);
+//!   a retrieveDate in the past starts it at once.
+//! - A second UpdateFirmware while one is under way: System refuses it ("firmware update process
+//!   already running", systemImpl.cpp:139-142) and libocpp, whose callback returns nothing,
+//!   still answers the empty conf; one only waiting for its retrieveDate is replaced (System
+//!   sets its timer again). Same here.
+//! - Every status the station reports is sent as FirmwareStatusNotification
+//!   (firmware_status_notification, :4692-4716), here only when it differs from the last one of
+//!   the update (libocpp repeats each status System publishes, e.g. DownloadFailed after every
+//!   attempt). Offline it is sent only when QueueAllMessages keeps it, as other
+//!   non-transactional messages (`message_queue.rs`).
+//! - Downloaded makes the update pending (:4702-4706, change_all_connectors_to_unavailable_for_
+//!   firmware_update, :1213-1245): connectors without a transaction become Unavailable at once,
+//!   those with one once it ends (libocpp's change_availability_queue); when no transaction is
+//!   left the installation may start (libocpp's all_connectors_unavailable_callback, which
+//!   everest-core's OCPP module turns into System's allow_firmware_installation, OCPP.cpp:
+//!   839-842): [`StationCommand::InstallFirmware`]. libocpp checks again on every
+//!   StopTransaction.conf (:2433-2435); here after every station event, so the installation
+//!   waits for the transaction's end, not for the central system's answer (the StopTransaction
+//!   is stored and survives the restart). The Unavailable is not stored, as libocpp (it calls
+//!   disable_evse without writing the availability): a ChangeAvailability Operative meanwhile
+//!   is undone at the next check, as libocpp's next run does. Connector 0 keeps its status:
+//!   libocpp's loop starts at connector 1, so its connector-0 branch never runs.
+//! - DownloadFailed and InstallationFailed end the update; after InstallationFailed (and a
+//!   DownloadFailed reported after Downloaded) the connectors get back the availability the
+//!   store records (:4638-4659).
+//! - Installed: libocpp restores the connectors too and leaves the reboot to the system; here
+//!   the connectors stay Unavailable and the core asks for the restart,
+//!   [`StationCommand::FirmwareRestart`], once FirmwareStatusNotification Installed has left
+//!   (answered, failed or dropped with the connection), [`RESTART_WAIT`] at the latest. The
+//!   boot after it raises FirmwareUpdated (libocpp's start with BootReasonEnum::FirmwareUpdate,
+//!   :1175-1178): the runtime's part.
+//! - TriggerMessage FirmwareStatusNotification reports the last status sent, and Idle when none
+//!   was or the update ended (DownloadFailed, Installed, InstallationFailed: libocpp resets
+//!   firmware_status to Idle, :4661-4673).
+//!
+//! Persistence: none, as libocpp, whose firmware_status and firmware_update_is_pending live in
+//! memory only (:50-51), as do System's retrieveDate timer and download thread. An update
+//! waiting for its retrieveDate, or under way, is forgotten by a restart; only System's boot
+//! reason (its kvs store, systemImpl.cpp:108-111) survives the restart after Installed.
+
+use std::time::{Duration, Instant};
+
+use ocpp_rpc::{CallErrorCode, MessageId};
+use ocpp_types::firmware::{
+    FirmwareStatus, FirmwareStatusNotificationRequest, UpdateFirmwareRequest,
+    UpdateFirmwareResponse,
+};
+use ocpp_types::{Action, AnyResponse};
+
+use super::events::FirmwareProgress;
+use super::message_queue::Purpose;
+use super::{ChargePoint, Now, StationCommand};
+use crate::config::ProfileName;
+
+/// How long the restart after Installed waits for FirmwareStatusNotification Installed to be
+/// answered: twice ocpp-rpc's call timeout, so a message queued behind another CALL gets out.
+pub(crate) const RESTART_WAIT: Duration = Duration::from_secs(60);
+
+/// The firmware update under way, if any.
+#[derive(Debug, Default)]
+pub(crate) struct Firmware {
+    update: Option<Update>,
+    /// The request id of the last update (counting from 1).
+    last_request_id: u64,
+}
+
+/// One UpdateFirmware being carried out.
+#[derive(Debug)]
+struct Update {
+    request_id: u64,
+    location: String,
+    retries: Option<u32>,
+    retry_interval_s: Option<u32>,
+    phase: Phase,
+    /// The last status sent (or that would have been, offline), never repeated.
+    reported: Option<FirmwareProgress>,
+}
+
+/// Where an update is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for retrieveDate.
+    Scheduled { due: Instant },
+    /// DownloadFirmware given.
+    Downloading,
+    /// Downloaded: the connectors go Unavailable, the transactions are let to end.
+    WaitingToInstall,
+    /// InstallFirmware given.
+    Installing,
+    /// Installed: FirmwareRestart once the notification left, at `until` at the latest.
+    Restarting { until: Instant },
+}
+
+impl Firmware {
+    /// The next timer: retrieveDate, or the latest restart.
+    pub fn deadline(&self) -> Option<Instant> {
+        match self.update.as_ref()?.phase {
+            Phase::Scheduled { due } => Some(due),
+            Phase::Restarting { until } => Some(until),
+            _ => None,
+        }
+    }
+
+    /// What TriggerMessage FirmwareStatusNotification reports (see the module docs).
+    pub fn status(&self) -> FirmwareStatus {
+        match self.update.as_ref().and_then(|u| u.reported) {
+            Some(FirmwareProgress::Downloading) => FirmwareStatus::Downloading,
+            Some(FirmwareProgress::Downloaded) => FirmwareStatus::Downloaded,
+            Some(FirmwareProgress::Installing) => FirmwareStatus::Installing,
+            _ => FirmwareStatus::Idle,
+        }
+    }
+}
+
+/// The wire form of a status the station reports.
+fn wire(status: FirmwareProgress) -> FirmwareStatus {
+    match status {
+        FirmwareProgress::Downloading => FirmwareStatus::Downloading,
+        FirmwareProgress::Downloaded => FirmwareStatus::Downloaded,
+        FirmwareProgress::DownloadFailed => FirmwareStatus::DownloadFailed,
+        FirmwareProgress::Installing => FirmwareStatus::Installing,
+        FirmwareProgress::Installed => FirmwareStatus::Installed,
+        FirmwareProgress::InstallationFailed => FirmwareStatus::InstallationFailed,
+    }
+}
+
+impl ChargePoint {
+    /// UpdateFirmware.req (see the module docs).
+    pub(crate) fn on_update_firmware(
+        &mut self,
+        id: &MessageId,
+        request: UpdateFirmwareRequest,
+        now: Now,
+    ) {
+        if !self.config.core().supports(ProfileName::FirmwareManagement) {
+            tracing::info!("UpdateFirmware without the FirmwareManagement profile");
+            return self.respond_error(
+                id,
+                CallErrorCode::NotSupported,
+                "FirmwareManagement is not in SupportedFeatureProfiles",
+            );
+        }
+        self.respond(id, AnyResponse::UpdateFirmware(UpdateFirmwareResponse {}));
+        if let Some(update) = &self.firmware.update {
+            if !matches!(update.phase, Phase::Scheduled { .. }) {
+                tracing::warn!(
+                    request_id = update.request_id,
+                    "UpdateFirmware while an update is under way: ignored"
+                );
+                return;
+            }
+            tracing::info!(
+                request_id = update.request_id,
+                "UpdateFirmware replaces the update waiting for its retrieveDate"
+            );
+        }
+        let wait_ms = request
+            .retrieve_date
+            .unix_millis()
+            .saturating_sub(self.clock(now).unix_millis());
+        let due = now.instant + Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
+        self.firmware.last_request_id += 1;
+        let request_id = self.firmware.last_request_id;
+        tracing::info!(request_id, location = %request.location,
+            retrieve_date = %request.retrieve_date, "UpdateFirmware accepted");
+        self.firmware.update = Some(Update {
+            request_id,
+            location: request.location,
+            retries: request.retries.and_then(|r| u32::try_from(r).ok()),
+            retry_interval_s: request.retry_interval.and_then(|r| u32::try_from(r).ok()),
+            phase: Phase::Scheduled { due },
+            reported: None,
+        });
+        self.firmware_timer(now);
+    }
+
+    /// Starts the download at retrieveDate; restarts after Installed at the latest when
+    /// [`RESTART_WAIT`] passed.
+    pub(crate) fn firmware_timer(&mut self, now: Now) {
+        let Some(update) = self.firmware.update.as_mut() else {
+            return;
+        };
+        match update.phase {
+            Phase::Scheduled { due } if due <= now.instant => {
+                update.phase = Phase::Downloading;
+                tracing::info!(
+                    request_id = update.request_id,
+                    "retrieveDate reached: downloading"
+                );
+                let command = StationCommand::DownloadFirmware {
+                    request_id: update.request_id,
+                    location: update.location.clone(),
+                    retries: update.retries,
+                    retry_interval_s: update.retry_interval_s,
+                };
+                self.commands.push_back(command);
+            }
+            Phase::Restarting { .. } => self.continue_firmware_restart(now),
+            _ => {}
+        }
+    }
+
+    /// The station reports the progress of update `request_id`.
+    pub(crate) fn on_firmware_status(
+        &mut self,
+        request_id: u64,
+        status: FirmwareProgress,
+        now: Now,
+    ) {
+        let Some(update) = self
+            .firmware
+            .update
+            .as_mut()
+            .filter(|u| u.request_id == request_id)
+        else {
+            tracing::warn!(
+                request_id,
+                ?status,
+                "firmware status of no update under way ignored"
+            );
+            return;
+        };
+        let phase = update.phase;
+        if matches!(phase, Phase::Scheduled { .. } | Phase::Restarting { .. }) {
+            tracing::warn!(
+                request_id,
+                ?status,
+                ?phase,
+                "firmware status out of turn ignored"
+            );
+            return;
+        }
+        if update.reported == Some(status) {
+            tracing::debug!(
+                request_id,
+                ?status,
+                "firmware status unchanged: not repeated"
+            );
+            return;
+        }
+        update.reported = Some(status);
+        tracing::info!(request_id, ?status, "firmware status");
+        self.queue_firmware_status(wire(status));
+        match status {
+            FirmwareProgress::Downloading | FirmwareProgress::Installing => {}
+            FirmwareProgress::Downloaded => {
+                if phase == Phase::Downloading {
+                    if let Some(update) = self.firmware.update.as_mut() {
+                        update.phase = Phase::WaitingToInstall;
+                    }
+                    self.continue_firmware_install(now);
+                }
+            }
+            FirmwareProgress::DownloadFailed | FirmwareProgress::InstallationFailed => {
+                self.firmware.update = None;
+                if matches!(phase, Phase::WaitingToInstall | Phase::Installing) {
+                    self.restore_availability_after_firmware(now);
+                }
+            }
+            FirmwareProgress::Installed => {
+                if let Some(update) = self.firmware.update.as_mut() {
+                    update.phase = Phase::Restarting {
+                        until: now.instant + RESTART_WAIT,
+                    };
+                }
+                self.continue_firmware_restart(now);
+            }
+        }
+    }
+
+    /// While a downloaded firmware waits: makes the connectors without a transaction
+    /// Unavailable (again), schedules the others, and asks for the installation once no
+    /// transaction is left. Runs after every station event.
+    pub(crate) fn continue_firmware_install(&mut self, now: Now) {
+        let Some(update) = self
+            .firmware
+            .update
+            .as_ref()
+            .filter(|u| u.phase == Phase::WaitingToInstall)
+        else {
+            return;
+        };
+        let request_id = update.request_id;
+        let mut running = false;
+        for id in 1..=self.number_of_connectors() {
+            let Some(connector) = self.connector_mut(id) else {
+                continue;
+            };
+            if connector.transaction.is_some() {
+                // Applied by update_status once the transaction ended (availability.rs).
+                connector.scheduled_inoperative = Some(true);
+                running = true;
+            } else if !connector.inoperative {
+                connector.scheduled_inoperative = None;
+                self.set_inoperative(id, true);
+                self.update_status(id, now);
+            }
+        }
+        if running {
+            tracing::debug!(
+                request_id,
+                "firmware downloaded: waiting for the transactions to end"
+            );
+            return;
+        }
+        if let Some(update) = self.firmware.update.as_mut() {
+            update.phase = Phase::Installing;
+        }
+        tracing::info!(request_id, "no transaction left: installing the firmware");
+        self.commands
+            .push_back(StationCommand::InstallFirmware { request_id });
+    }
+
+    /// After Installed: the restart, once FirmwareStatusNotification Installed has left the
+    /// queue, or at the latest when [`RESTART_WAIT`] passed. Runs after the answers of the
+    /// central system, a lost connection and the timers.
+    pub(crate) fn continue_firmware_restart(&mut self, now: Now) {
+        let Some((request_id, until)) = self.firmware.update.as_ref().and_then(|u| match u.phase {
+            Phase::Restarting { until } => Some((u.request_id, until)),
+            _ => None,
+        }) else {
+            return;
+        };
+        // The notifications of this file go with Purpose::Triggered (see queue_firmware_status).
+        let waiting = self.queue.has_normal(&Purpose::Triggered);
+        if waiting && until > now.instant {
+            return;
+        }
+        if waiting {
+            tracing::warn!(
+                request_id,
+                "FirmwareStatusNotification Installed not answered: restarting anyway"
+            );
+        }
+        tracing::info!(request_id, "firmware installed: restarting");
+        self.firmware.update = None;
+        self.commands
+            .push_back(StationCommand::FirmwareRestart { request_id });
+    }
+
+    /// Gives every connector back the availability the store records (Operative when none).
+    fn restore_availability_after_firmware(&mut self, now: Now) {
+        let stored = self.store.availability().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "connector availability could not be read; Operative");
+            Default::default()
+        });
+        for id in 1..=self.number_of_connectors() {
+            let inoperative = stored.get(&id).is_some_and(|operative| !operative);
+            let Some(connector) = self.connector_mut(id) else {
+                continue;
+            };
+            if connector.transaction.is_some() {
+                connector.scheduled_inoperative = Some(inoperative);
+                continue;
+            }
+            connector.scheduled_inoperative = None;
+            self.set_inoperative(id, inoperative);
+            self.update_status(id, now);
+        }
+    }
+
+    /// Queues FirmwareStatusNotification `status`, when it can go (see the module docs).
+    fn queue_firmware_status(&mut self, status: FirmwareStatus) {
+        let action = Action::FirmwareStatusNotification;
+        if !self.may_send_normal() && !self.queue.keeps_offline(action) {
+            tracing::info!(?status, "offline: FirmwareStatusNotification not sent");
+            return;
+        }
+        let request = FirmwareStatusNotificationRequest { status };
+        // Purpose::Triggered: its answer is only acknowledged, as a triggered one's.
+        self.queue
+            .push_normal(action, ocpp_types::encode(&request), Purpose::Triggered);
+    }
+}

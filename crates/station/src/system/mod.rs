@@ -1,0 +1,341 @@
+//! The System module (everest-core's `modules/Misc/System`): firmware updates and diagnostics
+//! uploads for a simulated station, with real file transfers.
+//!
+//! - [`TransferClient`]: download from / upload to `ftp://` (passive, binary, `user:password@`
+//!   in the URL), `http://` and `https://` (certificates checked against the system's roots plus
+//!   an optional CA file) and `file://` (a copy); uploads over HTTP are PUT, as everest-core's
+//!   `curl -T` does.
+//! - [`System::update_firmware`]: download with retries, then the simulated installation
+//!   ([`firmware::install`]): the version comes from a `<file>.version` file served beside the
+//!   firmware, else from its name (`ferrocharge-1.2.3.bin` → `1.2.3`), and is recorded under the
+//!   data dir for the next boot ([`installed_firmware_version`]).
+//! - [`System::start_diagnostics`]: names the archive at once (GetDiagnostics.conf needs the
+//!   name), then builds a tar.gz of the log files and uploads it with retries.
+//!
+//! Nothing here knows OCPP's message types: the runtime maps requests to [`FirmwareRequest`] /
+//! [`DiagnosticsRequest`] and the reported [`FirmwareStatus`] / [`UploadStatus`] (named as OCPP
+//! 1.6's FirmwareStatus / DiagnosticsStatus) to status notifications. Statuses go to a
+//! callback, typically `move |s| { let _ = tx.send(s); }` on a tokio channel; each is reported
+//! at most once per request.
+
+mod diagnostics;
+mod error;
+pub mod firmware;
+mod ftp;
+mod http;
+mod location;
+mod transfer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+pub use diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary, UploadStatus};
+pub use error::{DiagnosticsError, FirmwareError, InstallError, SetupError, TransferError};
+pub use firmware::{installed_firmware_version, version_from_file_name, FirmwareStatus};
+pub use location::{Location, Scheme};
+pub use transfer::{
+    Retries, TransferClient, TransferSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TRANSFER_TIMEOUT,
+};
+
+/// The System module's setup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemConfig {
+    /// The station's data dir (`settings.data_dir`): firmware is downloaded to `firmware/`,
+    /// archives are built in `diagnostics/`, the installed version is recorded here.
+    pub data_dir: PathBuf,
+    /// The charge point id, named in diagnostics archives.
+    pub charge_point_id: String,
+    /// The log files and folders a diagnostics archive holds (e.g. the OCPP MessageLogPath).
+    pub log_paths: Vec<PathBuf>,
+    /// Retries when a request names none (the module's `DefaultRetries`).
+    pub default_retries: u32,
+    /// The interval when a request names none (the module's `DefaultRetryInterval`).
+    pub default_retry_interval: Duration,
+    /// Timeouts and trust for transfers.
+    pub transfer: TransferSettings,
+}
+
+impl SystemConfig {
+    /// A config with the manifest's defaults (DefaultRetries 1, DefaultRetryInterval 1 s) and
+    /// no log paths.
+    pub fn new(data_dir: impl Into<PathBuf>, charge_point_id: impl Into<String>) -> Self {
+        SystemConfig {
+            data_dir: data_dir.into(),
+            charge_point_id: charge_point_id.into(),
+            log_paths: Vec::new(),
+            default_retries: 1,
+            default_retry_interval: Duration::from_secs(1),
+            transfer: TransferSettings::default(),
+        }
+    }
+}
+
+/// An UpdateFirmware request, in plain terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmwareRequest {
+    /// Where the firmware is (ftp://, http://, https://).
+    pub location: String,
+    /// Not before this time (OCPP's retrieveDate); `None` or a past time: at once.
+    pub retrieve_date: Option<DateTime<Utc>>,
+    /// Tries after the first; `None`: the config's default.
+    pub retries: Option<u32>,
+    /// Between attempts; `None`: the config's default.
+    pub retry_interval: Option<Duration>,
+}
+
+/// A GetDiagnostics request, in plain terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnosticsRequest {
+    /// The folder to upload into (OCPP: a directory URI). For ftp:// and file:// the
+    /// archive's name is always appended; for http(s):// it is appended when the URL ends with `/`, else the
+    /// archive is PUT to the URL as given (curl `-T`'s rule, which everest-core relies on).
+    pub location: String,
+    /// Tries after the first; `None`: the config's default.
+    pub retries: Option<u32>,
+    /// Between attempts; `None`: the config's default.
+    pub retry_interval: Option<Duration>,
+    /// Only logs written at or after this time.
+    pub start_time: Option<DateTime<Utc>>,
+    /// Only logs begun at or before this time.
+    pub stop_time: Option<DateTime<Utc>>,
+}
+
+/// The System module: cheap to clone, so each request can run on its own task.
+#[derive(Debug, Clone)]
+pub struct System {
+    config: Arc<SystemConfig>,
+    client: TransferClient,
+}
+
+impl System {
+    /// Sets up the module (loads the TLS roots).
+    pub fn new(config: SystemConfig) -> Result<Self, SetupError> {
+        let client = TransferClient::new(&config.transfer)?;
+        Ok(System {
+            config: Arc::new(config),
+            client,
+        })
+    }
+
+    /// Its config.
+    pub fn config(&self) -> &SystemConfig {
+        &self.config
+    }
+
+    /// Its transfer client.
+    pub fn client(&self) -> &TransferClient {
+        &self.client
+    }
+
+    /// The version recorded by the last installation ([`installed_firmware_version`]).
+    pub fn installed_firmware_version(&self) -> Option<String> {
+        installed_firmware_version(&self.config.data_dir)
+    }
+
+    fn retries(&self, retries: Option<u32>, interval: Option<Duration>) -> Retries {
+        Retries {
+            retries: retries.unwrap_or(self.config.default_retries),
+            interval: interval.unwrap_or(self.config.default_retry_interval),
+        }
+    }
+
+    /// Runs a firmware update to its end: waits for the retrieve date, downloads with retries,
+    /// installs; reports each [`FirmwareStatus`] once. Returns the installed version (the
+    /// caller then reboots the station, as OCPP expects after Installed).
+    pub async fn update_firmware(
+        &self,
+        request: FirmwareRequest,
+        mut on_status: impl FnMut(FirmwareStatus) + Send,
+    ) -> Result<String, FirmwareError> {
+        if let Some(at) = request.retrieve_date {
+            if let Ok(wait) = (at - Utc::now()).to_std() {
+                tracing::info!(%at, "firmware download scheduled");
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let retries = self.retries(request.retries, request.retry_interval);
+        on_status(FirmwareStatus::Downloading);
+        let dest = match self.firmware_destination(&request.location).await {
+            Ok(d) => d,
+            Err(e) => {
+                on_status(FirmwareStatus::DownloadFailed);
+                return Err(FirmwareError::Download {
+                    attempts: 0,
+                    last: e,
+                });
+            }
+        };
+        let downloaded = self
+            .client
+            .download_with_retries(&request.location, &dest, retries)
+            .await;
+        if let Err((attempts, last)) = downloaded {
+            on_status(FirmwareStatus::DownloadFailed);
+            return Err(FirmwareError::Download { attempts, last });
+        }
+        self.fetch_sidecar(&request.location, &dest).await;
+        on_status(FirmwareStatus::Downloaded);
+
+        on_status(FirmwareStatus::Installing);
+        let data_dir = self.config.data_dir.clone();
+        let installed = tokio::task::spawn_blocking(move || firmware::install(&dest, &data_dir))
+            .await
+            .unwrap_or_else(|e| {
+                Err(InstallError::Io {
+                    path: PathBuf::new(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            });
+        match installed {
+            Ok(version) => {
+                on_status(FirmwareStatus::Installed);
+                Ok(version)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "firmware installation failed");
+                on_status(FirmwareStatus::InstallationFailed);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// [`System::update_firmware`] on a new task.
+    pub fn start_firmware_update(
+        &self,
+        request: FirmwareRequest,
+        on_status: impl FnMut(FirmwareStatus) + Send + 'static,
+    ) -> tokio::task::JoinHandle<Result<String, FirmwareError>> {
+        let system = self.clone();
+        tokio::spawn(async move { system.update_firmware(request, on_status).await })
+    }
+
+    /// `<data_dir>/firmware/<the location's file name>` (folder created; a name-less location
+    /// downloads to `firmware.bin`).
+    async fn firmware_destination(&self, location: &str) -> Result<PathBuf, TransferError> {
+        let location = Location::parse(location)?;
+        let dir = self.config.data_dir.join("firmware");
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|source| TransferError::File {
+                path: dir.clone(),
+                source,
+            })?;
+        let name = location.file_name();
+        // Only the last segment, never `..`: the server does not choose where we write.
+        let name = match Path::new(&name).file_name() {
+            Some(n) if name != ".." => n.to_string_lossy().into_owned(),
+            _ => "firmware.bin".into(),
+        };
+        Ok(dir.join(name))
+    }
+
+    /// One try at `<location>.version` into `<dest>.version` (the version a test or an operator
+    /// sets for a file whose name has none); a stale sidecar from an earlier download goes.
+    async fn fetch_sidecar(&self, location: &str, dest: &Path) {
+        let sidecar = firmware::sidecar_path(dest);
+        let _ = tokio::fs::remove_file(&sidecar).await;
+        let Ok(mut loc) = Location::parse(location) else {
+            return;
+        };
+        loc.path.push_str(".version");
+        match self.client.download_from(&loc, &sidecar).await {
+            Ok(_) => tracing::debug!(location = %loc.redacted(), "firmware version file"),
+            Err(error) => tracing::debug!(%error, "no firmware version file"),
+        }
+    }
+
+    /// The archive name a diagnostics request made now gets.
+    pub fn diagnostics_file_name(&self, now: DateTime<Utc>) -> String {
+        diagnostics_file_name(&self.config.charge_point_id, now)
+    }
+
+    /// Builds the archive `file_name` and uploads it with retries, reporting
+    /// [`UploadStatus`]es (Uploading first, then Uploaded or UploadFailed). The archive is
+    /// removed afterwards either way: the logs it holds are still on disk.
+    pub async fn upload_diagnostics(
+        &self,
+        request: DiagnosticsRequest,
+        file_name: &str,
+        mut on_status: impl FnMut(UploadStatus) + Send,
+    ) -> Result<(), DiagnosticsError> {
+        on_status(UploadStatus::Uploading);
+        let result = self.diagnostics(&request, file_name).await;
+        on_status(match result {
+            Ok(()) => UploadStatus::Uploaded,
+            Err(_) => UploadStatus::UploadFailed,
+        });
+        result
+    }
+
+    async fn diagnostics(
+        &self,
+        request: &DiagnosticsRequest,
+        file_name: &str,
+    ) -> Result<(), DiagnosticsError> {
+        let target = upload_target(&request.location, file_name)
+            .map_err(|last| DiagnosticsError::Upload { attempts: 0, last })?;
+        let dir = self.config.data_dir.join("diagnostics");
+        let archive = dir.join(file_name);
+        let (sources, start, stop) = (
+            self.config.log_paths.clone(),
+            request.start_time,
+            request.stop_time,
+        );
+        let out = archive.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            build_archive(&out, &sources, start, stop)
+        })
+        .await
+        .map_err(|e| DiagnosticsError::Task(e.to_string()))?
+        .map_err(|source| DiagnosticsError::Archive {
+            path: archive.clone(),
+            source,
+        })?;
+        tracing::info!(archive = %archive.display(), files = built.files.len(), "diagnostics archive built");
+        let retries = self.retries(request.retries, request.retry_interval);
+        let uploaded = transfer::retry(retries, &target, "diagnostics upload", || {
+            self.client.upload_to(&archive, &target)
+        })
+        .await;
+        let _ = tokio::fs::remove_file(&archive).await;
+        uploaded.map_err(|(attempts, last)| DiagnosticsError::Upload { attempts, last })
+    }
+
+    /// Names the archive now and runs [`System::upload_diagnostics`] on a new task; returns the
+    /// name (for GetDiagnostics.conf's fileName) and the task.
+    pub fn start_diagnostics(
+        &self,
+        request: DiagnosticsRequest,
+        on_status: impl FnMut(UploadStatus) + Send + 'static,
+    ) -> (
+        String,
+        tokio::task::JoinHandle<Result<(), DiagnosticsError>>,
+    ) {
+        let name = self.diagnostics_file_name(Utc::now());
+        let system = self.clone();
+        let file_name = name.clone();
+        let task = tokio::spawn(async move {
+            system
+                .upload_diagnostics(request, &file_name, on_status)
+                .await
+        });
+        (name, task)
+    }
+}
+
+/// Where an archive named `file_name` goes for an upload `location` (see
+/// [`DiagnosticsRequest::location`]).
+pub fn upload_target(location: &str, file_name: &str) -> Result<Location, TransferError> {
+    let loc = Location::parse(location)?;
+    Ok(match loc.scheme {
+        Scheme::Ftp => loc.join_file(file_name),
+        Scheme::Http | Scheme::Https if loc.path.ends_with('/') => loc.join_file(file_name),
+        Scheme::Http | Scheme::Https => loc,
+        // A local folder, as OCPP's directory URI: the archive goes inside it.
+        Scheme::File => loc.join_file(file_name),
+    })
+}
