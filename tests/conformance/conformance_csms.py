@@ -2,18 +2,35 @@
 on a free port of 127.0.0.1, in its own event loop thread so that tests stay plain functions.
 
 Every CALL the station sends is recorded in order as (action, payload) with the payload in
-OCPP's camelCase JSON form; `wait_for` waits for one. Calls towards the station (RemoteStart
-...) go through `call`, whose answers are recorded too (as ("<Action>.conf", payload))."""
+OCPP's camelCase JSON form, and when it came (`times`); `wait_for` waits for one. Calls towards
+the station (RemoteStart ...) go through `call`, whose answers are recorded too (as
+("<Action>.conf", payload)). Every frame in either direction is kept as it went over the wire
+(`frames`), so `send_raw` can send what the `ocpp` package would refuse to and `wait_frame`
+can wait for the answer.
+
+What a scenario can make it do:
+- `boot_statuses`: the answers to the next BootNotifications (Pending, Rejected), with
+  `boot_interval`; Accepted once the list is used up;
+- `fail(action, times, code)`: answer the next `times` CALLs of `action` with a CALLERROR;
+- `go_offline()` / `go_online()`: close the station's connection and refuse new ones on the
+  same port, then accept them again;
+- `heartbeat_interval`: the interval of the Accepted BootNotification (the heartbeat);
+- `parent_ids`: the parentIdTag of known tags in idTagInfo;
+- `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
+- `wait_quiet()`: until no frame went either way for a moment (nothing in flight)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import http
 import itertools
+import json
 import threading
 import time
 from dataclasses import asdict
 
+from ocpp import exceptions
 from ocpp.charge_point import snake_to_camel_case
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as OcppChargePoint
@@ -32,15 +49,25 @@ def _now() -> str:
 class _ChargePoint(OcppChargePoint):
     csms: "Csms"
 
-    def _rec(self, action: str, kwargs: dict) -> None:
-        self.csms._record(action, snake_to_camel_case(kwargs))
+    def _rec(self, action: str, kwargs: dict, then=None):
+        """Records the CALL; raises the CALLERROR `fail` asked for (the ocpp package answers
+        the CALL with it). Otherwise `then()`, if given, runs before the CALL is recorded
+        (under the lock a waiting test wakes up from), and its result is returned."""
+        error = self.csms._take_failure(action)
+        result = None
+        with self.csms._cond:
+            if error is None and then is not None:
+                result = then()
+            self.csms._record(action, snake_to_camel_case(kwargs))
+        if error is not None:
+            raise error
+        return result
 
     @on(Action.boot_notification)
     def on_boot(self, **kw):
         self._rec("BootNotification", kw)
-        return call_result.BootNotification(
-            current_time=_now(), interval=HEARTBEAT_S, status=RegistrationStatus.accepted
-        )
+        status, interval = self.csms._next_boot_answer()
+        return call_result.BootNotification(current_time=_now(), interval=interval, status=status)
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kw):
@@ -55,17 +82,19 @@ class _ChargePoint(OcppChargePoint):
     @on(Action.authorize)
     def on_authorize(self, id_tag, **kw):
         self._rec("Authorize", {"id_tag": id_tag, **kw})
-        return call_result.Authorize(id_tag_info={"status": self.csms.tag_status(id_tag)})
+        return call_result.Authorize(id_tag_info=self.csms.id_tag_info(id_tag))
 
     @on(Action.start_transaction)
     def on_start(self, id_tag, **kw):
-        self._rec("StartTransaction", {"id_tag": id_tag, **kw})
-        tx_id = next(self.csms._tx_ids)
-        with self.csms._cond:
+        def give_id() -> int:
+            # Set before the StartTransaction is recorded: a test that saw it reads the id.
+            tx_id = next(self.csms._tx_ids)
             self.csms.tx_ids[kw["connector_id"]] = tx_id
+            return tx_id
+
+        tx_id = self._rec("StartTransaction", {"id_tag": id_tag, **kw}, then=give_id)
         return call_result.StartTransaction(
-            transaction_id=tx_id,
-            id_tag_info={"status": self.csms.tag_status(id_tag)},
+            transaction_id=tx_id, id_tag_info=self.csms.id_tag_info(id_tag)
         )
 
     @on(Action.stop_transaction)
@@ -99,16 +128,60 @@ class _ChargePoint(OcppChargePoint):
         return call_result.SecurityEventNotification()
 
 
+class _Wire:
+    """The websocket as the `ocpp` package sees it, keeping every frame in `Csms.frames`. While
+    the CSMS is offline it drops what the station sends (unrecorded, unanswered: the station
+    must send it again on its next connection)."""
+
+    def __init__(self, ws, csms: "Csms") -> None:
+        self._ws = ws
+        self._csms = csms
+
+    async def recv(self):
+        while True:
+            text = await self._ws.recv()
+            if self._csms._offline:
+                continue
+            self._csms._frame("in", text)
+            return text
+
+    async def send(self, text) -> None:
+        self._csms._frame("out", text)
+        await self._ws.send(text)
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+    def __getattr__(self, name):
+        return getattr(self._ws, name)
+
+
 class Csms:
     def __init__(self, known_tags: set[str] | None = None, port: int = 0) -> None:
         self.known_tags = set(KNOWN_TAGS if known_tags is None else known_tags)
         self.port = port  # 0: a free port
         self.messages: list[tuple[str, dict]] = []
+        # time.monotonic() and the wall clock (UTC) of each message, by index.
+        self.times: list[float] = []
+        self.wall_times: list[dt.datetime] = []
+        # Every frame as it went over the wire: ("in" | "out", text), in order.
+        self.frames: list[tuple[str, str]] = []
         self.paths: list[str] = []
+        # The answers to the next BootNotifications (Accepted after them), with this interval.
+        self.boot_statuses: list[str] = []
+        self.boot_interval = HEARTBEAT_S
+        # The interval of the Accepted BootNotification: the station's HeartbeatInterval.
+        self.heartbeat_interval = HEARTBEAT_S
+        # idTag -> parentIdTag, sent in the idTagInfo of Authorize and StartTransaction.
+        self.parent_ids: dict[str, str] = {}
+        self._failures: dict[str, list[str]] = {}
+        self._offline = False
         self._tx_ids = itertools.count(1)
         self.tx_ids: dict[int, int] = {}
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.RLock())
         self._cp: _ChargePoint | None = None
+        self._ws = None
+        self._busy = 0
         self._server = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -117,6 +190,39 @@ class Csms:
     def tag_status(self, id_tag: str) -> str:
         return (AuthorizationStatus.accepted if id_tag in self.known_tags
                 else AuthorizationStatus.invalid)
+
+    def id_tag_info(self, id_tag: str) -> dict:
+        info = {"status": self.tag_status(id_tag)}
+        if id_tag in self.parent_ids:
+            info["parent_id_tag"] = self.parent_ids[id_tag]
+        return info
+
+    def _next_boot_answer(self) -> tuple[str, int]:
+        with self._cond:
+            if self.boot_statuses:
+                return self.boot_statuses.pop(0), self.boot_interval
+        return RegistrationStatus.accepted, self.heartbeat_interval
+
+    def fail(self, action: str, times: int = 1, code: str = "InternalError") -> None:
+        """Answers the next `times` CALLs of `action` with a CALLERROR `code` (an OCPP-J error
+        code the `ocpp` package knows, e.g. InternalError, GenericError)."""
+        errors = {e.code: e for e in vars(exceptions).values()
+                  if isinstance(e, type) and issubclass(e, exceptions.OCPPError)
+                  and getattr(e, "code", None)}
+        assert code in errors, f"unknown CALLERROR code {code}"
+        with self._cond:
+            self._failures.setdefault(action, []).extend([code] * times)
+
+    def _take_failure(self, action: str):
+        with self._cond:
+            codes = self._failures.get(action)
+            if not codes:
+                return None
+            code = codes.pop(0)
+        cls = next(e for e in vars(exceptions).values()
+                   if isinstance(e, type) and issubclass(e, exceptions.OCPPError)
+                   and getattr(e, "code", None) == code)
+        return cls(description=f"the test CSMS fails this {action}")
 
     # --- from the test thread --------------------------------------------------------------
 
@@ -141,6 +247,21 @@ class Csms:
     def _record(self, action: str, payload: dict) -> None:
         with self._cond:
             self.messages.append((action, payload))
+            self.times.append(time.monotonic())
+            self.wall_times.append(dt.datetime.now(dt.timezone.utc))
+            self._cond.notify_all()
+
+    def _frame(self, direction: str, text) -> None:
+        if isinstance(text, bytes):
+            text = text.decode(errors="replace")
+        with self._cond:
+            self.frames.append((direction, text))
+            # A CALL of the station is being handled until its answer is sent.
+            kind = _message_type(text)
+            if direction == "in" and kind == 2:
+                self._busy += 1
+            elif direction == "out" and kind in (3, 4) and self._busy:
+                self._busy -= 1
             self._cond.notify_all()
 
     def actions(self) -> list[str]:
@@ -180,6 +301,24 @@ class Csms:
                     return i
         raise AssertionError("unreachable")
 
+    def wait_count(self, action: str, count: int, predicate=None, timeout: float = 15,
+                   after: int = 0) -> list[dict]:
+        """Waits until `count` messages `action` (at index >= after) satisfy `predicate`;
+        returns their payloads."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [p for a, p in self.messages[after:]
+                         if a == action and (predicate is None or predicate(p))]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = "\n".join(f"  {a} {p}" for a, p in self.messages)
+                    raise AssertionError(
+                        f"CSMS: {len(found)} of {count} {action} within {timeout}s; got:\n{seen}")
+                self._cond.wait(left)
+
     def index_of(self, payload: dict) -> int:
         """The index of this very payload (as returned by wait_for) among the messages."""
         with self._cond:
@@ -200,11 +339,124 @@ class Csms:
         self._record(type(request).__name__ + ".conf", payload)
         return payload
 
+    # --- raw frames ------------------------------------------------------------------------
+
+    def frame_count(self) -> int:
+        """The number of frames so far (pass it as `after` to `wait_frame`)."""
+        with self._cond:
+            return len(self.frames)
+
+    def send_raw(self, frame: str | list | dict) -> int:
+        """Sends `frame` (text, or JSON made into text) to the station as it is; returns the
+        frame index it got."""
+        text = frame if isinstance(frame, str) else json.dumps(frame)
+
+        async def go():
+            assert self._ws is not None, "no station connected"
+            await self._ws.send(text)
+        self._run(go())
+        with self._cond:
+            return max(i for i, (d, t) in enumerate(self.frames) if d == "out" and t == text)
+
+    def wait_frame(self, predicate, timeout: float = 15, after: int = 0,
+                   direction: str = "in") -> tuple[int, list]:
+        """The index and the parsed JSON of the first frame from the station (`direction` "in";
+        "out": to the station) at frame index >= after that satisfies `predicate` (given the
+        parsed frame)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i, (d, text) in enumerate(self.frames[after:], after):
+                    if d != direction:
+                        continue
+                    try:
+                        parsed = json.loads(text)
+                    except ValueError:
+                        continue
+                    if predicate(parsed):
+                        return i, parsed
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = "\n".join(f"  {d} {t}" for d, t in self.frames[after:])
+                    raise AssertionError(f"CSMS: no such frame within {timeout}s; got:\n{seen}")
+                self._cond.wait(left)
+
+    def answer_to(self, message_id: str, timeout: float = 15, after: int = 0,
+                  direction: str = "in") -> tuple[int, list]:
+        """The station's CALLRESULT or CALLERROR to the CALL `message_id` (direction "out": the
+        CSMS's answer to the station's CALL), and its frame index."""
+        return self.wait_frame(
+            lambda f: isinstance(f, list) and len(f) >= 2 and f[0] in (3, 4) and f[1] == message_id,
+            timeout, after, direction)
+
+    def call_frame(self, action: str, after: int = 0, direction: str = "in",
+                   timeout: float = 15) -> tuple[int, list]:
+        """The first CALL of `action` (from the station: direction "in") at frame index >=
+        after, and its frame index."""
+        return self.wait_frame(
+            lambda f: isinstance(f, list) and len(f) == 4 and f[0] == 2 and f[2] == action,
+            timeout, after, direction)
+
+    def wait_quiet(self, quiet: float = 0.3, timeout: float = 15) -> None:
+        """Waits until no frame went either way for `quiet` seconds: no CALL of the station is
+        in flight and none was just answered."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                count = len(self.frames)
+                if not self._cond.wait_for(lambda: len(self.frames) != count, quiet):
+                    return
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"CSMS: frames kept coming for {timeout}s")
+
+    # --- connection ------------------------------------------------------------------------
+
+    def connections(self) -> int:
+        with self._cond:
+            return len(self.paths)
+
+    def wait_connections(self, count: int, timeout: float = 15) -> None:
+        """Waits until the station has connected `count` times in all."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self.paths) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"CSMS: {len(self.paths)} of {count} connections "
+                                         f"within {timeout}s")
+                self._cond.wait(left)
+
+    def go_offline(self) -> None:
+        """From now on drops what the station sends, refuses new connections (HTTP 503) and
+        closes the open one once the CALL being answered (if one is) got its answer: every
+        message recorded was answered, none that was not is recorded."""
+        self._run(self._go_offline())
+
+    def go_online(self) -> None:
+        """Accepts connections again (on the same port)."""
+        self._run(self._go_online())
+
     # --- on the loop thread ----------------------------------------------------------------
+
+    async def _go_offline(self) -> None:
+        self._offline = True
+        deadline = time.monotonic() + 5
+        while self._busy and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        if self._ws is not None:
+            await self._ws.close()
+
+    async def _go_online(self) -> None:
+        self._offline = False
+
+    def _process_request(self, connection, request):
+        if self._offline:
+            return connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "offline\n")
+        return None
 
     async def _start(self) -> None:
         self._server = await serve(self._handler, "127.0.0.1", self.port, subprotocols=["ocpp1.6"],
-                                   ping_interval=None)
+                                   ping_interval=None, process_request=self._process_request)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
@@ -215,11 +467,22 @@ class Csms:
     async def _handler(self, ws) -> None:
         with self._cond:
             self.paths.append(ws.request.path)
+            self._busy = 0
             self._cond.notify_all()
-        cp = _ChargePoint(ws.request.path.rsplit("/", 1)[-1], ws)
+        wire = _Wire(ws, self)
+        cp = _ChargePoint(ws.request.path.rsplit("/", 1)[-1], wire)
         cp.csms = self
         self._cp = cp
+        self._ws = wire
         try:
             await cp.start()
         except Exception:
             pass
+
+
+def _message_type(text: str):
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    return frame[0] if isinstance(frame, list) and frame else None

@@ -67,13 +67,37 @@ def write_config(dir: Path, csms_uri: str, yaml_name: str = "config-sil-one-evse
 class Station:
     def __init__(self, binary: Path, config: Path, api: str, dir: Path) -> None:
         self.addr = api
+        self.dir = dir
         self.output = dir / "station.log"
+        self._args = [str(binary), "run", "--config", str(config)]
         self._out = open(self.output, "w")
-        self.proc = subprocess.Popen(
-            [str(binary), "run", "--config", str(config)],
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            self._args,
             stdin=subprocess.DEVNULL, stdout=self._out, stderr=subprocess.STDOUT,
-            cwd=dir, env={"RUST_LOG": "info", "PATH": "/usr/bin:/bin"},
+            cwd=self.dir, env={"RUST_LOG": "info", "PATH": "/usr/bin:/bin"},
         )
+
+    def kill(self) -> None:
+        """Power loss: SIGKILL, nothing is flushed or closed properly."""
+        self.proc.kill()
+        self.proc.wait(5)
+
+    def restart(self, wait: bool = True) -> dict | None:
+        """Starts the station again, with the same config and data dir, after `kill` or after
+        the process ended; returns the state once the control API answers (`wait`)."""
+        assert self.proc.poll() is not None, "the station still runs"
+        self._out.write("\n---- restarted by the test ----\n")
+        self._out.flush()
+        self.proc = self._spawn()
+        return self.wait_api() if wait else None
+
+    def graceful_stop(self, timeout: float = 10) -> int:
+        """POST /station/stop and wait for the process to exit; returns its exit code."""
+        self.api("POST", "/station/stop")
+        return self.proc.wait(timeout)
 
     def log(self) -> str:
         self._out.flush()
@@ -116,10 +140,17 @@ class Station:
     def wait_state(self, predicate, timeout: float = 15) -> dict:
         """Polls GET /state until predicate(state) holds."""
         deadline = time.monotonic() + timeout
+        state = None
         while True:
-            state = self.state()
-            if predicate(state):
-                return state
+            try:
+                state = self.state()
+            except (urllib.error.URLError, ConnectionError, OSError):
+                # Between two runs of the station (a Reset restarts it in the same process).
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"the station exited {self.proc.returncode}:\n{self.log()}")
+            else:
+                if predicate(state):
+                    return state
             if time.monotonic() > deadline:
                 raise AssertionError(f"state condition not met within {timeout}s: {state}")
             time.sleep(0.05)
@@ -133,4 +164,5 @@ class Station:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        self._out.close()
+        if not self._out.closed:
+            self._out.close()

@@ -16,6 +16,12 @@ from conformance_station import REPO, Station, write_config
 
 @pytest.fixture(scope="session")
 def ferrocharge_bin() -> Path:
+    """The station binary: built once per session (debug), or FERROCHARGE_BIN if set (a binary
+    built beforehand, e.g. while the tree is being edited)."""
+    if os.environ.get("FERROCHARGE_BIN"):
+        path = Path(os.environ["FERROCHARGE_BIN"])
+        assert path.exists(), path
+        return path
     subprocess.run(["cargo", "build", "--quiet", "-p", "ferrocharge"], cwd=REPO, check=True,
                    env={**os.environ})
     meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=REPO,

@@ -41,12 +41,14 @@ def test_everest_test_station_runs_unchanged(ferrocharge_bin, tmp_path: Path):
                       lambda p: p["connectorId"] == 1 and p["status"] == "Preparing", after=after)
         station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1]})
         assert csms.wait_for("Authorize", after=after) == {"idTag": "RFID1"}
-        start = csms.wait_for("StartTransaction", after=after)
-        assert (start["connectorId"], start["idTag"]) == (1, "RFID1")
+        start = csms.wait_for("StartTransaction", lambda p: p["idTag"] == "RFID1", after=after)
+        assert start["connectorId"] == 1
+        tx_id = csms.tx_of(1)
         station.api("POST", "/connectors/1/unplug")
-        stop = csms.wait_for("StopTransaction", lambda p: p.get("reason") == "EVDisconnected",
+        # Matched by id: StopTransactions an earlier run left queued may come first.
+        stop = csms.wait_for("StopTransaction", lambda p: p["transactionId"] == tx_id,
                              after=after)
-        assert stop["transactionId"] == csms.tx_of(1)
+        assert stop["reason"] == "EVDisconnected"
     finally:
         station.stop()
         csms.close()
