@@ -10,7 +10,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use chargepoint::charge_point::sqlite_store::{SqliteStore, MIGRATIONS};
-use chargepoint::charge_point::{Store, StoreError, StoredMessage, StoredTransaction};
+use chargepoint::charge_point::{
+    Store, StoreError, StoredMessage, StoredReservation, StoredTransaction,
+};
 use common::Scratch;
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
 use ocpp_types::meter::MeterValue;
@@ -362,4 +364,59 @@ fn charging_profiles_round_trip_and_survive_reopening() {
         "by chargingProfileId"
     );
     assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+}
+
+fn reservation(id: i32, connector: u32, parent: Option<&str>) -> StoredReservation {
+    StoredReservation {
+        id,
+        connector,
+        id_tag: tag("OWNER"),
+        parent_id_tag: parent.map(tag),
+        expiry_date: DateTime::parse("2026-11-24T07:00:00.000Z").unwrap(),
+    }
+}
+
+#[test]
+fn reservations_round_trip_and_survive_reopening() {
+    let dir = Scratch::new("sqlite-reservations");
+    let path = dir.file("ferrocharge.db");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.reservations().unwrap(), vec![]);
+        store
+            .save_reservation(&reservation(7, 1, Some("GROUP")))
+            .unwrap();
+        store.save_reservation(&reservation(3, 0, None)).unwrap();
+        store.save_reservation(&reservation(9, 2, None)).unwrap();
+        // Same id: replaced (moved to another connector).
+        store.save_reservation(&reservation(7, 2, None)).unwrap();
+        store.remove_reservation(9).unwrap();
+        // An unknown id is not an error.
+        store.remove_reservation(1234).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.reservations().unwrap(),
+        vec![reservation(3, 0, None), reservation(7, 2, None)],
+        "by reservationId"
+    );
+}
+
+#[test]
+fn a_database_of_before_reservations_gets_their_table() {
+    let dir = Scratch::new("sqlite-reservations-migration");
+    let path = dir.file("ferrocharge.db");
+    let before = MIGRATIONS.len() - 1;
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for step in &MIGRATIONS[..before] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before as u32)
+            .unwrap();
+    }
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    store.save_reservation(&reservation(1, 1, None)).unwrap();
+    assert_eq!(store.reservations().unwrap(), vec![reservation(1, 1, None)]);
 }

@@ -138,6 +138,43 @@ async fn firmware_is_downloaded_over_http_and_installed() {
 }
 
 #[tokio::test]
+async fn download_and_install_are_two_steps() {
+    // The station runtime downloads when the core says DownloadFirmware and installs only
+    // when it says InstallFirmware (after the transactions ended).
+    let server = Arc::new(Server::default());
+    server
+        .files
+        .lock()
+        .unwrap()
+        .insert("ferrocharge-4.5.6.bin".into(), b"image".to_vec());
+    let addr = start_server(Arc::clone(&server)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sys = system(dir.path(), vec![]);
+    let (seen, on_status) = recorder();
+
+    let request = firmware_request(format!("http://{addr}/fw/ferrocharge-4.5.6.bin"), 0);
+    let path = sys.download_firmware(&request, on_status).await.unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [FirmwareStatus::Downloading, FirmwareStatus::Downloaded]
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"image");
+    assert!(path.starts_with(dir.path().join("firmware")));
+    assert_eq!(sys.installed_firmware_version(), None);
+
+    let (seen, on_status) = recorder();
+    assert_eq!(
+        sys.install_firmware(&path, on_status).await.unwrap(),
+        "4.5.6"
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [FirmwareStatus::Installing, FirmwareStatus::Installed]
+    );
+    assert_eq!(sys.installed_firmware_version().as_deref(), Some("4.5.6"));
+}
+
+#[tokio::test]
 async fn a_version_file_beside_the_firmware_names_the_version() {
     let server = Arc::new(Server::default());
     {

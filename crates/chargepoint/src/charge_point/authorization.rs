@@ -151,7 +151,7 @@ impl ChargePoint {
             None => asked.connector.or_else(|| self.connector_for_session()),
         };
         let admitted = connector
-            .is_none_or(|c| self.reservation_admits(c, &asked.id_tag, id_tag_info.as_ref()));
+            .is_none_or(|c| self.reservation_admits(c, &asked.id_tag, id_tag_info.as_ref(), now));
         if accepted && !admitted {
             tracing::info!(id_tag = %asked.id_tag, ?connector, "connector reserved for another identifier");
         }

@@ -123,7 +123,9 @@ pub enum StationEvent {
         id_tag: IdToken,
         /// The energy register at the start, Wh.
         meter_start_wh: i32,
-        /// The reservation this transaction ends, if any.
+        /// The reservation this transaction ends, if any. `None` when the station does not
+        /// know: the core then takes the reservation the identifier may use on this connector
+        /// (or of connector 0), as everest-core's Auth module finds it for the EvseManager.
         reservation_id: Option<i32>,
     },
     /// The station stopped the transaction of a connector.
@@ -373,17 +375,19 @@ pub enum StationCommand {
         /// only CompositeScheduleDefaultLimitAmps/Watts; the station removes its external limit.
         limited: bool,
     },
-    /// `connector` is reserved for `id_tag` (ReserveNow).
+    /// `connector` is reserved for `id_tag` (ReserveNow; also at start for a reservation
+    /// restored from the store).
     Reserved {
-        /// The connector.
+        /// The connector; 0: any connector of the station (ReserveConnectorZeroSupported).
         connector: u32,
         /// The reservation's id.
         reservation_id: i32,
         /// The identifier it is reserved for.
         id_tag: IdToken,
     },
-    /// The reservation of `connector` expired or was cancelled (one that a transaction used
-    /// ends without this command: the station started that transaction itself).
+    /// The reservation of `connector` expired, was cancelled, or moved to another connector by
+    /// a ReserveNow with its reservationId (one that a transaction used ends without this
+    /// command: the station started that transaction itself).
     ReservationEnded {
         /// The connector.
         connector: u32,

@@ -102,7 +102,8 @@ use crate::config::{Configuration, SecurityProfileGate};
 
 pub use events::{EnergyFlow, MeasuredValue, MeterReading, Now, StationCommand, StationEvent};
 pub use store::{
-    MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredTransaction,
+    MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredReservation,
+    StoredTransaction,
 };
 
 use connector_status::Connector;
@@ -210,6 +211,10 @@ impl ChargePoint {
             tracing::error!(error = %e, "local authorization list could not be read");
             Default::default()
         });
+        let reservations = store.reservations().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reservations could not be read");
+            Vec::new()
+        });
         let queue = MessageQueue::restore(messages, QueueConfig::from_config(&config));
         let mut cp = ChargePoint {
             config,
@@ -242,6 +247,8 @@ impl ChargePoint {
         for (connector, operative) in availability {
             cp.set_inoperative(connector, !operative);
         }
+        // Before the transactions: a resumed one uses its connector's reservation up.
+        cp.restore_reservations(reservations, now);
         if let Some(lowest) = cp.queue.lowest_placeholder() {
             cp.next_placeholder_id = lowest.saturating_sub(1).min(-1);
         }

@@ -117,7 +117,7 @@ impl ChargePoint {
         request: RemoteStartTransactionRequest,
         now: Now,
     ) {
-        let connector = self.remote_start_connector(&request);
+        let connector = self.remote_start_connector(&request, now);
         let profile_ok = match (&request.charging_profile, request.connector_id) {
             (None, _) => true,
             (Some(profile), Some(_)) => self.tx_profile_valid(profile),
@@ -156,12 +156,16 @@ impl ChargePoint {
 
     /// The connector a RemoteStartTransaction may use: [`NEXT_PLUGGED`] when none was named,
     /// no car is plugged in at a free one and some connector is free; `None` to reject it.
-    fn remote_start_connector(&self, request: &RemoteStartTransactionRequest) -> Option<u32> {
+    fn remote_start_connector(
+        &self,
+        request: &RemoteStartTransactionRequest,
+        now: Now,
+    ) -> Option<u32> {
         let free = |id: u32| {
             self.connectors
                 .get(id as usize)
                 .is_some_and(|c| c.is_free() && c.authorized.is_none())
-                && self.reservation_admits(id, &request.id_tag, None)
+                && self.reservation_admits(id, &request.id_tag, None, now)
         };
         match request.connector_id {
             Some(c) => u32::try_from(c)
@@ -290,7 +294,7 @@ impl ChargePoint {
             .connectors
             .get(connector as usize)
             .is_some_and(|c| c.is_free() && c.authorized.is_none())
-            && self.reservation_admits(connector, &waiting.id_tag, None);
+            && self.reservation_admits(connector, &waiting.id_tag, None, now);
         if !free {
             return;
         }

@@ -27,7 +27,9 @@ use ocpp_types::id_tag::{IdTagInfo, IdToken};
 use ocpp_types::Action;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::store::{Store, StoreError, StoredLocalList, StoredMessage, StoredTransaction};
+use super::store::{
+    Store, StoreError, StoredLocalList, StoredMessage, StoredReservation, StoredTransaction,
+};
 
 /// The schema, one step per version: `MIGRATIONS[n]` takes a database from `user_version` n
 /// to n + 1. Steps are only ever appended.
@@ -73,6 +75,13 @@ pub const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY,
         connector INTEGER NOT NULL,
         profile TEXT NOT NULL
+    );
+",
+    "
+    -- The reservations in force (ReserveNow), by reservationId, the record as JSON.
+    CREATE TABLE reservations (
+        id INTEGER PRIMARY KEY,
+        record TEXT NOT NULL
     );
 ",
 ];
@@ -404,6 +413,45 @@ impl Store for SqliteStore {
                 connector,
                 serde_json::from_str(&profile).map_err(|e| corrupt(key, e))?,
             ));
+        }
+        Ok(out)
+    }
+
+    fn save_reservation(&mut self, reservation: &StoredReservation) -> Result<(), StoreError> {
+        let record =
+            serde_json::to_string(reservation).map_err(|e| backend("save_reservation", e))?;
+        self.write("save_reservation", |tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO reservations (id, record) VALUES (?1, ?2)",
+                params![reservation.id, record],
+            )
+            .map(drop)
+        })
+    }
+
+    fn remove_reservation(&mut self, id: i32) -> Result<(), StoreError> {
+        self.write("remove_reservation", |tx| {
+            tx.execute("DELETE FROM reservations WHERE id = ?1", params![id])
+                .map(drop)
+        })
+    }
+
+    fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError> {
+        let err = |e| backend("reservations", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, record FROM reservations ORDER BY id")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, record) = row.map_err(err)?;
+            let key = format!("reservations/{id}");
+            out.push(serde_json::from_str(&record).map_err(|e| corrupt(key, e))?);
         }
         Ok(out)
     }

@@ -1,7 +1,7 @@
 //! What must survive a power loss: the transactions in progress, the queue of
 //! transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues),
-//! the connectors' availability, the authorization cache, the local authorization list and the
-//! installed charging profiles.
+//! the connectors' availability, the authorization cache, the local authorization list, the
+//! installed charging profiles and the reservations.
 //! The user config has its own store ([`OverlayStore`](crate::config::OverlayStore)).
 //!
 //! The trait is synchronous and every method returns a `Result`, so that it maps one to one
@@ -97,6 +97,24 @@ pub struct StoredLocalList {
     pub entries: Vec<(IdToken, IdTagInfo)>,
 }
 
+/// A reservation in force (ReserveNow accepted), as stored so that it survives a restart (as
+/// everest-core's Auth module keeps its reservations in its key-value store,
+/// ReservationHandler::store_reservations / load_reservations).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredReservation {
+    /// The reservationId.
+    pub id: i32,
+    /// The connector reserved; 0: any connector of the station.
+    pub connector: u32,
+    /// The identifier it is reserved for.
+    pub id_tag: IdToken,
+    /// The parentIdTag whose identifiers may use it too.
+    #[serde(default)]
+    pub parent_id_tag: Option<IdToken>,
+    /// When it ends, as the central system gave it.
+    pub expiry_date: DateTime,
+}
+
 /// Persistence of the charge-point core. A write must be durable when it returns `Ok`: the core
 /// acts on it only afterwards.
 pub trait Store: Send {
@@ -158,6 +176,14 @@ pub trait Store: Send {
     /// Every stored charging profile with its connector, by chargingProfileId.
     fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError>;
 
+    /// Inserts or replaces (by reservationId) a reservation.
+    fn save_reservation(&mut self, reservation: &StoredReservation) -> Result<(), StoreError>;
+    /// Forgets the reservation `id` (cancelled, expired, used, replaced); an unknown id is not
+    /// an error.
+    fn remove_reservation(&mut self, id: i32) -> Result<(), StoreError>;
+    /// Every stored reservation, by reservationId.
+    fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError>;
+
     /// Appends a message to the queue (or replaces the one with the same key).
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError>;
     /// Replaces several messages at once (the placeholder transaction id replaced in every
@@ -194,6 +220,8 @@ pub struct MemoryStore {
     pub local_list: HashMap<IdToken, IdTagInfo>,
     /// The installed charging profiles with their connector, by chargingProfileId.
     pub charging_profiles: BTreeMap<i32, (u32, ChargingProfile)>,
+    /// The reservations, by reservationId.
+    pub reservations: BTreeMap<i32, StoredReservation>,
     /// Make every write fail (to test how the core copes).
     pub fail_writes: bool,
 }
@@ -312,6 +340,23 @@ impl Store for MemoryStore {
 
     fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
         Ok(self.charging_profiles.values().cloned().collect())
+    }
+
+    fn save_reservation(&mut self, reservation: &StoredReservation) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.reservations
+            .insert(reservation.id, reservation.clone());
+        Ok(())
+    }
+
+    fn remove_reservation(&mut self, id: i32) -> Result<(), StoreError> {
+        self.check_writable()?;
+        self.reservations.remove(&id);
+        Ok(())
+    }
+
+    fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError> {
+        Ok(self.reservations.values().cloned().collect())
     }
 
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {

@@ -65,6 +65,9 @@ impl ChargePoint {
             );
             return;
         }
+        // The station may not know the reservation its user had: reservation.rs.
+        let reservation_id =
+            reservation_id.or_else(|| self.reservation_for_transaction(id, &id_tag, now));
         let placeholder_id = self.next_placeholder_id;
         self.next_placeholder_id = self.next_placeholder_id.saturating_sub(1);
         let started_at = self.clock(now);
@@ -170,10 +173,8 @@ impl ChargePoint {
         };
         connector.authorized = None;
         connector.authorized_until = None;
-        // A transaction on a reserved connector uses the reservation up (libocpp: on_reservation_end
-        // comes from the station, which started the transaction).
-        connector.reservation = None;
         connector.finishing = false;
+        let reservation_id = record.reservation_id;
         connector.transaction = Some(ActiveTransaction {
             record,
             flow: EnergyFlow::Charging,
@@ -181,6 +182,9 @@ impl ChargePoint {
                 .then(|| now.instant + Duration::from_secs(u64::from(interval))),
             stop_id_tag: None,
         });
+        // A transaction on a reserved connector uses the reservation up (libocpp: on_reservation_end
+        // comes from the station, which started the transaction): reservation.rs.
+        self.reservation_used(id, reservation_id);
         self.update_status(id, now);
     }
 

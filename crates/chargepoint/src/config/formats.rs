@@ -89,22 +89,10 @@ pub fn check_future_date_time(value: &str, now: DateTime<Utc>) -> Result<(), Str
 /// Decodes an AuthorizationKey sent in hex notation, as libocpp does: a value of hex digit
 /// pairs whose bytes are all printable ASCII (or newline) is taken as hex and decoded; anything
 /// else is the key itself. The whitepaper has the central system send the key as hexBinary, but
-/// libocpp also accepts plain keys, and so do we.
+/// libocpp also accepts plain keys, and so do we. The transport decodes the same way: one rule
+/// ([`ocpp_ws::decode_hex_notation`]) for what is checked here and what is sent.
 pub fn decode_authorization_key(value: &str) -> String {
-    let bytes = value.as_bytes();
-    if bytes.len() < 2 || !bytes.len().is_multiple_of(2) || !bytes.iter().all(u8::is_ascii_hexdigit)
-    {
-        return value.to_string();
-    }
-    let decoded: Option<String> = bytes
-        .chunks(2)
-        .map(|pair| {
-            let text = std::str::from_utf8(pair).ok()?;
-            let b = u8::from_str_radix(text, 16).ok()?;
-            ((0x20..=0x7e).contains(&b) || b == b'\n').then_some(char::from(b))
-        })
-        .collect();
-    decoded.unwrap_or_else(|| value.to_string())
+    ocpp_ws::decode_hex_notation(value)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ impl Station {
         self.evses.iter_mut().find(|e| e.connector == connector)
     }
 
-    fn tell_core(&self, event: CoreEvent) {
+    pub(super) fn tell_core(&self, event: CoreEvent) {
         // A closed channel means the driver ended: the loop sees it on `commands`.
         let _ = self.link.events.send(event);
     }
@@ -164,12 +164,28 @@ impl Station {
                 // The station sends no DataTransfer.req of its own yet.
                 tracing::info!(request_id, ?response, "DataTransfer answered");
             }
-            StationCommand::DownloadFirmware { .. }
-            | StationCommand::InstallFirmware { .. }
-            | StationCommand::UploadDiagnostics { .. } => {
-                // System module wiring comes next.
-                tracing::info!(?command, "firmware/diagnostics command not carried out yet");
-            }
+            StationCommand::DownloadFirmware {
+                request_id,
+                location,
+                retries,
+                retry_interval_s,
+            } => self.download_firmware(request_id, location, retries, retry_interval_s),
+            StationCommand::InstallFirmware { request_id } => self.install_firmware(request_id),
+            StationCommand::UploadDiagnostics {
+                request_id,
+                location,
+                retries,
+                retry_interval_s,
+                start_time,
+                stop_time,
+            } => self.upload_diagnostics(
+                request_id,
+                location,
+                retries,
+                retry_interval_s,
+                start_time,
+                stop_time,
+            ),
             StationCommand::FirmwareRestart { request_id } => {
                 tracing::info!(request_id, "firmware installed: restarting");
                 self.firmware_restart = true;

@@ -5,7 +5,8 @@
 //! - [`paths`]: where the OCPP module's files are; [`ocpp`]: the core from them.
 //! - [`evse`]: one simulated EVSE, stepped every 250 ms; [`translate`]: its session events
 //!   and meter as the core's station events.
-//! - `commands`: the core's station commands and the control API's orders carried out.
+//! - `commands`: the core's station commands and the control API's orders carried out;
+//!   `jobs`: the firmware and diagnostics ones, by the System module ([`crate::system`]).
 //! - [`state`]: the state the control API shows; [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
 //!
@@ -14,6 +15,7 @@
 mod commands;
 pub mod control;
 pub mod evse;
+mod jobs;
 pub mod ocpp;
 pub mod paths;
 mod run;
@@ -32,6 +34,7 @@ use tokio::task::JoinHandle;
 use crate::control_api::{self, StationControl, StationEvent};
 use crate::message_log::MessageLog;
 use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
+use crate::system::{System, SystemConfig};
 use crate::{types, StationConfig};
 
 pub use control::{Order, StationHandle};
@@ -79,6 +82,9 @@ pub enum RuntimeError {
     /// The driver does not start.
     #[error(transparent)]
     Driver(#[from] chargepoint::driver::DriverError),
+    /// The System module (firmware, diagnostics) cannot be set up.
+    #[error("System module: {0}")]
+    System(#[from] crate::system::SetupError),
     /// The control API cannot listen.
     #[error("the control API cannot listen on {addr}: {message}")]
     ControlApi {
@@ -149,6 +155,8 @@ pub struct Station {
     limits: HashMap<u32, f64>,
     /// A firmware installation asks for a restart.
     firmware_restart: bool,
+    /// The System module's firmware and diagnostics jobs.
+    jobs: jobs::Jobs,
 }
 
 /// A Reset the station carries out (the core issues it once the transactions it stopped were
@@ -191,16 +199,17 @@ impl Station {
         let paths = OcppPaths::of(config, &ocpp_module.id);
         tracing::info!(?paths, "OCPP module files");
         let n = u32::try_from(config.evses.len()).unwrap_or(u32::MAX);
-        let mut cp = ocpp::charge_point(&paths, n)?;
-        if reason == BootReason::FirmwareUpdate {
-            // libocpp's start with BootReasonEnum::FirmwareUpdate.
-            cp.security_event(
-                chargepoint::charge_point::security_events::kind::FIRMWARE_UPDATED,
-                Some("the station restarted to run the firmware it installed"),
-                chargepoint::driver::now(),
-            );
-        }
+        let data_dir = &config.settings.data_dir;
+        // The firmware the System module installed last is what this boot runs: its version
+        // is the BootNotification's firmwareVersion.
+        let installed = crate::system::installed_firmware_version(data_dir);
+        let mut cp = ocpp::charge_point(&paths, n, installed.as_deref())?
+            .with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
+        boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
+        let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
+        system_config.log_paths = vec![paths.message_log_dir.clone()];
+        let system = System::new(system_config)?;
         let reset_timeout = std::time::Duration::from_secs(u64::from(
             cp.config()
                 .internal()
@@ -255,6 +264,7 @@ impl Station {
             reset: None,
             limits: HashMap::new(),
             firmware_restart: false,
+            jobs: jobs::Jobs::new(system),
         })
     }
 
@@ -277,6 +287,25 @@ impl Station {
     pub fn html_log(&self) -> Option<PathBuf> {
         self.log.html_path().map(PathBuf::from)
     }
+}
+
+/// The security event of a boot, as libocpp's `ChargePointImpl::start` raises it for its boot
+/// reason: critical, so queued as SecurityEventNotification and sent once the CSMS accepted
+/// the BootNotification.
+fn boot_security_event(cp: &mut chargepoint::ChargePoint, reason: BootReason) {
+    use chargepoint::charge_point::security_events::kind;
+    let (event, tech_info) = match reason {
+        BootReason::PowerUp => (kind::STARTUP_OF_THE_DEVICE, "The Charge Point has booted"),
+        BootReason::Reset => (
+            kind::RESET_OR_REBOOT,
+            "Charging Station rebooted due to requested remote reset!",
+        ),
+        BootReason::FirmwareUpdate => (
+            kind::FIRMWARE_UPDATED,
+            "Charging Station rebooted due to firmware update!",
+        ),
+    };
+    cp.security_event(event, Some(tech_info), chargepoint::driver::now());
 }
 
 async fn serve(

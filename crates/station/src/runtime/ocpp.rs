@@ -10,8 +10,14 @@ use super::paths::OcppPaths;
 use super::RuntimeError;
 
 /// Loads the OCPP configuration with the user overlay, makes `Core.NumberOfConnectors` the
-/// station's number of EVSEs and opens the SQLite store: the core, ready for the driver.
-pub fn charge_point(paths: &OcppPaths, evses: u32) -> Result<ChargePoint, RuntimeError> {
+/// station's number of EVSEs and `Internal.FirmwareVersion` the `installed_firmware` (the
+/// version the System module installed last, if any), and opens the SQLite store: the core,
+/// ready for the driver.
+pub fn charge_point(
+    paths: &OcppPaths,
+    evses: u32,
+    installed_firmware: Option<&str>,
+) -> Result<ChargePoint, RuntimeError> {
     let base = Document::read(&paths.charge_point_config)
         .map_err(|e| RuntimeError::OcppConfig(e.to_string()))?;
     let registry = Registry::embedded()
@@ -27,6 +33,15 @@ pub fn charge_point(paths: &OcppPaths, evses: u32) -> Result<ChargePoint, Runtim
         config
             .set_by_station("NumberOfConnectors", evses.into())
             .map_err(|e| RuntimeError::OcppConfig(format!("NumberOfConnectors: {e}")))?;
+    }
+    if let Some(version) = installed_firmware {
+        if config.internal().firmware_version != version {
+            // Read-only for the CSMS; the station sets it, and the user config keeps it.
+            match config.set_by_station("FirmwareVersion", version.into()) {
+                Ok(_) => tracing::info!(version, "running the installed firmware"),
+                Err(error) => tracing::warn!(version, %error, "installed firmware version"),
+            }
+        }
     }
     create_dir(Some(paths.database_dir.clone()))?;
     // libocpp names the database after the charge point inside DatabasePath.
@@ -54,5 +69,55 @@ fn create_dir(dir: Option<PathBuf>) -> Result<(), RuntimeError> {
             })
         }
         _ => Ok(()),
+    }
+}
+
+/// The OCPP module's PublishChargingScheduleIntervalS (everest-core's OCPP manifest, default
+/// 30 s): how often the core issues every connector's charging limit again
+/// ([`ChargePoint::with_publish_interval`]); 0 or less: only when a limit changes.
+pub fn publish_interval(station: &crate::StationConfig, module_id: &str) -> std::time::Duration {
+    let secs = station
+        .module(module_id)
+        .and_then(|m| m.parameters.int("PublishChargingScheduleIntervalS"))
+        .unwrap_or(0);
+    std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod publish_interval_tests {
+    use std::time::Duration;
+
+    use crate::StationConfig;
+
+    fn station(parameter: &str) -> StationConfig {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml =
+            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
+                .unwrap()
+                .replace(
+                    "      ChargePointConfigPath: ocpp-config.json",
+                    &format!("      ChargePointConfigPath: ocpp-config.json\n{parameter}"),
+                );
+        let path = dir.path().join("station.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        StationConfig::load(&path).unwrap()
+    }
+
+    #[test]
+    fn the_publish_interval_is_the_ocpp_modules_parameter_30_s_by_default() {
+        let of = |parameter: &str| super::publish_interval(&station(parameter), "ocpp");
+        assert_eq!(of(""), Duration::from_secs(30));
+        assert_eq!(
+            of("      PublishChargingScheduleIntervalS: 2"),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            of("      PublishChargingScheduleIntervalS: 0"),
+            Duration::ZERO
+        );
+        assert_eq!(
+            of("      PublishChargingScheduleIntervalS: -5"),
+            Duration::ZERO
+        );
     }
 }

@@ -42,6 +42,8 @@ impl Station {
                     }
                 },
                 Some(notice) = self.link.notices.recv() => self.notice(notice),
+                // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
+                Some(report) = self.jobs.reports.recv() => self.tell_core(report),
                 Some(frame) = self.link.frames.recv() => {
                     if self.frame(frame) == Some(RegistrationStatus::Accepted) && !booted {
                         booted = true;
@@ -165,8 +167,10 @@ impl Station {
             driver,
             link,
             control_api,
+            mut jobs,
             ..
         } = self;
+        jobs.abort_all();
         // Dropping the event sender is what stops the driver; it closes the connection.
         drop(link);
         match driver.await {

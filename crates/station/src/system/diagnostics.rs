@@ -3,7 +3,7 @@
 //! `diagnostics-<chargepointid>-<UTC time>.tar.gz`, uploaded with retries.
 
 use std::fs::File;
-use std::io::{self, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -120,12 +120,23 @@ pub fn build_archive(
             summary.skipped_by_time += 1;
             continue;
         }
-        // A log file still being written may change size while read: tar then fails this
-        // entry, and we carry on without it.
-        match File::open(&path).and_then(|mut f| tar.append_file(&name, &mut f)) {
-            Ok(()) => summary.files.push(name),
-            Err(error) => tracing::warn!(path = %path.display(), %error, "diagnostics: skipped"),
+        // The station keeps writing its message log while the archive is built (the
+        // GetDiagnostics answer, the Uploading notification): read what is there now and
+        // write an entry of exactly that size, so a growing file neither fails its entry nor
+        // corrupts the archive.
+        let mut content = Vec::new();
+        if let Err(error) =
+            File::open(&path).and_then(|f| f.take(meta.len()).read_to_end(&mut content).map(|_| ()))
+        {
+            tracing::warn!(path = %path.display(), %error, "diagnostics: skipped");
+            continue;
         }
+        let mut header = tar::Header::new_gnu();
+        header.set_metadata(&meta);
+        header.set_size(content.len() as u64);
+        header.set_cksum();
+        tar.append_data(&mut header, &name, content.as_slice())?;
+        summary.files.push(name);
     }
     let manifest = manifest(&summary, start, stop);
     let mut header = tar::Header::new_gnu();

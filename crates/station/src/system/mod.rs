@@ -5,8 +5,9 @@
 //!   in the URL), `http://` and `https://` (certificates checked against the system's roots plus
 //!   an optional CA file) and `file://` (a copy); uploads over HTTP are PUT, as everest-core's
 //!   `curl -T` does.
-//! - [`System::update_firmware`]: download with retries, then the simulated installation
-//!   ([`firmware::install`]): the version comes from a `<file>.version` file served beside the
+//! - [`System::download_firmware`] (with retries) and [`System::install_firmware`] (the
+//!   simulated installation, [`firmware::install`]), the two steps the OCPP core orders one
+//!   at a time; [`System::update_firmware`] runs both: the version comes from a `<file>.version` file served beside the
 //!   firmware, else from its name (`ferrocharge-1.2.3.bin` → `1.2.3`), and is recorded under the
 //!   data dir for the next boot ([`installed_firmware_version`]).
 //! - [`System::start_diagnostics`]: names the archive at once (GetDiagnostics.conf needs the
@@ -142,9 +143,11 @@ impl System {
         }
     }
 
-    /// Runs a firmware update to its end: waits for the retrieve date, downloads with retries,
-    /// installs; reports each [`FirmwareStatus`] once. Returns the installed version (the
-    /// caller then reboots the station, as OCPP expects after Installed).
+    /// Runs a firmware update to its end: waits for the retrieve date, then
+    /// [`System::download_firmware`] and [`System::install_firmware`]; reports each
+    /// [`FirmwareStatus`] once. Returns the installed version (the caller then reboots the
+    /// station, as OCPP expects after Installed). The station runtime calls the two steps
+    /// itself, because the OCPP core decides when each may start.
     pub async fn update_firmware(
         &self,
         request: FirmwareRequest,
@@ -156,6 +159,19 @@ impl System {
                 tokio::time::sleep(wait).await;
             }
         }
+        let path = self.download_firmware(&request, &mut on_status).await?;
+        self.install_firmware(&path, on_status).await
+    }
+
+    /// Downloads the firmware of `request` now, with retries, into the data dir's `firmware/`
+    /// folder (its `retrieve_date` is not looked at: the caller waited for it). Reports
+    /// Downloading, then Downloaded or, once after the last attempt, DownloadFailed. Returns
+    /// the downloaded file, for [`System::install_firmware`].
+    pub async fn download_firmware(
+        &self,
+        request: &FirmwareRequest,
+        mut on_status: impl FnMut(FirmwareStatus) + Send,
+    ) -> Result<PathBuf, FirmwareError> {
         let retries = self.retries(request.retries, request.retry_interval);
         on_status(FirmwareStatus::Downloading);
         let dest = match self.firmware_destination(&request.location).await {
@@ -178,19 +194,31 @@ impl System {
         }
         self.fetch_sidecar(&request.location, &dest).await;
         on_status(FirmwareStatus::Downloaded);
+        Ok(dest)
+    }
 
+    /// Installs the firmware downloaded to `path` ([`firmware::install`]): reports
+    /// Installing, then Installed or InstallationFailed. Returns the installed version, which
+    /// [`installed_firmware_version`] reads from then on.
+    pub async fn install_firmware(
+        &self,
+        path: &Path,
+        mut on_status: impl FnMut(FirmwareStatus) + Send,
+    ) -> Result<String, FirmwareError> {
         on_status(FirmwareStatus::Installing);
-        let data_dir = self.config.data_dir.clone();
-        let installed = tokio::task::spawn_blocking(move || firmware::install(&dest, &data_dir))
+        let (file, data_dir) = (path.to_path_buf(), self.config.data_dir.clone());
+        // The installation reads and writes files: off the async threads.
+        let installed = tokio::task::spawn_blocking(move || firmware::install(&file, &data_dir))
             .await
             .unwrap_or_else(|e| {
                 Err(InstallError::Io {
-                    path: PathBuf::new(),
+                    path: path.to_path_buf(),
                     source: std::io::Error::other(e.to_string()),
                 })
             });
         match installed {
             Ok(version) => {
+                tracing::info!(%version, "firmware installed");
                 on_status(FirmwareStatus::Installed);
                 Ok(version)
             }

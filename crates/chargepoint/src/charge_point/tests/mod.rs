@@ -21,10 +21,12 @@ mod registration;
 mod remote_control;
 mod remote_trigger;
 mod reservation;
+mod reservation_more;
 mod security_events;
 mod sessions;
 mod smart_charging;
 mod stop_reasons;
+mod trigger_wire_order;
 
 use std::time::{Duration, Instant};
 

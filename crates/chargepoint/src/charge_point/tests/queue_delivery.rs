@@ -76,6 +76,18 @@ impl Store for SharedStore {
     fn local_list(&self) -> Result<crate::charge_point::StoredLocalList, StoreError> {
         self.get().local_list()
     }
+    fn save_reservation(
+        &mut self,
+        reservation: &crate::charge_point::StoredReservation,
+    ) -> Result<(), StoreError> {
+        self.get().save_reservation(reservation)
+    }
+    fn remove_reservation(&mut self, id: i32) -> Result<(), StoreError> {
+        self.get().remove_reservation(id)
+    }
+    fn reservations(&self) -> Result<Vec<crate::charge_point::StoredReservation>, StoreError> {
+        self.get().reservations()
+    }
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
         self.get().save_message(message)
     }
