@@ -31,10 +31,13 @@ def test_boot_pending_then_accepted(make_station, csms):
     assert csms.messages[second][1] == csms.messages[first][1]
     gap = csms.times[second] - csms.times[first]
     assert 2.8 <= gap <= 5, gap
-    # Accepted: connector 0 first, then connector 1; the heartbeat starts.
+    # Accepted: the security event of the boot queued meanwhile (libocpp's start raises
+    # StartupOfTheDevice), then connector 0, then connector 1; the heartbeat starts.
     after = actions[second + 1:]
-    assert after[:2] == ["StatusNotification", "StatusNotification"], after
-    assert [p["connectorId"] for _, p in csms.messages[second + 1:second + 3]] == [0, 1]
+    assert after[:3] == [
+        "SecurityEventNotification", "StatusNotification", "StatusNotification"], after
+    assert csms.messages[second + 1][1]["type"] == "StartupOfTheDevice"
+    assert [p["connectorId"] for _, p in csms.messages[second + 2:second + 4]] == [0, 1]
     assert csms.find("StartTransaction") == []
     csms.wait_for("Heartbeat", after=second)
 

@@ -29,6 +29,10 @@ def test_reset_stops_the_transaction_and_boots_again(make_station, csms, kind):
     assert csms.index_of(stop) < boot
     assert csms.actions()[m:boot].count("StopTransaction") == 1
     n = booted(csms, station, after=boot)
+    # libocpp's start after a remote reset: ResetOrReboot, not StartupOfTheDevice.
+    event = csms.wait_for("SecurityEventNotification", after=boot)
+    assert (event["type"], event.get("techInfo")) == (
+        "ResetOrReboot", "Charging Station rebooted due to requested remote reset!")
     csms.wait_connections(2)
     assert csms.paths == ["/ocpp/cp001"] * 2
     assert station.proc.poll() is None and station.proc.pid == pid
