@@ -157,7 +157,8 @@ class _Wire:
 
 
 class Csms:
-    def __init__(self, known_tags: set[str] | None = None, port: int = 0) -> None:
+    def __init__(self, known_tags: set[str] | None = None, port: int = 0,
+                 first_transaction_id: int = 1) -> None:
         self.known_tags = set(KNOWN_TAGS if known_tags is None else known_tags)
         self.port = port  # 0: a free port
         self.messages: list[tuple[str, dict]] = []
@@ -176,7 +177,7 @@ class Csms:
         self.parent_ids: dict[str, str] = {}
         self._failures: dict[str, list[str]] = {}
         self._offline = False
-        self._tx_ids = itertools.count(1)
+        self._tx_ids = itertools.count(first_transaction_id)
         self.tx_ids: dict[int, int] = {}
         self._cond = threading.Condition(threading.RLock())
         self._cp: _ChargePoint | None = None

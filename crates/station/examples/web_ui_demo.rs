@@ -13,7 +13,7 @@ use chrono::Utc;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use station::control_api::{
     serve, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppFrame,
-    OcppState, PlugIn, StationControl, StationEvent, StationState, Token,
+    OcppState, PlugIn, StationControl, StationEvent, StationState, StopTransaction, Token,
 };
 use station::message_log::{Direction, MessageLog};
 use tokio::sync::{broadcast, Notify};
@@ -156,6 +156,13 @@ impl StationControl for Toy {
     fn stop(&self) -> Result<(), ControlError> {
         self.stop.notify_one();
         Ok(())
+    }
+    fn stop_transaction(&self, c: u32, _: StopTransaction) -> Result<(), ControlError> {
+        self.change(c, |x| {
+            x.transaction_id = None;
+            x.status = ChargePointStatus::Finishing;
+            x.power_w = 0.0;
+        })
     }
 }
 

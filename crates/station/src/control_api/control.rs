@@ -34,6 +34,13 @@ pub trait StationControl: Send + Sync + 'static {
     fn ocpp_connect(&self) -> Result<(), ControlError>;
     /// Stop the station gracefully (the process exits 0).
     fn stop(&self) -> Result<(), ControlError>;
+    /// The station stops the transaction at `connector` (0: every transaction) for
+    /// `request.reason`: a stop button, an emergency stop, a local reboot.
+    fn stop_transaction(
+        &self,
+        connector: u32,
+        request: StopTransaction,
+    ) -> Result<(), ControlError>;
 }
 
 /// Why the station refused a command. The control API answers each kind with its own status
@@ -100,6 +107,25 @@ pub struct HardwareError {
     /// Raise (true) or clear (false).
     pub raise: bool,
 }
+
+/// `POST /api/v1/connectors/{c}/stop-transaction`: why the station stops the transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopTransaction {
+    /// An OCPP 1.6 StopTransaction reason (`Local`, `EmergencyStop`, `Reboot`, `Other`, ...);
+    /// `Local` when absent.
+    #[serde(default = "local_reason")]
+    pub reason: String,
+}
+
+fn local_reason() -> String {
+    "Local".to_owned()
+}
+
+/// The StopTransaction reasons a station itself may give (OCPP 1.6 §7.32): the others are the
+/// central system's (Remote, HardReset, SoftReset, UnlockCommand, DeAuthorized) or follow from
+/// what happens (EVDisconnected: unplug; PowerLoss: the station dies).
+pub const STATION_STOP_REASONS: [&str; 4] = ["Local", "EmergencyStop", "Reboot", "Other"];
 
 /// `POST /api/v1/connectors/{c}/meter`: each given value replaces the simulated one.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

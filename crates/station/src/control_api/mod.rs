@@ -40,7 +40,7 @@ use tokio::sync::{broadcast, watch};
 
 pub use control::{
     CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn, StationControl,
-    Token, ERROR_TYPES,
+    StopTransaction, Token, ERROR_TYPES, STATION_STOP_REASONS,
 };
 pub use state::{ConnectorState, FrameDirection, OcppFrame, OcppState, StationEvent, StationState};
 
@@ -76,6 +76,10 @@ fn build(api: Api) -> Router {
         .route(&connector("car-script"), post(routes::car_script))
         .route(&connector("errors"), post(routes::errors))
         .route(&connector("meter"), post(routes::meter))
+        .route(
+            &connector("stop-transaction"),
+            post(routes::stop_transaction),
+        )
         .route("/api/v1/tokens", post(routes::tokens))
         .route("/api/v1/ocpp/disconnect", post(routes::ocpp_disconnect))
         .route("/api/v1/ocpp/connect", post(routes::ocpp_connect))

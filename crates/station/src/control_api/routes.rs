@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::control::{
-    CarScript, ControlError, HardwareError, MeterOverride, PlugIn, StationControl, Token,
-    ERROR_TYPES,
+    CarScript, ControlError, HardwareError, MeterOverride, PlugIn, StationControl, StopTransaction,
+    Token, ERROR_TYPES, STATION_STOP_REASONS,
 };
 use super::Api;
 
@@ -181,6 +181,23 @@ pub async fn car_script(State(api): Shared, path: ConnectorPath, raw: Body) -> R
             return Err(ApiError::bad("script: empty"));
         }
         Ok(api.control.car_script(c, request)?)
+    };
+    answer(run())
+}
+
+/// `POST /api/v1/connectors/{c}/stop-transaction`.
+pub async fn stop_transaction(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
+    let run = || -> Result<(), ApiError> {
+        let c = connector(api.control.as_ref(), path)?;
+        let request: StopTransaction = body(raw, true)?;
+        if !STATION_STOP_REASONS.contains(&request.reason.as_str()) {
+            return Err(ApiError::bad(format!(
+                "reason: '{}' is not a reason the station gives (known: {})",
+                request.reason,
+                STATION_STOP_REASONS.join(", ")
+            )));
+        }
+        Ok(api.control.stop_transaction(c, request)?)
     };
     answer(run())
 }

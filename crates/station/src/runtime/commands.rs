@@ -219,26 +219,6 @@ impl Station {
         self.step(false);
     }
 
-    /// The Smart Charging limit of `connector` (0: the station), A per phase, `None` when no
-    /// profile limits it: everest-core's OCPP module sets it as the external limit of the
-    /// EVSE's energy node (connector 0: the grid connection's). With no energy manager in the
-    /// simulation, each EVSE gets the lower of its own limit and the station's.
-    fn charging_limit(&mut self, connector: u32, amps: Option<f64>) {
-        match amps {
-            Some(a) => self.limits.insert(connector, a),
-            None => self.limits.remove(&connector),
-        };
-        let station = self.limits.get(&0).copied();
-        for evse in &mut self.evses {
-            let own = self.limits.get(&evse.connector).copied();
-            let limit = match (own, station) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            evse.sim.evse_manager_mut().set_external_limit(limit);
-        }
-    }
-
     fn stop_transaction(&mut self, connector: u32, reason: Reason) {
         if let Some(evse) = self.evse_mut(connector) {
             let manager = evse.sim.evse_manager_mut();
@@ -310,6 +290,15 @@ impl Station {
             }
             Order::Token(token) => {
                 self.token(token);
+                Ok(())
+            }
+            Order::StopTransaction(connector, reason) => {
+                // The core decides: it answers with StopTransaction commands (and the reason
+                // goes into StopTransaction.req).
+                self.tell_core(CoreEvent::StopRequested {
+                    connector: Some(connector),
+                    reason,
+                });
                 Ok(())
             }
             Order::PlugIn(c, request) => self.on_evse(c, |e| e.plug_in(&request)),

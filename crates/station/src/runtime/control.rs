@@ -3,9 +3,11 @@
 
 use tokio::sync::{mpsc, watch};
 
+use ocpp_types::core::Reason;
+
 use crate::control_api::{
     CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, PlugIn, StationControl,
-    StationState, Token,
+    StationState, StopTransaction, Token,
 };
 use crate::sim::{HardwareError, Script};
 
@@ -30,6 +32,8 @@ pub enum Order {
     Token(Token),
     /// Go online (true) or offline.
     Online(bool),
+    /// The station stops the transaction at a connector (stop button, emergency stop).
+    StopTransaction(u32, Reason),
     /// Stop the station.
     Stop,
 }
@@ -136,5 +140,26 @@ impl StationControl for StationHandle {
 
     fn stop(&self) -> Result<(), ControlError> {
         self.send(Order::Stop)
+    }
+
+    fn stop_transaction(
+        &self,
+        connector: u32,
+        request: StopTransaction,
+    ) -> Result<(), ControlError> {
+        let reason: Reason = serde_json::from_value(serde_json::Value::String(request.reason))
+            .map_err(|e| ControlError::Invalid(format!("reason: {e}")))?;
+        let running = self
+            .state
+            .borrow()
+            .connector(connector)
+            .map(|c| c.transaction_id.is_some())
+            .ok_or_else(|| ControlError::NotFound(format!("no connector {connector}")))?;
+        if !running {
+            return Err(ControlError::Conflict(format!(
+                "no transaction runs at connector {connector}"
+            )));
+        }
+        self.send(Order::StopTransaction(connector, reason))
     }
 }

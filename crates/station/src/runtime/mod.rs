@@ -5,6 +5,8 @@
 //! - [`paths`]: where the OCPP module's files are; [`ocpp`]: the core from them.
 //! - [`evse`]: one simulated EVSE, stepped every 250 ms; [`translate`]: its session events
 //!   and meter as the core's station events.
+//! - `energy`: the Smart Charging limits on the energy tree ([`crate::energy`]) and what it
+//!   distributes as each EVSE's offered current.
 //! - `commands`: the core's station commands and the control API's orders carried out;
 //!   `jobs`: the firmware and diagnostics ones, by the System module ([`crate::system`]).
 //! - [`state`]: the state the control API shows; [`control`]: [`StationControl`] over it all.
@@ -14,6 +16,7 @@
 
 mod commands;
 pub mod control;
+mod energy;
 pub mod evse;
 mod jobs;
 pub mod ocpp;
@@ -32,7 +35,9 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::control_api::{self, StationControl, StationEvent};
+use crate::energy::{EnergyError, EvseLeaf, StationEnergy};
 use crate::message_log::MessageLog;
+use crate::sim::pilot::MIN_CURRENT_A;
 use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
 use crate::system::{System, SystemConfig};
 use crate::{types, StationConfig};
@@ -76,6 +81,9 @@ pub enum RuntimeError {
         /// Why.
         message: String,
     },
+    /// The energy tree does not hold together.
+    #[error(transparent)]
+    Energy(#[from] EnergyError),
     /// The message logs cannot be set up.
     #[error("message log: {0}")]
     MessageLog(String),
@@ -151,8 +159,11 @@ pub struct Station {
     reset_timeout: std::time::Duration,
     /// A Reset under way.
     reset: Option<PendingReset>,
-    /// The Smart Charging limits in force, A per phase, by connector (0: the station).
-    limits: HashMap<u32, f64>,
+    /// The energy tree: the Smart Charging limits on its nodes, what each EVSE offers.
+    energy: StationEnergy,
+    /// The limit in force on each EVSE after the last distribution, by connector (what the
+    /// control API shows; `None`: the EVSE may offer all it can).
+    offered_limits: HashMap<u32, Option<f64>>,
     /// A firmware installation asks for a restart.
     firmware_restart: bool,
     /// The System module's firmware and diagnostics jobs.
@@ -223,6 +234,7 @@ impl Station {
         .map_err(|e| RuntimeError::MessageLog(e.to_string()))?;
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
+        let mut leaves = Vec::new();
         for e in &config.evses {
             let sim = SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
                 RuntimeError::Evse {
@@ -230,10 +242,19 @@ impl Station {
                     message: err.to_string(),
                 }
             })?;
+            leaves.push(EvseLeaf {
+                connector: e.id,
+                evse_manager: e.evse_manager.clone(),
+                max_a: sim.evse_manager.max_current_a,
+                // The simulated board's hardware minimum, as YetiSimulator's
+                // `min_current_A_import` (board_support/evse_board_supportImpl.cpp).
+                min_a: MIN_CURRENT_A,
+            });
             let mut evse = evse::Evse::new(e.id, SimulatedEvse::new(sim));
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
             evses.push(evse);
         }
+        let energy = StationEnergy::from_config(config, &leaves)?;
         // The certificate store lives in the data dir (DESIGN §4); without one, profiles 2
         // and 3 are refused rather than tried against an empty folder.
         let certs_dir = Some(config.settings.data_dir.join("certs")).filter(|d| d.is_dir());
@@ -262,7 +283,8 @@ impl Station {
             tokens: HashMap::new(),
             reset_timeout,
             reset: None,
-            limits: HashMap::new(),
+            energy,
+            offered_limits: HashMap::new(),
             firmware_restart: false,
             jobs: jobs::Jobs::new(system),
         })

@@ -72,6 +72,9 @@ impl Station {
 
     /// Steps every EVSE to now and tells the core what happened.
     pub(super) fn step(&mut self, meter: bool) {
+        // The energy tree first: what changed since the last step (a session started or
+        // ended, a limit) moves the offers before the EVSEs step on.
+        self.distribute_energy();
         let now = tokio::time::Instant::now().into_std();
         for evse in &mut self.evses {
             let mut events = evse.step(now);
@@ -86,7 +89,7 @@ impl Station {
                 let _ = self.link.events.send(event);
             }
             let reading = evse.sim.board().meter().reading();
-            let limit = evse.sim.evse_manager().external_limit_a();
+            let limit = self.offered_limits.get(&evse.connector).copied().flatten();
             let plugged = evse.plugged();
             let id_tag = evse.id_tag.clone();
             if let Some(c) = self.tracker.connector_mut(evse.connector) {

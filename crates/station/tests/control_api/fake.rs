@@ -6,7 +6,7 @@ use axum::Router;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use station::control_api::{
     router, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppState,
-    PlugIn, StationControl, StationEvent, StationState, Token,
+    PlugIn, StationControl, StationEvent, StationState, StopTransaction, Token,
 };
 use tokio::sync::broadcast;
 
@@ -24,6 +24,7 @@ pub enum Call {
     OcppDisconnect,
     OcppConnect,
     Stop,
+    StopTransaction(u32, StopTransaction),
 }
 
 /// Two connectors; records every call; answers `refuse` when set.
@@ -105,6 +106,9 @@ impl StationControl for Fake {
     }
     fn stop(&self) -> Result<(), ControlError> {
         self.answer(Call::Stop)
+    }
+    fn stop_transaction(&self, c: u32, r: StopTransaction) -> Result<(), ControlError> {
+        self.answer(Call::StopTransaction(c, r))
     }
 }
 

@@ -14,7 +14,8 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
 use station::control_api::{
-    CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn, Token,
+    CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn, StopTransaction,
+    Token,
 };
 use tower::ServiceExt;
 
@@ -91,6 +92,27 @@ async fn every_command_calls_the_station_with_its_arguments() {
         ("/api/v1/connectors/2/unplug", "", Call::Unplug(2)),
         ("/api/v1/connectors/1/ev-pause", "", Call::EvPause(1)),
         ("/api/v1/connectors/1/ev-resume", "", Call::EvResume(1)),
+        (
+            "/api/v1/connectors/1/stop-transaction",
+            r#"{"reason": "EmergencyStop"}"#,
+            Call::StopTransaction(
+                1,
+                StopTransaction {
+                    reason: "EmergencyStop".into(),
+                },
+            ),
+        ),
+        (
+            // No body: a stop button (Local).
+            "/api/v1/connectors/2/stop-transaction",
+            "",
+            Call::StopTransaction(
+                2,
+                StopTransaction {
+                    reason: "Local".into(),
+                },
+            ),
+        ),
         (
             "/api/v1/connectors/1/car-script",
             r#"{"script": "sleep 1;iec_wait_pwr_ready;draw_power_regulated 16,3;sleep 30;unplug", "replace": true}"#,
@@ -169,7 +191,7 @@ async fn every_command_calls_the_station_with_its_arguments() {
         );
         assert_eq!(fake.calls().last(), Some(&expected), "{path} {body}");
     }
-    assert_eq!(fake.calls().len(), 14);
+    assert_eq!(fake.calls().len(), 16);
 }
 
 #[tokio::test]
@@ -267,6 +289,13 @@ async fn bad_input_is_refused_and_changes_nothing() {
             r#"{"script": "sleep 1", "replace": "yes"}"#,
             StatusCode::BAD_REQUEST,
             "expected a boolean",
+        ),
+        (
+            "POST",
+            "/api/v1/connectors/1/stop-transaction",
+            r#"{"reason": "Remote"}"#,
+            StatusCode::BAD_REQUEST,
+            "reason: 'Remote' is not a reason the station gives (known: Local, EmergencyStop, Reboot, Other)",
         ),
         (
             "POST",
