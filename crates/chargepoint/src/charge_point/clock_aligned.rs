@@ -20,7 +20,9 @@ use ocpp_types::meter::ReadingContext;
 use ocpp_types::{Action, NonEmptyVec};
 
 use super::message_queue::Purpose;
-use super::meter_values::{energy_register_wh, for_transaction_data, sample};
+use super::meter_values::{
+    bound_transaction_data, energy_register_wh, for_transaction_data, sample,
+};
 use super::{ChargePoint, Now};
 
 const DAY_MS: i64 = 86_400_000;
@@ -58,6 +60,7 @@ impl ChargePoint {
     fn send_clock_aligned(&mut self, id: u32, now: Now) {
         let timestamp = self.clock(now);
         let core = self.config.core();
+        let max_message_size = self.config.internal().max_message_size as usize;
         let Some(connector) = self.connectors.get_mut(id as usize) else {
             return;
         };
@@ -85,6 +88,7 @@ impl ChargePoint {
                 }
                 if let Some(value) = stop_txn {
                     tx.record.transaction_data.push(for_transaction_data(value));
+                    bound_transaction_data(&mut tx.record.transaction_data, max_message_size);
                 }
                 if let Err(e) = self.store.save_transaction(&tx.record) {
                     tracing::error!(connector = id, error = %e, "transaction sample not stored");

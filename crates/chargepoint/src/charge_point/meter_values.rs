@@ -224,6 +224,7 @@ impl ChargePoint {
     fn send_periodic_sample(&mut self, id: u32, now: Now) {
         let timestamp = self.clock(now);
         let core = self.config.core();
+        let max_message_size = self.config.internal().max_message_size as usize;
         let (sampled, stop_txn) = {
             let Some(connector) = self.connectors.get(id as usize) else {
                 return;
@@ -259,6 +260,7 @@ impl ChargePoint {
         }
         if let Some(value) = stop_txn {
             tx.record.transaction_data.push(value);
+            bound_transaction_data(&mut tx.record.transaction_data, max_message_size);
         }
         // Stored at every sample, as libocpp: what a power loss leaves is at most one interval old.
         if let Err(e) = self.store.save_transaction(&tx.record) {
@@ -279,6 +281,34 @@ impl ChargePoint {
             );
         }
     }
+}
+
+/// Thins `data` as libocpp's `utils::drop_transaction_data` (lib/ocpp/v16/utils.cpp) does
+/// while `too_big(data)` holds and more than two values are left: one pass erases, walking
+/// with a step of two over the shrinking list, from the second value to the one before the
+/// last, so the first and the last value always stay.
+pub(crate) fn thin_transaction_data(
+    data: &mut Vec<MeterValue>,
+    mut too_big: impl FnMut(&[MeterValue]) -> bool,
+) {
+    while data.len() > 2 && too_big(data) {
+        let mut i = 1;
+        while i + 1 < data.len() {
+            data.remove(i);
+            i += 2;
+        }
+    }
+}
+
+/// Keeps a running transaction's transactionData within `max_message_size` bytes of JSON
+/// (Internal.MaxMessageSize): libocpp thins it only when the StopTransaction is built, which
+/// lets it grow without bound in memory and on disk during a long transaction (a week offline
+/// with clock-aligned values every 15 min is 672 of them); thinning as it grows keeps the
+/// stored transaction as small as what could be sent anyway.
+pub(crate) fn bound_transaction_data(data: &mut Vec<MeterValue>, max_message_size: usize) {
+    thin_transaction_data(data, |d| {
+        serde_json::to_string(d).is_ok_and(|text| text.len() > max_message_size)
+    });
 }
 
 #[cfg(test)]

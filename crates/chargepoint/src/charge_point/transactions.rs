@@ -40,7 +40,7 @@ use ocpp_types::{Action, AnyResponse};
 use super::connector_status::ActiveTransaction;
 use super::events::EnergyFlow;
 use super::message_queue::Failure;
-use super::meter_values::energy_register_wh;
+use super::meter_values::{energy_register_wh, thin_transaction_data};
 use super::store::{StoredMessage, StoredTransaction};
 use super::{ChargePoint, Now, StationCommand};
 
@@ -140,7 +140,7 @@ impl ChargePoint {
             connector = id,
             "transaction of before the restart stopped: PowerLoss"
         );
-        let request = StopTransactionRequest {
+        let mut request = StopTransactionRequest {
             id_tag: None,
             meter_stop: record.meter_last_wh,
             timestamp: record.meter_last_at,
@@ -149,6 +149,7 @@ impl ChargePoint {
             transaction_data: (!record.transaction_data.is_empty())
                 .then_some(record.transaction_data),
         };
+        self.fit_stop_transaction(&mut request);
         self.queue.push_transaction(
             self.store.as_mut(),
             Action::StopTransaction,
@@ -219,7 +220,7 @@ impl ChargePoint {
         connector.finishing = connector.plugged;
         tx.record.transaction_data.extend(end);
         let data = std::mem::take(&mut tx.record.transaction_data);
-        let request = StopTransactionRequest {
+        let mut request = StopTransactionRequest {
             id_tag: id_tag.or(tx.stop_id_tag),
             meter_stop: meter_stop_wh,
             timestamp,
@@ -227,6 +228,7 @@ impl ChargePoint {
             reason: (reason != Reason::Local).then_some(reason),
             transaction_data: (!data.is_empty()).then_some(data),
         };
+        self.fit_stop_transaction(&mut request);
         // Queued (and stored) before the transaction is forgotten: a power loss in between
         // leaves a transaction to stop again rather than none.
         self.queue.push_transaction(
@@ -452,5 +454,31 @@ impl ChargePoint {
                 "transaction message failed TransactionMessageAttempts times; dropped"
             ),
         }
+    }
+}
+
+impl ChargePoint {
+    /// A StopTransaction larger than Internal.MaxMessageSize loses transactionData values as
+    /// libocpp's stop_transaction does (utils::drop_transaction_data), never its other fields.
+    fn fit_stop_transaction(&self, request: &mut StopTransactionRequest) {
+        let max = self.config.internal().max_message_size as usize;
+        let Some(mut data) = request.transaction_data.take() else {
+            return;
+        };
+        // The rest of the payload, plus `,"transactionData":` around the array.
+        let rest = ocpp_types::encode(&*request).to_string().len() + 19;
+        let before = data.len();
+        thin_transaction_data(&mut data, |d| {
+            serde_json::to_string(d).is_ok_and(|text| rest + text.len() > max)
+        });
+        if data.len() < before {
+            tracing::warn!(
+                before,
+                after = data.len(),
+                max_message_size = max,
+                "StopTransaction.req is too large: transactionData thinned"
+            );
+        }
+        request.transaction_data = Some(data);
     }
 }

@@ -26,6 +26,7 @@ mod security_events;
 mod sessions;
 mod smart_charging;
 mod stop_reasons;
+mod transaction_data;
 mod trigger_wire_order;
 
 use std::time::{Duration, Instant};
