@@ -85,3 +85,36 @@ def test_clear_cache_makes_the_station_ask_again(make_station, csms):
     assert csms.messages[auth][1] == {"idTag": "RFID1"}
     start, _ = charging(csms, 1, "RFID1", m)
     assert auth < csms.index_of(start)
+
+
+def test_tokens_are_read_by_the_dummy_token_provider_manual(make_station, csms):
+    """The station's card reader is the DummyTokenProviderManual connected to Auth: a token
+    naming it is used; naming another module is refused (404) and nothing is asked; a station
+    whose Auth has no such provider cannot read cards (409)."""
+    station = make_station()
+    n = booted(csms, station)
+    station.api("POST", "/connectors/1/plug-in")
+    answer = station.api("POST", "/tokens", {"id_tag": "RFID1", "provider": "ocpp"}, expect=404)
+    assert "no DummyTokenProviderManual 'ocpp'" in answer["error"]
+    assert "token_provider_1" in answer["error"]
+    station.api("POST", "/tokens", {"id_tag": "RFID1", "provider": "token_provider_1"})
+    assert csms.wait_for("Authorize", after=n) == {"idTag": "RFID1"}
+    csms.wait_for("StartTransaction", after=n)
+    assert len(csms.find("Authorize", after=n)) == 1
+
+
+def test_a_station_without_a_manual_token_provider_reads_no_cards(make_station, csms):
+    def only_ocpp_provides_tokens(yaml: str) -> str:
+        manual = ("        - module_id: token_provider_1\n"
+                  "          implementation_id: main\n")
+        assert manual in yaml
+        return yaml.replace(manual, "", 1)
+
+    station = make_station(yaml_edit=only_ocpp_provides_tokens)
+    n = booted(csms, station)
+    answer = station.api("POST", "/tokens", {"id_tag": "RFID1"}, expect=409)
+    assert "no DummyTokenProviderManual connected to Auth" in answer["error"]
+    # Remote start (the OCPP module's own token provider) still works.
+    csms.call(call.RemoteStartTransaction(id_tag="RFID1", connector_id=1))
+    station.api("POST", "/connectors/1/plug-in")
+    csms.wait_for("StartTransaction", after=n)

@@ -148,3 +148,26 @@ def test_connector_zero_is_reserved_only_when_supported(make_station, csms):
     assert (start["idTag"], start["reservationId"]) == ("RFID1", 18)
     csms.wait_for("StatusNotification", status(1, "Charging"), after=n)
     assert csms.call(call.CancelReservation(reservation_id=18)) == {"status": "Rejected"}
+
+
+def test_a_prevalidated_token_is_not_authorized_but_respects_the_reservation(make_station, csms):
+    """A prevalidated token (a payment terminal, a contract) needs no Authorize.req, but a
+    connector reserved for someone else stays closed to it; the reservation's own tag charges
+    with it, again without Authorize."""
+    station = make_station()
+    n = booted(csms, station)
+    assert reserve(csms, "RFID1", 15) == {"status": "Accepted"}
+    reserved(csms, 1, n)
+    station.api("POST", "/connectors/1/plug-in")
+    station.api("POST", "/tokens", {"id_tag": "TAG2", "connectors": [1], "prevalidated": True})
+    # A heartbeat later: nothing was asked, nothing started, still reserved.
+    csms.wait_for("Heartbeat", after=csms.index())
+    assert csms.find("Authorize", after=n) == []
+    assert csms.find("StartTransaction", after=n) == []
+    assert station.state()["connectors"][0]["status"] == "Reserved"
+    station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1], "prevalidated": True})
+    start = csms.wait_for("StartTransaction", after=n)
+    assert (start["connectorId"], start["idTag"], start["reservationId"]) == (1, "RFID1", 15)
+    csms.wait_for("StatusNotification", status(1, "Charging"), after=n)
+    assert csms.find("Authorize", after=n) == []
+    assert statuses(csms, 1, after=n) == ["Reserved", "Preparing", "Charging"]

@@ -111,6 +111,7 @@ async fn a_session_from_plug_in_to_unplug_reaches_the_csms() {
             id_tag: "DEADBEEF".into(),
             connectors: Some(vec![1]),
             prevalidated: false,
+            provider: None,
         })
         .unwrap();
     handled(&mut events, "Authorize").await;

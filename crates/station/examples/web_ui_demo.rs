@@ -208,6 +208,7 @@ async fn main() -> std::io::Result<()> {
                 charge_point_id: "cp001".into(),
             },
             connectors: vec![connector(1), connector(2)],
+            display_messages: None,
         }),
         log: Mutex::new(MessageLog::disabled()),
         events: events.clone(),

@@ -29,6 +29,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod control_api;
+pub mod display;
 pub mod energy;
 mod error;
 pub mod message_log;

@@ -31,8 +31,15 @@ use super::message_queue::{AuthorizeFor, Purpose};
 use super::{ChargePoint, Now, StationCommand};
 
 impl ChargePoint {
-    /// A user presented `id_tag`.
-    pub(crate) fn on_token_presented(&mut self, id_tag: IdToken, connector: Option<u32>, now: Now) {
+    /// A user presented `id_tag`; `prevalidated` when another part of the station validated
+    /// it already (no Authorize.req, but the reservation and group rules still apply).
+    pub(crate) fn on_token_presented(
+        &mut self,
+        id_tag: IdToken,
+        connector: Option<u32>,
+        prevalidated: bool,
+        now: Now,
+    ) {
         if let Some(c) = connector.filter(|c| *c == 0 || *c > self.number_of_connectors()) {
             tracing::warn!(
                 connector = c,
@@ -54,14 +61,18 @@ impl ChargePoint {
             );
             return self.stop_by_identifier(running, id_tag);
         }
-        self.request_authorization(
-            AuthorizeFor {
-                id_tag,
-                connector,
-                remote_start: None,
-            },
-            now,
-        );
+        let asked = AuthorizeFor {
+            id_tag,
+            connector,
+            remote_start: None,
+        };
+        if prevalidated {
+            // everest-core's Auth skips validation for a prevalidated token and goes on as
+            // for an accepted one (AuthHandler::handle_token).
+            tracing::info!(id_tag = %asked.id_tag, "prevalidated identifier: no Authorize");
+            return self.authorization_decided(asked, true, None, now);
+        }
+        self.request_authorization(asked, now);
     }
 
     /// Queues an Authorize.req, or refuses at once when it cannot be sent.

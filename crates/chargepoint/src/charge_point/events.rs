@@ -105,6 +105,17 @@ pub enum StationEvent {
         /// The connector chosen, if the reader belongs to one.
         connector: Option<u32>,
     },
+    /// An identifier another part of the station already validated (EVerest's
+    /// `prevalidated` provided token: Plug&Charge contract, a payment terminal, ...): no
+    /// Authorize.req is sent, but it is otherwise treated as an accepted
+    /// [`StationEvent::TokenPresented`]: it stops its own running transaction, and a
+    /// connector reserved for another identifier stays closed to it.
+    PrevalidatedTokenPresented {
+        /// The identifier.
+        id_tag: IdToken,
+        /// The connector chosen, if the token belongs to one.
+        connector: Option<u32>,
+    },
     /// A cable was plugged into a connector (or an EV into a fixed cable).
     PluggedIn {
         /// The connector.

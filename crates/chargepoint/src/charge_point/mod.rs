@@ -372,7 +372,10 @@ impl ChargePoint {
         tracing::debug!(?event, "station event");
         match event {
             StationEvent::TokenPresented { id_tag, connector } => {
-                self.on_token_presented(id_tag, connector, now)
+                self.on_token_presented(id_tag, connector, false, now)
+            }
+            StationEvent::PrevalidatedTokenPresented { id_tag, connector } => {
+                self.on_token_presented(id_tag, connector, true, now)
             }
             StationEvent::PluggedIn { connector } => self.on_plugged_in(connector, now),
             StationEvent::Unplugged { connector } => self.on_unplugged(connector, now),

@@ -5,6 +5,9 @@
 use serde::Deserialize;
 
 use super::state::StationState;
+use crate::display::{
+    ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
+};
 
 /// The station as the control API drives it. The runtime implements it; the methods are
 /// synchronous because they only hand a command to the station's tasks (a channel send) and
@@ -41,6 +44,35 @@ pub trait StationControl: Send + Sync + 'static {
         connector: u32,
         request: StopTransaction,
     ) -> Result<(), ControlError>;
+    /// The display (a TerminalDisplayMessage module) takes `messages`: its
+    /// `set_display_message` answer. The default: the station has no display.
+    fn set_display_messages(
+        &self,
+        messages: Vec<DisplayMessage>,
+    ) -> Result<SetDisplayMessageResponse, ControlError> {
+        let _ = messages;
+        Err(no_display())
+    }
+    /// The display's messages that pass `request`'s filters (`get_display_messages`).
+    fn display_messages(
+        &self,
+        request: GetDisplayMessageRequest,
+    ) -> Result<Vec<DisplayMessage>, ControlError> {
+        let _ = request;
+        Err(no_display())
+    }
+    /// The display's message `id` is removed (`clear_display_message`).
+    fn clear_display_message(&self, id: i32) -> Result<ClearMessageResponse, ControlError> {
+        let _ = id;
+        Err(no_display())
+    }
+}
+
+/// What a station without a display answers the display routes.
+pub fn no_display() -> ControlError {
+    ControlError::NotFound(
+        "the station has no display: no TerminalDisplayMessage module in its config".to_owned(),
+    )
 }
 
 /// Why the station refused a command. The control API answers each kind with its own status
@@ -152,6 +184,10 @@ pub struct Token {
     /// Already validated: skip authorization (like EVerest's `prevalidated`).
     #[serde(default)]
     pub prevalidated: bool,
+    /// The module id of the DummyTokenProviderManual (connected to Auth) that reads the
+    /// token; the first one when absent.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// The hardware faults `POST .../errors` raises and clears: everest-core's error types of the

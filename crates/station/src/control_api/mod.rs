@@ -12,6 +12,7 @@
 //! | `POST /api/v1/connectors/{c}/meter` | [`MeterOverride`] |
 //! | `POST /api/v1/tokens` | [`Token`] |
 //! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
+//! | `GET`/`POST /api/v1/display-messages`, `DELETE /api/v1/display-messages/{id}` | the display (`display_routes`) |
 //!
 //! A command answers `{"ok": true}`. A refused one answers `{"error": "..."}` with 400 (bad
 //! JSON, wrong field types, unknown fields, values out of range, unknown error type, empty
@@ -25,6 +26,7 @@
 //! passes to [`router`] or [`serve`].
 
 mod control;
+mod display_routes;
 mod routes;
 mod sse;
 mod state;
@@ -33,14 +35,14 @@ mod ui;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 pub use control::{
-    CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn, StationControl,
-    StopTransaction, Token, ERROR_TYPES, STATION_STOP_REASONS,
+    no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn,
+    StationControl, StopTransaction, Token, ERROR_TYPES, STATION_STOP_REASONS,
 };
 pub use state::{ConnectorState, FrameDirection, OcppFrame, OcppState, StationEvent, StationState};
 
@@ -81,6 +83,14 @@ fn build(api: Api) -> Router {
             post(routes::stop_transaction),
         )
         .route("/api/v1/tokens", post(routes::tokens))
+        .route(
+            "/api/v1/display-messages",
+            get(display_routes::list).post(display_routes::set),
+        )
+        .route(
+            "/api/v1/display-messages/{id}",
+            delete(display_routes::clear),
+        )
         .route("/api/v1/ocpp/disconnect", post(routes::ocpp_disconnect))
         .route("/api/v1/ocpp/connect", post(routes::ocpp_connect))
         .route("/api/v1/station/stop", post(routes::stop))

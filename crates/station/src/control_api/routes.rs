@@ -38,7 +38,7 @@ impl ApiError {
         }
     }
 
-    fn bad(message: impl Into<String>) -> Self {
+    pub(super) fn bad(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 }
@@ -75,7 +75,7 @@ pub fn json(status: StatusCode, body: &str) -> Response {
         .into_response()
 }
 
-fn to_json(value: &impl Serialize) -> Response {
+pub(super) fn to_json(value: &impl Serialize) -> Response {
     match serde_json::to_string(value) {
         Ok(body) => json(StatusCode::OK, &body),
         Err(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
@@ -86,9 +86,9 @@ fn done(result: Result<(), ControlError>) -> Response {
     answer(result.map_err(ApiError::from))
 }
 
-type Shared = State<Arc<Api>>;
+pub(super) type Shared = State<Arc<Api>>;
 type ConnectorPath = Result<Path<String>, PathRejection>;
-type Body = Result<Bytes, BytesRejection>;
+pub(super) type Body = Result<Bytes, BytesRejection>;
 
 /// The connector named in the path, when the station has it.
 fn connector(control: &dyn StationControl, path: ConnectorPath) -> Result<u32, ApiError> {
@@ -110,7 +110,7 @@ fn connector(control: &dyn StationControl, path: ConnectorPath) -> Result<u32, A
 }
 
 /// The body as `T`; an empty body reads as `{}` when `empty_ok` (every field optional).
-fn body<T: DeserializeOwned>(body: Body, empty_ok: bool) -> Result<T, ApiError> {
+pub(super) fn body<T: DeserializeOwned>(body: Body, empty_ok: bool) -> Result<T, ApiError> {
     let bytes = body.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         if !empty_ok {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use serde::{Deserialize, Serialize};
 
+use crate::display::DisplayMessage;
 use crate::message_log::{Direction, FrameInfo, MessageKind};
 
 /// `GET /api/v1/state`: the OCPP connection and every connector.
@@ -14,6 +15,10 @@ pub struct StationState {
     pub ocpp: OcppState,
     /// Every connector, in connector id order.
     pub connectors: Vec<ConnectorState>,
+    /// What the display (a TerminalDisplayMessage module) shows now, first the message in
+    /// front; `None` when the station has no display.
+    #[serde(default)]
+    pub display_messages: Option<Vec<DisplayMessage>>,
 }
 
 impl StationState {

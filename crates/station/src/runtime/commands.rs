@@ -336,24 +336,34 @@ impl Station {
         }
     }
 
-    /// The Auth module: a token for one connector goes to the core for that connector, else
-    /// for the station; a prevalidated one authorizes at once.
+    /// The Auth module: a token a provider read goes to the core for its connector when it
+    /// names one, else for the station. A prevalidated one is not validated again, but the
+    /// core still applies reservations and the group rules to it.
     fn token(&mut self, token: Token) {
         let single = match token.connectors.as_deref() {
             Some([one]) => Some(*one),
             _ => None,
         };
-        if token.prevalidated {
-            self.authorize(single, token.connectors.as_deref(), &token.id_tag);
-            return;
-        }
         let Some(id_tag) = translate::id_token(&token.id_tag) else {
             return;
         };
+        tracing::info!(
+            id_tag = token.id_tag.as_str(),
+            provider = token.provider.as_deref().unwrap_or("-"),
+            prevalidated = token.prevalidated,
+            "token provided"
+        );
         self.tokens.insert(token.id_tag.clone(), token.connectors);
-        self.tell_core(CoreEvent::TokenPresented {
-            id_tag,
-            connector: single,
+        self.tell_core(if token.prevalidated {
+            CoreEvent::PrevalidatedTokenPresented {
+                id_tag,
+                connector: single,
+            }
+        } else {
+            CoreEvent::TokenPresented {
+                id_tag,
+                connector: single,
+            }
         });
     }
 }

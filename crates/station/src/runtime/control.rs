@@ -1,13 +1,19 @@
 //! [`StationControl`] over the running station: every request is checked here as far as it
 //! can be without the simulation, then handed to the station loop as an [`Order`].
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
 use tokio::sync::{mpsc, watch};
 
 use ocpp_types::core::Reason;
 
 use crate::control_api::{
-    CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, PlugIn, StationControl,
-    StationState, StopTransaction, Token,
+    no_display, CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, PlugIn,
+    StationControl, StationState, StopTransaction, Token,
+};
+use crate::display::{
+    ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
+    TerminalDisplay,
 };
 use crate::sim::{HardwareError, Script};
 
@@ -43,17 +49,75 @@ pub enum Order {
 pub struct StationHandle {
     orders: mpsc::UnboundedSender<Order>,
     state: watch::Receiver<StationState>,
+    /// The DummyTokenProviderManual modules connected to Auth's `token_provider`, in the
+    /// order of the connections: the readers `POST /tokens` presents a token at.
+    token_providers: Vec<String>,
+    /// The TerminalDisplayMessage module's display, if the station has one.
+    display: Option<SharedDisplay>,
+}
+
+/// The display, shared by the station loop (which ends session messages and publishes what
+/// is shown) and the control API (which sets, reads and clears messages).
+pub type SharedDisplay = Arc<Mutex<TerminalDisplay>>;
+
+/// The display behind `shared`; a panic elsewhere while holding it leaves a display that is
+/// still consistent (every change is made on a copy and swapped in), so poison is ignored.
+pub fn lock_display(shared: &SharedDisplay) -> MutexGuard<'_, TerminalDisplay> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl StationHandle {
-    /// A handle sending to the loop on `orders`, reading the state from `state`.
-    pub fn new(orders: mpsc::UnboundedSender<Order>, state: watch::Receiver<StationState>) -> Self {
-        StationHandle { orders, state }
+    /// A handle sending to the loop on `orders`, reading the state from `state`; tokens go
+    /// through the first of `token_providers` unless the request names one.
+    pub fn new(
+        orders: mpsc::UnboundedSender<Order>,
+        state: watch::Receiver<StationState>,
+        token_providers: Vec<String>,
+    ) -> Self {
+        StationHandle {
+            orders,
+            state,
+            token_providers,
+            display: None,
+        }
+    }
+
+    /// The handle with the station's display.
+    pub fn with_display(mut self, display: Option<SharedDisplay>) -> Self {
+        self.display = display;
+        self
+    }
+
+    fn display(&self) -> Result<MutexGuard<'_, TerminalDisplay>, ControlError> {
+        self.display
+            .as_ref()
+            .map(lock_display)
+            .ok_or_else(no_display)
     }
 
     /// The state, to wait on changes (`changed()`, `wait_for`).
     pub fn watch_state(&self) -> watch::Receiver<StationState> {
         self.state.clone()
+    }
+
+    /// The token provider a token is presented at: `asked` when it is one of the station's
+    /// DummyTokenProviderManual modules connected to Auth, else the first of them. EVerest's
+    /// DummyTokenProviderManual publishes what arrives on its MQTT topic; ferrocharge has no
+    /// MQTT, so `POST /tokens` is that topic.
+    fn token_provider(&self, asked: Option<&str>) -> Result<String, ControlError> {
+        match asked {
+            Some(id) if self.token_providers.iter().any(|p| p == id) => Ok(id.to_owned()),
+            Some(id) => Err(ControlError::NotFound(format!(
+                "provider: no DummyTokenProviderManual '{id}' is connected to Auth's token_provider (there are: {})",
+                if self.token_providers.is_empty() { "none".to_owned() } else { self.token_providers.join(", ") }
+            ))),
+            None => self.token_providers.first().cloned().ok_or_else(|| {
+                ControlError::Conflict(
+                    "the station has no DummyTokenProviderManual connected to Auth's token_provider: no reader to present a token at"
+                        .to_owned(),
+                )
+            }),
+        }
     }
 
     fn send(&self, order: Order) -> Result<(), ControlError> {
@@ -118,7 +182,7 @@ impl StationControl for StationHandle {
         self.send(Order::Meter(connector, request))
     }
 
-    fn token(&self, request: Token) -> Result<(), ControlError> {
+    fn token(&self, mut request: Token) -> Result<(), ControlError> {
         if request.id_tag.is_empty() || request.id_tag.chars().count() > 20 {
             return Err(ControlError::Invalid(
                 "id_tag must have 1 to 20 characters".to_owned(),
@@ -127,6 +191,7 @@ impl StationControl for StationHandle {
         for c in request.connectors.iter().flatten() {
             self.plugged(*c)?;
         }
+        request.provider = Some(self.token_provider(request.provider.as_deref())?);
         self.send(Order::Token(request))
     }
 
@@ -161,5 +226,75 @@ impl StationControl for StationHandle {
             )));
         }
         self.send(Order::StopTransaction(connector, reason))
+    }
+
+    fn set_display_messages(
+        &self,
+        messages: Vec<DisplayMessage>,
+    ) -> Result<SetDisplayMessageResponse, ControlError> {
+        Ok(self.display()?.set(messages, chrono::Utc::now()))
+    }
+
+    fn display_messages(
+        &self,
+        request: GetDisplayMessageRequest,
+    ) -> Result<Vec<DisplayMessage>, ControlError> {
+        Ok(self.display()?.get(&request))
+    }
+
+    fn clear_display_message(&self, id: i32) -> Result<ClearMessageResponse, ControlError> {
+        Ok(self.display()?.clear(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::state::Tracker;
+
+    fn handle(providers: &[&str]) -> (StationHandle, mpsc::UnboundedReceiver<Order>) {
+        let (orders, rx) = mpsc::unbounded_channel();
+        let (_state_tx, state) = watch::channel(Tracker::new("cp", 1).state().clone());
+        let providers = providers.iter().map(|p| (*p).to_owned()).collect();
+        (StationHandle::new(orders, state, providers), rx)
+    }
+
+    fn token(provider: Option<&str>) -> Token {
+        Token {
+            id_tag: "RFID1".into(),
+            connectors: None,
+            prevalidated: false,
+            provider: provider.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_token_is_read_by_the_first_manual_provider_unless_one_is_named() {
+        let (h, mut rx) = handle(&["reader_a", "reader_b"]);
+        h.token(token(None)).unwrap();
+        h.token(token(Some("reader_b"))).unwrap();
+        let provider = |o: Option<Order>| match o {
+            Some(Order::Token(t)) => t.provider,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(provider(rx.try_recv().ok()).as_deref(), Some("reader_a"));
+        assert_eq!(provider(rx.try_recv().ok()).as_deref(), Some("reader_b"));
+    }
+
+    #[test]
+    fn an_unknown_provider_or_none_at_all_is_refused_and_nothing_is_sent() {
+        let (h, mut rx) = handle(&["reader_a"]);
+        let err = h.token(token(Some("ocpp"))).unwrap_err();
+        assert!(
+            matches!(&err, ControlError::NotFound(m) if m.contains("'ocpp'") && m.contains("reader_a")),
+            "{err:?}"
+        );
+        let (none, _rx2) = handle(&[]);
+        let err = none.token(token(None)).unwrap_err();
+        assert!(
+            matches!(&err, ControlError::Conflict(m) if m.contains("DummyTokenProviderManual")),
+            "{err:?}"
+        );
+        assert!(rx.try_recv().is_err());
     }
 }

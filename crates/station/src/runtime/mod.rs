@@ -168,6 +168,8 @@ pub struct Station {
     firmware_restart: bool,
     /// The System module's firmware and diagnostics jobs.
     jobs: jobs::Jobs,
+    /// The TerminalDisplayMessage module's display, if the station has one.
+    display: Option<control::SharedDisplay>,
 }
 
 /// A Reset the station carries out (the core issues it once the transactions it stopped were
@@ -263,7 +265,9 @@ impl Station {
         let tracker = state::Tracker::new(&charge_point_id, n);
         let (state, state_rx) = watch::channel(tracker.state().clone());
         let (orders_tx, orders) = mpsc::unbounded_channel();
-        let handle = StationHandle::new(orders_tx, state_rx);
+        let display = station_display(config, &ocpp_module.id);
+        let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
+            .with_display(display.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let control_api = match config.settings.control_api {
             Some(addr) => Some(serve(addr, handle.clone(), events.clone()).await?),
@@ -287,6 +291,7 @@ impl Station {
             offered_limits: HashMap::new(),
             firmware_restart: false,
             jobs: jobs::Jobs::new(system),
+            display,
         })
     }
 
@@ -309,6 +314,48 @@ impl Station {
     pub fn html_log(&self) -> Option<PathBuf> {
         self.log.html_path().map(PathBuf::from)
     }
+}
+
+/// The display: the TerminalDisplayMessage module the OCPP module's `display_message`
+/// requirement connects to, else the first one in the config (the control API still sets
+/// messages on it); `None` without one.
+fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control::SharedDisplay> {
+    let terminal = |id: &str| {
+        config
+            .modules_of_type(types::TERMINAL_DISPLAY_MESSAGE.name)
+            .any(|m| m.id == id)
+    };
+    let connected = config
+        .modules
+        .iter()
+        .filter(|m| m.id == ocpp_module)
+        .flat_map(|m| m.connections("display_message"))
+        .any(|c| terminal(&c.module_id));
+    let any = config
+        .modules_of_type(types::TERMINAL_DISPLAY_MESSAGE.name)
+        .next()
+        .is_some();
+    if !connected && any {
+        tracing::info!("the TerminalDisplayMessage module is not connected to OCPP's display_message: only the control API sets its messages");
+    }
+    any.then(|| std::sync::Arc::new(std::sync::Mutex::new(crate::display::TerminalDisplay::new())))
+}
+
+/// The DummyTokenProviderManual modules Auth reads tokens from, in the order of its
+/// `token_provider` connections (the first is where `POST /tokens` presents a token).
+fn manual_token_providers(config: &StationConfig) -> Vec<String> {
+    let mut providers = Vec::new();
+    for auth in config.modules_of_type(types::AUTH.name) {
+        for c in auth.connections("token_provider") {
+            let manual = config
+                .modules_of_type(types::DUMMY_TOKEN_PROVIDER_MANUAL.name)
+                .any(|m| m.id == c.module_id);
+            if manual && !providers.contains(&c.module_id) {
+                providers.push(c.module_id.clone());
+            }
+        }
+    }
+    providers
 }
 
 /// The security event of a boot, as libocpp's `ChargePointImpl::start` raises it for its boot

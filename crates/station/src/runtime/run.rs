@@ -10,6 +10,7 @@ use ocpp_types::core::RegistrationStatus;
 
 use super::{translate, Exit, Station};
 use crate::control_api::{OcppFrame, StationEvent};
+use crate::display::EndedSession;
 use crate::message_log::Direction;
 
 /// The simulation's step (EvManager's and YetiSimulator's loop).
@@ -76,6 +77,7 @@ impl Station {
         // ended, a limit) moves the offers before the EVSEs step on.
         self.distribute_energy();
         let now = tokio::time::Instant::now().into_std();
+        let mut ended_sessions = Vec::new();
         for evse in &mut self.evses {
             let mut events = evse.step(now);
             if meter {
@@ -93,6 +95,11 @@ impl Station {
             let plugged = evse.plugged();
             let id_tag = evse.id_tag.clone();
             if let Some(c) = self.tracker.connector_mut(evse.connector) {
+                if id_tag.is_none() {
+                    if let Some(ended) = c.id_tag.take() {
+                        ended_sessions.push((c.transaction_id, ended));
+                    }
+                }
                 c.power_w = reading.power_w;
                 c.energy_wh = reading.energy_wh;
                 c.plugged = plugged;
@@ -100,6 +107,28 @@ impl Station {
                 c.id_tag = id_tag;
             }
         }
+        self.update_display(&ended_sessions);
+    }
+
+    /// The display drops what ended (the sessions that ended in this step, messages past
+    /// their time) and the state shows what it shows now.
+    fn update_display(&mut self, ended_sessions: &[(Option<i32>, String)]) {
+        let Some(display) = &self.display else {
+            return;
+        };
+        let now = chrono::Utc::now();
+        let mut display = super::control::lock_display(display);
+        for (transaction_id, id_tag) in ended_sessions {
+            display.session_ended(&EndedSession {
+                transaction_id: *transaction_id,
+                id_tag: Some(id_tag),
+                session_id: None,
+            });
+        }
+        display.expire(now);
+        let shown = display.shown(now);
+        drop(display);
+        self.tracker.set_display_messages(Some(shown));
     }
 
     /// EVerest's OCPP module lets the EVSEs charge once the CSMS accepted the first

@@ -8,6 +8,7 @@ use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStat
 use serde_json::Value;
 
 use crate::control_api::{ConnectorState, OcppState, StationState};
+use crate::display::DisplayMessage;
 use crate::message_log::{Direction, FrameInfo, MessageKind};
 
 /// The state and what is needed to read the frames into it.
@@ -48,6 +49,7 @@ impl Tracker {
                     charge_point_id: charge_point_id.to_owned(),
                 },
                 connectors,
+                display_messages: None,
             },
             starts: HashMap::new(),
             stops: HashMap::new(),
@@ -88,6 +90,11 @@ impl Tracker {
     /// The connector `id`, to update.
     pub fn connector_mut(&mut self, id: u32) -> Option<&mut ConnectorState> {
         self.state.connectors.iter_mut().find(|c| c.id == id)
+    }
+
+    /// What the display shows now (`None`: the station has no display).
+    pub fn set_display_messages(&mut self, shown: Option<Vec<DisplayMessage>>) {
+        self.state.display_messages = shown;
     }
 
     /// The websocket opened or closed.

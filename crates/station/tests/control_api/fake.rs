@@ -67,6 +67,7 @@ pub fn state() -> StationState {
             charge_point_id: "cp001".into(),
         },
         connectors: vec![connector(1), connector(2)],
+        display_messages: None,
     }
 }
 

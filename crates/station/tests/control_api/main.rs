@@ -62,7 +62,8 @@ async fn state_is_the_contract_document() {
                  "id_tag": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null},
                 {"id": 2, "status": "Available", "error_code": "NoError", "transaction_id": null,
                  "id_tag": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null}
-            ]
+            ],
+            "display_messages": null
         })
     );
     assert!(fake.calls().is_empty());
@@ -167,6 +168,17 @@ async fn every_command_calls_the_station_with_its_arguments() {
                 id_tag: "RFID1".into(),
                 connectors: Some(vec![1, 2]),
                 prevalidated: true,
+                provider: None,
+            }),
+        ),
+        (
+            "/api/v1/tokens",
+            r#"{"id_tag": "CARD7", "provider": "token_provider_2"}"#,
+            Call::Token(Token {
+                id_tag: "CARD7".into(),
+                connectors: None,
+                prevalidated: false,
+                provider: Some("token_provider_2".into()),
             }),
         ),
         (
@@ -176,6 +188,7 @@ async fn every_command_calls_the_station_with_its_arguments() {
                 id_tag: "DEADBEEF".into(),
                 connectors: None,
                 prevalidated: false,
+                provider: None,
             }),
         ),
         ("/api/v1/ocpp/disconnect", "", Call::OcppDisconnect),
@@ -191,7 +204,7 @@ async fn every_command_calls_the_station_with_its_arguments() {
         );
         assert_eq!(fake.calls().last(), Some(&expected), "{path} {body}");
     }
-    assert_eq!(fake.calls().len(), 16);
+    assert_eq!(fake.calls().len(), 17);
 }
 
 #[tokio::test]
@@ -455,4 +468,34 @@ async fn station_refusals_map_to_statuses_by_kind() {
         let (got, answer) = post(&app, "/api/v1/connectors/1/plug-in", "{}").await;
         assert_eq!((got, answer), (status, json!({"error": error.to_string()})));
     }
+}
+
+#[tokio::test]
+async fn display_routes_of_a_station_without_a_display_answer_404() {
+    let (fake, _, app) = setup();
+    let no_display = json!({"error": station::control_api::no_display().to_string()});
+    let body = r#"{"messages": [{"message": {"content": "hi"}}]}"#;
+    assert_eq!(
+        post(&app, "/api/v1/display-messages", body).await,
+        (StatusCode::NOT_FOUND, no_display.clone())
+    );
+    assert_eq!(
+        send(&app, "GET", "/api/v1/display-messages", "").await,
+        (StatusCode::NOT_FOUND, no_display.clone())
+    );
+    assert_eq!(
+        send(&app, "DELETE", "/api/v1/display-messages/1", "").await,
+        (StatusCode::NOT_FOUND, no_display)
+    );
+    // Bad input is refused before the station is asked.
+    let (status, _) = post(
+        &app,
+        "/api/v1/display-messages",
+        r#"{"messages": [{"text": "x"}]}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(&app, "DELETE", "/api/v1/display-messages/x", "").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(fake.calls().is_empty());
 }

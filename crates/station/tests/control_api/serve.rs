@@ -47,7 +47,8 @@ async fn serve_answers_on_a_socket_and_stops_with_an_event_stream_open() {
         [Call::Token(Token {
             id_tag: "RFID1".into(),
             connectors: None,
-            prevalidated: false
+            prevalidated: false,
+            provider: None,
         })]
     );
 

@@ -173,3 +173,57 @@ fn cancel_reservation_frees_the_connector() {
     );
     assert_eq!(h.pump(), vec![h.status(1, "Available", 0)]);
 }
+
+#[test]
+fn a_prevalidated_token_skips_authorize_but_not_the_reservation() {
+    let mut h = Harness::registered(json!({}), 2);
+    assert_eq!(reserve(&mut h, 1, "OWNER", 7, 600), "Accepted");
+    h.commands();
+    h.pump();
+    // Someone else's prevalidated token is refused at the reserved connector, without any
+    // Authorize.req.
+    h.event(StationEvent::PrevalidatedTokenPresented {
+        id_tag: tag("STRANGER"),
+        connector: Some(1),
+    });
+    h.assert_silent();
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::AuthorizationResult {
+            id_tag: tag("STRANGER"),
+            connector: Some(1),
+            accepted: false,
+            id_tag_info: None,
+        }]
+    );
+    // It is accepted at once at the free connector, which goes to Preparing.
+    h.event(StationEvent::PrevalidatedTokenPresented {
+        id_tag: tag("STRANGER"),
+        connector: Some(2),
+    });
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::AuthorizationResult {
+            id_tag: tag("STRANGER"),
+            connector: Some(2),
+            accepted: true,
+            id_tag_info: None,
+        }]
+    );
+    assert_eq!(h.pump(), vec![h.status(2, "Preparing", 0)]);
+    // The owner's prevalidated token uses the reservation.
+    h.event(StationEvent::PrevalidatedTokenPresented {
+        id_tag: tag("OWNER"),
+        connector: Some(1),
+    });
+    assert_eq!(
+        h.commands(),
+        vec![StationCommand::AuthorizationResult {
+            id_tag: tag("OWNER"),
+            connector: Some(1),
+            accepted: true,
+            id_tag_info: None,
+        }]
+    );
+    assert_eq!(h.pump(), vec![h.status(1, "Preparing", 0)]);
+}
