@@ -126,8 +126,9 @@ def test_a_reservation_survives_a_power_loss(make_station, csms):
 
 def test_connector_zero_is_reserved_only_when_supported(make_station, csms):
     """ReserveConnectorZeroSupported false (shipped): connector 0 is Rejected. True: Accepted,
-    and on a one-connector station the connector stays for the reserved tag: TAG2 starts
-    nothing, RFID1 charges with the reservationId."""
+    and on a one-connector station the connector stays for the reserved tag: it shows Reserved
+    (the last free connector, as everest-core), TAG2 starts nothing, RFID1 charges with the
+    reservationId."""
     station = make_station()
     booted(csms, station)
     assert reserve(csms, "RFID1", 17, connector=0) == {"status": "Rejected"}
@@ -137,6 +138,7 @@ def test_connector_zero_is_reserved_only_when_supported(make_station, csms):
     station = make_station(ocpp_overrides={"Reservation": {"ReserveConnectorZeroSupported": True}})
     n = booted(csms, station, after=k)
     assert reserve(csms, "RFID1", 18, connector=0) == {"status": "Accepted"}
+    reserved(csms, 1, n)
     station.api("POST", "/connectors/1/plug-in")
     m = csms.index()
     station.api("POST", "/tokens", {"id_tag": "TAG2", "connectors": [1]})
@@ -147,6 +149,9 @@ def test_connector_zero_is_reserved_only_when_supported(make_station, csms):
     start = csms.wait_for("StartTransaction", after=n)
     assert (start["idTag"], start["reservationId"]) == ("RFID1", 18)
     csms.wait_for("StatusNotification", status(1, "Charging"), after=n)
+    # Connector 0 itself stays Available (OCPP 1.6 §4.9 gives it no Reserved).
+    assert statuses(csms, 1, after=n) == ["Reserved", "Preparing", "Charging"]
+    assert statuses(csms, 0, after=n) == []
     assert csms.call(call.CancelReservation(reservation_id=18)) == {"status": "Rejected"}
 
 

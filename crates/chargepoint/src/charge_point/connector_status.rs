@@ -90,6 +90,9 @@ pub(crate) struct Connector {
     pub tx_profile: Option<ChargingProfile>,
     /// A ReserveNow in force.
     pub reservation: Option<super::reservation::Reservation>,
+    /// The last free connector while the station (connector 0) is reserved: shown Reserved
+    /// (see `reservation.rs`, `station_reservation_holds`).
+    pub held_for_station: bool,
     pub transaction: Option<ActiveTransaction>,
     /// The transaction ended while the cable was plugged.
     pub finishing: bool,
@@ -169,7 +172,7 @@ impl Connector {
         if self.finishing {
             return ChargePointStatus::Finishing;
         }
-        if self.reservation.is_some() {
+        if self.reservation.is_some() || self.held_for_station {
             return ChargePointStatus::Reserved;
         }
         if self.plugged {
@@ -234,6 +237,17 @@ impl ChargePoint {
     /// Recomputes the status of connector `id` and reports it if it changed: at once, or once
     /// it held MinimumStatusDuration seconds (see the module docs).
     pub(crate) fn update_status(&mut self, id: u32, now: Now) {
+        // What happened here may leave another connector the last free one for the station's
+        // reservation, or free it from that.
+        let others = self.refresh_station_hold();
+        self.report_status(id, now);
+        for other in others.into_iter().filter(|other| *other != id) {
+            self.report_status(other, now);
+        }
+    }
+
+    /// Recomputes the status of connector `id` alone and reports it if it changed.
+    fn report_status(&mut self, id: u32, now: Now) {
         self.apply_scheduled_availability(id);
         let hold = self
             .config
@@ -322,6 +336,8 @@ impl ChargePoint {
     /// reconnect, as libocpp's trigger_status_notifications). Changes waiting for
     /// MinimumStatusDuration are dropped: this reports the newest status of every connector.
     pub(crate) fn queue_all_status_notifications(&mut self, now: Now) {
+        // A station reservation restored from the store holds its connector from the start.
+        self.refresh_station_hold();
         for id in 0..self.connectors.len() as u32 {
             if let Some(connector) = self.connectors.get_mut(id as usize) {
                 connector.reported = Some(connector.state(id == 0));

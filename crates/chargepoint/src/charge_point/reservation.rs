@@ -14,10 +14,14 @@
 //!   (§5.13; everest-core H01.FR.01): the old connector is freed. When the new one cannot be
 //!   made the old one stays (the spec replaces a reservation only with one that was accepted).
 //! - Connector 0 (ReserveConnectorZeroSupported): one reservation for the station as a whole,
-//!   kept on connector 0. No connector shows Reserved for it, but a connector is refused to
-//!   other identifiers when it is the last free one, so that one stays for the reservation
-//!   (§5.13 "make sure that at any time during the validity of the reservation, one connector
-//!   remains available for the reserved idTag"; everest-core is_reservation_possible).
+//!   kept on connector 0 (whose status stays Available: §4.9 gives connector 0 no Reserved). A
+//!   connector is refused to other identifiers when it is the last free one, so that one stays
+//!   for the reservation (§5.13 "make sure that at any time during the validity of the
+//!   reservation, one connector remains available for the reserved idTag"; everest-core
+//!   is_reservation_possible), and that last free connector shows Reserved while it is (as
+//!   everest-core's check_number_global_reservations_match_number_available_evses sets the
+//!   EVSEs Reserved when there are as many free ones as station reservations); it goes back to
+//!   Available as soon as another connector is free again.
 //! - A reserved connector serves only its idTag, or an identifier with the same parentIdTag
 //!   (from the Authorize answer, else the local list or cache); any other is not accepted for it,
 //!   and a RemoteStartTransaction for another identifier is Rejected there (as libocpp's
@@ -144,6 +148,37 @@ impl ChargePoint {
             .get(connector as usize)?
             .reservation
             .as_ref()
+    }
+
+    /// Sets `held_for_station` on the connector the station's reservation must keep (the
+    /// only one free for it) and clears it elsewhere; returns the connectors whose flag
+    /// changed.
+    pub(crate) fn refresh_station_hold(&mut self) -> Vec<u32> {
+        let held = match self.reservation_of(0).map(|r| r.id) {
+            Some(station) => {
+                let free: Vec<u32> = (1..=self.number_of_connectors())
+                    .filter(|c| self.reservable(*c, station))
+                    .filter(|c| self.reservation_of(*c).is_none())
+                    .collect();
+                // One station reservation at most, so it holds a connector when one is left.
+                match free[..] {
+                    [one] => Some(one),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        let mut changed = Vec::new();
+        for id in 1..=self.number_of_connectors() {
+            if let Some(c) = self.connector_mut(id) {
+                let hold = held == Some(id);
+                if c.held_for_station != hold {
+                    c.held_for_station = hold;
+                    changed.push(id);
+                }
+            }
+        }
+        changed
     }
 
     /// Whether connector `c` could serve a reservation now: operative, no fault, nobody using

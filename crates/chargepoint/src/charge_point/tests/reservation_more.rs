@@ -158,14 +158,18 @@ fn connector_zero_is_reserved_only_when_supported_and_keeps_one_connector_free()
     // The station stays Available: no connector is held yet.
     h.assert_silent();
     assert_eq!(reserve(&mut h, 0, "OTHER", 2, 600), "Occupied");
-    // A stranger may take one connector ...
+    // A stranger may take one connector; the other, the last free one, is now held for the
+    // reservation and shows Reserved (everest-core) ...
     assert!(presented(
         &mut h,
         "STRANGER",
         Some(1),
         json!({"status": "Accepted"})
     ));
-    assert_eq!(h.pump(), vec![h.status(1, "Preparing", 0)]);
+    assert_eq!(
+        h.pump(),
+        vec![h.status(1, "Preparing", 0), h.status(2, "Reserved", 0)]
+    );
     // ... but neither the last free one, nor reserve it.
     assert!(!presented(
         &mut h,
@@ -188,7 +192,7 @@ fn connector_zero_is_reserved_only_when_supported_and_keeps_one_connector_free()
         Some(2),
         json!({"status": "Accepted", "parentIdTag": "GROUP"})
     ));
-    h.pump();
+    assert_eq!(h.pump(), vec![h.status(2, "Preparing", 0)]);
     started(&mut h, 2, "MEMBER");
     assert_eq!(
         h.pump(),
@@ -212,15 +216,20 @@ fn a_reservation_of_connector_zero_expires_and_can_be_cancelled() {
     );
     assert_eq!(reserve(&mut h, 0, "OWNER", 1, 60), "Accepted");
     h.commands();
+    // The only connector is the last free one: held for the station's reservation.
+    assert_eq!(h.pump(), vec![h.status(1, "Reserved", 0)]);
     h.advance(60);
     assert_eq!(h.commands(), vec![ended(0, 1)]);
+    assert_eq!(h.pump_no_heartbeats(), vec![h.status(1, "Available", 60)]);
     assert_eq!(reserve(&mut h, 0, "OWNER", 2, 600), "Accepted");
     h.commands();
+    assert_eq!(h.pump(), vec![h.status(1, "Reserved", 60)]);
     assert_eq!(
         h.csms_call_ok("CancelReservation", json!({"reservationId": 2})),
         json!({"status": "Accepted"})
     );
     assert_eq!(h.commands(), vec![ended(0, 2)]);
+    assert_eq!(h.pump(), vec![h.status(1, "Available", 60)]);
     assert_eq!(h.cp.store().reservations().unwrap(), vec![]);
 }
 
