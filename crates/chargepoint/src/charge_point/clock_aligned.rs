@@ -13,7 +13,7 @@
 //! transaction message; OCPP 1.6 counts only those of a transaction). Interval 0 switches it
 //! off.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ocpp_types::core::MeterValuesRequest;
 use ocpp_types::meter::ReadingContext;
@@ -27,6 +27,19 @@ use super::{ChargePoint, Now};
 
 const DAY_MS: i64 = 86_400_000;
 
+/// The next clock-aligned sample: when the timer fires (monotonic) and the boundary of the
+/// central system's clock it samples (Unix ms).
+///
+/// The boundary is kept rather than read from the clock when the timer fires: the clock is
+/// moved by every Heartbeat.conf, so it may read a few ms before the boundary then, and the
+/// next boundary computed from that reading would be the same one again (two samples 2 ms
+/// apart). The sample is stamped with its boundary, and the next one is always a later one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NextAligned {
+    pub due: Instant,
+    pub boundary_ms: i64,
+}
+
 /// Milliseconds from `clock_ms` (Unix time) to the next multiple of `interval_ms` after the
 /// last midnight, or to the next midnight if that comes first.
 fn until_next_boundary(clock_ms: i64, interval_ms: i64) -> i64 {
@@ -39,26 +52,39 @@ impl ChargePoint {
     /// Starts the clock-aligned timer afresh (after registration, after a change of
     /// ClockAlignedDataInterval, after each sample).
     pub(crate) fn restart_clock_aligned(&mut self, now: Now) {
+        self.schedule_clock_aligned(now, None);
+    }
+
+    /// Schedules the next boundary after the clock's reading, and after `sampled` (the
+    /// boundary just sampled) when given.
+    fn schedule_clock_aligned(&mut self, now: Now, sampled: Option<i64>) {
         let interval = i64::from(self.config.core().clock_aligned_data_interval) * 1000;
         self.next_clock_aligned = (interval > 0).then(|| {
-            let wait = until_next_boundary(self.clock(now).unix_millis(), interval);
-            now.instant + Duration::from_millis(wait.unsigned_abs())
+            let clock_ms = self.clock(now).unix_millis();
+            let from = sampled.map_or(clock_ms, |b| b.max(clock_ms));
+            let boundary_ms = from + until_next_boundary(from, interval);
+            let wait = boundary_ms - clock_ms;
+            NextAligned {
+                due: now.instant + Duration::from_millis(wait.unsigned_abs()),
+                boundary_ms,
+            }
         });
     }
 
     /// Sends the clock-aligned values when they are due.
     pub(crate) fn clock_aligned_timer(&mut self, now: Now) {
-        if self.next_clock_aligned.is_none_or(|t| t > now.instant) {
+        let Some(next) = self.next_clock_aligned.filter(|n| n.due <= now.instant) else {
             return;
-        }
+        };
+        let timestamp =
+            ocpp_types::DateTime::from_unix_millis(next.boundary_ms).unwrap_or(self.clock(now));
         for id in 0..=self.number_of_connectors() {
-            self.send_clock_aligned(id, now);
+            self.send_clock_aligned(id, timestamp);
         }
-        self.restart_clock_aligned(now);
+        self.schedule_clock_aligned(now, Some(next.boundary_ms));
     }
 
-    fn send_clock_aligned(&mut self, id: u32, now: Now) {
-        let timestamp = self.clock(now);
+    fn send_clock_aligned(&mut self, id: u32, timestamp: ocpp_types::DateTime) {
         let core = self.config.core();
         let max_message_size = self.config.internal().max_message_size as usize;
         let Some(connector) = self.connectors.get_mut(id as usize) else {

@@ -122,8 +122,8 @@ pub struct ChargePoint {
     /// Heartbeat.conf).
     clock_offset_ms: i64,
     next_heartbeat: Option<Instant>,
-    /// When the next clock-aligned meter values are due.
-    next_clock_aligned: Option<Instant>,
+    /// When the next clock-aligned meter values are due, and for which boundary.
+    next_clock_aligned: Option<clock_aligned::NextAligned>,
     /// Index 0 is the station as a whole.
     connectors: Vec<Connector>,
     commands: VecDeque<StationCommand>,
@@ -503,7 +503,7 @@ impl ChargePoint {
             self.rpc.poll_timeout(),
             self.registration.next_boot,
             self.next_heartbeat,
-            self.next_clock_aligned,
+            self.next_clock_aligned.map(|n| n.due),
             self.queue.next_retry(),
             self.status_deadline(),
             self.remote.deadline(),

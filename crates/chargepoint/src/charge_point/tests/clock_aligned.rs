@@ -140,3 +140,33 @@ fn outside_a_transaction_they_are_not_kept_while_offline() {
         vec![h.status(0, "Available", 900), h.status(1, "Available", 900)]
     );
 }
+
+#[test]
+fn a_clock_that_lags_the_timer_gives_one_sample_per_boundary_stamped_with_it() {
+    // The central system's clock (moved by every Heartbeat.conf) may read a little before the
+    // boundary when the monotonic timer fires; here it runs 10 % slow. Each boundary still
+    // gets exactly one sample, stamped with the boundary (before, the lagging reading made
+    // the same boundary due again a few ms later).
+    let mut h = Harness::registered(
+        json!({"Core": {"MeterValueSampleInterval": 0, "ClockAlignedDataInterval": 2}}),
+        1,
+    );
+    h.event(energy(10.0));
+    let mut stamps = Vec::new();
+    for _ in 0..500 {
+        // 10 ms of the monotonic clock, 9 ms of the wall clock.
+        h.now.instant += std::time::Duration::from_millis(10);
+        h.now.utc = ocpp_types::DateTime::from_unix_millis(h.now.utc.unix_millis() + 9).unwrap();
+        h.cp.handle_timeout(h.now);
+        for (action, payload) in h.pump_no_heartbeats() {
+            assert_eq!(action, "MeterValues");
+            stamps.push(
+                payload["meterValue"][0]["timestamp"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+    assert_eq!(stamps, vec![h.at(2), h.at(4)]);
+}
