@@ -5,6 +5,7 @@ through its control API."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import time
@@ -47,6 +48,8 @@ def write_config(dir: Path, csms_uri: str, yaml_name: str = "config-sil-one-evse
 
     yaml = replace(yaml, "  data_dir: /tmp/ferrocharge", f"  data_dir: {dir / 'data'}")
     yaml = replace(yaml, "  control_api: 127.0.0.1:8849", f"  control_api: {api}")
+    # The shipped configs' own DatabasePath goes: each test has its own (below).
+    yaml = re.sub(r"\n      DatabasePath: [^\n]*", "", yaml)
     yaml = replace(
         yaml,
         "      ChargePointConfigPath: ocpp-config.json",

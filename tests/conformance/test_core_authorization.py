@@ -118,3 +118,18 @@ def test_a_station_without_a_manual_token_provider_reads_no_cards(make_station, 
     csms.call(call.RemoteStartTransaction(id_tag="RFID1", connector_id=1))
     station.api("POST", "/connectors/1/plug-in")
     csms.wait_for("StartTransaction", after=n)
+
+
+def test_a_token_without_id_tag_is_the_providers_configured_one(make_station, csms):
+    def reader_token(yaml: str) -> str:
+        old = "  token_provider_1:\n    module: DummyTokenProviderManual\n"
+        assert old in yaml
+        return yaml.replace(old, old + "    config_implementation:\n      main:\n"
+                                         "        token: RFID1\n", 1)
+
+    station = make_station(yaml_edit=reader_token)
+    n = booted(csms, station)
+    station.api("POST", "/connectors/1/plug-in")
+    station.api("POST", "/tokens", {"connectors": [1]})
+    assert csms.wait_for("Authorize", after=n) == {"idTag": "RFID1"}
+    assert csms.wait_for("StartTransaction", after=n)["idTag"] == "RFID1"

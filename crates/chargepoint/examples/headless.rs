@@ -36,6 +36,7 @@ use chargepoint::config::{
 use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
 use clap::Parser;
 use ocpp_types::core::UnlockStatus;
+use ocpp_ws::CertificateStore;
 use serde_json::{json, Value};
 
 /// A headless charge point (see the example's docs).
@@ -50,7 +51,7 @@ struct Args {
     /// The SQLite database of the core's persistent state.
     #[arg(long)]
     database: Option<PathBuf>,
-    /// The certificate store (EVerest layout).
+    /// The certificate store, in EvseSecurity's default layout under this directory.
     #[arg(long)]
     certs_dir: Option<PathBuf>,
     /// The number of connectors.
@@ -117,7 +118,7 @@ async fn run(args: Args) -> ExitCode {
         Err(message) => return config_error(message),
     };
     let settings = DriverSettings {
-        certs_dir: args.certs_dir.clone(),
+        cert_store: args.certs_dir.as_ref().map(CertificateStore::new),
     };
     let (driver, link) = match Driver::start(cp, settings) {
         Ok(started) => started,

@@ -13,7 +13,7 @@ use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand};
 use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
 use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
 use common::Scratch;
-use ocpp_ws::{Server, ServerConnection, ServerOptions};
+use ocpp_ws::{CertificateStore, Server, ServerConnection, ServerOptions};
 use serde_json::{json, Value};
 
 const KEY: &str = "0123456789abcdef0123";
@@ -176,7 +176,7 @@ async fn a_raise_to_an_unreachable_tls_endpoint_falls_back_and_is_recorded() {
     let mut server = server(keys.clone()).await;
     let cp = charge_point(server.local_addr().port(), 1);
     let settings = DriverSettings {
-        certs_dir: Some(certs.path().to_path_buf()),
+        cert_store: Some(CertificateStore::new(certs.path())),
     };
     let (driver, mut link) = Driver::start(cp, settings).unwrap();
     let task = tokio::spawn(driver.run());

@@ -60,6 +60,8 @@ fn write_config(dir: &Path, csms: &Csms) -> std::path::PathBuf {
         "  control_api: 127.0.0.1:8849",
         "  control_api: \"\"".into(),
     );
+    // The shipped DatabasePath makes way for this test's own.
+    let yaml = replace(yaml, "      DatabasePath: ocpp\n", String::new());
     let yaml = replace(
         yaml,
         "      ChargePointConfigPath: ocpp-config.json",
@@ -108,7 +110,7 @@ async fn a_session_from_plug_in_to_unplug_reaches_the_csms() {
     handle.plug_in(1, PlugIn::default()).unwrap();
     handle
         .token(Token {
-            id_tag: "DEADBEEF".into(),
+            id_tag: Some("DEADBEEF".into()),
             connectors: Some(vec![1]),
             prevalidated: false,
             provider: None,

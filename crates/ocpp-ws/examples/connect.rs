@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 
 use ocpp_rpc::{Config, Event as RpcEvent, Role, Rpc};
 use ocpp_types::Action;
-use ocpp_ws::{AuthorizationKey, Connection, ConnectionOptions, Event, SecurityProfile};
+use ocpp_ws::{
+    AuthorizationKey, CertificateStore, Connection, ConnectionOptions, Event, SecurityProfile,
+};
 use serde_json::{json, Value};
 
 fn main() -> ExitCode {
@@ -171,7 +173,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<ConnectionOptions, St
                 options.authorization_key =
                     Some(AuthorizationKey::new(value()?).map_err(|e| e.to_string())?);
             }
-            "--certs-dir" => options.certs_dir = Some(value()?.into()),
+            "--certs-dir" => options.cert_store = Some(CertificateStore::new(value()?)),
             "--ping-interval" => options.ping.interval = seconds(&flag, &value()?)?,
             "--pong-timeout" => options.ping.pong_timeout = seconds(&flag, &value()?)?,
             "--retry-wait-minimum" => options.backoff.wait_minimum = seconds(&flag, &value()?)?,

@@ -1,14 +1,25 @@
-//! The station's certificate store, laid out as EVerest's EvseSecurity module does by default
-//! (paths relative to its certificates directory):
+//! The station's certificate store, as EVerest's EvseSecurity module lays it out. Where each
+//! part lives is a [`StorePaths`]; the station takes them from the parameters of the
+//! EvseSecurity module connected to the OCPP module (`csms_ca_bundle`,
+//! `csms_leaf_cert_directory`, `csms_leaf_key_directory`, `private_key_password`).
+//! [`CertificateStore::new`] uses EvseSecurity's defaults under one directory:
 //!
 //! - `ca/csms/CSMS_ROOT_CA.pem`: the CSMS root CA bundle that verifies the CSMS (profiles 2, 3);
 //! - `client/csms/`: the charge point's CSMS client certificates (`*.pem`, leaf first, with
-//!   its chain) and their private keys (`*.key`, PEM, unencrypted) for profile 3.
+//!   its chain) for profile 3, and also (the key directory) their private keys.
+//!
+//! Private keys are the `*.key` files of the key directory, and its `*.pem` files that hold a
+//! private key. They may be unencrypted or encrypted with the private key password, in
+//! OpenSSL's traditional form (`Proc-Type: 4,ENCRYPTED`, AES-CBC) or as PKCS#8
+//! `ENCRYPTED PRIVATE KEY` (see [`private_key`](crate::private_key)). A certificate's key is
+//! whichever of them matches its public key; a key that cannot be used (wrong password,
+//! unsupported cipher, malformed) is skipped with a warning naming the file.
 //!
 //! The store is read again for every connection attempt, so a root CA installed with
 //! InstallCertificate or a client certificate from CertificateSigned counts from the next
 //! attempt on.
 
+use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,8 +29,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rustls::crypto::CryptoProvider;
 use rustls::sign::{CertifiedKey, SigningKey};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::CertificateDer;
 
+use crate::private_key::decode_private_key;
 use crate::validity;
 
 /// A file of the certificate store that cannot be used.
@@ -56,31 +68,85 @@ pub struct ClientCertificate {
     pub not_after: SystemTime,
 }
 
-/// The certificate store under one directory; see the [module docs](self).
+/// Where the parts of the certificate store are: EvseSecurity's parameters of the same names,
+/// already resolved to full paths.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StorePaths {
+    /// `csms_ca_bundle`: the CSMS root CA bundle (PEM, one or more certificates).
+    pub csms_ca_bundle: PathBuf,
+    /// `csms_leaf_cert_directory`: the CSMS client certificates.
+    pub csms_leaf_cert_dir: PathBuf,
+    /// `csms_leaf_key_directory`: their private keys.
+    pub csms_leaf_key_dir: PathBuf,
+    /// `private_key_password`: decrypts encrypted private keys; `None` (or empty) for none.
+    pub private_key_password: Option<String>,
+}
+
+impl StorePaths {
+    /// EvseSecurity's default layout under `dir`: `ca/csms/CSMS_ROOT_CA.pem`, and
+    /// `client/csms/` for both certificates and keys; no password.
+    pub fn everest_defaults(dir: &Path) -> StorePaths {
+        let client = dir.join("client").join("csms");
+        StorePaths {
+            csms_ca_bundle: dir.join("ca").join("csms").join("CSMS_ROOT_CA.pem"),
+            csms_leaf_cert_dir: client.clone(),
+            csms_leaf_key_dir: client,
+            private_key_password: None,
+        }
+    }
+}
+
+// By hand so that the password never reaches a log line.
+impl fmt::Debug for StorePaths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorePaths")
+            .field("csms_ca_bundle", &self.csms_ca_bundle)
+            .field("csms_leaf_cert_dir", &self.csms_leaf_cert_dir)
+            .field("csms_leaf_key_dir", &self.csms_leaf_key_dir)
+            .field(
+                "private_key_password",
+                &self.private_key_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// The certificate store; see the [module docs](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateStore {
-    dir: PathBuf,
+    paths: StorePaths,
 }
 
 impl CertificateStore {
-    /// The store under `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> CertificateStore {
-        CertificateStore { dir: dir.into() }
+    /// The store in EvseSecurity's default layout under `dir`
+    /// ([`StorePaths::everest_defaults`]).
+    pub fn new(dir: impl AsRef<Path>) -> CertificateStore {
+        CertificateStore::with_paths(StorePaths::everest_defaults(dir.as_ref()))
     }
 
-    /// The certificates directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// The store at `paths`.
+    pub fn with_paths(paths: StorePaths) -> CertificateStore {
+        CertificateStore { paths }
     }
 
-    /// `ca/csms/CSMS_ROOT_CA.pem`.
+    /// Where the parts of the store are.
+    pub fn paths(&self) -> &StorePaths {
+        &self.paths
+    }
+
+    /// The CSMS root CA bundle.
     pub fn csms_root_ca_path(&self) -> PathBuf {
-        self.dir.join("ca").join("csms").join("CSMS_ROOT_CA.pem")
+        self.paths.csms_ca_bundle.clone()
     }
 
-    /// `client/csms/`.
+    /// The directory of the client certificates.
     pub fn client_dir(&self) -> PathBuf {
-        self.dir.join("client").join("csms")
+        self.paths.csms_leaf_cert_dir.clone()
+    }
+
+    /// The directory of the client certificates' private keys.
+    pub fn client_key_dir(&self) -> PathBuf {
+        self.paths.csms_leaf_key_dir.clone()
     }
 
     /// The CSMS root CA certificates; empty when the bundle is not there.
@@ -99,31 +165,22 @@ impl CertificateStore {
             .is_ok_and(|certs| !certs.is_empty())
     }
 
-    /// The client certificate for profile 3: of the certificates in `client/csms/` valid at
-    /// `now` whose private key is there too, the one issued last. Files that cannot be used
-    /// are skipped with a warning; `None` when none fits.
+    /// The client certificate for profile 3: of the certificates in the certificate directory
+    /// valid at `now` whose private key is in the key directory, the one issued last. Files
+    /// that cannot be used are skipped with a warning; `None` when none fits.
     pub fn client_certificate(&self, now: SystemTime) -> Option<ClientCertificate> {
         let provider = rustls::crypto::ring::default_provider();
-        let dir = self.client_dir();
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) => {
-                if e.kind() != io::ErrorKind::NotFound {
-                    tracing::warn!(dir = %dir.display(), error = %e, "cannot list the client certificates");
-                }
-                return None;
-            }
-        };
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        files.sort();
-        let keys: Vec<(PathBuf, Arc<dyn SigningKey>)> = files
+        let cert_files = list_dir(&self.paths.csms_leaf_cert_dir)?;
+        let key_files = list_dir(&self.paths.csms_leaf_key_dir).unwrap_or_default();
+        let password = self.paths.private_key_password.as_deref();
+        let keys: Vec<(PathBuf, Arc<dyn SigningKey>)> = key_files
             .iter()
-            .filter(|p| has_extension(p, "key"))
-            .filter_map(|p| load_key(p, &provider).map(|k| (p.clone(), k)))
+            .filter(|p| has_extension(p, "key") || has_extension(p, "pem"))
+            .filter_map(|p| load_key(p, password, &provider).map(|k| (p.clone(), k)))
             .collect();
         let now_s = unix_seconds(now);
         let mut best: Option<ClientCertificate> = None;
-        for path in files.iter().filter(|p| has_extension(p, "pem")) {
+        for path in cert_files.iter().filter(|p| has_extension(p, "pem")) {
             let chain = match fs::read(path)
                 .map_err(|source| CertStoreError::Read {
                     path: path.clone(),
@@ -132,6 +189,12 @@ impl CertificateStore {
                 .and_then(|pem| read_certificates(path, &pem))
             {
                 Ok(chain) => chain,
+                // A key kept as `*.pem` beside the certificates is not a broken certificate.
+                Err(CertStoreError::NoCertificate { .. })
+                    if keys.iter().any(|(key_path, _)| key_path == path) =>
+                {
+                    continue
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "client certificate skipped");
                     continue;
@@ -153,7 +216,11 @@ impl CertificateStore {
                 certified.keys_match().is_ok().then_some(certified)
             });
             let Some(certified) = matching else {
-                tracing::warn!(path = %path.display(), "client certificate skipped: no private key in the store matches it");
+                tracing::warn!(
+                    path = %path.display(),
+                    key_dir = %self.paths.csms_leaf_key_dir.display(),
+                    "client certificate skipped: no usable private key in the key directory matches it"
+                );
                 continue;
             };
             let candidate = ClientCertificate {
@@ -178,6 +245,26 @@ impl CertificateStore {
     }
 }
 
+/// The files of `dir`, sorted; `None` (warned unless it does not exist) when it cannot be
+/// listed.
+fn list_dir(dir: &Path) -> Option<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            if e.kind() != io::ErrorKind::NotFound {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot list the certificate store directory");
+            }
+            return None;
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Some(files)
+}
+
 fn read_certificates(
     path: &Path,
     pem: &[u8],
@@ -196,21 +283,37 @@ fn read_certificates(
     }
 }
 
-fn load_key(path: &Path, provider: &CryptoProvider) -> Option<Arc<dyn SigningKey>> {
-    let loaded = fs::read(path)
-        .map_err(|e| e.to_string())
-        .and_then(|pem| PrivateKeyDer::from_pem_slice(&pem).map_err(|e| e.to_string()))
-        .and_then(|der| {
-            provider
-                .key_provider
-                .load_private_key(der)
-                .map_err(|e| e.to_string())
-        });
-    match loaded {
+/// The private key in `path`, ready to sign; `None` when the file holds none or it cannot be
+/// used (warned, naming the file and why, except for a `*.pem` without a key: a certificate).
+fn load_key(
+    path: &Path,
+    password: Option<&str>,
+    provider: &CryptoProvider,
+) -> Option<Arc<dyn SigningKey>> {
+    let pem = match fs::read(path) {
+        Ok(pem) => pem,
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "private key skipped: cannot read it");
+            return None;
+        }
+    };
+    let der = match decode_private_key(&pem, password) {
+        Ok(Some(der)) => der,
+        Ok(None) => {
+            if has_extension(path, "key") {
+                tracing::warn!(path = %path.display(), "private key skipped: the file holds no PEM private key");
+            }
+            return None;
+        }
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "private key skipped");
+            return None;
+        }
+    };
+    match provider.key_provider.load_private_key(der) {
         Ok(key) => Some(key),
         Err(error) => {
-            // Encrypted keys (EVerest's optional key password) end up here too.
-            tracing::warn!(path = %path.display(), %error, "private key skipped");
+            tracing::warn!(path = %path.display(), %error, "private key skipped: not a key rustls can sign with");
             None
         }
     }

@@ -12,7 +12,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::certs::CertificateStore;
 use crate::classify::{self, Context};
 use crate::error::ConnectError;
 use crate::options::ConnectionOptions;
@@ -135,9 +134,9 @@ fn prepare_tls(options: &ConnectionOptions) -> Result<PreparedTls, ConnectError>
     let ciphers = options
         .cipher_suites()
         .map_err(|e| ConnectError::Handshake(e.to_string()))?;
-    let store = options.certs_dir.as_ref().map(CertificateStore::new);
+    let store = options.cert_store.as_ref();
     let mut roots = RootCertStore::empty();
-    if let Some(store) = &store {
+    if let Some(store) = store {
         let (added, ignored) = roots.add_parsable_certificates(store.csms_root_certificates()?);
         if ignored > 0 {
             tracing::warn!(path = %store.csms_root_ca_path().display(), ignored, "CSMS root CA certificates ignored");
@@ -151,7 +150,7 @@ fn prepare_tls(options: &ConnectionOptions) -> Result<PreparedTls, ConnectError>
         let path = store.map(|s| s.csms_root_ca_path()).unwrap_or_default();
         return Err(ConnectError::NoCsmsRootCertificate { path });
     }
-    let client_certificate = match (&store, options.security_profile.uses_client_certificate()) {
+    let client_certificate = match (store, options.security_profile.uses_client_certificate()) {
         (Some(store), true) => match store.client_certificate(SystemTime::now()) {
             Some(cert) => {
                 tracing::debug!(path = %cert.path.display(), "client certificate chosen");

@@ -46,7 +46,7 @@ pub enum ConfigError {
         ignored: Vec<String>,
     },
     /// Profile 2 or 3 without a certificate store (and, for 2, without the system roots).
-    #[error("security profile {0} needs a certificate directory (for the CSMS root CA, and the client certificate with profile 3)")]
+    #[error("security profile {0} needs a certificate store (for the CSMS root CA, and the client certificate with profile 3)")]
     NoCertificateStore(SecurityProfile),
 }
 
@@ -77,7 +77,7 @@ pub enum ConnectError {
     #[error("certificate store: {0}")]
     CertificateStore(#[from] CertStoreError),
     /// Profile 3, and no valid client certificate with its key in the store.
-    #[error("security profile 3 needs a valid client certificate with its private key in {dir}, none found")]
+    #[error("security profile 3 needs a valid client certificate in {dir} with a usable private key (unencrypted, or encrypted with the configured password), none found")]
     ClientCertificateMissing {
         /// Where client certificates are looked for.
         dir: PathBuf,

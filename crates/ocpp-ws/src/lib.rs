@@ -5,7 +5,8 @@
 //! - [`uri`]: the CSMS URL from `CentralSystemURI`, `ChargePointId` and the security profile.
 //! - [`auth`]: the AuthorizationKey (hex notation, 16-byte minimum) and HTTP Basic auth.
 //! - [`profile`]: security profiles 0-3 and the prerequisites of raising them.
-//! - [`certs`]: the station's certificate store (EVerest layout).
+//! - [`certs`]: the station's certificate store (EvseSecurity's paths), and [`private_key`]:
+//!   its private keys, unencrypted or encrypted with a password.
 //! - [`tls`]: rustls configurations, cipher names, the CSMS certificate policy.
 //! - [`backoff`], [`ping`], [`supervisor`]: the reconnect and keep-alive decisions, sans-IO.
 //! - [`connection`]: [`Connection`] / [`Events`], the tokio task that owns the socket.
@@ -45,6 +46,7 @@ pub mod error;
 pub mod options;
 mod percent;
 pub mod ping;
+pub mod private_key;
 pub mod profile;
 pub mod server;
 mod stream;
@@ -56,7 +58,7 @@ mod validity;
 
 pub use auth::{decode_hex_notation, AuthorizationKey, AuthorizationKeyTooShort, BasicCredentials};
 pub use backoff::{Backoff, BackoffConfig};
-pub use certs::{CertificateStore, ClientCertificate};
+pub use certs::{CertificateStore, ClientCertificate, StorePaths};
 pub use connect::SUBPROTOCOL;
 pub use connection::{
     Connection, ConnectionId, DisconnectReason, Event, Events, OptionsError, SendError,
@@ -64,6 +66,7 @@ pub use connection::{
 pub use error::{security_event, ConfigError, ConnectError};
 pub use options::{ConnectionOptions, TlsOptions};
 pub use ping::PingConfig;
+pub use private_key::PrivateKeyError;
 pub use profile::{
     check_profile_raise, ProfilePrerequisites, ProfileRaiseRefused, SecurityProfile,
 };

@@ -1,10 +1,10 @@
 //! Everything one connection needs, as libocpp's `WebsocketConnectionOptions`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::AuthorizationKey;
 use crate::backoff::BackoffConfig;
+use crate::certs::CertificateStore;
 use crate::error::ConfigError;
 use crate::ping::PingConfig;
 use crate::profile::SecurityProfile;
@@ -53,8 +53,9 @@ pub struct ConnectionOptions {
     pub security_profile: SecurityProfile,
     /// `Security.AuthorizationKey` (profiles 1 and 2).
     pub authorization_key: Option<AuthorizationKey>,
-    /// The certificate store's directory ([`CertificateStore`](crate::CertificateStore)).
-    pub certs_dir: Option<PathBuf>,
+    /// The certificate store (CSMS root CA for profiles 2 and 3, client certificate for 3);
+    /// `None` for a station without one.
+    pub cert_store: Option<CertificateStore>,
     /// TLS settings (profiles 2 and 3).
     pub tls: TlsOptions,
     /// Reconnect back-off.
@@ -77,7 +78,7 @@ impl ConnectionOptions {
             charge_point_id: charge_point_id.into(),
             security_profile,
             authorization_key: None,
-            certs_dir: None,
+            cert_store: None,
             tls: TlsOptions::default(),
             backoff: BackoffConfig::default(),
             ping: PingConfig::default(),
@@ -94,8 +95,8 @@ impl ConnectionOptions {
         }
         if profile.uses_tls() {
             self.cipher_suites()?;
-            let roots_possible = self.certs_dir.is_some() || self.tls.use_system_roots;
-            if !roots_possible || (profile.uses_client_certificate() && self.certs_dir.is_none()) {
+            let roots_possible = self.cert_store.is_some() || self.tls.use_system_roots;
+            if !roots_possible || (profile.uses_client_certificate() && self.cert_store.is_none()) {
                 return Err(ConfigError::NoCertificateStore(profile));
             }
         }
@@ -134,7 +135,7 @@ mod tests {
         assert_eq!(o.validate().unwrap().to_string(), "ws://csms/ocpp/cp001");
         // Profile 3 authenticates with its certificate only.
         let mut o = ConnectionOptions::new("csms/ocpp", "cp001", TlsClientCertificate);
-        o.certs_dir = Some("/certs".into());
+        o.cert_store = Some(CertificateStore::new("/certs"));
         assert!(o.validate().is_ok());
     }
 
@@ -151,7 +152,7 @@ mod tests {
             o.validate(),
             Err(ConfigError::NoCertificateStore(TlsBasicAuth))
         );
-        o.certs_dir = Some("/certs".into());
+        o.cert_store = Some(CertificateStore::new("/certs"));
         assert!(o.validate().is_ok());
         o.tls.ciphers12 = vec!["AES128-GCM-SHA256".into()];
         o.tls.ciphers13 = vec![];
@@ -165,7 +166,7 @@ mod tests {
             o.validate(),
             Err(ConfigError::NoCertificateStore(TlsClientCertificate))
         );
-        o.certs_dir = Some("/certs".into());
+        o.cert_store = Some(CertificateStore::new("/certs"));
         assert!(o.validate().is_ok());
     }
 

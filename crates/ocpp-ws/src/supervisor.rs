@@ -180,7 +180,7 @@ mod tests {
     fn options(profile: SecurityProfile) -> ConnectionOptions {
         let mut o = ConnectionOptions::new("127.0.0.1:9000/ocpp", "cp001", profile);
         o.authorization_key = Some(AuthorizationKey::new("0123456789abcdef").unwrap());
-        o.certs_dir = Some("/certs".into());
+        o.cert_store = Some(crate::CertificateStore::new("/certs"));
         o.backoff = BackoffConfig::from_seconds(1, 0, 2);
         o
     }

@@ -198,7 +198,7 @@ async fn invalid_new_options_are_refused_and_change_nothing() {
     let mut bad = options;
     bad.security_profile = SecurityProfile::TlsBasicAuth;
     bad.tls.use_system_roots = false;
-    bad.certs_dir = None;
+    bad.cert_store = None;
     assert!(connection.try_options(bad, 1).is_err());
     connection.send("still here").unwrap();
 }

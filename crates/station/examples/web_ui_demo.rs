@@ -138,7 +138,7 @@ impl StationControl for Toy {
             .and_then(|c| c.first().copied())
             .unwrap_or(1);
         self.change(c, |x| {
-            x.id_tag = Some(t.id_tag.clone());
+            x.id_tag = Some(t.id_tag.clone().unwrap_or_else(|| "DEADBEEF".into()));
             if x.plugged {
                 x.transaction_id = Some(1);
                 x.status = ChargePointStatus::Charging;

@@ -2,17 +2,16 @@
 //! certificates a higher SecurityProfile needs are installed, as ocpp-ws's
 //! [`check_profile_raise`] judges it.
 
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use ocpp_ws::{check_profile_raise, CertificateStore, ProfilePrerequisites, SecurityProfile};
 
 use crate::config::SecurityProfileGate;
 
-/// Looks into the certificate store (EVerest layout, see [`CertificateStore`]) at every
-/// ChangeConfiguration of SecurityProfile: profiles 2 and 3 need the CSMS root CA, profile 3 a
-/// currently valid client certificate with its key. Without a certificates directory, profiles
-/// 2 and 3 are refused.
+/// Looks into the certificate store (the station's EvseSecurity module, see
+/// [`CertificateStore`]) at every ChangeConfiguration of SecurityProfile: profiles 2 and 3
+/// need the CSMS root CA, profile 3 a currently valid client certificate with its key.
+/// Without a certificate store, profiles 2 and 3 are refused.
 ///
 /// The configuration asks this gate only after its own checks (the profile is higher than the
 /// current one, at most 3, and profiles 1 and 2 have an AuthorizationKey), so the gate counts
@@ -23,11 +22,9 @@ pub struct CertificateGate {
 }
 
 impl CertificateGate {
-    /// The gate over the certificate store in `certs_dir`, if any.
-    pub fn new(certs_dir: Option<PathBuf>) -> CertificateGate {
-        CertificateGate {
-            store: certs_dir.map(CertificateStore::new),
-        }
+    /// The gate over the certificate store `store`, if any.
+    pub fn new(store: Option<CertificateStore>) -> CertificateGate {
+        CertificateGate { store }
     }
 }
 
@@ -47,8 +44,12 @@ impl SecurityProfileGate for CertificateGate {
         check_profile_raise(SecurityProfile::Unsecured, profile.into(), &have)
             .map(drop)
             .map_err(|e| match &self.store {
-                Some(store) => format!("{e} (certificates in {})", store.dir().display()),
-                None => format!("{e} (no certificates directory is configured)"),
+                Some(store) => format!(
+                    "{e} (CSMS root CA bundle {}, client certificates in {})",
+                    store.csms_root_ca_path().display(),
+                    store.client_dir().display()
+                ),
+                None => format!("{e} (no certificate store is configured)"),
             })
     }
 }
@@ -65,7 +66,7 @@ mod tests {
         assert!(gate.check(3).is_err());
 
         let dir = std::env::temp_dir().join(format!("ferrocharge-gate-{}", std::process::id()));
-        let gate = CertificateGate::new(Some(dir.clone()));
+        let gate = CertificateGate::new(Some(CertificateStore::new(&dir)));
         assert!(gate.check(2).unwrap_err().contains("CSMS root CA"));
         let ca = dir.join("ca").join("csms");
         std::fs::create_dir_all(&ca).unwrap();

@@ -43,11 +43,12 @@ pub mod gate;
 pub mod options;
 pub mod transport_change;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ocpp_types::DateTime;
 use ocpp_ws::{Connection, ConnectionOptions, Event, Events, SecurityProfile};
+// Re-exported so that a station builds its store without depending on ocpp-ws itself.
+pub use ocpp_ws::{CertificateStore, StorePaths};
 use tokio::sync::mpsc;
 
 use crate::charge_point::{security_events, ChargePoint, Now, StationCommand, StationEvent};
@@ -75,9 +76,10 @@ pub const PROFILE_SWITCH_DELAY: Duration = Duration::from_secs(2);
 /// What the driver needs besides the core.
 #[derive(Debug, Clone, Default)]
 pub struct DriverSettings {
-    /// The certificate store's directory (EVerest layout): CSMS root CA for profiles 2 and 3,
-    /// client certificate for 3.
-    pub certs_dir: Option<PathBuf>,
+    /// The certificate store (the station's EvseSecurity module): CSMS root CA for profiles 2
+    /// and 3, client certificate for 3. `None`: a raise of SecurityProfile to 2 or 3 is
+    /// refused, profile 3 cannot connect, and profile 2 only against the system roots.
+    pub cert_store: Option<CertificateStore>,
 }
 
 /// Why the driver could not start.
@@ -212,9 +214,10 @@ impl Driver {
         cp: ChargePoint,
         settings: DriverSettings,
     ) -> Result<(Driver, StationLink), DriverError> {
-        let options = connection_options(cp.config(), settings.certs_dir.as_deref())?;
-        let cp = cp
-            .with_security_profile_gate(Box::new(CertificateGate::new(settings.certs_dir.clone())));
+        let options = connection_options(cp.config(), settings.cert_store.as_ref())?;
+        let cp = cp.with_security_profile_gate(Box::new(CertificateGate::new(
+            settings.cert_store.clone(),
+        )));
         let (connection, transport) = Connection::open(options)?;
         let (events_tx, station) = mpsc::unbounded_channel();
         let (commands, commands_rx) = mpsc::unbounded_channel();
@@ -464,7 +467,7 @@ impl Driver {
 
     /// Options from the current configuration; `None` (logged) if they cannot work.
     fn options(&self) -> Option<ConnectionOptions> {
-        connection_options(self.cp.config(), self.settings.certs_dir.as_deref())
+        connection_options(self.cp.config(), self.settings.cert_store.as_ref())
             .map_err(|e| tracing::error!(error = %e, "connection options not usable"))
             .ok()
     }

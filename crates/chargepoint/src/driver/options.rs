@@ -1,12 +1,12 @@
 //! The transport's options from the OCPP configuration: what libocpp's
 //! `ChargePointImpl::get_ws_connection_options` gathers, for ocpp-ws.
 
-use std::path::Path;
 use std::time::Duration;
 
 use ocpp_ws::profile::UnknownSecurityProfile;
 use ocpp_ws::{
-    AuthorizationKey, BackoffConfig, ConnectionOptions, PingConfig, SecurityProfile, TlsOptions,
+    AuthorizationKey, BackoffConfig, CertificateStore, ConnectionOptions, PingConfig,
+    SecurityProfile, TlsOptions,
 };
 
 use crate::config::Configuration;
@@ -30,12 +30,12 @@ fn seconds(value: i64) -> Duration {
 /// `Security.SecurityProfile` and `AuthorizationKey`, `Core.WebSocketPingInterval` (absent:
 /// no pings), `Internal.WebsocketPongTimeout` and `WebsocketPingPayload`, the three
 /// `RetryBackoff*` keys, `UseSslDefaultVerifyPaths`, `VerifyCsmsCommonName`,
-/// `VerifyCsmsAllowWildcards`, `SupportedCiphers12` / `13`, and the certificate store in
-/// `certs_dir`. The options are checked ([`ConnectionOptions::validate`]) before they are
+/// `VerifyCsmsAllowWildcards`, `SupportedCiphers12` / `13`, and the certificate store
+/// `cert_store`. The options are checked ([`ConnectionOptions::validate`]) before they are
 /// returned.
 pub fn connection_options(
     config: &Configuration,
-    certs_dir: Option<&Path>,
+    cert_store: Option<&CertificateStore>,
 ) -> Result<ConnectionOptions, OptionsError> {
     let internal = config.internal();
     let security = config.security();
@@ -51,7 +51,7 @@ pub fn connection_options(
         .map(|key| AuthorizationKey::new(key.0.clone()))
         .transpose()
         .map_err(ocpp_ws::ConfigError::from)?;
-    options.certs_dir = certs_dir.map(Path::to_path_buf);
+    options.cert_store = cert_store.cloned();
     options.tls = TlsOptions {
         use_system_roots: internal.use_ssl_default_verify_paths,
         verify_host_name: internal.verify_csms_common_name,
@@ -121,7 +121,8 @@ mod tests {
             "Core": {"WebSocketPingInterval": 30},
             "Security": {"SecurityProfile": 2, "AuthorizationKey": "0123456789abcdef"}
         }));
-        let o = connection_options(&cfg, Some(Path::new("/certs"))).unwrap();
+        let store = CertificateStore::new("/certs");
+        let o = connection_options(&cfg, Some(&store)).unwrap();
         assert_eq!(o.central_system_uri, "csms.example/ocpp/");
         assert_eq!(o.charge_point_id, "cp9");
         assert_eq!(o.security_profile, SecurityProfile::TlsBasicAuth);
@@ -129,7 +130,7 @@ mod tests {
             o.authorization_key.as_ref().map(AuthorizationKey::as_str),
             Some("0123456789abcdef")
         );
-        assert_eq!(o.certs_dir.as_deref(), Some(Path::new("/certs")));
+        assert_eq!(o.cert_store.as_ref(), Some(&store));
         assert!(!o.tls.use_system_roots && !o.tls.verify_host_name && o.tls.allow_wildcards);
         assert_eq!(o.tls.ciphers12, ["ECDHE-ECDSA-AES128-GCM-SHA256"]);
         assert_eq!(o.tls.ciphers13, ["TLS_AES_128_GCM_SHA256"]);

@@ -70,7 +70,7 @@ async fn a_station_on_security_profile_2_connects_over_tls() {
     let uri = format!("{}{}", csms.local_addr(), csms::DEFAULT_PATH_PREFIX);
     let mut options = ConnectionOptions::new(uri, "cp001", SecurityProfile::TlsBasicAuth);
     options.authorization_key = AuthorizationKey::new(key).ok();
-    options.certs_dir = Some(store.0.clone());
+    options.cert_store = Some(ocpp_ws::CertificateStore::new(&store.0));
     options.tls.use_system_roots = false;
     let (_connection, mut events) = match Connection::open(options) {
         Ok(opened) => opened,

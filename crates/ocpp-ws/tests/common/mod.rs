@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ocpp_ws::{
-    server_config, AuthorizationKey, BackoffConfig, ClientAuth, Connection, ConnectionOptions,
-    Event, Events, PingConfig, Refusal, SecurityProfile, Server, ServerOptions, ServerTlsOptions,
+    server_config, AuthorizationKey, BackoffConfig, CertificateStore, ClientAuth, Connection,
+    ConnectionOptions, Event, Events, PingConfig, Refusal, SecurityProfile, Server, ServerOptions,
+    ServerTlsOptions,
 };
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -195,7 +196,7 @@ pub fn client_options(
 ) -> ConnectionOptions {
     let mut o = ConnectionOptions::new(format!("{}/ocpp/", addr), CP, profile);
     o.authorization_key = Some(AuthorizationKey::new(KEY).unwrap());
-    o.certs_dir = certs.map(Path::to_owned);
+    o.cert_store = certs.map(CertificateStore::new);
     o.tls.use_system_roots = false;
     o.backoff = BackoffConfig {
         wait_minimum: Duration::from_millis(50),
@@ -252,4 +253,70 @@ pub async fn connected(events: &mut Events) -> u64 {
         Event::Connected { id, .. } => id,
         other => panic!("expected Connected, got {other:?}"),
     }
+}
+
+/// The SEC1 `EC PRIVATE KEY` DER of a key (what `openssl ecparam -genkey` writes).
+pub fn sec1_der(key: &KeyPair) -> Vec<u8> {
+    pkcs8::PrivateKeyInfo::try_from(key.serialize_der().as_slice())
+        .unwrap()
+        .private_key
+        .to_vec()
+}
+
+/// `der` (a `tag` block) encrypted as OpenSSL's traditional PEM, as
+/// `openssl ec -aes-<bits>-cbc -passout pass:<password>` writes it: `Proc-Type: 4,ENCRYPTED`,
+/// `DEK-Info: AES-<bits>-CBC,<IV>`, key = EVP_BytesToKey(MD5, salt = IV[..8], 1 round).
+pub fn legacy_encrypted_pem(tag: &str, der: &[u8], password: &str, bits: usize) -> String {
+    use aes::cipher::{BlockEncryptMut, KeyIvInit};
+    use md5::{Digest, Md5};
+    type Pad = cbc::cipher::block_padding::Pkcs7;
+    let iv: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+    let mut key = Vec::new();
+    let mut previous: Vec<u8> = Vec::new();
+    while key.len() < bits / 8 {
+        previous = Md5::new()
+            .chain_update(&previous)
+            .chain_update(password)
+            .chain_update(&iv[..8])
+            .finalize()
+            .to_vec();
+        key.extend_from_slice(&previous);
+    }
+    key.truncate(bits / 8);
+    let ciphertext = match bits {
+        128 => cbc::Encryptor::<aes::Aes128>::new_from_slices(&key, &iv)
+            .unwrap()
+            .encrypt_padded_vec_mut::<Pad>(der),
+        192 => cbc::Encryptor::<aes::Aes192>::new_from_slices(&key, &iv)
+            .unwrap()
+            .encrypt_padded_vec_mut::<Pad>(der),
+        256 => cbc::Encryptor::<aes::Aes256>::new_from_slices(&key, &iv)
+            .unwrap()
+            .encrypt_padded_vec_mut::<Pad>(der),
+        other => panic!("no AES-{other}"),
+    };
+    let hex: String = iv.iter().map(|b| format!("{b:02X}")).collect();
+    let mut block = pem::Pem::new(tag, ciphertext);
+    block.headers_mut().add("Proc-Type", "4,ENCRYPTED").unwrap();
+    block
+        .headers_mut()
+        .add("DEK-Info", &format!("AES-{bits}-CBC,{hex}"))
+        .unwrap();
+    pem::encode(&block)
+}
+
+/// A key encrypted as PKCS#8 `ENCRYPTED PRIVATE KEY` (PBES2, PBKDF2-SHA256, AES-256-CBC).
+pub fn pkcs8_encrypted_pem(key: &KeyPair, password: &str) -> String {
+    let (salt, iv): ([u8; 16], [u8; 16]) = (
+        std::array::from_fn(|_| fastrand::u8(..)),
+        std::array::from_fn(|_| fastrand::u8(..)),
+    );
+    // Few PBKDF2 rounds: the tests check the format, not the key stretching.
+    let params = pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(64, &salt, &iv).unwrap();
+    let der = key.serialize_der();
+    let doc = pkcs8::PrivateKeyInfo::try_from(der.as_slice())
+        .unwrap()
+        .encrypt_with_params(params, password)
+        .unwrap();
+    pem::encode(&pem::Pem::new("ENCRYPTED PRIVATE KEY", doc.as_bytes()))
 }

@@ -177,8 +177,10 @@ pub struct MeterOverride {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Token {
-    /// The OCPP idTag (1 to 20 characters).
-    pub id_tag: String,
+    /// The OCPP idTag (1 to 20 characters); absent: the token the provider module is
+    /// configured with (its `token` parameter).
+    #[serde(default)]
+    pub id_tag: Option<String>,
     /// The connectors the token may be used at (every one when absent).
     pub connectors: Option<Vec<u32>>,
     /// Already validated: skip authorization (like EVerest's `prevalidated`).

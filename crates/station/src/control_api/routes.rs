@@ -254,7 +254,7 @@ pub async fn meter(State(api): Shared, path: ConnectorPath, raw: Body) -> Respon
 pub async fn tokens(State(api): Shared, raw: Body) -> Response {
     let run = || -> Result<(), ApiError> {
         let request: Token = body(raw, false)?;
-        let len = request.id_tag.chars().count();
+        let len = request.id_tag.as_deref().map_or(1, |t| t.chars().count());
         if !(1..=ID_TAG_MAX).contains(&len) {
             return Err(ApiError::bad(format!(
                 "id_tag: must be 1 to {ID_TAG_MAX} characters, found {len}"

@@ -13,7 +13,7 @@
 //! | `console` | `tracing`, target `ocpp_message` | one line per message: direction, type, action |
 //! | `console_detailed` | `tracing`, target `ocpp_message` | the same with the JSON |
 //! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
-//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written here: per-session logs are the runtime's, and the control API's event stream is the callback |
+//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: ferrocharge writes no per-session logs (EvseManager's session_logging parameters are not read either), and the control API's event stream is the callback |
 //!
 //! The html page is well formed at every moment, also while the station runs: each row is
 //! written over the closing tags, which follow it again.
@@ -67,7 +67,7 @@ pub enum Format {
     Log,
     /// `html`: the page.
     Html,
-    /// `session_logging`: per-session logs (not written by [`MessageLog`]).
+    /// `session_logging`: per-session logs (not written).
     SessionLogging,
     /// `callback`: messages handed to a callback (not written by [`MessageLog`]).
     Callback,

@@ -344,16 +344,18 @@ impl Station {
             Some([one]) => Some(*one),
             _ => None,
         };
-        let Some(id_tag) = translate::id_token(&token.id_tag) else {
+        // The handle filled it in (the provider's own token when the request named none).
+        let tag = token.id_tag.clone().unwrap_or_default();
+        let Some(id_tag) = translate::id_token(&tag) else {
             return;
         };
         tracing::info!(
-            id_tag = token.id_tag.as_str(),
+            id_tag = tag.as_str(),
             provider = token.provider.as_deref().unwrap_or("-"),
             prevalidated = token.prevalidated,
             "token provided"
         );
-        self.tokens.insert(token.id_tag.clone(), token.connectors);
+        self.tokens.insert(tag, token.connectors);
         self.tell_core(if token.prevalidated {
             CoreEvent::PrevalidatedTokenPresented {
                 id_tag,

@@ -51,9 +51,18 @@ pub struct StationHandle {
     state: watch::Receiver<StationState>,
     /// The DummyTokenProviderManual modules connected to Auth's `token_provider`, in the
     /// order of the connections: the readers `POST /tokens` presents a token at.
-    token_providers: Vec<String>,
+    token_providers: Vec<TokenProvider>,
     /// The TerminalDisplayMessage module's display, if the station has one.
     display: Option<SharedDisplay>,
+}
+
+/// A DummyTokenProviderManual module Auth reads tokens from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenProvider {
+    /// Its module id.
+    pub id: String,
+    /// The token it presents when a request names none (its `token` parameter).
+    pub token: String,
 }
 
 /// The display, shared by the station loop (which ends session messages and publishes what
@@ -72,7 +81,7 @@ impl StationHandle {
     pub fn new(
         orders: mpsc::UnboundedSender<Order>,
         state: watch::Receiver<StationState>,
-        token_providers: Vec<String>,
+        token_providers: Vec<TokenProvider>,
     ) -> Self {
         StationHandle {
             orders,
@@ -104,14 +113,16 @@ impl StationHandle {
     /// DummyTokenProviderManual modules connected to Auth, else the first of them. EVerest's
     /// DummyTokenProviderManual publishes what arrives on its MQTT topic; ferrocharge has no
     /// MQTT, so `POST /tokens` is that topic.
-    fn token_provider(&self, asked: Option<&str>) -> Result<String, ControlError> {
+    fn token_provider(&self, asked: Option<&str>) -> Result<&TokenProvider, ControlError> {
         match asked {
-            Some(id) if self.token_providers.iter().any(|p| p == id) => Ok(id.to_owned()),
-            Some(id) => Err(ControlError::NotFound(format!(
-                "provider: no DummyTokenProviderManual '{id}' is connected to Auth's token_provider (there are: {})",
-                if self.token_providers.is_empty() { "none".to_owned() } else { self.token_providers.join(", ") }
-            ))),
-            None => self.token_providers.first().cloned().ok_or_else(|| {
+            Some(id) => self.token_providers.iter().find(|p| p.id == id).ok_or_else(|| {
+                let known: Vec<&str> = self.token_providers.iter().map(|p| p.id.as_str()).collect();
+                ControlError::NotFound(format!(
+                    "provider: no DummyTokenProviderManual '{id}' is connected to Auth's token_provider (there are: {})",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ))
+            }),
+            None => self.token_providers.first().ok_or_else(|| {
                 ControlError::Conflict(
                     "the station has no DummyTokenProviderManual connected to Auth's token_provider: no reader to present a token at"
                         .to_owned(),
@@ -183,7 +194,12 @@ impl StationControl for StationHandle {
     }
 
     fn token(&self, mut request: Token) -> Result<(), ControlError> {
-        if request.id_tag.is_empty() || request.id_tag.chars().count() > 20 {
+        let provider = self.token_provider(request.provider.as_deref())?;
+        let id_tag = request
+            .id_tag
+            .take()
+            .unwrap_or_else(|| provider.token.clone());
+        if id_tag.is_empty() || id_tag.chars().count() > 20 {
             return Err(ControlError::Invalid(
                 "id_tag must have 1 to 20 characters".to_owned(),
             ));
@@ -191,7 +207,8 @@ impl StationControl for StationHandle {
         for c in request.connectors.iter().flatten() {
             self.plugged(*c)?;
         }
-        request.provider = Some(self.token_provider(request.provider.as_deref())?);
+        request.id_tag = Some(id_tag);
+        request.provider = Some(provider.id.clone());
         self.send(Order::Token(request))
     }
 
@@ -255,13 +272,19 @@ mod tests {
     fn handle(providers: &[&str]) -> (StationHandle, mpsc::UnboundedReceiver<Order>) {
         let (orders, rx) = mpsc::unbounded_channel();
         let (_state_tx, state) = watch::channel(Tracker::new("cp", 1).state().clone());
-        let providers = providers.iter().map(|p| (*p).to_owned()).collect();
+        let providers = providers
+            .iter()
+            .map(|p| TokenProvider {
+                id: (*p).to_owned(),
+                token: format!("{p}-TOKEN"),
+            })
+            .collect();
         (StationHandle::new(orders, state, providers), rx)
     }
 
     fn token(provider: Option<&str>) -> Token {
         Token {
-            id_tag: "RFID1".into(),
+            id_tag: Some("RFID1".into()),
             connectors: None,
             prevalidated: false,
             provider: provider.map(str::to_owned),
@@ -279,6 +302,21 @@ mod tests {
         };
         assert_eq!(provider(rx.try_recv().ok()).as_deref(), Some("reader_a"));
         assert_eq!(provider(rx.try_recv().ok()).as_deref(), Some("reader_b"));
+    }
+
+    #[test]
+    fn without_an_id_tag_the_provider_presents_its_configured_token() {
+        let (h, mut rx) = handle(&["reader_a", "reader_b"]);
+        let mut request = token(Some("reader_b"));
+        request.id_tag = None;
+        h.token(request).unwrap();
+        match rx.try_recv() {
+            Ok(Order::Token(t)) => {
+                assert_eq!(t.id_tag.as_deref(), Some("reader_b-TOKEN"));
+                assert_eq!(t.provider.as_deref(), Some("reader_b"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One EVSE of the running station: its simulation, the car's orders from the control API, and
-//! what the core must hear after each simulation step.
+//! what the core must hear after each simulation step; and what its EvManager and EvseManager
+//! keep in their PersistentStore across restarts ([`crate::sim::kvs`]).
 
 use std::time::Instant;
 
@@ -7,6 +8,7 @@ use chargepoint::charge_point::StationEvent;
 
 use super::translate;
 use crate::control_api::{ControlError, MeterOverride, PlugIn};
+use crate::sim::kvs::EvseStores;
 use crate::sim::{HardwareError, Script, SessionEvent, SimulatedEvse};
 
 /// The car's current per phase and phases when a plug-in does not say (EvManager's default
@@ -26,6 +28,8 @@ pub struct Evse {
     draw: (f64, u8),
     /// The idTag of the running session, for the state.
     pub id_tag: Option<String>,
+    /// The PersistentStores of its EvManager and EvseManager.
+    stores: EvseStores,
 }
 
 impl Evse {
@@ -37,7 +41,24 @@ impl Evse {
             plugged: false,
             draw: DEFAULT_DRAW,
             id_tag: None,
+            stores: EvseStores::default(),
         }
+    }
+
+    /// Connects the EVSE to its stores and does what a start does with them, before the
+    /// first step: the EvseManager clears the session of a transaction the previous run left
+    /// open (`Charger::cleanup_transactions_on_startup`), and with
+    /// `keep_cross_boot_plugin_state` a car that was plugged in then is plugged in again,
+    /// running the script it ran (EvManager's `car_simulatorImpl::ready`).
+    pub fn restore(&mut self, stores: EvseStores) {
+        if let Some(session) = &stores.session {
+            session.cleanup_on_startup(self.connector);
+        }
+        if let Some(script) = stores.car.as_ref().and_then(|car| car.resume_script()) {
+            tracing::info!(connector = self.connector, %script, "the car was plugged in before the restart: plugged in again");
+            self.sim.car_mut().resume_plugged_in(script);
+        }
+        self.stores = stores;
     }
 
     /// StopTransactionOnEVSideDisconnect (`None`: the default, true): whether the EVSE stops
@@ -132,6 +153,11 @@ impl Evse {
     /// them (the transaction stops before the cable is gone).
     pub fn step(&mut self, now: Instant) -> Vec<StationEvent> {
         self.sim.tick(now);
+        if let Some(record) = self.sim.car_mut().take_plug_record() {
+            if let Some(car) = &self.stores.car {
+                car.record(&record);
+            }
+        }
         let connector = self.connector;
         let mut out = Vec::new();
         // E and F say nothing about the plug: keep what we knew.
@@ -148,8 +174,19 @@ impl Evse {
             match &event {
                 SessionEvent::TransactionStarted { id_tag, .. } => {
                     self.id_tag = Some(id_tag.clone());
+                    // EvseManager stores the session in Charger::start_transaction, with a
+                    // new UUID (its default session_id_type).
+                    if let Some(session) = &self.stores.session {
+                        session.store_session(&uuid::Uuid::new_v4().to_string());
+                    }
                 }
-                SessionEvent::TransactionFinished { .. } => self.id_tag = None,
+                SessionEvent::TransactionFinished { .. } => {
+                    self.id_tag = None;
+                    // Charger::stop_transaction.
+                    if let Some(session) = &self.stores.session {
+                        session.clear_session();
+                    }
+                }
                 _ => {}
             }
             tracing::debug!(connector, ?event, "session event");
@@ -160,5 +197,105 @@ impl Evse {
         }
         self.plugged = plugged;
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chargepoint::charge_point::StationEvent;
+    use serde_json::json;
+
+    use super::*;
+    use crate::persistent_store::StoreHandle;
+    use crate::sim::car::LOOP_INTERVAL;
+    use crate::sim::kvs::{CarKvs, SessionStore};
+    use crate::sim::SimulatedEvseConfig;
+
+    fn stores(store: &StoreHandle, keep: bool) -> EvseStores {
+        EvseStores {
+            car: Some(CarKvs::new(store.clone(), "ev_manager_1", keep)),
+            session: Some(SessionStore::new(store.clone(), "evse_manager_1")),
+        }
+    }
+
+    fn run(evse: &mut Evse, t0: Instant, from: u32, to: u32) -> Vec<StationEvent> {
+        (from..=to)
+            .flat_map(|step| evse.step(t0 + LOOP_INTERVAL * step))
+            .collect()
+    }
+
+    #[test]
+    fn a_restart_finds_the_car_plugged_in_and_the_interrupted_session_cleared() {
+        let store = StoreHandle::in_memory("persistent_store").unwrap();
+        let t0 = Instant::now();
+        let mut evse = Evse::new(1, SimulatedEvse::new(SimulatedEvseConfig::default()));
+        evse.restore(stores(&store, true));
+        evse.plug_in(&PlugIn::default()).unwrap();
+        let events = run(&mut evse, t0, 0, 2);
+        assert_eq!(
+            events.first(),
+            Some(&StationEvent::PluggedIn { connector: 1 })
+        );
+        evse.sim.evse_manager_mut().authorize("RFID1").unwrap();
+        run(&mut evse, t0, 3, 8);
+        assert_eq!(evse.id_tag.as_deref(), Some("RFID1"));
+        let Some(serde_json::Value::String(session)) =
+            store.load("evse_manager_1_session").unwrap()
+        else {
+            panic!("no session stored");
+        };
+        assert_eq!(session.len(), 36, "a UUID: {session}");
+
+        // Power loss: the next run's EVSE on the same store.
+        let mut evse = Evse::new(1, SimulatedEvse::new(SimulatedEvseConfig::default()));
+        evse.restore(stores(&store, true));
+        assert_eq!(
+            store.load("evse_manager_1_session").unwrap(),
+            Some(json!(""))
+        );
+        let events = run(&mut evse, t0, 0, 2);
+        assert_eq!(
+            events.first(),
+            Some(&StationEvent::PluggedIn { connector: 1 })
+        );
+        assert!(evse.plugged());
+        // It charges again once authorized: the stored script drew power.
+        evse.sim.evse_manager_mut().authorize("RFID2").unwrap();
+        run(&mut evse, t0, 3, 12);
+        assert!(evse.sim.board().meter().power_w() > 0.0);
+        // Unplugged: the next run starts without a car.
+        evse.unplug().unwrap();
+        run(&mut evse, t0, 13, 16);
+        assert_eq!(
+            store.load("evse_manager_1_session").unwrap(),
+            Some(json!(""))
+        );
+        let mut evse = Evse::new(1, SimulatedEvse::new(SimulatedEvseConfig::default()));
+        evse.restore(stores(&store, true));
+        run(&mut evse, t0, 0, 4);
+        assert!(!evse.plugged());
+    }
+
+    #[test]
+    fn without_keep_cross_boot_plugin_state_the_car_starts_unplugged() {
+        let store = StoreHandle::in_memory("persistent_store").unwrap();
+        let t0 = Instant::now();
+        let mut evse = Evse::new(1, SimulatedEvse::new(SimulatedEvseConfig::default()));
+        evse.restore(stores(&store, false));
+        evse.plug_in(&PlugIn::default()).unwrap();
+        run(&mut evse, t0, 0, 2);
+        assert!(evse.plugged());
+        // Recorded all the same, as EvManager does.
+        assert_eq!(
+            store
+                .load("EvManager_ev_manager_1_simulated_already_plugged_in")
+                .unwrap(),
+            Some(json!(true))
+        );
+        let mut evse = Evse::new(1, SimulatedEvse::new(SimulatedEvseConfig::default()));
+        evse.restore(stores(&store, false));
+        let events = run(&mut evse, t0, 0, 4);
+        assert!(events.is_empty(), "{events:?}");
+        assert!(!evse.plugged());
     }
 }

@@ -222,6 +222,7 @@ impl Station {
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
+        system_retries(config, &ocpp_module.id, &mut system_config);
         let system = System::new(system_config)?;
         let reset_timeout = std::time::Duration::from_secs(u64::from(
             cp.config()
@@ -237,6 +238,8 @@ impl Station {
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();
+        // The PersistentStore modules, each opened once for the EVSEs connected to it.
+        let mut stores = crate::persistent_store::Stores::new();
         for e in &config.evses {
             let sim = SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
                 RuntimeError::Evse {
@@ -254,13 +257,20 @@ impl Station {
             });
             let mut evse = evse::Evse::new(e.id, SimulatedEvse::new(sim));
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
+            let evse_stores =
+                crate::sim::kvs::EvseStores::for_evse(config, &e.evse_manager, &mut stores)
+                    .map_err(|err| RuntimeError::Evse {
+                        evse: e.id,
+                        message: err.to_string(),
+                    })?;
+            evse.restore(evse_stores);
             evses.push(evse);
         }
         let energy = StationEnergy::from_config(config, &leaves)?;
-        // The certificate store lives in the data dir (DESIGN §4); without one, profiles 2
-        // and 3 are refused rather than tried against an empty folder.
-        let certs_dir = Some(config.settings.data_dir.join("certs")).filter(|d| d.is_dir());
-        let (driver, link) = Driver::start(cp, DriverSettings { certs_dir })?;
+        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4);
+        // without one, profiles 2 and 3 are refused rather than tried against nothing.
+        let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
+        let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
         let tracker = state::Tracker::new(&charge_point_id, n);
         let (state, state_rx) = watch::channel(tracker.state().clone());
@@ -341,18 +351,53 @@ fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control:
     any.then(|| std::sync::Arc::new(std::sync::Mutex::new(crate::display::TerminalDisplay::new())))
 }
 
+/// The System module's `DefaultRetries` / `DefaultRetryInterval` (the OCPP module's `system`
+/// connection): what a firmware download or log upload uses when the CSMS names no retries.
+/// EVerest's manifest types them as numbers; a fraction is rounded down, a negative becomes 0.
+fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut SystemConfig) {
+    let Some(module) = config
+        .module(ocpp_module)
+        .and_then(|ocpp| ocpp.connections("system").first())
+        .and_then(|c| config.module(&c.module_id))
+        .filter(|m| m.type_name() == types::SYSTEM.name)
+    else {
+        return;
+    };
+    if let Some(retries) = module.parameters.num("DefaultRetries") {
+        // `as` saturates: NaN and negatives give 0, huge values u32::MAX.
+        system.default_retries = retries as u32;
+    }
+    if let Some(interval) = module.parameters.num("DefaultRetryInterval") {
+        system.default_retry_interval =
+            std::time::Duration::try_from_secs_f64(interval.max(0.0)).unwrap_or_default();
+    }
+}
+
 /// The DummyTokenProviderManual modules Auth reads tokens from, in the order of its
 /// `token_provider` connections (the first is where `POST /tokens` presents a token).
-fn manual_token_providers(config: &StationConfig) -> Vec<String> {
-    let mut providers = Vec::new();
+fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider> {
+    let mut providers: Vec<control::TokenProvider> = Vec::new();
     for auth in config.modules_of_type(types::AUTH.name) {
         for c in auth.connections("token_provider") {
-            let manual = config
+            let Some(manual) = config
                 .modules_of_type(types::DUMMY_TOKEN_PROVIDER_MANUAL.name)
-                .any(|m| m.id == c.module_id);
-            if manual && !providers.contains(&c.module_id) {
-                providers.push(c.module_id.clone());
+                .find(|m| m.id == c.module_id)
+            else {
+                continue;
+            };
+            if providers.iter().any(|p| p.id == manual.id) {
+                continue;
             }
+            // `token` has a declared default, so it is always there once the config loaded.
+            let token = manual
+                .implementation("main")
+                .and_then(|main| main.parameters.str("token"))
+                .unwrap_or("DEADBEEF")
+                .to_owned();
+            providers.push(control::TokenProvider {
+                id: manual.id.clone(),
+                token,
+            });
         }
     }
     providers
@@ -397,4 +442,62 @@ async fn serve(
         let _ = stopped.await;
     }));
     Ok(ControlApi { addr, stop, task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn station(edit: impl Fn(String) -> String) -> (tempfile::TempDir, StationConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml =
+            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
+                .unwrap();
+        let path = dir.path().join("station.yaml");
+        std::fs::write(&path, edit(yaml)).unwrap();
+        let config = StationConfig::load(&path).unwrap();
+        (dir, config)
+    }
+
+    #[test]
+    fn the_system_modules_default_retries_reach_the_system() {
+        let (_dir, config) = station(|y| {
+            y.replace(
+                "  system:\n    module: System\n",
+                "  system:\n    module: System\n    config_module:\n      DefaultRetries: 4\n      DefaultRetryInterval: 2.5\n",
+            )
+        });
+        let mut system = SystemConfig::new(PathBuf::from("/tmp"), "cp");
+        system_retries(&config, "ocpp", &mut system);
+        assert_eq!(system.default_retries, 4);
+        assert_eq!(
+            system.default_retry_interval,
+            std::time::Duration::from_millis(2500)
+        );
+        let (_dir, config) = station(|y| y);
+        let mut system = SystemConfig::new(PathBuf::from("/tmp"), "cp");
+        system_retries(&config, "ocpp", &mut system);
+        assert_eq!(
+            (system.default_retries, system.default_retry_interval),
+            (1, std::time::Duration::from_secs(1)),
+            "EVerest's defaults"
+        );
+    }
+
+    #[test]
+    fn manual_token_providers_are_those_connected_to_auth_with_their_token() {
+        let (_dir, config) = station(|y| {
+            y.replace(
+                "  token_provider_1:\n    module: DummyTokenProviderManual\n",
+                "  token_provider_1:\n    module: DummyTokenProviderManual\n    config_implementation:\n      main:\n        token: CARD42\n  unconnected_reader:\n    module: DummyTokenProviderManual\n",
+            )
+        });
+        assert_eq!(
+            manual_token_providers(&config),
+            vec![control::TokenProvider {
+                id: "token_provider_1".into(),
+                token: "CARD42".into()
+            }]
+        );
+    }
 }

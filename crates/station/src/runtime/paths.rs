@@ -24,8 +24,11 @@ impl OcppPaths {
     /// the YAML, then the shipped `config/`). UserConfigPath and DatabasePath are files the
     /// station *writes*: a relative one goes under `settings.data_dir`, never beside the YAML
     /// or into the shipped `config/` folder, so running from a source tree (or a read-only
-    /// image) never writes into it, and two stations with different data dirs never share a
-    /// database. MessageLogPath is resolved the same way (an output too).
+    /// image) never writes into it, and two stations with different data dirs and relative
+    /// DatabasePaths never share a database (the shipped configs set `DatabasePath: ocpp`;
+    /// the module's default, libocpp's absolute /tmp/ocpp_1_6_charge_point, is shared by every
+    /// station of a ChargePointId that keeps it). MessageLogPath is resolved the same way (an
+    /// output too).
     pub fn of(station: &StationConfig, module_id: &str) -> OcppPaths {
         let params = station.module(module_id).map(|m| &m.parameters);
         let param = |name: &str, default: &str| -> String {
@@ -71,6 +74,7 @@ mod tests {
             "  data_dir: /tmp/ferrocharge",
             &format!("  data_dir: {}", dir.path().join("data").display()),
         )
+        .replace("      DatabasePath: ocpp\n", "")
         .replace(
             "      ChargePointConfigPath: ocpp-config.json",
             "      ChargePointConfigPath: ocpp-config.json\n      UserConfigPath: user.json\n      DatabasePath: /var/db",

@@ -105,12 +105,33 @@ pub enum CarError {
     Script(#[from] ScriptError),
 }
 
+/// A change of the car's plug-in state that EvManager writes to its `kvs` (everest-core's
+/// `car_simulatorImpl.cpp`): what [`crate::sim::kvs::CarKvs`] keeps across a restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlugRecord {
+    /// `iec_wait_pwr_ready` plugged the car in, running `commands` (the script it was given).
+    PluggedIn {
+        /// The script the car was running, as text.
+        commands: String,
+    },
+    /// `unplug` pulled the cable.
+    Unplugged,
+}
+
 /// The simulated car. See the module docs.
 #[derive(Debug, Clone)]
 pub struct Car {
     config: CarConfig,
     queue: VecDeque<Command>,
     running: bool,
+    /// The script last given, as text (EvManager's `last_commands`).
+    last_commands: String,
+    /// Whether the car counts as plugged in for its `kvs` (EvManager's `plugged_in`): set by
+    /// the first `iec_wait_pwr_ready`, cleared by `unplug`.
+    plugged_in: bool,
+    /// The last plug-in change not yet taken by [`Car::take_plug_record`]; only the latest
+    /// matters, since it is what the store must hold.
+    plug_record: Option<PlugRecord>,
     sleep_steps_left: Option<u64>,
     state: CarState,
     draw: Option<Draw>,
@@ -127,6 +148,9 @@ impl Car {
         let mut car = Car {
             queue: VecDeque::new(),
             running: false,
+            last_commands: String::new(),
+            plugged_in: false,
+            plug_record: None,
             sleep_steps_left: None,
             state: CarState::Unplugged,
             draw: None,
@@ -161,6 +185,21 @@ impl Car {
     /// its physical state.
     pub fn modify(&mut self, script: Script) {
         self.start(script);
+    }
+
+    /// The car was plugged in when the station went down (its `kvs` says so): it runs
+    /// `script` again, plugged in from the start (EvManager's `ready` with
+    /// `keep_cross_boot_plugin_state`). It counts as plugged in already, so the plug-in is not
+    /// recorded again; `script` replaces anything `auto_exec` started, as EvManager refuses
+    /// `auto_exec` while the restored script runs.
+    pub fn resume_plugged_in(&mut self, script: Script) {
+        self.modify(script);
+        self.plugged_in = true;
+    }
+
+    /// The latest plug-in change for the car's `kvs`, once (see [`PlugRecord`]).
+    pub fn take_plug_record(&mut self) -> Option<PlugRecord> {
+        self.plug_record.take()
     }
 
     /// Stops the running script; the car keeps its physical state.
@@ -224,6 +263,7 @@ impl Car {
 
     fn start(&mut self, script: Script) {
         debug!(%script, "car: script");
+        self.last_commands = script.to_string();
         self.queue = script.0.into();
         self.sleep_steps_left = None;
         self.running = !self.queue.is_empty();
@@ -274,6 +314,14 @@ impl Car {
                 return Outcome::Blocked;
             }
             Command::IecWaitPwrReady => {
+                // EvManager's iec_wait_pwr_ready: the first one stores the plug-in and the
+                // script that did it, for keep_cross_boot_plugin_state.
+                if !self.plugged_in {
+                    self.plugged_in = true;
+                    self.plug_record = Some(PlugRecord::PluggedIn {
+                        commands: self.last_commands.clone(),
+                    });
+                }
                 self.state = CarState::PluggedIn;
                 if !pwm_offers_energy(self.duty_percent) {
                     return Outcome::Blocked;
@@ -297,6 +345,10 @@ impl Car {
             }
             Command::Pause => self.state = CarState::PluggedIn,
             Command::Unplug => {
+                if self.plugged_in {
+                    self.plugged_in = false;
+                    self.plug_record = Some(PlugRecord::Unplugged);
+                }
                 self.state = CarState::Unplugged;
                 self.draw = None;
                 // The board resets its RCD on disconnection (YetiSimulator).
@@ -312,6 +364,9 @@ impl Car {
                 if self.config.plugin_commands.is_empty() {
                     warn!("car: plugin without plugin_commands configured; nothing to run");
                 } else {
+                    // EvManager runs plugin_commands as a modify_charging_session, which
+                    // makes them its last_commands.
+                    self.last_commands = self.config.plugin_commands.to_string();
                     self.queue = self.config.plugin_commands.0.clone().into();
                     self.sleep_steps_left = None;
                     return Outcome::Replaced;
@@ -413,6 +468,47 @@ mod tests {
         car.execute_str("unplug").unwrap();
         car.tick(at(t0, 2), 26.7);
         assert_eq!(car.signal(), EvSignal::default());
+    }
+
+    #[test]
+    fn plug_in_and_unplug_are_recorded_once_with_the_running_script() {
+        let t0 = Instant::now();
+        let mut car = Car::new(CarConfig {
+            plugin_commands: Script::parse("iec_wait_pwr_ready;pause").unwrap(),
+            ..CarConfig::default()
+        });
+        car.execute_str("iec_wait_pwr_ready;draw_power_regulated 16,3")
+            .unwrap();
+        assert_eq!(car.take_plug_record(), None);
+        car.tick(t0, 100.0);
+        car.tick(at(t0, 1), 100.0); // still waiting for the PWM: not recorded again
+        assert_eq!(
+            car.take_plug_record(),
+            Some(PlugRecord::PluggedIn {
+                commands: "iec_wait_pwr_ready;draw_power_regulated 16,3".into()
+            })
+        );
+        assert_eq!(car.take_plug_record(), None);
+        car.tick(at(t0, 2), 100.0);
+        assert_eq!(car.take_plug_record(), None);
+        car.modify(Script::parse("unplug;unplug").unwrap());
+        car.tick(at(t0, 3), 100.0);
+        assert_eq!(car.take_plug_record(), Some(PlugRecord::Unplugged));
+        // `plugin` records plugin_commands, what EvManager's last_commands then is.
+        car.execute_str("plugin").unwrap();
+        car.tick(at(t0, 4), 100.0);
+        assert_eq!(
+            car.take_plug_record(),
+            Some(PlugRecord::PluggedIn {
+                commands: "iec_wait_pwr_ready;pause".into()
+            })
+        );
+        // A car resumed after a restart is plugged in already: nothing to record.
+        let mut car = Car::new(CarConfig::default());
+        car.resume_plugged_in(Script::parse("iec_wait_pwr_ready;sleep 60").unwrap());
+        car.tick(t0, 100.0);
+        assert_eq!(car.state(), CarState::PluggedIn);
+        assert_eq!(car.take_plug_record(), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //!   the [`session`] events.
 //! - [`car`]: the car (everest-core's EvManager) running a [`script`] in the car command
 //!   language.
+//! - [`kvs`]: what the car and the EvseManager keep in their PersistentStore across restarts.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -37,6 +38,7 @@ pub mod errors;
 pub mod evse;
 pub mod evse_manager;
 mod evse_manager_config;
+pub mod kvs;
 pub mod meter;
 pub mod pilot;
 pub mod script;
@@ -44,7 +46,7 @@ pub mod session;
 pub mod wiring;
 
 pub use board::{Board, BoardConfig, BoardEvent, Draw, EvSignal};
-pub use car::{Car, CarConfig, CarError, CarState};
+pub use car::{Car, CarConfig, CarError, CarState, PlugRecord};
 pub use errors::{HardwareError, OcppError, UnknownError};
 pub use evse::{SimulatedEvse, SimulatedEvseConfig};
 pub use evse_manager::{BoardOutputs, EvseError, EvseManager, EvseManagerConfig, EvseState};

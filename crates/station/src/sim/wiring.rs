@@ -6,7 +6,37 @@ use tracing::warn;
 
 use super::evse::SimulatedEvseConfig;
 use super::script::ScriptError;
-use crate::{types, StationConfig};
+use crate::{types, ModuleInstance, StationConfig};
+
+/// The EvManagers whose `ev_board_support` is connected to board `bsp`, in file order (the
+/// first drives the board).
+fn cars_on<'a>(
+    station: &'a StationConfig,
+    bsp: &'a str,
+) -> impl Iterator<Item = &'a ModuleInstance> + 'a {
+    station
+        .modules_of_type(types::EV_MANAGER.name)
+        .filter(move |m| {
+            m.connections("ev_board_support")
+                .iter()
+                .any(|c| c.module_id == bsp)
+        })
+}
+
+/// The EvManager that drives the board of EvseManager `evse_manager` (the one
+/// [`SimulatedEvseConfig::for_evse`] takes the car's parameters from), if there is one.
+pub(crate) fn ev_manager_of<'a>(
+    station: &'a StationConfig,
+    evse_manager: &str,
+) -> Option<&'a ModuleInstance> {
+    let bsp = station
+        .module(evse_manager)?
+        .connections("bsp")
+        .first()
+        .and_then(|c| station.module(&c.module_id))
+        .filter(|b| b.type_name() == types::YETI_SIMULATOR.name)?;
+    cars_on(station, &bsp.id).next()
+}
 
 /// Why an EVSE of a station config cannot be simulated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -68,11 +98,7 @@ impl SimulatedEvseConfig {
                 module_type: bsp.type_name(),
             });
         }
-        let mut cars = station.modules_of_type(types::EV_MANAGER.name).filter(|m| {
-            m.connections("ev_board_support")
-                .iter()
-                .any(|c| c.module_id == bsp.id)
-        });
+        let mut cars = cars_on(station, &bsp.id);
         let car = cars.next();
         if let Some(other) = cars.next() {
             warn!(board = %bsp.id, car = %other.id, "several EvManagers on one board; the first drives it");

@@ -10,10 +10,11 @@ pub const DUMMY_TOKEN_PROVIDER_MANUAL: ModuleType = ModuleType {
             .default_str("")
             .min_len(0)
             .max_len(500),
-        // ferrocharge additions, not in the everest-core manifest: the token (and its type)
-        // this provider presents when asked to present one without naming it. EVerest's own
-        // test config everest-config-042_1.yaml sets both, so they are accepted here; the
-        // defaults are those of everest-core's DummyTokenProvider.
+        // ferrocharge additions, not in the everest-core manifest: the token this provider
+        // presents when `POST /api/v1/tokens` names no id_tag (and its type, which OCPP 1.6
+        // has no field for, so it is only checked). EVerest's own test config
+        // everest-config-042_1.yaml sets both, so they are accepted here; the defaults are
+        // those of everest-core's DummyTokenProvider.
         Param::string("token")
             .default_str("DEADBEEF")
             .min_len(1)

@@ -4,7 +4,9 @@
 
 use super::{ModuleType, Provide};
 
-/// Shows the display messages the CSMS sets (OCPP DataTransfer / California Pricing) on the terminal log.
+/// The station's display: keeps the messages set through the display_message interface and
+/// logs each one (`crate::display`); the control API sets them (OCPP 1.6 sets none until
+/// California Pricing is handled).
 pub const TERMINAL_DISPLAY_MESSAGE: ModuleType = ModuleType {
     name: "TerminalDisplayMessage",
     provides: &[Provide::new("display_message", "display_message")],

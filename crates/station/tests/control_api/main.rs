@@ -165,7 +165,7 @@ async fn every_command_calls_the_station_with_its_arguments() {
             "/api/v1/tokens",
             r#"{"id_tag": "RFID1", "connectors": [1, 2], "prevalidated": true}"#,
             Call::Token(Token {
-                id_tag: "RFID1".into(),
+                id_tag: Some("RFID1".into()),
                 connectors: Some(vec![1, 2]),
                 prevalidated: true,
                 provider: None,
@@ -175,7 +175,7 @@ async fn every_command_calls_the_station_with_its_arguments() {
             "/api/v1/tokens",
             r#"{"id_tag": "CARD7", "provider": "token_provider_2"}"#,
             Call::Token(Token {
-                id_tag: "CARD7".into(),
+                id_tag: Some("CARD7".into()),
                 connectors: None,
                 prevalidated: false,
                 provider: Some("token_provider_2".into()),
@@ -183,9 +183,19 @@ async fn every_command_calls_the_station_with_its_arguments() {
         ),
         (
             "/api/v1/tokens",
+            r#"{"connectors": [2]}"#,
+            Call::Token(Token {
+                id_tag: None,
+                connectors: Some(vec![2]),
+                prevalidated: false,
+                provider: None,
+            }),
+        ),
+        (
+            "/api/v1/tokens",
             r#"{"id_tag": "DEADBEEF"}"#,
             Call::Token(Token {
-                id_tag: "DEADBEEF".into(),
+                id_tag: Some("DEADBEEF".into()),
                 connectors: None,
                 prevalidated: false,
                 provider: None,
@@ -204,7 +214,7 @@ async fn every_command_calls_the_station_with_its_arguments() {
         );
         assert_eq!(fake.calls().last(), Some(&expected), "{path} {body}");
     }
-    assert_eq!(fake.calls().len(), 17);
+    assert_eq!(fake.calls().len(), 18);
 }
 
 #[tokio::test]

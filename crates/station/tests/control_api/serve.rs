@@ -45,7 +45,7 @@ async fn serve_answers_on_a_socket_and_stops_with_an_event_stream_open() {
     assert_eq!(
         fake.calls(),
         [Call::Token(Token {
-            id_tag: "RFID1".into(),
+            id_tag: Some("RFID1".into()),
             connectors: None,
             prevalidated: false,
             provider: None,
