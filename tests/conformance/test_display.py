@@ -67,14 +67,18 @@ def test_a_sessions_message_goes_when_the_session_ends(make_station, csms):
     station = make_station(yaml_edit=with_display)
     booted(csms, station)
     _, tx_id = session(csms, station, "RFID1")
+    session_id = station.state()["connectors"][0]["session_id"]
+    assert len(session_id) == 36  # EvseManager's UUID
     station.api("POST", "/display-messages", {"messages": [
+        text("Session", id=5, identifier_id=session_id),
         text("Your price: 0.25 EUR/kWh", id=1, identifier_id="RFID1", identifier_type="IdToken"),
         text(f"Transaction {tx_id}", id=2, identifier_id=str(tx_id),
              identifier_type="TransactionId"),
         text("Someone else", id=3, identifier_id="TAG2", identifier_type="IdToken"),
         text("Thank you for charging", id=4)]})
-    station.wait_state(lambda s: len(s["display_messages"]) == 4)
+    station.wait_state(lambda s: len(s["display_messages"]) == 5)
     unplug_and_wait(csms, station, tx_id)
+    assert station.state()["connectors"][0]["session_id"] is None
     station.wait_state(lambda s: len(s["display_messages"]) == 2)
     assert shown(station) == ["Someone else", "Thank you for charging"]
     assert "New display message for identifier id RFID1: Your price" in station.log()

@@ -12,7 +12,8 @@
 //!
 //! The interface's rules this store follows:
 //! - a message with an `identifier_id` belongs to a session (the type says which identifier:
-//!   session id by default, transaction id or id token) and is removed when that session ends;
+//!   session id by default — the EvseManager's UUID of the transaction, shown in the control
+//!   API's state —, transaction id or id token) and is removed when that session ends;
 //! - a message past its `timestamp_to` is removed; one before its `timestamp_from` is stored
 //!   but not shown yet;
 //! - a new `AlwaysFront` message replaces the one that had that priority.

@@ -52,6 +52,10 @@ pub struct ConnectorState {
     pub transaction_id: Option<i32>,
     /// The idTag of the running session.
     pub id_tag: Option<String>,
+    /// The running transaction's session id (EvseManager's UUID); what a display message's
+    /// SessionId identifier names.
+    #[serde(default)]
+    pub session_id: Option<String>,
     /// Active power import, W.
     pub power_w: f64,
     /// The meter's energy import register, Wh.

@@ -28,6 +28,9 @@ pub struct Evse {
     draw: (f64, u8),
     /// The idTag of the running session, for the state.
     pub id_tag: Option<String>,
+    /// The running transaction's session id (a UUID, as EvseManager's default
+    /// session_id_type), for the state and the display's SessionId-bound messages.
+    pub session_id: Option<String>,
     /// The PersistentStores of its EvManager and EvseManager.
     stores: EvseStores,
 }
@@ -41,6 +44,7 @@ impl Evse {
             plugged: false,
             draw: DEFAULT_DRAW,
             id_tag: None,
+            session_id: None,
             stores: EvseStores::default(),
         }
     }
@@ -176,12 +180,15 @@ impl Evse {
                     self.id_tag = Some(id_tag.clone());
                     // EvseManager stores the session in Charger::start_transaction, with a
                     // new UUID (its default session_id_type).
+                    let session_id = uuid::Uuid::new_v4().to_string();
                     if let Some(session) = &self.stores.session {
-                        session.store_session(&uuid::Uuid::new_v4().to_string());
+                        session.store_session(&session_id);
                     }
+                    self.session_id = Some(session_id);
                 }
                 SessionEvent::TransactionFinished { .. } => {
                     self.id_tag = None;
+                    self.session_id = None;
                     // Charger::stop_transaction.
                     if let Some(session) = &self.stores.session {
                         session.clear_session();

@@ -79,7 +79,9 @@ impl Station {
         let now = tokio::time::Instant::now().into_std();
         let mut ended_sessions = Vec::new();
         for evse in &mut self.evses {
+            let session_before = evse.session_id.clone();
             let mut events = evse.step(now);
+            let session_ended = session_before.filter(|s| evse.session_id.as_ref() != Some(s));
             if meter {
                 events.push(CoreEvent::MeterReading {
                     connector: evse.connector,
@@ -94,12 +96,23 @@ impl Station {
             let limit = self.offered_limits.get(&evse.connector).copied().flatten();
             let plugged = evse.plugged();
             let id_tag = evse.id_tag.clone();
+            let session_id = evse.session_id.clone();
             if let Some(c) = self.tracker.connector_mut(evse.connector) {
-                if id_tag.is_none() {
-                    if let Some(ended) = c.id_tag.take() {
-                        ended_sessions.push((c.transaction_id, ended));
+                if session_ended.is_some() || id_tag.is_none() {
+                    let ended_tag = if id_tag.is_none() {
+                        c.id_tag.take()
+                    } else {
+                        None
+                    };
+                    if session_ended.is_some() || ended_tag.is_some() {
+                        ended_sessions.push(EndedSessionOf {
+                            transaction_id: c.transaction_id,
+                            id_tag: ended_tag,
+                            session_id: session_ended,
+                        });
                     }
                 }
+                c.session_id = session_id;
                 c.power_w = reading.power_w;
                 c.energy_wh = reading.energy_wh;
                 c.plugged = plugged;
@@ -112,17 +125,17 @@ impl Station {
 
     /// The display drops what ended (the sessions that ended in this step, messages past
     /// their time) and the state shows what it shows now.
-    fn update_display(&mut self, ended_sessions: &[(Option<i32>, String)]) {
+    fn update_display(&mut self, ended_sessions: &[EndedSessionOf]) {
         let Some(display) = &self.display else {
             return;
         };
         let now = chrono::Utc::now();
         let mut display = super::control::lock_display(display);
-        for (transaction_id, id_tag) in ended_sessions {
+        for ended in ended_sessions {
             display.session_ended(&EndedSession {
-                transaction_id: *transaction_id,
-                id_tag: Some(id_tag),
-                session_id: None,
+                transaction_id: ended.transaction_id,
+                id_tag: ended.id_tag.as_deref(),
+                session_id: ended.session_id.as_deref(),
             });
         }
         display.expire(now);
@@ -219,6 +232,14 @@ impl Station {
         }
         tracing::info!("station stopped");
     }
+}
+
+/// A session that ended in a step: what identifies it (owned, for the display).
+#[derive(Debug)]
+struct EndedSessionOf {
+    transaction_id: Option<i32>,
+    id_tag: Option<String>,
+    session_id: Option<String>,
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

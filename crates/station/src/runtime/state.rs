@@ -35,6 +35,7 @@ impl Tracker {
                 error_code: ChargePointErrorCode::NoError,
                 transaction_id: None,
                 id_tag: None,
+                session_id: None,
                 power_w: 0.0,
                 energy_wh: 0.0,
                 plugged: false,

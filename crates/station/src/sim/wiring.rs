@@ -62,6 +62,12 @@ pub enum WiringError {
         /// That module's type.
         module_type: &'static str,
     },
+    /// The EvseManager asks for DC charging, which the simulation does not do.
+    #[error("{evse_manager}: charge_mode DC is not simulated (the simulated board, meter and car are AC); use charge_mode AC")]
+    DcNotSimulated {
+        /// The EvseManager's module id.
+        evse_manager: String,
+    },
     /// The car's scripts do not parse.
     #[error("{ev_manager}: {source}")]
     Car {
@@ -83,6 +89,13 @@ impl SimulatedEvseConfig {
             return Err(WiringError::NotEvseManager {
                 module: manager.id.clone(),
                 module_type: manager.type_name(),
+            });
+        }
+        // A DC EvseManager would run as AC here and look as if it worked (lib.rs: no
+        // "accepted but inert" configs).
+        if manager.parameters.str("charge_mode") == Some("DC") {
+            return Err(WiringError::DcNotSimulated {
+                evse_manager: manager.id.clone(),
             });
         }
         // The loader has checked that bsp has exactly one connection to an existing module.
@@ -153,5 +166,22 @@ mod tests {
                 .starts_with("ev_manager_1: car script command 1 `iso_wait_slac_matched`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_dc_evse_manager_is_refused_not_simulated_as_ac() {
+        let path = shipped_config_dir().join("config-sil-ocpp.yaml");
+        let text = std::fs::read_to_string(&path).unwrap().replacen(
+            "      connector_type: \"cType2\"\n",
+            "      connector_type: \"cType2\"\n      charge_mode: DC\n",
+            1,
+        );
+        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let err = SimulatedEvseConfig::for_evse(&station, "evse_manager_1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "evse_manager_1: charge_mode DC is not simulated (the simulated board, meter and car are AC); use charge_mode AC"
+        );
+        assert!(SimulatedEvseConfig::for_evse(&station, "evse_manager_2").is_ok());
     }
 }

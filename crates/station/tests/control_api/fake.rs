@@ -55,6 +55,7 @@ pub fn state() -> StationState {
         error_code: ChargePointErrorCode::NoError,
         transaction_id: None,
         id_tag: None,
+        session_id: None,
         power_w: 0.0,
         energy_wh: 0.0,
         plugged: false,

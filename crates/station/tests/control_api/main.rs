@@ -59,9 +59,9 @@ async fn state_is_the_contract_document() {
             "ocpp": {"connected": true, "registration": "Accepted", "charge_point_id": "cp001"},
             "connectors": [
                 {"id": 1, "status": "Available", "error_code": "NoError", "transaction_id": null,
-                 "id_tag": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null},
+                 "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null},
                 {"id": 2, "status": "Available", "error_code": "NoError", "transaction_id": null,
-                 "id_tag": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null}
+                 "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null}
             ],
             "display_messages": null
         })
