@@ -176,3 +176,23 @@ def test_a_prevalidated_token_is_not_authorized_but_respects_the_reservation(mak
     csms.wait_for("StatusNotification", status(1, "Charging"), after=n)
     assert csms.find("Authorize", after=n) == []
     assert statuses(csms, 1, after=n) == ["Reserved", "Preparing", "Charging"]
+
+
+def test_a_card_swiped_for_the_station_is_not_given_a_connector_reserved_for_another(
+        make_station, csms):
+    """Two EVSEs, connector 1 reserved for RFID1: TAG2, swiped at the station's reader before
+    any car is plugged in, is given connector 2 (Auth's FindFirst among the connectors the
+    core says it may use), so its car charges there; connector 1 stays Reserved."""
+    station = make_station("config-sil-ocpp.yaml",
+                           ocpp_overrides={"Core": {"NumberOfConnectors": 2}})
+    n = booted(csms, station, connectors=(1, 2))
+    assert reserve(csms, "RFID1", 19) == {"status": "Accepted"}
+    reserved(csms, 1, n)
+    station.api("POST", "/tokens", {"id_tag": "TAG2"})
+    csms.wait_for("Authorize", after=n)
+    station.api("POST", "/connectors/2/plug-in")
+    start = csms.wait_for("StartTransaction", after=n)
+    assert (start["connectorId"], start["idTag"]) == (2, "TAG2")
+    assert "reservationId" not in start
+    csms.wait_for("StatusNotification", status(2, "Charging"), after=n)
+    assert statuses(csms, 1, after=n) == ["Reserved"]

@@ -50,6 +50,7 @@ impl ChargePoint {
                 .push_back(StationCommand::AuthorizationResult {
                     id_tag,
                     connector,
+                    usable_connectors: Vec::new(),
                     accepted: false,
                     id_tag_info: None,
                 });
@@ -166,11 +167,30 @@ impl ChargePoint {
         if accepted && !admitted {
             tracing::info!(id_tag = %asked.id_tag, ?connector, "connector reserved for another identifier");
         }
-        let accepted = accepted && admitted;
+        // Presented for the station with no car waiting: the station picks the connector, so
+        // it is told which ones this identifier may use; none at all refuses it (everest-core's
+        // select_evse finds no EVSE then).
+        // A remote start authorizes its connector itself (remote_control.rs), so the station
+        // has nothing to choose.
+        let usable_connectors = match (&asked.remote_start, connector) {
+            (Some(_), _) => Vec::new(),
+            (None, Some(c)) => vec![c],
+            (None, None) => self.usable_connectors(&asked.id_tag, id_tag_info.as_ref(), now),
+        };
+        let no_connector = asked.remote_start.is_none() && usable_connectors.is_empty();
+        if accepted && admitted && no_connector {
+            tracing::info!(id_tag = %asked.id_tag, "no connector is free for this identifier");
+        }
+        let accepted = accepted && admitted && !no_connector;
         self.commands
             .push_back(StationCommand::AuthorizationResult {
                 id_tag: asked.id_tag.clone(),
                 connector: asked.connector,
+                usable_connectors: if accepted {
+                    usable_connectors
+                } else {
+                    Vec::new()
+                },
                 accepted,
                 id_tag_info,
             });
@@ -229,6 +249,27 @@ impl ChargePoint {
 
     /// The connector a session without a chosen connector goes to: the only one, or the first
     /// free one with a cable plugged in.
+    /// The connectors `id_tag` may start a session at now (see
+    /// [`StationCommand::AuthorizationResult`]): free, nobody authorized there, admitted by
+    /// the reservations; one reserved for this identifier (or its group) first.
+    fn usable_connectors(&self, id_tag: &IdToken, info: Option<&IdTagInfo>, now: Now) -> Vec<u32> {
+        let mut usable: Vec<u32> = (1..=self.number_of_connectors())
+            .filter(|id| {
+                self.connectors
+                    .get(*id as usize)
+                    .is_some_and(|c| c.is_free() && c.authorized.is_none())
+            })
+            .filter(|id| self.reservation_admits(*id, id_tag, info, now))
+            .collect();
+        // A stable sort: the reserved ones (necessarily this identifier's) first.
+        usable.sort_by_key(|id| {
+            self.connectors
+                .get(*id as usize)
+                .is_none_or(|c| c.reservation.is_none())
+        });
+        usable
+    }
+
     fn connector_for_session(&self) -> Option<u32> {
         if self.number_of_connectors() == 1 {
             return Some(1);

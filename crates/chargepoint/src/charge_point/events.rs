@@ -317,6 +317,14 @@ pub enum StationCommand {
         id_tag: IdToken,
         /// The connector it was presented for, if any.
         connector: Option<u32>,
+        /// When accepted, where the station may start its session: the connector it was
+        /// presented for, or the one the core chose (the only one, or the one with a car
+        /// waiting); else every connector it may use now, in the order to prefer (one reserved
+        /// for it first): free, nobody else authorized there, not reserved for another
+        /// identifier (nor the last free one while the station is reserved for another).
+        /// Empty when not accepted, and for a remote start (its
+        /// [`StationCommand::RemoteStart`] names the connector).
+        usable_connectors: Vec<u32>,
         /// Whether the identifier may charge.
         accepted: bool,
         /// The central system's answer; `None` when it could not be asked (offline, not

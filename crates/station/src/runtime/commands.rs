@@ -21,13 +21,19 @@ impl Station {
         let _ = self.link.events.send(event);
     }
 
-    /// Auth's FindFirst selection: among the connectors a token may use, the first with a car
-    /// waiting for authorization, else the first free one (swipe first, plug in later).
+    /// Auth's FindFirst selection: among the connectors a token may use (in the order given:
+    /// the core puts one reserved for it first), the first with a car waiting for
+    /// authorization, else the first free one (swipe first, plug in later).
     fn select_evse(&self, allowed: Option<&[u32]>) -> Option<u32> {
-        let candidates = || {
-            self.evses
-                .iter()
-                .filter(|e| allowed.is_none_or(|a| a.contains(&e.connector)))
+        let candidates = || -> Box<dyn Iterator<Item = &Evse>> {
+            match allowed {
+                Some(order) => Box::new(
+                    order
+                        .iter()
+                        .filter_map(|c| self.evses.iter().find(|e| e.connector == *c)),
+                ),
+                None => Box::new(self.evses.iter()),
+            }
         };
         let state = |e: &&Evse| e.sim.evse_manager().state();
         candidates()
@@ -63,12 +69,21 @@ impl Station {
             StationCommand::AuthorizationResult {
                 id_tag,
                 connector,
+                usable_connectors,
                 accepted,
                 ..
             } => {
                 let allowed = self.tokens.remove(id_tag.as_str()).flatten();
-                if accepted {
-                    self.authorize(connector, allowed.as_deref(), id_tag.as_str());
+                if accepted && usable_connectors.is_empty() {
+                    // A remote start: its RemoteStart command names the connector.
+                    tracing::debug!(id_tag = id_tag.as_str(), "remote start authorized");
+                } else if accepted {
+                    // The token's own connectors, of those the core says it may use now.
+                    let allowed: Vec<u32> = usable_connectors
+                        .into_iter()
+                        .filter(|c| allowed.as_ref().is_none_or(|a| a.contains(c)))
+                        .collect();
+                    self.authorize(connector, Some(&allowed), id_tag.as_str());
                 } else {
                     tracing::info!(id_tag = id_tag.as_str(), "not authorized");
                 }

@@ -19,6 +19,8 @@ pub(super) fn result(id_tag: &str, accepted: bool, info: Option<IdTagInfo>) -> S
     StationCommand::AuthorizationResult {
         id_tag: tag(id_tag),
         connector: None,
+        // The harnesses here have one connector.
+        usable_connectors: if accepted { vec![1] } else { vec![] },
         accepted,
         id_tag_info: info,
     }

@@ -207,6 +207,7 @@ fn a_session_entirely_offline_is_reported_afterwards_with_its_own_times() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("NEW"),
             connector: Some(1),
+            usable_connectors: vec![1],
             accepted: true,
             id_tag_info: None,
         }]

@@ -144,12 +144,14 @@ fn a_card_of_another_group_or_not_accepted_does_not_stop_it() {
             StationCommand::AuthorizationResult {
                 id_tag: tag("OTHER"),
                 connector: None,
+                usable_connectors: vec![1],
                 accepted: true,
                 id_tag_info: Some(taxi),
             },
             StationCommand::AuthorizationResult {
                 id_tag: tag("CARD-C"),
                 connector: None,
+                usable_connectors: vec![],
                 accepted: false,
                 id_tag_info: Some(fleet_blocked),
             },

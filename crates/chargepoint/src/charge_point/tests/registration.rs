@@ -106,6 +106,7 @@ fn pending_boots_again_after_the_interval_and_sends_nothing_else_meanwhile() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("RFID1"),
             connector: None,
+            usable_connectors: vec![],
             accepted: false,
             id_tag_info: None
         }]

@@ -131,6 +131,7 @@ fn remote_start_is_authorized_first_when_authorize_remote_tx_requests() {
             StationCommand::AuthorizationResult {
                 id_tag: tag("APP"),
                 connector: Some(1),
+                usable_connectors: vec![],
                 accepted: true,
                 id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)),
             },
@@ -373,6 +374,7 @@ fn remote_start_without_connector_is_authorized_first_then_waits_for_the_car() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("APP"),
             connector: None,
+            usable_connectors: vec![],
             accepted: true,
             id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)),
         }]

@@ -192,6 +192,7 @@ fn a_prevalidated_token_skips_authorize_but_not_the_reservation() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("STRANGER"),
             connector: Some(1),
+            usable_connectors: vec![],
             accepted: false,
             id_tag_info: None,
         }]
@@ -206,6 +207,7 @@ fn a_prevalidated_token_skips_authorize_but_not_the_reservation() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("STRANGER"),
             connector: Some(2),
+            usable_connectors: vec![2],
             accepted: true,
             id_tag_info: None,
         }]
@@ -221,9 +223,80 @@ fn a_prevalidated_token_skips_authorize_but_not_the_reservation() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("OWNER"),
             connector: Some(1),
+            usable_connectors: vec![1],
             accepted: true,
             id_tag_info: None,
         }]
     );
     assert_eq!(h.pump(), vec![h.status(1, "Preparing", 0)]);
+}
+
+#[test]
+fn a_token_for_the_station_is_told_the_connectors_it_may_use() {
+    let mut h = Harness::registered(json!({}), 3);
+    assert_eq!(reserve(&mut h, 2, "OWNER", 7, 600), "Accepted");
+    h.commands();
+    h.pump();
+    let usable = |h: &mut Harness, id_tag: &str| {
+        h.event(StationEvent::PrevalidatedTokenPresented {
+            id_tag: tag(id_tag),
+            connector: None,
+        });
+        match &h.commands()[..] {
+            [StationCommand::AuthorizationResult {
+                accepted,
+                usable_connectors,
+                ..
+            }] => (*accepted, usable_connectors.clone()),
+            other => panic!("{other:?}"),
+        }
+    };
+    // Not the connector reserved for someone else; the owner's own reserved one first.
+    assert_eq!(usable(&mut h, "STRANGER"), (true, vec![1, 3]));
+    assert_eq!(usable(&mut h, "OWNER"), (true, vec![2, 1, 3]));
+    // With every other connector busy, nothing is left for a stranger: not accepted.
+    for c in [1, 3] {
+        h.event(StationEvent::TransactionStarted {
+            connector: c,
+            id_tag: tag("BUSY"),
+            meter_start_wh: 0,
+            reservation_id: None,
+        });
+    }
+    h.pump();
+    assert_eq!(usable(&mut h, "STRANGER"), (false, vec![]));
+    assert_eq!(usable(&mut h, "OWNER"), (true, vec![2]));
+}
+
+#[test]
+fn the_last_free_connector_is_not_offered_while_the_station_is_reserved_for_another() {
+    let mut h = Harness::registered(
+        json!({"Reservation": {"ReserveConnectorZeroSupported": true}}),
+        2,
+    );
+    assert_eq!(reserve(&mut h, 0, "OWNER", 1, 600), "Accepted");
+    h.commands();
+    h.event(StationEvent::PrevalidatedTokenPresented {
+        id_tag: tag("STRANGER"),
+        connector: None,
+    });
+    assert!(matches!(
+        &h.commands()[..],
+        [StationCommand::AuthorizationResult { accepted: true, usable_connectors, .. }] if usable_connectors == &vec![1, 2]
+    ));
+    h.event(StationEvent::TransactionStarted {
+        connector: 1,
+        id_tag: tag("STRANGER"),
+        meter_start_wh: 0,
+        reservation_id: None,
+    });
+    h.pump();
+    h.event(StationEvent::PrevalidatedTokenPresented {
+        id_tag: tag("STRANGER2"),
+        connector: None,
+    });
+    assert!(matches!(
+        &h.commands()[..],
+        [StationCommand::AuthorizationResult { accepted: false, usable_connectors, .. }] if usable_connectors.is_empty()
+    ));
 }

@@ -37,10 +37,12 @@ fn session_config() -> Value {
         "StopTxnSampledData": "Energy.Active.Import.Register"}})
 }
 
+/// Accepted; the harnesses here have one connector, so it is the one to use.
 fn accepted(id_tag: &str, connector: Option<u32>) -> StationCommand {
     StationCommand::AuthorizationResult {
         id_tag: tag(id_tag),
         connector,
+        usable_connectors: vec![1],
         accepted: true,
         id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Accepted)),
     }
@@ -247,6 +249,7 @@ fn a_rejected_token_leaves_the_connector_available() {
         vec![StationCommand::AuthorizationResult {
             id_tag: tag("BLOCKED"),
             connector: None,
+            usable_connectors: vec![],
             accepted: false,
             id_tag_info: Some(IdTagInfo::with_status(AuthorizationStatus::Blocked)),
         }]
@@ -339,6 +342,7 @@ fn an_authorize_without_answer_or_cut_off_is_not_accepted() {
     let not_accepted = StationCommand::AuthorizationResult {
         id_tag: tag("RFID1"),
         connector: None,
+        usable_connectors: vec![],
         accepted: false,
         id_tag_info: None,
     };
