@@ -23,9 +23,7 @@ pub const CERTS_SUBDIR: &str = "certs";
 /// elsewhere than through [`StationConfig::load`] may lack one), EvseSecurity's defaults.
 pub fn store_paths(station: &StationConfig, ocpp_module_id: &str) -> StorePaths {
     let security = station
-        .module(ocpp_module_id)
-        .and_then(|ocpp| ocpp.connections("security").first())
-        .and_then(|c| station.module(&c.module_id))
+        .connected_module(ocpp_module_id, "security")
         .filter(|m| m.type_name() == EVSE_SECURITY.name);
     let param = |name: &str| -> String {
         security

@@ -303,6 +303,13 @@ impl StationConfig {
         self.modules.iter().find(|m| m.id == id)
     }
 
+    /// The module that the first connection of `module_id`'s requirement `requirement` names
+    /// (what a 0..1 or 1..1 requirement is connected to).
+    pub fn connected_module(&self, module_id: &str, requirement: &str) -> Option<&ModuleInstance> {
+        let connection = self.module(module_id)?.connections(requirement).first()?;
+        self.module(&connection.module_id)
+    }
+
     /// The module instances of type `name`, in file order.
     pub fn modules_of_type<'a>(
         &'a self,

@@ -291,9 +291,8 @@ impl Stores {
         requirement: &str,
     ) -> Result<Option<StoreHandle>, StoreError> {
         let Some(target) = config
-            .module(module_id)
-            .and_then(|m| m.connections(requirement).first())
-            .map(|c| c.module_id.clone())
+            .connected_module(module_id, requirement)
+            .map(|m| m.id.clone())
         else {
             return Ok(None);
         };

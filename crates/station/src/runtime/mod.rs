@@ -326,29 +326,21 @@ impl Station {
     }
 }
 
-/// The display: the TerminalDisplayMessage module the OCPP module's `display_message`
-/// requirement connects to, else the first one in the config (the control API still sets
-/// messages on it); `None` without one.
+/// The display, when the config has a TerminalDisplayMessage module (connected to the OCPP
+/// module's `display_message` or not: the control API sets messages on it either way).
 fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control::SharedDisplay> {
-    let terminal = |id: &str| {
-        config
-            .modules_of_type(types::TERMINAL_DISPLAY_MESSAGE.name)
-            .any(|m| m.id == id)
-    };
-    let connected = config
-        .modules
-        .iter()
-        .filter(|m| m.id == ocpp_module)
-        .flat_map(|m| m.connections("display_message"))
-        .any(|c| terminal(&c.module_id));
-    let any = config
+    config
         .modules_of_type(types::TERMINAL_DISPLAY_MESSAGE.name)
-        .next()
-        .is_some();
-    if !connected && any {
+        .next()?;
+    if config
+        .connected_module(ocpp_module, "display_message")
+        .is_none()
+    {
         tracing::info!("the TerminalDisplayMessage module is not connected to OCPP's display_message: only the control API sets its messages");
     }
-    any.then(|| std::sync::Arc::new(std::sync::Mutex::new(crate::display::TerminalDisplay::new())))
+    Some(std::sync::Arc::new(std::sync::Mutex::new(
+        crate::display::TerminalDisplay::new(),
+    )))
 }
 
 /// The System module's `DefaultRetries` / `DefaultRetryInterval` (the OCPP module's `system`
@@ -356,9 +348,7 @@ fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control:
 /// EVerest's manifest types them as numbers; a fraction is rounded down, a negative becomes 0.
 fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut SystemConfig) {
     let Some(module) = config
-        .module(ocpp_module)
-        .and_then(|ocpp| ocpp.connections("system").first())
-        .and_then(|c| config.module(&c.module_id))
+        .connected_module(ocpp_module, "system")
         .filter(|m| m.type_name() == types::SYSTEM.name)
     else {
         return;

@@ -98,19 +98,14 @@ impl Station {
             let id_tag = evse.id_tag.clone();
             let session_id = evse.session_id.clone();
             if let Some(c) = self.tracker.connector_mut(evse.connector) {
-                if session_ended.is_some() || id_tag.is_none() {
-                    let ended_tag = if id_tag.is_none() {
-                        c.id_tag.take()
-                    } else {
-                        None
-                    };
-                    if session_ended.is_some() || ended_tag.is_some() {
-                        ended_sessions.push(EndedSessionOf {
-                            transaction_id: c.transaction_id,
-                            id_tag: ended_tag,
-                            session_id: session_ended,
-                        });
-                    }
+                // The tag is replaced below; when it goes, its session ended.
+                let ended_tag = c.id_tag.take().filter(|_| id_tag.is_none());
+                if session_ended.is_some() || ended_tag.is_some() {
+                    ended_sessions.push(EndedSessionOf {
+                        transaction_id: c.transaction_id,
+                        id_tag: ended_tag,
+                        session_id: session_ended,
+                    });
                 }
                 c.session_id = session_id;
                 c.power_w = reading.power_w;

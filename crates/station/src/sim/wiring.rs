@@ -30,10 +30,7 @@ pub(crate) fn ev_manager_of<'a>(
     evse_manager: &str,
 ) -> Option<&'a ModuleInstance> {
     let bsp = station
-        .module(evse_manager)?
-        .connections("bsp")
-        .first()
-        .and_then(|c| station.module(&c.module_id))
+        .connected_module(evse_manager, "bsp")
         .filter(|b| b.type_name() == types::YETI_SIMULATOR.name)?;
     cars_on(station, &bsp.id).next()
 }
