@@ -15,7 +15,7 @@ def test_tx_profile_limits_the_evse_until_cleared(make_station, csms):
     booted(csms, station)
     _, tx_id = session(csms, station)
     full = station.wait_state(lambda s: s["connectors"][0]["power_w"] > 0)["connectors"][0]
-    assert full["limit_a"] is None
+    assert full["limit_source"] in ("evse", "car")
     profile = {
         "charging_profile_id": 7, "stack_level": 1, "transaction_id": tx_id,
         "charging_profile_purpose": "TxProfile", "charging_profile_kind": "Relative",
@@ -26,8 +26,10 @@ def test_tx_profile_limits_the_evse_until_cleared(make_station, csms):
     assert answer == {"status": "Accepted"}
     limited = station.wait_state(lambda s: s["connectors"][0]["limit_a"] == 8
                                  and 0 < s["connectors"][0]["power_w"] < full["power_w"])
+    # The state says where the limit comes from: the CSMS's profile.
+    assert limited["connectors"][0]["limit_source"] == "ocpp_profile"
     assert limited["connectors"][0]["transaction_id"] == tx_id
     answer = csms.call(call.ClearChargingProfile(id=7))
     assert answer == {"status": "Accepted"}
-    station.wait_state(lambda s: s["connectors"][0]["limit_a"] is None
+    station.wait_state(lambda s: s["connectors"][0]["limit_source"] in ("evse", "car")
                        and s["connectors"][0]["power_w"] > limited["connectors"][0]["power_w"])

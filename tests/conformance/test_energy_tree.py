@@ -89,6 +89,8 @@ def test_station_limit_is_shared_and_passed_on_when_an_evse_stops(make_station, 
     assert answer == {"status": "Accepted"}
     state = station.wait_state(lambda s: [c["limit_a"] for c in s["connectors"]] == [10, 10])
     assert [c["transaction_id"] for c in state["connectors"]] == [tx1, tx2]
+    # The state says why: the station's profile, shared by the two.
+    assert [c["limit_source"] for c in state["connectors"]] == ["ocpp_profile"] * 2
     # Each EVSE offers half of the station's 20 A and its car draws no more.
     m = max(settled(csms, tx1, 10.0, 10.0, after=n), settled(csms, tx2, 10.0, 10.0, after=n))
     assert_shared(csms, tx1, tx2, each=10.0, total=limit, after=m + 1)
@@ -109,4 +111,5 @@ def test_grid_fuse_caps_the_sum_without_a_profile(make_station, csms):
             settled(csms, tx2, fuse / 2, fuse / 2, after=n))
     state = station.wait_state(lambda s: [c["limit_a"] for c in s["connectors"]] == [12, 12])
     assert [c["transaction_id"] for c in state["connectors"]] == [tx1, tx2]
+    assert [c["limit_source"] for c in state["connectors"]] == ["fuse"] * 2
     assert_shared(csms, tx1, tx2, each=fuse / 2, total=fuse, after=m + 1)

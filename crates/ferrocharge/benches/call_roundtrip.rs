@@ -89,6 +89,7 @@ async fn run(kind: StoreKind) {
         notices,
         mut frames,
         online: _online,
+        core: _core,
     } = link;
     // A station reads its frame log (for its message logs) and its commands: so does this one.
     let station = tokio::spawn(async move {

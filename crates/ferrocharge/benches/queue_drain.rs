@@ -259,6 +259,7 @@ async fn run(kind: StoreKind) {
         mut notices,
         mut frames,
         online: _online,
+        core: _core,
     } = link;
     tokio::time::timeout(GUARD, async {
         while let Some(notice) = notices.recv().await {

@@ -49,13 +49,15 @@ async fn run_station(config: &Path) -> anyhow::Result<ExitCode> {
         if let Some(html) = station.html_log() {
             println!("OCPP message log: {}", html.display());
         }
-        // Ctrl-C stops the station the way station/stop does, so the loop ends and the CSMS
-        // connection closes properly instead of the process dying mid-frame.
+        // Ctrl-C and SIGTERM stop the station the way station/stop does: the running
+        // transactions end (and are reported with the meter's true register), the loop ends
+        // and the CSMS connection closes properly instead of the process dying mid-frame.
         let handle = station.handle();
         let ctrl_c = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                tracing::info!("Ctrl-C: stopping");
-                let _ = handle.stop();
+            let signal = stop_signal().await;
+            tracing::info!("{signal}: stopping");
+            if let Err(e) = handle.stop().await {
+                tracing::warn!(error = %e, "{signal}: the station did not take the stop");
             }
         });
         let exit = station.run().await;
@@ -67,5 +69,40 @@ async fn run_station(config: &Path) -> anyhow::Result<ExitCode> {
                 reason = again;
             }
         }
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, systemd and container
+/// runtimes send); returns its name. A signal that cannot be listened for is waited for
+/// forever (the other still works).
+async fn stop_signal() -> &'static str {
+    let ctrl_c = async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+                std::future::pending().await
+            }
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+                "SIGTERM"
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<&'static str>();
+    tokio::select! {
+        name = ctrl_c => name,
+        name = term => name,
     }
 }

@@ -107,7 +107,7 @@ async fn a_session_from_plug_in_to_unplug_reaches_the_csms() {
         .unwrap()
         .unwrap();
 
-    handle.plug_in(1, PlugIn::default()).unwrap();
+    handle.plug_in(1, PlugIn::default()).await.unwrap();
     handle
         .token(Token {
             id_tag: Some("DEADBEEF".into()),
@@ -115,6 +115,7 @@ async fn a_session_from_plug_in_to_unplug_reaches_the_csms() {
             prevalidated: false,
             provider: None,
         })
+        .await
         .unwrap();
     handled(&mut events, "Authorize").await;
     handled(&mut events, "StartTransaction").await;
@@ -127,7 +128,7 @@ async fn a_session_from_plug_in_to_unplug_reaches_the_csms() {
     .unwrap()
     .unwrap();
 
-    handle.unplug(1).unwrap();
+    handle.unplug(1).await.unwrap();
     handled(&mut events, "StopTransaction").await;
 
     let recorded = csms.state();
@@ -150,7 +151,7 @@ async fn a_session_from_plug_in_to_unplug_reaches_the_csms() {
     );
     assert_eq!(stop.reason, Some(Reason::EVDisconnected));
 
-    handle.stop().unwrap();
+    handle.stop().await.unwrap();
     let exit = tokio::time::timeout(TIMEOUT, run).await.unwrap().unwrap();
     assert_eq!(exit, Exit::Stopped);
     let log = std::fs::read_to_string(&html).unwrap();
@@ -184,7 +185,7 @@ async fn a_remote_start_charges_and_a_reset_stops_it_and_asks_for_a_restart() {
         .unwrap()
         .unwrap();
 
-    handle.plug_in(1, PlugIn::default()).unwrap();
+    handle.plug_in(1, PlugIn::default()).await.unwrap();
     let answer = csms
         .call(
             "cp001",

@@ -134,8 +134,10 @@ impl ChargePoint {
             .connector_mut(connector)
             .and_then(|c| c.transaction.as_mut())
         {
-            tx.stop_id_tag = Some(id_tag);
+            tx.stop_id_tag = Some(id_tag.clone());
         }
+        self.commands
+            .push_back(StationCommand::IdentifierStopsTransaction { id_tag, connector });
         self.commands.push_back(StationCommand::StopTransaction {
             connector,
             reason: Reason::Local,

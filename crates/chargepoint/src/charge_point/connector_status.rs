@@ -74,6 +74,9 @@ pub(crate) struct ActiveTransaction {
     pub next_sample: Option<Instant>,
     /// The identifier that asked for the stop (presented again), for StopTransaction's idTag.
     pub stop_id_tag: Option<IdToken>,
+    /// When the energy register was last written to the store between samples
+    /// (`meter_values.rs`, [`REGISTER_SAVE_INTERVAL`](super::meter_values::REGISTER_SAVE_INTERVAL)).
+    pub register_saved_at: Option<Instant>,
 }
 
 /// What the core knows about one connector.

@@ -331,6 +331,17 @@ pub enum StationCommand {
         /// registered, no answer).
         id_tag_info: Option<IdTagInfo>,
     },
+    /// The answer to a [`StationEvent::TokenPresented`] that stops a transaction instead of
+    /// starting one: `id_tag` is the identifier of the transaction on `connector`, or of its
+    /// group (everest-core's Auth rule). No [`StationCommand::AuthorizationResult`] follows for
+    /// this presentation; the [`StationCommand::StopTransaction`] (reason Local) that does
+    /// follows at once. For the station's display of what a card did.
+    IdentifierStopsTransaction {
+        /// The identifier presented.
+        id_tag: IdToken,
+        /// The connector whose transaction it stops.
+        connector: u32,
+    },
     /// Start a transaction for `id_tag` on `connector` (RemoteStartTransaction), once the EV
     /// is plugged in.
     RemoteStart {

@@ -367,7 +367,23 @@ impl MessageQueue {
         self.config.keeps_offline(action)
     }
 
-    /// Whether a message with this purpose is queued or in flight.
+    /// The identifiers whose Authorize.req is queued or in flight, oldest first.
+    pub fn authorizing(&self) -> Vec<&str> {
+        let in_flight = match &self.in_flight {
+            Some((_, Sent::Normal(Purpose::Authorize(asked)))) => Some(asked),
+            _ => None,
+        };
+        in_flight
+            .into_iter()
+            .chain(self.normal.iter().filter_map(|m| match &m.purpose {
+                Purpose::Authorize(asked) => Some(asked),
+                _ => None,
+            }))
+            .map(|asked| asked.id_tag.as_str())
+            .collect()
+    }
+
+    /// Whether a normal message of `purpose` is queued or in flight.
     pub fn has_normal(&self, purpose: &Purpose) -> bool {
         self.normal.iter().any(|m| &m.purpose == purpose)
             || matches!(&self.in_flight, Some((_, Sent::Normal(p))) if p == purpose)

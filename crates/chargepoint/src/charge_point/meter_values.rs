@@ -5,7 +5,11 @@
 //! StopTxnSampledData are kept for StopTransaction's transactionData, together with a
 //! Transaction.Begin and a Transaction.End sample. Each sample also records the energy
 //! register in the stored transaction: the meterStop of a power loss (as libocpp's
-//! update_transaction_meter_value at each periodic sample).
+//! update_transaction_meter_value at each periodic sample). Unlike libocpp, the register is
+//! also stored between samples, at most every [`REGISTER_SAVE_INTERVAL`] while it grows, so a
+//! power loss costs the bill at most that much charging even with a long (or no) sample
+//! interval: libocpp loses up to a whole MeterValueSampleInterval (900 s in its example
+//! configs), or everything when the interval is 0.
 //!
 //! Each value is sent in the unit OCPP uses for its measurand (Wh, varh, W, var, A, V, Hertz,
 //! Celsius, Percent) with every per-phase value the reading has (libocpp expands a measurand
@@ -26,6 +30,11 @@ use ocpp_types::{Action, DateTime, NonEmptyVec};
 
 use super::events::{MeasuredValue, MeterReading};
 use super::{ChargePoint, Now};
+
+/// How often, at most, the energy register of a running transaction is stored between
+/// samples while it grows (a reading arrives about every second: the stored register is then at
+/// most this plus one reading behind the meter, whatever MeterValueSampleInterval says).
+pub const REGISTER_SAVE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The unit a measurand is sent in.
 fn unit_of(measurand: Measurand) -> Option<UnitOfMeasure> {
@@ -161,7 +170,36 @@ impl ChargePoint {
                 )
             }
         }
+        self.save_register(id, now);
         self.check_energy_limit(id, now);
+    }
+
+    /// Stores the energy register of the transaction on connector `id` when it grew and the
+    /// last save is [`REGISTER_SAVE_INTERVAL`] old: what a power loss's StopTransaction reports.
+    fn save_register(&mut self, id: u32, now: Now) {
+        let timestamp = self.clock(now);
+        let Some(connector) = self.connectors.get_mut(id as usize) else {
+            return;
+        };
+        let wh = connector.reading.as_ref().and_then(energy_register_wh);
+        let Some(tx) = connector.transaction.as_mut() else {
+            return;
+        };
+        let Some(wh) = wh.filter(|wh| *wh > tx.record.meter_last_wh) else {
+            return;
+        };
+        let due = tx
+            .register_saved_at
+            .is_none_or(|at| now.instant.saturating_duration_since(at) >= REGISTER_SAVE_INTERVAL);
+        if !due {
+            return;
+        }
+        tx.record.meter_last_wh = wh;
+        tx.record.meter_last_at = timestamp;
+        tx.register_saved_at = Some(now.instant);
+        if let Err(e) = self.store.save_transaction(&tx.record) {
+            tracing::error!(connector = id, error = %e, "energy register not stored");
+        }
     }
 
     /// The Transaction.Begin or Transaction.End sample for transactionData: the energy
@@ -257,6 +295,7 @@ impl ChargePoint {
         if let Some(wh) = energy_wh {
             tx.record.meter_last_wh = wh;
             tx.record.meter_last_at = timestamp;
+            tx.register_saved_at = Some(now.instant);
         }
         if let Some(value) = stop_txn {
             tx.record.transaction_data.push(value);

@@ -31,6 +31,7 @@
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
+//! | `snapshot.rs` | the core's state as plain data, for the station to show |
 //! | `events.rs` | the station's inputs ([`StationEvent`]) and outputs ([`StationCommand`]) |
 //!
 //! ```
@@ -82,6 +83,7 @@ mod remote_trigger;
 mod reservation;
 pub mod security_events;
 mod smart_charging_handlers;
+mod snapshot;
 pub mod sqlite_store;
 pub mod station_config;
 pub mod store;
@@ -101,6 +103,7 @@ use ocpp_types::DateTime;
 use crate::config::{Configuration, SecurityProfileGate};
 
 pub use events::{EnergyFlow, MeasuredValue, MeterReading, Now, StationCommand, StationEvent};
+pub use snapshot::{ConnectorSnapshot, CoreSnapshot, ReservationSnapshot, TransactionSnapshot};
 pub use store::{
     MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredReservation,
     StoredTransaction,

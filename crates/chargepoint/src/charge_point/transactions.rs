@@ -182,6 +182,7 @@ impl ChargePoint {
             next_sample: (interval > 0)
                 .then(|| now.instant + Duration::from_secs(u64::from(interval))),
             stop_id_tag: None,
+            register_saved_at: None,
         });
         // A transaction on a reserved connector uses the reservation up (libocpp: on_reservation_end
         // comes from the station, which started the transaction): reservation.rs.

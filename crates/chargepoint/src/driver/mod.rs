@@ -49,9 +49,11 @@ use ocpp_types::DateTime;
 use ocpp_ws::{Connection, ConnectionOptions, Event, Events, SecurityProfile};
 // Re-exported so that a station builds its store without depending on ocpp-ws itself.
 pub use ocpp_ws::{CertificateStore, StorePaths};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-use crate::charge_point::{security_events, ChargePoint, Now, StationCommand, StationEvent};
+use crate::charge_point::{
+    security_events, ChargePoint, CoreSnapshot, Now, StationCommand, StationEvent,
+};
 use crate::config::ConfigChange;
 
 pub use gate::CertificateGate;
@@ -160,6 +162,9 @@ pub struct StationLink {
     pub frames: mpsc::UnboundedReceiver<Frame>,
     /// `false` closes the connection and stays offline, `true` connects again.
     pub online: mpsc::UnboundedSender<bool>,
+    /// The core's state ([`ChargePoint::snapshot`]), updated after every input that changed
+    /// it: what the station shows (status, transaction, queue), online and offline alike.
+    pub core: watch::Receiver<CoreSnapshot>,
 }
 
 /// What is left when the driver ends.
@@ -180,6 +185,7 @@ pub struct Driver {
     notices: mpsc::UnboundedSender<Notice>,
     frames: mpsc::UnboundedSender<Frame>,
     online: mpsc::UnboundedReceiver<bool>,
+    core: watch::Sender<CoreSnapshot>,
     settings: DriverSettings,
     /// An InvalidCentralSystemCertificate was sent already (libocpp sends the first only).
     invalid_certificate_sent: bool,
@@ -224,6 +230,7 @@ impl Driver {
         let (notices, notices_rx) = mpsc::unbounded_channel();
         let (frames, frames_rx) = mpsc::unbounded_channel();
         let (online_tx, online) = mpsc::unbounded_channel();
+        let (core, core_rx) = watch::channel(cp.snapshot());
         let driver = Driver {
             cp,
             connection,
@@ -233,6 +240,7 @@ impl Driver {
             notices,
             frames,
             online,
+            core,
             settings,
             invalid_certificate_sent: false,
             trial: None,
@@ -245,6 +253,7 @@ impl Driver {
             notices: notices_rx,
             frames: frames_rx,
             online: online_tx,
+            core: core_rx,
         };
         Ok((driver, link))
     }
@@ -280,7 +289,9 @@ impl Driver {
         }
     }
 
-    /// Sends every frame, then carries out every command.
+    /// Sends every frame, then carries out every command, then publishes the core's state
+    /// when it changed (after the commands: a station that reads both sees the command
+    /// first, as it reads the state that results from it).
     fn flush(&mut self) {
         let now = now();
         while let Some(frame) = self.cp.poll_transmit(now) {
@@ -300,6 +311,14 @@ impl Driver {
                 tracing::debug!("the station no longer reads commands");
             }
         }
+        let snapshot = self.cp.snapshot();
+        self.core.send_if_modified(|shown| {
+            let changed = *shown != snapshot;
+            if changed {
+                *shown = snapshot;
+            }
+            changed
+        });
     }
 
     fn observe(&self, direction: FrameDirection, text: String) {

@@ -1,49 +1,93 @@
 //! What the control API asks of the station: the [`StationControl`] trait the runtime
 //! implements, the requests it passes (already checked: a method never sees an unknown
-//! connector, an empty script or an unknown error type), and the errors it may answer.
+//! connector, an empty script or an unknown error type), what a command did ([`Outcome`]) and
+//! the errors it may answer.
 
-use serde::Deserialize;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 
-use super::state::StationState;
+use super::state::{Identification, OcppFrame, StationState};
 use crate::display::{
     ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
 };
 
-/// The station as the control API drives it. The runtime implements it; the methods are
-/// synchronous because they only hand a command to the station's tasks (a channel send) and
-/// check what can be checked at once. The connector ids passed exist in [`state`](Self::state).
+/// How many of the last OCPP frames the station keeps for [`StationControl::recent_frames`].
+pub const RECENT_FRAMES: usize = 200;
+
+/// What a command answers once the station carried it out, or refused it.
+pub type Reply<'a> = BoxFuture<'a, Result<Outcome, ControlError>>;
+
+/// What a command did: `{"ok": true}` when it is done (the state shows it already), with
+/// `started` when it only starts something that goes on (`"started": "..."` says what).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Outcome {
+    /// Always true: the command was taken.
+    pub ok: bool,
+    /// What goes on after the answer, for a command that only starts something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// For a token: the identification as the state shows it now (its result, or
+    /// `pending` while the CSMS has not answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<Identification>,
+}
+
+impl Outcome {
+    /// Done: the state shows it.
+    pub fn done() -> Outcome {
+        Outcome {
+            ok: true,
+            ..Outcome::default()
+        }
+    }
+
+    /// Started: `what` goes on after the answer.
+    pub fn started(what: impl Into<String>) -> Outcome {
+        Outcome {
+            ok: true,
+            started: Some(what.into()),
+            authorization: None,
+        }
+    }
+}
+
+/// The station as the control API drives it. The runtime implements it. A command resolves
+/// once the station carried it out and the state shows it (or with [`Outcome::started`] for
+/// one that only starts something), or with the reason it was refused, having changed
+/// nothing. The connector ids passed exist in [`state`](Self::state).
 pub trait StationControl: Send + Sync + 'static {
     /// The current state.
     fn state(&self) -> StationState;
     /// A car is plugged in at `connector`.
-    fn plug_in(&self, connector: u32, request: PlugIn) -> Result<(), ControlError>;
+    fn plug_in(&self, connector: u32, request: PlugIn) -> Reply<'_>;
     /// The car at `connector` is unplugged.
-    fn unplug(&self, connector: u32) -> Result<(), ControlError>;
+    fn unplug(&self, connector: u32) -> Reply<'_>;
     /// The car at `connector` stops drawing power (OCPP SuspendedEV).
-    fn ev_pause(&self, connector: u32) -> Result<(), ControlError>;
+    fn ev_pause(&self, connector: u32) -> Reply<'_>;
     /// The car at `connector` draws power again.
-    fn ev_resume(&self, connector: u32) -> Result<(), ControlError>;
+    fn ev_resume(&self, connector: u32) -> Reply<'_>;
     /// The car at `connector` runs `request.script` (EvManager's command language).
-    fn car_script(&self, connector: u32, request: CarScript) -> Result<(), ControlError>;
+    fn car_script(&self, connector: u32, request: CarScript) -> Reply<'_>;
     /// A hardware fault at `connector` is raised or cleared.
-    fn hardware_error(&self, connector: u32, request: HardwareError) -> Result<(), ControlError>;
+    fn hardware_error(&self, connector: u32, request: HardwareError) -> Reply<'_>;
     /// The simulated meter of `connector` shows the given values.
-    fn meter(&self, connector: u32, request: MeterOverride) -> Result<(), ControlError>;
+    fn meter(&self, connector: u32, request: MeterOverride) -> Reply<'_>;
     /// An RFID card is presented.
-    fn token(&self, request: Token) -> Result<(), ControlError>;
+    fn token(&self, request: Token) -> Reply<'_>;
     /// Drop the CSMS connection and stay offline.
-    fn ocpp_disconnect(&self) -> Result<(), ControlError>;
+    fn ocpp_disconnect(&self) -> Reply<'_>;
     /// Connect to the CSMS again.
-    fn ocpp_connect(&self) -> Result<(), ControlError>;
+    fn ocpp_connect(&self) -> Reply<'_>;
     /// Stop the station gracefully (the process exits 0).
-    fn stop(&self) -> Result<(), ControlError>;
-    /// The station stops the transaction at `connector` (0: every transaction) for
-    /// `request.reason`: a stop button, an emergency stop, a local reboot.
-    fn stop_transaction(
-        &self,
-        connector: u32,
-        request: StopTransaction,
-    ) -> Result<(), ControlError>;
+    fn stop(&self) -> Reply<'_>;
+    /// The station stops the transaction at `connector` for `request.reason`: a stop
+    /// button, an emergency stop, a local reboot.
+    fn stop_transaction(&self, connector: u32, request: StopTransaction) -> Reply<'_>;
+    /// The last OCPP frames sent and received, oldest first (at most [`RECENT_FRAMES`]): what
+    /// the web UI's log shows on load. The default: none kept.
+    fn recent_frames(&self) -> Vec<OcppFrame> {
+        Vec::new()
+    }
     /// The display (a TerminalDisplayMessage module) takes `messages`: its
     /// `set_display_message` answer. The default: the station has no display.
     fn set_display_messages(
@@ -91,6 +135,10 @@ pub enum ControlError {
     /// The station cannot take commands now (it is stopping): 503.
     #[error("{0}")]
     Unavailable(String),
+    /// The station took the command but did not finish it in time (the state shows how far
+    /// it got): 504.
+    #[error("{0}")]
+    Timeout(String),
 }
 
 /// How a plugged-in car charges.
@@ -112,7 +160,8 @@ pub enum ChargeMode {
 pub struct PlugIn {
     /// The most current the car draws per phase, A (the station's default car when absent).
     pub max_current_a: Option<f64>,
-    /// How many phases the car uses (1 or 3).
+    /// How many phases the car uses (1 or 3: an IEC 61851 AC car draws on one phase or on
+    /// three).
     pub phases: Option<u8>,
     /// The charge mode (basic when absent).
     pub mode: Option<ChargeMode>,

@@ -5,6 +5,7 @@
 //! | `GET /` | the web UI: one page, no external assets |
 //! | `GET /api/v1/state` | [`StationState`] |
 //! | `GET /api/v1/events` | server-sent events: `state` ([`StationState`]) and `ocpp` ([`OcppFrame`]) |
+//! | `GET /api/v1/frames` | `{"frames": [...]}`: the last [`RECENT_FRAMES`] OCPP frames |
 //! | `POST /api/v1/connectors/{c}/plug-in` | [`PlugIn`] (body optional) |
 //! | `POST /api/v1/connectors/{c}/unplug`, `/ev-pause`, `/ev-resume` | no body |
 //! | `POST /api/v1/connectors/{c}/car-script` | [`CarScript`] |
@@ -14,11 +15,13 @@
 //! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
 //! | `GET`/`POST /api/v1/display-messages`, `DELETE /api/v1/display-messages/{id}` | the display (`display_routes`) |
 //!
-//! A command answers `{"ok": true}`. A refused one answers `{"error": "..."}` with 400 (bad
-//! JSON, wrong field types, unknown fields, values out of range, unknown error type, empty
-//! script), 404 (unknown connector or route), 405 (wrong method), or the status of the
-//! station's [`ControlError`] (400, 404, 409, 503); the station is called only for requests that
-//! passed every check, so a refused request changes nothing.
+//! A command answers `{"ok": true}` once the station carried it out and the state shows it
+//! (a command that only starts something adds `"started"`: [`Outcome`]). A refused one
+//! answers `{"error": "..."}` with 400 (bad JSON, wrong field types, unknown fields, values
+//! out of range, unknown or ambiguous error type, empty script), 404 (unknown connector or
+//! route), 405 (wrong method), or the status of the station's [`ControlError`] (400, 404,
+//! 409, 503, 504); the station is called only for requests that passed every check, and it
+//! refuses before it changes anything, so a refused request changes nothing.
 //!
 //! The runtime implements [`StationControl`] and broadcasts [`StationEvent`]s (every state
 //! change and every frame, e.g. with [`OcppFrame::new`] from what
@@ -41,10 +44,15 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
 pub use control::{
-    no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, PlugIn,
-    StationControl, StopTransaction, Token, ERROR_TYPES, STATION_STOP_REASONS,
+    no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, Outcome, PlugIn,
+    Reply, StationControl, StopTransaction, Token, ERROR_TYPES, RECENT_FRAMES,
+    STATION_STOP_REASONS,
 };
-pub use state::{ConnectorState, FrameDirection, OcppFrame, OcppState, StationEvent, StationState};
+pub use state::{
+    ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,
+    LimitSource, OcppFrame, OcppState, ReservationState, StationEvent, StationState,
+    TransactionState,
+};
 
 /// What every handler shares.
 struct Api {
@@ -71,6 +79,7 @@ fn build(api: Api) -> Router {
         .route("/", get(ui::page))
         .route("/api/v1/state", get(routes::state))
         .route("/api/v1/events", get(sse::events))
+        .route("/api/v1/frames", get(routes::frames))
         .route(&connector("plug-in"), post(routes::plug_in))
         .route(&connector("unplug"), post(routes::unplug))
         .route(&connector("ev-pause"), post(routes::ev_pause))

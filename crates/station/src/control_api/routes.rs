@@ -1,7 +1,8 @@
 //! The request handlers of contract v1. Each checks everything it can before it calls the
 //! station (the connector exists, the body is JSON of the right shape with no unknown fields,
 //! the values make sense), so a refused request changes nothing; then it calls one
-//! [`StationControl`] method and answers `{"ok": true}` or the method's [`ControlError`].
+//! [`StationControl`] method, waits for it to be carried out, and answers its [`Outcome`]
+//! (`{"ok": true, ...}`) or its [`ControlError`].
 
 use std::sync::Arc;
 
@@ -14,8 +15,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::control::{
-    CarScript, ControlError, HardwareError, MeterOverride, PlugIn, StationControl, StopTransaction,
-    Token, ERROR_TYPES, STATION_STOP_REASONS,
+    CarScript, ControlError, HardwareError, MeterOverride, PlugIn, Reply, StationControl,
+    StopTransaction, Token, ERROR_TYPES, STATION_STOP_REASONS,
 };
 use super::Api;
 
@@ -50,6 +51,7 @@ impl From<ControlError> for ApiError {
             ControlError::NotFound(_) => StatusCode::NOT_FOUND,
             ControlError::Conflict(_) => StatusCode::CONFLICT,
             ControlError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ControlError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         };
         ApiError::new(status, e.to_string())
     }
@@ -82,8 +84,15 @@ pub(super) fn to_json(value: &impl Serialize) -> Response {
     }
 }
 
-fn done(result: Result<(), ControlError>) -> Response {
-    answer(result.map_err(ApiError::from))
+/// Waits for the station to carry the command out, and answers what it did.
+async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response {
+    match reply {
+        Ok(reply) => match reply.await {
+            Ok(outcome) => to_json(&outcome),
+            Err(e) => ApiError::from(e).into_response(),
+        },
+        Err(e) => e.into_response(),
+    }
 }
 
 pub(super) type Shared = State<Arc<Api>>;
@@ -142,52 +151,58 @@ pub async fn state(State(api): Shared) -> Response {
     to_json(&api.control.state())
 }
 
+/// `GET /api/v1/frames`: the last OCPP frames, oldest first.
+pub async fn frames(State(api): Shared) -> Response {
+    to_json(&serde_json::json!({ "frames": api.control.recent_frames() }))
+}
+
 /// `POST /api/v1/connectors/{c}/plug-in`.
 pub async fn plug_in(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
-    let run = || -> Result<(), ApiError> {
+    let run = || -> Result<Reply<'_>, ApiError> {
         let c = connector(api.control.as_ref(), path)?;
         let request: PlugIn = body(raw, true)?;
         // Up to DC fast-charging currents; the car model clamps to what the EVSE offers.
         finite("max_current_a", request.max_current_a, 1.0, 1000.0)?;
-        if let Some(p) = request.phases.filter(|p| !(1..=3).contains(p)) {
-            return Err(ApiError::bad(format!("phases: {p} is not 1, 2 or 3")));
+        // EvManager's draw_power commands take 1 or 3 phases (anything else is read as 3).
+        if let Some(p) = request.phases.filter(|p| ![1, 3].contains(p)) {
+            return Err(ApiError::bad(format!("phases: {p} is not 1 or 3")));
         }
-        Ok(api.control.plug_in(c, request)?)
+        Ok(api.control.plug_in(c, request))
     };
-    answer(run())
+    carried_out(run()).await
 }
 
 /// `POST /api/v1/connectors/{c}/unplug`.
 pub async fn unplug(State(api): Shared, path: ConnectorPath) -> Response {
-    answer(connector(api.control.as_ref(), path).and_then(|c| Ok(api.control.unplug(c)?)))
+    carried_out(connector(api.control.as_ref(), path).map(|c| api.control.unplug(c))).await
 }
 
 /// `POST /api/v1/connectors/{c}/ev-pause`.
 pub async fn ev_pause(State(api): Shared, path: ConnectorPath) -> Response {
-    answer(connector(api.control.as_ref(), path).and_then(|c| Ok(api.control.ev_pause(c)?)))
+    carried_out(connector(api.control.as_ref(), path).map(|c| api.control.ev_pause(c))).await
 }
 
 /// `POST /api/v1/connectors/{c}/ev-resume`.
 pub async fn ev_resume(State(api): Shared, path: ConnectorPath) -> Response {
-    answer(connector(api.control.as_ref(), path).and_then(|c| Ok(api.control.ev_resume(c)?)))
+    carried_out(connector(api.control.as_ref(), path).map(|c| api.control.ev_resume(c))).await
 }
 
 /// `POST /api/v1/connectors/{c}/car-script`.
 pub async fn car_script(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
-    let run = || -> Result<(), ApiError> {
+    let run = || -> Result<Reply<'_>, ApiError> {
         let c = connector(api.control.as_ref(), path)?;
         let request: CarScript = body(raw, false)?;
         if request.script.trim().is_empty() {
             return Err(ApiError::bad("script: empty"));
         }
-        Ok(api.control.car_script(c, request)?)
+        Ok(api.control.car_script(c, request))
     };
-    answer(run())
+    carried_out(run()).await
 }
 
 /// `POST /api/v1/connectors/{c}/stop-transaction`.
 pub async fn stop_transaction(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
-    let run = || -> Result<(), ApiError> {
+    let run = || -> Result<Reply<'_>, ApiError> {
         let c = connector(api.control.as_ref(), path)?;
         let request: StopTransaction = body(raw, true)?;
         if !STATION_STOP_REASONS.contains(&request.reason.as_str()) {
@@ -197,20 +212,20 @@ pub async fn stop_transaction(State(api): Shared, path: ConnectorPath, raw: Body
                 STATION_STOP_REASONS.join(", ")
             )));
         }
-        Ok(api.control.stop_transaction(c, request)?)
+        Ok(api.control.stop_transaction(c, request))
     };
-    answer(run())
+    carried_out(run()).await
 }
 
 /// `POST /api/v1/connectors/{c}/errors`.
 pub async fn errors(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
-    let run = || -> Result<(), ApiError> {
+    let run = || -> Result<Reply<'_>, ApiError> {
         let c = connector(api.control.as_ref(), path)?;
         let mut request: HardwareError = body(raw, false)?;
         request.error_type = error_type(&request.error_type)?.to_owned();
-        Ok(api.control.hardware_error(c, request)?)
+        Ok(api.control.hardware_error(c, request))
     };
-    answer(run())
+    carried_out(run()).await
 }
 
 /// The full name of an error type: as given, or a bare name (`DiodeFault`) that names exactly
@@ -219,21 +234,27 @@ fn error_type(given: &str) -> Result<&'static str, ApiError> {
     if let Some(known) = ERROR_TYPES.iter().find(|t| **t == given) {
         return Ok(known);
     }
-    let mut by_name = ERROR_TYPES
+    let by_name: Vec<&'static str> = ERROR_TYPES
         .iter()
-        .filter(|t| t.rsplit('/').next() == Some(given));
-    match (by_name.next(), by_name.next()) {
-        (Some(only), None) if !given.contains('/') => Ok(only),
-        _ => Err(ApiError::bad(format!(
+        .copied()
+        .filter(|t| !given.contains('/') && t.rsplit('/').next() == Some(given))
+        .collect();
+    match by_name.as_slice() {
+        [only] => Ok(only),
+        [] => Err(ApiError::bad(format!(
             "type: unknown error type '{given}' (known: {})",
             ERROR_TYPES.join(", ")
+        ))),
+        several => Err(ApiError::bad(format!(
+            "type: '{given}' is ambiguous: it names {}; give the full type",
+            several.join(", ")
         ))),
     }
 }
 
 /// `POST /api/v1/connectors/{c}/meter`.
 pub async fn meter(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
-    let run = || -> Result<(), ApiError> {
+    let run = || -> Result<Reply<'_>, ApiError> {
         let c = connector(api.control.as_ref(), path)?;
         let request: MeterOverride = body(raw, true)?;
         if request == MeterOverride::default() {
@@ -245,14 +266,14 @@ pub async fn meter(State(api): Shared, path: ConnectorPath, raw: Body) -> Respon
         finite("power_w", request.power_w, -1e7, 1e7)?;
         finite("voltage_v", request.voltage_v, 0.0, 2000.0)?;
         finite("current_a", request.current_a, -1000.0, 1000.0)?;
-        Ok(api.control.meter(c, request)?)
+        Ok(api.control.meter(c, request))
     };
-    answer(run())
+    carried_out(run()).await
 }
 
 /// `POST /api/v1/tokens`.
 pub async fn tokens(State(api): Shared, raw: Body) -> Response {
-    let run = || -> Result<(), ApiError> {
+    let run = || -> Result<Reply<'_>, ApiError> {
         let request: Token = body(raw, false)?;
         let len = request.id_tag.as_deref().map_or(1, |t| t.chars().count());
         if !(1..=ID_TAG_MAX).contains(&len) {
@@ -268,27 +289,30 @@ pub async fn tokens(State(api): Shared, raw: Body) -> Response {
             }
             let state = api.control.state();
             if let Some(bad) = list.iter().find(|c| state.connector(**c).is_none()) {
-                return Err(ApiError::bad(format!("connectors: no connector {bad}")));
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("connectors: no connector {bad}"),
+                ));
             }
         }
-        Ok(api.control.token(request)?)
+        Ok(api.control.token(request))
     };
-    answer(run())
+    carried_out(run()).await
 }
 
 /// `POST /api/v1/ocpp/disconnect`.
 pub async fn ocpp_disconnect(State(api): Shared) -> Response {
-    done(api.control.ocpp_disconnect())
+    carried_out(Ok(api.control.ocpp_disconnect())).await
 }
 
 /// `POST /api/v1/ocpp/connect`.
 pub async fn ocpp_connect(State(api): Shared) -> Response {
-    done(api.control.ocpp_connect())
+    carried_out(Ok(api.control.ocpp_connect())).await
 }
 
 /// `POST /api/v1/station/stop`.
 pub async fn stop(State(api): Shared) -> Response {
-    done(api.control.stop())
+    carried_out(Ok(api.control.stop())).await
 }
 
 /// Any other path.
@@ -307,11 +331,4 @@ pub async fn method_not_allowed() -> Response {
         "method not allowed on this route",
     )
     .into_response()
-}
-
-fn answer(result: Result<(), ApiError>) -> Response {
-    match result {
-        Ok(()) => json(StatusCode::OK, r#"{"ok":true}"#),
-        Err(e) => e.into_response(),
-    }
 }

@@ -37,6 +37,103 @@ pub struct OcppState {
     pub registration: Option<RegistrationStatus>,
     /// The station's ChargePointId.
     pub charge_point_id: String,
+    /// Transaction-related messages (StartTransaction, MeterValues of a transaction,
+    /// StopTransaction, critical security events) the CSMS has not confirmed yet, the one in
+    /// flight included: what waits in the station's database while it is offline.
+    #[serde(default)]
+    pub queued: usize,
+    /// Why the last connection attempt failed or the connection ended; `None` once connected.
+    #[serde(default)]
+    pub last_error: Option<ConnectionFailure>,
+}
+
+/// A connection to the CSMS that failed or ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionFailure {
+    /// When, RFC 3339 with milliseconds.
+    pub time: String,
+    /// A stable name of the failure: ocpp-ws's name of the connect error (`tcp`, `timeout`,
+    /// `unauthorized`, `csms_certificate_untrusted`, ...), or `disconnected`.
+    pub kind: String,
+    /// What happened, in words.
+    pub message: String,
+}
+
+/// The last identification (an RFID card, a remote start) at a connector, and its result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identification {
+    /// The idTag.
+    pub id_tag: String,
+    /// The result (see [`IdentificationResult`]).
+    pub result: IdentificationResult,
+    /// What it means here, in words (what the card did, why it was refused).
+    pub detail: Option<String>,
+    /// When it was presented, RFC 3339 with milliseconds.
+    pub time: String,
+}
+
+/// The result of an identification: OCPP's AuthorizationStatus as the CSMS, the local list
+/// or the cache gave it, `pending` while the CSMS has not answered, or `Refused` when the
+/// identifier is valid but cannot be used here now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IdentificationResult {
+    /// Waiting for the CSMS's answer (Authorize.req sent or queued).
+    #[serde(rename = "pending")]
+    Pending,
+    /// May charge (or it stopped its own transaction: see the detail).
+    Accepted,
+    /// Unknown, or not allowed to charge (also: unknown while offline).
+    Invalid,
+    /// Blocked.
+    Blocked,
+    /// Expired.
+    Expired,
+    /// In a transaction elsewhere already.
+    ConcurrentTx,
+    /// Valid, but the station cannot use it now: the connector is reserved for another
+    /// identifier, or no connector is free.
+    Refused,
+}
+
+/// What sets a connector's `limit_a` (see [`ConnectorState::limit_source`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitSource {
+    /// The EVSE's own maximum current.
+    Evse,
+    /// An EnergyNode's fuse, shared with the other EVSEs under it.
+    Fuse,
+    /// A Smart Charging profile of the CSMS (on this connector or the whole station).
+    OcppProfile,
+    /// The car: it draws less than offered, at most what it takes by itself.
+    Car,
+}
+
+/// A running transaction as the charge-point core holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionState {
+    /// The CSMS's transactionId; while StartTransaction.conf has not arrived (offline, say),
+    /// the station's placeholder, a negative number.
+    pub id: i32,
+    /// Whether the CSMS confirmed it (gave `id`).
+    pub confirmed: bool,
+    /// The idTag it runs for.
+    pub id_tag: String,
+    /// meterStart, Wh.
+    pub meter_start_wh: i32,
+    /// When it started, RFC 3339.
+    pub started_at: String,
+}
+
+/// A reservation of a connector (ReserveNow).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservationState {
+    /// The reservationId.
+    pub id: i32,
+    /// The idTag it is for.
+    pub id_tag: String,
+    /// When it expires, RFC 3339.
+    pub expiry_date: String,
 }
 
 /// One connector of the state.
@@ -44,13 +141,15 @@ pub struct OcppState {
 pub struct ConnectorState {
     /// The OCPP connector id (from 1).
     pub id: u32,
-    /// The OCPP status, as the last StatusNotification reported it.
+    /// The OCPP status now, as the charge-point core holds it (what the next
+    /// StatusNotification says; offline too, where none is sent).
     pub status: ChargePointStatus,
-    /// The OCPP error code, as the last StatusNotification reported it.
+    /// The OCPP error code of the latest active hardware error (NoError without one).
     pub error_code: ChargePointErrorCode,
-    /// The running transaction's id (OCPP's transactionId is an integer).
+    /// The running transaction's id: the CSMS's transactionId, or the station's negative
+    /// placeholder while the CSMS has not confirmed the transaction (see `transaction`).
     pub transaction_id: Option<i32>,
-    /// The idTag of the running session.
+    /// The idTag of the running transaction.
     pub id_tag: Option<String>,
     /// The running transaction's session id (EvseManager's UUID); what a display message's
     /// SessionId identifier names.
@@ -62,8 +161,35 @@ pub struct ConnectorState {
     pub energy_wh: f64,
     /// Whether a car is plugged in.
     pub plugged: bool,
-    /// The current limit in force (smart charging, energy management), A; `None` when unlimited.
+    /// The current the EVSE offers the car now, A per phase: its share of the energy tree
+    /// (what it would offer at once when no car asks); `None` before the first distribution.
     pub limit_a: Option<f64>,
+    /// What sets `limit_a` (or, when the car draws less, the car).
+    #[serde(default)]
+    pub limit_source: Option<LimitSource>,
+    /// The hardware errors raised now, by everest-core type (`ac_rcd/DC`, ...).
+    #[serde(default)]
+    pub fault: Vec<String>,
+    /// The info of the latest error as the StatusNotification carries it.
+    #[serde(default)]
+    pub error_info: Option<String>,
+    /// The last identification at this connector.
+    #[serde(default)]
+    pub authorization: Option<Identification>,
+    /// The running transaction.
+    #[serde(default)]
+    pub transaction: Option<TransactionState>,
+    /// The reservation of this connector.
+    #[serde(default)]
+    pub reservation: Option<ReservationState>,
+    /// The EVSE's session state (everest-core's EvseManager states: `Idle`,
+    /// `WaitingForAuthentication`, `Charging`, `ChargingPausedEV`, ...).
+    #[serde(default)]
+    pub evse_state: String,
+    /// What the simulated car does: `unplugged`, `plugged_in` (not drawing),
+    /// `drawing` (asks for power), `error_e`, `diode_fail`.
+    #[serde(default)]
+    pub car: String,
 }
 
 /// Which way a frame went, from the station's side.

@@ -16,7 +16,7 @@ pub mod tree;
 
 use std::collections::{HashMap, HashSet};
 
-pub use tree::{Demand, EnergyTree, NodeId, DEFAULT_SLICE_A};
+pub use tree::{Bound, Demand, EnergyTree, NodeId, DEFAULT_SLICE_A};
 
 use crate::{types, ModuleInstance, StationConfig};
 
@@ -54,6 +54,21 @@ pub struct Offer {
     pub amps: f64,
     /// Its maximum: an offer below it is a limit in force.
     pub max_a: f64,
+    /// What sets `amps`.
+    pub source: LimitSource,
+}
+
+/// What sets an EVSE's offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitSource {
+    /// The EVSE's own maximum (its board's `max_current_A_import`, EvseManager's
+    /// `max_current_import_A`): nothing above it limits.
+    Evse,
+    /// An EnergyNode's `fuse_limit_A`, shared with the other EVSEs under it.
+    Fuse,
+    /// A Smart Charging limit (a charging profile) on the EnergyNode that takes the OCPP
+    /// module's limits for this EVSE, or for the whole station (connector 0).
+    OcppProfile,
 }
 
 impl Offer {
@@ -211,21 +226,44 @@ impl StationEnergy {
 
     /// Distributes the energy: what every EVSE offers now, in tree order.
     pub fn offers(&self) -> Vec<Offer> {
-        let allocation = self.tree.allocate();
+        let allocation = self.tree.allocate_explained();
         self.tree
             .leaves()
             .iter()
             .zip(allocation)
             .enumerate()
-            .map(|(i, (leaf, amps))| Offer {
-                connector: leaf.connector,
-                amps: match leaf.demand {
-                    Demand::None => self.tree.prospect(i),
-                    _ => amps,
-                },
-                max_a: leaf.max_a,
+            .map(|(i, (leaf, share))| {
+                let (amps, bound) = match leaf.demand {
+                    Demand::None => self.tree.prospect_explained(i),
+                    _ => share,
+                };
+                Offer {
+                    connector: leaf.connector,
+                    amps,
+                    max_a: leaf.max_a,
+                    source: self.source(bound),
+                }
             })
             .collect()
+    }
+
+    /// What a [`Bound`] is to the operator: a node whose external limit is at or below its
+    /// fuse holds a charging profile's limit; any other node is a fuse.
+    fn source(&self, bound: Bound) -> LimitSource {
+        let Bound::Node(id) = bound else {
+            return LimitSource::Evse;
+        };
+        match self.tree.node(id) {
+            Some(node)
+                if node
+                    .external_a
+                    .is_some_and(|e| node.fuse_a.is_none_or(|f| e <= f)) =>
+            {
+                LimitSource::OcppProfile
+            }
+            Some(_) => LimitSource::Fuse,
+            None => LimitSource::Evse,
+        }
     }
 }
 

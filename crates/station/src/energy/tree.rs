@@ -200,19 +200,56 @@ impl EnergyTree {
     /// docs over the leaves' demands (a leaf that asks for nothing gets 0).
     pub fn allocate(&self) -> Vec<f64> {
         let demands: Vec<Demand> = self.leaves.iter().map(|l| l.demand).collect();
-        self.trade(&demands)
+        self.trade(&demands).bought
+    }
+
+    /// [`allocate`](Self::allocate), with what bounds each leaf's share.
+    pub fn allocate_explained(&self) -> Vec<(f64, Bound)> {
+        let demands: Vec<Demand> = self.leaves.iter().map(|l| l.demand).collect();
+        let trade = self.trade(&demands);
+        (0..self.leaves.len())
+            .map(|i| (trade.bought[i], self.bound(i, &trade)))
+            .collect()
     }
 
     /// What the leaf at `index` would get if it asked for all it can take now, the others
     /// asking what they do: what an idle EVSE offers as soon as a car wants energy, until
     /// the next distribution counts it in.
     pub fn prospect(&self, index: usize) -> f64 {
+        self.prospect_explained(index).0
+    }
+
+    /// [`prospect`](Self::prospect), with what would bound it.
+    pub fn prospect_explained(&self, index: usize) -> (f64, Bound) {
         let mut demands: Vec<Demand> = self.leaves.iter().map(|l| l.demand).collect();
         match demands.get_mut(index) {
             Some(d) => *d = Demand::Full,
-            None => return 0.0,
+            None => return (0.0, Bound::Leaf),
         }
-        self.trade(&demands).get(index).copied().unwrap_or(0.0)
+        let trade = self.trade(&demands);
+        let amps = trade.bought.get(index).copied().unwrap_or(0.0);
+        (amps, self.bound(index, &trade))
+    }
+
+    /// What stopped the leaf at `index` from buying more: its own maximum (it got all it
+    /// wanted), else the node on its path with the least left (the one it ran dry, or for a
+    /// leaf that could not even buy its minimum, the one that had too little).
+    fn bound(&self, index: usize, trade: &Trade) -> Bound {
+        let (Some(leaf), Some(&bought), Some(&wants)) = (
+            self.leaves.get(index),
+            trade.bought.get(index),
+            trade.wants.get(index),
+        ) else {
+            return Bound::Leaf;
+        };
+        if wants > EPS && bought + EPS >= wants {
+            return Bound::Leaf;
+        }
+        self.path(leaf)
+            .into_iter()
+            .filter_map(|n| Some((n, *trade.remaining.get(n)?)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(Bound::Leaf, |(n, _)| Bound::Node(NodeId(n)))
     }
 
     /// The nodes from `leaf`'s parent up to its root.
@@ -230,7 +267,7 @@ impl EnergyTree {
         path
     }
 
-    fn trade(&self, demands: &[Demand]) -> Vec<f64> {
+    fn trade(&self, demands: &[Demand]) -> Trade {
         let mut remaining: Vec<f64> = self
             .nodes
             .iter()
@@ -286,8 +323,29 @@ impl EnergyTree {
                 break;
             }
         }
-        bought
+        Trade {
+            bought,
+            wants,
+            remaining,
+        }
     }
+}
+
+/// The result of a trading: what each leaf bought and wanted, what each node has left.
+struct Trade {
+    bought: Vec<f64>,
+    wants: Vec<f64>,
+    remaining: Vec<f64>,
+}
+
+/// What bounds a leaf's share (see [`EnergyTree::allocate_explained`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// The leaf itself: it got all it asks for (its maximum, or its minimum while the car
+    /// paused), or it asks for nothing and no node is in the way.
+    Leaf,
+    /// This node: its limit (fuse or external), shared with the other leaves below it.
+    Node(NodeId),
 }
 
 /// A current from a config or a profile, made usable: not a number or negative is 0.

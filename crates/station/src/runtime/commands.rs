@@ -1,18 +1,18 @@
 //! What the station does for the core ([`StationCommand`], as everest-core's OCPP module calls
-//! EvseManager and Auth) and for the control API ([`Order`]); the Auth module's token flow.
+//! EvseManager and Auth), and the Auth module's part: which EVSE an accepted token goes to.
 
 use chargepoint::charge_point::{StationCommand, StationEvent as CoreEvent};
 use chargepoint::config::ConfigValue;
-use ocpp_types::core::{DataTransferResponse, DataTransferStatus, Reason, ResetType, UnlockStatus};
+use ocpp_types::core::{
+    DataTransferResponse, DataTransferStatus, Reason, RegistrationStatus, ResetType, UnlockStatus,
+};
 
-use super::control::Order;
 use super::evse::Evse;
-use super::{translate, Exit, PendingReset, Station};
-use crate::control_api::{ControlError, Token};
+use super::{Exit, PendingReset, Station};
 use crate::sim::{EvseState, StopTransactionReason};
 
 impl Station {
-    fn evse_mut(&mut self, connector: u32) -> Option<&mut Evse> {
+    pub(super) fn evse_mut(&mut self, connector: u32) -> Option<&mut Evse> {
         self.evses.iter_mut().find(|e| e.connector == connector)
     }
 
@@ -42,15 +42,27 @@ impl Station {
             .map(|e| e.connector)
     }
 
-    fn authorize(&mut self, connector: Option<u32>, allowed: Option<&[u32]>, id_tag: &str) {
+    /// Authorizes the EVSE of `connector`, or the one Auth selects among `allowed`; returns
+    /// the connector that took it.
+    fn authorize(
+        &mut self,
+        connector: Option<u32>,
+        allowed: Option<&[u32]>,
+        id_tag: &str,
+    ) -> Option<u32> {
         let Some(connector) = connector.or_else(|| self.select_evse(allowed)) else {
             tracing::warn!(id_tag, "authorized, but no connector can use it");
-            return;
+            return None;
         };
-        if let Some(evse) = self.evse_mut(connector) {
-            match evse.sim.evse_manager_mut().authorize(id_tag) {
-                Ok(()) => tracing::info!(connector, id_tag, "authorized"),
-                Err(e) => tracing::warn!(connector, id_tag, error = %e, "authorization not used"),
+        let evse = self.evse_mut(connector)?;
+        match evse.sim.evse_manager_mut().authorize(id_tag) {
+            Ok(()) => {
+                tracing::info!(connector, id_tag, "authorized");
+                Some(connector)
+            }
+            Err(e) => {
+                tracing::warn!(connector, id_tag, error = %e, "authorization not used");
+                None
             }
         }
     }
@@ -71,9 +83,10 @@ impl Station {
                 connector,
                 usable_connectors,
                 accepted,
-                ..
+                id_tag_info,
             } => {
                 let allowed = self.tokens.remove(id_tag.as_str()).flatten();
+                let mut chosen = None;
                 if accepted && usable_connectors.is_empty() {
                     // A remote start: its RemoteStart command names the connector.
                     tracing::debug!(id_tag = id_tag.as_str(), "remote start authorized");
@@ -83,15 +96,30 @@ impl Station {
                         .into_iter()
                         .filter(|c| allowed.as_ref().is_none_or(|a| a.contains(c)))
                         .collect();
-                    self.authorize(connector, Some(&allowed), id_tag.as_str());
+                    chosen = self.authorize(connector, Some(&allowed), id_tag.as_str());
                 } else {
-                    tracing::info!(id_tag = id_tag.as_str(), "not authorized");
+                    tracing::info!(id_tag = id_tag.as_str(), status = ?id_tag_info.as_ref().map(|i| i.status), "not authorized");
                 }
+                self.view.authorization_result(
+                    id_tag.as_str(),
+                    accepted,
+                    id_tag_info.as_ref(),
+                    chosen,
+                    self.core.connected,
+                );
+            }
+            StationCommand::IdentifierStopsTransaction { id_tag, connector } => {
+                self.tokens.remove(id_tag.as_str());
+                self.view.stopped_transaction(id_tag.as_str(), connector);
             }
             StationCommand::RemoteStart {
                 connector, id_tag, ..
-            } => self.authorize(Some(connector), None, id_tag.as_str()),
+            } => {
+                self.view.remote_start(id_tag.as_str(), connector);
+                self.authorize(Some(connector), None, id_tag.as_str());
+            }
             StationCommand::AuthorizationExpired { connector, .. } => {
+                self.view.authorization_expired(connector);
                 if let Some(evse) = self.evse_mut(connector) {
                     let _ = evse.sim.evse_manager_mut().withdraw_authorization();
                 }
@@ -113,7 +141,8 @@ impl Station {
                 limited,
                 ..
             } => {
-                tracing::info!(connector, amps, watts, limited, "charging limit");
+                // Repeated every PublishChargingScheduleIntervalS: debug, not info.
+                tracing::debug!(connector, amps, watts, limited, "charging limit");
                 self.charging_limit(connector, limited.then_some(amps));
             }
             StationCommand::Reserved { connector, .. }
@@ -216,17 +245,14 @@ impl Station {
                 for connector in connectors {
                     self.stop_transaction(connector, reason);
                 }
-                let waiting = self.tracker.transaction_ids();
                 tracing::info!(
                     ?kind,
-                    ?waiting,
                     "reset: the station restarts once the StopTransactions are confirmed, in {:?} at most",
                     self.reset_timeout
                 );
                 self.reset = Some(PendingReset {
                     kind,
                     deadline: tokio::time::Instant::now() + self.reset_timeout,
-                    waiting,
                 });
             }
         }
@@ -268,119 +294,30 @@ impl Station {
         }
     }
 
-    /// Whether a Reset can restart the station now: no EVSE has a transaction and, while the
-    /// CSMS is connected, the answer to the Reset went out, no StopTransaction is in flight
-    /// and the CSMS confirmed every StopTransaction the Reset waits for (one that went out
-    /// before the Reset was handled here is the one in flight). Offline nothing can be
-    /// confirmed: the StopTransactions wait in the database for the next boot.
+    /// Whether a Reset can restart the station now: its answer went out before the core
+    /// issued it (the driver sends every frame before it hands on a command), no EVSE has a
+    /// transaction, the core has ended every transaction (their StopTransactions are queued)
+    /// and, while the CSMS is connected and has accepted the station, it confirmed every
+    /// transaction message. Offline nothing can be confirmed: the StopTransactions wait in
+    /// the database for the next boot.
     fn reset_ready(&self) -> bool {
-        let Some(reset) = &self.reset else {
-            return false;
-        };
-        let stopped = !self
+        self.reset.is_some() && self.transactions_ended() && self.transaction_messages_settled()
+    }
+
+    /// No EVSE runs a transaction, and the core holds none.
+    pub(super) fn transactions_ended(&self) -> bool {
+        !self
             .evses
             .iter()
-            .any(|e| e.sim.evse_manager().transaction_active());
-        let confirmed = !self.tracker.state().ocpp.connected
-            || (self.tracker.reset_answered()
-                && !self.tracker.stop_in_flight()
-                && reset
-                    .waiting
-                    .iter()
-                    .all(|id| self.tracker.stop_confirmed(*id)));
-        stopped && confirmed
+            .any(|e| e.sim.evse_manager().transaction_active())
+            && self.core.connectors.iter().all(|c| c.transaction.is_none())
     }
 
-    /// Carries out a control-API order; `Some` ends the station.
-    pub(super) fn order(&mut self, order: Order) -> Option<Exit> {
-        let result = match order {
-            Order::Stop => {
-                tracing::info!("stop requested");
-                return Some(Exit::Stopped);
-            }
-            Order::Online(online) => {
-                // A closed channel means the driver ended: the loop sees it on `commands`.
-                let _ = self.link.online.send(online);
-                Ok(())
-            }
-            Order::Token(token) => {
-                self.token(token);
-                Ok(())
-            }
-            Order::StopTransaction(connector, reason) => {
-                // The core decides: it answers with StopTransaction commands (and the reason
-                // goes into StopTransaction.req).
-                self.tell_core(CoreEvent::StopRequested {
-                    connector: Some(connector),
-                    reason,
-                });
-                Ok(())
-            }
-            Order::PlugIn(c, request) => self.on_evse(c, |e| e.plug_in(&request)),
-            Order::Unplug(c) => self.on_evse(c, Evse::unplug),
-            Order::EvPause(c) => self.on_evse(c, Evse::ev_pause),
-            Order::EvResume(c) => self.on_evse(c, Evse::ev_resume),
-            Order::CarScript(c, script, replace) => {
-                self.on_evse(c, |e| e.car_script(script, replace))
-            }
-            Order::HardwareError(c, error, raise) => self.on_evse(c, |e| {
-                e.hardware_error(error, raise);
-                Ok(())
-            }),
-            Order::Meter(c, request) => self.on_evse(c, |e| {
-                e.meter(&request);
-                Ok(())
-            }),
-        };
-        if let Err(e) = result {
-            // The control API answered already (the checks it could make passed); what the
-            // simulation refuses now is only logged.
-            tracing::warn!(error = %e, "control order refused");
-        }
-        None
-    }
-
-    fn on_evse(
-        &mut self,
-        connector: u32,
-        f: impl FnOnce(&mut Evse) -> Result<(), ControlError>,
-    ) -> Result<(), ControlError> {
-        match self.evse_mut(connector) {
-            Some(evse) => f(evse),
-            None => Err(ControlError::NotFound(format!("no connector {connector}"))),
-        }
-    }
-
-    /// The Auth module: a token a provider read goes to the core for its connector when it
-    /// names one, else for the station. A prevalidated one is not validated again, but the
-    /// core still applies reservations and the group rules to it.
-    fn token(&mut self, token: Token) {
-        let single = match token.connectors.as_deref() {
-            Some([one]) => Some(*one),
-            _ => None,
-        };
-        // The handle filled it in (the provider's own token when the request named none).
-        let tag = token.id_tag.clone().unwrap_or_default();
-        let Some(id_tag) = translate::id_token(&tag) else {
-            return;
-        };
-        tracing::info!(
-            id_tag = tag.as_str(),
-            provider = token.provider.as_deref().unwrap_or("-"),
-            prevalidated = token.prevalidated,
-            "token provided"
-        );
-        self.tokens.insert(tag, token.connectors);
-        self.tell_core(if token.prevalidated {
-            CoreEvent::PrevalidatedTokenPresented {
-                id_tag,
-                connector: single,
-            }
-        } else {
-            CoreEvent::TokenPresented {
-                id_tag,
-                connector: single,
-            }
-        });
+    /// Every transaction message is confirmed, or none can be now (offline, or the CSMS has
+    /// not accepted the station): what is left waits in the database.
+    pub(super) fn transaction_messages_settled(&self) -> bool {
+        !self.core.connected
+            || self.core.registration != Some(RegistrationStatus::Accepted)
+            || self.core.queued_transaction_messages == 0
     }
 }

@@ -1,15 +1,18 @@
 //! [`StationControl`] over the running station: every request is checked here as far as it
-//! can be without the simulation, then handed to the station loop as an [`Order`].
+//! can be without the simulation, then handed to the station loop as an [`Order`] with a
+//! [`Responder`]; the loop checks the rest against the simulation and the core, carries it
+//! out, and answers once the state it publishes shows the result.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use ocpp_types::core::Reason;
 
 use crate::control_api::{
-    no_display, CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, PlugIn,
-    StationControl, StationState, StopTransaction, Token,
+    no_display, CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, OcppFrame,
+    Outcome, PlugIn, Reply, StationControl, StationState, StopTransaction, Token, RECENT_FRAMES,
 };
 use crate::display::{
     ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
@@ -17,9 +20,21 @@ use crate::display::{
 };
 use crate::sim::{HardwareError, Script};
 
+/// Where the station loop answers an order.
+pub type Responder = oneshot::Sender<Result<Outcome, ControlError>>;
+
+/// What the control API asks of the station loop, and where to answer.
+#[derive(Debug)]
+pub struct Order {
+    /// What to do.
+    pub kind: OrderKind,
+    /// Where the answer goes once it is done (or refused).
+    pub reply: Responder,
+}
+
 /// What the control API asks of the station loop.
 #[derive(Debug)]
-pub enum Order {
+pub enum OrderKind {
     /// Plug a car in.
     PlugIn(u32, PlugIn),
     /// Unplug the car.
@@ -54,6 +69,8 @@ pub struct StationHandle {
     token_providers: Vec<TokenProvider>,
     /// The TerminalDisplayMessage module's display, if the station has one.
     display: Option<SharedDisplay>,
+    /// The last [`RECENT_FRAMES`] OCPP frames, oldest first.
+    frames: Arc<Mutex<VecDeque<OcppFrame>>>,
 }
 
 /// A DummyTokenProviderManual module Auth reads tokens from.
@@ -88,6 +105,7 @@ impl StationHandle {
             state,
             token_providers,
             display: None,
+            frames: Arc::default(),
         }
     }
 
@@ -102,6 +120,17 @@ impl StationHandle {
             .as_ref()
             .map(lock_display)
             .ok_or_else(no_display)
+    }
+
+    /// Keeps `frame` among the last [`RECENT_FRAMES`] (the station loop calls it for every
+    /// frame it logs).
+    pub fn record_frame(&self, frame: OcppFrame) {
+        // A panic elsewhere while holding the lock leaves a list of whole frames: ignore poison.
+        let mut frames = self.frames.lock().unwrap_or_else(PoisonError::into_inner);
+        if frames.len() == RECENT_FRAMES {
+            frames.pop_front();
+        }
+        frames.push_back(frame);
     }
 
     /// The state, to wait on changes (`changed()`, `wait_for`).
@@ -131,18 +160,21 @@ impl StationHandle {
         }
     }
 
-    fn send(&self, order: Order) -> Result<(), ControlError> {
-        self.orders
-            .send(order)
-            .map_err(|_| ControlError::Unavailable("the station is stopping".to_owned()))
+    /// Hands `kind` to the station loop and waits for its answer.
+    fn ask(&self, kind: OrderKind) -> Reply<'_> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.orders.send(Order { kind, reply });
+        Box::pin(async move {
+            sent.map_err(|_| ControlError::Unavailable("the station is stopping".to_owned()))?;
+            answer.await.map_err(|_| {
+                ControlError::Unavailable("the station stopped before it answered".to_owned())
+            })?
+        })
     }
 
-    fn plugged(&self, connector: u32) -> Result<bool, ControlError> {
-        self.state
-            .borrow()
-            .connector(connector)
-            .map(|c| c.plugged)
-            .ok_or_else(|| ControlError::NotFound(format!("no connector {connector}")))
+    /// A refusal, as a reply.
+    fn refuse(error: ControlError) -> Reply<'static> {
+        Box::pin(async move { Err(error) })
     }
 }
 
@@ -151,98 +183,99 @@ impl StationControl for StationHandle {
         self.state.borrow().clone()
     }
 
-    fn plug_in(&self, connector: u32, request: PlugIn) -> Result<(), ControlError> {
-        if self.plugged(connector)? {
-            return Err(ControlError::Conflict(format!(
-                "a car is already plugged in at connector {connector}"
-            )));
+    fn plug_in(&self, connector: u32, request: PlugIn) -> Reply<'_> {
+        self.ask(OrderKind::PlugIn(connector, request))
+    }
+
+    fn unplug(&self, connector: u32) -> Reply<'_> {
+        self.ask(OrderKind::Unplug(connector))
+    }
+
+    fn ev_pause(&self, connector: u32) -> Reply<'_> {
+        self.ask(OrderKind::EvPause(connector))
+    }
+
+    fn ev_resume(&self, connector: u32) -> Reply<'_> {
+        self.ask(OrderKind::EvResume(connector))
+    }
+
+    fn car_script(&self, connector: u32, request: CarScript) -> Reply<'_> {
+        match Script::parse(&request.script) {
+            Ok(script) => self.ask(OrderKind::CarScript(connector, script, request.replace)),
+            Err(e) => Self::refuse(ControlError::Invalid(e.to_string())),
         }
-        self.send(Order::PlugIn(connector, request))
     }
 
-    fn unplug(&self, connector: u32) -> Result<(), ControlError> {
-        if !self.plugged(connector)? {
-            return Err(ControlError::Conflict(format!(
-                "no car is plugged in at connector {connector}"
-            )));
+    fn hardware_error(&self, connector: u32, request: ErrorRequest) -> Reply<'_> {
+        match HardwareError::from_name(&request.error_type) {
+            Ok(error) => self.ask(OrderKind::HardwareError(connector, error, request.raise)),
+            Err(e) => Self::refuse(ControlError::Invalid(e.to_string())),
         }
-        self.send(Order::Unplug(connector))
     }
 
-    fn ev_pause(&self, connector: u32) -> Result<(), ControlError> {
-        self.send(Order::EvPause(connector))
+    fn meter(&self, connector: u32, request: MeterOverride) -> Reply<'_> {
+        self.ask(OrderKind::Meter(connector, request))
     }
 
-    fn ev_resume(&self, connector: u32) -> Result<(), ControlError> {
-        self.send(Order::EvResume(connector))
-    }
-
-    fn car_script(&self, connector: u32, request: CarScript) -> Result<(), ControlError> {
-        let script =
-            Script::parse(&request.script).map_err(|e| ControlError::Invalid(e.to_string()))?;
-        self.send(Order::CarScript(connector, script, request.replace))
-    }
-
-    fn hardware_error(&self, connector: u32, request: ErrorRequest) -> Result<(), ControlError> {
-        let error = HardwareError::from_name(&request.error_type)
-            .map_err(|e| ControlError::Invalid(e.to_string()))?;
-        self.send(Order::HardwareError(connector, error, request.raise))
-    }
-
-    fn meter(&self, connector: u32, request: MeterOverride) -> Result<(), ControlError> {
-        self.send(Order::Meter(connector, request))
-    }
-
-    fn token(&self, mut request: Token) -> Result<(), ControlError> {
-        let provider = self.token_provider(request.provider.as_deref())?;
+    fn token(&self, mut request: Token) -> Reply<'_> {
+        let provider = match self.token_provider(request.provider.as_deref()) {
+            Ok(provider) => provider,
+            Err(e) => return Self::refuse(e),
+        };
         let id_tag = request
             .id_tag
             .take()
             .unwrap_or_else(|| provider.token.clone());
         if id_tag.is_empty() || id_tag.chars().count() > 20 {
-            return Err(ControlError::Invalid(
+            return Self::refuse(ControlError::Invalid(
                 "id_tag must have 1 to 20 characters".to_owned(),
             ));
         }
-        for c in request.connectors.iter().flatten() {
-            self.plugged(*c)?;
+        let unknown = {
+            let state = self.state.borrow();
+            request
+                .connectors
+                .iter()
+                .flatten()
+                .find(|c| state.connector(**c).is_none())
+                .copied()
+        };
+        if let Some(c) = unknown {
+            return Self::refuse(ControlError::NotFound(format!("no connector {c}")));
         }
         request.id_tag = Some(id_tag);
         request.provider = Some(provider.id.clone());
-        self.send(Order::Token(request))
+        self.ask(OrderKind::Token(request))
     }
 
-    fn ocpp_disconnect(&self) -> Result<(), ControlError> {
-        self.send(Order::Online(false))
+    fn ocpp_disconnect(&self) -> Reply<'_> {
+        self.ask(OrderKind::Online(false))
     }
 
-    fn ocpp_connect(&self) -> Result<(), ControlError> {
-        self.send(Order::Online(true))
+    fn ocpp_connect(&self) -> Reply<'_> {
+        self.ask(OrderKind::Online(true))
     }
 
-    fn stop(&self) -> Result<(), ControlError> {
-        self.send(Order::Stop)
+    fn stop(&self) -> Reply<'_> {
+        self.ask(OrderKind::Stop)
     }
 
-    fn stop_transaction(
-        &self,
-        connector: u32,
-        request: StopTransaction,
-    ) -> Result<(), ControlError> {
-        let reason: Reason = serde_json::from_value(serde_json::Value::String(request.reason))
-            .map_err(|e| ControlError::Invalid(format!("reason: {e}")))?;
-        let running = self
-            .state
-            .borrow()
-            .connector(connector)
-            .map(|c| c.transaction_id.is_some())
-            .ok_or_else(|| ControlError::NotFound(format!("no connector {connector}")))?;
-        if !running {
-            return Err(ControlError::Conflict(format!(
-                "no transaction runs at connector {connector}"
-            )));
-        }
-        self.send(Order::StopTransaction(connector, reason))
+    fn stop_transaction(&self, connector: u32, request: StopTransaction) -> Reply<'_> {
+        let reason: Reason = match serde_json::from_value(serde_json::Value::String(request.reason))
+        {
+            Ok(reason) => reason,
+            Err(e) => return Self::refuse(ControlError::Invalid(format!("reason: {e}"))),
+        };
+        self.ask(OrderKind::StopTransaction(connector, reason))
+    }
+
+    fn recent_frames(&self) -> Vec<OcppFrame> {
+        self.frames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     fn set_display_messages(
@@ -267,11 +300,10 @@ impl StationControl for StationHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::state::Tracker;
 
     fn handle(providers: &[&str]) -> (StationHandle, mpsc::UnboundedReceiver<Order>) {
         let (orders, rx) = mpsc::unbounded_channel();
-        let (_state_tx, state) = watch::channel(Tracker::new("cp", 1).state().clone());
+        let (_state_tx, state) = watch::channel(crate::runtime::state::initial("cp", 1));
         let providers = providers
             .iter()
             .map(|p| TokenProvider {
@@ -291,48 +323,69 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_token_is_read_by_the_first_manual_provider_unless_one_is_named() {
-        let (h, mut rx) = handle(&["reader_a", "reader_b"]);
-        h.token(token(None)).unwrap();
-        h.token(token(Some("reader_b"))).unwrap();
-        let provider = |o: Option<Order>| match o {
-            Some(Order::Token(t)) => t.provider,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(provider(rx.try_recv().ok()).as_deref(), Some("reader_a"));
-        assert_eq!(provider(rx.try_recv().ok()).as_deref(), Some("reader_b"));
-    }
-
-    #[test]
-    fn without_an_id_tag_the_provider_presents_its_configured_token() {
-        let (h, mut rx) = handle(&["reader_a", "reader_b"]);
-        let mut request = token(Some("reader_b"));
-        request.id_tag = None;
-        h.token(request).unwrap();
+    /// The token order the handle sent, answered so the reply resolves.
+    fn sent_token(rx: &mut mpsc::UnboundedReceiver<Order>) -> Token {
         match rx.try_recv() {
-            Ok(Order::Token(t)) => {
-                assert_eq!(t.id_tag.as_deref(), Some("reader_b-TOKEN"));
-                assert_eq!(t.provider.as_deref(), Some("reader_b"));
+            Ok(Order {
+                kind: OrderKind::Token(t),
+                reply,
+            }) => {
+                let _ = reply.send(Ok(Outcome::done()));
+                t
             }
             other => panic!("{other:?}"),
         }
     }
 
-    #[test]
-    fn an_unknown_provider_or_none_at_all_is_refused_and_nothing_is_sent() {
+    #[tokio::test]
+    async fn a_token_is_read_by_the_first_manual_provider_unless_one_is_named() {
+        let (h, mut rx) = handle(&["reader_a", "reader_b"]);
+        let first = h.token(token(None));
+        assert_eq!(sent_token(&mut rx).provider.as_deref(), Some("reader_a"));
+        first.await.unwrap();
+        let second = h.token(token(Some("reader_b")));
+        assert_eq!(sent_token(&mut rx).provider.as_deref(), Some("reader_b"));
+        second.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn without_an_id_tag_the_provider_presents_its_configured_token() {
+        let (h, mut rx) = handle(&["reader_a", "reader_b"]);
+        let mut request = token(Some("reader_b"));
+        request.id_tag = None;
+        let reply = h.token(request);
+        let t = sent_token(&mut rx);
+        assert_eq!(t.id_tag.as_deref(), Some("reader_b-TOKEN"));
+        assert_eq!(t.provider.as_deref(), Some("reader_b"));
+        reply.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_provider_or_connector_or_none_at_all_is_refused_and_nothing_is_sent() {
         let (h, mut rx) = handle(&["reader_a"]);
-        let err = h.token(token(Some("ocpp"))).unwrap_err();
+        let err = h.token(token(Some("ocpp"))).await.unwrap_err();
         assert!(
             matches!(&err, ControlError::NotFound(m) if m.contains("'ocpp'") && m.contains("reader_a")),
             "{err:?}"
         );
+        let mut elsewhere = token(None);
+        elsewhere.connectors = Some(vec![5]);
+        let err = h.token(elsewhere).await.unwrap_err();
+        assert_eq!(err, ControlError::NotFound("no connector 5".into()));
         let (none, _rx2) = handle(&[]);
-        let err = none.token(token(None)).unwrap_err();
+        let err = none.token(token(None)).await.unwrap_err();
         assert!(
             matches!(&err, ControlError::Conflict(m) if m.contains("DummyTokenProviderManual")),
             "{err:?}"
         );
         assert!(rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_station_that_is_gone_answers_unavailable() {
+        let (h, rx) = handle(&["reader_a"]);
+        drop(rx);
+        let err = h.unplug(1).await.unwrap_err();
+        assert!(matches!(err, ControlError::Unavailable(_)), "{err:?}");
     }
 }

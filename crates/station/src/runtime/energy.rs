@@ -85,7 +85,7 @@ impl Station {
                 );
                 manager.set_external_limit(Some(offer.amps));
             }
-            self.offered_limits.insert(offer.connector, offer.limit());
+            self.offers.insert(offer.connector, offer);
         }
     }
 }

@@ -7,9 +7,12 @@
 //!   and meter as the core's station events.
 //! - `energy`: the Smart Charging limits on the energy tree ([`crate::energy`]) and what it
 //!   distributes as each EVSE's offered current.
-//! - `commands`: the core's station commands and the control API's orders carried out;
-//!   `jobs`: the firmware and diagnostics ones, by the System module ([`crate::system`]).
-//! - [`state`]: the state the control API shows; [`control`]: [`StationControl`] over it all.
+//! - `commands`: the core's station commands carried out; `jobs`: the firmware and
+//!   diagnostics ones, by the System module ([`crate::system`]).
+//! - `orders`: the control API's orders carried out; `replies`: their answers, sent once the
+//!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
+//! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
+//!   [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
 //!
 //! [`StationControl`]: crate::control_api::StationControl
@@ -20,8 +23,11 @@ mod energy;
 pub mod evse;
 mod jobs;
 pub mod ocpp;
+mod orders;
 pub mod paths;
+mod replies;
 mod run;
+mod shutdown;
 pub mod state;
 pub mod translate;
 
@@ -29,20 +35,22 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use chargepoint::charge_point::CoreSnapshot;
 use chargepoint::driver::{Driver, DriverSettings, StationLink, Stopped};
 use ocpp_types::core::ResetType;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::control_api::{self, StationControl, StationEvent};
-use crate::energy::{EnergyError, EvseLeaf, StationEnergy};
+use crate::display::DisplayMessage;
+use crate::energy::{EnergyError, EvseLeaf, Offer, StationEnergy};
 use crate::message_log::MessageLog;
 use crate::sim::pilot::MIN_CURRENT_A;
 use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
 use crate::system::{System, SystemConfig};
 use crate::{types, StationConfig};
 
-pub use control::{Order, StationHandle};
+pub use control::{Order, OrderKind, StationHandle};
 pub use paths::OcppPaths;
 
 /// How many control-API events may wait for a slow reader before it misses some.
@@ -145,7 +153,10 @@ pub struct Station {
     driver: JoinHandle<Stopped>,
     link: StationLink,
     evses: Vec<evse::Evse>,
-    tracker: state::Tracker,
+    /// The core's state as the driver last published it.
+    core: CoreSnapshot,
+    /// What the runtime itself knows (connection failures, identifications).
+    view: state::StationView,
     log: MessageLog,
     events: broadcast::Sender<StationEvent>,
     state: watch::Sender<control_api::StationState>,
@@ -159,29 +170,36 @@ pub struct Station {
     reset_timeout: std::time::Duration,
     /// A Reset under way.
     reset: Option<PendingReset>,
+    /// A graceful stop under way.
+    stopping: Option<shutdown::Stopping>,
     /// The energy tree: the Smart Charging limits on its nodes, what each EVSE offers.
     energy: StationEnergy,
-    /// The limit in force on each EVSE after the last distribution, by connector (what the
-    /// control API shows; `None`: the EVSE may offer all it can).
-    offered_limits: HashMap<u32, Option<f64>>,
+    /// What each EVSE offers after the last distribution, by connector.
+    offers: HashMap<u32, Offer>,
     /// A firmware installation asks for a restart.
     firmware_restart: bool,
     /// The System module's firmware and diagnostics jobs.
     jobs: jobs::Jobs,
     /// The TerminalDisplayMessage module's display, if the station has one.
     display: Option<control::SharedDisplay>,
+    /// What the display shows now (`None`: no display).
+    display_shown: Option<Vec<DisplayMessage>>,
+    /// Whether the station wants to be online (`ocpp/disconnect` makes it stay offline).
+    online: bool,
+    /// The CSMS accepted a BootNotification in this run (EVSEs may charge).
+    booted: bool,
+    /// Control-API orders carried out, waiting for the state to show it.
+    replies: Vec<replies::PendingReply>,
 }
 
-/// A Reset the station carries out (the core issues it once the transactions it stopped were
-/// reported): it restarts once its answer went out and the CSMS confirmed the StopTransaction
-/// of every transaction it stopped, at once while offline, or at `deadline` (what is not
-/// confirmed by then stays queued in the database and goes after the restart).
+/// A Reset the station carries out (the core issues it, after its answer went out, once the
+/// transactions it stopped were reported): it restarts once the CSMS confirmed every
+/// transaction message, at once while offline, or at `deadline` (what is not confirmed by
+/// then stays queued in the database and goes after the restart).
 #[derive(Debug)]
 struct PendingReset {
     kind: ResetType,
     deadline: tokio::time::Instant,
-    /// The transactionIds whose StopTransaction must be confirmed.
-    waiting: Vec<i64>,
 }
 
 /// The served control API.
@@ -272,8 +290,8 @@ impl Station {
         let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
-        let tracker = state::Tracker::new(&charge_point_id, n);
-        let (state, state_rx) = watch::channel(tracker.state().clone());
+        let core = link.core.borrow().clone();
+        let (state, state_rx) = watch::channel(state::initial(&charge_point_id, n));
         let (orders_tx, orders) = mpsc::unbounded_channel();
         let display = station_display(config, &ocpp_module.id);
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
@@ -287,7 +305,8 @@ impl Station {
             driver,
             link,
             evses,
-            tracker,
+            core,
+            view: state::StationView::new(&charge_point_id),
             log,
             events,
             state,
@@ -297,11 +316,16 @@ impl Station {
             tokens: HashMap::new(),
             reset_timeout,
             reset: None,
+            stopping: None,
             energy,
-            offered_limits: HashMap::new(),
+            offers: HashMap::new(),
             firmware_restart: false,
             jobs: jobs::Jobs::new(system),
+            display_shown: display.as_ref().map(|_| Vec::new()),
             display,
+            online: true,
+            booted: false,
+            replies: Vec::new(),
         })
     }
 

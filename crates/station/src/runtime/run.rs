@@ -1,6 +1,7 @@
 //! The station loop: steps the simulation every 250 ms, passes its events and meter readings
 //! to the core, carries out the core's commands and the control API's orders, logs every
-//! frame and publishes the state.
+//! frame, publishes the state (from the core's snapshot and the simulation) and answers the
+//! orders the state now shows done.
 
 use std::time::Duration;
 
@@ -27,9 +28,9 @@ impl Station {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks: u32 = 0;
-        let mut booted = false;
         let exit = loop {
             let reset_at = self.reset_at();
+            let stop_at = self.stop_deadline();
             tokio::select! {
                 _ = tick.tick() => {
                     ticks = ticks.wrapping_add(1);
@@ -42,15 +43,17 @@ impl Station {
                         break Exit::Stopped;
                     }
                 },
-                Some(notice) = self.link.notices.recv() => self.notice(notice),
-                // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
-                Some(report) = self.jobs.reports.recv() => self.tell_core(report),
-                Some(frame) = self.link.frames.recv() => {
-                    if self.frame(frame) == Some(RegistrationStatus::Accepted) && !booted {
-                        booted = true;
+                Ok(()) = self.link.core.changed() => {
+                    self.core = self.link.core.borrow_and_update().clone();
+                    if self.core.registration == Some(RegistrationStatus::Accepted) && !self.booted {
+                        self.booted = true;
                         self.ready_to_charge();
                     }
                 }
+                Some(notice) = self.link.notices.recv() => self.notice(notice),
+                // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
+                Some(report) = self.jobs.reports.recv() => self.tell_core(report),
+                Some(frame) = self.link.frames.recv() => self.frame(frame),
                 Some(order) = self.orders.recv() => {
                     if let Some(exit) = self.order(order) {
                         break exit;
@@ -60,13 +63,24 @@ impl Station {
                     tracing::warn!("reset: not every StopTransaction was confirmed in time");
                     break Exit::Restart(self.reset_kind());
                 }
+                () = sleep_until(stop_at), if stop_at.is_some() => {
+                    tracing::warn!(queued = self.core.queued_transaction_messages,
+                        "stop: the CSMS did not confirm every transaction message in time; they stay queued for the next start");
+                    break Exit::Stopped;
+                }
             }
             self.publish();
+            self.answer_ready();
+            if self.stop_done() {
+                tracing::info!("stop: every transaction ended and is confirmed or queued");
+                break Exit::Stopped;
+            }
             if let Some(exit) = self.restart_due() {
                 tracing::info!(?exit, "restarting");
                 break exit;
             }
         };
+        self.answer_all_stopping();
         self.shutdown().await;
         exit
     }
@@ -80,8 +94,10 @@ impl Station {
         let mut ended_sessions = Vec::new();
         for evse in &mut self.evses {
             let session_before = evse.session_id.clone();
+            let tag_before = evse.id_tag.clone();
             let mut events = evse.step(now);
             let session_ended = session_before.filter(|s| evse.session_id.as_ref() != Some(s));
+            let ended_tag = tag_before.filter(|_| session_ended.is_some());
             if meter {
                 events.push(CoreEvent::MeterReading {
                     connector: evse.connector,
@@ -92,27 +108,17 @@ impl Station {
                 // A closed channel means the driver ended: the loop sees it on `commands`.
                 let _ = self.link.events.send(event);
             }
-            let reading = evse.sim.board().meter().reading();
-            let limit = self.offered_limits.get(&evse.connector).copied().flatten();
-            let plugged = evse.plugged();
-            let id_tag = evse.id_tag.clone();
-            let session_id = evse.session_id.clone();
-            if let Some(c) = self.tracker.connector_mut(evse.connector) {
-                // The tag is replaced below; when it goes, its session ended.
-                let ended_tag = c.id_tag.take().filter(|_| id_tag.is_none());
-                if session_ended.is_some() || ended_tag.is_some() {
-                    ended_sessions.push(EndedSessionOf {
-                        transaction_id: c.transaction_id,
-                        id_tag: ended_tag,
-                        session_id: session_ended,
-                    });
-                }
-                c.session_id = session_id;
-                c.power_w = reading.power_w;
-                c.energy_wh = reading.energy_wh;
-                c.plugged = plugged;
-                c.limit_a = limit;
-                c.id_tag = id_tag;
+            let transaction_id = self
+                .core
+                .connector(evse.connector)
+                .and_then(|c| c.transaction.as_ref())
+                .map(|t| t.id);
+            if let Some(session_id) = session_ended {
+                ended_sessions.push(EndedSessionOf {
+                    transaction_id,
+                    id_tag: ended_tag,
+                    session_id: Some(session_id),
+                });
             }
         }
         self.update_display(&ended_sessions);
@@ -136,7 +142,7 @@ impl Station {
         display.expire(now);
         let shown = display.shown(now);
         drop(display);
-        self.tracker.set_display_messages(Some(shown));
+        self.display_shown = Some(shown);
     }
 
     /// EVerest's OCPP module lets the EVSEs charge once the CSMS accepted the first
@@ -158,39 +164,44 @@ impl Station {
         match &notice {
             Notice::Connected { url, profile } => {
                 tracing::info!(%url, profile, "connected to the CSMS");
-                self.tracker.set_connected(true);
+                self.view.connected();
             }
             Notice::Disconnected { reason } => {
                 tracing::info!(%reason, "disconnected from the CSMS");
-                self.tracker.set_connected(false);
+                self.view.connection_failed("disconnected", reason);
+            }
+            Notice::ConnectFailed { kind, message, .. } => {
+                tracing::debug!(kind, %message, "connection attempt failed");
+                self.view.connection_failed(kind, message);
             }
             other => tracing::info!(notice = ?other, "OCPP driver"),
         }
     }
 
-    /// Logs a frame, shows it on the event stream and reads the state out of it.
-    fn frame(&mut self, frame: Frame) -> Option<RegistrationStatus> {
+    /// Logs a frame and shows it on the event stream.
+    fn frame(&mut self, frame: Frame) {
         let direction = match frame.direction {
             FrameDirection::Sent => Direction::ChargePointToCentralSystem,
             FrameDirection::Received => Direction::CentralSystemToChargePoint,
         };
         let time = chrono::Utc::now();
         let info = self.log.record(direction, time, &frame.text);
+        let frame = OcppFrame::new(direction, time, &info, &frame.text);
+        self.handle.record_frame(frame.clone());
         // No subscriber is fine.
-        let _ = self.events.send(StationEvent::Ocpp(OcppFrame::new(
-            direction,
-            time,
-            &info,
-            &frame.text,
-        )));
-        self.tracker.frame(direction, &info, &frame.text)
+        let _ = self.events.send(StationEvent::Ocpp(frame));
     }
 
     /// Sends the state to the control API when it changed.
     fn publish(&mut self) {
-        let state = self.tracker.state();
+        let state = self.view.build(
+            &self.core,
+            &self.evses,
+            &self.offers,
+            self.display_shown.as_deref(),
+        );
         let changed = self.state.send_if_modified(|current| {
-            if current == state {
+            if *current == state {
                 false
             } else {
                 *current = state.clone();
@@ -198,7 +209,7 @@ impl Station {
             }
         });
         if changed {
-            let _ = self.events.send(StationEvent::State(state.clone()));
+            let _ = self.events.send(StationEvent::State(state));
         }
     }
 

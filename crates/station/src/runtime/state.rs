@@ -1,34 +1,332 @@
-//! The station state the control API shows ([`StationState`]), kept up to date from what the
-//! OCPP frames say (registration, status, transaction ids: as the CSMS saw them) and from the
-//! simulation (plug, power, energy, limit).
+//! The station state the control API shows ([`StationState`]), built from the station's own
+//! model, never from the OCPP frames on the wire (DESIGN §3), so it is as true offline as
+//! online:
+//!
+//! - the charge-point core's [`CoreSnapshot`]: connection, registration, the queue, each
+//!   connector's status, error, transaction (with its placeholder id until the CSMS gives
+//!   one) and reservation;
+//! - the simulation: plug, car, meter, raised hardware errors, the EvseManager's state;
+//! - the energy tree's offers: the current each EVSE offers and what sets it;
+//! - what only the runtime sees ([`StationView`]): why the connection failed, and the
+//!   identifications at each connector with their results.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
-use serde_json::Value;
+use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
+use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus};
+use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 
-use crate::control_api::{ConnectorState, OcppState, StationState};
+use super::evse::Evse;
+use crate::control_api::{
+    ConnectionFailure, ConnectorState, Identification, IdentificationResult, LimitSource,
+    OcppState, ReservationState, StationState, TransactionState,
+};
 use crate::display::DisplayMessage;
-use crate::message_log::{Direction, FrameInfo, MessageKind};
+use crate::energy::{self, Offer};
+use crate::sim::CarState;
 
-/// The state and what is needed to read the frames into it.
+/// A token presented and not answered by the core yet.
 #[derive(Debug, Clone)]
-pub struct Tracker {
-    state: StationState,
-    /// StartTransaction CALLs waiting for their answer: message id → connector.
-    starts: HashMap<String, u32>,
-    /// StopTransaction CALLs waiting for their answer: message id → transactionId.
-    stops: HashMap<String, i64>,
-    /// The transactions whose StopTransaction the CSMS confirmed.
-    stopped: HashSet<i64>,
-    /// The station sent its answer to a Reset.
-    reset_answered: bool,
+struct Presented {
+    id_tag: String,
+    /// The connectors it was presented for, with what they showed before (put back where the
+    /// token does not end up).
+    connectors: Vec<(u32, Option<Identification>)>,
 }
 
-impl Tracker {
-    /// Every connector Available, not connected, nothing registered.
-    pub fn new(charge_point_id: &str, connectors: u32) -> Tracker {
-        let connectors = (1..=connectors)
+/// What the runtime knows beyond the core and the simulation. See the [module docs](self).
+#[derive(Debug, Clone, Default)]
+pub struct StationView {
+    charge_point_id: String,
+    last_error: Option<ConnectionFailure>,
+    identifications: HashMap<u32, Identification>,
+    presented: Vec<Presented>,
+}
+
+fn now_text() -> String {
+    crate::message_log::timestamp(chrono::Utc::now())
+}
+
+impl StationView {
+    /// Nothing known yet about the station `charge_point_id`.
+    pub fn new(charge_point_id: &str) -> StationView {
+        StationView {
+            charge_point_id: charge_point_id.to_owned(),
+            ..StationView::default()
+        }
+    }
+
+    /// The last identification at `connector`.
+    pub fn identification(&self, connector: u32) -> Option<&Identification> {
+        self.identifications.get(&connector)
+    }
+
+    /// The connection is open: no failure to show.
+    pub fn connected(&mut self) {
+        self.last_error = None;
+    }
+
+    /// A connection attempt failed, or the connection ended.
+    pub fn connection_failed(&mut self, kind: &str, message: &str) {
+        self.last_error = Some(ConnectionFailure {
+            time: now_text(),
+            kind: kind.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
+    /// `id_tag` was presented at `connectors`: pending there until the core answers.
+    pub fn token_presented(&mut self, id_tag: &str, connectors: &[u32]) {
+        let pending = Identification {
+            id_tag: id_tag.to_owned(),
+            result: IdentificationResult::Pending,
+            detail: None,
+            time: now_text(),
+        };
+        let connectors = connectors
+            .iter()
+            .map(|c| (*c, self.identifications.insert(*c, pending.clone())))
+            .collect();
+        self.presented.push(Presented {
+            id_tag: id_tag.to_owned(),
+            connectors,
+        });
+    }
+
+    /// Takes the oldest presentation of `id_tag`.
+    fn take_presented(&mut self, id_tag: &str) -> Option<Presented> {
+        let i = self.presented.iter().position(|p| p.id_tag == id_tag)?;
+        Some(self.presented.remove(i))
+    }
+
+    /// Shows `outcome` at `at` (every connector of the presentation when `None`), and puts
+    /// back what the others showed before.
+    fn resolve(&mut self, presented: Presented, at: Option<u32>, outcome: Identification) {
+        for (c, before) in presented.connectors {
+            if at.is_none_or(|a| a == c) {
+                self.identifications.insert(c, outcome.clone());
+            } else {
+                match before {
+                    Some(before) => self.identifications.insert(c, before),
+                    None => self.identifications.remove(&c),
+                };
+            }
+        }
+        if let Some(a) = at {
+            self.identifications.insert(a, outcome);
+        }
+    }
+
+    /// The core decided on a presented token (a [`StationCommand::AuthorizationResult`]):
+    /// accepted and taken at `chosen`, or refused. `connected` tells an identifier unknown
+    /// offline from one the CSMS did not answer. A result for no presented token (a remote
+    /// start's Authorize) is ignored: its RemoteStart shows it.
+    ///
+    /// [`StationCommand::AuthorizationResult`]: chargepoint::charge_point::StationCommand::AuthorizationResult
+    pub fn authorization_result(
+        &mut self,
+        id_tag: &str,
+        accepted: bool,
+        info: Option<&IdTagInfo>,
+        chosen: Option<u32>,
+        connected: bool,
+    ) {
+        let Some(presented) = self.take_presented(id_tag) else {
+            return;
+        };
+        let (result, detail) = match (accepted, info.map(|i| i.status)) {
+            (true, _) if chosen.is_some() => (IdentificationResult::Accepted, None),
+            (true, _) => (
+                IdentificationResult::Refused,
+                Some("no connector is free for it".to_owned()),
+            ),
+            (false, Some(AuthorizationStatus::Accepted)) => (
+                IdentificationResult::Refused,
+                Some(
+                    "the connector is reserved for another identifier, or none is free".to_owned(),
+                ),
+            ),
+            (false, Some(status)) => (Self::ocpp_result(status), None),
+            (false, None) if connected => (
+                IdentificationResult::Invalid,
+                Some("the CSMS did not answer the Authorize".to_owned()),
+            ),
+            (false, None) => (
+                IdentificationResult::Invalid,
+                Some(
+                    "offline: not accepted by the local list or the authorization cache".to_owned(),
+                ),
+            ),
+        };
+        let outcome = Identification {
+            id_tag: id_tag.to_owned(),
+            result,
+            detail,
+            time: now_text(),
+        };
+        let at = if result == IdentificationResult::Accepted {
+            chosen
+        } else {
+            None
+        };
+        self.resolve(presented, at, outcome);
+    }
+
+    fn ocpp_result(status: AuthorizationStatus) -> IdentificationResult {
+        match status {
+            AuthorizationStatus::Accepted => IdentificationResult::Accepted,
+            AuthorizationStatus::Blocked => IdentificationResult::Blocked,
+            AuthorizationStatus::Expired => IdentificationResult::Expired,
+            AuthorizationStatus::Invalid => IdentificationResult::Invalid,
+            AuthorizationStatus::ConcurrentTx => IdentificationResult::ConcurrentTx,
+        }
+    }
+
+    /// `id_tag` stopped the transaction at `connector` (its own, or its group's).
+    pub fn stopped_transaction(&mut self, id_tag: &str, connector: u32) {
+        let outcome = Identification {
+            id_tag: id_tag.to_owned(),
+            result: IdentificationResult::Accepted,
+            detail: Some(format!("stopped the transaction at connector {connector}")),
+            time: now_text(),
+        };
+        match self.take_presented(id_tag) {
+            Some(presented) => self.resolve(presented, Some(connector), outcome),
+            None => {
+                self.identifications.insert(connector, outcome);
+            }
+        }
+    }
+
+    /// The CSMS started a transaction remotely for `id_tag` at `connector`.
+    pub fn remote_start(&mut self, id_tag: &str, connector: u32) {
+        self.identifications.insert(
+            connector,
+            Identification {
+                id_tag: id_tag.to_owned(),
+                result: IdentificationResult::Accepted,
+                detail: Some("RemoteStartTransaction".to_owned()),
+                time: now_text(),
+            },
+        );
+    }
+
+    /// The authorization at `connector` ran out (ConnectionTimeOut) before a car came.
+    pub fn authorization_expired(&mut self, connector: u32) {
+        if let Some(shown) = self.identifications.get_mut(&connector) {
+            shown.detail =
+                Some("not used: no car was plugged in within ConnectionTimeOut".to_owned());
+        }
+    }
+
+    /// The whole state.
+    pub fn build(
+        &self,
+        core: &CoreSnapshot,
+        evses: &[Evse],
+        offers: &HashMap<u32, Offer>,
+        display: Option<&[DisplayMessage]>,
+    ) -> StationState {
+        StationState {
+            ocpp: OcppState {
+                connected: core.connected,
+                registration: core.registration,
+                charge_point_id: self.charge_point_id.clone(),
+                queued: core.queued_transaction_messages,
+                last_error: self.last_error.clone().filter(|_| !core.connected),
+            },
+            connectors: evses
+                .iter()
+                .map(|evse| {
+                    self.connector(
+                        evse,
+                        core.connector(evse.connector),
+                        offers.get(&evse.connector),
+                    )
+                })
+                .collect(),
+            display_messages: display.map(<[DisplayMessage]>::to_vec),
+        }
+    }
+
+    fn connector(
+        &self,
+        evse: &Evse,
+        core: Option<&ConnectorSnapshot>,
+        offer: Option<&Offer>,
+    ) -> ConnectorState {
+        let transaction = core.and_then(|c| c.transaction.as_ref());
+        let reading = evse.sim.board().meter().reading();
+        let car = evse.sim.car();
+        let draw = car.signal().draw;
+        let limit_source = offer.map(|offer| match draw {
+            // A regulated car takes at most the offer: below it, the car is what limits.
+            Some(d) if d.regulated && d.current_a + 0.05 < offer.amps => LimitSource::Car,
+            _ => match offer.source {
+                energy::LimitSource::Evse => LimitSource::Evse,
+                energy::LimitSource::Fuse => LimitSource::Fuse,
+                energy::LimitSource::OcppProfile => LimitSource::OcppProfile,
+            },
+        });
+        ConnectorState {
+            id: evse.connector,
+            status: core.map_or(ChargePointStatus::Available, |c| c.status),
+            error_code: core.map_or(ChargePointErrorCode::NoError, |c| c.error_code),
+            transaction_id: transaction.map(|t| t.id),
+            id_tag: transaction.map(|t| t.id_tag.clone()),
+            session_id: evse.session_id.clone(),
+            power_w: reading.power_w,
+            energy_wh: reading.energy_wh,
+            plugged: evse.plugged(),
+            limit_a: offer.map(|o| o.amps),
+            limit_source,
+            fault: evse
+                .sim
+                .board()
+                .active_errors()
+                .map(|e| e.name().to_owned())
+                .collect(),
+            error_info: core.and_then(|c| c.error_info.clone()),
+            authorization: self.identifications.get(&evse.connector).cloned(),
+            transaction: transaction.map(|t| TransactionState {
+                id: t.id,
+                confirmed: t.confirmed,
+                id_tag: t.id_tag.clone(),
+                meter_start_wh: t.meter_start_wh,
+                started_at: t.started_at.to_string(),
+            }),
+            reservation: core
+                .and_then(|c| c.reservation.as_ref())
+                .map(|r| ReservationState {
+                    id: r.id,
+                    id_tag: r.id_tag.clone(),
+                    expiry_date: r.expiry_date.to_string(),
+                }),
+            evse_state: format!("{:?}", evse.sim.evse_manager().state()),
+            car: match car.state() {
+                CarState::Unplugged => "unplugged",
+                CarState::PluggedIn => "plugged_in",
+                CarState::ChargingRegulated | CarState::ChargingFixed => "drawing",
+                CarState::ErrorE => "error_e",
+                CarState::DiodeFail => "diode_fail",
+            }
+            .to_owned(),
+        }
+    }
+}
+
+/// The state of a station of `connectors` connectors before anything is known (what the
+/// control API's handle starts with).
+pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
+    StationState {
+        ocpp: OcppState {
+            connected: false,
+            registration: None,
+            charge_point_id: charge_point_id.to_owned(),
+            queued: 0,
+            last_error: None,
+        },
+        connectors: (1..=connectors)
             .map(|id| ConnectorState {
                 id,
                 status: ChargePointStatus::Available,
@@ -40,275 +338,120 @@ impl Tracker {
                 energy_wh: 0.0,
                 plugged: false,
                 limit_a: None,
+                limit_source: None,
+                fault: Vec::new(),
+                error_info: None,
+                authorization: None,
+                transaction: None,
+                reservation: None,
+                evse_state: "Idle".to_owned(),
+                car: "unplugged".to_owned(),
             })
-            .collect();
-        Tracker {
-            state: StationState {
-                ocpp: OcppState {
-                    connected: false,
-                    registration: None,
-                    charge_point_id: charge_point_id.to_owned(),
-                },
-                connectors,
-                display_messages: None,
-            },
-            starts: HashMap::new(),
-            stops: HashMap::new(),
-            stopped: HashSet::new(),
-            reset_answered: false,
-        }
-    }
-
-    /// The transaction ids the connectors show now.
-    pub fn transaction_ids(&self) -> Vec<i64> {
-        self.state
-            .connectors
-            .iter()
-            .filter_map(|c| c.transaction_id.map(i64::from))
-            .collect()
-    }
-
-    /// Whether the CSMS confirmed the StopTransaction of `transaction_id`.
-    pub fn stop_confirmed(&self, transaction_id: i64) -> bool {
-        self.stopped.contains(&transaction_id)
-    }
-
-    /// Whether a StopTransaction waits for its answer.
-    pub fn stop_in_flight(&self) -> bool {
-        !self.stops.is_empty()
-    }
-
-    /// Whether the station's answer to a Reset went out.
-    pub fn reset_answered(&self) -> bool {
-        self.reset_answered
-    }
-
-    /// The state now.
-    pub fn state(&self) -> &StationState {
-        &self.state
-    }
-
-    /// The connector `id`, to update.
-    pub fn connector_mut(&mut self, id: u32) -> Option<&mut ConnectorState> {
-        self.state.connectors.iter_mut().find(|c| c.id == id)
-    }
-
-    /// What the display shows now (`None`: the station has no display).
-    pub fn set_display_messages(&mut self, shown: Option<Vec<DisplayMessage>>) {
-        self.state.display_messages = shown;
-    }
-
-    /// The websocket opened or closed.
-    pub fn set_connected(&mut self, connected: bool) {
-        self.state.ocpp.connected = connected;
-    }
-
-    /// Reads a frame that went over the wire. Returns the registration status when this frame
-    /// is a BootNotification answer.
-    pub fn frame(
-        &mut self,
-        direction: Direction,
-        info: &FrameInfo,
-        text: &str,
-    ) -> Option<RegistrationStatus> {
-        let Ok(Value::Array(parts)) = serde_json::from_str::<Value>(text) else {
-            return None;
-        };
-        let action = info.action.as_deref();
-        match (direction, info.kind, action) {
-            (Direction::ChargePointToCentralSystem, MessageKind::Call, Some(action)) => {
-                self.call(action, info.message_id.as_deref(), parts.get(3));
-                None
-            }
-            (Direction::CentralSystemToChargePoint, MessageKind::CallResult, Some(action)) => {
-                self.answer(action, info.message_id.as_deref(), parts.get(2))
-            }
-            (Direction::CentralSystemToChargePoint, MessageKind::CallError, Some(_)) => {
-                // Not confirmed: the core sends it again (with another message id).
-                if let Some(id) = info.message_id.as_deref() {
-                    self.stops.remove(id);
-                    self.starts.remove(id);
-                }
-                None
-            }
-            (Direction::ChargePointToCentralSystem, MessageKind::CallResult, Some("Reset")) => {
-                self.reset_answered = true;
-                None
-            }
-            _ => None,
-        }
-    }
-
-    fn call(&mut self, action: &str, message_id: Option<&str>, payload: Option<&Value>) {
-        let Some(payload) = payload else { return };
-        let connector = payload
-            .get("connectorId")
-            .and_then(Value::as_u64)
-            .and_then(|c| u32::try_from(c).ok());
-        match action {
-            "StatusNotification" => {
-                let status = payload
-                    .get("status")
-                    .cloned()
-                    .and_then(|s| serde_json::from_value::<ChargePointStatus>(s).ok());
-                let error = payload
-                    .get("errorCode")
-                    .cloned()
-                    .and_then(|s| serde_json::from_value::<ChargePointErrorCode>(s).ok());
-                if let (Some(c), Some(status), Some(error)) =
-                    (connector.and_then(|c| self.connector_mut(c)), status, error)
-                {
-                    c.status = status;
-                    c.error_code = error;
-                }
-            }
-            "StartTransaction" => {
-                if let (Some(id), Some(connector)) = (message_id, connector) {
-                    self.starts.insert(id.to_owned(), connector);
-                }
-            }
-            "StopTransaction" => {
-                let id = payload.get("transactionId").and_then(Value::as_i64);
-                if let (Some(message_id), Some(id)) = (message_id, id) {
-                    self.stops.insert(message_id.to_owned(), id);
-                }
-                for c in &mut self.state.connectors {
-                    if c.transaction_id.map(i64::from) == id {
-                        c.transaction_id = None;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn answer(
-        &mut self,
-        action: &str,
-        message_id: Option<&str>,
-        payload: Option<&Value>,
-    ) -> Option<RegistrationStatus> {
-        let payload = payload?;
-        match action {
-            "BootNotification" => {
-                let status = payload
-                    .get("status")
-                    .cloned()
-                    .and_then(|s| serde_json::from_value::<RegistrationStatus>(s).ok())?;
-                self.state.ocpp.registration = Some(status);
-                Some(status)
-            }
-            "StopTransaction" => {
-                if let Some(id) = self.stops.remove(message_id?) {
-                    self.stopped.insert(id);
-                }
-                None
-            }
-            "StartTransaction" => {
-                let connector = self.starts.remove(message_id?)?;
-                let id = payload
-                    .get("transactionId")
-                    .and_then(Value::as_i64)
-                    .and_then(|id| i32::try_from(id).ok());
-                if let Some(c) = self.connector_mut(connector) {
-                    c.transaction_id = id;
-                }
-                None
-            }
-            _ => None,
-        }
+            .collect(),
+        display_messages: None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message_log::MessageLog;
 
-    fn read(
-        tracker: &mut Tracker,
-        log: &mut MessageLog,
-        d: Direction,
-        text: &str,
-    ) -> Option<RegistrationStatus> {
-        let info = log.record(d, chrono::Utc::now(), text);
-        tracker.frame(d, &info, text)
+    fn info(status: AuthorizationStatus) -> IdTagInfo {
+        IdTagInfo::with_status(status)
+    }
+
+    fn result(view: &StationView, c: u32) -> Option<(IdentificationResult, Option<String>)> {
+        view.identification(c).map(|i| (i.result, i.detail.clone()))
     }
 
     #[test]
-    fn registration_status_and_transaction_ids_come_from_the_frames() {
-        use Direction::{CentralSystemToChargePoint as In, ChargePointToCentralSystem as Out};
-        let mut log = MessageLog::disabled();
-        let mut t = Tracker::new("cp001", 2);
-        read(
-            &mut t,
-            &mut log,
-            Out,
-            r#"[2,"1","BootNotification",{"chargePointVendor":"a","chargePointModel":"b"}]"#,
-        );
-        let status = read(
-            &mut t,
-            &mut log,
-            In,
-            r#"[3,"1",{"status":"Accepted","currentTime":"2026-01-01T00:00:00Z","interval":5}]"#,
-        );
-        assert_eq!(status, Some(RegistrationStatus::Accepted));
+    fn a_card_is_pending_until_the_core_answers_then_shows_its_result() {
+        let mut view = StationView::new("cp");
+        view.token_presented("RFID1", &[1]);
         assert_eq!(
-            t.state().ocpp.registration,
-            Some(RegistrationStatus::Accepted)
+            result(&view, 1),
+            Some((IdentificationResult::Pending, None))
         );
-
-        read(
-            &mut t,
-            &mut log,
-            Out,
-            r#"[2,"2","StatusNotification",{"connectorId":2,"status":"Faulted","errorCode":"GroundFailure"}]"#,
+        view.authorization_result(
+            "RFID1",
+            false,
+            Some(&info(AuthorizationStatus::Blocked)),
+            None,
+            true,
         );
-        let c2 = t.state().connector(2).unwrap();
-        assert_eq!(c2.status, ChargePointStatus::Faulted);
-        assert_eq!(c2.error_code, ChargePointErrorCode::GroundFailure);
-
-        read(
-            &mut t,
-            &mut log,
-            Out,
-            r#"[2,"3","StartTransaction",{"connectorId":1,"idTag":"X","meterStart":0,"timestamp":"2026-01-01T00:00:00Z"}]"#,
+        assert_eq!(
+            result(&view, 1),
+            Some((IdentificationResult::Blocked, None))
         );
-        read(
-            &mut t,
-            &mut log,
-            In,
-            r#"[3,"3",{"transactionId":7,"idTagInfo":{"status":"Accepted"}}]"#,
+        assert_eq!(
+            view.identification(1).map(|i| i.id_tag.as_str()),
+            Some("RFID1")
         );
-        assert_eq!(t.state().connector(1).unwrap().transaction_id, Some(7));
-        read(
-            &mut t,
-            &mut log,
-            Out,
-            r#"[2,"4","StopTransaction",{"transactionId":7,"meterStop":5,"timestamp":"2026-01-01T00:00:00Z"}]"#,
-        );
-        assert_eq!(t.state().connector(1).unwrap().transaction_id, None);
-        assert!(!t.stop_confirmed(7) && t.stop_in_flight());
-        read(&mut t, &mut log, In, r#"[4,"4","InternalError","",{}]"#);
-        assert!(!t.stop_confirmed(7) && !t.stop_in_flight());
-        read(
-            &mut t,
-            &mut log,
-            Out,
-            r#"[2,"5","StopTransaction",{"transactionId":7,"meterStop":5,"timestamp":"2026-01-01T00:00:00Z"}]"#,
-        );
-        read(&mut t, &mut log, In, r#"[3,"5",{}]"#);
-        assert!(t.stop_confirmed(7) && !t.stop_in_flight());
     }
 
     #[test]
-    fn the_answer_to_a_reset_is_seen_when_it_goes_out() {
-        use Direction::{CentralSystemToChargePoint as In, ChargePointToCentralSystem as Out};
-        let mut log = MessageLog::disabled();
-        let mut t = Tracker::new("cp001", 1);
-        read(&mut t, &mut log, In, r#"[2,"r1","Reset",{"type":"Soft"}]"#);
-        assert!(!t.reset_answered());
-        read(&mut t, &mut log, Out, r#"[3,"r1",{"status":"Accepted"}]"#);
-        assert!(t.reset_answered());
+    fn a_card_for_the_station_ends_at_the_connector_it_is_taken_at() {
+        let mut view = StationView::new("cp");
+        view.remote_start("OLD", 2);
+        view.token_presented("RFID1", &[1, 2]);
+        assert_eq!(
+            result(&view, 2).map(|r| r.0),
+            Some(IdentificationResult::Pending)
+        );
+        view.authorization_result(
+            "RFID1",
+            true,
+            Some(&info(AuthorizationStatus::Accepted)),
+            Some(1),
+            true,
+        );
+        assert_eq!(
+            result(&view, 1),
+            Some((IdentificationResult::Accepted, None))
+        );
+        // Connector 2 shows what it showed before.
+        assert_eq!(
+            view.identification(2).map(|i| i.id_tag.as_str()),
+            Some("OLD")
+        );
+    }
+
+    #[test]
+    fn a_refused_card_for_the_station_shows_at_every_connector_with_why() {
+        let mut view = StationView::new("cp");
+        view.token_presented("RFID1", &[1, 2]);
+        view.authorization_result("RFID1", false, None, None, false);
+        for c in [1, 2] {
+            let (r, detail) = result(&view, c).unwrap();
+            assert_eq!(r, IdentificationResult::Invalid);
+            assert!(detail.unwrap().starts_with("offline"));
+        }
+        view.token_presented("RFID2", &[1, 2]);
+        view.authorization_result(
+            "RFID2",
+            false,
+            Some(&info(AuthorizationStatus::Accepted)),
+            None,
+            true,
+        );
+        assert_eq!(
+            result(&view, 1).map(|r| r.0),
+            Some(IdentificationResult::Refused)
+        );
+    }
+
+    #[test]
+    fn a_card_that_stops_a_transaction_says_so_at_that_connector() {
+        let mut view = StationView::new("cp");
+        view.token_presented("RFID1", &[1, 2]);
+        view.stopped_transaction("RFID1", 2);
+        assert_eq!(
+            result(&view, 2),
+            Some((
+                IdentificationResult::Accepted,
+                Some("stopped the transaction at connector 2".to_owned())
+            ))
+        );
+        assert_eq!(view.identification(1), None);
     }
 }

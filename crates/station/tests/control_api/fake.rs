@@ -6,7 +6,7 @@ use axum::Router;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use station::control_api::{
     router, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppState,
-    PlugIn, StationControl, StationEvent, StationState, StopTransaction, Token,
+    Outcome, PlugIn, Reply, StationControl, StationEvent, StationState, StopTransaction, Token,
 };
 use tokio::sync::broadcast;
 
@@ -32,6 +32,8 @@ pub enum Call {
 pub struct Fake {
     pub calls: Mutex<Vec<Call>>,
     pub refuse: Mutex<Option<ControlError>>,
+    /// What a command answers (`{"ok": true}` when unset).
+    pub outcome: Mutex<Option<Outcome>>,
 }
 
 impl Fake {
@@ -39,12 +41,18 @@ impl Fake {
         self.calls.lock().unwrap().clone()
     }
 
-    fn answer(&self, call: Call) -> Result<(), ControlError> {
+    fn answer(&self, call: Call) -> Reply<'_> {
         self.calls.lock().unwrap().push(call);
-        match self.refuse.lock().unwrap().clone() {
+        let answer = match self.refuse.lock().unwrap().clone() {
             Some(e) => Err(e),
-            None => Ok(()),
-        }
+            None => Ok(self
+                .outcome
+                .lock()
+                .unwrap()
+                .clone()
+                .unwrap_or_else(Outcome::done)),
+        };
+        Box::pin(async move { answer })
     }
 }
 
@@ -60,12 +68,22 @@ pub fn state() -> StationState {
         energy_wh: 0.0,
         plugged: false,
         limit_a: None,
+        limit_source: None,
+        fault: Vec::new(),
+        error_info: None,
+        authorization: None,
+        transaction: None,
+        reservation: None,
+        evse_state: "Idle".into(),
+        car: "unplugged".into(),
     };
     StationState {
         ocpp: OcppState {
             connected: true,
             registration: Some(RegistrationStatus::Accepted),
             charge_point_id: "cp001".into(),
+            queued: 0,
+            last_error: None,
         },
         connectors: vec![connector(1), connector(2)],
         display_messages: None,
@@ -76,40 +94,40 @@ impl StationControl for Fake {
     fn state(&self) -> StationState {
         state()
     }
-    fn plug_in(&self, c: u32, r: PlugIn) -> Result<(), ControlError> {
+    fn plug_in(&self, c: u32, r: PlugIn) -> Reply<'_> {
         self.answer(Call::PlugIn(c, r))
     }
-    fn unplug(&self, c: u32) -> Result<(), ControlError> {
+    fn unplug(&self, c: u32) -> Reply<'_> {
         self.answer(Call::Unplug(c))
     }
-    fn ev_pause(&self, c: u32) -> Result<(), ControlError> {
+    fn ev_pause(&self, c: u32) -> Reply<'_> {
         self.answer(Call::EvPause(c))
     }
-    fn ev_resume(&self, c: u32) -> Result<(), ControlError> {
+    fn ev_resume(&self, c: u32) -> Reply<'_> {
         self.answer(Call::EvResume(c))
     }
-    fn car_script(&self, c: u32, r: CarScript) -> Result<(), ControlError> {
+    fn car_script(&self, c: u32, r: CarScript) -> Reply<'_> {
         self.answer(Call::CarScript(c, r))
     }
-    fn hardware_error(&self, c: u32, r: HardwareError) -> Result<(), ControlError> {
+    fn hardware_error(&self, c: u32, r: HardwareError) -> Reply<'_> {
         self.answer(Call::HardwareError(c, r))
     }
-    fn meter(&self, c: u32, r: MeterOverride) -> Result<(), ControlError> {
+    fn meter(&self, c: u32, r: MeterOverride) -> Reply<'_> {
         self.answer(Call::Meter(c, r))
     }
-    fn token(&self, r: Token) -> Result<(), ControlError> {
+    fn token(&self, r: Token) -> Reply<'_> {
         self.answer(Call::Token(r))
     }
-    fn ocpp_disconnect(&self) -> Result<(), ControlError> {
+    fn ocpp_disconnect(&self) -> Reply<'_> {
         self.answer(Call::OcppDisconnect)
     }
-    fn ocpp_connect(&self) -> Result<(), ControlError> {
+    fn ocpp_connect(&self) -> Reply<'_> {
         self.answer(Call::OcppConnect)
     }
-    fn stop(&self) -> Result<(), ControlError> {
+    fn stop(&self) -> Reply<'_> {
         self.answer(Call::Stop)
     }
-    fn stop_transaction(&self, c: u32, r: StopTransaction) -> Result<(), ControlError> {
+    fn stop_transaction(&self, c: u32, r: StopTransaction) -> Reply<'_> {
         self.answer(Call::StopTransaction(c, r))
     }
 }

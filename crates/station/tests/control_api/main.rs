@@ -56,12 +56,19 @@ async fn state_is_the_contract_document() {
     assert_eq!(
         body,
         json!({
-            "ocpp": {"connected": true, "registration": "Accepted", "charge_point_id": "cp001"},
+            "ocpp": {"connected": true, "registration": "Accepted", "charge_point_id": "cp001",
+                     "queued": 0, "last_error": null},
             "connectors": [
                 {"id": 1, "status": "Available", "error_code": "NoError", "transaction_id": null,
-                 "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null},
+                 "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false,
+                 "limit_a": null, "limit_source": null, "fault": [], "error_info": null,
+                 "authorization": null, "transaction": null, "reservation": null,
+                 "evse_state": "Idle", "car": "unplugged"},
                 {"id": 2, "status": "Available", "error_code": "NoError", "transaction_id": null,
-                 "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false, "limit_a": null}
+                 "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false,
+                 "limit_a": null, "limit_source": null, "fault": [], "error_info": null,
+                 "authorization": null, "transaction": null, "reservation": null,
+                 "evse_state": "Idle", "car": "unplugged"}
             ],
             "display_messages": null
         })
@@ -276,7 +283,15 @@ async fn bad_input_is_refused_and_changes_nothing() {
             "/api/v1/connectors/1/plug-in",
             r#"{"phases": 4}"#,
             StatusCode::BAD_REQUEST,
-            "phases: 4 is not 1, 2 or 3",
+            "phases: 4 is not 1 or 3",
+        ),
+        (
+            // EvManager's cars draw on one phase or three.
+            "POST",
+            "/api/v1/connectors/1/plug-in",
+            r#"{"phases": 2}"#,
+            StatusCode::BAD_REQUEST,
+            "phases: 2 is not 1 or 3",
         ),
         (
             "POST",
@@ -333,7 +348,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
             "/api/v1/connectors/1/errors",
             r#"{"type": "MREC2GroundFailure", "raise": true}"#,
             StatusCode::BAD_REQUEST,
-            "unknown error type 'MREC2GroundFailure'",
+            "'MREC2GroundFailure' is ambiguous: it names evse_board_support/MREC2GroundFailure, ac_rcd/MREC2GroundFailure",
         ),
         (
             "POST",
@@ -381,7 +396,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
             "POST",
             "/api/v1/tokens",
             r#"{"id_tag": "RFID1", "connectors": [1, 5]}"#,
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             "connectors: no connector 5",
         ),
         (
@@ -454,6 +469,27 @@ async fn bad_input_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_command_that_only_starts_something_says_so_in_its_answer() {
+    let (fake, _, app) = setup();
+    *fake.outcome.lock().unwrap() = Some(station::control_api::Outcome::started(
+        "the car runs the script from its next step",
+    ));
+    let (status, answer) = post(
+        &app,
+        "/api/v1/connectors/1/car-script",
+        r#"{"script": "sleep 1"}"#,
+    )
+    .await;
+    assert_eq!(
+        (status, answer),
+        (
+            StatusCode::OK,
+            json!({"ok": true, "started": "the car runs the script from its next step"})
+        )
+    );
+}
+
+#[tokio::test]
 async fn station_refusals_map_to_statuses_by_kind() {
     let (fake, _, app) = setup();
     for (error, status) in [
@@ -472,6 +508,10 @@ async fn station_refusals_map_to_statuses_by_kind() {
         (
             ControlError::Unavailable("stopping".into()),
             StatusCode::SERVICE_UNAVAILABLE,
+        ),
+        (
+            ControlError::Timeout("not plugged in within 5 s".into()),
+            StatusCode::GATEWAY_TIMEOUT,
         ),
     ] {
         *fake.refuse.lock().unwrap() = Some(error.clone());

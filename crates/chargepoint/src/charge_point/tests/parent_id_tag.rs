@@ -33,11 +33,18 @@ fn start(h: &mut Harness, connector: u32, id_tag: &str) {
     });
 }
 
-fn stop_local(connector: u32) -> StationCommand {
-    StationCommand::StopTransaction {
-        connector,
-        reason: Reason::Local,
-    }
+/// What the core asks when `id_tag` stops the transaction on `connector`.
+fn stopped_by(id_tag: &str, connector: u32) -> Vec<StationCommand> {
+    vec![
+        StationCommand::IdentifierStopsTransaction {
+            id_tag: tag(id_tag),
+            connector,
+        },
+        StationCommand::StopTransaction {
+            connector,
+            reason: Reason::Local,
+        },
+    ]
 }
 
 #[test]
@@ -70,7 +77,11 @@ fn a_second_card_of_the_group_is_authorized_then_stops_the_transaction() {
         json!({"status": "Accepted", "parentIdTag": "fleet"}),
     );
     assert_eq!(sent, json!({"idTag": "CARD-B"}));
-    assert_eq!(h.commands(), vec![stop_local(1)], "no AuthorizationResult");
+    assert_eq!(
+        h.commands(),
+        stopped_by("CARD-B", 1),
+        "no AuthorizationResult"
+    );
     h.assert_silent();
     h.event(StationEvent::TransactionStopped {
         connector: 1,
@@ -112,7 +123,7 @@ fn without_a_cache_the_parent_comes_from_start_transaction_conf() {
         Some(1),
         json!({"status": "Accepted", "parentIdTag": "FLEET"}),
     );
-    assert_eq!(h.commands(), vec![stop_local(1)]);
+    assert_eq!(h.commands(), stopped_by("CARD-B", 1));
 }
 
 #[test]
@@ -187,7 +198,7 @@ fn a_free_connector_gets_a_new_session_before_the_group_stops_one() {
     h.pump();
     // Presented at connector 1, it can only stop that transaction.
     authorize(&mut h, "CARD-B", Some(1), fleet);
-    assert_eq!(h.commands(), vec![stop_local(1)]);
+    assert_eq!(h.commands(), stopped_by("CARD-B", 1));
 }
 
 #[test]
@@ -218,7 +229,7 @@ fn with_local_pre_authorize_the_cached_parent_stops_at_once() {
 
     present(&mut h, "CARD-B", None);
     h.assert_silent();
-    assert_eq!(h.commands(), vec![stop_local(1)]);
+    assert_eq!(h.commands(), stopped_by("CARD-B", 1));
 }
 
 #[test]
@@ -233,5 +244,5 @@ fn a_member_whose_parent_is_the_transactions_idtag_stops_it() {
         None,
         json!({"status": "Accepted", "parentIdTag": "MASTER"}),
     );
-    assert_eq!(h.commands(), vec![stop_local(1)]);
+    assert_eq!(h.commands(), stopped_by("CHILD", 1));
 }

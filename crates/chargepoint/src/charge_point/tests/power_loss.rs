@@ -57,7 +57,7 @@ fn start(h: &mut Harness) {
 }
 
 #[test]
-fn the_next_start_stops_the_transaction_with_power_loss_at_its_last_sampled_reading() {
+fn the_next_start_stops_the_transaction_with_power_loss_at_its_last_stored_register() {
     let patch = json!({"Core": {"MeterValueSampleInterval": 60, "ClockAlignedDataInterval": 0,
         "MeterValuesSampledData": "Energy.Active.Import.Register",
         "StopTxnSampledData": "Energy.Active.Import.Register"}});
@@ -79,9 +79,18 @@ fn the_next_start_stops_the_transaction_with_power_loss_at_its_last_sampled_read
         (stored[0].meter_last_wh, stored[0].meter_last_at.to_string()),
         (1250, before.at(120))
     );
-    // A newer reading not sampled yet is lost with the power.
+    // A reading REGISTER_SAVE_INTERVAL (5 s) or more after the last save is stored even
+    // between samples; one sooner is not (it waits for the next save or sample), so a power
+    // loss costs at most 5 s (and one reading) of charging.
     before.advance(10);
     before.event(energy(1300.0));
+    before.advance(2);
+    before.event(energy(1310.0));
+    let stored = before.cp.store().transactions().unwrap();
+    assert_eq!(
+        (stored[0].meter_last_wh, stored[0].meter_last_at.to_string()),
+        (1300, before.at(130))
+    );
 
     let mut after = Harness::with_store(patch, 1, after_power_loss(before.cp.store()), &[]);
     assert_eq!(after.cp.transaction_id(1), None);
@@ -94,7 +103,7 @@ fn the_next_start_stops_the_transaction_with_power_loss_at_its_last_sampled_read
             ("BootNotification".to_string(), sent[0].1.clone()),
             (
                 "StopTransaction".to_string(),
-                json!({"meterStop": 1250, "timestamp": after.at(120), "transactionId": 42,
+                json!({"meterStop": 1300, "timestamp": after.at(130), "transactionId": 42,
                 "reason": "PowerLoss", "transactionData": [
                     energy_value("1000", "Transaction.Begin", after.at(0)),
                     energy_value("1100", "Sample.Periodic", after.at(60)),
@@ -201,9 +210,15 @@ fn a_resumed_transaction_keeps_its_group_and_its_energy_limit() {
     );
     assert_eq!(
         after.commands(),
-        vec![StationCommand::StopTransaction {
-            connector: 1,
-            reason: Reason::Local
-        }]
+        vec![
+            StationCommand::IdentifierStopsTransaction {
+                id_tag: tag("CARD-B"),
+                connector: 1
+            },
+            StationCommand::StopTransaction {
+                connector: 1,
+                reason: Reason::Local
+            }
+        ]
     );
 }

@@ -128,10 +128,16 @@ fn plug_first_session_with_meter_values_and_a_local_stop_by_the_same_tag() {
     h.assert_silent();
     assert_eq!(
         h.commands(),
-        vec![StationCommand::StopTransaction {
-            connector: 1,
-            reason: Reason::Local
-        }]
+        vec![
+            StationCommand::IdentifierStopsTransaction {
+                id_tag: tag("rfid1"),
+                connector: 1
+            },
+            StationCommand::StopTransaction {
+                connector: 1,
+                reason: Reason::Local
+            }
+        ]
     );
     h.event(StationEvent::TransactionStopped {
         connector: 1,
