@@ -35,6 +35,16 @@
 //! error with the empty id, [`StationEvent::FaultCleared`](super::StationEvent::FaultCleared)
 //! clears them all (libocpp's handle_all_errors_cleared).
 //!
+//! A fault during a transaction gives EVerest's sequence, since the transaction is paused and
+//! not stopped (EvseManager: Charging → ChargingPausedEVSE while a blocking error lasts): one
+//! StatusNotification Faulted when it is raised, none while it lasts (the flow going to
+//! SuspendedEVSE underneath changes nothing that is reported), then SuspendedEVSE / NoError
+//! when the last fault clears and Charging / NoError once energy flows again. An error that is
+//! no fault (a warning, derating) leaves the status as it is and changes only the errorCode:
+//! Charging / HighTemperature, then Charging / NoError. The Faulted StatusNotification carries
+//! the fault's own errorCode where EVerest sends evse_manager/Inoperative's OtherError (see
+//! station's `sim/errors.rs` for why).
+//!
 //! What is reported, and when (as libocpp's status_notification_timers,
 //! charge_point_impl.cpp:137-153, and ChargePointFSM, charge_point_state_machine.cpp):
 //!

@@ -6,6 +6,31 @@
 //! reports what it sees as [`BoardEvent`]s (EVerest's `BspEvent`s and raised/cleared errors).
 //! [`Board::tick`] advances it to `now`; commands take effect at the next tick, as on real
 //! hardware where relays switch after the command.
+//!
+//! # Hardware errors: who raises them, what clears them
+//!
+//! An error reaches the board by two routes, kept apart so that neither undoes the other:
+//!
+//! | route | errors | raised | cleared |
+//! |---|---|---|---|
+//! | [`Board::raise_error`] (the control API, like YetiSimulator's MQTT error topic) | any | by the call | only by [`Board::clear_error`] for the same error: not by ticks, not by an unplug |
+//! | the board's own detection, from what the car does ([`EvSignal`]) | `ac_rcd/DC` | while the car leaks more than [`RCD_TRIP_MA`] (`rcd_current`) | when the leak drops to [`RCD_TRIP_MA`] or below; the car's unplug ends its leak |
+//! | | `evse_board_support/DiodeFault` | a car with a shorted diode (`diode_fail`) while a PWM runs | when the car is gone (pilot in A), as YetiSimulator |
+//! | | `evse_board_support/MREC14PilotFault` | while the pilot is in E (`error_e`) | when it leaves E |
+//!
+//! An error is active while either route holds it; [`BoardEvent::ErrorRaised`] and
+//! [`BoardEvent::ErrorCleared`] fire only when that union changes. So an `ac_rcd/DC` raised
+//! by hand stays while the car's leak comes and goes, and one the car causes stays after a
+//! clear by hand for as long as the car leaks.
+//!
+//! Per family (everest-core's interfaces of the board): `evse_board_support/*`, `ac_rcd/*`,
+//! `connector_lock/*` and `powermeter/*` errors from the control API are the board's, and
+//! YetiSimulator never clears those on its own, so an unplug leaves them active. EVerest's
+//! EvseManager clears some errors on unplug, but only the ones it raises itself (such as
+//! `evse_manager/MREC4OverCurrentFailure` from its soft over-current check); the simulation
+//! has no such monitoring (`soft_over_current_*` are not read), and the board's
+//! `evse_board_support/MREC4OverCurrentFailure` stays until cleared like every other board
+//! error.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Instant;
@@ -115,7 +140,10 @@ pub struct Board {
     ev: EvSignal,
     cp: Option<CpState>,
     relays: bool,
-    errors: BTreeSet<HardwareError>,
+    /// Raised through [`Board::raise_error`]: cleared only by [`Board::clear_error`].
+    raised: BTreeSet<HardwareError>,
+    /// Detected by the board from what the car presents: they follow the car.
+    detected: BTreeSet<HardwareError>,
     events: VecDeque<BoardEvent>,
     meter: PowerMeter,
 }
@@ -133,7 +161,8 @@ impl Board {
             ev: EvSignal::default(),
             cp: None,
             relays: false,
-            errors: BTreeSet::new(),
+            raised: BTreeSet::new(),
+            detected: BTreeSet::new(),
             events: VecDeque::new(),
             meter,
         }
@@ -170,20 +199,51 @@ impl Board {
         self.locked = locked;
     }
 
-    /// Raises `error` (from the control API, like YetiSimulator's MQTT error topic).
+    /// Raises `error` from outside (the control API, like YetiSimulator's MQTT error topic):
+    /// it stays until [`Self::clear_error`], whatever the car does (see the module docs).
     pub fn raise_error(&mut self, error: HardwareError) {
-        if self.errors.insert(error) {
-            debug!(%error, "board: error raised");
-            self.events.push_back(BoardEvent::ErrorRaised(error));
+        if self.raised.insert(error) {
+            debug!(%error, "board: error raised from outside");
+            if !self.detected.contains(&error) {
+                self.announce(error, true);
+            }
         }
     }
 
-    /// Clears `error`.
+    /// Clears an error [`Self::raise_error`] raised; one the board also detects from the car
+    /// stays active until the car stops causing it.
     pub fn clear_error(&mut self, error: HardwareError) {
-        if self.errors.remove(&error) {
-            debug!(%error, "board: error cleared");
-            self.events.push_back(BoardEvent::ErrorCleared(error));
+        if self.raised.remove(&error) {
+            debug!(%error, "board: error cleared from outside");
+            if !self.detected.contains(&error) {
+                self.announce(error, false);
+            }
         }
+    }
+
+    /// What the board's own detection found about `error` now (`present`): the error follows
+    /// the car, but one raised from outside is left to [`Self::clear_error`].
+    fn detect(&mut self, error: HardwareError, present: bool) {
+        let changed = if present {
+            self.detected.insert(error)
+        } else {
+            self.detected.remove(&error)
+        };
+        if changed {
+            debug!(%error, present, "board: error detected from the car");
+            if !self.raised.contains(&error) {
+                self.announce(error, present);
+            }
+        }
+    }
+
+    /// Reports a change of the active set.
+    fn announce(&mut self, error: HardwareError, raised: bool) {
+        self.events.push_back(if raised {
+            BoardEvent::ErrorRaised(error)
+        } else {
+            BoardEvent::ErrorCleared(error)
+        });
     }
 
     /// The next event, oldest first.
@@ -215,14 +275,14 @@ impl Board {
         self.locked
     }
 
-    /// Whether `error` is active.
+    /// Whether `error` is active (raised from outside, detected, or both).
     pub fn is_error_active(&self, error: HardwareError) -> bool {
-        self.errors.contains(&error)
+        self.raised.contains(&error) || self.detected.contains(&error)
     }
 
-    /// The active errors, by name.
+    /// The active errors, by name, each once.
     pub fn active_errors(&self) -> impl Iterator<Item = HardwareError> + '_ {
-        self.errors.iter().copied()
+        self.raised.union(&self.detected).copied()
     }
 
     /// The power meter.
@@ -261,7 +321,7 @@ impl Board {
         let relays = cp.requests_power()
             && self.pwm().is_running()
             && self.power_on_allowed
-            && !self.errors.iter().any(|e| Self::opens_relays(*e));
+            && !self.active_errors().any(Self::opens_relays);
         if relays != self.relays {
             self.relays = relays;
             self.events.push_back(if relays {
@@ -295,12 +355,15 @@ impl Board {
     }
 
     fn measure_cp(&self) -> CpState {
-        if self.pwm() == PwmOutput::F {
+        if self.ev.plugged && self.ev.error_e {
+            // A pilot shorted to PE reads 0 V whatever the EVSE drives through its 1 kΩ, F
+            // included: the F an EVSE shows after the fault must not make the fault vanish
+            // (and come back when F ends, over and over).
+            CpState::E
+        } else if self.pwm() == PwmOutput::F {
             CpState::F
         } else if !self.ev.plugged {
             CpState::A
-        } else if self.ev.error_e {
-            CpState::E
         } else if !self.ev.s2_closed {
             CpState::B
         } else if self.ev.ventilation {
@@ -310,25 +373,24 @@ impl Board {
         }
     }
 
+    /// The errors the board sees in what the car presents (see the module docs); they do not
+    /// touch the ones raised from outside.
     fn detect_errors(&mut self, cp: CpState) {
-        if self.ev.rcd_current_ma > RCD_TRIP_MA {
-            self.raise_error(HardwareError::RCD_DC);
-        } else {
-            self.clear_error(HardwareError::RCD_DC);
-        }
+        // No car, no leak (EvManager's unplug also sets its rcd_current back to 0).
+        self.detect(
+            HardwareError::RCD_DC,
+            self.ev.plugged && self.ev.rcd_current_ma > RCD_TRIP_MA,
+        );
         // The diode is only seen while a PWM runs: its negative half goes missing.
         if self.ev.plugged && self.ev.diode_fail && self.pwm().is_running() {
-            self.raise_error(HardwareError::DIODE_FAULT);
+            self.detect(HardwareError::DIODE_FAULT, true);
         }
         if cp == CpState::A {
-            // YetiSimulator clears the diode fault on disconnection.
-            self.clear_error(HardwareError::DIODE_FAULT);
+            // YetiSimulator clears the diode fault on disconnection, not before: once the
+            // PWM is off the diode cannot be checked.
+            self.detect(HardwareError::DIODE_FAULT, false);
         }
-        if cp == CpState::E {
-            self.raise_error(HardwareError::PILOT_FAULT);
-        } else {
-            self.clear_error(HardwareError::PILOT_FAULT);
-        }
+        self.detect(HardwareError::PILOT_FAULT, cp == CpState::E);
     }
 }
 

@@ -3,6 +3,16 @@
 //! maps to (everest-core's OCPP module, `get_error_info`: the ChargeX MREC errors map to their
 //! OCPP code with vendor id `https://chargex.inl.gov` and code `CXnnn`; every other error is an
 //! `InternalError` whose info names it).
+//!
+//! One deliberate deviation from EVerest: there a blocking error makes the EvseManager raise
+//! its meta-error `evse_manager/Inoperative`, and that is what makes OCPP's connector Faulted,
+//! so the Faulted StatusNotification says errorCode `OtherError` with info
+//! `caused_by:<type>`.
+//! ferrocharge reports Faulted with the fault's own code from this table (`GroundFailure` /
+//! `CX002`, `OverCurrentFailure` / `CX004`, `PowerMeterFailure`, ...), because that one
+//! message is all a central system gets while the connector is Faulted: with it the CSMS (and
+//! the operator behind it) learns which fault it is and can tell a tripped RCD from a broken
+//! lock without a second message or a vendor's info text.
 
 use std::fmt;
 

@@ -280,7 +280,6 @@ mod tests {
                 "ChargingPausedEV",
                 "ChargingResumed",
                 "ChargingPausedEVSE",
-                "ChargingPausedEV",
                 "ChargingResumed",
                 "TransactionFinished",
             ]
@@ -359,6 +358,203 @@ mod tests {
             assert!(events.contains(&SessionEvent::SessionFinished), "{fault}");
             assert_eq!(evse.evse_manager().state(), EvseState::Idle);
         }
+    }
+
+    /// An EVSE charging RFID1's transaction at 11 kW by `t0` + 3 s, its events drained.
+    fn charging_evse(t0: Instant) -> SimulatedEvse {
+        let mut evse = SimulatedEvse::new(SimulatedEvseConfig::default());
+        evse.tick(t0);
+        evse.evse_manager_mut().authorize("RFID1").unwrap();
+        evse.car_mut()
+            .execute_str("iec_wait_pwr_ready;draw_power_regulated 16,3")
+            .unwrap();
+        run(&mut evse, t0, Duration::from_secs(3));
+        assert_eq!(evse.evse_manager().state(), EvseState::Charging);
+        drain(&mut evse);
+        evse
+    }
+
+    /// Runs from `from` to `to` (simulated, after `t0`), in 250 ms ticks.
+    fn run_span(evse: &mut SimulatedEvse, t0: Instant, from: Duration, to: Duration) {
+        let mut t = from;
+        while t <= to {
+            evse.tick(t0 + t);
+            t += LOOP_INTERVAL;
+        }
+    }
+
+    #[test]
+    fn errors_raised_by_hand_pause_the_transaction_until_cleared_by_hand() {
+        // One of each family: board (the three the board also detects, and an MREC one),
+        // RCD, connector lock, power meter.
+        for name in [
+            "ac_rcd/DC",
+            "evse_board_support/DiodeFault",
+            "evse_board_support/MREC14PilotFault",
+            "evse_board_support/MREC4OverCurrentFailure",
+            "connector_lock/ConnectorLockFailedLock",
+            "powermeter/CommunicationFault",
+        ] {
+            let error = HardwareError::from_name(name).unwrap();
+            let t0 = Instant::now();
+            let mut evse = charging_evse(t0);
+            evse.board_mut().raise_error(error);
+            run_span(
+                &mut evse,
+                t0,
+                Duration::from_secs(3),
+                Duration::from_secs(5),
+            );
+            let energy = evse.board().meter().energy_wh();
+            // 15 s more: a car that causes none of it does not clear it.
+            run_span(
+                &mut evse,
+                t0,
+                Duration::from_secs(5),
+                Duration::from_secs(20),
+            );
+            assert!(evse.board().is_error_active(error), "{name}");
+            assert!(evse.evse_manager().is_faulted(), "{name}");
+            assert_eq!(
+                evse.evse_manager().state(),
+                EvseState::ChargingPausedEVSE,
+                "{name}"
+            );
+            assert!(evse.evse_manager().transaction_active(), "{name}");
+            assert_eq!(evse.board().meter().power_w(), 0.0, "{name}");
+            assert_eq!(evse.board().meter().energy_wh(), energy, "{name}");
+            evse.board_mut().clear_error(error);
+            run_span(
+                &mut evse,
+                t0,
+                Duration::from_secs(20),
+                Duration::from_secs(21),
+            );
+            assert_eq!(evse.evse_manager().state(), EvseState::Charging, "{name}");
+            assert!(evse.board().meter().power_w() > 11_000.0, "{name}");
+            assert_eq!(
+                drain(&mut evse),
+                [
+                    SessionEvent::Error { error },
+                    SessionEvent::ChargingPausedEVSE {
+                        reasons: vec![PauseReason::Error]
+                    },
+                    SessionEvent::ErrorCleared { error },
+                    SessionEvent::ChargingResumed,
+                ],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_warning_raised_by_hand_lets_the_energy_flow() {
+        for name in [
+            "evse_board_support/MREC3HighTemperature",
+            "evse_board_support/MREC18CableOverTempDerate",
+            "evse_board_support/VendorWarning",
+            "ac_rcd/VendorWarning",
+        ] {
+            let error = HardwareError::from_name(name).unwrap();
+            let t0 = Instant::now();
+            let mut evse = charging_evse(t0);
+            evse.board_mut().raise_error(error);
+            run_span(
+                &mut evse,
+                t0,
+                Duration::from_secs(3),
+                Duration::from_secs(10),
+            );
+            assert!(evse.board().is_error_active(error), "{name}");
+            assert!(!evse.evse_manager().is_faulted(), "{name}");
+            assert_eq!(evse.evse_manager().state(), EvseState::Charging, "{name}");
+            assert!(evse.board().meter().power_w() > 11_000.0, "{name}");
+            evse.board_mut().clear_error(error);
+            run_span(
+                &mut evse,
+                t0,
+                Duration::from_secs(10),
+                Duration::from_secs(11),
+            );
+            assert_eq!(
+                drain(&mut evse),
+                [
+                    SessionEvent::Error { error },
+                    SessionEvent::ErrorCleared { error }
+                ],
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_the_car_causes_follow_the_car() {
+        // RCD: the leak stops, the transaction resumes, no unplug needed.
+        let t0 = Instant::now();
+        let mut evse = charging_evse(t0);
+        evse.car_mut()
+            .execute_str("rcd_current 30;sleep 5;rcd_current 0;sleep 10")
+            .unwrap();
+        run_span(
+            &mut evse,
+            t0,
+            Duration::from_secs(3),
+            Duration::from_secs(7),
+        );
+        assert!(evse.evse_manager().is_faulted());
+        run_span(
+            &mut evse,
+            t0,
+            Duration::from_secs(7),
+            Duration::from_secs(10),
+        );
+        assert!(!evse.evse_manager().is_faulted());
+        assert_eq!(evse.evse_manager().state(), EvseState::Charging);
+        let rcd = HardwareError::RCD_DC;
+        assert_eq!(
+            drain(&mut evse),
+            [
+                SessionEvent::Error { error: rcd },
+                SessionEvent::ChargingPausedEVSE {
+                    reasons: vec![PauseReason::Error]
+                },
+                SessionEvent::ErrorCleared { error: rcd },
+                SessionEvent::ChargingResumed,
+            ]
+        );
+
+        // State E: the fault lasts while the pilot is in E (one raise, not one per F
+        // phase), and goes with it.
+        let mut evse = charging_evse(t0);
+        evse.car_mut()
+            .execute_str("error_e;sleep 5;draw_power_regulated 16,3")
+            .unwrap();
+        run_span(
+            &mut evse,
+            t0,
+            Duration::from_secs(3),
+            Duration::from_secs(7),
+        );
+        assert!(evse.board().is_error_active(HardwareError::PILOT_FAULT));
+        run_span(
+            &mut evse,
+            t0,
+            Duration::from_secs(7),
+            Duration::from_secs(10),
+        );
+        assert_eq!(evse.evse_manager().state(), EvseState::Charging);
+        let pilot = HardwareError::PILOT_FAULT;
+        assert_eq!(
+            drain(&mut evse),
+            [
+                SessionEvent::Error { error: pilot },
+                SessionEvent::ChargingPausedEVSE {
+                    reasons: vec![PauseReason::Error]
+                },
+                SessionEvent::ErrorCleared { error: pilot },
+                SessionEvent::ChargingResumed,
+            ]
+        );
     }
 
     #[test]

@@ -10,13 +10,20 @@
 //! | `WaitingForPlugIn` | authorized with no car (swipe first) | off | no |
 //! | `WaitingForAuthentication` | car plugged, no authorization | off | no |
 //! | `PrepareCharging` | transaction started, energy offered, car not yet in C | on | yes |
-//! | `Charging` | car in C | on | yes |
-//! | `ChargingPausedEV` | car back in B | on | yes |
+//! | `Charging` | car in C; or an EVSE pause ended (the car follows the PWM, as EVerest resumes) | on | yes |
+//! | `ChargingPausedEV` | the car went back to B (or left, when the transaction outlives an unplug) | on | yes |
 //! | `ChargingPausedEVSE` | pause command, limit below 6 A, or a blocking error | off (F for `state_F_after_fault_ms` after a fault while charging) | no |
 //! | `Finished` | transaction stopped, car still plugged | off | no |
 //!
 //! Errors are a layer over the states, as in EVerest: a blocking error pauses a transaction
-//! (reason `Error`) and it resumes when the last one clears; the transaction is not stopped.
+//! (reason `Error`: Charging → ChargingPausedEVSE, with F for `state_F_after_fault_ms`, then
+//! X1) and it resumes when the last one clears; the transaction is not stopped. A pause by
+//! the EVSE (error, user pause, no energy) ends as EVerest's does: straight back to
+//! `Charging` with `ChargingResumed`, whatever the car shows at that moment (it is in B, since
+//! it had no PWM; it closes S2 once it sees the PWM again), so OCPP sees SuspendedEVSE →
+//! Charging and not a SuspendedEV in between. Only a pilot change of the car's own (C → B,
+//! or an unplug that keeps the transaction) makes `Charging` `ChargingPausedEV`; the F the
+//! EVSE drives says nothing about the car.
 
 use std::collections::BTreeSet;
 use std::collections::VecDeque;
@@ -384,7 +391,9 @@ impl EvseManager {
         if cp.requests_power() && !self.config.lock_connector_in_state_b && self.session {
             self.locked = true;
         }
-        self.update_charging();
+        // E and F are not the car choosing to draw or not: E is a fault (handled as an error),
+        // F is what the EVSE itself drives.
+        self.next_charging_state(cp.plugged().is_some());
     }
 
     fn plug_in(&mut self) {
@@ -483,8 +492,14 @@ impl EvseManager {
         reasons
     }
 
-    /// Moves between the charging states after any change of pilot, pause reasons or limit.
+    /// Moves between the charging states after a change of pause reasons or limit.
     fn update_charging(&mut self) {
+        self.next_charging_state(false);
+    }
+
+    /// Moves between the charging states; `car_moved`: the car changed the pilot between A,
+    /// B, C and D (only that makes `Charging` `ChargingPausedEV`, see the module docs).
+    fn next_charging_state(&mut self, car_moved: bool) {
         let Some(charging_started) = self.transaction.as_ref().map(|t| t.charging_started) else {
             return;
         };
@@ -496,10 +511,14 @@ impl EvseManager {
             (S::PrepareCharging | S::Charging | S::ChargingPausedEV, true, _) => {
                 S::ChargingPausedEVSE
             }
+            // EVerest's resume: energy is offered again and the session is Charging; the car
+            // in B (no PWM while paused) follows.
+            (S::ChargingPausedEVSE, false, _) if charging_started => S::Charging,
             (S::ChargingPausedEVSE, false, true) => S::Charging,
-            (S::ChargingPausedEVSE, false, false) => S::ChargingPausedEV,
+            // Paused before the car ever drew: back to waiting for it, as at the start.
+            (S::ChargingPausedEVSE, false, false) => S::PrepareCharging,
             (S::PrepareCharging | S::ChargingPausedEV, false, true) => S::Charging,
-            (S::Charging, false, false) => S::ChargingPausedEV,
+            (S::Charging, false, false) if car_moved => S::ChargingPausedEV,
             (state, _, _) => state,
         };
         if next == self.state {

@@ -145,10 +145,12 @@ fn evse_pause_resume_and_energy_limit() {
     evse.resume_charging().unwrap();
     assert_eq!(
         evse.state(),
-        EvseState::ChargingPausedEV,
-        "offered, car in B"
+        EvseState::Charging,
+        "resumed as EVerest does: offered, the car in B follows"
     );
+    assert!(evse.board_outputs().pwm.is_running());
     cp(&mut evse, CpState::C);
+    assert_eq!(evse.state(), EvseState::Charging);
     assert_eq!(evse.resume_charging(), Err(EvseError::NotPausedByEvse));
 
     evse.set_external_limit(Some(10.0));
@@ -171,7 +173,6 @@ fn evse_pause_resume_and_energy_limit() {
             E::ChargingPausedEVSE {
                 reasons: vec![PauseReason::UserPause]
             },
-            E::ChargingPausedEV,
             E::ChargingResumed,
             E::ChargingPausedEVSE {
                 reasons: vec![PauseReason::NoEnergy]
@@ -213,8 +214,11 @@ fn faults_pause_with_f_then_resume_when_cleared() {
     cp(&mut evse, CpState::B);
     evse.handle_board_event(BoardEvent::ErrorCleared(e));
     assert!(!evse.is_faulted());
-    assert_eq!(evse.state(), EvseState::ChargingPausedEV);
+    // Resumed at once, the car still in B: no ChargingPausedEV in between (EVerest).
+    assert_eq!(evse.state(), EvseState::Charging);
     assert!(evse.board_outputs().allow_power_on);
+    assert_eq!(evse.board_outputs().pwm, PwmOutput::offering(32.0));
+    cp(&mut evse, CpState::C);
     assert_eq!(
         drain(&mut evse),
         [
@@ -223,14 +227,65 @@ fn faults_pause_with_f_then_resume_when_cleared() {
                 reasons: vec![PauseReason::Error]
             },
             E::ErrorCleared { error: e },
-            E::ChargingPausedEV,
+            E::ChargingResumed,
         ]
     );
     // A warning does not pause.
     let w = HardwareError::from_name("evse_board_support/VendorWarning").unwrap();
     evse.handle_board_event(BoardEvent::ErrorRaised(w));
     assert!(!evse.is_faulted());
-    assert_eq!(evse.state(), EvseState::ChargingPausedEV);
+    assert_eq!(evse.state(), EvseState::Charging);
+    assert_eq!(drain(&mut evse), [E::Error { error: w }]);
+    // The car's own pause still shows.
+    cp(&mut evse, CpState::B);
+    assert_eq!(drain(&mut evse), [E::ChargingPausedEV]);
+}
+
+#[test]
+fn the_f_after_a_fault_is_not_the_car_pausing() {
+    let t0 = Instant::now();
+    let mut evse = evse();
+    evse.tick(t0);
+    cp(&mut evse, CpState::B);
+    evse.authorize("TAG1").unwrap();
+    cp(&mut evse, CpState::C);
+    drain(&mut evse);
+    let e = HardwareError::from_name("evse_board_support/MREC4OverCurrentFailure").unwrap();
+    evse.handle_board_event(BoardEvent::ErrorRaised(e));
+    cp(&mut evse, CpState::F);
+    // Cleared within the F phase: resumed; the F still on the pilot is the EVSE's.
+    evse.handle_board_event(BoardEvent::ErrorCleared(e));
+    assert_eq!(evse.state(), EvseState::Charging);
+    assert_eq!(evse.board_outputs().pwm, PwmOutput::F);
+    evse.tick(t0 + Duration::from_millis(300));
+    assert!(evse.board_outputs().pwm.is_running());
+    cp(&mut evse, CpState::C);
+    assert_eq!(
+        &drain(&mut evse)[2..],
+        [E::ErrorCleared { error: e }, E::ChargingResumed]
+    );
+}
+
+#[test]
+fn a_pause_before_the_car_ever_drew_ends_in_prepare_charging() {
+    let mut evse = evse();
+    evse.set_external_limit(Some(0.0));
+    cp(&mut evse, CpState::B);
+    evse.authorize("TAG1").unwrap();
+    assert_eq!(evse.state(), EvseState::ChargingPausedEVSE);
+    evse.set_external_limit(Some(16.0));
+    assert_eq!(evse.state(), EvseState::PrepareCharging);
+    cp(&mut evse, CpState::C);
+    assert_eq!(evse.state(), EvseState::Charging);
+    assert_eq!(
+        &drain(&mut evse)[4..],
+        [
+            E::ChargingPausedEVSE {
+                reasons: vec![PauseReason::NoEnergy]
+            },
+            E::ChargingStarted,
+        ]
+    );
 }
 
 #[test]

@@ -369,3 +369,93 @@ fn a_triggered_status_is_not_repeated_when_minimum_status_duration_passes() {
     h.advance(10);
     h.assert_silent();
 }
+
+/// An error of the simulated board as the station reports it: `id` its EVerest name, with a
+/// ChargeX MREC code.
+fn mrec(id: &str, code: ChargePointErrorCode, cx: &str, is_fault: bool) -> StationEvent {
+    StationEvent::ErrorRaised {
+        connector: 1,
+        id: id.into(),
+        error_code: code,
+        info: Some(id.into()),
+        vendor_id: Some("https://chargex.inl.gov".into()),
+        vendor_error_code: Some(cx.into()),
+        is_fault,
+    }
+}
+
+/// Plugged in and charging in a transaction, everything so far sent.
+fn charging(h: &mut Harness) {
+    h.event(StationEvent::PluggedIn { connector: 1 });
+    start(h);
+    flow(h, EnergyFlow::Charging);
+    h.pump();
+}
+
+#[test]
+fn a_fault_while_charging_is_faulted_then_suspended_evse_then_charging_again() {
+    // EVerest: EvseManager pauses the transaction (ChargingPausedEVSE) and resumes it when
+    // the last blocking error clears; libocpp sends nothing while Faulted, and on the clear
+    // the status underneath, SuspendedEVSE, then Charging as energy flows again.
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 1);
+    charging(&mut h);
+    h.event(mrec(
+        "evse_board_support/MREC4OverCurrentFailure",
+        ChargePointErrorCode::OverCurrentFailure,
+        "CX004",
+        true,
+    ));
+    flow(&mut h, EnergyFlow::SuspendedEVSE);
+    assert_eq!(
+        h.pump(),
+        vec![(
+            "StatusNotification".to_string(),
+            json!({"connectorId": 1, "errorCode": "OverCurrentFailure",
+                "info": "evse_board_support/MREC4OverCurrentFailure", "status": "Faulted",
+                "timestamp": h.at(0), "vendorId": "https://chargex.inl.gov",
+                "vendorErrorCode": "CX004"})
+        )]
+    );
+    h.advance(30);
+    h.assert_silent();
+    h.event(StationEvent::ErrorCleared {
+        connector: 1,
+        id: "evse_board_support/MREC4OverCurrentFailure".into(),
+    });
+    flow(&mut h, EnergyFlow::Charging);
+    assert_eq!(
+        h.pump(),
+        vec![
+            h.status(1, "SuspendedEVSE", 30),
+            h.status(1, "Charging", 30)
+        ]
+    );
+    assert_eq!(h.commands(), vec![], "the transaction is not stopped");
+}
+
+#[test]
+fn a_warning_while_charging_keeps_charging_and_only_changes_the_error_code() {
+    let mut h = Harness::registered(json!({"Core": {"MeterValueSampleInterval": 0}}), 1);
+    charging(&mut h);
+    h.event(mrec(
+        "evse_board_support/MREC3HighTemperature",
+        ChargePointErrorCode::HighTemperature,
+        "CX003",
+        false,
+    ));
+    assert_eq!(
+        h.pump(),
+        vec![(
+            "StatusNotification".to_string(),
+            json!({"connectorId": 1, "errorCode": "HighTemperature",
+                "info": "evse_board_support/MREC3HighTemperature", "status": "Charging",
+                "timestamp": h.at(0), "vendorId": "https://chargex.inl.gov",
+                "vendorErrorCode": "CX003"})
+        )]
+    );
+    h.event(StationEvent::ErrorCleared {
+        connector: 1,
+        id: "evse_board_support/MREC3HighTemperature".into(),
+    });
+    assert_eq!(h.pump(), vec![h.status(1, "Charging", 0)]);
+}
