@@ -7,7 +7,6 @@ receives; every wait is on a message or a state, bounded by a timeout."""
 
 from __future__ import annotations
 
-import pytest
 
 from core_steps import booted, context, energy_wh, sampled, session, status, statuses
 
@@ -85,12 +84,7 @@ def charging_at_full_power(make_station, csms):
 
 
 def raise_error(station, kind: str) -> None:
-    answer = station.api("POST", "/connectors/1/errors", {"type": kind, "raise": True},
-                         expect=None)
-    if "unknown error type" in answer.get("error", ""):
-        # The control API (crates/station/src/control_api, ERROR_TYPES) does not offer this
-        # type yet, though the simulation knows it: nothing to check until it does.
-        pytest.xfail(f"the control API refuses {kind}: {answer['error'][:80]}")
+    answer = station.api("POST", "/connectors/1/errors", {"type": kind, "raise": True})
     assert answer == {"ok": True}, answer
 
 

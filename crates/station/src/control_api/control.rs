@@ -242,8 +242,9 @@ pub struct Token {
 }
 
 /// The hardware faults `POST .../errors` raises and clears: everest-core's error types of the
-/// simulated board (`errors/evse_board_support.yaml`), RCD (`errors/ac_rcd.yaml`) and connector
-/// lock (`errors/connector_lock.yaml`), named `<group>/<name>` as EVerest names them.
+/// simulated board (`errors/evse_board_support.yaml`), RCD (`errors/ac_rcd.yaml`), connector
+/// lock (`errors/connector_lock.yaml`) and the power meter's CommunicationFault
+/// (`errors/powermeter.yaml`), named `<group>/<name>` as EVerest names them.
 pub const ERROR_TYPES: &[&str] = &[
     "evse_board_support/DiodeFault",
     "evse_board_support/VentilationNotAvailable",
@@ -287,4 +288,5 @@ pub const ERROR_TYPES: &[&str] = &[
     "connector_lock/MREC1ConnectorLockFailure",
     "connector_lock/VendorError",
     "connector_lock/VendorWarning",
+    "powermeter/CommunicationFault",
 ];

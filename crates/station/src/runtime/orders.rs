@@ -224,23 +224,29 @@ impl Station {
     }
 }
 
-/// Raises or clears `error` on the board of `evse`.
+/// Raises or clears `error` on the board of `evse`, as the control API does: only what the
+/// control API raised can it clear (an error the car causes clears when the car stops).
 fn hardware_error(
     connector: u32,
     evse: &mut Evse,
     error: HardwareError,
     raise: bool,
 ) -> Result<Accepted, ControlError> {
-    let active = evse.sim.board().is_error_active(error);
-    if raise && active {
+    let board = evse.sim.board();
+    let raised = board.is_raised_from_outside(error);
+    if raise && raised {
         return Err(ControlError::Conflict(format!(
             "{error} is raised already at connector {connector}"
         )));
     }
-    if !raise && !active {
-        return Err(ControlError::Conflict(format!(
-            "{error} is not raised at connector {connector}"
-        )));
+    if !raise && !raised {
+        return Err(ControlError::Conflict(if board.is_error_active(error) {
+            format!(
+                "{error} at connector {connector} is caused by the car, not raised through the control API: it clears when the car stops causing it"
+            )
+        } else {
+            format!("{error} is not raised at connector {connector}")
+        }));
     }
     evse.hardware_error(error, raise);
     Ok((Until::Error(connector, error, raise), Outcome::done()))

@@ -28,7 +28,8 @@ pub(super) enum Until {
     /// The car at the connector draws power (true) or not, and the core no longer shows the
     /// status of the other case (SuspendedEV while it draws, Charging while it does not).
     CarDrawing(u32, bool),
-    /// The error is raised (true) or cleared on the board and in the core.
+    /// The error is raised through the control API (true) or no longer, and the core holds
+    /// it exactly while the board has it active (an error the car also causes stays).
     Error(u32, HardwareError, bool),
     /// The core holds no transaction at the connector (its StopTransaction is queued).
     NoTransaction(u32),
@@ -119,9 +120,10 @@ impl Station {
                 draws == *drawing && core_status(self, *c)? != other
             }
             Until::Error(c, error, raised) => {
-                let (e, k) = (evse(*c)?, core(*c)?);
-                e.sim.board().is_error_active(*error) == *raised
-                    && k.error_ids.iter().any(|id| id == error.name()) == *raised
+                let (board, k) = (evse(*c)?.sim.board(), core(*c)?);
+                board.is_raised_from_outside(*error) == *raised
+                    && k.error_ids.iter().any(|id| id == error.name())
+                        == board.is_error_active(*error)
             }
             Until::NoTransaction(c) => core(*c)?.transaction.is_none(),
             Until::Disconnected => !self.core.connected,

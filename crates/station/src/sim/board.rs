@@ -246,6 +246,11 @@ impl Board {
         });
     }
 
+    /// Whether `error` was raised from outside ([`Self::raise_error`]) and not cleared.
+    pub fn is_raised_from_outside(&self, error: HardwareError) -> bool {
+        self.raised.contains(&error)
+    }
+
     /// The next event, oldest first.
     pub fn poll_event(&mut self) -> Option<BoardEvent> {
         self.events.pop_front()
