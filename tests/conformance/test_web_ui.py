@@ -10,6 +10,7 @@ for a reviewer. Every wait is on a condition (the page's DOM, a CSMS message, th
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ocpp.v16.enums import AuthorizationStatus
 
 from chromium import Browser, chromium, screenshot
 from core_steps import FAST_RECONNECT, booted, session
+from feature_steps import expiry_in
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -249,8 +251,18 @@ def test_every_action_shows_its_result(make_station, csms, browser):
     # The transaction that follows, on the card.
     page.wait_for(f"{in_card(1, '.tx')}.textContent.startsWith('#1 · RFID1 · since')")
 
-    # A refused command: the button is forced on (no car pause is possible once unplugged).
+    # A reservation for another tag: on the card, and a card that may not use it is Refused,
+    # with why.
     station.api("POST", "/connectors/1/unplug")
+    assert csms.call(call.ReserveNow(connector_id=1, expiry_date=expiry_in(600), id_tag="TAG2",
+                                     reservation_id=7)) == {"status": "Accepted"}
+    page.wait_for(f"{in_card(1, '.reservation')}.textContent.startsWith('#7 for TAG2 until ')")
+    swipe_on_page(page, "RFID1")
+    text = latest_result(page, "RFID1: Refused", "bad")
+    assert " — " in text, text  # the detail says why
+    page.wait_for(f"{auth}.dataset.result === 'Refused'")
+
+    # A refused command: the button is forced on (no car pause is possible without a car).
     page.wait_for(f"{in_card(1, '[data-action=ev-pause]')}.disabled")
     click(page, f"Object.assign({in_card(1, '[data-action=ev-pause]')}, {{disabled: false}})")
     text = latest_result(page, "HTTP 409 Conflict — ", "bad")
@@ -344,15 +356,11 @@ def test_buttons_follow_the_state(make_station, csms, browser, tmp_path):
     assert page.evaluate("[document.getElementById('disconnect').disabled, "
                          "document.getElementById('connect').disabled]") == [True, False]
     banner = "document.getElementById('offline')"
-    assert page.evaluate(f"!{banner}.hidden && {banner}.textContent").count(
-        "disconnected — disconnect requested") == 1
+    assert re.search(r"The connection ended at \d\d:\d\d:\d\d: disconnected — disconnect "
+                     r"requested", page.evaluate(f"!{banner}.hidden && {banner}.textContent"))
     station.wait_state(lambda s: s["ocpp"]["queued"] > 0)
     page.wait_for(f"/\\d+ messages? waits? for the CSMS/.test({banner}.textContent)")
     page.wait_for("/wait/.test(document.getElementById('queued').textContent)")
-    SHOTS.mkdir(exist_ok=True)
-    shot = SHOTS / "web-ui-offline-1280.png"
-    assert page.capture(shot)[0] == 1280
-    print("screenshot:", shot)
 
     click(page, "document.getElementById('connect')")
     latest_result(page, "started: connecting to the CSMS", "info")
@@ -364,7 +372,8 @@ def test_buttons_follow_the_state(make_station, csms, browser, tmp_path):
     # The CSMS goes away: the station keeps trying; Disconnect stops it, Connect starts again.
     csms.go_offline()
     page.wait_for(f"!{banner}.hidden && {banner}.textContent.includes('keeps trying')")
-    page.wait_for(f"{banner}.textContent.includes('http_status')")
+    page.wait_for(f"{banner}.textContent.includes('The last attempt failed at ') && "
+                  f"{banner}.textContent.includes(': http_status — ')")
     assert page.evaluate("[document.getElementById('disconnect').disabled, "
                          "document.getElementById('connect').disabled]") == [False, True]
     click(page, "document.getElementById('disconnect')")
@@ -375,6 +384,42 @@ def test_buttons_follow_the_state(make_station, csms, browser, tmp_path):
     csms.go_online()
     click(page, "document.getElementById('connect')")
     page.wait_for("document.getElementById('connected').textContent === 'connected'")
+    assert page.evaluate("window.__errors") == []
+
+
+def test_the_offline_view(make_station, csms, browser):
+    """Offline: a card no list knows is Invalid with the reason, a transaction started offline
+    shows its placeholder as not confirmed by the CSMS, the queue grows; once connected again
+    the CSMS's id replaces the placeholder. Screenshot: web-ui-offline-1280.png."""
+    _, make_browser = browser
+    station, page = open_ui(make_station, csms, make_browser)
+    click(page, "document.getElementById('disconnect')")
+    page.wait_for("document.getElementById('connected').textContent === 'offline'")
+    swipe_on_page(page, "BADCARD")
+    text = latest_result(page, "BADCARD: Invalid", "bad")
+    detail = station.state()["connectors"][0]["authorization"]["detail"]
+    assert detail and text.endswith("BADCARD: Invalid at connector 1 — " + detail), (text, detail)
+    page.wait_for(f"{in_card(1, '.alert.auth .detail')}.textContent === {js(detail)}")
+
+    station.api("POST", "/connectors/1/plug-in")
+    station.api("POST", "/tokens", {"id_tag": "RFID1", "prevalidated": True})
+    tx = in_card(1, ".tx")
+    page.wait_for(f"/^#-\\d+ · RFID1 · since .*pending — not yet confirmed by the CSMS/"
+                  f".test({tx}.textContent)")
+    station.wait_state(lambda s: s["ocpp"]["queued"] > 0)
+    page.wait_for("/messages? waits? for the CSMS/.test(document.getElementById('queued').textContent)"
+                  " && /waits? for the CSMS \\(sent once connected\\)/"
+                  ".test(document.getElementById('offline').textContent)")
+    page.wait_for(f"{in_card(1, '.car')}.textContent === 'plugged in, drawing power'")
+    SHOTS.mkdir(exist_ok=True)
+    shot = SHOTS / "web-ui-offline-1280.png"
+    assert page.capture(shot)[0] == 1280
+    print("screenshot:", shot)
+
+    click(page, "document.getElementById('connect')")
+    page.wait_for(f"{tx}.textContent.startsWith('#1 · RFID1 · since') && "
+                  f"!{tx}.textContent.includes('pending')", timeout=20)
+    page.wait_for("document.getElementById('queued').textContent === 'nothing queued'")
     assert page.evaluate("window.__errors") == []
 
 
