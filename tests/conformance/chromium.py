@@ -4,6 +4,7 @@ load, which `--dump-dom` does not wait for)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -52,15 +53,55 @@ class Browser:
         self._client = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
         self.ws = self._client.__enter__()  # left in close()
         self._id = 0
+        # DevTools events (messages without an id) in arrival order, for `wait_event`.
+        self.events: list[dict] = []
+
+    def _receive(self, timeout: float) -> dict:
+        msg = json.loads(self.ws.recv(timeout=timeout))
+        if "id" not in msg and "method" in msg:
+            self.events.append(msg)
+        return msg
 
     def send(self, method: str, **params) -> dict:
         self._id += 1
         self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
         while True:
-            msg = json.loads(self.ws.recv(timeout=30))
+            msg = self._receive(30)
             if msg.get("id") == self._id:
                 assert "error" not in msg, msg
                 return msg["result"]
+
+    def wait_event(self, method: str, timeout: float = 15) -> dict:
+        """The params of the first DevTools event `method` not waited for yet (the domain must
+        be enabled, e.g. Page.enable for Page.loadEventFired)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, msg in enumerate(self.events):
+                if msg["method"] == method:
+                    del self.events[: i + 1]
+                    return msg.get("params", {})
+            left = deadline - time.monotonic()
+            assert left > 0, f"chromium: no {method} within {timeout}s"
+            self._receive(left)
+
+    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
+        """Makes the page `width` x `height` CSS pixels (a phone with `mobile`: the viewport
+        meta tag applies), at one device pixel per CSS pixel."""
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                  deviceScaleFactor=1, mobile=mobile)
+
+    def capture(self, path: Path) -> tuple[int, int]:
+        """A PNG of the whole page (beyond the viewport, at its width) written to `path`;
+        returns its size in pixels."""
+        metrics = self.send("Page.getLayoutMetrics")
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        width = self.evaluate("window.innerWidth")
+        height = max(int(size["height"]), self.evaluate("window.innerHeight"))
+        shot = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
+        data = base64.b64decode(shot["data"])
+        path.write_bytes(data)
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
     def evaluate(self, expression: str):
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
