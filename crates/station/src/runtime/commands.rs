@@ -113,7 +113,7 @@ impl Station {
                 limited,
                 ..
             } => {
-                tracing::info!(connector, amps, watts, limited, "charging limit");
+                tracing::debug!(connector, amps, watts, limited, "charging limit");
                 self.charging_limit(connector, limited.then_some(amps));
             }
             StationCommand::Reserved { connector, .. }
