@@ -175,9 +175,7 @@ struct Banner<'a> {
 
 impl std::fmt::Display for Banner<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The path as a person would type it, without the `crates/station/../..` of the
-        // shipped folder.
-        let config = std::fs::canonicalize(self.config).unwrap_or_else(|_| self.config.into());
+        let config = display_path(self.config);
         let plural = if self.evses == 1 { "" } else { "s" };
         match self.tags {
             Some(_) => writeln!(
@@ -213,6 +211,20 @@ impl std::fmt::Display for Banner<'_> {
         }
         writeln!(f, "  Ctrl-C stops the station; RUST_LOG=debug shows more")
     }
+}
+
+/// `path` as a person would type it: without the `crates/station/../..` of the shipped folder,
+/// and relative when it is under the current directory (`config/config-sil-ocpp.yaml` when
+/// started from the source tree).
+fn display_path(path: &Path) -> PathBuf {
+    let Ok(full) = std::fs::canonicalize(path) else {
+        return path.to_path_buf();
+    };
+    std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .and_then(|here| full.strip_prefix(here).ok().map(Path::to_path_buf))
+        .unwrap_or(full)
 }
 
 /// The banner's width for the tag list (after its 15-column label).

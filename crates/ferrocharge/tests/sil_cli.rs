@@ -157,6 +157,7 @@ impl Drop for Running {
 fn start_sil(config: &Path, dir: &Path, csms_port: u16, api_port: u16) -> (Running, Vec<String>) {
     let sil = Running::start(&["sil", "--config", config.to_str().unwrap()]);
     let banner = sil.lines_until("  Ctrl-C stops the station");
+    // The test runs in the crate's folder, outside `dir`: the path is absolute.
     let config = std::fs::canonicalize(config).unwrap();
     assert_eq!(
         banner[0],
