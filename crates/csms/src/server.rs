@@ -167,7 +167,8 @@ impl Csms {
         } else {
             "ws"
         };
-        tracing::info!(
+        // Debug: whoever started the CSMS prints its URL (Csms::url) where its user looks.
+        tracing::debug!(
             "dev CSMS listening on {scheme}://{local_addr}{}<ChargePointId>",
             shared.options.path_prefix
         );

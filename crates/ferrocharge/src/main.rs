@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod logging;
 mod station;
 
 use anyhow::Context;
@@ -34,10 +35,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
-    /// The software-in-the-loop station: the dev CSMS on SteVe's default URL and the station
-    /// (config/config-sil-ocpp.yaml by default) in one process; web UI on :8849.
+    /// The software-in-the-loop station: the station (config/config-sil-ocpp.yaml by default;
+    /// web UI on :8849) and the dev CSMS, listening where the station connects (SteVe's
+    /// default URL), in one process.
     Sil {
-        /// The station config.
+        /// The station config; its OCPP config's CentralSystemURI must be a ws:// URL on this
+        /// machine.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -121,12 +124,12 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run { config } => {
-            init_logging()?;
-            station::run(&config)
+            let held = logging::init()?;
+            station::run(&config, &held)
         }
         Command::Sil { config } => {
-            init_logging()?;
-            station::sil(config)
+            let held = logging::init()?;
+            station::sil(config, &held)
         }
         Command::Csms(args) => run_csms(args),
         Command::Config(ConfigCommand::Check { file, options }) => {
@@ -162,7 +165,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 
 /// `ferrocharge csms`: the dev CSMS until Ctrl-C; one line per message on stdout.
 fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
-    init_logging()?;
+    let held = logging::init()?;
     let mut options = csms::CsmsOptions {
         listen: args.listen,
         heartbeat_interval_s: args.heartbeat_interval,
@@ -180,6 +183,7 @@ fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
     runtime.block_on(async {
         let csms = csms::Csms::bind(options).await?;
         println!("dev CSMS on {}<ChargePointId>; Ctrl-C stops it", csms.url());
+        held.release();
         tokio::signal::ctrl_c()
             .await
             .context("cannot wait for Ctrl-C")?;
@@ -191,24 +195,6 @@ fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// Diagnostics through `tracing` on stderr, level from RUST_LOG (default info).
-fn init_logging() -> anyhow::Result<()> {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
-        });
-    tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_target(false))
-        .with(filter)
-        .try_init()
-        .context("cannot set up logging")
 }
 
 fn report(problems: &[String]) -> ExitCode {

@@ -1,53 +1,140 @@
-//! `ferrocharge run` and `ferrocharge sil`: the station runtime in the foreground.
+//! `ferrocharge run` and `ferrocharge sil`: the station runtime in the foreground, announced by
+//! a short banner on stdout before any log line: where the web UI is, which CSMS the station
+//! connects to, the html message log, and for `sil` the idTags the dev CSMS accepts.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{anyhow, bail, Context};
+use chargepoint::config::{Document, OcppConfig, Registry};
+use csms::{CsmsOptions, TagEntry};
+use ocpp_ws::{CsmsUrl, SecurityProfile};
 use station::control_api::StationControl;
-use station::runtime::{BootReason, Station};
+use station::runtime::{BootReason, OcppPaths, Station};
 use station::StationConfig;
+
+use crate::logging::Held;
 
 /// The station config `sil` runs when none is given.
 pub const SIL_CONFIG: &str = "config-sil-ocpp.yaml";
 
 /// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
 /// the CSMS starts it again in the same process (the config is read again, like a reboot).
-pub fn run(config: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-    runtime.block_on(run_station(config))
+    runtime.block_on(run_station(config, None, held))
 }
 
-/// `ferrocharge sil [--config FILE]`: the dev CSMS on SteVe's default URL and the station on
-/// `config` (the shipped config-sil-ocpp.yaml by default), in one process.
-pub fn sil(config: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+/// `ferrocharge sil [--config FILE]`: the station of `config` (the shipped
+/// config-sil-ocpp.yaml by default) and, in the same process, the dev CSMS listening where the
+/// station connects (SteVe's default URL for the shipped configs).
+pub fn sil(config: Option<PathBuf>, held: &Held) -> anyhow::Result<ExitCode> {
     let config = config.unwrap_or_else(|| station::shipped_config_dir().join(SIL_CONFIG));
+    let url = StationConfig::load(&config)
+        .with_context(|| format!("cannot load {}", config.display()))
+        .and_then(|cfg| csms_url(&cfg))?;
+    let options = dev_csms_options(&url)?;
+    let listen = options.listen;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     runtime.block_on(async {
-        let csms = csms::Csms::bind(csms::CsmsOptions::default())
-            .await
-            .context("cannot start the dev CSMS (is SteVe or another CSMS on its port?)")?;
-        println!("dev CSMS on {}<ChargePointId>", csms.url());
-        let code = run_station(&config).await;
+        let csms = csms::Csms::bind(options).await.with_context(|| {
+            format!("cannot start the dev CSMS on {listen} (is SteVe or another CSMS on its port?)")
+        })?;
+        let tags = csms.options().tags.clone();
+        let code = run_station(&config, Some(&tags), held).await;
         drop(csms);
         code
     })
 }
 
-async fn run_station(config: &Path) -> anyhow::Result<ExitCode> {
+/// The URL the station of `config` connects to: its OCPP module's CentralSystemURI and
+/// ChargePointId, with the user config over them, as the station builds it when it starts.
+fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
+    let module = config
+        .modules_of_type(station::types::OCPP.name)
+        .next()
+        .context(
+            "the station config has no OCPP module: ferrocharge needs one to talk to a CSMS",
+        )?;
+    let paths = OcppPaths::of(config, &module.id);
+    let problem = |p: chargepoint::config::Problem| anyhow!("{p}");
+    let base = Document::read(&paths.charge_point_config).map_err(problem)?;
+    let user = match paths.user_config.exists() {
+        true => Some(Document::read(&paths.user_config).map_err(problem)?),
+        false => None,
+    };
+    let registry = Registry::embedded()?;
+    let effective = chargepoint::config::effective(registry, &base, user.as_ref())
+        .map_err(|e| anyhow!("{}", e.problems().join("; ")))?;
+    let ocpp = OcppConfig::from_document(&effective)?;
+    let profile = SecurityProfile::from_number(i64::from(ocpp.security.security_profile))?;
+    Ok(CsmsUrl::parse(
+        &ocpp.internal.central_system_uri,
+        &ocpp.internal.charge_point_id,
+        profile,
+    )?)
+}
+
+/// The dev CSMS that serves `url`: on its port and path, which must be a `ws://` URL on this
+/// machine (an IP address or `localhost`).
+fn dev_csms_options(url: &CsmsUrl) -> anyhow::Result<CsmsOptions> {
+    if url.is_secure() {
+        bail!(
+            "the station connects to {url}: the dev CSMS of `sil` speaks ws:// only; \
+             use `ferrocharge run --config FILE` with a CSMS that speaks TLS"
+        );
+    }
+    let ip = match url.host() {
+        "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        host => host.parse().map_err(|_| {
+            anyhow!(
+                "the station connects to {url}, not to an address of this machine: `sil` runs \
+                 the dev CSMS where the station connects; use `ferrocharge run --config FILE` \
+                 for another CSMS"
+            )
+        })?,
+    };
+    Ok(CsmsOptions {
+        listen: SocketAddr::new(ip, url.port()),
+        path_prefix: url.base_path().to_owned(),
+        ..CsmsOptions::default()
+    })
+}
+
+/// Runs the station of `config` until it stops, starting it again after a Reset or a firmware
+/// update. `tags` are the dev CSMS's, when `sil` runs one.
+async fn run_station(
+    config: &Path,
+    tags: Option<&[TagEntry]>,
+    held: &Held,
+) -> anyhow::Result<ExitCode> {
     let mut reason = BootReason::PowerUp;
+    let mut first = true;
     loop {
         let cfg = StationConfig::load(config)
             .with_context(|| format!("cannot load {}", config.display()))?;
         let station = Station::start_with(&cfg, reason)
             .await
             .with_context(|| format!("cannot start the station of {}", config.display()))?;
-        match station.control_api_addr() {
-            Some(addr) => println!("web UI and control API on http://{addr}/"),
-            None => println!("control API disabled (settings.control_api is empty)"),
-        }
-        if let Some(html) = station.html_log() {
-            println!("OCPP message log: {}", html.display());
+        if first {
+            let banner = Banner {
+                config,
+                evses: cfg.evses.len(),
+                web_ui: station.control_api_addr(),
+                csms: csms_url(&cfg).ok(),
+                html_log: station.html_log(),
+                tags,
+            };
+            print!("{banner}");
+            held.release();
+            first = false;
+        } else if let Some(html) = station.html_log() {
+            // One set of message logs per start.
+            println!(
+                "station started again; OCPP message log: {}",
+                html.display()
+            );
         }
         // Ctrl-C and SIGTERM stop the station the way station/stop does: the running
         // transactions end (and are reported with the meter's true register), the loop ends
@@ -104,5 +191,174 @@ async fn stop_signal() -> &'static str {
     tokio::select! {
         name = ctrl_c => name,
         name = term => name,
+    }
+}
+
+/// What a person needs to start using the station, printed once it has started.
+struct Banner<'a> {
+    /// The station config.
+    config: &'a Path,
+    /// How many EVSEs it has.
+    evses: usize,
+    /// The control API and web UI, if served.
+    web_ui: Option<SocketAddr>,
+    /// Where the station connects (`None` if its OCPP config cannot say).
+    csms: Option<CsmsUrl>,
+    /// This start's html message log, if one is written.
+    html_log: Option<PathBuf>,
+    /// The idTags of the dev CSMS, when `sil` runs one.
+    tags: Option<&'a [TagEntry]>,
+}
+
+impl std::fmt::Display for Banner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let config = display_path(self.config);
+        let plural = if self.evses == 1 { "" } else { "s" };
+        match self.tags {
+            Some(_) => writeln!(
+                f,
+                "ferrocharge sil: {} ({} EVSE{plural}) with the dev CSMS",
+                config.display(),
+                self.evses
+            )?,
+            None => writeln!(
+                f,
+                "ferrocharge: {} ({} EVSE{plural})",
+                config.display(),
+                self.evses
+            )?,
+        }
+        match self.web_ui {
+            Some(addr) => writeln!(f, "  web UI       http://{addr}/")?,
+            None => writeln!(f, "  web UI       none (settings.control_api is empty)")?,
+        }
+        if let Some(url) = &self.csms {
+            writeln!(f, "  CSMS         {url}")?;
+        }
+        match &self.html_log {
+            Some(path) => writeln!(f, "  message log  {}", path.display())?,
+            None => writeln!(f, "  message log  no html (see Internal.LogMessagesFormat)")?,
+        }
+        if let Some(tags) = self.tags {
+            let mut label = "  idTags       ";
+            for line in tag_lines(tags) {
+                writeln!(f, "{label}{line}")?;
+                label = "               ";
+            }
+        }
+        writeln!(f, "  Ctrl-C stops the station; RUST_LOG=debug shows more")
+    }
+}
+
+/// `path` as a person would type it: without the `crates/station/../..` of the shipped folder,
+/// and relative when it is under the current directory (`config/config-sil-ocpp.yaml` when
+/// started from the source tree).
+fn display_path(path: &Path) -> PathBuf {
+    let Ok(full) = std::fs::canonicalize(path) else {
+        return path.to_path_buf();
+    };
+    std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .and_then(|here| full.strip_prefix(here).ok().map(Path::to_path_buf))
+        .unwrap_or(full)
+}
+
+/// The banner's width for the tag list (after its 15-column label).
+const TAG_LINE_WIDTH: usize = 80;
+
+/// What the dev CSMS answers to which idTag, a few lines wrapped at [`TAG_LINE_WIDTH`]:
+/// `Accepted: DEADBEEF, ABC12345, RFID_VALID1 (group RFID_PARENT), ...; any other: Invalid`.
+fn tag_lines(tags: &[TagEntry]) -> Vec<String> {
+    let mut words: Vec<String> = tags
+        .iter()
+        .map(|tag| match &tag.parent_id_tag {
+            Some(parent) => format!("{} (group {parent}),", tag.id_tag),
+            None => format!("{},", tag.id_tag),
+        })
+        .collect();
+    match words.last_mut() {
+        Some(last) => {
+            last.pop();
+            last.push_str("; any other: Invalid.");
+        }
+        None => words.push("none; every idTag: Invalid.".to_owned()),
+    }
+    let mut lines = vec!["Accepted:".to_owned()];
+    for word in words {
+        let line = lines.last().map_or(0, String::len);
+        if line + 1 + word.len() > TAG_LINE_WIDTH {
+            lines.push(word);
+        } else if let Some(last) = lines.last_mut() {
+            last.push(' ');
+            last.push_str(&word);
+        }
+    }
+    // Swiping a tag that is charging ends that session (OCPP: the same idTag stops its own
+    // transaction), which surprises whoever swipes it at the second EVSE.
+    lines.push("A tag ends its own session wherever it is swiped: one tag per EVSE.".to_owned());
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(uri: &str) -> CsmsUrl {
+        match CsmsUrl::parse(uri, "cp001", SecurityProfile::from_number(0).unwrap()) {
+            Ok(url) => url,
+            Err(e) => panic!("{uri}: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_dev_csms_listens_where_the_station_connects() {
+        let options =
+            dev_csms_options(&url("127.0.0.1:8180/steve/websocket/CentralSystemService/")).unwrap();
+        assert_eq!(options.listen.to_string(), "127.0.0.1:8180");
+        assert_eq!(
+            options.path_prefix,
+            "/steve/websocket/CentralSystemService/"
+        );
+        assert_eq!(options.tags, csms::default_tags());
+        let options = dev_csms_options(&url("ws://localhost:9000/ocpp")).unwrap();
+        assert_eq!(options.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(options.path_prefix, "/ocpp/");
+        let refused = dev_csms_options(&url("ws://csms.example.com/ocpp/")).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("ferrocharge run --config FILE"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_banner_names_the_web_ui_the_csms_the_log_and_the_tags() {
+        let tags = csms::default_tags();
+        let banner = Banner {
+            config: Path::new("/no/such/station.yaml"),
+            evses: 2,
+            web_ui: Some(SocketAddr::from(([127, 0, 0, 1], 8849))),
+            csms: Some(url("127.0.0.1:8180/steve/websocket/CentralSystemService/")),
+            html_log: Some(PathBuf::from("/tmp/logs/start.html")),
+            tags: Some(&tags),
+        };
+        let text = banner.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "ferrocharge sil: /no/such/station.yaml (2 EVSEs) with the dev CSMS",
+                "  web UI       http://127.0.0.1:8849/",
+                "  CSMS         ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001",
+                "  message log  /tmp/logs/start.html",
+                "  idTags       Accepted: DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123,",
+                "               RFID_VALID1 (group RFID_PARENT),",
+                "               RFID_VALID2 (group RFID_PARENT); any other: Invalid.",
+                "               A tag ends its own session wherever it is swiped: one tag per EVSE.",
+                "  Ctrl-C stops the station; RUST_LOG=debug shows more",
+            ]
+        );
     }
 }

@@ -190,3 +190,30 @@ fn custom_schemas_declare_custom_keys() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The README's example: the shipped config with a user config that breaks a key.
+#[test]
+fn check_fails_with_exit_code_1_on_the_readmes_example() {
+    let dir = scratch("readme");
+    let user = write(
+        &dir,
+        "user_config.json",
+        &json!({"Core": {"HeartbeatInterval": -5}}),
+    );
+    let out = ferrocharge(&[
+        "config",
+        "check",
+        shipped_config().to_str().unwrap(),
+        "--user-config",
+        &user,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr_lines(&out),
+        [format!(
+            "{user}: $.Core.HeartbeatInterval: -5 is below the minimum 0"
+        )]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -119,7 +119,7 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let (tx, accepted) = mpsc::channel(16);
         let accept_loop = tokio::spawn(accept_loop(listener, Arc::new(options), tx));
-        tracing::info!(%local_addr, "websocket server listening");
+        tracing::debug!(%local_addr, "websocket server listening");
         Ok(Server {
             local_addr,
             accepted,
@@ -224,7 +224,8 @@ async fn handshake(
         let _ = tokio::time::timeout(Duration::from_secs(1), ws.close(Some(frame))).await;
         return Ok(None);
     };
-    tracing::info!(%peer, charge_point_id = verdict.charge_point_id, subprotocol, "charge point connected");
+    // Debug: the server's user (the dev CSMS) says who connected in its own words.
+    tracing::debug!(%peer, charge_point_id = verdict.charge_point_id, subprotocol, "charge point connected");
     Ok(Some(ServerConnection {
         ws,
         charge_point_id: verdict.charge_point_id,

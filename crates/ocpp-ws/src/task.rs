@@ -122,7 +122,8 @@ impl Task {
     async fn attempt(&mut self) -> Step {
         let options = self.supervisor.options().clone();
         let url = self.supervisor.url().clone();
-        tracing::info!(%url, profile = %options.security_profile, "connecting to the CSMS");
+        // Debug, as the success below: a failure is a warning or an error that names the URL.
+        tracing::debug!(%url, profile = %options.security_profile, "connecting to the CSMS");
         let connecting = connect(&options, &url);
         tokio::pin!(connecting);
         let result = loop {
@@ -176,7 +177,8 @@ impl Task {
         self.supervisor.on_connected();
         let options = self.supervisor.options().clone();
         let profile = options.security_profile;
-        tracing::info!(%url, %profile, id, "connected to the CSMS");
+        // Debug: the charge point that uses the transport announces the connection itself.
+        tracing::debug!(%url, %profile, id, "connected to the CSMS");
         self.emit(Event::Connected { id, url, profile });
         let mut link = Link {
             id,

@@ -55,7 +55,8 @@ pub fn certificate_store(
     if paths.csms_ca_bundle.is_file() || paths.csms_leaf_cert_dir.is_dir() {
         Some(CertificateStore::with_paths(paths))
     } else {
-        tracing::info!(
+        // Debug: only a switch to profile 2 or 3 needs the store, and its refusal says why.
+        tracing::debug!(
             csms_ca_bundle = %paths.csms_ca_bundle.display(),
             csms_leaf_cert_directory = %paths.csms_leaf_cert_dir.display(),
             "no certificate store: security profiles 2 and 3 have no CSMS root CA or client certificate"

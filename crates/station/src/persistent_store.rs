@@ -305,7 +305,7 @@ impl Stores {
             return Ok(None);
         };
         let handle = StoreHandle::new(target.clone(), PersistentStore::open(&path)?);
-        tracing::info!(module = %target, database = %path.display(), "PersistentStore opened");
+        tracing::debug!(module = %target, database = %path.display(), "PersistentStore opened");
         self.open.insert(target, handle.clone());
         Ok(Some(handle))
     }

@@ -2,7 +2,10 @@
 //! configuration module; the core applies its own part of a change at once (HeartbeatInterval
 //! restarts the heartbeat timer, MeterValueSampleInterval the sampling timers,
 //! ClockAlignedDataInterval the clock-aligned timer) and hands every
-//! change to the runtime as [`StationCommand::ApplyConfigurationChange`].
+//! change to the runtime as [`StationCommand::ApplyConfigurationChange`]. A key set to the
+//! value it already has is answered as usual but is no change: no timer restarts and the
+//! runtime hears nothing (libocpp re-arms the timer and calls its key-changed callbacks even
+//! then; nothing depends on that, and "changed 300 → 300" only misleads whoever reads the log).
 
 use ocpp_rpc::MessageId;
 use ocpp_types::core::{

@@ -320,7 +320,7 @@ impl ChargePoint {
 
     /// The transport is connected (WebSocket open).
     pub fn handle_connected(&mut self, now: Now) {
-        tracing::info!("connected to the central system");
+        tracing::debug!("connected to the central system");
         self.connected = true;
         self.on_connected(now);
         self.smart_charging_connection_changed(now);

@@ -450,9 +450,16 @@ impl ChargePoint {
             };
             // Nothing issued yet means no external limit: the same as a limit no profile sets.
             let changed = slot.map_or(limit.limited, |last| last != limit);
-            if changed || force {
+            if changed {
                 tracing::info!(connector, amps = limit.amps, watts = limit.watts,
                     phases = ?limit.number_phases, limited = limit.limited, "charging limit");
+            } else if force {
+                // The periodic republication (PublishChargingScheduleIntervalS) of a limit
+                // that did not change: news to nobody reading the log.
+                tracing::debug!(connector, amps = limit.amps, watts = limit.watts,
+                    phases = ?limit.number_phases, limited = limit.limited, "charging limit");
+            }
+            if changed || force {
                 *slot = Some(limit);
                 self.commands.push_back(limit.command(connector));
             }

@@ -195,7 +195,7 @@ fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", version as u32 + 1)?;
         tx.commit()?;
-        tracing::info!(version = version + 1, "store schema migrated");
+        tracing::debug!(version = version + 1, "store schema migrated");
     }
     Ok(())
 }

@@ -11,13 +11,14 @@ impl ChargePoint {
     /// Sets `key` to `value` as the station ([`Configuration::set_by_station`]: checked,
     /// stored in the user config, then applied). Through the core rather than on the
     /// configuration directly, so that GetConfiguration answers the new value at once.
+    /// `None` when the key already had `value`.
     ///
     /// [`Configuration::set_by_station`]: crate::config::Configuration::set_by_station
     pub fn set_configuration_by_station(
         &mut self,
         key: &str,
         value: Value,
-    ) -> Result<ConfigChange, ChangeError> {
+    ) -> Result<Option<ConfigChange>, ChangeError> {
         self.config.set_by_station(key, value)
     }
 }

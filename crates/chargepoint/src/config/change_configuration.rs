@@ -56,7 +56,8 @@ pub struct ChangeContext<'a> {
 pub struct ChangeOutcome {
     /// The status to answer with.
     pub status: ConfigurationStatus,
-    /// What changed (Accepted and RebootRequired only). After an accepted SecurityProfile the
+    /// What changed (Accepted and RebootRequired only; `None` also when the key already had
+    /// the value, which is answered as usual but changes nothing). After an accepted SecurityProfile the
     /// runtime reconnects with the new profile once the answer is sent, and calls
     /// [`Configuration::set_by_station`] with the old one if it cannot connect within
     /// SwitchSecurityProfileConnectionTimeout; after an AuthorizationKey on profile 1 or 2 it
@@ -122,13 +123,15 @@ impl Configuration {
             Err(reason) => return ChangeOutcome::refused(Rejected, reason),
         };
         match self.commit(&spec, name, value, ChangeOrigin::CentralSystem) {
+            // The value the key already has is answered as any other: it may still wait for
+            // the reboot an earlier change of it asked for.
             Ok(change) => ChangeOutcome {
-                status: if change.reboot_required {
+                status: if spec.reboot_required() {
                     RebootRequired
                 } else {
                     Accepted
                 },
-                change: Some(change),
+                change,
                 reason: None,
             },
             Err(ChangeError::Store(e)) => {

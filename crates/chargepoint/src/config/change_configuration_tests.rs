@@ -158,7 +158,7 @@ fn accepted_changes_are_persisted_and_applied_at_once() {
         ("ClockAlignedDataInterval", "300"),
         ("ConnectionTimeOut", "45"),
         ("WebSocketPingInterval", "20"),
-        ("TransactionMessageAttempts", "3"),
+        ("TransactionMessageAttempts", "5"),
     ];
     for (key, value) in runtime_keys {
         let outcome = change(&mut cfg, key, value);
@@ -180,13 +180,13 @@ fn accepted_changes_are_persisted_and_applied_at_once() {
             core.web_socket_ping_interval,
             core.transaction_message_attempts
         ),
-        (60, 15, 300, 45, Some(20), 3)
+        (60, 15, 300, 45, Some(20), 5)
     );
     assert_eq!(
         cfg.overlay(),
         &json!({"Core": {"HeartbeatInterval": 60, "MeterValueSampleInterval": 15,
                          "ClockAlignedDataInterval": 300, "ConnectionTimeOut": 45,
-                         "WebSocketPingInterval": 20, "TransactionMessageAttempts": 3}})
+                         "WebSocketPingInterval": 20, "TransactionMessageAttempts": 5}})
     );
     let outcome = change(&mut cfg, "HeartbeatInterval", "90");
     assert_eq!(outcome.change.unwrap().old, Some(ConfigValue::Integer(60)));
@@ -194,6 +194,25 @@ fn accepted_changes_are_persisted_and_applied_at_once() {
         cfg.reported_value("HeartbeatInterval").as_deref(),
         Some("90")
     );
+}
+
+#[test]
+fn the_value_a_key_already_has_is_answered_as_usual_but_is_no_change() {
+    let mut cfg = config_with(
+        json!({"Core": {"HeartbeatInterval": 300},
+               "Internal": {"ConnectorEvseIds": "DE*PNX*E1"}}),
+        None,
+    );
+    let outcome = change(&mut cfg, "HeartbeatInterval", "300");
+    assert_eq!(outcome.status, Accepted);
+    assert_eq!(outcome.change, None);
+    assert_eq!(outcome.reason, None);
+    // Recorded in the user config all the same, as libocpp records every accepted value.
+    assert_eq!(cfg.overlay(), &json!({"Core": {"HeartbeatInterval": 300}}));
+    // A key needing a reboot still says so: an earlier change of it may be waiting for one.
+    let outcome = change(&mut cfg, "ConnectorEvseIds", "DE*PNX*E1");
+    assert_eq!(outcome.status, RebootRequired);
+    assert_eq!(outcome.change, None);
 }
 
 #[test]

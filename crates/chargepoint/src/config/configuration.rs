@@ -193,8 +193,13 @@ impl Configuration {
 
     /// A change the station makes itself (read-only keys included, e.g. FirmwareVersion after an
     /// update, MeterPublicKeys, or SecurityProfile falling back after a failed switch): checked
-    /// against the schemas, stored in the user config, then applied.
-    pub fn set_by_station(&mut self, key: &str, value: Value) -> Result<ConfigChange, ChangeError> {
+    /// against the schemas, stored in the user config, then applied. `None` when the key
+    /// already had this value: nothing changed, so there is nothing to apply or announce.
+    pub fn set_by_station(
+        &mut self,
+        key: &str,
+        value: Value,
+    ) -> Result<Option<ConfigChange>, ChangeError> {
         let spec = match self.registry.key(key) {
             Some(spec) if self.document.get(spec.section.as_str()).is_some() => spec.clone(),
             Some(_) => return Err(ChangeError::UnknownKey(key.to_string())),
@@ -206,14 +211,17 @@ impl Configuration {
     }
 
     /// Checks the document with `key` set to `value`, stores the new user config, and only then
-    /// makes it the running configuration. Nothing changes if any step fails.
+    /// makes it the running configuration. Nothing changes if any step fails. `None` when the
+    /// key already had `value` (a CSMS setting it again, BootNotification.conf repeating the
+    /// interval at every boot): the value is still checked and recorded in the user config, as
+    /// libocpp records every accepted value, but it is no change to log or to apply.
     pub(crate) fn commit(
         &mut self,
         spec: &KeySpec,
         ocpp_key: &str,
         value: Value,
         origin: ChangeOrigin,
-    ) -> Result<ConfigChange, ChangeError> {
+    ) -> Result<Option<ConfigChange>, ChangeError> {
         let section = spec.section.as_str();
         let mut candidate = self.document.clone();
         let old = candidate
@@ -231,6 +239,18 @@ impl Configuration {
         }
         let typed = OcppConfig::from_document(&checked.document)
             .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+        let unchanged = old.as_ref() == Some(&value);
+        let recorded = self
+            .overlay
+            .get(section)
+            .and_then(|keys| keys.get(&spec.name))
+            == Some(&value);
+        if unchanged && recorded {
+            // Already in effect and in the user config: writing the file again would only wear
+            // the station's flash.
+            tracing::debug!(key = %spec.name, ?origin, "configuration key set to the value it has");
+            return Ok(None);
+        }
         let mut overlay = self.overlay.clone();
         if !overlay.is_object() {
             overlay = Value::Object(Map::new());
@@ -252,6 +272,10 @@ impl Configuration {
         self.document = checked.document;
         self.typed = typed;
         self.overlay = overlay;
+        if unchanged {
+            tracing::debug!(key = %spec.name, ?origin, "configuration key set to the value it has");
+            return Ok(None);
+        }
         let change = ConfigChange {
             section: spec.section,
             key: spec.name.clone(),
@@ -263,7 +287,7 @@ impl Configuration {
             secret: spec.write_only(),
         };
         tracing::info!(?change, "configuration changed");
-        Ok(change)
+        Ok(Some(change))
     }
 }
 
@@ -331,7 +355,8 @@ pub(crate) mod tests {
         let mut cfg = config_with(json!({}), None);
         let change = cfg
             .set_by_station("FirmwareVersion", json!("2.0.0"))
-            .unwrap();
+            .unwrap()
+            .expect("a change");
         assert_eq!(change.origin, ChangeOrigin::Station);
         assert_eq!(change.old, Some(ConfigValue::Text("0.1.0".into())));
         assert_eq!(cfg.internal().firmware_version, "2.0.0");
@@ -355,10 +380,33 @@ pub(crate) mod tests {
         let mut cfg = config_with(json!({}), None);
         let change = cfg
             .set_by_station("AuthorizationKey", json!("0123456789abcdef"))
-            .unwrap();
+            .unwrap()
+            .expect("a change");
         let shown = format!("{change:?}");
         assert!(!shown.contains("0123456789abcdef"), "{shown}");
         assert!(shown.contains("<redacted>"));
         assert!(!format!("{cfg:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn setting_the_value_a_key_has_is_no_change() {
+        let mut cfg = config_with(json!({"Core": {"HeartbeatInterval": 300}}), None);
+        // In effect but not yet in the user config: recorded there, yet no change.
+        assert_eq!(
+            cfg.set_by_station("HeartbeatInterval", json!(300)).unwrap(),
+            None
+        );
+        assert_eq!(cfg.overlay(), &json!({"Core": {"HeartbeatInterval": 300}}));
+        assert_eq!(
+            cfg.set_by_station("HeartbeatInterval", json!(300)).unwrap(),
+            None
+        );
+        let change = cfg
+            .set_by_station("HeartbeatInterval", json!(60))
+            .unwrap()
+            .expect("a change");
+        assert_eq!(change.old, Some(ConfigValue::Integer(300)));
+        assert_eq!(change.new, ConfigValue::Integer(60));
+        assert_eq!(cfg.core().heartbeat_interval, 60);
     }
 }

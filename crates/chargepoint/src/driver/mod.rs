@@ -406,7 +406,8 @@ impl Driver {
             .cp
             .set_configuration_by_station("SecurityProfile", restored.number().into())
         {
-            Ok(change) => self.notify(Notice::ConfigurationChanged(change)),
+            Ok(Some(change)) => self.notify(Notice::ConfigurationChanged(change)),
+            Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "SecurityProfile could not be set back"),
         }
         self.notify(Notice::FellBack {

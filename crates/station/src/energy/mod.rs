@@ -103,7 +103,7 @@ impl StationEnergy {
                 .unwrap_or(false);
             energy.tree.set_zero_power_in_idle(e.connector, zero);
         }
-        tracing::info!(
+        tracing::debug!(
             nodes = energy.tree.nodes().len(),
             evses = energy.tree.leaves().len(),
             sinks = ?energy.sink_names(),

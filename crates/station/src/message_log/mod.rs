@@ -166,7 +166,8 @@ impl MessageLog {
             security.as_ref().map(FileSink::path),
         ];
         for path in files.into_iter().flatten() {
-            tracing::info!(file = %path.display(), "logging OCPP messages");
+            // Debug: `ferrocharge` prints the html log's path in its banner.
+            tracing::debug!(file = %path.display(), "logging OCPP messages");
         }
         Ok(MessageLog {
             correlator: frame::Correlator::default(),

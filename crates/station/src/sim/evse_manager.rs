@@ -365,7 +365,7 @@ impl EvseManager {
             return false;
         }
         if !self.ready {
-            info!("evse: external ready to start charging");
+            debug!("evse: external ready to start charging");
             self.ready = true;
             // Catch up with a car that plugged in while waiting.
             if self.plugged && self.state != EvseState::Disabled {

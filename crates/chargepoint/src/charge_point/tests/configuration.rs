@@ -53,6 +53,25 @@ fn heartbeat_interval_change_restarts_the_heartbeat_and_reaches_the_runtime() {
 }
 
 #[test]
+fn setting_the_heartbeat_interval_it_has_is_accepted_but_changes_nothing() {
+    // BootNotification.conf made it 300 s.
+    let mut h = Harness::registered(json!({}), 1);
+    assert_eq!(h.cp.config().core().heartbeat_interval, 300);
+    h.advance(200);
+    let answer = h.csms_call_ok(
+        "ChangeConfiguration",
+        json!({"key": "HeartbeatInterval", "value": "300"}),
+    );
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    // No change for the runtime to apply, and the heartbeat timer runs on undisturbed.
+    assert_eq!(h.commands(), vec![]);
+    h.advance(99);
+    h.assert_silent();
+    h.advance(1);
+    assert_eq!(h.call().1, "Heartbeat");
+}
+
+#[test]
 fn refused_changes_are_answered_and_change_nothing() {
     let mut h = Harness::registered(json!({}), 1);
     let status = |h: &mut Harness, key: &str, value: &str| {

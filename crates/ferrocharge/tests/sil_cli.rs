@@ -1,0 +1,292 @@
+//! `ferrocharge sil` and `ferrocharge run` as a user starts them: the banner comes first on
+//! stdout, a second start on the same data logs no configuration "change" to the value a key
+//! already has, and a station that cannot start exits non-zero with the reason on stderr.
+//! Every station here gets its own folder and free ports (the dev CSMS listens where the
+//! station's OCPP config points), so runs do not collide with a `sil` on the default ports.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Long enough for a loaded machine; a healthy start takes well under a second.
+const BOUND: Duration = Duration::from_secs(30);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The shipped one-EVSE SIL station in `dir`, connecting to `central_system_uri`, with its
+/// control API on `api_port` and every file it writes under `dir`.
+fn write_config(dir: &Path, central_system_uri: &str, api_port: u16) -> PathBuf {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    let text = std::fs::read_to_string(shipped.join("ocpp-config.json")).unwrap();
+    let mut ocpp: serde_json::Value = serde_json::from_str(&text).unwrap();
+    ocpp["Internal"]["CentralSystemURI"] = central_system_uri.into();
+    let ocpp_path = dir.join("ocpp.json");
+    std::fs::write(&ocpp_path, serde_json::to_string_pretty(&ocpp).unwrap()).unwrap();
+
+    let yaml = std::fs::read_to_string(shipped.join("config-sil-one-evse.yaml")).unwrap();
+    let replace = |text: String, from: &str, to: String| {
+        assert!(text.contains(from), "the shipped config has no '{from}'");
+        text.replacen(from, &to, 1)
+    };
+    let yaml = replace(
+        yaml,
+        "  data_dir: /tmp/ferrocharge",
+        format!("  data_dir: {}", dir.join("data").display()),
+    );
+    let yaml = replace(
+        yaml,
+        "  control_api: 127.0.0.1:8849",
+        format!("  control_api: 127.0.0.1:{api_port}"),
+    );
+    let yaml = replace(yaml, "      DatabasePath: ocpp\n", String::new());
+    let yaml = replace(
+        yaml,
+        "      ChargePointConfigPath: ocpp-config.json",
+        format!(
+            "      ChargePointConfigPath: {}\n      MessageLogPath: {}\n      DatabasePath: db",
+            ocpp_path.display(),
+            dir.join("logs").display()
+        ),
+    );
+    let yaml = yaml.replace(
+        "session_logging_path: /tmp",
+        &format!("session_logging_path: {}", dir.join("sessions").display()),
+    );
+    let path = dir.join("station.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+/// A running `ferrocharge` and its stdout, line by line.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
+            .args(args)
+            // The default filter, as a user who sets nothing gets it.
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("run ferrocharge");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines }
+    }
+
+    /// The next line (waits at most [`BOUND`]).
+    fn line(&self) -> String {
+        self.lines
+            .recv_timeout(BOUND)
+            .expect("a line of output within the bound")
+    }
+
+    /// Every line up to and including the first one containing `needle`.
+    fn lines_until(&self, needle: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self.line();
+            let done = line.contains(needle);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Stops the station through its control API as `curl -XPOST .../station/stop` does;
+    /// returns the rest of stdout once the process has exited 0.
+    fn stop(mut self, api_port: u16) -> Vec<String> {
+        let mut tcp = TcpStream::connect(("127.0.0.1", api_port)).unwrap();
+        write!(
+            tcp,
+            "POST /api/v1/station/stop HTTP/1.1\r\nHost: 127.0.0.1:{api_port}\r\n\
+             Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let deadline = Instant::now() + BOUND;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the station did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "exit status {status}");
+        // The reader thread ends at EOF, which the exit brings.
+        self.lines.iter().collect()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `ferrocharge sil --config config`; checks the banner that must come first and
+/// returns the run with every line after it up to the dev CSMS's last StatusNotification of
+/// the boot.
+fn start_sil(config: &Path, dir: &Path, csms_port: u16, api_port: u16) -> (Running, Vec<String>) {
+    let sil = Running::start(&["sil", "--config", config.to_str().unwrap()]);
+    let banner = sil.lines_until("  Ctrl-C stops the station");
+    // The test runs in the crate's folder, outside `dir`: the path is absolute.
+    let config = std::fs::canonicalize(config).unwrap();
+    assert_eq!(
+        banner[0],
+        format!(
+            "ferrocharge sil: {} (1 EVSE) with the dev CSMS",
+            config.display()
+        ),
+        "the banner is the first output: {banner:#?}"
+    );
+    assert_eq!(
+        banner[1],
+        format!("  web UI       http://127.0.0.1:{api_port}/")
+    );
+    assert_eq!(
+        banner[2],
+        format!(
+            "  CSMS         ws://127.0.0.1:{csms_port}/steve/websocket/CentralSystemService/cp001"
+        )
+    );
+    let log = banner[3]
+        .strip_prefix("  message log  ")
+        .unwrap_or_else(|| panic!("{banner:#?}"));
+    assert!(
+        log.starts_with(&dir.join("logs").display().to_string()) && log.ends_with(".html"),
+        "{log}"
+    );
+    assert!(Path::new(log).is_file(), "{log}");
+    assert!(banner[4].starts_with("  idTags       Accepted: DEADBEEF, ABC12345,"));
+    assert!(banner.len() <= 10, "a short banner: {banner:#?}");
+    // Booted: the dev CSMS has the StatusNotification of connector 1.
+    let after = sil.lines_until("cp001 → StatusNotification connector 1");
+    (sil, after)
+}
+
+#[test]
+fn sil_prints_its_banner_first_and_logs_no_change_to_an_unchanged_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let (csms_port, api_port) = (free_port(), free_port());
+    let uri = format!("127.0.0.1:{csms_port}/steve/websocket/CentralSystemService/");
+    let config = write_config(dir.path(), &uri, api_port);
+
+    // First start: BootNotification.conf's 300 s replaces the config's 86400 s, a change.
+    let (sil, mut lines) = start_sil(&config, dir.path(), csms_port, api_port);
+    lines.extend(sil.stop(api_port));
+    let changed = |lines: &[String], key: &str| {
+        lines
+            .iter()
+            .any(|l| l.contains("configuration changed") && l.contains(key))
+    };
+    assert!(
+        changed(&lines, "\"HeartbeatInterval\""),
+        "the first boot sets the heartbeat interval: {lines:#?}"
+    );
+
+    // Second start on the same data: 300 s again, which is no change.
+    let (sil, mut lines) = start_sil(&config, dir.path(), csms_port, api_port);
+    lines.extend(sil.stop(api_port));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("BootNotification answered")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("configuration changed")),
+        "{lines:#?}"
+    );
+    // Periodic and startup chatter is at debug.
+    assert!(
+        !lines.iter().any(|l| l.contains("charging limit")),
+        "{lines:#?}"
+    );
+}
+
+fn ferrocharge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run ferrocharge")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn run_and_sil_exit_2_with_the_reason_when_the_station_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    for command in ["run", "sil"] {
+        let out = ferrocharge(&[command, "--config", missing.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(&format!("ferrocharge: cannot load {}", missing.display())),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
+
+    // The dev CSMS's port is taken (SteVe, another sil).
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let config = write_config(
+        dir.path(),
+        &format!("127.0.0.1:{port}/steve/websocket/CentralSystemService/"),
+        free_port(),
+    );
+    let out = ferrocharge(&["sil", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot start the dev CSMS on 127.0.0.1:{port}")),
+        "{}",
+        stderr(&out)
+    );
+    drop(taken);
+
+    // A station that connects elsewhere is `run`'s, not `sil`'s.
+    let config = write_config(dir.path(), "csms.example.com/ocpp/", free_port());
+    let out = ferrocharge(&["sil", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("use `ferrocharge run --config FILE` for another CSMS"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no banner for a station that never started"
+    );
+}
