@@ -34,7 +34,7 @@ def test_200_means_done_the_next_state_shows_it(make_station, csms):
                        and s["connectors"][0]["status"] == "Charging")
     assert station.api("POST", "/connectors/1/ev-pause") == {"ok": True}
     c = station.state()["connectors"][0]
-    assert (c["car"], c["status"]) == ("plugged_in", "SuspendedEV")
+    assert (c["car"], c["status"]) == ("paused", "SuspendedEV")
     assert station.api("POST", "/connectors/1/ev-resume") == {"ok": True}
     c = station.state()["connectors"][0]
     assert (c["car"], c["status"]) == ("drawing", "Charging")
@@ -52,7 +52,8 @@ def test_200_means_done_the_next_state_shows_it(make_station, csms):
     assert (c["transaction"], c["transaction_id"], c["status"]) == (None, None, "Finishing")
 
     assert station.api("POST", "/ocpp/disconnect") == {"ok": True}
-    assert station.state()["ocpp"]["connected"] is False
+    ocpp = station.state()["ocpp"]
+    assert (ocpp["connected"], ocpp["offline_requested"]) == (False, True)
 
 
 def test_200_for_what_only_starts_says_what_goes_on(make_station, csms):
@@ -72,7 +73,7 @@ def test_get_state_is_the_document(make_station, csms):
     state = station.api("GET", "/state")
     assert set(state) == {"ocpp", "connectors", "display_messages"}
     assert set(state["ocpp"]) == {"connected", "registration", "charge_point_id", "queued",
-                                  "last_error"}
+                                  "last_error", "offline_requested"}
     assert set(state["connectors"][0]) >= {"id", "status", "error_code", "transaction_id",
                                            "limit_a", "limit_source", "fault", "authorization"}
 
@@ -125,6 +126,8 @@ def test_409_what_does_not_fit_the_state_changes_nothing(make_station, csms):
     station.api("POST", "/connectors/1/plug-in")
     refused(station, "POST", "/connectors/1/plug-in", None, 409, "already plugged in")
     refused(station, "POST", "/connectors/1/ev-pause", None, 409, "is not drawing power")
+    # Plugged in, waiting for the EVSE to offer power: nothing to resume.
+    refused(station, "POST", "/connectors/1/ev-resume", None, 409, "is not paused")
     station.api("POST", "/ocpp/disconnect")
     refused(station, "POST", "/ocpp/disconnect", None, 409, "offline already")
     c = station.state()["connectors"][0]

@@ -334,8 +334,9 @@ def test_buttons_follow_the_state(make_station, csms, browser, tmp_path):
         "Clear fault": True}
     station.api("POST", "/connectors/1/plug-in")
     page.wait_for(f"{in_card(1, '[data-action=plug-in]')}.disabled")
+    # The car waits for the EVSE to offer power: nothing to pause or resume yet.
     assert disabled(page, 1) == {
-        "Plug in": True, "Unplug": False, "EV pause": True, "EV resume": False,
+        "Plug in": True, "Unplug": False, "EV pause": True, "EV resume": True,
         "Stop transaction": True, "Emergency stop": True, "Raise fault": False,
         "Clear fault": True}
     station.api("POST", "/tokens", {"id_tag": "RFID1"})

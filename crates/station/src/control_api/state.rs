@@ -45,6 +45,10 @@ pub struct OcppState {
     /// Why the last connection attempt failed or the connection ended; `None` once connected.
     #[serde(default)]
     pub last_error: Option<ConnectionFailure>,
+    /// The station stays offline on request (`ocpp/disconnect`, until `ocpp/connect`);
+    /// otherwise, while not connected, it keeps trying to connect.
+    #[serde(default)]
+    pub offline_requested: bool,
 }
 
 /// A connection to the CSMS that failed or ended.
@@ -170,6 +174,10 @@ pub struct ConnectorState {
     /// The hardware errors raised now, by everest-core type (`ac_rcd/DC`, ...).
     #[serde(default)]
     pub fault: Vec<String>,
+    /// Those of `fault` raised through the control API (what `errors` with `raise: false`
+    /// clears); the others the car causes, and they clear when it stops.
+    #[serde(default)]
+    pub fault_raised: Vec<String>,
     /// The info of the latest error as the StatusNotification carries it.
     #[serde(default)]
     pub error_info: Option<String>,
@@ -186,8 +194,10 @@ pub struct ConnectorState {
     /// `WaitingForAuthentication`, `Charging`, `ChargingPausedEV`, ...).
     #[serde(default)]
     pub evse_state: String,
-    /// What the simulated car does: `unplugged`, `plugged_in` (not drawing),
-    /// `drawing` (asks for power), `error_e`, `diode_fail`.
+    /// What the simulated car does: `unplugged`, `plugged_in` (not drawing yet: its script
+    /// waits for the EVSE to offer power), `drawing` (asks for power), `paused` (plugged in,
+    /// not asking for power, nothing running: `ev-pause`, or a script that ended so),
+    /// `error_e`, `diode_fail`.
     #[serde(default)]
     pub car: String,
 }

@@ -8,6 +8,7 @@ use ocpp_types::core::{ChargePointStatus, Reason};
 use super::control::{Order, OrderKind};
 use super::evse::Evse;
 use super::replies::Until;
+use super::state::car_state;
 use super::{translate, Exit, Station};
 use crate::control_api::{ControlError, Outcome, Token};
 use crate::sim::{CarState, HardwareError};
@@ -63,9 +64,9 @@ impl Station {
                 Ok((Until::CarDrawing(c, false), Outcome::done()))
             }),
             OrderKind::EvResume(c) => self.on_evse(c, |e| {
-                match e.sim.car().state() {
-                    CarState::PluggedIn => {}
-                    CarState::Unplugged => {
+                match car_state(e) {
+                    "paused" => {}
+                    "unplugged" => {
                         return Err(ControlError::Conflict(format!(
                             "no car is plugged in at connector {c}"
                         )))
@@ -261,12 +262,13 @@ fn drawing(evse: &Evse) -> bool {
 }
 
 fn car_words(evse: &Evse) -> &'static str {
-    match evse.sim.car().state() {
-        CarState::Unplugged => "unplugged",
-        CarState::PluggedIn => "plugged in, not drawing",
-        CarState::ChargingRegulated | CarState::ChargingFixed => "drawing power",
-        CarState::ErrorE => "in pilot state E",
-        CarState::DiodeFail => "showing a diode fault",
+    match car_state(evse) {
+        "unplugged" => "unplugged",
+        "plugged_in" => "plugged in, waiting for the EVSE to offer power",
+        "paused" => "paused",
+        "drawing" => "drawing power",
+        "error_e" => "in pilot state E",
+        _ => "showing a diode fault",
     }
 }
 

@@ -199,6 +199,7 @@ impl Station {
             &self.evses,
             &self.offers,
             self.display_shown.as_deref(),
+            !self.online,
         );
         let changed = self.state.send_if_modified(|current| {
             if *current == state {

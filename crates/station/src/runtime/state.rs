@@ -226,6 +226,7 @@ impl StationView {
         evses: &[Evse],
         offers: &HashMap<u32, Offer>,
         display: Option<&[DisplayMessage]>,
+        offline_requested: bool,
     ) -> StationState {
         StationState {
             ocpp: OcppState {
@@ -234,6 +235,7 @@ impl StationView {
                 charge_point_id: self.charge_point_id.clone(),
                 queued: core.queued_transaction_messages,
                 last_error: self.last_error.clone().filter(|_| !core.connected),
+                offline_requested,
             },
             connectors: evses
                 .iter()
@@ -286,6 +288,13 @@ impl StationView {
                 .active_errors()
                 .map(|e| e.name().to_owned())
                 .collect(),
+            fault_raised: evse
+                .sim
+                .board()
+                .active_errors()
+                .filter(|e| evse.sim.board().is_raised_from_outside(*e))
+                .map(|e| e.name().to_owned())
+                .collect(),
             error_info: core.and_then(|c| c.error_info.clone()),
             authorization: self.identifications.get(&evse.connector).cloned(),
             transaction: transaction.map(|t| TransactionState {
@@ -303,15 +312,21 @@ impl StationView {
                     expiry_date: r.expiry_date.to_string(),
                 }),
             evse_state: format!("{:?}", evse.sim.evse_manager().state()),
-            car: match car.state() {
-                CarState::Unplugged => "unplugged",
-                CarState::PluggedIn => "plugged_in",
-                CarState::ChargingRegulated | CarState::ChargingFixed => "drawing",
-                CarState::ErrorE => "error_e",
-                CarState::DiodeFail => "diode_fail",
-            }
-            .to_owned(),
+            car: car_state(evse).to_owned(),
         }
+    }
+}
+
+/// What the car at `evse` does, as the state's `car` names it.
+pub fn car_state(evse: &Evse) -> &'static str {
+    let car = evse.sim.car();
+    match car.state() {
+        CarState::Unplugged => "unplugged",
+        CarState::PluggedIn if car.is_running() => "plugged_in",
+        CarState::PluggedIn => "paused",
+        CarState::ChargingRegulated | CarState::ChargingFixed => "drawing",
+        CarState::ErrorE => "error_e",
+        CarState::DiodeFail => "diode_fail",
     }
 }
 
@@ -325,6 +340,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             charge_point_id: charge_point_id.to_owned(),
             queued: 0,
             last_error: None,
+            offline_requested: false,
         },
         connectors: (1..=connectors)
             .map(|id| ConnectorState {
@@ -340,6 +356,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
                 limit_a: None,
                 limit_source: None,
                 fault: Vec::new(),
+                fault_raised: Vec::new(),
                 error_info: None,
                 authorization: None,
                 transaction: None,

@@ -57,16 +57,16 @@ async fn state_is_the_contract_document() {
         body,
         json!({
             "ocpp": {"connected": true, "registration": "Accepted", "charge_point_id": "cp001",
-                     "queued": 0, "last_error": null},
+                     "queued": 0, "last_error": null, "offline_requested": false},
             "connectors": [
                 {"id": 1, "status": "Available", "error_code": "NoError", "transaction_id": null,
                  "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false,
-                 "limit_a": null, "limit_source": null, "fault": [], "error_info": null,
+                 "limit_a": null, "limit_source": null, "fault": [], "fault_raised": [], "error_info": null,
                  "authorization": null, "transaction": null, "reservation": null,
                  "evse_state": "Idle", "car": "unplugged"},
                 {"id": 2, "status": "Available", "error_code": "NoError", "transaction_id": null,
                  "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false,
-                 "limit_a": null, "limit_source": null, "fault": [], "error_info": null,
+                 "limit_a": null, "limit_source": null, "fault": [], "fault_raised": [], "error_info": null,
                  "authorization": null, "transaction": null, "reservation": null,
                  "evse_state": "Idle", "car": "unplugged"}
             ],
