@@ -224,6 +224,10 @@ impl From<Direction> for FrameDirection {
 /// One OCPP frame, as the event stream shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OcppFrame {
+    /// Its number, counting up from 1 over the process's life (a Reset does not start it
+    /// again): `GET /api/v1/events?after=N` resumes after frame N without a gap or a repeat.
+    #[serde(default)]
+    pub seq: u64,
     /// Sent or received.
     pub direction: FrameDirection,
     /// When, RFC 3339 with milliseconds.
@@ -242,6 +246,7 @@ impl OcppFrame {
     /// [`MessageLog::record`]: crate::message_log::MessageLog::record
     pub fn new(direction: Direction, time: DateTime<Utc>, info: &FrameInfo, text: &str) -> Self {
         OcppFrame {
+            seq: 0,
             direction: direction.into(),
             time: crate::message_log::timestamp(time),
             message_type: info.kind.name().to_owned(),
@@ -251,6 +256,12 @@ impl OcppFrame {
             },
             frame: text.to_owned(),
         }
+    }
+
+    /// The frame numbered `seq`.
+    pub fn with_seq(mut self, seq: u64) -> Self {
+        self.seq = seq;
+        self
     }
 }
 

@@ -284,6 +284,16 @@ impl Station {
             evse.restore(evse_stores);
             evses.push(evse);
         }
+        // The EVSEs' first step before the core connects: a car still plugged in from before
+        // the restart (keep_cross_boot_plugin_state) is known to the core when the
+        // BootNotification is accepted, so the first StatusNotification is already Preparing
+        // (it would race the station loop's first tick otherwise).
+        let first_step = tokio::time::Instant::now().into_std();
+        for evse in &mut evses {
+            for event in evse.step(first_step) {
+                cp.handle_station_event(event, chargepoint::driver::now());
+            }
+        }
         let energy = StationEnergy::from_config(config, &leaves)?;
         // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4);
         // without one, profiles 2 and 3 are refused rather than tried against nothing.

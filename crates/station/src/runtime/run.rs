@@ -14,6 +14,11 @@ use crate::control_api::{OcppFrame, StationEvent};
 use crate::display::EndedSession;
 use crate::message_log::Direction;
 
+/// The number of the last OCPP frame the process logged ([`OcppFrame::seq`]): one count for
+/// the process, so a page following the event stream across a Reset (which starts the station
+/// again in the same process) sees the numbers go on.
+static FRAME_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// The simulation's step (EvManager's and YetiSimulator's loop).
 const TICK: Duration = Duration::from_millis(250);
 
@@ -186,7 +191,8 @@ impl Station {
         };
         let time = chrono::Utc::now();
         let info = self.log.record(direction, time, &frame.text);
-        let frame = OcppFrame::new(direction, time, &info, &frame.text);
+        let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let frame = OcppFrame::new(direction, time, &info, &frame.text).with_seq(seq);
         self.handle.record_frame(frame.clone());
         // No subscriber is fine.
         let _ = self.events.send(StationEvent::Ocpp(frame));

@@ -89,7 +89,7 @@ async fn events_stream_the_state_then_every_frame_and_state_change() {
         next_event(&mut stream, &mut buffer).await,
         (
             "ocpp".into(),
-            json!({"direction": "sent", "time": "2026-11-24T07:00:00.000Z", "message_type": "CALL",
+            json!({"seq": 0, "direction": "sent", "time": "2026-11-24T07:00:00.000Z", "message_type": "CALL",
                    "action": "BootNotification",
                    "frame": r#"[2,"1","BootNotification",{"chargePointVendor":"v","chargePointModel":"m"}]"#})
         )
@@ -137,7 +137,7 @@ async fn the_page_is_served_at_the_root() {
     .unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
     for needle in [
-        "new EventSource(\"/api/v1/events\")",
+        "new EventSource(\"/api/v1/events?after=\" + lastSeq)",
         "/api/v1/tokens",
         "/api/v1/ocpp/disconnect",
         "/api/v1/ocpp/connect",
@@ -150,4 +150,50 @@ async fn the_page_is_served_at_the_root() {
     // Self-contained: no script, style or font from elsewhere.
     assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
     assert!(fake.calls().is_empty());
+}
+
+/// A frame numbered `seq`, as the runtime broadcasts it.
+fn frame(seq: u64) -> OcppFrame {
+    let mut log = MessageLog::disabled();
+    let time = chrono::DateTime::from_timestamp_millis(1_795_503_600_000).unwrap();
+    let text = format!(r#"[2,"{seq}","Heartbeat",{{}}]"#);
+    let info = log.record(Direction::ChargePointToCentralSystem, time, &text);
+    OcppFrame::new(Direction::ChargePointToCentralSystem, time, &info, &text).with_seq(seq)
+}
+
+#[tokio::test]
+async fn a_stream_resumes_after_the_frame_the_client_has_without_a_gap_or_a_repeat() {
+    let (fake, events, app) = setup();
+    *fake.frames.lock().unwrap() = (1..=3).map(frame).collect();
+    let request = Request::get("/api/v1/events?after=1")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let mut stream = response.into_body().into_data_stream();
+    let mut buffer = String::new();
+    assert_eq!(next_event(&mut stream, &mut buffer).await.0, "state");
+    // The kept frames after 1, then live ones: 3 again (it was logged while the stream
+    // opened) is not repeated.
+    for seq in [3, 4] {
+        events.send(StationEvent::Ocpp(frame(seq))).unwrap();
+    }
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (event, data) = next_event(&mut stream, &mut buffer).await;
+        assert_eq!(event, "ocpp");
+        seen.push(data["seq"].as_u64().unwrap());
+    }
+    assert_eq!(seen, [2, 3, 4]);
+
+    // A number the station has not reached is from another run: nothing replayed or skipped.
+    let request = Request::get("/api/v1/events?after=99")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let mut stream = response.into_body().into_data_stream();
+    let mut buffer = String::new();
+    assert_eq!(next_event(&mut stream, &mut buffer).await.0, "state");
+    events.send(StationEvent::Ocpp(frame(1))).unwrap();
+    let (event, data) = next_event(&mut stream, &mut buffer).await;
+    assert_eq!((event.as_str(), data["seq"].as_u64()), ("ocpp", Some(1)));
 }

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use station::control_api::{
-    router, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppState,
-    Outcome, PlugIn, Reply, StationControl, StationEvent, StationState, StopTransaction, Token,
+    router, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppFrame,
+    OcppState, Outcome, PlugIn, Reply, StationControl, StationEvent, StationState, StopTransaction,
+    Token,
 };
 use tokio::sync::broadcast;
 
@@ -34,6 +35,8 @@ pub struct Fake {
     pub refuse: Mutex<Option<ControlError>>,
     /// What a command answers (`{"ok": true}` when unset).
     pub outcome: Mutex<Option<Outcome>>,
+    /// The frames it kept.
+    pub frames: Mutex<Vec<OcppFrame>>,
 }
 
 impl Fake {
@@ -95,6 +98,9 @@ pub fn state() -> StationState {
 impl StationControl for Fake {
     fn state(&self) -> StationState {
         state()
+    }
+    fn recent_frames(&self) -> Vec<OcppFrame> {
+        self.frames.lock().unwrap().clone()
     }
     fn plug_in(&self, c: u32, r: PlugIn) -> Reply<'_> {
         self.answer(Call::PlugIn(c, r))
