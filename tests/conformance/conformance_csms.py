@@ -16,6 +16,7 @@ What a scenario can make it do:
   same port, then accept them again;
 - `heartbeat_interval`: the interval of the Accepted BootNotification (the heartbeat);
 - `parent_ids`: the parentIdTag of known tags in idTagInfo;
+- `authorize_delay`: seconds an Authorize's answer waits (a slow CSMS);
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
 - `wait_quiet()`: until no frame went either way for a moment (nothing in flight)."""
 
@@ -80,8 +81,10 @@ class _ChargePoint(OcppChargePoint):
         return call_result.StatusNotification()
 
     @on(Action.authorize)
-    def on_authorize(self, id_tag, **kw):
+    async def on_authorize(self, id_tag, **kw):
         self._rec("Authorize", {"id_tag": id_tag, **kw})
+        if self.csms.authorize_delay:
+            await asyncio.sleep(self.csms.authorize_delay)
         return call_result.Authorize(id_tag_info=self.csms.id_tag_info(id_tag))
 
     @on(Action.start_transaction)
@@ -175,6 +178,8 @@ class Csms:
         self.heartbeat_interval = HEARTBEAT_S
         # idTag -> parentIdTag, sent in the idTagInfo of Authorize and StartTransaction.
         self.parent_ids: dict[str, str] = {}
+        # Seconds the answer to an Authorize waits (a slow CSMS).
+        self.authorize_delay = 0.0
         self._failures: dict[str, list[str]] = {}
         self._offline = False
         self._tx_ids = itertools.count(first_transaction_id)

@@ -61,15 +61,12 @@ def test_a_rejected_card_shows_its_result_with_the_tag(make_station, csms):
     station.api("POST", "/connectors/1/plug-in")
     csms.wait_for("StatusNotification", status(1, "Preparing"), after=n)
     answer = station.api("POST", "/tokens", {"id_tag": "STOLEN", "connectors": [1]})
-    assert answer["ok"] is True
-    # Answered once the core decided, or at once with `started` while the Authorize waits.
-    assert answer["authorization"]["id_tag"] == "STOLEN"
-    if answer["authorization"]["result"] == "pending":
-        assert "Authorize" in answer["started"]
-    else:
-        assert answer["authorization"]["result"] == "Invalid"
-    state = station.wait_state(
-        lambda s: s["connectors"][0]["authorization"]["result"] != "pending")
+    # The CSMS answered the Authorize at once: the answer carries the result, and the state
+    # shows it already.
+    assert "started" not in answer
+    assert (answer["authorization"]["id_tag"], answer["authorization"]["result"]) == (
+        "STOLEN", "Invalid")
+    state = station.state()
     shown = state["connectors"][0]["authorization"]
     assert (shown["id_tag"], shown["result"]) == ("STOLEN", "Invalid")
     assert state["connectors"][0]["transaction"] is None
@@ -107,3 +104,17 @@ def test_the_limit_says_where_it_comes_from(make_station, csms):
     state = station.wait_state(lambda s: s["connectors"][0]["power_w"] > 0)
     c = state["connectors"][0]
     assert (c["limit_a"], c["limit_source"]) == (32, "car")
+
+
+def test_a_card_the_csms_is_slow_to_answer_is_pending_until_it_does(make_station, csms):
+    station = make_station()
+    booted(csms, station)
+    station.api("POST", "/connectors/1/plug-in")
+    csms.authorize_delay = 4
+    answer = station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1]})
+    # After 2 s without the CSMS's answer, the answer says the authorization goes on.
+    assert answer["authorization"]["result"] == "pending"
+    assert "Authorize.req waits for the CSMS's answer" in answer["started"]
+    assert station.state()["connectors"][0]["authorization"]["result"] == "pending"
+    state = station.wait_state(lambda s: s["connectors"][0]["authorization"]["result"] != "pending")
+    assert state["connectors"][0]["authorization"]["result"] == "Accepted"

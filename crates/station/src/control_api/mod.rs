@@ -123,7 +123,7 @@ pub async fn serve(
         stop_streams: Some(stop_rx),
     });
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "control API and web UI listening on http://{addr}/");
+        tracing::debug!(%addr, "control API and web UI listening on http://{addr}/");
     }
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -228,7 +228,7 @@ impl Station {
             .next()
             .ok_or(RuntimeError::NoOcppModule)?;
         let paths = OcppPaths::of(config, &ocpp_module.id);
-        tracing::info!(?paths, "OCPP module files");
+        tracing::debug!(?paths, "OCPP module files");
         let n = u32::try_from(config.evses.len()).unwrap_or(u32::MAX);
         let data_dir = &config.settings.data_dir;
         // The firmware the System module installed last is what this boot runs: its version

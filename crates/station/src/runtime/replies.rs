@@ -17,6 +17,11 @@ use crate::sim::{CarState, HardwareError};
 /// simulation step or two (250 ms each) and a round through the core's task.
 pub const REPLY_DEADLINE: Duration = Duration::from_secs(5);
 
+/// How long a token's answer waits for the CSMS's Authorize.conf before it says the
+/// authorization goes on (`started`, result `pending`): a CSMS that answers at once gives the
+/// caller the result in the answer.
+pub const AUTHORIZE_WAIT: Duration = Duration::from_secs(2);
+
 /// What the state must show before an order is answered.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Until {
@@ -33,7 +38,8 @@ pub(super) enum Until {
     Error(u32, HardwareError, bool),
     /// The core holds no transaction at the connector (its StopTransaction is queued).
     NoTransaction(u32),
-    /// The identification of `id_tag` at `connectors` is decided, or waits for the CSMS.
+    /// The identification of `id_tag` at `connectors` is decided, or has waited
+    /// [`AUTHORIZE_WAIT`] for the CSMS's answer.
     Identified {
         /// The idTag presented.
         id_tag: String,
@@ -49,6 +55,7 @@ pub(super) enum Until {
 pub(super) struct PendingReply {
     until: Until,
     outcome: Outcome,
+    since: tokio::time::Instant,
     deadline: tokio::time::Instant,
     reply: Responder,
 }
@@ -56,10 +63,12 @@ pub(super) struct PendingReply {
 impl Station {
     /// Answers `reply` with `outcome` once `until` holds.
     pub(super) fn answer_when(&mut self, until: Until, outcome: Outcome, reply: Responder) {
+        let since = tokio::time::Instant::now();
         self.replies.push(PendingReply {
             until,
             outcome,
-            deadline: tokio::time::Instant::now() + REPLY_DEADLINE,
+            since,
+            deadline: since + REPLY_DEADLINE,
             reply,
         });
     }
@@ -73,7 +82,8 @@ impl Station {
         let now = tokio::time::Instant::now();
         let pending = std::mem::take(&mut self.replies);
         for mut p in pending {
-            if let Some(outcome) = self.holds(&p.until, &mut p.outcome) {
+            let waited = now.saturating_duration_since(p.since);
+            if let Some(outcome) = self.holds(&p.until, &mut p.outcome, waited) {
                 let _ = p.reply.send(Ok(outcome));
             } else if now >= p.deadline {
                 let _ = p.reply.send(Err(ControlError::Timeout(format!(
@@ -97,7 +107,7 @@ impl Station {
     }
 
     /// The outcome to answer with when `until` holds now.
-    fn holds(&self, until: &Until, outcome: &mut Outcome) -> Option<Outcome> {
+    fn holds(&self, until: &Until, outcome: &mut Outcome, waited: Duration) -> Option<Outcome> {
         let evse = |c: u32| self.evses.iter().find(|e| e.connector == c);
         let core = |c: u32| self.core.connector(c);
         let met = match until {
@@ -138,7 +148,9 @@ impl Station {
                 if let Some(decided) = decided {
                     outcome.authorization = Some(decided.clone());
                     true
-                } else if self.core.authorizing.iter().any(|t| t == id_tag) {
+                } else if waited >= AUTHORIZE_WAIT
+                    && self.core.authorizing.iter().any(|t| t == id_tag)
+                {
                     outcome.started = Some(
                         "authorization: the Authorize.req waits for the CSMS's answer (the state's connectors[].authorization shows it)"
                             .to_owned(),

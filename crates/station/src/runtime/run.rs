@@ -160,7 +160,7 @@ impl Station {
                 .evse_manager_mut()
                 .external_ready_to_start_charging()
             {
-                tracing::info!(connector = evse.connector, "ready to start charging");
+                tracing::debug!(connector = evse.connector, "ready to start charging");
             }
         }
     }
