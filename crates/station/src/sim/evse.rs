@@ -374,10 +374,10 @@ mod tests {
         evse
     }
 
-    /// Runs from `from` to `to` (simulated, after `t0`), in 250 ms ticks.
-    fn run_span(evse: &mut SimulatedEvse, t0: Instant, from: Duration, to: Duration) {
-        let mut t = from;
-        while t <= to {
+    /// Runs from second `from` to second `to` (simulated, after `t0`), in 250 ms ticks.
+    fn run_span(evse: &mut SimulatedEvse, t0: Instant, from: u64, to: u64) {
+        let mut t = Duration::from_secs(from);
+        while t <= Duration::from_secs(to) {
             evse.tick(t0 + t);
             t += LOOP_INTERVAL;
         }
@@ -399,20 +399,10 @@ mod tests {
             let t0 = Instant::now();
             let mut evse = charging_evse(t0);
             evse.board_mut().raise_error(error);
-            run_span(
-                &mut evse,
-                t0,
-                Duration::from_secs(3),
-                Duration::from_secs(5),
-            );
+            run_span(&mut evse, t0, 3, 5);
             let energy = evse.board().meter().energy_wh();
             // 15 s more: a car that causes none of it does not clear it.
-            run_span(
-                &mut evse,
-                t0,
-                Duration::from_secs(5),
-                Duration::from_secs(20),
-            );
+            run_span(&mut evse, t0, 5, 20);
             assert!(evse.board().is_error_active(error), "{name}");
             assert!(evse.evse_manager().is_faulted(), "{name}");
             assert_eq!(
@@ -424,12 +414,7 @@ mod tests {
             assert_eq!(evse.board().meter().power_w(), 0.0, "{name}");
             assert_eq!(evse.board().meter().energy_wh(), energy, "{name}");
             evse.board_mut().clear_error(error);
-            run_span(
-                &mut evse,
-                t0,
-                Duration::from_secs(20),
-                Duration::from_secs(21),
-            );
+            run_span(&mut evse, t0, 20, 21);
             assert_eq!(evse.evse_manager().state(), EvseState::Charging, "{name}");
             assert!(evse.board().meter().power_w() > 11_000.0, "{name}");
             assert_eq!(
@@ -459,23 +444,13 @@ mod tests {
             let t0 = Instant::now();
             let mut evse = charging_evse(t0);
             evse.board_mut().raise_error(error);
-            run_span(
-                &mut evse,
-                t0,
-                Duration::from_secs(3),
-                Duration::from_secs(10),
-            );
+            run_span(&mut evse, t0, 3, 10);
             assert!(evse.board().is_error_active(error), "{name}");
             assert!(!evse.evse_manager().is_faulted(), "{name}");
             assert_eq!(evse.evse_manager().state(), EvseState::Charging, "{name}");
             assert!(evse.board().meter().power_w() > 11_000.0, "{name}");
             evse.board_mut().clear_error(error);
-            run_span(
-                &mut evse,
-                t0,
-                Duration::from_secs(10),
-                Duration::from_secs(11),
-            );
+            run_span(&mut evse, t0, 10, 11);
             assert_eq!(
                 drain(&mut evse),
                 [
@@ -495,19 +470,9 @@ mod tests {
         evse.car_mut()
             .execute_str("rcd_current 30;sleep 5;rcd_current 0;sleep 10")
             .unwrap();
-        run_span(
-            &mut evse,
-            t0,
-            Duration::from_secs(3),
-            Duration::from_secs(7),
-        );
+        run_span(&mut evse, t0, 3, 7);
         assert!(evse.evse_manager().is_faulted());
-        run_span(
-            &mut evse,
-            t0,
-            Duration::from_secs(7),
-            Duration::from_secs(10),
-        );
+        run_span(&mut evse, t0, 7, 10);
         assert!(!evse.evse_manager().is_faulted());
         assert_eq!(evse.evse_manager().state(), EvseState::Charging);
         let rcd = HardwareError::RCD_DC;
@@ -529,19 +494,9 @@ mod tests {
         evse.car_mut()
             .execute_str("error_e;sleep 5;draw_power_regulated 16,3")
             .unwrap();
-        run_span(
-            &mut evse,
-            t0,
-            Duration::from_secs(3),
-            Duration::from_secs(7),
-        );
+        run_span(&mut evse, t0, 3, 7);
         assert!(evse.board().is_error_active(HardwareError::PILOT_FAULT));
-        run_span(
-            &mut evse,
-            t0,
-            Duration::from_secs(7),
-            Duration::from_secs(10),
-        );
+        run_span(&mut evse, t0, 7, 10);
         assert_eq!(evse.evse_manager().state(), EvseState::Charging);
         let pilot = HardwareError::PILOT_FAULT;
         assert_eq!(

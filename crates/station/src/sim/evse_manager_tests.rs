@@ -189,15 +189,21 @@ fn evse_pause_resume_and_energy_limit() {
     assert!(!evse.board_outputs().pwm.is_running());
 }
 
-#[test]
-fn faults_pause_with_f_then_resume_when_cleared() {
-    let t0 = Instant::now();
+/// An EvseManager charging since `t0` (car in C, authorized), its events drained.
+fn charging_since(t0: Instant) -> EvseManager {
     let mut evse = evse();
     evse.tick(t0);
     cp(&mut evse, CpState::B);
     evse.authorize("TAG1").unwrap();
     cp(&mut evse, CpState::C);
     drain(&mut evse);
+    evse
+}
+
+#[test]
+fn faults_pause_with_f_then_resume_when_cleared() {
+    let t0 = Instant::now();
+    let mut evse = charging_since(t0);
     let e = HardwareError::RCD_DC;
     evse.handle_board_event(BoardEvent::ErrorRaised(e));
     assert!(evse.is_faulted());
@@ -244,12 +250,7 @@ fn faults_pause_with_f_then_resume_when_cleared() {
 #[test]
 fn the_f_after_a_fault_is_not_the_car_pausing() {
     let t0 = Instant::now();
-    let mut evse = evse();
-    evse.tick(t0);
-    cp(&mut evse, CpState::B);
-    evse.authorize("TAG1").unwrap();
-    cp(&mut evse, CpState::C);
-    drain(&mut evse);
+    let mut evse = charging_since(t0);
     let e = HardwareError::from_name("evse_board_support/MREC4OverCurrentFailure").unwrap();
     evse.handle_board_event(BoardEvent::ErrorRaised(e));
     cp(&mut evse, CpState::F);

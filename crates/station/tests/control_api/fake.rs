@@ -3,11 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
+use ocpp_types::core::RegistrationStatus;
 use station::control_api::{
-    router, CarScript, ConnectorState, ControlError, HardwareError, MeterOverride, OcppFrame,
-    OcppState, Outcome, PlugIn, Reply, StationControl, StationEvent, StationState, StopTransaction,
-    Token,
+    router, CarScript, ControlError, HardwareError, MeterOverride, OcppFrame, Outcome, PlugIn,
+    Reply, StationControl, StationEvent, StationState, StopTransaction, Token,
 };
 use tokio::sync::broadcast;
 
@@ -59,40 +58,12 @@ impl Fake {
     }
 }
 
+/// Two connectors as a station starts, connected and registered.
 pub fn state() -> StationState {
-    let connector = |id| ConnectorState {
-        id,
-        status: ChargePointStatus::Available,
-        error_code: ChargePointErrorCode::NoError,
-        transaction_id: None,
-        id_tag: None,
-        session_id: None,
-        power_w: 0.0,
-        energy_wh: 0.0,
-        plugged: false,
-        limit_a: None,
-        limit_source: None,
-        fault: Vec::new(),
-        fault_raised: Vec::new(),
-        error_info: None,
-        authorization: None,
-        transaction: None,
-        reservation: None,
-        evse_state: "Idle".into(),
-        car: "unplugged".into(),
-    };
-    StationState {
-        ocpp: OcppState {
-            connected: true,
-            registration: Some(RegistrationStatus::Accepted),
-            charge_point_id: "cp001".into(),
-            queued: 0,
-            last_error: None,
-            offline_requested: false,
-        },
-        connectors: vec![connector(1), connector(2)],
-        display_messages: None,
-    }
+    let mut state = station::runtime::state::initial("cp001", 2);
+    state.ocpp.connected = true;
+    state.ocpp.registration = Some(RegistrationStatus::Accepted);
+    state
 }
 
 impl StationControl for Fake {
