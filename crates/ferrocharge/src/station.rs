@@ -52,7 +52,7 @@ pub fn sil(config: Option<PathBuf>, held: &Held) -> anyhow::Result<ExitCode> {
 /// ChargePointId, with the user config over them, as the station builds it when it starts.
 fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
     let module = config
-        .modules_of_type(station::types::OCPP.name)
+        .modules_of_type(station::module_types::OCPP.name)
         .next()
         .context(
             "the station config has no OCPP module: ferrocharge needs one to talk to a CSMS",

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use chargepoint::driver::{CertificateStore, StorePaths};
 
-use crate::types::EVSE_SECURITY;
+use crate::module_types::EVSE_SECURITY;
 use crate::StationConfig;
 
 /// The folder under `settings.data_dir` that relative EvseSecurity paths resolve against.
@@ -83,7 +83,7 @@ fn declared_default(name: &str) -> Option<&'static str> {
         .iter()
         .find(|p| p.name == name)
         .and_then(|p| match p.default {
-            Some(crate::types::DefaultValue::String(s)) => Some(s),
+            Some(crate::module_types::DefaultValue::String(s)) => Some(s),
             _ => None,
         })
 }

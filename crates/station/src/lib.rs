@@ -5,7 +5,7 @@
 //! `config_implementation` and `connections`; `x-...` keys ignored) into a checked graph of
 //! module instances, [`StationConfig`].
 //!
-//! Every module type is declared as data in [`types`] (the implementations it provides, its
+//! Every module type is declared as data in [`module_types`] (the implementations it provides, its
 //! requirements with cardinality, its parameters with types and defaults), transcribed from
 //! everest-core's manifests so that EVerest's own station configs load unchanged. Loading checks
 //! every module type, parameter, mapping and connection, and refuses a broken config with one
@@ -34,12 +34,12 @@ pub mod energy;
 mod error;
 pub mod evse_security;
 pub mod message_log;
+pub mod module_types;
 pub mod persistent_store;
 mod raw;
 pub mod runtime;
 pub mod sim;
 pub mod system;
-pub mod types;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,8 +47,8 @@ use std::path::{Path, PathBuf};
 use serde_yaml_ng::Value;
 
 pub use error::ConfigError;
+use module_types::{DefaultValue, ModuleType, Param, ParamKind};
 use raw::{Entries, RawConfig, RawModule};
-use types::{DefaultValue, ModuleType, Param, ParamKind};
 
 /// `settings.data_dir` when not given.
 pub const DEFAULT_DATA_DIR: &str = "/tmp/ferrocharge";
@@ -345,7 +345,7 @@ fn build(raw: RawConfig, path: &Path) -> Result<StationConfig, ConfigError> {
         .active_modules
         .0
         .iter()
-        .filter(|(_, m)| types::module_type(&m.module).is_none())
+        .filter(|(_, m)| module_types::module_type(&m.module).is_none())
         .map(|(id, m)| (id.clone(), m.module.clone()))
         .collect();
     if !unsupported.is_empty() {
@@ -368,13 +368,16 @@ fn build(raw: RawConfig, path: &Path) -> Result<StationConfig, ConfigError> {
     }
 
     let mut evses = Vec::new();
-    if let Some(ocpp) = modules.iter().find(|m| m.type_name() == types::OCPP.name) {
+    if let Some(ocpp) = modules
+        .iter()
+        .find(|m| m.type_name() == module_types::OCPP.name)
+    {
         evses = ocpp_evses(ocpp, &modules)?;
         ocpp_energy_sinks(ocpp, &modules, evses.len())?;
     } else {
         for (pos, m) in modules
             .iter()
-            .filter(|m| m.type_name() == types::EVSE_MANAGER.name)
+            .filter(|m| m.type_name() == module_types::EVSE_MANAGER.name)
             .enumerate()
         {
             let id = m.mapping.map(|m| m.evse).unwrap_or(pos as u32 + 1);
@@ -440,8 +443,10 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
 /// Checks one module's mapping and parameters (its connections come later, once every module
 /// is known).
 fn instance(id: &str, m: &RawModule) -> Result<ModuleInstance, ConfigError> {
-    let ty = types::module_type(&m.module).ok_or_else(|| ConfigError::UnsupportedModuleTypes {
-        modules: vec![(id.to_owned(), m.module.clone())],
+    let ty = module_types::module_type(&m.module).ok_or_else(|| {
+        ConfigError::UnsupportedModuleTypes {
+            modules: vec![(id.to_owned(), m.module.clone())],
+        }
     })?;
     let bad_mapping = |problem: String| ConfigError::Mapping {
         module: id.to_owned(),
@@ -466,7 +471,7 @@ fn instance(id: &str, m: &RawModule) -> Result<ModuleInstance, ConfigError> {
             impl_mappings.push((impl_id, map));
         }
     }
-    if ty.name == types::EVSE_MANAGER.name {
+    if ty.name == module_types::EVSE_MANAGER.name {
         if let Some(Mapping { evse: 0, .. }) = mapping {
             return Err(bad_mapping(
                 "module: an EvseManager needs an EVSE id from 1 (EVSE 0 is the whole station)"
@@ -664,8 +669,10 @@ fn connections(
     m: &RawModule,
     modules: &[ModuleInstance],
 ) -> Result<Vec<Requirement>, ConfigError> {
-    let ty = types::module_type(&m.module).ok_or_else(|| ConfigError::UnsupportedModuleTypes {
-        modules: vec![(id.to_owned(), m.module.clone())],
+    let ty = module_types::module_type(&m.module).ok_or_else(|| {
+        ConfigError::UnsupportedModuleTypes {
+            modules: vec![(id.to_owned(), m.module.clone())],
+        }
     })?;
     let given: &[(String, Option<Vec<raw::RawConnection>>)] = m
         .connections

@@ -48,7 +48,7 @@ use crate::message_log::MessageLog;
 use crate::sim::pilot::MIN_CURRENT_A;
 use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
 use crate::system::{System, SystemConfig};
-use crate::{types, StationConfig};
+use crate::{module_types, StationConfig};
 
 pub use control::{Order, OrderKind, StationHandle};
 pub use paths::OcppPaths;
@@ -224,7 +224,7 @@ impl Station {
         reason: BootReason,
     ) -> Result<Station, RuntimeError> {
         let ocpp_module = config
-            .modules_of_type(types::OCPP.name)
+            .modules_of_type(module_types::OCPP.name)
             .next()
             .ok_or(RuntimeError::NoOcppModule)?;
         let paths = OcppPaths::of(config, &ocpp_module.id);
@@ -364,7 +364,7 @@ impl Station {
 /// module's `display_message` or not: the control API sets messages on it either way).
 fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control::SharedDisplay> {
     config
-        .modules_of_type(types::TERMINAL_DISPLAY_MESSAGE.name)
+        .modules_of_type(module_types::TERMINAL_DISPLAY_MESSAGE.name)
         .next()?;
     if config
         .connected_module(ocpp_module, "display_message")
@@ -383,7 +383,7 @@ fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control:
 fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut SystemConfig) {
     let Some(module) = config
         .connected_module(ocpp_module, "system")
-        .filter(|m| m.type_name() == types::SYSTEM.name)
+        .filter(|m| m.type_name() == module_types::SYSTEM.name)
     else {
         return;
     };
@@ -401,10 +401,10 @@ fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut System
 /// `token_provider` connections (the first is where `POST /tokens` presents a token).
 fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider> {
     let mut providers: Vec<control::TokenProvider> = Vec::new();
-    for auth in config.modules_of_type(types::AUTH.name) {
+    for auth in config.modules_of_type(module_types::AUTH.name) {
         for c in auth.connections("token_provider") {
             let Some(manual) = config
-                .modules_of_type(types::DUMMY_TOKEN_PROVIDER_MANUAL.name)
+                .modules_of_type(module_types::DUMMY_TOKEN_PROVIDER_MANUAL.name)
                 .find(|m| m.id == c.module_id)
             else {
                 continue;

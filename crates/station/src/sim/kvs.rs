@@ -21,7 +21,7 @@ use super::car::PlugRecord;
 use super::script::Script;
 use super::wiring;
 use crate::persistent_store::{StoreError, StoreHandle, Stores};
-use crate::{types, StationConfig};
+use crate::{module_types, StationConfig};
 
 /// What a car that was plugged in runs after a restart when no script was stored
 /// (EvManager's fallback: it waits for power, then needs an unplug).
@@ -41,7 +41,7 @@ impl CarKvs {
     /// under EvManager's keys `EvManager_<id>_simulated_already_plugged_in` and
     /// `EvManager_<id>_simulated_plugged_in_command`.
     pub fn new(store: StoreHandle, ev_manager: &str, keep_cross_boot_plugin_state: bool) -> Self {
-        let prefix = format!("{}_{ev_manager}", types::EV_MANAGER.name);
+        let prefix = format!("{}_{ev_manager}", module_types::EV_MANAGER.name);
         CarKvs {
             store,
             plugged_in_key: format!("{prefix}_simulated_already_plugged_in"),

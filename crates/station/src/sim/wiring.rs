@@ -6,7 +6,7 @@ use tracing::warn;
 
 use super::evse::SimulatedEvseConfig;
 use super::script::ScriptError;
-use crate::{types, ModuleInstance, StationConfig};
+use crate::{module_types, ModuleInstance, StationConfig};
 
 /// The EvManagers whose `ev_board_support` is connected to board `bsp`, in file order (the
 /// first drives the board).
@@ -15,7 +15,7 @@ fn cars_on<'a>(
     bsp: &'a str,
 ) -> impl Iterator<Item = &'a ModuleInstance> + 'a {
     station
-        .modules_of_type(types::EV_MANAGER.name)
+        .modules_of_type(module_types::EV_MANAGER.name)
         .filter(move |m| {
             m.connections("ev_board_support")
                 .iter()
@@ -31,7 +31,7 @@ pub(crate) fn ev_manager_of<'a>(
 ) -> Option<&'a ModuleInstance> {
     let bsp = station
         .connected_module(evse_manager, "bsp")
-        .filter(|b| b.type_name() == types::YETI_SIMULATOR.name)?;
+        .filter(|b| b.type_name() == module_types::YETI_SIMULATOR.name)?;
     cars_on(station, &bsp.id).next()
 }
 
@@ -82,7 +82,7 @@ impl SimulatedEvseConfig {
         let manager = station
             .module(evse_manager)
             .ok_or_else(|| WiringError::UnknownModule(evse_manager.to_owned()))?;
-        if manager.type_name() != types::EVSE_MANAGER.name {
+        if manager.type_name() != module_types::EVSE_MANAGER.name {
             return Err(WiringError::NotEvseManager {
                 module: manager.id.clone(),
                 module_type: manager.type_name(),
@@ -101,7 +101,7 @@ impl SimulatedEvseConfig {
             .first()
             .and_then(|c| station.module(&c.module_id))
             .ok_or_else(|| WiringError::UnknownModule(format!("{evse_manager}.bsp")))?;
-        if bsp.type_name() != types::YETI_SIMULATOR.name {
+        if bsp.type_name() != module_types::YETI_SIMULATOR.name {
             return Err(WiringError::NotSimulated {
                 evse_manager: manager.id.clone(),
                 bsp: bsp.id.clone(),
