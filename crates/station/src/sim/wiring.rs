@@ -88,7 +88,7 @@ impl SimulatedEvseConfig {
                 module_type: manager.type_name(),
             });
         }
-        // A DC EvseManager would run as AC here and look as if it worked (lib.rs: no
+        // A DC EvseManager would run as AC here and look as if it worked (config module docs: no
         // "accepted but inert" configs).
         if manager.parameters.str("charge_mode") == Some("DC") {
             return Err(WiringError::DcNotSimulated {
