@@ -95,13 +95,10 @@ mod tests {
     /// The shipped one-EVSE station with its data dir under `dir` and `config_module` lines
     /// (indented by six spaces) for its EvseSecurity module.
     fn station(dir: &Path, evse_security_params: &str) -> StationConfig {
-        let yaml =
-            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
-                .unwrap()
-                .replace(
-                    "  data_dir: /tmp/ferrocharge",
-                    &format!("  data_dir: {}", dir.join("data").display()),
-                );
+        let yaml = crate::config::shipped::SIL_ONE_EVSE.text.replace(
+            "  data_dir: /tmp/ferrocharge",
+            &format!("  data_dir: {}", dir.join("data").display()),
+        );
         let yaml = if evse_security_params.is_empty() {
             yaml
         } else {

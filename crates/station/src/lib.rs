@@ -28,7 +28,4 @@ pub mod runtime;
 pub mod sim;
 pub mod system;
 
-pub use config::{
-    resolve_path, shipped_config_dir, ConfigError, ModuleInstance, ParamValue, Parameters,
-    StationConfig,
-};
+pub use config::{ConfigError, ConfigFile, ModuleInstance, ParamValue, Parameters, StationConfig};

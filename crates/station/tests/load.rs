@@ -3,13 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
-use station::{resolve_path, shipped_config_dir, ConfigError, ParamValue, StationConfig};
+use station::config::{resolve_input, shipped, ConfigFile};
+use station::{ConfigError, ParamValue, StationConfig};
 
 const SUPPORTED: &str = "Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, EvManager, \
 EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalDisplayMessage, YetiSimulator";
 
+/// A shipped station YAML, as the crate keeps it (the binary embeds these files).
 fn shipped(name: &str) -> PathBuf {
-    shipped_config_dir().join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config")
+        .join(name)
 }
 
 fn read(path: &Path) -> String {
@@ -88,8 +92,9 @@ fn shipped_sil_ocpp_loads() {
     assert_eq!(ocpp.type_name(), "OCPP");
     let chargepoint_config = cfg.resolve(ocpp.parameters.str("ChargePointConfigPath").unwrap());
     assert_eq!(
-        chargepoint_config.canonicalize().unwrap(),
-        shipped("ocpp-config.json").canonicalize().unwrap()
+        chargepoint_config,
+        ConfigFile::Shipped(&shipped::OCPP_CONFIG),
+        "none beside the YAML: the shipped one"
     );
     // Defaults of everest-core's OCPP manifest are filled in.
     assert_eq!(
@@ -169,12 +174,12 @@ fn everest_test_station_loads_unchanged() {
         Some(true)
     );
     let json = cfg.resolve(ocpp.parameters.str("ChargePointConfigPath").unwrap());
-    assert_eq!(json, dir.join("libocpp-config-test.json"));
-    assert!(json.is_file());
+    assert_eq!(json, ConfigFile::Path(dir.join("libocpp-config-test.json")));
+    assert!(json.path().is_some_and(Path::is_file));
     // Not there yet: written on the first configuration change, beside the YAML.
     assert_eq!(
         cfg.resolve(ocpp.parameters.str("UserConfigPath").unwrap()),
-        dir.join("user_config.json")
+        ConfigFile::Path(dir.join("user_config.json"))
     );
     assert_eq!(cfg.evses.len(), 1);
     assert_eq!(cfg.evses[0].evse_manager, "connector_1");
@@ -339,33 +344,31 @@ fn mapping_of_an_unknown_implementation() {
 // ---- path resolution ----
 
 #[test]
-fn relative_paths_resolve_beside_the_yaml_then_in_shipped_config() {
+fn relative_paths_resolve_beside_the_yaml_then_among_the_shipped_files() {
     let root = std::env::temp_dir().join(format!("station-resolve-{}", std::process::id()));
     let yaml_dir = root.join("site");
-    let shipped_dir = root.join("config");
+    let empty_dir = root.join("empty");
     std::fs::create_dir_all(&yaml_dir).unwrap();
-    std::fs::create_dir_all(&shipped_dir).unwrap();
-    std::fs::write(yaml_dir.join("both.json"), "{}").unwrap();
-    std::fs::write(shipped_dir.join("both.json"), "{}").unwrap();
-    std::fs::write(shipped_dir.join("shipped.json"), "{}").unwrap();
+    std::fs::create_dir_all(&empty_dir).unwrap();
+    std::fs::write(yaml_dir.join("ocpp-config.json"), "{}").unwrap();
 
     assert_eq!(
-        resolve_path("both.json", &yaml_dir, &shipped_dir),
-        yaml_dir.join("both.json")
+        resolve_input("ocpp-config.json", &yaml_dir),
+        ConfigFile::Path(yaml_dir.join("ocpp-config.json"))
     );
     assert_eq!(
-        resolve_path("shipped.json", &yaml_dir, &shipped_dir),
-        shipped_dir.join("shipped.json")
+        resolve_input("ocpp-config.json", &empty_dir),
+        ConfigFile::Shipped(&shipped::OCPP_CONFIG)
     );
     assert_eq!(
-        resolve_path("new/user_config.json", &yaml_dir, &shipped_dir),
-        yaml_dir.join("new/user_config.json")
+        resolve_input("new/user_config.json", &yaml_dir),
+        ConfigFile::Path(yaml_dir.join("new/user_config.json"))
     );
     assert_eq!(
-        resolve_path("/var/lib/x.db", &yaml_dir, &shipped_dir),
-        Path::new("/var/lib/x.db")
+        resolve_input("/var/lib/x.db", &yaml_dir),
+        ConfigFile::Path("/var/lib/x.db".into())
     );
-    assert_eq!(resolve_path("", &yaml_dir, &shipped_dir), Path::new(""));
+    assert_eq!(resolve_input("", &yaml_dir), ConfigFile::Path("".into()));
     std::fs::remove_dir_all(&root).unwrap();
 }
 
@@ -376,9 +379,27 @@ fn config_folder_is_the_yaml_folder() {
     assert_eq!(cfg.dir(), Path::new("."));
     // ocpp-config.json is not in the current folder (the crate), so the shipped one is used.
     assert_eq!(
-        cfg.resolve("ocpp-config.json").canonicalize().unwrap(),
-        shipped("ocpp-config.json").canonicalize().unwrap()
+        cfg.resolve("ocpp-config.json"),
+        ConfigFile::Shipped(&shipped::OCPP_CONFIG)
     );
+}
+
+#[test]
+fn a_shipped_configs_folder_is_its_data_dir_and_its_files_are_the_crates() {
+    let cfg = StationConfig::shipped(&shipped::SIL_OCPP).unwrap();
+    assert_eq!(cfg.dir(), Path::new("/tmp/ferrocharge"));
+    assert_eq!(cfg.source.to_string(), "the shipped config-sil-ocpp.yaml");
+    for file in [&shipped::SIL_OCPP, &shipped::SIL_ONE_EVSE] {
+        assert_eq!(read(&shipped(file.name)), file.text, "{}", file.name);
+        // The top-level config/ links to the crate's files: one source of truth.
+        let top = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../config")
+            .join(file.name);
+        assert_eq!(
+            top.canonicalize().unwrap(),
+            shipped(file.name).canonicalize().unwrap()
+        );
+    }
 }
 
 // ---- broken configs: one test each, the exact line ----

@@ -1,7 +1,8 @@
 //! Reading and parsing the station YAML into a [`StationConfig`]: the file, the `settings`
 //! (with `data_dir`), each module instance's type and mapping, then its parameters
 //! ([`super::parameters`]) and connections ([`super::connections`]); and where the relative
-//! paths of a loaded config are looked up.
+//! input paths of a loaded config are looked up: beside the YAML, else among the files the
+//! binary ships with ([`super::shipped`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,38 +12,32 @@ use serde_yaml_ng::Value;
 use super::connections::{connections, evses};
 use super::error::ConfigError;
 use super::model::{
-    Implementation, Mapping, ModuleInstance, Settings, StationConfig, DEFAULT_CONTROL_API,
-    DEFAULT_DATA_DIR, MAX_EVSES,
+    ConfigFile, Implementation, Mapping, ModuleInstance, Settings, StationConfig,
+    DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
 };
 use super::parameters::{check_parameters, describe};
 use super::raw::{self, Entries, RawConfig, RawModule};
+use super::shipped::{self, ShippedFile};
 use crate::module_types;
 
-/// The shipped `config/` folder of the source tree (the second place relative paths in a
-/// station config are looked up in).
-pub fn shipped_config_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
-}
-
-/// Resolves a path parameter of a station config (OCPP's ChargePointConfigPath, UserConfigPath,
-/// ...): an absolute path is used as it is; a relative one resolves against `yaml_dir` (the
-/// folder of the station YAML) when it exists there, else against `shipped_dir` (the shipped
-/// `config/` folder) when it exists there, else against `yaml_dir` (where a file that is yet to
-/// be written, such as a user config, will be created). An empty value stays empty.
-pub fn resolve_path(value: &str, yaml_dir: &Path, shipped_dir: &Path) -> PathBuf {
+/// Resolves an input path a station config names (OCPP's `ChargePointConfigPath`): an
+/// absolute path is used as it is; a relative one is looked up in `dir` (the folder of the
+/// station YAML, see [`StationConfig::dir`]), else among the files the binary ships with by
+/// its name ([`shipped::file`]), else it stays in `dir` (where reading it will fail, naming
+/// that path). An empty value stays empty.
+pub fn resolve_input(value: &str, dir: &Path) -> ConfigFile {
     let path = Path::new(value);
     if value.is_empty() || path.is_absolute() {
-        return path.to_path_buf();
+        return ConfigFile::Path(path.to_path_buf());
     }
-    let beside = yaml_dir.join(path);
+    let beside = dir.join(path);
     if beside.exists() {
-        return beside;
+        return ConfigFile::Path(beside);
     }
-    let shipped = shipped_dir.join(path);
-    if shipped.exists() {
-        return shipped;
+    match shipped::file(value) {
+        Some(file) => ConfigFile::Shipped(file),
+        None => ConfigFile::Path(beside),
     }
-    beside
 }
 
 impl StationConfig {
@@ -60,25 +55,46 @@ impl StationConfig {
     /// folder is the one relative paths resolve against).
     pub fn from_yaml(text: &str, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let raw: RawConfig = serde_yaml_ng::from_str(text).map_err(|e| yaml_error(path, &e))?;
-        build(raw, path)
+        parse(text, ConfigFile::Path(path.to_path_buf()))
     }
 
-    /// The folder of the station YAML.
-    pub fn dir(&self) -> &Path {
-        match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
+    /// Parses and checks a station YAML the binary ships with.
+    pub fn shipped(file: &'static ShippedFile) -> Result<Self, ConfigError> {
+        parse(file.text, ConfigFile::Shipped(file))
+    }
+
+    /// Reads, parses and checks the station YAML `file` (again: a restart reads it anew).
+    pub fn from_file(file: &ConfigFile) -> Result<Self, ConfigError> {
+        match file {
+            ConfigFile::Path(path) => StationConfig::load(path),
+            ConfigFile::Shipped(shipped) => StationConfig::shipped(shipped),
         }
     }
 
-    /// [`resolve_path`] against this config's folder and the shipped `config/` folder.
-    pub fn resolve(&self, value: &str) -> PathBuf {
-        resolve_path(value, self.dir(), &shipped_config_dir())
+    /// The folder relative input paths resolve in: the station YAML's, or for a shipped one
+    /// (which has no folder) its `settings.data_dir`.
+    pub fn dir(&self) -> &Path {
+        match &self.source {
+            ConfigFile::Path(path) => match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            },
+            ConfigFile::Shipped(_) => &self.settings.data_dir,
+        }
+    }
+
+    /// [`resolve_input`] in this config's folder.
+    pub fn resolve(&self, value: &str) -> ConfigFile {
+        resolve_input(value, self.dir())
     }
 }
 
-fn yaml_error(path: &Path, e: &serde_yaml_ng::Error) -> ConfigError {
+fn parse(text: &str, source: ConfigFile) -> Result<StationConfig, ConfigError> {
+    let raw: RawConfig = serde_yaml_ng::from_str(text).map_err(|e| yaml_error(&source, &e))?;
+    build(raw, source)
+}
+
+fn yaml_error(source: &ConfigFile, e: &serde_yaml_ng::Error) -> ConfigError {
     let mut message = e.to_string();
     let (line, column) = match e.location() {
         Some(loc) => {
@@ -90,15 +106,20 @@ fn yaml_error(path: &Path, e: &serde_yaml_ng::Error) -> ConfigError {
         }
         None => (None, None),
     };
+    let file = match source {
+        ConfigFile::Path(path) => path.clone(),
+        // Named as messages name it; it is no file on disk.
+        ConfigFile::Shipped(file) => PathBuf::from(file.to_string()),
+    };
     ConfigError::Yaml {
-        file: path.to_path_buf(),
+        file,
         line,
         column,
         message,
     }
 }
 
-fn build(raw: RawConfig, path: &Path) -> Result<StationConfig, ConfigError> {
+fn build(raw: RawConfig, source: ConfigFile) -> Result<StationConfig, ConfigError> {
     // Module types first: nothing else can be checked for a module of unknown type.
     let unsupported: Vec<(String, String)> = raw
         .active_modules
@@ -129,7 +150,7 @@ fn build(raw: RawConfig, path: &Path) -> Result<StationConfig, ConfigError> {
     let evses = evses(&modules)?;
 
     Ok(StationConfig {
-        path: path.to_path_buf(),
+        source,
         settings,
         modules,
         evses,

@@ -19,14 +19,17 @@
 //! - `model`: the loaded config as data ([`StationConfig`], [`ModuleInstance`], [`Settings`],
 //!   [`Parameters`], ...).
 //! - `load`: reading and parsing the YAML, `settings` (`data_dir`, `control_api`), module types
-//!   and mappings, and where relative paths resolve ([`resolve_path`]).
+//!   and mappings, and where relative input paths resolve ([`resolve_input`]).
+//! - [`shipped`]: the station YAMLs and the OCPP configuration built into the binary.
 //! - `parameters`: the parameters given against the declared ones, defaults filled in.
 //! - `connections`: connections against requirements (interfaces, cardinality), and the EVSEs
 //!   and energy sinks the OCPP module's connections make.
 //! - `raw`: the YAML's shape as parsed, before any check; `error`: [`ConfigError`].
 //!
 //! ```
-//! let cfg = station::StationConfig::load(station::shipped_config_dir().join("config-sil-one-evse.yaml")).unwrap();
+//! use station::config::shipped;
+//!
+//! let cfg = station::StationConfig::shipped(&shipped::SIL_ONE_EVSE).unwrap();
 //! let ocpp = cfg.module("ocpp").unwrap();
 //! assert_eq!(ocpp.parameters.str("ChargePointConfigPath"), Some("ocpp-config.json"));
 //! assert_eq!(cfg.evses.len(), 1);
@@ -38,10 +41,11 @@ mod load;
 mod model;
 mod parameters;
 mod raw;
+pub mod shipped;
 
 pub use error::ConfigError;
-pub use load::{resolve_path, shipped_config_dir};
+pub use load::resolve_input;
 pub use model::{
-    Connection, Evse, Implementation, Mapping, ModuleInstance, ParamValue, Parameters, Requirement,
-    Settings, StationConfig, DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
+    ConfigFile, Connection, Evse, Implementation, Mapping, ModuleInstance, ParamValue, Parameters,
+    Requirement, Settings, StationConfig, DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
 };

@@ -1,9 +1,11 @@
 //! The checked station config as data: [`StationConfig`], its module instances with their
 //! parameters, implementations and resolved connections, and the EVSEs.
 
+use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::shipped::ShippedFile;
 use crate::module_types::ModuleType;
 
 /// `settings.data_dir` when not given.
@@ -17,8 +19,9 @@ pub const MAX_EVSES: usize = 128;
 /// A loaded and checked station config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StationConfig {
-    /// The file it was loaded from (for messages, and the folder relative paths resolve against).
-    pub path: PathBuf,
+    /// Where it was loaded from (for messages, and where relative input paths resolve:
+    /// [`StationConfig::dir`]).
+    pub source: ConfigFile,
     /// `settings:` with defaults filled in.
     pub settings: Settings,
     /// The module instances, in file order.
@@ -27,6 +30,39 @@ pub struct StationConfig {
     /// there is an OCPP module, else every EvseManager in file order (its mapping's EVSE, or its
     /// position).
     pub evses: Vec<Evse>,
+}
+
+/// A file a station reads its configuration from (the station YAML, OCPP's
+/// `ChargePointConfigPath`): on disk, or built into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigFile {
+    /// This file on disk. For a station YAML (or text said to come from that file), relative
+    /// input paths resolve beside it.
+    Path(PathBuf),
+    /// The shipped file of that name. A shipped station YAML has no folder, so its relative
+    /// input paths resolve under its `settings.data_dir` (the station's own folder, wherever
+    /// the binary is started from), then among the shipped files.
+    Shipped(&'static ShippedFile),
+}
+
+impl ConfigFile {
+    /// The file on disk, if it is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ConfigFile::Path(path) => Some(path),
+            ConfigFile::Shipped(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ConfigFile {
+    /// The file's path, or `the shipped <name>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigFile::Path(path) => write!(f, "{}", path.display()),
+            ConfigFile::Shipped(file) => write!(f, "{file}"),
+        }
+    }
 }
 
 /// `settings:`.

@@ -480,9 +480,7 @@ mod tests {
 
     fn station(edit: impl Fn(String) -> String) -> (tempfile::TempDir, StationConfig) {
         let dir = tempfile::tempdir().unwrap();
-        let yaml =
-            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
-                .unwrap();
+        let yaml = crate::config::shipped::SIL_ONE_EVSE.text.to_owned();
         let path = dir.path().join("station.yaml");
         std::fs::write(&path, edit(yaml)).unwrap();
         let config = StationConfig::load(&path).unwrap();

@@ -129,12 +129,10 @@ impl SimulatedEvseConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shipped_config_dir;
 
     #[test]
     fn the_shipped_sil_config_wires_two_simulated_evses() {
-        let station =
-            StationConfig::load(shipped_config_dir().join("config-sil-ocpp.yaml")).unwrap();
+        let station = StationConfig::shipped(&crate::config::shipped::SIL_OCPP).unwrap();
         for evse in &station.evses {
             let config = SimulatedEvseConfig::for_evse(&station, &evse.evse_manager).unwrap();
             assert!(config.evse_manager.external_ready_to_start_charging);
@@ -151,12 +149,12 @@ mod tests {
 
     #[test]
     fn a_bad_car_script_names_the_ev_manager() {
-        let path = shipped_config_dir().join("config-sil-ocpp.yaml");
-        let text = std::fs::read_to_string(&path).unwrap().replace(
+        let path = "config-sil-ocpp.yaml";
+        let text = crate::config::shipped::SIL_OCPP.text.replace(
             "auto_exec: false\n      auto_exec_commands: sleep 1;",
             "auto_exec: true\n      auto_exec_commands: iso_wait_slac_matched;sleep 1;",
         );
-        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let station = StationConfig::from_yaml(&text, path).unwrap();
         let err = SimulatedEvseConfig::for_evse(&station, "evse_manager_1").unwrap_err();
         assert!(
             err.to_string()
@@ -167,13 +165,13 @@ mod tests {
 
     #[test]
     fn a_dc_evse_manager_is_refused_not_simulated_as_ac() {
-        let path = shipped_config_dir().join("config-sil-ocpp.yaml");
-        let text = std::fs::read_to_string(&path).unwrap().replacen(
+        let path = "config-sil-ocpp.yaml";
+        let text = crate::config::shipped::SIL_OCPP.text.replacen(
             "      connector_type: \"cType2\"\n",
             "      connector_type: \"cType2\"\n      charge_mode: DC\n",
             1,
         );
-        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let station = StationConfig::from_yaml(&text, path).unwrap();
         let err = SimulatedEvseConfig::for_evse(&station, "evse_manager_1").unwrap_err();
         assert_eq!(
             err.to_string(),
