@@ -35,9 +35,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
-    /// The software-in-the-loop station: the station (config/config-sil-ocpp.yaml by default;
-    /// web UI on :8849) and the dev CSMS, listening where the station connects (SteVe's
-    /// default URL), in one process.
+    /// The software-in-the-loop station: the station (the shipped config-sil-ocpp.yaml, built
+    /// into the binary, by default; web UI on :8849) and the dev CSMS, listening where the
+    /// station connects (SteVe's default URL), in one process.
     Sil {
         /// The station config; its OCPP config's CentralSystemURI must be a ws:// URL on this
         /// machine.

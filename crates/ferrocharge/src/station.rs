@@ -10,29 +10,34 @@ use anyhow::{anyhow, bail, Context};
 use chargepoint::config::{Document, OcppConfig, Registry};
 use csms::{CsmsOptions, TagEntry};
 use ocpp_ws::{CsmsUrl, SecurityProfile};
+use station::config::shipped;
 use station::control_api::StationControl;
 use station::runtime::{BootReason, OcppPaths, Station};
-use station::StationConfig;
+use station::{ConfigFile, StationConfig};
 
 use crate::logging::Held;
-
-/// The station config `sil` runs when none is given.
-pub const SIL_CONFIG: &str = "config-sil-ocpp.yaml";
 
 /// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
 /// the CSMS starts it again in the same process (the config is read again, like a reboot).
 pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-    runtime.block_on(run_station(config, None, held))
+    runtime.block_on(run_station(
+        &ConfigFile::Path(config.to_path_buf()),
+        None,
+        held,
+    ))
 }
 
 /// `ferrocharge sil [--config FILE]`: the station of `config` (the shipped
-/// config-sil-ocpp.yaml by default) and, in the same process, the dev CSMS listening where the
-/// station connects (SteVe's default URL for the shipped configs).
+/// config-sil-ocpp.yaml, built into the binary, by default) and, in the same process, the dev
+/// CSMS listening where the station connects (SteVe's default URL for the shipped configs).
 pub fn sil(config: Option<PathBuf>, held: &Held) -> anyhow::Result<ExitCode> {
-    let config = config.unwrap_or_else(|| station::shipped_config_dir().join(SIL_CONFIG));
-    let url = StationConfig::load(&config)
-        .with_context(|| format!("cannot load {}", config.display()))
+    let config = match config {
+        Some(path) => ConfigFile::Path(path),
+        None => ConfigFile::Shipped(&shipped::SIL_OCPP),
+    };
+    let url = StationConfig::from_file(&config)
+        .with_context(|| format!("cannot load {config}"))
         .and_then(|cfg| csms_url(&cfg))?;
     let options = dev_csms_options(&url)?;
     let listen = options.listen;
@@ -52,14 +57,14 @@ pub fn sil(config: Option<PathBuf>, held: &Held) -> anyhow::Result<ExitCode> {
 /// ChargePointId, with the user config over them, as the station builds it when it starts.
 fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
     let module = config
-        .modules_of_type(station::types::OCPP.name)
+        .modules_of_type(station::module_types::OCPP.name)
         .next()
         .context(
             "the station config has no OCPP module: ferrocharge needs one to talk to a CSMS",
         )?;
     let paths = OcppPaths::of(config, &module.id);
     let problem = |p: chargepoint::config::Problem| anyhow!("{p}");
-    let base = Document::read(&paths.charge_point_config).map_err(problem)?;
+    let base = paths.charge_point_document().map_err(problem)?;
     let user = match paths.user_config.exists() {
         true => Some(Document::read(&paths.user_config).map_err(problem)?),
         false => None,
@@ -105,18 +110,18 @@ fn dev_csms_options(url: &CsmsUrl) -> anyhow::Result<CsmsOptions> {
 /// Runs the station of `config` until it stops, starting it again after a Reset or a firmware
 /// update. `tags` are the dev CSMS's, when `sil` runs one.
 async fn run_station(
-    config: &Path,
+    config: &ConfigFile,
     tags: Option<&[TagEntry]>,
     held: &Held,
 ) -> anyhow::Result<ExitCode> {
     let mut reason = BootReason::PowerUp;
     let mut first = true;
     loop {
-        let cfg = StationConfig::load(config)
-            .with_context(|| format!("cannot load {}", config.display()))?;
+        let cfg =
+            StationConfig::from_file(config).with_context(|| format!("cannot load {config}"))?;
         let station = Station::start_with(&cfg, reason)
             .await
-            .with_context(|| format!("cannot start the station of {}", config.display()))?;
+            .with_context(|| format!("cannot start the station of {config}"))?;
         if first {
             let banner = Banner {
                 config,
@@ -197,7 +202,7 @@ async fn stop_signal() -> &'static str {
 /// What a person needs to start using the station, printed once it has started.
 struct Banner<'a> {
     /// The station config.
-    config: &'a Path,
+    config: &'a ConfigFile,
     /// How many EVSEs it has.
     evses: usize,
     /// The control API and web UI, if served.
@@ -212,21 +217,18 @@ struct Banner<'a> {
 
 impl std::fmt::Display for Banner<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let config = display_path(self.config);
+        let config = match self.config {
+            ConfigFile::Path(path) => display_path(path).display().to_string(),
+            shipped => shipped.to_string(),
+        };
         let plural = if self.evses == 1 { "" } else { "s" };
         match self.tags {
             Some(_) => writeln!(
                 f,
-                "ferrocharge sil: {} ({} EVSE{plural}) with the dev CSMS",
-                config.display(),
+                "ferrocharge sil: {config} ({} EVSE{plural}) with the dev CSMS",
                 self.evses
             )?,
-            None => writeln!(
-                f,
-                "ferrocharge: {} ({} EVSE{plural})",
-                config.display(),
-                self.evses
-            )?,
+            None => writeln!(f, "ferrocharge: {config} ({} EVSE{plural})", self.evses)?,
         }
         match self.web_ui {
             Some(addr) => writeln!(f, "  web UI       http://{addr}/")?,
@@ -250,13 +252,24 @@ impl std::fmt::Display for Banner<'_> {
     }
 }
 
-/// `path` as a person would type it: without the `crates/station/../..` of the shipped folder,
-/// and relative when it is under the current directory (`config/config-sil-ocpp.yaml` when
-/// started from the source tree).
+/// `path` as a person would type it: its folder canonical, relative when it is under the
+/// current directory (`config/config-sil-ocpp.yaml` when started from the source tree). The
+/// file name stays as given: `config/*.yaml` are links to the station crate's files, and the
+/// banner names the file the user named.
 fn display_path(path: &Path) -> PathBuf {
-    let Ok(full) = std::fs::canonicalize(path) else {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
         return path.to_path_buf();
     };
+    let folder = match folder.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => folder,
+    };
+    let Ok(full) = std::fs::canonicalize(folder).map(|folder| folder.join(name)) else {
+        return path.to_path_buf();
+    };
+    if !full.exists() {
+        return path.to_path_buf();
+    }
     std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .ok()
@@ -337,7 +350,7 @@ mod tests {
     fn the_banner_names_the_web_ui_the_csms_the_log_and_the_tags() {
         let tags = csms::default_tags();
         let banner = Banner {
-            config: Path::new("/no/such/station.yaml"),
+            config: &ConfigFile::Path(PathBuf::from("/no/such/station.yaml")),
             evses: 2,
             web_ui: Some(SocketAddr::from(([127, 0, 0, 1], 8849))),
             csms: Some(url("127.0.0.1:8180/steve/websocket/CentralSystemService/")),
@@ -360,5 +373,21 @@ mod tests {
                 "  Ctrl-C stops the station; RUST_LOG=debug shows more",
             ]
         );
+    }
+
+    #[test]
+    fn a_config_through_a_link_is_shown_by_the_links_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.yaml");
+        std::fs::write(&real, "").unwrap();
+        let link = dir.path().join("link.yaml");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        #[cfg(not(unix))]
+        std::fs::copy(&real, &link).unwrap();
+        let folder = std::fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(display_path(&link), folder.join("link.yaml"));
+        let missing = dir.path().join("missing.yaml");
+        assert_eq!(display_path(&missing), missing, "as given");
     }
 }

@@ -3,60 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
-const BOUND: Duration = Duration::from_secs(10);
+use common::{Running, BOUND};
 
-/// A running `ferrocharge csms` and its stdout, line by line.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
-            .arg("csms")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("run ferrocharge csms");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running { child, lines }
-    }
-
-    /// The first line containing `needle` (waits at most [`BOUND`] for each line).
-    fn line_with(&self, needle: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(BOUND)
-                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `ferrocharge csms` with `args`.
+fn csms(args: &[&str]) -> Running {
+    Running::start(&[&["csms"], args].concat())
 }
 
 /// Sends an HTTP upgrade for `path` and returns the status line and the stream.
@@ -105,7 +62,7 @@ fn exchange(tcp: &mut TcpStream, text: &str) -> String {
 
 #[test]
 fn csms_serves_steves_path_and_prints_each_message() {
-    let csms = Running::start(&["--listen", "127.0.0.1:0", "--heartbeat-interval", "60"]);
+    let csms = csms(&["--listen", "127.0.0.1:0", "--heartbeat-interval", "60"]);
     let banner = csms.line_with("dev CSMS on ");
     let url = banner
         .split_whitespace()
@@ -146,7 +103,7 @@ fn csms_serves_steves_path_and_prints_each_message() {
 
 #[test]
 fn tags_given_replace_the_defaults() {
-    let csms = Running::start(&["--listen", "127.0.0.1:0", "--tag", "MINE"]);
+    let csms = csms(&["--listen", "127.0.0.1:0", "--tag", "MINE"]);
     let banner = csms.line_with("dev CSMS on ");
     let port: u16 = banner
         .split("ws://127.0.0.1:")

@@ -6,23 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
-/// Long enough for a loaded machine; a healthy start takes well under a second.
-const BOUND: Duration = Duration::from_secs(30);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{assert_sil_banner, free_port, Running};
 
 /// The shipped one-EVSE SIL station in `dir`, connecting to `central_system_uri`, with its
 /// control API on `api_port` and every file it writes under `dir`.
@@ -68,89 +58,6 @@ fn write_config(dir: &Path, central_system_uri: &str, api_port: u16) -> PathBuf 
     path
 }
 
-/// A running `ferrocharge` and its stdout, line by line.
-struct Running {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
-            .args(args)
-            // The default filter, as a user who sets nothing gets it.
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("run ferrocharge");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Running { child, lines }
-    }
-
-    /// The next line (waits at most [`BOUND`]).
-    fn line(&self) -> String {
-        self.lines
-            .recv_timeout(BOUND)
-            .expect("a line of output within the bound")
-    }
-
-    /// Every line up to and including the first one containing `needle`.
-    fn lines_until(&self, needle: &str) -> Vec<String> {
-        let mut seen = Vec::new();
-        loop {
-            let line = self.line();
-            let done = line.contains(needle);
-            seen.push(line);
-            if done {
-                return seen;
-            }
-        }
-    }
-
-    /// Stops the station through its control API as `curl -XPOST .../station/stop` does;
-    /// returns the rest of stdout once the process has exited 0.
-    fn stop(mut self, api_port: u16) -> Vec<String> {
-        let mut tcp = TcpStream::connect(("127.0.0.1", api_port)).unwrap();
-        write!(
-            tcp,
-            "POST /api/v1/station/stop HTTP/1.1\r\nHost: 127.0.0.1:{api_port}\r\n\
-             Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-        )
-        .unwrap();
-        let mut answer = String::new();
-        tcp.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        let deadline = Instant::now() + BOUND;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the station did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "exit status {status}");
-        // The reader thread ends at EOF, which the exit brings.
-        self.lines.iter().collect()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `ferrocharge sil --config config`; checks the banner that must come first and
 /// returns the run with every line after it up to the dev CSMS's last StatusNotification of
 /// the boot.
@@ -159,24 +66,7 @@ fn start_sil(config: &Path, dir: &Path, csms_port: u16, api_port: u16) -> (Runni
     let banner = sil.lines_until("  Ctrl-C stops the station");
     // The test runs in the crate's folder, outside `dir`: the path is absolute.
     let config = std::fs::canonicalize(config).unwrap();
-    assert_eq!(
-        banner[0],
-        format!(
-            "ferrocharge sil: {} (1 EVSE) with the dev CSMS",
-            config.display()
-        ),
-        "the banner is the first output: {banner:#?}"
-    );
-    assert_eq!(
-        banner[1],
-        format!("  web UI       http://127.0.0.1:{api_port}/")
-    );
-    assert_eq!(
-        banner[2],
-        format!(
-            "  CSMS         ws://127.0.0.1:{csms_port}/steve/websocket/CentralSystemService/cp001"
-        )
-    );
+    assert_sil_banner(&banner, &config.display().to_string(), api_port, csms_port);
     let log = banner[3]
         .strip_prefix("  message log  ")
         .unwrap_or_else(|| panic!("{banner:#?}"));

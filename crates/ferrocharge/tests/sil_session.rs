@@ -36,16 +36,15 @@ async fn handled(events: &mut broadcast::Receiver<CsmsEvent>, action: &str) {
 
 /// The shipped one-EVSE SIL config with its files in `dir` and the OCPP URL of `csms`.
 fn write_config(dir: &Path, csms: &Csms) -> std::path::PathBuf {
-    let shipped = station::shipped_config_dir();
-    let text = std::fs::read_to_string(shipped.join("ocpp-config.json")).unwrap();
-    let mut ocpp: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let shipped = station::config::shipped::OCPP_CONFIG.text;
+    let mut ocpp: serde_json::Value = serde_json::from_str(shipped).unwrap();
     ocpp["Internal"]["CentralSystemURI"] = csms.url().into();
     ocpp["Core"]["HeartbeatInterval"] = 5.into();
     ocpp["Core"]["MeterValueSampleInterval"] = 1.into();
     let ocpp_path = dir.join("ocpp.json");
     std::fs::write(&ocpp_path, serde_json::to_string_pretty(&ocpp).unwrap()).unwrap();
 
-    let yaml = std::fs::read_to_string(shipped.join("config-sil-one-evse.yaml")).unwrap();
+    let yaml = station::config::shipped::SIL_ONE_EVSE.text.to_owned();
     let replace = |text: String, from: &str, to: String| {
         assert!(text.contains(from), "the shipped config has no '{from}'");
         text.replacen(from, &to, 1)

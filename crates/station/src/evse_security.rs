@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use chargepoint::driver::{CertificateStore, StorePaths};
 
-use crate::types::EVSE_SECURITY;
+use crate::module_types::EVSE_SECURITY;
 use crate::StationConfig;
 
 /// The folder under `settings.data_dir` that relative EvseSecurity paths resolve against.
@@ -83,7 +83,7 @@ fn declared_default(name: &str) -> Option<&'static str> {
         .iter()
         .find(|p| p.name == name)
         .and_then(|p| match p.default {
-            Some(crate::types::DefaultValue::String(s)) => Some(s),
+            Some(crate::module_types::DefaultValue::String(s)) => Some(s),
             _ => None,
         })
 }
@@ -95,13 +95,10 @@ mod tests {
     /// The shipped one-EVSE station with its data dir under `dir` and `config_module` lines
     /// (indented by six spaces) for its EvseSecurity module.
     fn station(dir: &Path, evse_security_params: &str) -> StationConfig {
-        let yaml =
-            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
-                .unwrap()
-                .replace(
-                    "  data_dir: /tmp/ferrocharge",
-                    &format!("  data_dir: {}", dir.join("data").display()),
-                );
+        let yaml = crate::config::shipped::SIL_ONE_EVSE.text.replace(
+            "  data_dir: /tmp/ferrocharge",
+            &format!("  data_dir: {}", dir.join("data").display()),
+        );
         let yaml = if evse_security_params.is_empty() {
             yaml
         } else {

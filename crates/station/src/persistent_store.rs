@@ -24,7 +24,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
-use crate::{types, StationConfig};
+use crate::{module_types, StationConfig};
 
 /// The file name a PersistentStore module uses when `sqlite_db_file_path` is not given
 /// (its manifest's default).
@@ -259,7 +259,7 @@ impl StoreHandle {
 /// such PersistentStore module.
 pub fn db_path(config: &StationConfig, module_id: &str) -> Option<PathBuf> {
     let module = config
-        .modules_of_type(types::PERSISTENT_STORE.name)
+        .modules_of_type(module_types::PERSISTENT_STORE.name)
         .find(|m| m.id == module_id)?;
     let file = module
         .parameters

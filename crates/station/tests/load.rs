@@ -3,13 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
-use station::{resolve_path, shipped_config_dir, ConfigError, ParamValue, StationConfig};
+use station::config::{shipped, ConfigFile};
+use station::{ConfigError, ParamValue, StationConfig};
 
 const SUPPORTED: &str = "Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, EvManager, \
 EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalDisplayMessage, YetiSimulator";
 
+/// A shipped station YAML, as the crate keeps it (the binary embeds these files).
 fn shipped(name: &str) -> PathBuf {
-    shipped_config_dir().join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config")
+        .join(name)
 }
 
 fn read(path: &Path) -> String {
@@ -88,8 +92,9 @@ fn shipped_sil_ocpp_loads() {
     assert_eq!(ocpp.type_name(), "OCPP");
     let chargepoint_config = cfg.resolve(ocpp.parameters.str("ChargePointConfigPath").unwrap());
     assert_eq!(
-        chargepoint_config.canonicalize().unwrap(),
-        shipped("ocpp-config.json").canonicalize().unwrap()
+        chargepoint_config,
+        ConfigFile::Shipped(&shipped::OCPP_CONFIG),
+        "none beside the YAML: the shipped one"
     );
     // Defaults of everest-core's OCPP manifest are filled in.
     assert_eq!(
@@ -169,12 +174,12 @@ fn everest_test_station_loads_unchanged() {
         Some(true)
     );
     let json = cfg.resolve(ocpp.parameters.str("ChargePointConfigPath").unwrap());
-    assert_eq!(json, dir.join("libocpp-config-test.json"));
-    assert!(json.is_file());
+    assert_eq!(json, ConfigFile::Path(dir.join("libocpp-config-test.json")));
+    assert!(json.path().is_some_and(Path::is_file));
     // Not there yet: written on the first configuration change, beside the YAML.
     assert_eq!(
         cfg.resolve(ocpp.parameters.str("UserConfigPath").unwrap()),
-        dir.join("user_config.json")
+        ConfigFile::Path(dir.join("user_config.json"))
     );
     assert_eq!(cfg.evses.len(), 1);
     assert_eq!(cfg.evses[0].evse_manager, "connector_1");
@@ -333,51 +338,6 @@ fn mapping_of_an_unknown_implementation() {
         )),
         "evse_manager_1_ocpp_sink: mapping: implementations: unknown implementation 'limits' \
          (EnergyNode provides: energy_grid, external_limits)"
-    );
-}
-
-// ---- path resolution ----
-
-#[test]
-fn relative_paths_resolve_beside_the_yaml_then_in_shipped_config() {
-    let root = std::env::temp_dir().join(format!("station-resolve-{}", std::process::id()));
-    let yaml_dir = root.join("site");
-    let shipped_dir = root.join("config");
-    std::fs::create_dir_all(&yaml_dir).unwrap();
-    std::fs::create_dir_all(&shipped_dir).unwrap();
-    std::fs::write(yaml_dir.join("both.json"), "{}").unwrap();
-    std::fs::write(shipped_dir.join("both.json"), "{}").unwrap();
-    std::fs::write(shipped_dir.join("shipped.json"), "{}").unwrap();
-
-    assert_eq!(
-        resolve_path("both.json", &yaml_dir, &shipped_dir),
-        yaml_dir.join("both.json")
-    );
-    assert_eq!(
-        resolve_path("shipped.json", &yaml_dir, &shipped_dir),
-        shipped_dir.join("shipped.json")
-    );
-    assert_eq!(
-        resolve_path("new/user_config.json", &yaml_dir, &shipped_dir),
-        yaml_dir.join("new/user_config.json")
-    );
-    assert_eq!(
-        resolve_path("/var/lib/x.db", &yaml_dir, &shipped_dir),
-        Path::new("/var/lib/x.db")
-    );
-    assert_eq!(resolve_path("", &yaml_dir, &shipped_dir), Path::new(""));
-    std::fs::remove_dir_all(&root).unwrap();
-}
-
-#[test]
-fn config_folder_is_the_yaml_folder() {
-    let cfg = StationConfig::from_yaml(&read(&shipped("config-sil-one-evse.yaml")), "station.yaml")
-        .unwrap();
-    assert_eq!(cfg.dir(), Path::new("."));
-    // ocpp-config.json is not in the current folder (the crate), so the shipped one is used.
-    assert_eq!(
-        cfg.resolve("ocpp-config.json").canonicalize().unwrap(),
-        shipped("ocpp-config.json").canonicalize().unwrap()
     );
 }
 

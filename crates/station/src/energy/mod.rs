@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use tree::{Bound, Demand, EnergyTree, NodeId, DEFAULT_SLICE_A};
 
-use crate::{types, ModuleInstance, StationConfig};
+use crate::{module_types, ModuleInstance, StationConfig};
 
 /// The station's energy tree does not hold together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,7 +91,9 @@ pub struct StationEnergy {
 impl StationEnergy {
     /// The energy tree of `config` for its `evses`. See the module docs.
     pub fn from_config(config: &StationConfig, evses: &[EvseLeaf]) -> Result<Self, EnergyError> {
-        let manager = config.modules_of_type(types::ENERGY_MANAGER.name).next();
+        let manager = config
+            .modules_of_type(module_types::ENERGY_MANAGER.name)
+            .next();
         let mut energy = match manager {
             Some(m) => Self::from_manager(config, m, evses)?,
             None => Self::implied(evses),
@@ -162,7 +164,7 @@ impl StationEnergy {
             }
         }
         let mut sinks = HashMap::new();
-        let ocpp = config.modules_of_type(types::OCPP.name).next();
+        let ocpp = config.modules_of_type(module_types::OCPP.name).next();
         for c in ocpp.map_or(&[][..], |o| o.connections("evse_energy_sink")) {
             let evse = config
                 .module(&c.module_id)
@@ -287,7 +289,7 @@ impl<'a> Builder<'a> {
         let Some(module) = self.config.module(module_id) else {
             return Ok(());
         };
-        if module.type_name() == types::EVSE_MANAGER.name {
+        if module.type_name() == module_types::EVSE_MANAGER.name {
             match self.evses.iter().find(|e| e.evse_manager == module_id) {
                 Some(e) => self.tree.add_leaf(e.connector, parent, e.max_a, e.min_a),
                 None => tracing::warn!(
@@ -297,7 +299,7 @@ impl<'a> Builder<'a> {
             }
             return Ok(());
         }
-        if module.type_name() != types::ENERGY_NODE.name {
+        if module.type_name() != module_types::ENERGY_NODE.name {
             return Ok(());
         }
         let p = &module.parameters;
@@ -317,9 +319,9 @@ mod tests {
     use super::*;
 
     fn sil_ocpp(edit: impl Fn(String) -> String) -> StationEnergy {
-        let path = crate::shipped_config_dir().join("config-sil-ocpp.yaml");
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let config = StationConfig::from_yaml(&edit(text), &path).unwrap();
+        let path = "config-sil-ocpp.yaml";
+        let text = crate::config::shipped::SIL_OCPP.text.to_owned();
+        let config = StationConfig::from_yaml(&edit(text), path).unwrap();
         let evses: Vec<EvseLeaf> = config
             .evses
             .iter()

@@ -7,8 +7,11 @@
 //!   and meter as the core's station events.
 //! - `energy`: the Smart Charging limits on the energy tree ([`crate::energy`]) and what it
 //!   distributes as each EVSE's offered current.
-//! - `commands`: the core's station commands carried out; `jobs`: the firmware and
-//!   diagnostics ones, by the System module ([`crate::system`]).
+//! - `commands`: the core's station commands, each handed to the method that carries it out;
+//!   the EVSEs' own ones are there. `auth`: Auth's token flow (a token to the core, its
+//!   result to an EVSE, FindFirst); `reset`: a Reset, and the restart after a firmware
+//!   update; `jobs`: the firmware and diagnostics commands, by the System module
+//!   ([`crate::system`]).
 //! - `orders`: the control API's orders carried out; `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
@@ -17,6 +20,7 @@
 //!
 //! [`StationControl`]: crate::control_api::StationControl
 
+mod auth;
 mod commands;
 pub mod control;
 mod energy;
@@ -26,6 +30,7 @@ pub mod ocpp;
 mod orders;
 pub mod paths;
 mod replies;
+mod reset;
 mod run;
 mod shutdown;
 pub mod state;
@@ -48,7 +53,7 @@ use crate::message_log::MessageLog;
 use crate::sim::pilot::MIN_CURRENT_A;
 use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
 use crate::system::{System, SystemConfig};
-use crate::{types, StationConfig};
+use crate::{module_types, StationConfig};
 
 pub use control::{Order, OrderKind, StationHandle};
 pub use paths::OcppPaths;
@@ -163,13 +168,13 @@ pub struct Station {
     orders: mpsc::UnboundedReceiver<Order>,
     handle: StationHandle,
     control_api: Option<ControlApi>,
-    /// Tokens waiting for their authorization result: idTag → the connectors they may use.
-    tokens: HashMap<String, Option<Vec<u32>>>,
+    /// Tokens waiting for their authorization result, with the connectors they may use.
+    tokens: auth::PendingTokens,
     /// Internal.WaitForStopTransactionsOnResetTimeout: how long a Reset waits at most for the
     /// StopTransaction confirmations.
     reset_timeout: std::time::Duration,
     /// A Reset under way.
-    reset: Option<PendingReset>,
+    reset: Option<reset::PendingReset>,
     /// A graceful stop under way.
     stopping: Option<shutdown::Stopping>,
     /// The energy tree: the Smart Charging limits on its nodes, what each EVSE offers.
@@ -190,16 +195,6 @@ pub struct Station {
     booted: bool,
     /// Control-API orders carried out, waiting for the state to show it.
     replies: Vec<replies::PendingReply>,
-}
-
-/// A Reset the station carries out (the core issues it, after its answer went out, once the
-/// transactions it stopped were reported): it restarts once the CSMS confirmed every
-/// transaction message, at once while offline, or at `deadline` (what is not confirmed by
-/// then stays queued in the database and goes after the restart).
-#[derive(Debug)]
-struct PendingReset {
-    kind: ResetType,
-    deadline: tokio::time::Instant,
 }
 
 /// The served control API.
@@ -224,7 +219,7 @@ impl Station {
         reason: BootReason,
     ) -> Result<Station, RuntimeError> {
         let ocpp_module = config
-            .modules_of_type(types::OCPP.name)
+            .modules_of_type(module_types::OCPP.name)
             .next()
             .ok_or(RuntimeError::NoOcppModule)?;
         let paths = OcppPaths::of(config, &ocpp_module.id);
@@ -323,7 +318,7 @@ impl Station {
             orders,
             handle,
             control_api,
-            tokens: HashMap::new(),
+            tokens: auth::PendingTokens::default(),
             reset_timeout,
             reset: None,
             stopping: None,
@@ -358,13 +353,24 @@ impl Station {
     pub fn html_log(&self) -> Option<PathBuf> {
         self.log.html_path().map(PathBuf::from)
     }
+
+    /// The EVSE of `connector`.
+    fn evse_mut(&mut self, connector: u32) -> Option<&mut evse::Evse> {
+        self.evses.iter_mut().find(|e| e.connector == connector)
+    }
+
+    /// Tells the core what happened at the station.
+    fn tell_core(&self, event: chargepoint::charge_point::StationEvent) {
+        // A closed channel means the driver ended: the loop sees it on `commands`.
+        let _ = self.link.events.send(event);
+    }
 }
 
 /// The display, when the config has a TerminalDisplayMessage module (connected to the OCPP
 /// module's `display_message` or not: the control API sets messages on it either way).
 fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control::SharedDisplay> {
     config
-        .modules_of_type(types::TERMINAL_DISPLAY_MESSAGE.name)
+        .modules_of_type(module_types::TERMINAL_DISPLAY_MESSAGE.name)
         .next()?;
     if config
         .connected_module(ocpp_module, "display_message")
@@ -383,7 +389,7 @@ fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control:
 fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut SystemConfig) {
     let Some(module) = config
         .connected_module(ocpp_module, "system")
-        .filter(|m| m.type_name() == types::SYSTEM.name)
+        .filter(|m| m.type_name() == module_types::SYSTEM.name)
     else {
         return;
     };
@@ -401,10 +407,10 @@ fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut System
 /// `token_provider` connections (the first is where `POST /tokens` presents a token).
 fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider> {
     let mut providers: Vec<control::TokenProvider> = Vec::new();
-    for auth in config.modules_of_type(types::AUTH.name) {
+    for auth in config.modules_of_type(module_types::AUTH.name) {
         for c in auth.connections("token_provider") {
             let Some(manual) = config
-                .modules_of_type(types::DUMMY_TOKEN_PROVIDER_MANUAL.name)
+                .modules_of_type(module_types::DUMMY_TOKEN_PROVIDER_MANUAL.name)
                 .find(|m| m.id == c.module_id)
             else {
                 continue;
@@ -474,9 +480,7 @@ mod tests {
 
     fn station(edit: impl Fn(String) -> String) -> (tempfile::TempDir, StationConfig) {
         let dir = tempfile::tempdir().unwrap();
-        let yaml =
-            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
-                .unwrap();
+        let yaml = crate::config::shipped::SIL_ONE_EVSE.text.to_owned();
         let path = dir.path().join("station.yaml");
         std::fs::write(&path, edit(yaml)).unwrap();
         let config = StationConfig::load(&path).unwrap();

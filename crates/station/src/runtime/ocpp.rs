@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::config::{Configuration, Document, FileOverlay, Registry};
+use chargepoint::config::{Configuration, FileOverlay, Registry};
 use chargepoint::ChargePoint;
 
 use super::paths::OcppPaths;
@@ -18,7 +18,8 @@ pub fn charge_point(
     evses: u32,
     installed_firmware: Option<&str>,
 ) -> Result<ChargePoint, RuntimeError> {
-    let base = Document::read(&paths.charge_point_config)
+    let base = paths
+        .charge_point_document()
         .map_err(|e| RuntimeError::OcppConfig(e.to_string()))?;
     let registry = Registry::embedded()
         .map_err(|e| RuntimeError::OcppConfig(e.to_string()))?
@@ -91,13 +92,10 @@ mod publish_interval_tests {
 
     fn station(parameter: &str) -> StationConfig {
         let dir = tempfile::tempdir().unwrap();
-        let yaml =
-            std::fs::read_to_string(crate::shipped_config_dir().join("config-sil-one-evse.yaml"))
-                .unwrap()
-                .replace(
-                    "      ChargePointConfigPath: ocpp-config.json",
-                    &format!("      ChargePointConfigPath: ocpp-config.json\n{parameter}"),
-                );
+        let yaml = crate::config::shipped::SIL_ONE_EVSE.text.replace(
+            "      ChargePointConfigPath: ocpp-config.json",
+            &format!("      ChargePointConfigPath: ocpp-config.json\n{parameter}"),
+        );
         let path = dir.path().join("station.yaml");
         std::fs::write(&path, yaml).unwrap();
         StationConfig::load(&path).unwrap()

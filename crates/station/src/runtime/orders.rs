@@ -1,6 +1,7 @@
 //! The control API's orders carried out by the station loop. Each is checked against the
 //! simulation and the core first (a refused order changes nothing), then carried out; its
-//! answer waits until the state shows what it did ([`Until`]), or says what it started.
+//! answer waits until the state shows what it did ([`Until`]), or says what it started. A
+//! token is Auth's (`auth`); a stop is `shutdown`'s.
 
 use chargepoint::charge_point::StationEvent as CoreEvent;
 use ocpp_types::core::{ChargePointStatus, Reason};
@@ -9,12 +10,12 @@ use super::control::{Order, OrderKind};
 use super::evse::Evse;
 use super::replies::Until;
 use super::state::car_state;
-use super::{translate, Exit, Station};
-use crate::control_api::{ControlError, Outcome, Token};
+use super::{Exit, Station};
+use crate::control_api::{ControlError, Outcome};
 use crate::sim::{CarState, HardwareError};
 
 /// What an order leads to: an answer once `Until` holds, with this outcome.
-type Accepted = (Until, Outcome);
+pub(super) type Accepted = (Until, Outcome);
 
 impl Station {
     /// Carries out a control-API order; `Some` ends the station (a stop with nothing left
@@ -175,53 +176,6 @@ impl Station {
             reason,
         });
         Ok((Until::NoTransaction(connector), Outcome::done()))
-    }
-
-    /// The Auth module: a token a provider read goes to the core for its connector when it
-    /// names one, else for the station. A prevalidated one is not validated again, but the
-    /// core still applies reservations and the group rules to it.
-    fn token(&mut self, token: Token) -> Result<Accepted, ControlError> {
-        let single = match token.connectors.as_deref() {
-            Some([one]) => Some(*one),
-            _ => None,
-        };
-        // The handle filled it in (the provider's own token when the request named none).
-        let tag = token.id_tag.clone().unwrap_or_default();
-        let id_tag = translate::id_token(&tag).ok_or_else(|| {
-            ControlError::Invalid(format!(
-                "id_tag: '{tag}' is not an OCPP idTag (1 to 20 printable ASCII characters)"
-            ))
-        })?;
-        tracing::info!(
-            id_tag = tag.as_str(),
-            provider = token.provider.as_deref().unwrap_or("-"),
-            prevalidated = token.prevalidated,
-            "token provided"
-        );
-        let connectors: Vec<u32> = match &token.connectors {
-            Some(list) => list.clone(),
-            None => self.evses.iter().map(|e| e.connector).collect(),
-        };
-        self.view.token_presented(&tag, &connectors);
-        self.tokens.insert(tag.clone(), token.connectors);
-        self.tell_core(if token.prevalidated {
-            CoreEvent::PrevalidatedTokenPresented {
-                id_tag,
-                connector: single,
-            }
-        } else {
-            CoreEvent::TokenPresented {
-                id_tag,
-                connector: single,
-            }
-        });
-        Ok((
-            Until::Identified {
-                id_tag: tag,
-                connectors,
-            },
-            Outcome::done(),
-        ))
     }
 }
 

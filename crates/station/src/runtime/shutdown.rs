@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use chargepoint::charge_point::StationEvent as CoreEvent;
-use ocpp_types::core::Reason;
+use ocpp_types::core::{Reason, RegistrationStatus};
 
 use super::Station;
 
@@ -72,5 +72,23 @@ impl Station {
     /// messages confirmed, or none can be confirmed now.
     pub(super) fn stop_done(&self) -> bool {
         self.stopping.is_some() && self.transactions_ended() && self.transaction_messages_settled()
+    }
+
+    /// No EVSE runs a transaction, and the core holds none (a Reset waits for this too).
+    pub(super) fn transactions_ended(&self) -> bool {
+        !self
+            .evses
+            .iter()
+            .any(|e| e.sim.evse_manager().transaction_active())
+            && self.core.connectors.iter().all(|c| c.transaction.is_none())
+    }
+
+    /// Every transaction message is confirmed, or none can be now (offline, or the CSMS has
+    /// not accepted the station): what is left waits in the database. A Reset waits for this
+    /// too.
+    pub(super) fn transaction_messages_settled(&self) -> bool {
+        !self.core.connected
+            || self.core.registration != Some(RegistrationStatus::Accepted)
+            || self.core.queued_transaction_messages == 0
     }
 }

@@ -21,7 +21,7 @@ use super::car::PlugRecord;
 use super::script::Script;
 use super::wiring;
 use crate::persistent_store::{StoreError, StoreHandle, Stores};
-use crate::{types, StationConfig};
+use crate::{module_types, StationConfig};
 
 /// What a car that was plugged in runs after a restart when no script was stored
 /// (EvManager's fallback: it waits for power, then needs an unplug).
@@ -41,7 +41,7 @@ impl CarKvs {
     /// under EvManager's keys `EvManager_<id>_simulated_already_plugged_in` and
     /// `EvManager_<id>_simulated_plugged_in_command`.
     pub fn new(store: StoreHandle, ev_manager: &str, keep_cross_boot_plugin_state: bool) -> Self {
-        let prefix = format!("{}_{ev_manager}", types::EV_MANAGER.name);
+        let prefix = format!("{}_{ev_manager}", module_types::EV_MANAGER.name);
         CarKvs {
             store,
             plugged_in_key: format!("{prefix}_simulated_already_plugged_in"),
@@ -350,9 +350,9 @@ mod tests {
     #[test]
     fn stores_are_found_through_the_connections() {
         let dir = tempfile::tempdir().unwrap();
-        let path = crate::shipped_config_dir().join("config-sil-one-evse.yaml");
-        let text = std::fs::read_to_string(&path)
-            .unwrap()
+        let path = "config-sil-one-evse.yaml";
+        let text = crate::config::shipped::SIL_ONE_EVSE
+            .text
             .replace(
                 "  data_dir: /tmp/ferrocharge",
                 &format!("  data_dir: {}", dir.path().display()),
@@ -365,7 +365,7 @@ mod tests {
                 "active_modules:\n",
                 "active_modules:\n  store:\n    module: PersistentStore\n",
             );
-        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let station = StationConfig::from_yaml(&text, path).unwrap();
         let mut stores = Stores::new();
         let found = EvseStores::for_evse(&station, "evse_manager_1", &mut stores).unwrap();
         assert!(
@@ -380,12 +380,12 @@ mod tests {
         );
         // The shipped two-EVSE config connects both EvseManagers to one store.
         let dir2 = tempfile::tempdir().unwrap();
-        let path = crate::shipped_config_dir().join("config-sil-ocpp.yaml");
-        let text = std::fs::read_to_string(&path).unwrap().replace(
+        let path = "config-sil-ocpp.yaml";
+        let text = crate::config::shipped::SIL_OCPP.text.replace(
             "  data_dir: /tmp/ferrocharge",
             &format!("  data_dir: {}", dir2.path().display()),
         );
-        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let station = StationConfig::from_yaml(&text, path).unwrap();
         let mut stores = Stores::new();
         for evse in &station.evses {
             let found = EvseStores::for_evse(&station, &evse.evse_manager, &mut stores).unwrap();

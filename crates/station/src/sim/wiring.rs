@@ -6,7 +6,7 @@ use tracing::warn;
 
 use super::evse::SimulatedEvseConfig;
 use super::script::ScriptError;
-use crate::{types, ModuleInstance, StationConfig};
+use crate::{module_types, ModuleInstance, StationConfig};
 
 /// The EvManagers whose `ev_board_support` is connected to board `bsp`, in file order (the
 /// first drives the board).
@@ -15,7 +15,7 @@ fn cars_on<'a>(
     bsp: &'a str,
 ) -> impl Iterator<Item = &'a ModuleInstance> + 'a {
     station
-        .modules_of_type(types::EV_MANAGER.name)
+        .modules_of_type(module_types::EV_MANAGER.name)
         .filter(move |m| {
             m.connections("ev_board_support")
                 .iter()
@@ -31,7 +31,7 @@ pub(crate) fn ev_manager_of<'a>(
 ) -> Option<&'a ModuleInstance> {
     let bsp = station
         .connected_module(evse_manager, "bsp")
-        .filter(|b| b.type_name() == types::YETI_SIMULATOR.name)?;
+        .filter(|b| b.type_name() == module_types::YETI_SIMULATOR.name)?;
     cars_on(station, &bsp.id).next()
 }
 
@@ -82,13 +82,13 @@ impl SimulatedEvseConfig {
         let manager = station
             .module(evse_manager)
             .ok_or_else(|| WiringError::UnknownModule(evse_manager.to_owned()))?;
-        if manager.type_name() != types::EVSE_MANAGER.name {
+        if manager.type_name() != module_types::EVSE_MANAGER.name {
             return Err(WiringError::NotEvseManager {
                 module: manager.id.clone(),
                 module_type: manager.type_name(),
             });
         }
-        // A DC EvseManager would run as AC here and look as if it worked (lib.rs: no
+        // A DC EvseManager would run as AC here and look as if it worked (config module docs: no
         // "accepted but inert" configs).
         if manager.parameters.str("charge_mode") == Some("DC") {
             return Err(WiringError::DcNotSimulated {
@@ -101,7 +101,7 @@ impl SimulatedEvseConfig {
             .first()
             .and_then(|c| station.module(&c.module_id))
             .ok_or_else(|| WiringError::UnknownModule(format!("{evse_manager}.bsp")))?;
-        if bsp.type_name() != types::YETI_SIMULATOR.name {
+        if bsp.type_name() != module_types::YETI_SIMULATOR.name {
             return Err(WiringError::NotSimulated {
                 evse_manager: manager.id.clone(),
                 bsp: bsp.id.clone(),
@@ -129,12 +129,10 @@ impl SimulatedEvseConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shipped_config_dir;
 
     #[test]
     fn the_shipped_sil_config_wires_two_simulated_evses() {
-        let station =
-            StationConfig::load(shipped_config_dir().join("config-sil-ocpp.yaml")).unwrap();
+        let station = StationConfig::shipped(&crate::config::shipped::SIL_OCPP).unwrap();
         for evse in &station.evses {
             let config = SimulatedEvseConfig::for_evse(&station, &evse.evse_manager).unwrap();
             assert!(config.evse_manager.external_ready_to_start_charging);
@@ -151,12 +149,12 @@ mod tests {
 
     #[test]
     fn a_bad_car_script_names_the_ev_manager() {
-        let path = shipped_config_dir().join("config-sil-ocpp.yaml");
-        let text = std::fs::read_to_string(&path).unwrap().replace(
+        let path = "config-sil-ocpp.yaml";
+        let text = crate::config::shipped::SIL_OCPP.text.replace(
             "auto_exec: false\n      auto_exec_commands: sleep 1;",
             "auto_exec: true\n      auto_exec_commands: iso_wait_slac_matched;sleep 1;",
         );
-        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let station = StationConfig::from_yaml(&text, path).unwrap();
         let err = SimulatedEvseConfig::for_evse(&station, "evse_manager_1").unwrap_err();
         assert!(
             err.to_string()
@@ -167,13 +165,13 @@ mod tests {
 
     #[test]
     fn a_dc_evse_manager_is_refused_not_simulated_as_ac() {
-        let path = shipped_config_dir().join("config-sil-ocpp.yaml");
-        let text = std::fs::read_to_string(&path).unwrap().replacen(
+        let path = "config-sil-ocpp.yaml";
+        let text = crate::config::shipped::SIL_OCPP.text.replacen(
             "      connector_type: \"cType2\"\n",
             "      connector_type: \"cType2\"\n      charge_mode: DC\n",
             1,
         );
-        let station = StationConfig::from_yaml(&text, &path).unwrap();
+        let station = StationConfig::from_yaml(&text, path).unwrap();
         let err = SimulatedEvseConfig::for_evse(&station, "evse_manager_1").unwrap_err();
         assert_eq!(
             err.to_string(),

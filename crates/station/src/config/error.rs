@@ -257,7 +257,7 @@ fn range(min: usize, max: usize) -> String {
 }
 
 fn unsupported(modules: &[(String, String)]) -> String {
-    let supported = crate::types::supported_names();
+    let supported = crate::module_types::supported_names();
     let ids: Vec<&str> = modules.iter().map(|(id, _)| id.as_str()).collect();
     let mut types: Vec<&str> = Vec::new();
     for (_, ty) in modules {

@@ -4,61 +4,50 @@
 //! `modules/*/*/manifest.yaml` (implementation ids, interface names, requirement names and
 //! cardinalities, parameter names, types, defaults and constraints are EVerest's), so EVerest
 //! station configs load unchanged. A parameter without a default is required, as in EVerest.
+//!
+//! Adding a module type is its own file here plus one line in the `module_types!` list below
+//! (`docs/adding-a-module-type.md` says what else: its runtime behaviour, its docs, its tests).
 
-mod auth;
-mod dummy_token_provider_manual;
-mod energy_manager;
-mod energy_node;
-mod ev_manager;
-mod evse_manager;
-mod evse_security;
-mod ocpp;
-mod persistent_store;
-mod system;
-mod terminal_display_message;
-mod yeti_simulator;
+/// Declares the module type files, re-exports their constants and lists them in [`ALL`].
+macro_rules! module_types {
+    ($($file:ident::$constant:ident),* $(,)?) => {
+        $(
+            mod $file;
+            pub use $file::$constant;
+        )*
 
-pub use auth::AUTH;
-pub use dummy_token_provider_manual::DUMMY_TOKEN_PROVIDER_MANUAL;
-pub use energy_manager::ENERGY_MANAGER;
-pub use energy_node::ENERGY_NODE;
-pub use ev_manager::EV_MANAGER;
-pub use evse_manager::EVSE_MANAGER;
-pub use evse_security::EVSE_SECURITY;
-pub use ocpp::OCPP;
-pub use persistent_store::PERSISTENT_STORE;
-pub use system::SYSTEM;
-pub use terminal_display_message::TERMINAL_DISPLAY_MESSAGE;
-pub use yeti_simulator::YETI_SIMULATOR;
+        /// Every module type ferrocharge provides, sorted by name.
+        pub static ALL: &[&ModuleType] = &[$(&$constant),*];
+    };
+}
 
-/// Every module type ferrocharge provides, sorted by name.
-pub static MODULE_TYPES: &[&ModuleType] = &[
-    &AUTH,
-    &DUMMY_TOKEN_PROVIDER_MANUAL,
-    &ENERGY_MANAGER,
-    &ENERGY_NODE,
-    &EV_MANAGER,
-    &EVSE_MANAGER,
-    &EVSE_SECURITY,
-    &OCPP,
-    &PERSISTENT_STORE,
-    &SYSTEM,
-    &TERMINAL_DISPLAY_MESSAGE,
-    &YETI_SIMULATOR,
-];
+// The registration: one line per module type, `<file>::<CONSTANT>`, sorted by type name (a
+// test checks). The macro makes each file a module, re-exports its constant (the runtime
+// compares names against `module_types::OCPP.name` and the like) and lists it in `ALL`, so a
+// new type cannot be declared and then forgotten in one of three places.
+module_types! {
+    auth::AUTH,
+    dummy_token_provider_manual::DUMMY_TOKEN_PROVIDER_MANUAL,
+    energy_manager::ENERGY_MANAGER,
+    energy_node::ENERGY_NODE,
+    ev_manager::EV_MANAGER,
+    evse_manager::EVSE_MANAGER,
+    evse_security::EVSE_SECURITY,
+    ocpp::OCPP,
+    persistent_store::PERSISTENT_STORE,
+    system::SYSTEM,
+    terminal_display_message::TERMINAL_DISPLAY_MESSAGE,
+    yeti_simulator::YETI_SIMULATOR,
+}
 
 /// The module type called `name` (EVerest's spelling, case-sensitive), if ferrocharge provides it.
 pub fn module_type(name: &str) -> Option<&'static ModuleType> {
-    MODULE_TYPES.iter().copied().find(|t| t.name == name)
+    ALL.iter().copied().find(|t| t.name == name)
 }
 
 /// The names of all provided module types, comma-separated (for error messages).
 pub fn supported_names() -> String {
-    MODULE_TYPES
-        .iter()
-        .map(|t| t.name)
-        .collect::<Vec<_>>()
-        .join(", ")
+    ALL.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
 }
 
 /// A module type: its implementations, requirements and parameters.
@@ -322,16 +311,16 @@ mod tests {
 
     #[test]
     fn declarations_are_consistent() {
-        let mut names: Vec<&str> = MODULE_TYPES.iter().map(|t| t.name).collect();
+        let mut names: Vec<&str> = ALL.iter().map(|t| t.name).collect();
         let sorted = {
             let mut s = names.clone();
             s.sort_unstable();
             s
         };
-        assert_eq!(names, sorted, "MODULE_TYPES is sorted by name");
+        assert_eq!(names, sorted, "ALL is sorted by name");
         names.dedup();
-        assert_eq!(names.len(), MODULE_TYPES.len());
-        for t in MODULE_TYPES {
+        assert_eq!(names.len(), ALL.len());
+        for t in ALL {
             for r in t.requires {
                 assert!(r.min <= r.max, "{}.{}", t.name, r.name);
             }

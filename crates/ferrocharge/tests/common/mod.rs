@@ -1,0 +1,146 @@
+//! What the CLI tests share: free ports, and a running `ferrocharge` whose stdout is read line
+//! by line and which is stopped through its control API as a user would.
+
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Long enough for a loaded machine; a healthy start takes well under a second.
+pub const BOUND: Duration = Duration::from_secs(30);
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `ferrocharge` and its stdout, line by line.
+pub struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    /// Starts the binary under test with `args` and the default log filter, as a user who
+    /// sets nothing gets it.
+    pub fn start(args: &[&str]) -> Running {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferrocharge"));
+        command.args(args).env_remove("RUST_LOG");
+        Running::spawn(command)
+    }
+
+    /// Starts `command` (a `ferrocharge`) with its stdout (the banner, then the log) piped
+    /// here.
+    pub fn spawn(mut command: Command) -> Running {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("run ferrocharge");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running { child, lines }
+    }
+
+    /// The next line (waits at most [`BOUND`]).
+    pub fn line(&self) -> String {
+        self.lines
+            .recv_timeout(BOUND)
+            .expect("a line of output within the bound")
+    }
+
+    /// Every line up to and including the first one containing `needle`.
+    pub fn lines_until(&self, needle: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self.line();
+            let done = line.contains(needle);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// The first line containing `needle`.
+    pub fn line_with(&self, needle: &str) -> String {
+        self.lines_until(needle).pop().unwrap_or_default()
+    }
+
+    /// Stops the station through its control API as `curl -XPOST .../station/stop` does;
+    /// returns the rest of stdout once the process has exited 0.
+    pub fn stop(mut self, api_port: u16) -> Vec<String> {
+        let answer = http(api_port, "POST", "/api/v1/station/stop", "{}");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let deadline = Instant::now() + BOUND;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the station did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "exit status {status}");
+        // The reader thread ends at EOF, which the exit brings.
+        self.lines.iter().collect()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request to the control API on `port`; the whole answer, head and body.
+pub fn http(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(BOUND)).unwrap();
+    write!(
+        tcp,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// Checks the first three lines of a `sil` banner: the station config (as the banner shows
+/// it) with one EVSE, the web UI on `api_port`, the dev CSMS on `csms_port` for cp001.
+pub fn assert_sil_banner(banner: &[String], config: &str, api_port: u16, csms_port: u16) {
+    assert_eq!(
+        banner[0],
+        format!("ferrocharge sil: {config} (1 EVSE) with the dev CSMS"),
+        "the banner is the first output: {banner:#?}"
+    );
+    assert_eq!(
+        banner[1],
+        format!("  web UI       http://127.0.0.1:{api_port}/")
+    );
+    assert_eq!(
+        banner[2],
+        format!(
+            "  CSMS         ws://127.0.0.1:{csms_port}/steve/websocket/CentralSystemService/cp001"
+        )
+    );
+}

@@ -1,0 +1,254 @@
+//! The checked station config as data: [`StationConfig`], its module instances with their
+//! parameters, implementations and resolved connections, and the EVSEs.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use super::shipped::ShippedFile;
+use crate::module_types::ModuleType;
+
+/// `settings.data_dir` when not given.
+pub const DEFAULT_DATA_DIR: &str = "/tmp/ferrocharge";
+/// `settings.control_api` when not given.
+pub const DEFAULT_CONTROL_API: &str = "127.0.0.1:8849";
+
+/// The most EVSEs a station has (OCPP's `evse_manager` requirement: 1..128).
+pub const MAX_EVSES: usize = 128;
+
+/// A loaded and checked station config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationConfig {
+    /// Where it was loaded from (for messages, and where relative input paths resolve:
+    /// [`StationConfig::dir`]).
+    pub source: ConfigFile,
+    /// `settings:` with defaults filled in.
+    pub settings: Settings,
+    /// The module instances, in file order.
+    pub modules: Vec<ModuleInstance>,
+    /// The EVSEs, in EVSE order (ids 1..=N): the OCPP module's `evse_manager` connections when
+    /// there is an OCPP module, else every EvseManager in file order (its mapping's EVSE, or its
+    /// position).
+    pub evses: Vec<Evse>,
+}
+
+/// A file a station reads its configuration from (the station YAML, OCPP's
+/// `ChargePointConfigPath`): on disk, or built into the binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigFile {
+    /// This file on disk. For a station YAML (or text said to come from that file), relative
+    /// input paths resolve beside it.
+    Path(PathBuf),
+    /// The shipped file of that name. A shipped station YAML has no folder, so its relative
+    /// input paths resolve under its `settings.data_dir` (the station's own folder, wherever
+    /// the binary is started from), then among the shipped files.
+    Shipped(&'static ShippedFile),
+}
+
+impl ConfigFile {
+    /// The file on disk, if it is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ConfigFile::Path(path) => Some(path),
+            ConfigFile::Shipped(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for ConfigFile {
+    /// The file's path, or `the shipped <name>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigFile::Path(path) => write!(f, "{}", path.display()),
+            ConfigFile::Shipped(file) => write!(f, "{file}"),
+        }
+    }
+}
+
+/// `settings:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Databases, user config and certificates go here (default [`DEFAULT_DATA_DIR`]).
+    pub data_dir: PathBuf,
+    /// Where the HTTP control API and web UI listen; `None` when disabled with `""`
+    /// (default [`DEFAULT_CONTROL_API`]).
+    pub control_api: Option<SocketAddr>,
+}
+
+/// One EVSE of the station.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evse {
+    /// Its id, from 1.
+    pub id: u32,
+    /// The module id of its EvseManager.
+    pub evse_manager: String,
+}
+
+/// An EVSE mapping (`mapping: {module: {evse: N, connector: M}}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapping {
+    /// The EVSE id; 0 is the whole station.
+    pub evse: u32,
+    /// The connector id, when given.
+    pub connector: Option<u32>,
+}
+
+/// A module instance: one entry of `active_modules`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleInstance {
+    /// Its module id (the key under `active_modules`).
+    pub id: String,
+    /// Its module type.
+    pub module_type: &'static ModuleType,
+    /// `mapping.module`, when given.
+    pub mapping: Option<Mapping>,
+    /// Its module parameters (`config_module`), every declared one, defaults filled in.
+    pub parameters: Parameters,
+    /// One entry per provided implementation, in declaration order.
+    pub implementations: Vec<Implementation>,
+    /// One entry per requirement of the type, in declaration order (unconnected ones empty).
+    pub requirements: Vec<Requirement>,
+}
+
+impl ModuleInstance {
+    /// The type's name, e.g. `EvseManager`.
+    pub fn type_name(&self) -> &'static str {
+        self.module_type.name
+    }
+
+    /// The implementation `id`.
+    pub fn implementation(&self, id: &str) -> Option<&Implementation> {
+        self.implementations.iter().find(|i| i.id == id)
+    }
+
+    /// The connections of requirement `name` (empty when it has none or there is no such one).
+    pub fn connections(&self, name: &str) -> &[Connection] {
+        self.requirements
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.connections.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The mapping of implementation `id`: its own (`mapping.implementations`), else the module's.
+    pub fn mapping_of(&self, id: &str) -> Option<Mapping> {
+        self.implementation(id)
+            .and_then(|i| i.mapping)
+            .or(self.mapping)
+    }
+}
+
+/// A provided implementation of a module instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Implementation {
+    /// Its id, e.g. `evse`.
+    pub id: &'static str,
+    /// The interface it implements, e.g. `evse_manager`.
+    pub interface: &'static str,
+    /// Its parameters (`config_implementation.<id>`), defaults filled in.
+    pub parameters: Parameters,
+    /// `mapping.implementations.<id>`, when given.
+    pub mapping: Option<Mapping>,
+}
+
+/// A requirement of a module instance with its resolved connections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirement {
+    /// Its name, e.g. `evse_manager`.
+    pub name: &'static str,
+    /// The interface every connection implements.
+    pub interface: &'static str,
+    /// The connections, in file order.
+    pub connections: Vec<Connection>,
+}
+
+/// A typed edge: a requirement connected to another module's implementation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// The connected module id.
+    pub module_id: String,
+    /// The connected implementation id.
+    pub implementation_id: &'static str,
+    /// The interface of that implementation (the requirement's interface).
+    pub interface: &'static str,
+}
+
+/// A parameter value, type-checked against its declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    /// `boolean`
+    Bool(bool),
+    /// `integer`
+    Integer(i64),
+    /// `number`
+    Number(f64),
+    /// `string`
+    String(String),
+}
+
+/// The parameters of a module or implementation: every declared one, in declaration order.
+/// A required parameter is always present; none is absent after loading.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parameters(pub Vec<(&'static str, ParamValue)>);
+
+impl Parameters {
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&ParamValue> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// The string `name`.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.get(name)? {
+            ParamValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer `name`.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.get(name)? {
+            ParamValue::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The number `name` (an integer parameter reads as a number too).
+    pub fn num(&self, name: &str) -> Option<f64> {
+        match self.get(name)? {
+            ParamValue::Number(n) => Some(*n),
+            ParamValue::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// The boolean `name`.
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.get(name)? {
+            ParamValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl StationConfig {
+    /// The module instance `id`.
+    pub fn module(&self, id: &str) -> Option<&ModuleInstance> {
+        self.modules.iter().find(|m| m.id == id)
+    }
+
+    /// The module that the first connection of `module_id`'s requirement `requirement` names
+    /// (what a 0..1 or 1..1 requirement is connected to).
+    pub fn connected_module(&self, module_id: &str, requirement: &str) -> Option<&ModuleInstance> {
+        let connection = self.module(module_id)?.connections(requirement).first()?;
+        self.module(&connection.module_id)
+    }
+
+    /// The module instances of type `name`, in file order.
+    pub fn modules_of_type<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a ModuleInstance> + 'a {
+        self.modules.iter().filter(move |m| m.type_name() == name)
+    }
+}

@@ -1,0 +1,81 @@
+//! The files the binary ships with, built into it, so that nothing at run time looks into the
+//! source tree it was built from: the SIL station YAMLs (`crates/station/config/`; the
+//! top-level `config/` links to them) and the OCPP configuration they name
+//! (`ocpp-config.json`, the charge-point crate's [`chargepoint::config::DEFAULT_CONFIG`]).
+//!
+//! A relative input path of a station config that is not found beside the YAML is looked up
+//! here by its name ([`super::resolve_input`]); `ferrocharge sil` without `--config` runs
+//! [`SIL_OCPP`].
+
+use std::fmt;
+
+/// A file the binary ships with: its name and its text.
+#[derive(PartialEq, Eq)]
+pub struct ShippedFile {
+    /// Its file name, e.g. `ocpp-config.json`: what a station config names it by.
+    pub name: &'static str,
+    /// Its contents.
+    pub text: &'static str,
+}
+
+impl fmt::Debug for ShippedFile {
+    /// Its name only: a debug log of the OCPP module's files would print the whole JSON.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ShippedFile").field(&self.name).finish()
+    }
+}
+
+impl fmt::Display for ShippedFile {
+    /// `the shipped <name>`: how messages name it (it is no file on disk).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the shipped {}", self.name)
+    }
+}
+
+/// The SIL station: two simulated AC EVSEs with their cars (what `ferrocharge sil` runs).
+pub static SIL_OCPP: ShippedFile = ShippedFile {
+    name: "config-sil-ocpp.yaml",
+    text: include_str!("../../config/config-sil-ocpp.yaml"),
+};
+
+/// The SIL station cut down to one EVSE, for tests.
+pub static SIL_ONE_EVSE: ShippedFile = ShippedFile {
+    name: "config-sil-one-evse.yaml",
+    text: include_str!("../../config/config-sil-one-evse.yaml"),
+};
+
+/// The OCPP configuration the shipped station YAMLs name as their `ChargePointConfigPath`.
+pub static OCPP_CONFIG: ShippedFile = ShippedFile {
+    name: "ocpp-config.json",
+    text: chargepoint::config::DEFAULT_CONFIG,
+};
+
+/// Every shipped file.
+pub static ALL: &[&ShippedFile] = &[&SIL_OCPP, &SIL_ONE_EVSE, &OCPP_CONFIG];
+
+/// The shipped file called `name`.
+pub fn file(name: &str) -> Option<&'static ShippedFile> {
+    ALL.iter().copied().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StationConfig;
+
+    #[test]
+    fn the_shipped_station_yamls_load_and_name_the_shipped_ocpp_config() {
+        for yaml in [&SIL_OCPP, &SIL_ONE_EVSE] {
+            let config = StationConfig::shipped(yaml).unwrap();
+            let ocpp = config.module("ocpp").unwrap();
+            let path = ocpp.parameters.str("ChargePointConfigPath").unwrap();
+            assert_eq!(file(path), Some(&OCPP_CONFIG), "{}", yaml.name);
+        }
+        assert_eq!(file("no-such.json"), None);
+        assert_eq!(
+            SIL_OCPP.to_string(),
+            "the shipped config-sil-ocpp.yaml",
+            "how messages name it"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! A Reset from the CSMS, carried out (the core issues [`StationCommand::Reset`] after its
+//! answer went out, once the transactions it stopped were reported), and the restart after a
+//! firmware installation: the station loop ends with [`Exit::Restart`] or
+//! [`Exit::FirmwareUpdate`] and the caller starts the station again.
+//!
+//! [`StationCommand::Reset`]: chargepoint::charge_point::StationCommand::Reset
+
+use ocpp_types::core::{Reason, ResetType};
+
+use super::{Exit, Station};
+
+/// A Reset the station carries out: it restarts once the CSMS confirmed every transaction
+/// message, at once while offline, or at `deadline` (what is not confirmed by then stays
+/// queued in the database and goes after the restart).
+#[derive(Debug)]
+pub(super) struct PendingReset {
+    kind: ResetType,
+    deadline: tokio::time::Instant,
+}
+
+impl Station {
+    /// The core's Reset: every transaction the station still runs is stopped, and the
+    /// restart waits for the StopTransactions to be confirmed, for
+    /// Internal.WaitForStopTransactionsOnResetTimeout at most.
+    pub(super) fn reset(&mut self, kind: ResetType) {
+        let reason = match kind {
+            ResetType::Hard => Reason::HardReset,
+            ResetType::Soft => Reason::SoftReset,
+        };
+        // The core asked for the stops first and waited for them; a transaction the
+        // station still runs is stopped now all the same.
+        let connectors: Vec<u32> = self.evses.iter().map(|e| e.connector).collect();
+        for connector in connectors {
+            self.stop_transaction(connector, reason);
+        }
+        tracing::info!(
+            ?kind,
+            "reset: the station restarts once the StopTransactions are confirmed, in {:?} at most",
+            self.reset_timeout
+        );
+        self.reset = Some(PendingReset {
+            kind,
+            deadline: tokio::time::Instant::now() + self.reset_timeout,
+        });
+    }
+
+    /// The core installed new firmware: the station restarts to run it.
+    pub(super) fn restart_for_firmware(&mut self, request_id: u64) {
+        tracing::info!(request_id, "firmware installed: restarting");
+        self.firmware_restart = true;
+    }
+
+    /// When a Reset ends the station at the latest.
+    pub(super) fn reset_at(&self) -> Option<tokio::time::Instant> {
+        self.reset.as_ref().map(|r| r.deadline)
+    }
+
+    /// The Reset's kind.
+    pub(super) fn reset_kind(&self) -> ResetType {
+        self.reset.as_ref().map_or(ResetType::Soft, |r| r.kind)
+    }
+
+    /// Whether the station must restart now, and why: after a firmware installation, or for
+    /// a Reset that is [ready](Self::reset_ready).
+    pub(super) fn restart_due(&self) -> Option<Exit> {
+        if self.firmware_restart {
+            Some(Exit::FirmwareUpdate)
+        } else if self.reset_ready() {
+            Some(Exit::Restart(self.reset_kind()))
+        } else {
+            None
+        }
+    }
+
+    /// Whether a Reset can restart the station now: its answer went out before the core
+    /// issued it (the driver sends every frame before it hands on a command), no EVSE has a
+    /// transaction, the core has ended every transaction (their StopTransactions are queued)
+    /// and, while the CSMS is connected and has accepted the station, it confirmed every
+    /// transaction message. Offline nothing can be confirmed: the StopTransactions wait in
+    /// the database for the next boot.
+    fn reset_ready(&self) -> bool {
+        self.reset.is_some() && self.transactions_ended() && self.transaction_messages_settled()
+    }
+}
