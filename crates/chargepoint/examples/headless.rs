@@ -31,7 +31,7 @@ use chargepoint::charge_point::sqlite_store::SqliteStore;
 use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand, StationEvent, Store};
 use chargepoint::config::{
     ChangeOrigin, ConfigValue, Configuration, Document, FileOverlay, MemoryOverlay, OverlayStore,
-    Registry,
+    ReadDocument, Registry,
 };
 use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
 use clap::Parser;

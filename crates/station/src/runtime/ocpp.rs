@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::config::{Configuration, Document, FileOverlay, Registry};
+use chargepoint::config::{Configuration, Document, FileOverlay, ReadDocument, Registry};
 use chargepoint::ChargePoint;
 
 use super::paths::OcppPaths;
