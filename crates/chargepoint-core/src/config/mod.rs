@@ -1,6 +1,7 @@
 //! The OCPP 1.6 configuration (DESIGN.md §5): libocpp's configuration file format, validated
-//! against our profile schemas (config/profile_schemas/, embedded), the user config (a JSON
-//! merge patch) that receives every change, GetConfiguration and ChangeConfiguration.
+//! against our profile schemas (config/profile_schemas/ in this crate, embedded), the user
+//! config (a JSON merge patch) that receives every change, GetConfiguration and
+//! ChangeConfiguration.
 //!
 //! - [`Registry`] describes every key (section, type, constraints, default, readonly,
 //!   write-only, reboot-required), read from the schema files: the one source of truth.
@@ -63,6 +64,8 @@ pub use typed::OcppConfig;
 pub use user_overlay::{MemoryOverlay, OverlayError, OverlayStore};
 pub use value::{parse_ocpp_string, to_ocpp_string, ConfigValue};
 
-/// The shipped default configuration (config/ocpp-config.json): SteVe's default URL and
-/// ChargePointId cp001, like libocpp's config-docker.json.
-pub const DEFAULT_CONFIG: &str = include_str!("../../../../config/ocpp-config.json");
+/// The shipped default configuration: SteVe's default URL and ChargePointId cp001, like
+/// libocpp's config-docker.json. The file is this crate's config/ocpp-config.json, so that the
+/// crate packages on its own; the repository's top-level config/ocpp-config.json, which the
+/// station YAMLs and the tests name, links to it.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/ocpp-config.json");
