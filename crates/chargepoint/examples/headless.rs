@@ -137,6 +137,8 @@ async fn run(args: Args) -> ExitCode {
 
 /// The station without hardware: prints what the driver reports and answers what it must.
 async fn station(mut link: StationLink) {
+    // No message log here: closing the frame channel tells the driver not to keep them.
+    link.frames.close();
     loop {
         tokio::select! {
             notice = link.notices.recv() => match notice {

@@ -9,7 +9,8 @@
 //! - [`config::FileOverlay`]: the user config file, replaced atomically on every change; and
 //!   [`config::ReadDocument`]: configuration files read from disk.
 //! - [`driver`]: the tokio task that owns a [`ChargePoint`] and an ocpp-ws connection, sleeps
-//!   until the core's deadlines, and links the core to the station through bounded channels.
+//!   until the core's deadlines, and links the core to the station through channels whose
+//!   bounds and policies its docs list (none loses a transaction message).
 //!
 //! Everything else ([`config`], [`charge_point`], [`smart_charging`], [`ChargePoint`]) is the
 //! core's; see `chargepoint_core` for why it is a crate of its own.
