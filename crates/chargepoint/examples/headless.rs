@@ -31,7 +31,7 @@ use chargepoint::charge_point::sqlite_store::SqliteStore;
 use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand, StationEvent, Store};
 use chargepoint::config::{
     ChangeOrigin, ConfigValue, Configuration, Document, FileOverlay, MemoryOverlay, OverlayStore,
-    Registry,
+    ReadDocument, Registry,
 };
 use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
 use clap::Parser;
@@ -137,6 +137,8 @@ async fn run(args: Args) -> ExitCode {
 
 /// The station without hardware: prints what the driver reports and answers what it must.
 async fn station(mut link: StationLink) {
+    // No message log here: closing the frame channel tells the driver not to keep them.
+    link.frames.close();
     loop {
         tokio::select! {
             notice = link.notices.recv() => match notice {

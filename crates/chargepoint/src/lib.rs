@@ -1,14 +1,23 @@
-//! The OCPP brain of one charging station (libocpp's ChargePoint), growing module by module.
+//! The OCPP brain of one charging station (libocpp's ChargePoint): the sans-IO core of the
+//! `chargepoint-core` crate, re-exported at the same paths, and the IO it needs to run, as
+//! quinn is to quinn-proto.
 //!
-//! - [`config`]: the OCPP 1.6 configuration file (libocpp-compatible), the user config that
-//!   records changes, GetConfiguration and ChangeConfiguration.
-//! - [`charge_point`]: the sans-IO charge-point core ([`ChargePoint`]): registration,
-//!   heartbeat, connector status, authorization, transactions and meter values, remote
-//!   start/stop, configuration messages and the persistent queue of transaction messages.
+//! What this crate adds to the core:
+//!
+//! - [`charge_point::sqlite_store`]: the production [`charge_point::Store`], one SQLite file
+//!   (WAL, fsync on every commit).
+//! - [`config::FileOverlay`]: the user config file, replaced atomically on every change; and
+//!   [`config::ReadDocument`]: configuration files read from disk.
+//! - [`driver`]: the tokio task that owns a [`ChargePoint`] and an ocpp-ws connection, sleeps
+//!   until the core's deadlines, and links the core to the station through channels whose
+//!   bounds and policies its docs list (none loses a transaction message).
+//!
+//! Everything else ([`config`], [`charge_point`], [`smart_charging`], [`ChargePoint`]) is the
+//! core's; see `chargepoint_core` for why it is a crate of its own.
 
 pub mod charge_point;
 pub mod config;
 pub mod driver;
-pub mod smart_charging;
 
-pub use charge_point::ChargePoint;
+pub use chargepoint_core::smart_charging;
+pub use chargepoint_core::ChargePoint;

@@ -9,10 +9,13 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand};
+use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand, StationEvent};
 use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
-use chargepoint::driver::{self, Driver, DriverSettings, Notice, StationLink};
+use chargepoint::driver::{
+    self, Driver, DriverSettings, Notice, StationLink, FRAME_BUFFER, NOTICE_BUFFER,
+};
 use common::Scratch;
+use ocpp_types::id_tag::IdToken;
 use ocpp_ws::{CertificateStore, Server, ServerConnection, ServerOptions};
 use serde_json::{json, Value};
 
@@ -68,16 +71,21 @@ async fn accept(server: &mut Server) -> ServerConnection {
         .unwrap()
 }
 
+/// The next frame from the charge point.
+async fn receive(conn: &mut ServerConnection) -> Value {
+    let text = tokio::time::timeout(GUARD, conn.recv())
+        .await
+        .expect("nothing received in time")
+        .unwrap()
+        .expect("connection closed");
+    serde_json::from_str(&text).unwrap()
+}
+
 /// Receives until the charge point sends the answer to `id`, answering its CALLs on the way
 /// (BootNotification Accepted, anything else with an empty payload).
 async fn answer_until(conn: &mut ServerConnection, id: Option<&str>) -> Value {
     loop {
-        let text = tokio::time::timeout(GUARD, conn.recv())
-            .await
-            .expect("nothing received in time")
-            .unwrap()
-            .expect("connection closed");
-        let frame: Value = serde_json::from_str(&text).unwrap();
+        let frame = receive(conn).await;
         if frame[0] == 2 {
             let payload = match frame[2].as_str() {
                 Some("BootNotification") => json!({"status": "Accepted",
@@ -112,6 +120,31 @@ async fn notice(link: &mut StationLink, mut wanted: impl FnMut(&Notice) -> bool)
         if wanted(&notice) {
             return notice;
         }
+    }
+}
+
+/// A driver connected to a plain server, its BootNotification accepted.
+struct Registered {
+    /// For the next connection.
+    server: Server,
+    /// The open connection.
+    conn: ServerConnection,
+    link: StationLink,
+    task: tokio::task::JoinHandle<driver::Stopped>,
+}
+
+async fn registered() -> Registered {
+    let mut server = server(Arc::new(Mutex::new(Vec::new()))).await;
+    let cp = charge_point(server.local_addr().port(), 1);
+    let (driver, link) = Driver::start(cp, DriverSettings::default()).unwrap();
+    let task = tokio::spawn(driver.run());
+    let mut conn = accept(&mut server).await;
+    answer_until(&mut conn, None).await;
+    Registered {
+        server,
+        conn,
+        link,
+        task,
     }
 }
 
@@ -269,13 +302,12 @@ async fn refused_credentials_are_logged_as_a_security_event_but_not_sent() {
 
 #[tokio::test]
 async fn keep_alive_changes_apply_to_the_open_connection() {
-    let keys = Arc::new(Mutex::new(Vec::new()));
-    let mut server = server(keys.clone()).await;
-    let cp = charge_point(server.local_addr().port(), 1);
-    let (driver, mut link) = Driver::start(cp, DriverSettings::default()).unwrap();
-    let task = tokio::spawn(driver.run());
-    let mut conn = accept(&mut server).await;
-    answer_until(&mut conn, None).await;
+    let Registered {
+        mut server,
+        mut conn,
+        mut link,
+        task,
+    } = registered().await;
     let answer = csms_call(
         &mut conn,
         "w1",
@@ -306,22 +338,17 @@ async fn keep_alive_changes_apply_to_the_open_connection() {
 }
 
 async fn next_frame(link: &mut StationLink) -> driver::Frame {
-    tokio::time::timeout(GUARD, link.frames.recv())
-        .await
-        .expect("no frame in time")
-        .expect("the driver ended")
+    next_frame_of(&mut link.frames).await
 }
 
 #[tokio::test]
 async fn frames_are_passed_on_and_the_station_can_go_offline_and_back() {
-    let keys = Arc::new(Mutex::new(Vec::new()));
-    let mut server = server(keys).await;
-    let cp = charge_point(server.local_addr().port(), 1);
-    let (driver, mut link) = Driver::start(cp, DriverSettings::default()).unwrap();
-    let task = tokio::spawn(driver.run());
-
-    let mut conn = accept(&mut server).await;
-    answer_until(&mut conn, None).await;
+    let Registered {
+        mut server,
+        conn: _conn,
+        mut link,
+        task,
+    } = registered().await;
     // The BootNotification went out and its answer came in, in that order.
     let sent = next_frame(&mut link).await;
     assert_eq!(sent.direction, driver::FrameDirection::Sent);
@@ -330,12 +357,170 @@ async fn frames_are_passed_on_and_the_station_can_go_offline_and_back() {
     assert_eq!(received.direction, driver::FrameDirection::Received);
     assert!(received.text.contains("Accepted"));
 
-    link.online.send(false).unwrap();
-    notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
-    link.online.send(true).unwrap();
-    let _conn = accept(&mut server).await;
-    notice(&mut link, |n| matches!(n, Notice::Connected { .. })).await;
+    // One order at a time; then both before the driver looks: it acts on the latest, but an
+    // order to go offline is not lost behind one to go online.
+    let mut connections = Vec::new();
+    for at_once in [false, true] {
+        link.online.send(false).unwrap();
+        if !at_once {
+            notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
+        }
+        link.online.send(true).unwrap();
+        if at_once {
+            notice(&mut link, |n| matches!(n, Notice::Disconnected { .. })).await;
+        }
+        connections.push(accept(&mut server).await);
+        notice(&mut link, |n| matches!(n, Notice::Connected { .. })).await;
+    }
 
     drop(link);
     task.await.unwrap();
+}
+
+/// A station that takes its commands but reads neither frames nor notices while the CSMS
+/// floods it with ChangeConfigurations: those two channels stay at their bound (the rest is
+/// dropped, and counted), while a transaction started, and stopped remotely in the middle of
+/// the flood, loses nothing: the CSMS gets its StartTransaction and StopTransaction, the
+/// station its StopTransaction command.
+#[tokio::test]
+async fn a_slow_observer_loses_frames_and_notices_but_no_transaction_message() {
+    let Registered {
+        mut conn,
+        link,
+        task,
+        ..
+    } = registered().await;
+    let StationLink {
+        events,
+        mut commands,
+        mut notices,
+        mut frames,
+        online: _online,
+        core: _core,
+    } = link;
+
+    // The station's loop, minus frames and notices: it stops a transaction when told to.
+    let (stops_tx, mut stops) = tokio::sync::mpsc::unbounded_channel();
+    let station_events = events.clone();
+    let station = tokio::spawn(async move {
+        while let Some(command) = commands.recv().await {
+            if let StationCommand::StopTransaction {
+                connector, reason, ..
+            } = command
+            {
+                let stopped = StationEvent::TransactionStopped {
+                    connector,
+                    meter_stop_wh: 500,
+                    reason,
+                    id_tag: None,
+                };
+                station_events.send(stopped).unwrap();
+                stops_tx.send(connector).unwrap();
+            }
+        }
+    });
+    events
+        .send(StationEvent::TransactionStarted {
+            connector: 1,
+            id_tag: IdToken::new("RFID1").unwrap(),
+            meter_start_wh: 100,
+            reservation_id: None,
+        })
+        .unwrap();
+
+    // The flood, in batches of 100 CALLs sent without waiting; the CSMS reads the answers and
+    // answers the charge point's own CALLs (StartTransaction with transactionId 7).
+    let batches = (FRAME_BUFFER / 2) / 100 + 2;
+    let mut transaction_calls = Vec::new();
+    let mut answered = 0;
+    let mut sent = 0;
+    for batch in 0..batches {
+        for _ in 0..100 {
+            let value = (60 + sent % 2).to_string();
+            let call = json!([2, format!("f{sent}"), "ChangeConfiguration",
+                {"key": "HeartbeatInterval", "value": value}]);
+            conn.send(call.to_string()).await.unwrap();
+            sent += 1;
+        }
+        if batch == batches / 2 {
+            let stop = json!([2, "stop", "RemoteStopTransaction", {"transactionId": 7}]);
+            conn.send(stop.to_string()).await.unwrap();
+        }
+        while answered < sent {
+            let frame = receive(&mut conn).await;
+            match (frame[0].as_u64(), frame[2].as_str()) {
+                (Some(2), Some(action)) => {
+                    let answer = match action {
+                        "StartTransaction" => {
+                            json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 7})
+                        }
+                        _ => json!({}),
+                    };
+                    if matches!(action, "StartTransaction" | "StopTransaction") {
+                        transaction_calls.push((action.to_string(), frame[3].clone()));
+                    }
+                    conn.send(json!([3, frame[1], answer]).to_string())
+                        .await
+                        .unwrap();
+                }
+                (Some(3), _) if frame[1] == "stop" => {
+                    assert_eq!(frame[2], json!({"status": "Accepted"}));
+                }
+                (Some(3), _) => {
+                    assert_eq!(frame[2], json!({"status": "Accepted"}), "{frame}");
+                    answered += 1;
+                }
+                _ => panic!("unexpected {frame}"),
+            }
+        }
+    }
+    // The station stopped the transaction; its StopTransaction comes after the flood's answers.
+    let stopped = tokio::time::timeout(GUARD, stops.recv()).await.unwrap();
+    assert_eq!(stopped, Some(1));
+    while transaction_calls.len() < 2 {
+        let frame = answer_if_call(&mut conn).await;
+        if frame[2] == "StopTransaction" {
+            transaction_calls.push(("StopTransaction".to_string(), frame[3].clone()));
+        }
+    }
+    assert_eq!(transaction_calls[0].0, "StartTransaction");
+    assert_eq!(transaction_calls[0].1["meterStart"], 100);
+    assert_eq!(transaction_calls[1].0, "StopTransaction");
+    assert_eq!(transaction_calls[1].1["transactionId"], 7);
+    assert_eq!(transaction_calls[1].1["reason"], "Remote");
+
+    // Nobody read frames or notices: each channel holds its bound and no more.
+    assert_eq!(frames.len(), FRAME_BUFFER);
+    assert_eq!(notices.len(), NOTICE_BUFFER);
+    // The oldest are kept; once the station catches up, new ones get through again.
+    let first = frames.recv().await.unwrap();
+    assert!(first.text.contains("BootNotification"), "{first:?}");
+    while frames.try_recv().is_ok() {}
+    while notices.try_recv().is_ok() {}
+    let answer = csms_call(&mut conn, "after", "ClearCache", json!({})).await;
+    assert_eq!(answer, json!({"status": "Accepted"}));
+    let received = next_frame_of(&mut frames).await;
+    assert!(received.text.contains("\"after\""), "{received:?}");
+
+    station.abort();
+    drop(events);
+    task.await.unwrap();
+}
+
+/// The next frame the charge point sends, answered with an empty payload if it is a CALL.
+async fn answer_if_call(conn: &mut ServerConnection) -> Value {
+    let frame = receive(conn).await;
+    if frame[0] == 2 {
+        conn.send(json!([3, frame[1], {}]).to_string())
+            .await
+            .unwrap();
+    }
+    frame
+}
+
+async fn next_frame_of(frames: &mut tokio::sync::mpsc::Receiver<driver::Frame>) -> driver::Frame {
+    tokio::time::timeout(GUARD, frames.recv())
+        .await
+        .expect("no frame in time")
+        .expect("the driver ended")
 }

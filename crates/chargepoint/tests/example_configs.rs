@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chargepoint::config::{effective, Document, OcppConfig, Registry};
+use chargepoint::config::{effective, Document, OcppConfig, ReadDocument, Registry};
 
 fn reference() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");

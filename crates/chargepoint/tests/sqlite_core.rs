@@ -1,26 +1,62 @@
 //! The charge-point core over the SQLite store, across real restarts (the core dropped, or
-//! leaked as a killed process leaves it, and a new one started on the same database file):
-//! queue order, placeholder transaction ids, and the PowerLoss stop.
+//! leaked as a killed process leaves it, and a new one started on the same database file, or
+//! the process really killed): queue order, placeholder transaction ids, the PowerLoss stop,
+//! and the queue's size threshold in the file.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::charge_point::{ChargePoint, Now, StationEvent};
+use chargepoint::charge_point::{
+    ChargePoint, MeasuredValue, MeterReading, Now, StationEvent, Store,
+};
 use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
-use common::Scratch;
+use common::{kill_child_after, Scratch};
 use ocpp_types::core::Reason;
 use ocpp_types::id_tag::IdToken;
-use ocpp_types::DateTime;
+use ocpp_types::meter::Measurand;
+use ocpp_types::{Action, DateTime};
 use serde_json::{json, Value};
 
 const T0: &str = "2026-11-24T06:00:00.000Z";
 
-fn start(path: &Path) -> (ChargePoint, Now) {
+/// Station time T0.
+fn t0() -> Now {
+    Now {
+        instant: Instant::now(),
+        utc: DateTime::parse(T0).unwrap(),
+    }
+}
+
+/// `secs` after `now`.
+fn later(now: Now, secs: u64) -> Now {
+    Now {
+        instant: now.instant + Duration::from_secs(secs),
+        utc: DateTime::from_unix_millis(now.utc.unix_millis() + secs as i64 * 1000).unwrap(),
+    }
+}
+
+/// Lets `secs` seconds pass, firing the timers at the end.
+fn tick(cp: &mut ChargePoint, now: Now, secs: u64) -> Now {
+    let now = later(now, secs);
+    cp.handle_timeout(now);
+    now
+}
+
+/// Station time T0 plus `secs`, as the wire shows it (with no clock offset).
+fn at(secs: i64) -> String {
+    DateTime::from_unix_millis(DateTime::parse(T0).unwrap().unix_millis() + secs * 1000)
+        .unwrap()
+        .to_string()
+}
+
+/// A charge point with one connector over the database at `path`, the shipped config patched
+/// by `patch`.
+fn open(path: &Path, patch: Value, now: Now) -> ChargePoint {
     let mut base =
         Document::parse("ocpp-config.json", chargepoint::config::DEFAULT_CONFIG).unwrap();
     merge_patch::apply(
@@ -28,18 +64,20 @@ fn start(path: &Path) -> (ChargePoint, Now) {
         &json!({"Core": {"NumberOfConnectors": 1, "ConnectorPhaseRotation": "0.RST",
             "StopTxnSampledData": ""}}),
     );
+    merge_patch::apply(&mut base.value, &patch);
     let config = Configuration::load(
         Registry::embedded().unwrap().clone(),
         &base,
         Box::new(MemoryOverlay::default()),
     )
     .unwrap();
-    let now = Now {
-        instant: Instant::now(),
-        utc: DateTime::parse(T0).unwrap(),
-    };
     let store = SqliteStore::open(path).unwrap();
-    (ChargePoint::new(config, Box::new(store), 1, now), now)
+    ChargePoint::new(config, Box::new(store), 1, now)
+}
+
+fn start(path: &Path) -> (ChargePoint, Now) {
+    let now = t0();
+    (open(path, json!({}), now), now)
 }
 
 /// The one CALL the charge point sends now, as (id, action, payload).
@@ -59,7 +97,7 @@ fn answer(cp: &mut ChargePoint, now: Now, id: &str, payload: Value) {
     cp.handle_frame(&json!([3, id, payload]).to_string(), now);
 }
 
-/// Connects and answers BootNotification with Accepted.
+/// Connects and answers BootNotification with Accepted and the station's own time.
 fn connect_and_boot(cp: &mut ChargePoint, now: Now) {
     cp.handle_connected(now);
     let (id, action, _) = call(cp, now);
@@ -68,8 +106,81 @@ fn connect_and_boot(cp: &mut ChargePoint, now: Now) {
         cp,
         now,
         &id,
-        json!({"status": "Accepted", "currentTime": T0, "interval": 300}),
+        json!({"status": "Accepted", "currentTime": now.utc.to_string(), "interval": 300}),
     );
+}
+
+/// Answers every CALL the charge point sends until it has nothing more to send (a
+/// StartTransaction with `transaction_id`, the rest with an empty payload), and returns them
+/// as (action, payload) in order.
+fn deliver(cp: &mut ChargePoint, now: Now, transaction_id: i32) -> Vec<(String, Value)> {
+    let mut sent = Vec::new();
+    while let Some(text) = cp.poll_transmit(now) {
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        let action = frame[2].as_str().unwrap().to_string();
+        let reply = match action.as_str() {
+            "StartTransaction" => {
+                json!({"idTagInfo": {"status": "Accepted"}, "transactionId": transaction_id})
+            }
+            _ => json!({}),
+        };
+        answer(cp, now, frame[1].as_str().unwrap(), reply);
+        sent.push((action, frame[3].clone()));
+    }
+    sent
+}
+
+/// A StatusNotification as sent at T0 + `secs`.
+fn status(connector: u32, status: &str, secs: i64) -> (String, Value) {
+    (
+        "StatusNotification".to_string(),
+        json!({"connectorId": connector, "errorCode": "NoError", "status": status,
+            "timestamp": at(secs)}),
+    )
+}
+
+/// The energy register of connector 1 at `wh`.
+fn energy(wh: f64) -> StationEvent {
+    let values = vec![MeasuredValue::new(
+        Measurand::EnergyActiveImportRegister,
+        wh,
+    )];
+    let reading = MeterReading { values };
+    StationEvent::MeterReading {
+        connector: 1,
+        reading,
+    }
+}
+
+/// Sampling every 60 s of the energy register only, no transactionData.
+fn sampling(extra: Value) -> Value {
+    let mut patch = json!({"Core": {"MeterValueSampleInterval": 60,
+        "MeterValuesSampledData": "Energy.Active.Import.Register",
+        "TransactionMessageAttempts": 3, "TransactionMessageRetryInterval": 10}});
+    merge_patch::apply(&mut patch, &extra);
+    patch
+}
+
+/// A transaction from `meter_start_wh` (the register at 0 before it), then one meter reading of
+/// each of `readings` followed by 10 s, after which `after` looks at the charge point.
+fn charge(
+    cp: &mut ChargePoint,
+    mut now: Now,
+    meter_start_wh: i32,
+    readings: impl IntoIterator<Item = i32>,
+    mut after: impl FnMut(&ChargePoint, i32),
+) {
+    cp.handle_station_event(energy(0.0), now);
+    cp.handle_station_event(started(meter_start_wh), now);
+    for wh in readings {
+        cp.handle_station_event(energy(f64::from(wh)), now);
+        now = tick(cp, now, 10);
+        after(cp, wh);
+    }
+}
+
+fn start_payload(meter_start: i32, secs: i64) -> Value {
+    json!({"connectorId": 1, "idTag": "RFID1", "meterStart": meter_start, "timestamp": at(secs)})
 }
 
 fn started(meter_start_wh: i32) -> StationEvent {
@@ -190,4 +301,167 @@ fn a_placeholder_id_from_before_a_restart_is_not_reused() {
     assert_eq!(seen[1]["transactionId"], 500);
     assert_eq!(seen[2]["meterStart"], 20);
     assert_eq!(cp.transaction_id(1), Some(501));
+}
+
+/// The queue's size threshold holds in the file too: dropped MeterValues leave the database.
+#[test]
+fn the_sqlite_store_stays_within_the_threshold() {
+    let dir = Scratch::new("queue-bound");
+    let db = dir.file("cp.db");
+    let now = t0();
+    let mut cp = open(
+        &db,
+        json!({"Internal": {"MessageQueueSizeThreshold": 50},
+            "Core": {"MeterValueSampleInterval": 10,
+            "MeterValuesSampledData": "Energy.Active.Import.Register"}}),
+        now,
+    );
+    charge(&mut cp, now, 100, 0..1000, |cp, _| {
+        assert!(cp.queued_transaction_messages() <= 50)
+    });
+    drop(cp);
+    let reopened = SqliteStore::open(&db).unwrap();
+    let stored = reopened.messages().unwrap();
+    assert!(stored.len() <= 50, "{} rows", stored.len());
+    assert_eq!(stored[0].action, Action::StartTransaction);
+}
+
+/// A transaction started and sampled offline, then power lost twice (once with its
+/// StartTransaction in flight): every restart starts from the database file alone.
+#[test]
+fn transaction_messages_survive_restarts_over_sqlite() {
+    let dir = Scratch::new("queue-restarts");
+    let db = dir.file("cp.db");
+    let mut now = t0();
+    let mut cp = open(&db, sampling(json!({})), now);
+    connect_and_boot(&mut cp, now);
+    assert_eq!(
+        deliver(&mut cp, now, 42),
+        vec![status(0, "Available", 0), status(1, "Available", 0)]
+    );
+    cp.handle_disconnected(now);
+    cp.handle_station_event(energy(100.0), now);
+    cp.handle_station_event(started(100), now);
+    cp.handle_station_event(energy(250.0), now);
+    now = tick(&mut cp, now, 60);
+    assert_eq!(cp.transaction_id(1), Some(-1));
+    // Power lost, 30 s without power, then back up and connected: the StartTransaction comes
+    // first, whether it was never sent or (the second time) in flight when power went.
+    let power_cycle = |cp: ChargePoint, now: Now| {
+        std::mem::forget(cp);
+        let mut cp = open(&db, sampling(json!({})), now);
+        let now = tick(&mut cp, now, 30);
+        connect_and_boot(&mut cp, now);
+        let (id, action, payload) = call(&mut cp, now);
+        assert_eq!(
+            (action.as_str(), payload),
+            ("StartTransaction", start_payload(100, 0))
+        );
+        (cp, now, id)
+    };
+    // The transaction is not resumed, so it is stopped at its last sample.
+    let (cp, now, _) = power_cycle(cp, now);
+    // Power lost again with StartTransaction in flight: it goes again first.
+    let (mut cp, now, id) = power_cycle(cp, now);
+    answer(
+        &mut cp,
+        now,
+        &id,
+        json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 88}),
+    );
+    assert_eq!(
+        deliver(&mut cp, now, 88),
+        vec![
+            (
+                "MeterValues".to_string(),
+                json!({"connectorId": 1, "transactionId": 88, "meterValue": [{"timestamp": at(60),
+                    "sampledValue": [{"value": "250", "context": "Sample.Periodic",
+                    "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}]})
+            ),
+            (
+                "StopTransaction".to_string(),
+                json!({"meterStop": 250, "timestamp": at(60), "transactionId": 88,
+                    "reason": "PowerLoss"})
+            ),
+            status(0, "Available", 120),
+            status(1, "Available", 120),
+        ]
+    );
+    assert_eq!(cp.store().messages().unwrap(), vec![]);
+    assert_eq!(SqliteStore::open(&db).unwrap().messages().unwrap(), vec![]);
+    assert_eq!(
+        SqliteStore::open(&db).unwrap().transactions().unwrap(),
+        vec![]
+    );
+}
+
+const CHILD_DB: &str = "FERROCHARGE_QUEUE_CHILD_DB";
+
+/// Not a test on its own: the station process of
+/// [`a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart`], which
+/// runs a transaction offline over SQLite, sampling every 10 s, and prints each sample's
+/// energy once the event that queued it has returned.
+#[test]
+fn killed_child_station() {
+    let Ok(path) = std::env::var(CHILD_DB) else {
+        return;
+    };
+    let now = t0();
+    let mut cp = open(
+        Path::new(&path),
+        sampling(json!({"Core": {"MeterValueSampleInterval": 10}})),
+        now,
+    );
+    charge(&mut cp, now, 0, 1.., |_, wh| println!("sampled {wh}"));
+}
+
+#[test]
+fn a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart() {
+    let dir = Scratch::new("queue-kill");
+    let db = dir.file("cp.db");
+    // SIGKILL mid-way: no destructor, no checkpoint, maybe in the middle of a write.
+    let reported =
+        kill_child_after("killed_child_station", CHILD_DB, &db, "sampled ", 25).unwrap_or(0);
+    assert!(
+        reported >= 25,
+        "the station process reported {reported} samples"
+    );
+
+    let now = t0();
+    let mut cp = open(&db, sampling(json!({})), now);
+    connect_and_boot(&mut cp, now);
+    let sent = deliver(&mut cp, now, 42);
+    let (start, rest) = sent.split_first().unwrap();
+    assert_eq!(
+        (start.0.as_str(), &start.1),
+        ("StartTransaction", &start_payload(0, 0))
+    );
+    let samples: Vec<i64> = rest
+        .iter()
+        .take_while(|(action, _)| action == "MeterValues")
+        .enumerate()
+        .map(|(i, (_, p))| {
+            assert_eq!(p["transactionId"], 42);
+            // Stamped when sampled, in the killed process.
+            assert_eq!(p["meterValue"][0]["timestamp"], at(10 * (i as i64 + 1)));
+            p["meterValue"][0]["sampledValue"][0]["value"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    // Every sample reported before the kill, in order, none twice, none missing.
+    assert!(samples.len() >= reported as usize, "{samples:?}");
+    assert_eq!(samples, (1..=samples.len() as i64).collect::<Vec<_>>());
+    let (action, stop) = &rest[samples.len()];
+    assert_eq!(action, "StopTransaction");
+    assert_eq!(stop["reason"], "PowerLoss");
+    assert_eq!(stop["transactionId"], 42);
+    assert!(stop["meterStop"].as_i64().unwrap() >= samples.len() as i64);
+    assert_eq!(
+        rest[samples.len() + 1..],
+        [status(0, "Available", 0), status(1, "Available", 0)]
+    );
+    assert_eq!(cp.store().messages().unwrap(), vec![]);
 }

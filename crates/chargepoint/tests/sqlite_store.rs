@@ -6,14 +6,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use chargepoint::charge_point::sqlite_store::{SqliteStore, MIGRATIONS};
 use chargepoint::charge_point::{
     Store, StoreError, StoredMessage, StoredReservation, StoredTransaction,
 };
-use common::Scratch;
+use common::{kill_child_after, Scratch};
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
 use ocpp_types::meter::MeterValue;
 use ocpp_types::{Action, DateTime};
@@ -278,29 +275,9 @@ fn child_writer() {
 fn a_killed_process_keeps_every_committed_record() {
     let dir = Scratch::new("sqlite-kill");
     let path = dir.file("ferrocharge.db");
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["child_writer", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_DB, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut last = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(key) = line.strip_prefix("committed ") {
-            let key: u64 = key.parse().unwrap();
-            last = Some(key);
-            if key >= 30 {
-                break;
-            }
-        }
-    }
     // SIGKILL in the middle of the writes: no destructor, no checkpoint.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let last = last.expect("the writer committed nothing");
+    let last = kill_child_after("child_writer", CHILD_DB, &path, "committed ", 30)
+        .expect("the writer committed nothing");
     let store = SqliteStore::open(&path).unwrap();
     let keys: Vec<u64> = store.messages().unwrap().iter().map(|m| m.key).collect();
     assert!(

@@ -14,7 +14,7 @@ mod logging;
 mod station;
 
 use anyhow::Context;
-use chargepoint::config::{self, ConfigError, Document, Registry};
+use chargepoint::config::{self, ConfigError, Document, ReadDocument, Registry};
 use clap::{Args, Parser, Subcommand};
 use ocpp_types::core::RegistrationStatus;
 

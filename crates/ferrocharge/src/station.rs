@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use chargepoint::config::{Document, OcppConfig, Registry};
+use chargepoint::config::{Document, OcppConfig, ReadDocument, Registry};
 use csms::{CsmsOptions, TagEntry};
 use ocpp_ws::{CsmsUrl, SecurityProfile};
 use station::config::shipped;

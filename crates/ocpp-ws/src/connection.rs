@@ -16,6 +16,13 @@
 //! for a connection that is gone, so a frame queued just before a drop never reaches the next
 //! connection behind the caller's back (the caller re-sends what matters after its own
 //! reset, e.g. `ocpp_rpc::Rpc::reset` on `Disconnected`).
+//!
+//! # Channels
+//!
+//! | channel | bound | when full | why |
+//! |---|---|---|---|
+//! | events (task → [`Events`]) | [`EVENT_BUFFER`] | the task waits: it reads no more from the socket until the caller takes an event, so a CSMS that sends faster than the caller reads is held back by TCP | the CSMS writes into it; nothing is dropped, since a text may be the answer to a transaction message and `Connected` / `Disconnected` drive the caller's state |
+//! | commands ([`Connection`] → task) | none | — | only the caller writes into it, and [`Connection::send`] must not wait: a caller that waited for the task while the task waits for the caller to take an event would wait forever. What the caller sends follows from what it read (the CSMS's CALLs come through the bounded events, and OCPP keeps one CALL of the caller's own outstanding), so the CSMS cannot grow it through this channel |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,6 +35,10 @@ use crate::ping::PingConfig;
 use crate::profile::SecurityProfile;
 use crate::supervisor::{FellBack, Supervisor};
 use crate::task::Task;
+
+/// How many events the connection task may have ready before it waits for the caller
+/// ([`Events::recv`]) to take one: see [Channels](crate::connection#channels).
+pub const EVENT_BUFFER: usize = 64;
 
 /// Identifies one open connection (counts from 1 for each [`Connection`]).
 pub type ConnectionId = u64;
@@ -140,7 +151,7 @@ pub struct Connection {
 /// The events of a [`Connection`], in order.
 #[derive(Debug)]
 pub struct Events {
-    rx: mpsc::UnboundedReceiver<Event>,
+    rx: mpsc::Receiver<Event>,
     shared: Arc<Shared>,
 }
 
@@ -162,7 +173,7 @@ impl Connection {
     pub fn open(options: ConnectionOptions) -> Result<(Connection, Events), ConfigError> {
         let supervisor = Supervisor::new(options)?;
         let (commands, command_rx) = mpsc::unbounded_channel();
-        let (event_tx, rx) = mpsc::unbounded_channel();
+        let (event_tx, rx) = mpsc::channel(EVENT_BUFFER);
         let shared = Arc::new(Shared::default());
         tokio::spawn(Task::new(supervisor, command_rx, event_tx).run());
         let events = Events {

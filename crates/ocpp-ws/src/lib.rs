@@ -9,7 +9,9 @@
 //!   its private keys, unencrypted or encrypted with a password.
 //! - [`tls`]: rustls configurations, cipher names, the CSMS certificate policy.
 //! - [`backoff`], [`ping`], [`supervisor`]: the reconnect and keep-alive decisions, sans-IO.
-//! - [`connection`]: [`Connection`] / [`Events`], the tokio task that owns the socket.
+//! - [`connection`]: [`Connection`] / [`Events`], the tokio task that owns the socket; its
+//!   events are bounded ([`connection::EVENT_BUFFER`]): a CSMS that sends faster than the
+//!   caller reads is held back, nothing is dropped.
 //! - [`server`]: accepting charge points.
 //!
 //! Everything that decides is a plain struct or function tested without sockets; the task in

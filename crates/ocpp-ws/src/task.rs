@@ -29,7 +29,7 @@ enum Step {
 pub(crate) struct Task {
     supervisor: Supervisor,
     commands: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::UnboundedSender<Event>,
+    events: mpsc::Sender<Event>,
     rng: fastrand::Rng,
     last_id: ConnectionId,
 }
@@ -38,7 +38,7 @@ impl Task {
     pub fn new(
         supervisor: Supervisor,
         commands: mpsc::UnboundedReceiver<Command>,
-        events: mpsc::UnboundedSender<Event>,
+        events: mpsc::Sender<Event>,
     ) -> Task {
         Task {
             supervisor,
@@ -62,9 +62,11 @@ impl Task {
         tracing::debug!("connection task ended");
     }
 
-    fn emit(&self, event: Event) {
+    /// Waits while the caller has [`EVENT_BUFFER`](crate::connection::EVENT_BUFFER) events
+    /// to take: back-pressure, nothing is dropped.
+    async fn emit(&self, event: Event) {
         // A caller that dropped its Events no longer listens; nothing to do about it.
-        let _ = self.events.send(event);
+        let _ = self.events.send(event).await;
     }
 
     /// A command while no connection is open. `None` means "keep doing what you do".
@@ -139,11 +141,11 @@ impl Task {
         };
         match result {
             Ok(ws) => self.connected(ws, url.to_string()).await,
-            Err(error) => self.failed(error, &url.to_string()),
+            Err(error) => self.failed(error, &url.to_string()).await,
         }
     }
 
-    fn failed(&mut self, error: ConnectError, url: &str) -> Step {
+    async fn failed(&mut self, error: ConnectError, url: &str) -> Step {
         let after = self.supervisor.on_connect_failed(&mut self.rng);
         let kind = error.kind();
         match error.security_event() {
@@ -161,9 +163,10 @@ impl Task {
         self.emit(Event::ConnectFailed {
             error,
             retry_in: after.retry_in,
-        });
+        })
+        .await;
         if let Some(fell_back) = after.fell_back {
-            self.emit(Event::FellBack(fell_back));
+            self.emit(Event::FellBack(fell_back)).await;
         }
         match after.retry_in.is_zero() {
             true => Step::ConnectNow,
@@ -179,7 +182,7 @@ impl Task {
         let profile = options.security_profile;
         // Debug: the charge point that uses the transport announces the connection itself.
         tracing::debug!(%url, %profile, id, "connected to the CSMS");
-        self.emit(Event::Connected { id, url, profile });
+        self.emit(Event::Connected { id, url, profile }).await;
         let mut link = Link {
             id,
             ping: PingTimer::new(options.ping.clone(), Instant::now()),
@@ -190,7 +193,7 @@ impl Task {
             let deadline = link.ping.poll_timeout();
             let wake = tokio::time::Instant::from_std(deadline.unwrap_or_else(far_future));
             let flow = tokio::select! {
-                message = ws.next() => self.on_message(message, &mut link),
+                message = ws.next() => self.on_message(message, &mut link).await,
                 () = tokio::time::sleep_until(wake), if deadline.is_some() => {
                     on_ping_deadline(&mut ws, &mut link).await
                 }
@@ -204,7 +207,7 @@ impl Task {
         };
         tracing::info!(id, %reason, "disconnected from the CSMS");
         let new_options = reason == DisconnectReason::NewOptions;
-        self.emit(Event::Disconnected { reason });
+        self.emit(Event::Disconnected { reason }).await;
         if new_options {
             return Step::ConnectNow;
         }
@@ -213,9 +216,9 @@ impl Task {
         Step::ConnectAfter(wait)
     }
 
-    fn on_message(&self, message: Option<Result<Message, WsError>>, link: &mut Link) -> Flow {
+    async fn on_message(&self, message: Option<Result<Message, WsError>>, link: &mut Link) -> Flow {
         match message {
-            Some(Ok(Message::Text(text))) => self.emit(Event::Text(text.as_str().to_owned())),
+            Some(Ok(Message::Text(text))) => self.emit(Event::Text(text.as_str().to_owned())).await,
             Some(Ok(Message::Pong(_))) => link.ping.on_pong(Instant::now()),
             // tungstenite answers pings itself.
             Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
@@ -252,7 +255,8 @@ impl Task {
             close(ws, CloseCode::Normal, "").await;
             self.emit(Event::Disconnected {
                 reason: DisconnectReason::Requested,
-            });
+            })
+            .await;
             return Flow::Leave(Step::Exit);
         };
         match command {
@@ -273,7 +277,8 @@ impl Task {
                 close(ws, CloseCode::Normal, "").await;
                 self.emit(Event::Disconnected {
                     reason: DisconnectReason::Requested,
-                });
+                })
+                .await;
                 return Flow::Leave(Step::Offline);
             }
             Command::ReconnectWith(new) => {

@@ -25,7 +25,8 @@ use std::time::Duration;
 use ocpp_types::charging_profile::ChargingProfile;
 use ocpp_types::id_tag::{IdTagInfo, IdToken};
 use ocpp_types::Action;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use serde::de::DeserializeOwned;
 
 use super::store::{
     Store, StoreError, StoredLocalList, StoredMessage, StoredReservation, StoredTransaction,
@@ -104,6 +105,11 @@ fn corrupt(key: String, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+/// A record kept as JSON; `key` ("table/key") names it if it cannot be read.
+fn from_json<T: DeserializeOwned>(key: String, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(key, e))
+}
+
 impl SqliteStore {
     /// Opens (or creates) the database at `path`, sets WAL and `synchronous=FULL`, and brings
     /// its schema up to date.
@@ -153,6 +159,37 @@ impl SqliteStore {
     /// The schema version of the open database (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         user_version(&self.conn).map_err(|e| backend("user_version", e))
+    }
+
+    /// Every row of the query `sql`, its columns taken by `read` and made a record by
+    /// `decode`. Every table is loaded through here, so that a failed query is reported as
+    /// `what` and an unreadable record as corrupt, named by its table and key, the same way.
+    fn load<R, T>(
+        &self,
+        what: &str,
+        sql: &str,
+        read: impl FnMut(&Row<'_>) -> rusqlite::Result<R>,
+        mut decode: impl FnMut(R) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let err = |e| backend(what, e);
+        let mut stmt = self.conn.prepare(sql).map_err(err)?;
+        let rows = stmt.query_map([], read).map_err(err)?;
+        rows.map(|row| row.map_err(err).and_then(&mut decode))
+            .collect()
+    }
+
+    /// The records of a table of (integer key, JSON record) rows, in the order of `sql`.
+    fn load_json_rows<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        sql: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        self.load(
+            table,
+            sql,
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            |(key, record)| from_json(format!("{table}/{key}"), &record),
+        )
     }
 
     /// Runs `write` in one SQLite transaction and commits it; nothing is written if it fails.
@@ -228,23 +265,10 @@ impl Store for SqliteStore {
     }
 
     fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError> {
-        let err = |e| backend("transactions", e);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT connector, record FROM transactions ORDER BY connector")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (connector, record) = row.map_err(err)?;
-            let key = format!("transactions/{connector}");
-            out.push(serde_json::from_str(&record).map_err(|e| corrupt(key, e))?);
-        }
-        Ok(out)
+        self.load_json_rows(
+            "transactions",
+            "SELECT connector, record FROM transactions ORDER BY connector",
+        )
     }
 
     fn save_availability(&mut self, connector: u32, operative: bool) -> Result<(), StoreError> {
@@ -258,17 +282,13 @@ impl Store for SqliteStore {
     }
 
     fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError> {
-        let err = |e| backend("availability", e);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT connector, operative FROM availability")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, u32>(0)?, row.get::<_, bool>(1)?))
-            })
-            .map_err(err)?;
-        rows.collect::<Result<_, _>>().map_err(err)
+        let rows = self.load(
+            "availability",
+            "SELECT connector, operative FROM availability",
+            |row| Ok((row.get::<_, u32>(0)?, row.get::<_, bool>(1)?)),
+            Ok,
+        )?;
+        Ok(rows.into_iter().collect())
     }
 
     fn save_cached_authorization(
@@ -297,11 +317,8 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(|e| backend("cached_authorization", e))?;
-        info.map(|text| {
-            serde_json::from_str(&text)
-                .map_err(|e| corrupt(format!("authorization_cache/{}", id_tag.as_str()), e))
-        })
-        .transpose()
+        info.map(|text| from_json(format!("authorization_cache/{}", id_tag.as_str()), &text))
+            .transpose()
     }
 
     fn clear_authorization_cache(&mut self) -> Result<(), StoreError> {
@@ -344,23 +361,16 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(|e| backend("local_list", e))?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id_tag, info FROM local_list")
-            .map_err(|e| backend("local_list", e))?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(|e| backend("local_list", e))?;
-        let mut entries = Vec::new();
-        for row in rows {
-            let (id_tag, info) = row.map_err(|e| backend("local_list", e))?;
-            let key = format!("local_list/{id_tag}");
-            let id = IdToken::new(&id_tag).map_err(|e| corrupt(key.clone(), e))?;
-            let info: IdTagInfo = serde_json::from_str(&info).map_err(|e| corrupt(key, e))?;
-            entries.push((id, info));
-        }
+        let entries = self.load(
+            "local_list",
+            "SELECT id_tag, info FROM local_list",
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            |(id_tag, info)| {
+                let key = format!("local_list/{id_tag}");
+                let id = IdToken::new(&id_tag).map_err(|e| corrupt(key.clone(), e))?;
+                Ok((id, from_json(key, &info)?))
+            },
+        )?;
         Ok(StoredLocalList {
             version: version.unwrap_or(0),
             entries,
@@ -391,30 +401,23 @@ impl Store for SqliteStore {
     }
 
     fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
-        let err = |e| backend("charging_profiles", e);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, connector, profile FROM charging_profiles ORDER BY id")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |row| {
+        self.load(
+            "charging_profiles",
+            "SELECT id, connector, profile FROM charging_profiles ORDER BY id",
+            |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, u32>(1)?,
                     row.get::<_, String>(2)?,
                 ))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, connector, profile) = row.map_err(err)?;
-            let key = format!("charging_profiles/{id}");
-            out.push((
-                connector,
-                serde_json::from_str(&profile).map_err(|e| corrupt(key, e))?,
-            ));
-        }
-        Ok(out)
+            },
+            |(id, connector, profile)| {
+                Ok((
+                    connector,
+                    from_json(format!("charging_profiles/{id}"), &profile)?,
+                ))
+            },
+        )
     }
 
     fn save_reservation(&mut self, reservation: &StoredReservation) -> Result<(), StoreError> {
@@ -437,23 +440,10 @@ impl Store for SqliteStore {
     }
 
     fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError> {
-        let err = |e| backend("reservations", e);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, record FROM reservations ORDER BY id")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, record) = row.map_err(err)?;
-            let key = format!("reservations/{id}");
-            out.push(serde_json::from_str(&record).map_err(|e| corrupt(key, e))?);
-        }
-        Ok(out)
+        self.load_json_rows(
+            "reservations",
+            "SELECT id, record FROM reservations ORDER BY id",
+        )
     }
 
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
@@ -514,15 +504,10 @@ impl Store for SqliteStore {
     }
 
     fn messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
-        let err = |e| backend("messages", e);
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT key, action, payload, attempts, starts_transaction FROM messages ORDER BY key",
-            )
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |row| {
+        self.load(
+            "messages",
+            "SELECT key, action, payload, attempts, starts_transaction FROM messages ORDER BY key",
+            |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
@@ -530,24 +515,20 @@ impl Store for SqliteStore {
                     row.get::<_, u32>(3)?,
                     row.get::<_, Option<i32>>(4)?,
                 ))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (key, action, payload, attempts, starts_transaction) = row.map_err(err)?;
-            let name = format!("messages/{key}");
-            let key = u64::try_from(key).map_err(|e| corrupt(name.clone(), e))?;
-            let action: Action = action.parse().map_err(|e| corrupt(name.clone(), e))?;
-            let payload = serde_json::from_str(&payload).map_err(|e| corrupt(name, e))?;
-            out.push(StoredMessage {
-                key,
-                action,
-                payload,
-                attempts,
-                starts_transaction,
-            });
-        }
-        Ok(out)
+            },
+            |(key, action, payload, attempts, starts_transaction)| {
+                let name = format!("messages/{key}");
+                let key = u64::try_from(key).map_err(|e| corrupt(name.clone(), e))?;
+                let action: Action = action.parse().map_err(|e| corrupt(name.clone(), e))?;
+                Ok(StoredMessage {
+                    key,
+                    action,
+                    payload: from_json(name, &payload)?,
+                    attempts,
+                    starts_transaction,
+                })
+            },
+        )
     }
 }
 

@@ -38,7 +38,23 @@
 //!
 //! The driver ends when the station drops its [`StationLink::events`] sender (or the
 //! transport task ends) and gives the core back in [`Stopped`].
+//!
+//! # Channels
+//!
+//! Between the driver and the station ([`StationLink`]), and below it ocpp-ws's (see
+//! [`ocpp_ws::connection`]). Where the CSMS or a user of the control API could make one grow
+//! without end, it has a bound; none of them can lose a transaction message.
+//!
+//! | channel | bound | when full | why no transaction message is lost |
+//! |---|---|---|---|
+//! | `events`: station → core ([`StationEvent`]: transaction started / stopped, meter readings, tokens, ...) | none | — | lossless: it carries the transactions themselves. Its only writer is the station's own loop, a few events per step and at most a few per command or control-API order it handles; the CSMS cannot write into it, and the driver never waits for the station except to hand over a command (below), so it reads this channel at every turn. A bound would make the station wait or drop, and it sends from synchronous code (the steps of its loop), which cannot wait |
+//! | `commands`: core → station ([`StationCommand`]: stop a transaction, remote start, limits, ...) | [`COMMAND_BUFFER`] | the driver waits until the station takes one (back-pressure): meanwhile it reads no more from the CSMS, whose frames then wait in ocpp-ws's bounded events and TCP | nothing is dropped; the station never waits for the driver (its `events` and `online` never block), so the wait always ends |
+//! | `notices`: driver → station ([`Notice`], for logs and the connection state shown) | [`NOTICE_BUFFER`] | dropped, counted, one warning when the station falls behind and one with the count when it has caught up | notices only report (a connection state shown may lag until the next notice gets through); what the station must do comes as commands, and what the core decided is in its store and its `core` snapshot |
+//! | `frames`: driver → station ([`Frame`], copies for the message logs) | [`FRAME_BUFFER`] | dropped and counted as notices | copies: a sent frame is offered once the transport has it, a received one goes to the core right after its copy is offered, fitting or not; the core's queue delivers every transaction message until it is answered |
+//! | `online`: station → driver (`ocpp/disconnect`, `ocpp/connect`) | one state ([`OnlineSender`]) | the latest order replaces the earlier ones; an order to go offline since the driver last looked still disconnects first | no transaction message in it; going offline only delays them (they wait in the core's queue) |
+//! | `core`: driver → station ([`CoreSnapshot`]) | one value (a `watch`) | replaced by the newer snapshot | a snapshot is the whole state, so the newest is all the station needs |
 
+mod channels;
 pub mod gate;
 pub mod options;
 pub mod transport_change;
@@ -55,7 +71,9 @@ use crate::charge_point::{
     security_events, ChargePoint, CoreSnapshot, Now, StationCommand, StationEvent,
 };
 use crate::config::ConfigChange;
+use channels::{Observer, OnlineOrders};
 
+pub use channels::{DriverGone, OnlineSender, COMMAND_BUFFER, FRAME_BUFFER, NOTICE_BUFFER};
 pub use gate::CertificateGate;
 pub use options::{connection_options, OptionsError};
 pub use transport_change::{transport_action, TransportAction};
@@ -149,19 +167,22 @@ pub struct Frame {
     pub text: String,
 }
 
-/// The station's side of the driver.
+/// The station's side of the driver; each channel's bound and what happens when it is full
+/// are in the [module docs](self#channels).
 #[derive(Debug)]
 pub struct StationLink {
-    /// What happens at the station, for the core. Dropping it stops the driver.
+    /// What happens at the station, for the core. Dropping it stops the driver. Unbounded and
+    /// lossless: it carries the transactions.
     pub events: mpsc::UnboundedSender<StationEvent>,
-    /// What the station must do.
-    pub commands: mpsc::UnboundedReceiver<StationCommand>,
-    /// What the driver reports.
-    pub notices: mpsc::UnboundedReceiver<Notice>,
-    /// Every frame sent (once handed to the transport) and received (before the core reads it).
-    pub frames: mpsc::UnboundedReceiver<Frame>,
+    /// What the station must do. The driver waits when [`COMMAND_BUFFER`] are waiting.
+    pub commands: mpsc::Receiver<StationCommand>,
+    /// What the driver reports; beyond [`NOTICE_BUFFER`] waiting, dropped (and counted).
+    pub notices: mpsc::Receiver<Notice>,
+    /// Every frame sent (once handed to the transport) and received (before the core reads
+    /// it); beyond [`FRAME_BUFFER`] waiting, dropped (and counted).
+    pub frames: mpsc::Receiver<Frame>,
     /// `false` closes the connection and stays offline, `true` connects again.
-    pub online: mpsc::UnboundedSender<bool>,
+    pub online: OnlineSender,
     /// The core's state ([`ChargePoint::snapshot`]), updated after every input that changed
     /// it: what the station shows (status, transaction, queue), online and offline alike.
     pub core: watch::Receiver<CoreSnapshot>,
@@ -181,10 +202,12 @@ pub struct Driver {
     connection: Connection,
     transport: Events,
     station: mpsc::UnboundedReceiver<StationEvent>,
-    commands: mpsc::UnboundedSender<StationCommand>,
-    notices: mpsc::UnboundedSender<Notice>,
-    frames: mpsc::UnboundedSender<Frame>,
-    online: mpsc::UnboundedReceiver<bool>,
+    commands: mpsc::Sender<StationCommand>,
+    notices: Observer<Notice>,
+    frames: Observer<Frame>,
+    online: watch::Receiver<OnlineOrders>,
+    /// How many orders to go offline the driver has carried out.
+    offline_orders: u64,
     core: watch::Sender<CoreSnapshot>,
     settings: DriverSettings,
     /// An InvalidCentralSystemCertificate was sent already (libocpp sends the first only).
@@ -225,11 +248,12 @@ impl Driver {
             settings.cert_store.clone(),
         )));
         let (connection, transport) = Connection::open(options)?;
+        // Bounds and policies: the module docs' table.
         let (events_tx, station) = mpsc::unbounded_channel();
-        let (commands, commands_rx) = mpsc::unbounded_channel();
-        let (notices, notices_rx) = mpsc::unbounded_channel();
-        let (frames, frames_rx) = mpsc::unbounded_channel();
-        let (online_tx, online) = mpsc::unbounded_channel();
+        let (commands, commands_rx) = mpsc::channel(COMMAND_BUFFER);
+        let (notices, notices_rx) = Observer::channel(NOTICE_BUFFER, "notices");
+        let (frames, frames_rx) = Observer::channel(FRAME_BUFFER, "frames");
+        let (online_tx, online) = OnlineSender::channel();
         let (core, core_rx) = watch::channel(cp.snapshot());
         let driver = Driver {
             cp,
@@ -240,6 +264,7 @@ impl Driver {
             notices,
             frames,
             online,
+            offline_orders: 0,
             core,
             settings,
             invalid_certificate_sent: false,
@@ -261,7 +286,7 @@ impl Driver {
     /// Runs until the station drops its event sender or the transport task ends.
     pub async fn run(mut self) -> Stopped {
         loop {
-            self.flush();
+            self.flush().await;
             let deadline = self.cp.poll_timeout().map(tokio::time::Instant::from_std);
             let deferred = self.deferred.map(|(at, _)| at);
             tokio::select! {
@@ -279,7 +304,7 @@ impl Driver {
                         break;
                     }
                 },
-                Some(online) = self.online.recv() => self.set_online(online),
+                Ok(()) = self.online.changed() => self.on_online_orders(),
                 () = sleep_until(deadline), if deadline.is_some() => self.cp.handle_timeout(now()),
                 () = sleep_until(deferred), if deferred.is_some() => self.run_deferred(),
             }
@@ -291,8 +316,9 @@ impl Driver {
 
     /// Sends every frame, then carries out every command, then publishes the core's state
     /// when it changed (after the commands: a station that reads both sees the command
-    /// first, as it reads the state that results from it).
-    fn flush(&mut self) {
+    /// first, as it reads the state that results from it). Waits while the station has
+    /// [`COMMAND_BUFFER`] commands to take.
+    async fn flush(&mut self) {
         let now = now();
         while let Some(frame) = self.cp.poll_transmit(now) {
             match self.connection.send(frame.clone()) {
@@ -307,7 +333,7 @@ impl Driver {
                 self.apply_transport_change(change);
                 self.notify(Notice::ConfigurationChanged(change.clone()));
             }
-            if self.commands.send(command).is_err() {
+            if self.commands.send(command).await.is_err() {
                 tracing::debug!("the station no longer reads commands");
             }
         }
@@ -321,9 +347,20 @@ impl Driver {
         });
     }
 
-    fn observe(&self, direction: FrameDirection, text: String) {
-        // Nobody listening is fine: frames are for logs.
-        let _ = self.frames.send(Frame { direction, text });
+    fn observe(&mut self, direction: FrameDirection, text: String) {
+        self.frames.offer(Frame { direction, text });
+    }
+
+    /// The station's latest online/offline order; one to go offline that came before it is
+    /// carried out first (see [`OnlineSender`]).
+    fn on_online_orders(&mut self) {
+        let orders = *self.online.borrow_and_update();
+        let offline_missed = orders.offline_orders > self.offline_orders;
+        self.offline_orders = orders.offline_orders;
+        if orders.online && offline_missed {
+            self.set_online(false);
+        }
+        self.set_online(orders.online);
     }
 
     fn set_online(&mut self, online: bool) {
@@ -342,9 +379,8 @@ impl Driver {
         }
     }
 
-    fn notify(&self, notice: Notice) {
-        // Nobody listening is fine: notices are for observers.
-        let _ = self.notices.send(notice);
+    fn notify(&mut self, notice: Notice) {
+        self.notices.offer(notice);
     }
 
     fn on_transport(&mut self, event: Event) {

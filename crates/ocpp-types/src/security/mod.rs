@@ -11,16 +11,19 @@
 //!   [`SignedFirmwareStatusNotificationRequest`].
 //! - [`ExtendedTriggerMessageRequest`], whose answer reuses
 //!   [`crate::remote_trigger::TriggerMessageStatus`].
+//! - [`decode_hex_notation`]: the AuthorizationKey as a ChangeConfiguration carries it.
 //!
 //! Unlike OCPP 1.6's CiStrings, most strings of the white paper are plain `string[N]`: they are
 //! [`BoundedString`](crate::BoundedString)s, compared exactly. Only the hashes and serial number
 //! of [`CertificateHashData`] are case-insensitive (hexadecimal), as edition 3 corrected them to.
 
+mod authorization_key;
 mod certificates;
 mod firmware;
 mod logging;
 mod trigger;
 
+pub use authorization_key::decode_hex_notation;
 pub use certificates::{
     CertificateHashData, CertificateSignedRequest, CertificateSignedResponse,
     CertificateSignedStatus, CertificateUse, DeleteCertificateRequest, DeleteCertificateResponse,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chargepoint::config::{Document, Problem};
+use chargepoint::config::{Document, Problem, ReadDocument};
 
 use crate::config::ConfigFile;
 use crate::StationConfig;

@@ -10,9 +10,8 @@ use super::{tag, Harness, T0};
 use crate::charge_point::message_queue::{
     MessageQueue, Purpose, QueueConfig, DEFAULT_SIZE_THRESHOLD,
 };
-use crate::charge_point::sqlite_store::SqliteStore;
 use crate::charge_point::{
-    MeasuredValue, MemoryStore, MeterReading, StationEvent, Store, StoredMessage, StoredTransaction,
+    MeasuredValue, MemoryStore, MeterReading, StationEvent, StoredMessage, StoredTransaction,
 };
 
 fn energy_reading(wh: f64) -> StationEvent {
@@ -465,38 +464,4 @@ fn a_week_offline_with_10_s_samples_stays_within_the_threshold() {
         "the newest samples are kept"
     );
     assert_eq!(h.stored_messages(), vec![]);
-}
-
-/// The same bound on the SQLite store: dropped MeterValues leave the database file too.
-#[test]
-fn the_sqlite_store_stays_within_the_threshold() {
-    let dir = std::env::temp_dir().join(format!("ferrocharge-queue-bound-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("cp.db");
-    let _ = std::fs::remove_file(&path);
-    let store = SqliteStore::open(&path).unwrap();
-    let mut h = Harness::new(json!({}), 1);
-    h.cp = crate::charge_point::ChargePoint::new(
-        super::config(json!({"Internal": {"MessageQueueSizeThreshold": 50},
-            "Core": {"NumberOfConnectors": 1, "ConnectorPhaseRotation": "0.RST",
-            "MeterValueSampleInterval": 10,
-            "MeterValuesSampledData": "Energy.Active.Import.Register",
-            "StopTxnSampledData": ""}})),
-        Box::new(store),
-        1,
-        h.now,
-    );
-    h.event(energy_reading(0.0));
-    start(&mut h);
-    for step in 0..1000 {
-        h.event(energy_reading(f64::from(step)));
-        h.advance(10);
-        assert!(h.cp.queued_transaction_messages() <= 50);
-    }
-    drop(h);
-    let reopened = SqliteStore::open(&path).unwrap();
-    let stored = reopened.messages().unwrap();
-    assert!(stored.len() <= 50, "{} rows", stored.len());
-    assert_eq!(stored[0].action, Action::StartTransaction);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use chargepoint::config::{Section, SECTION_SCHEMAS};
+use chargepoint_core::config::{Section, SECTION_SCHEMAS};
 use serde_json::Value;
 
 /// (section, key, keyword): where our schema deliberately says something else.

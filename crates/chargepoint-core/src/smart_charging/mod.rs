@@ -18,7 +18,7 @@
 //!   `calculate_profile_entry`).
 //!
 //! ```
-//! use chargepoint::smart_charging::{ActiveTransaction, ChargingProfiles, SmartChargingSettings};
+//! use chargepoint_core::smart_charging::{ActiveTransaction, ChargingProfiles, SmartChargingSettings};
 //! use ocpp_types::charging_profile::*;
 //! use ocpp_types::DateTime;
 //!

@@ -2,7 +2,7 @@
 //! profiles (issue 7 item 6): the work behind every GetCompositeSchedule and every limit update
 //! for the energy system.
 //!
-//!     cargo bench -p chargepoint --bench composite
+//!     cargo bench -p chargepoint-core --bench composite
 //!
 //! The profiles mix what central systems send: a ChargePointMaxProfile, daily recurring
 //! TxDefaultProfiles with 24 hourly periods (a tariff), Absolute ones with validity windows,
@@ -10,7 +10,7 @@
 
 #![allow(missing_docs)]
 
-use chargepoint::smart_charging::{
+use chargepoint_core::smart_charging::{
     ActiveTransaction, ChargingProfiles, CompositeQuery, SmartChargingSettings,
 };
 use divan::Bencher;

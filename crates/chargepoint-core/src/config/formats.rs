@@ -90,9 +90,10 @@ pub fn check_future_date_time(value: &str, now: DateTime<Utc>) -> Result<(), Str
 /// pairs whose bytes are all printable ASCII (or newline) is taken as hex and decoded; anything
 /// else is the key itself. The whitepaper has the central system send the key as hexBinary, but
 /// libocpp also accepts plain keys, and so do we. The transport decodes the same way: one rule
-/// ([`ocpp_ws::decode_hex_notation`]) for what is checked here and what is sent.
+/// ([`ocpp_types::security::decode_hex_notation`], which ocpp-ws uses too) for what is
+/// checked here and what is sent.
 pub fn decode_authorization_key(value: &str) -> String {
-    ocpp_ws::decode_hex_notation(value)
+    ocpp_types::security::decode_hex_notation(value)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The key registry: every configuration key with its section, type, constraints, default and
-//! OCPP flags, read from our schema files (config/profile_schemas/, embedded at build time) so
-//! the schema files stay the one source of truth.
+//! OCPP flags, read from our schema files (this crate's config/profile_schemas/, embedded at
+//! build time; the repository's top-level config/profile_schemas links to them) so the schema
+//! files stay the one source of truth.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -11,49 +12,49 @@ use super::schema::{Format, JsonType, ListSchema, Reader, ReportedAs, Schema, Sc
 use super::section::Section;
 
 /// The top-level schema file (sections, required sections).
-pub const CONFIG_SCHEMA: &str = include_str!("../../../../config/profile_schemas/Config.json");
+pub const CONFIG_SCHEMA: &str = include_str!("../../config/profile_schemas/Config.json");
 
-/// The schema file of each section, as shipped in config/profile_schemas/.
+/// The schema file of each section, as shipped in this crate's config/profile_schemas/.
 pub const SECTION_SCHEMAS: [(Section, &str); 10] = [
     (
         Section::Internal,
-        include_str!("../../../../config/profile_schemas/Internal.json"),
+        include_str!("../../config/profile_schemas/Internal.json"),
     ),
     (
         Section::Core,
-        include_str!("../../../../config/profile_schemas/Core.json"),
+        include_str!("../../config/profile_schemas/Core.json"),
     ),
     (
         Section::FirmwareManagement,
-        include_str!("../../../../config/profile_schemas/FirmwareManagement.json"),
+        include_str!("../../config/profile_schemas/FirmwareManagement.json"),
     ),
     (
         Section::Security,
-        include_str!("../../../../config/profile_schemas/Security.json"),
+        include_str!("../../config/profile_schemas/Security.json"),
     ),
     (
         Section::LocalAuthListManagement,
-        include_str!("../../../../config/profile_schemas/LocalAuthListManagement.json"),
+        include_str!("../../config/profile_schemas/LocalAuthListManagement.json"),
     ),
     (
         Section::Reservation,
-        include_str!("../../../../config/profile_schemas/Reservation.json"),
+        include_str!("../../config/profile_schemas/Reservation.json"),
     ),
     (
         Section::SmartCharging,
-        include_str!("../../../../config/profile_schemas/SmartCharging.json"),
+        include_str!("../../config/profile_schemas/SmartCharging.json"),
     ),
     (
         Section::PnC,
-        include_str!("../../../../config/profile_schemas/PnC.json"),
+        include_str!("../../config/profile_schemas/PnC.json"),
     ),
     (
         Section::CostAndPrice,
-        include_str!("../../../../config/profile_schemas/CostAndPrice.json"),
+        include_str!("../../config/profile_schemas/CostAndPrice.json"),
     ),
     (
         Section::Custom,
-        include_str!("../../../../config/profile_schemas/Custom.json"),
+        include_str!("../../config/profile_schemas/Custom.json"),
     ),
 ];
 

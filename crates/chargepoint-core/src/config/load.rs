@@ -2,7 +2,6 @@
 //! the result, and problems that name the file, the JSON path and the reason on one line.
 
 use std::fmt;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -37,17 +36,6 @@ impl Document {
                 ),
             }),
         }
-    }
-
-    /// Reads and parses the file at `path`.
-    pub fn read(path: &Path) -> Result<Document, Problem> {
-        let label = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Problem {
-            file: label.clone(),
-            path: "$".to_string(),
-            reason: format!("cannot read the file: {e}"),
-        })?;
-        Document::parse(label, &text)
     }
 }
 
@@ -271,9 +259,5 @@ mod tests {
                 .starts_with("not valid JSON: expected value (line 2, column"),
             "{p}"
         );
-        let p = Document::read(Path::new("/nonexistent/ferrocharge.json")).unwrap_err();
-        assert!(p
-            .to_string()
-            .starts_with("/nonexistent/ferrocharge.json: $: cannot read the file"));
     }
 }

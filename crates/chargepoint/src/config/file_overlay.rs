@@ -1,91 +1,12 @@
-//! Where the user config lives: the JSON merge patch that receives every change the central
-//! system or the station makes, behind a small trait so the sans-IO core keeps it in memory in
-//! unit tests and in an atomically replaced file in production.
+//! The user config in a file ([`FileOverlay`]), the production [`OverlayStore`]: the IO half
+//! of the core's user config, which keeps only the trait and the in-memory store.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chargepoint_core::config::{OverlayError, OverlayStore};
 use serde_json::Value;
-
-/// A user config that cannot be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum OverlayError {
-    /// Reading or writing the file failed.
-    #[error("{path}: {action}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// What was being done ("cannot read the file", "cannot write ...").
-        action: &'static str,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not JSON.
-    #[error("{path}: not valid JSON: {message}")]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// serde_json's description.
-        message: String,
-    },
-}
-
-/// Persistence of the user config. `save` must be durable when it returns: the change it
-/// records is acted upon only afterwards.
-pub trait OverlayStore: Send {
-    /// The name used in messages (the file path).
-    fn label(&self) -> String;
-    /// The stored overlay; `None` when nothing has been stored yet.
-    fn load(&self) -> Result<Option<Value>, OverlayError>;
-    /// Replaces the stored overlay.
-    fn save(&mut self, overlay: &Value) -> Result<(), OverlayError>;
-}
-
-/// A user config held in memory, for tests and for stations without a writable disk.
-#[derive(Debug, Clone, Default)]
-pub struct MemoryOverlay {
-    /// The overlay as last saved.
-    pub value: Option<Value>,
-    /// How many times it was saved.
-    pub saves: usize,
-    /// Make every save fail (to test that a change that cannot be stored is not applied).
-    pub fail_saves: bool,
-}
-
-impl MemoryOverlay {
-    /// An overlay store holding `value`.
-    pub fn with(value: Value) -> Self {
-        MemoryOverlay {
-            value: Some(value),
-            ..MemoryOverlay::default()
-        }
-    }
-}
-
-impl OverlayStore for MemoryOverlay {
-    fn label(&self) -> String {
-        "user config (in memory)".to_string()
-    }
-
-    fn load(&self) -> Result<Option<Value>, OverlayError> {
-        Ok(self.value.clone())
-    }
-
-    fn save(&mut self, overlay: &Value) -> Result<(), OverlayError> {
-        if self.fail_saves {
-            return Err(OverlayError::Io {
-                path: PathBuf::from("memory"),
-                action: "cannot write",
-                source: std::io::Error::other("saving is switched off"),
-            });
-        }
-        self.value = Some(overlay.clone());
-        self.saves += 1;
-        Ok(())
-    }
-}
 
 /// A user config file, replaced atomically on every save: the new content goes to a temporary
 /// file beside it, is flushed to disk (fsync), renamed over the old file, and the directory is
@@ -203,6 +124,11 @@ fn sync_parent(path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chargepoint_core::config::{
+        ChangeContext, Configuration, Document, Registry, DEFAULT_CONFIG,
+    };
+    use ocpp_types::core::ChangeConfigurationRequest;
+    use ocpp_types::core::ConfigurationStatus::{self, Accepted};
     use serde_json::json;
 
     fn temp_dir(name: &str) -> PathBuf {
@@ -275,13 +201,48 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
     }
 
+    fn status(cfg: &mut Configuration, key: &str, value: &str) -> ConfigurationStatus {
+        let request = ChangeConfigurationRequest {
+            key: key.try_into().unwrap(),
+            value: value.try_into().unwrap(),
+        };
+        let open_gate = |_: u8| Ok(());
+        let now = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap();
+        let context = ChangeContext {
+            now: now.with_timezone(&chrono::Utc),
+            security_profile: &open_gate,
+        };
+        cfg.change_configuration(&request, &context).status
+    }
+
     #[test]
-    fn memory_overlay_counts_and_can_fail() {
-        let mut m = MemoryOverlay::default();
-        m.save(&json!({"a": 1})).unwrap();
-        assert_eq!(m.saves, 1);
-        m.fail_saves = true;
-        assert!(m.save(&json!({})).is_err());
-        assert_eq!(m.load().unwrap(), Some(json!({"a": 1})));
+    fn changes_survive_a_restart_through_the_file() {
+        let dir = std::env::temp_dir().join(format!("ferrocharge-change-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("user_config.json");
+        let base = Document::parse("base.json", DEFAULT_CONFIG).unwrap();
+        let registry = Registry::embedded().unwrap().clone();
+        let mut cfg =
+            Configuration::load(registry.clone(), &base, Box::new(FileOverlay::new(&path)))
+                .unwrap();
+        assert_eq!(status(&mut cfg, "HeartbeatInterval", "60"), Accepted);
+        assert_eq!(status(&mut cfg, "LocalAuthListEnabled", "false"), Accepted);
+        let stored = FileOverlay::new(&path).load().unwrap().unwrap();
+        assert_eq!(
+            stored,
+            json!({"Core": {"HeartbeatInterval": 60}, "LocalAuthListManagement": {"LocalAuthListEnabled": false}})
+        );
+        let again =
+            Configuration::load(registry, &base, Box::new(FileOverlay::new(&path))).unwrap();
+        assert_eq!(again.core().heartbeat_interval, 60);
+        assert_eq!(
+            again
+                .typed()
+                .local_auth_list_management
+                .as_ref()
+                .map(|l| l.local_auth_list_enabled),
+            Some(false)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! Issue 6, item 7: transaction messages are stored before they are sent and delivered in
 //! order, each until answered, with their original timestamps, across disconnects and
-//! restarts (a [`MemoryStore`] shared by successive charge points, and the SQLite store);
+//! restarts (a [`MemoryStore`] shared by successive charge points; the same over the SQLite
+//! store is in the chargepoint crate's tests/sqlite_core.rs);
 //! failures (CALLERROR, no answer) and TransactionMessageAttempts; what is kept offline and the
 //! StatusNotifications after a reconnect; QueueAllMessages. Every test asserts the exact
 //! frames, in order.
@@ -13,7 +14,6 @@ use ocpp_types::meter::Measurand;
 use serde_json::{json, Value};
 
 use super::{config, tag, Harness};
-use crate::charge_point::sqlite_store::SqliteStore;
 use crate::charge_point::{
     ChargePoint, MeasuredValue, MemoryStore, MeterReading, StationEvent, Store, StoreError,
     StoredMessage, StoredTransaction,
@@ -353,17 +353,6 @@ fn transaction_messages_survive_restarts_over_a_shared_memory_store() {
 }
 
 #[test]
-fn transaction_messages_survive_restarts_over_sqlite() {
-    let dir =
-        std::env::temp_dir().join(format!("ferrocharge-queue-restarts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("cp.db");
-    let _ = std::fs::remove_file(&path);
-    restarts(|| Box::new(SqliteStore::open(&path).unwrap()));
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[test]
 fn a_lost_connection_is_not_a_failed_attempt() {
     let mut h = Harness::registered(
         sampling(json!({"Core": {"TransactionMessageAttempts": 2}})),
@@ -554,107 +543,4 @@ fn queue_all_messages_keeps_what_was_queued_but_not_the_discarded_types() {
             h.status(1, "Preparing", 305),
         ]
     );
-}
-
-const CHILD_DB: &str = "FERROCHARGE_QUEUE_CHILD_DB";
-
-/// Not a test on its own: the station process of
-/// [`a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart`], which
-/// runs a transaction offline over SQLite, sampling every 10 s, and prints each sample's
-/// energy once the event that queued it has returned.
-#[test]
-fn killed_child_station() {
-    let Ok(path) = std::env::var(CHILD_DB) else {
-        return;
-    };
-    let store = Box::new(SqliteStore::open(path).unwrap());
-    let mut h = restarted(
-        store,
-        sampling(json!({"Core": {"MeterValueSampleInterval": 10}})),
-        &Harness::new(json!({}), 1),
-    );
-    h.event(energy(0.0));
-    start(&mut h, 0);
-    for wh in 1.. {
-        h.event(energy(f64::from(wh)));
-        h.advance(10);
-        println!("sampled {wh}");
-    }
-}
-
-#[test]
-fn a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let dir = std::env::temp_dir().join(format!("ferrocharge-queue-kill-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("cp.db");
-    let _ = std::fs::remove_file(&path);
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "charge_point::tests::queue_delivery::killed_child_station",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_DB, &path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut reported = 0;
-    for line in BufReader::new(stdout).lines() {
-        if let Some(wh) = line.unwrap().strip_prefix("sampled ") {
-            reported = wh.parse().unwrap();
-            if reported >= 25 {
-                break;
-            }
-        }
-    }
-    // SIGKILL mid-way: no destructor, no checkpoint, maybe in the middle of a write.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(
-        reported >= 25,
-        "the station process reported {reported} samples"
-    );
-
-    let store = Box::new(SqliteStore::open(&path).unwrap());
-    let mut h = restarted(store, sampling(json!({})), &Harness::new(json!({}), 1));
-    h.connect();
-    boot(&mut h);
-    let sent = h.pump();
-    let (start, rest) = sent.split_first().unwrap();
-    assert_eq!(*start, call("StartTransaction", start_payload(&h, 0, 0)));
-    let samples: Vec<i64> = rest
-        .iter()
-        .take_while(|(action, _)| action == "MeterValues")
-        .enumerate()
-        .map(|(i, (_, p))| {
-            assert_eq!(p["transactionId"], 42);
-            // Stamped when sampled, in the killed process.
-            assert_eq!(p["meterValue"][0]["timestamp"], h.at(10 * (i as i64 + 1)));
-            p["meterValue"][0]["sampledValue"][0]["value"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-        .collect();
-    // Every sample reported before the kill, in order, none twice, none missing.
-    assert!(samples.len() >= reported as usize, "{samples:?}");
-    assert_eq!(samples, (1..=samples.len() as i64).collect::<Vec<_>>());
-    let (action, stop) = &rest[samples.len()];
-    assert_eq!(action, "StopTransaction");
-    assert_eq!(stop["reason"], "PowerLoss");
-    assert_eq!(stop["transactionId"], 42);
-    assert!(stop["meterStop"].as_i64().unwrap() >= samples.len() as i64);
-    assert_eq!(
-        rest[samples.len() + 1..],
-        [h.status(0, "Available", 0), h.status(1, "Available", 0)]
-    );
-    assert_eq!(h.stored_messages(), vec![]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,7 +4,7 @@ use super::*;
 use crate::config::configuration::tests::config_with;
 use crate::config::load::Document;
 use crate::config::registry::Registry;
-use crate::config::user_overlay::{FileOverlay, MemoryOverlay, OverlayStore};
+use crate::config::user_overlay::MemoryOverlay;
 use crate::config::value::ConfigValue;
 use crate::config::DEFAULT_CONFIG;
 use ocpp_types::core::ConfigurationStatus::{Accepted, NotSupported, RebootRequired, Rejected};
@@ -492,33 +492,4 @@ fn cost_and_price_keys() {
         ),
         Accepted
     );
-}
-
-#[test]
-fn changes_survive_a_restart_through_the_file() {
-    let dir = std::env::temp_dir().join(format!("ferrocharge-change-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let path = dir.join("user_config.json");
-    let base = Document::parse("base.json", DEFAULT_CONFIG).unwrap();
-    let registry = Registry::embedded().unwrap().clone();
-    let mut cfg =
-        Configuration::load(registry.clone(), &base, Box::new(FileOverlay::new(&path))).unwrap();
-    assert_eq!(status(&mut cfg, "HeartbeatInterval", "60"), Accepted);
-    assert_eq!(status(&mut cfg, "LocalAuthListEnabled", "false"), Accepted);
-    let stored = FileOverlay::new(&path).load().unwrap().unwrap();
-    assert_eq!(
-        stored,
-        json!({"Core": {"HeartbeatInterval": 60}, "LocalAuthListManagement": {"LocalAuthListEnabled": false}})
-    );
-    let again = Configuration::load(registry, &base, Box::new(FileOverlay::new(&path))).unwrap();
-    assert_eq!(again.core().heartbeat_interval, 60);
-    assert_eq!(
-        again
-            .typed()
-            .local_auth_list_management
-            .as_ref()
-            .map(|l| l.local_auth_list_enabled),
-        Some(false)
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,8 +5,9 @@
 //! The user config has its own store ([`OverlayStore`](crate::config::OverlayStore)).
 //!
 //! The trait is synchronous and every method returns a `Result`, so that it maps one to one
-//! onto rusqlite (one table per kind, JSON columns for payloads); [`MemoryStore`] is the
-//! implementation for unit tests and stations without a disk.
+//! onto rusqlite (one table per kind, JSON columns for payloads: the chargepoint crate's
+//! `SqliteStore`, for production); [`MemoryStore`] is the implementation for unit tests and
+//! stations without a disk.
 
 use std::collections::{BTreeMap, HashMap};
 
