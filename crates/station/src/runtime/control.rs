@@ -20,6 +20,9 @@ use crate::display::{
 };
 use crate::sim::{HardwareError, Script};
 
+/// How many control-API orders may wait for the station loop; more wait in their HTTP request.
+pub const ORDER_BUFFER: usize = 64;
+
 /// Where the station loop answers an order.
 pub type Responder = oneshot::Sender<Result<Outcome, ControlError>>;
 
@@ -62,7 +65,7 @@ pub enum OrderKind {
 /// The handle the control API (and tests) drive the station with.
 #[derive(Debug, Clone)]
 pub struct StationHandle {
-    orders: mpsc::UnboundedSender<Order>,
+    orders: mpsc::Sender<Order>,
     state: watch::Receiver<StationState>,
     /// The DummyTokenProviderManual modules connected to Auth's `token_provider`, in the
     /// order of the connections: the readers `POST /tokens` presents a token at.
@@ -96,7 +99,7 @@ impl StationHandle {
     /// A handle sending to the loop on `orders`, reading the state from `state`; tokens go
     /// through the first of `token_providers` unless the request names one.
     pub fn new(
-        orders: mpsc::UnboundedSender<Order>,
+        orders: mpsc::Sender<Order>,
         state: watch::Receiver<StationState>,
         token_providers: Vec<TokenProvider>,
     ) -> Self {
@@ -160,12 +163,27 @@ impl StationHandle {
         }
     }
 
-    /// Hands `kind` to the station loop and waits for its answer.
+    /// Hands `kind` to the station loop and waits for its answer. The order is queued at
+    /// once when there is room ([`ORDER_BUFFER`]); when a client floods the station, the
+    /// request waits for room instead (back-pressure on the HTTP request, nothing dropped).
     fn ask(&self, kind: OrderKind) -> Reply<'_> {
         let (reply, answer) = oneshot::channel();
-        let sent = self.orders.send(Order { kind, reply });
+        let waiting = match self.orders.try_send(Order { kind, reply }) {
+            Ok(()) => None,
+            Err(mpsc::error::TrySendError::Full(order)) => Some(order),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                return Self::refuse(ControlError::Unavailable(
+                    "the station is stopping".to_owned(),
+                ))
+            }
+        };
         Box::pin(async move {
-            sent.map_err(|_| ControlError::Unavailable("the station is stopping".to_owned()))?;
+            if let Some(order) = waiting {
+                self.orders
+                    .send(order)
+                    .await
+                    .map_err(|_| ControlError::Unavailable("the station is stopping".to_owned()))?;
+            }
             answer.await.map_err(|_| {
                 ControlError::Unavailable("the station stopped before it answered".to_owned())
             })?
@@ -301,8 +319,8 @@ impl StationControl for StationHandle {
 mod tests {
     use super::*;
 
-    fn handle(providers: &[&str]) -> (StationHandle, mpsc::UnboundedReceiver<Order>) {
-        let (orders, rx) = mpsc::unbounded_channel();
+    fn handle(providers: &[&str]) -> (StationHandle, mpsc::Receiver<Order>) {
+        let (orders, rx) = mpsc::channel(ORDER_BUFFER);
         let (_state_tx, state) = watch::channel(crate::runtime::state::initial("cp", 1));
         let providers = providers
             .iter()
@@ -324,7 +342,7 @@ mod tests {
     }
 
     /// The token order the handle sent, answered so the reply resolves.
-    fn sent_token(rx: &mut mpsc::UnboundedReceiver<Order>) -> Token {
+    fn sent_token(rx: &mut mpsc::Receiver<Order>) -> Token {
         match rx.try_recv() {
             Ok(Order {
                 kind: OrderKind::Token(t),
@@ -379,6 +397,30 @@ mod tests {
             "{err:?}"
         );
         assert!(rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_orders_waits_for_room_and_loses_none() {
+        let (h, mut rx) = handle(&["reader_a"]);
+        let mut replies: Vec<_> = (0..ORDER_BUFFER).map(|_| h.unplug(1)).collect();
+        // The buffer is full: one more waits in its request, not in the channel.
+        let mut extra = h.unplug(1);
+        assert!(futures_util::FutureExt::now_or_never(&mut extra).is_none());
+        assert_eq!(rx.len(), ORDER_BUFFER);
+        // The loop takes one: the waiting order gets in; every one is answered.
+        let mut answer = |order: Order| {
+            let _ = order.reply.send(Ok(Outcome::done()));
+        };
+        answer(rx.recv().await.unwrap());
+        assert!(futures_util::FutureExt::now_or_never(&mut extra).is_none());
+        assert_eq!(rx.len(), ORDER_BUFFER);
+        while let Ok(order) = rx.try_recv() {
+            answer(order);
+        }
+        for reply in replies.drain(..) {
+            reply.await.unwrap();
+        }
+        extra.await.unwrap();
     }
 
     #[tokio::test]

@@ -165,7 +165,7 @@ pub struct Station {
     log: MessageLog,
     events: broadcast::Sender<StationEvent>,
     state: watch::Sender<control_api::StationState>,
-    orders: mpsc::UnboundedReceiver<Order>,
+    orders: mpsc::Receiver<Order>,
     handle: StationHandle,
     control_api: Option<ControlApi>,
     /// Tokens waiting for their authorization result, with the connectors they may use.
@@ -297,7 +297,7 @@ impl Station {
         let driver = tokio::spawn(driver.run());
         let core = link.core.borrow().clone();
         let (state, state_rx) = watch::channel(state::initial(&charge_point_id, n));
-        let (orders_tx, orders) = mpsc::unbounded_channel();
+        let (orders_tx, orders) = mpsc::channel(control::ORDER_BUFFER);
         let display = station_display(config, &ocpp_module.id);
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
             .with_display(display.clone());
