@@ -408,7 +408,7 @@ mod tests {
         assert!(futures_util::FutureExt::now_or_never(&mut extra).is_none());
         assert_eq!(rx.len(), ORDER_BUFFER);
         // The loop takes one: the waiting order gets in; every one is answered.
-        let mut answer = |order: Order| {
+        let answer = |order: Order| {
             let _ = order.reply.send(Ok(Outcome::done()));
         };
         answer(rx.recv().await.unwrap());
