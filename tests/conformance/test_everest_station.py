@@ -1,4 +1,4 @@
-"""EVerest's own OCPP test station runs unchanged (issue 5 item 1).
+"""EVerest's own OCPP test station runs unchanged.
 
 everest-core's OCPP test suite starts its SIL station from
 tests/ocpp_tests/test_sets/everest-aux/config/everest-config-sil-ocpp.yaml, with the

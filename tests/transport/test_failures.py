@@ -1,4 +1,4 @@
-"""Each connection failure of issue 3 item 2 is refused with its own error and, where the
+"""Each connection failure is refused with its own error and, where the
 Security whitepaper asks for one, its security event; the CSMS never sees a BootNotification."""
 
 from __future__ import annotations

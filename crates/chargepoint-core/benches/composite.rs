@@ -1,5 +1,5 @@
 //! The composite schedule of one connector over 24 hours with 1, 10 and 50 installed charging
-//! profiles (issue 7 item 6): the work behind every GetCompositeSchedule and every limit update
+//! profiles: the work behind every GetCompositeSchedule and every limit update
 //! for the energy system.
 //!
 //!     cargo bench -p chargepoint-core --bench composite

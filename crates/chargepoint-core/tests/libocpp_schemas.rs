@@ -1,5 +1,5 @@
 //! Our schema files declare every key of libocpp's profile schemas with the same type, range,
-//! length, default and readOnly flag, except for the departures listed here (issue 4, item 1).
+//! length, default and readOnly flag, except for the departures listed here.
 //! libocpp's schemas are read from ../shared/reference beside the repository; the test says so
 //! and passes when that folder is absent.
 

@@ -1,4 +1,4 @@
-//! Every example config of libocpp and EVerest loads unchanged (issue 4, item 2).
+//! Every example config of libocpp and EVerest loads unchanged.
 //!
 //! The examples live outside the repository, in ../shared/reference beside it (as on CI); the
 //! test says so and passes when that folder is absent.

@@ -1,4 +1,4 @@
-//! Each failure of issue 3 item 2 gives its own error kind and security event.
+//! Each connection failure gives its own error kind and security event.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -397,5 +397,4 @@ fn check(message: DisplayMessage) -> Result<Stored, String> {
 }
 
 #[cfg(test)]
-#[path = "display_tests.rs"]
 mod tests;

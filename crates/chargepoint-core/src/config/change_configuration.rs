@@ -280,5 +280,4 @@ impl Configuration {
 }
 
 #[cfg(test)]
-#[path = "change_configuration_tests.rs"]
 mod tests;

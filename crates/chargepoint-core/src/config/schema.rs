@@ -553,5 +553,4 @@ fn type_mismatch(t: JsonType, value: &Value) -> Option<String> {
 }
 
 #[cfg(test)]
-#[path = "schema_tests.rs"]
 mod tests;

@@ -400,5 +400,4 @@ impl Board {
 }
 
 #[cfg(test)]
-#[path = "board_tests.rs"]
 mod tests;

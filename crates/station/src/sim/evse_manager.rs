@@ -563,5 +563,4 @@ impl EvseManager {
 }
 
 #[cfg(test)]
-#[path = "evse_manager_tests.rs"]
 mod tests;

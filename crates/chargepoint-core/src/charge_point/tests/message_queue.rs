@@ -1,6 +1,6 @@
 //! The persistent queue of transaction messages: order, offline replay, the placeholder
-//! transaction id, retries, a restart from the store, and the size threshold (the rest of
-//! issue 6 item 7 is in `queue_delivery.rs`).
+//! transaction id, retries, a restart from the store, and the size threshold (delivery across
+//! disconnects and restarts is in `queue_delivery.rs`).
 
 use ocpp_types::meter::Measurand;
 use ocpp_types::{Action, DateTime};

@@ -21,7 +21,7 @@ mod registration;
 mod remote_control;
 mod remote_trigger;
 mod reservation;
-mod reservation_more;
+mod reservation_lifetime;
 mod security_events;
 mod sessions;
 mod smart_charging;

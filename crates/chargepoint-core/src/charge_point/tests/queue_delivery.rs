@@ -1,4 +1,4 @@
-//! Issue 6, item 7: transaction messages are stored before they are sent and delivered in
+//! Transaction messages are stored before they are sent and delivered in
 //! order, each until answered, with their original timestamps, across disconnects and
 //! restarts (a [`MemoryStore`] shared by successive charge points; the same over the SQLite
 //! store is in the chargepoint crate's tests/sqlite_core.rs);

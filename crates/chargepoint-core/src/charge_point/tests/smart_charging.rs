@@ -1,4 +1,4 @@
-//! Issue 7, items 1-4: SetChargingProfile, ClearChargingProfile and GetCompositeSchedule
+//! SetChargingProfile, ClearChargingProfile and GetCompositeSchedule
 //! answered as the engine decides, the TxProfile of a RemoteStartTransaction applied with its
 //! transaction and gone after it, the limits issued to the station
 //! ([`StationCommand::ChargingLimit`]) when they change and every PublishChargingScheduleIntervalS,

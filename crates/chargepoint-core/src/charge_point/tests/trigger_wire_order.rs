@@ -1,4 +1,4 @@
-//! Issue 8, item 3: every TriggerMessage the core implements is answered Accepted first and the
+//! Every TriggerMessage the core implements is answered Accepted first and the
 //! message it asked for follows on the wire (libocpp's handleTriggerMessageRequest dispatches
 //! the CALLRESULT before it sends the message); an unknown connector is Rejected and nothing
 //! follows. The exact frames, in order.

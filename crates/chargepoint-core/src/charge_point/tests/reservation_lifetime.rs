@@ -1,4 +1,4 @@
-//! Issue 8, item 1: reservations as OCPP 1.6 §5.13 / §3.6 beyond the basics of
+//! Reservations as OCPP 1.6 §5.13 / §3.6 beyond the basics of
 //! `reservation.rs`: the reservationId of the transaction that uses a reservation, a
 //! reservationId moved to another connector, connector 0 (ReserveConnectorZeroSupported), the
 //! Reservation profile switched off, a group member's remote start, and reservations that
