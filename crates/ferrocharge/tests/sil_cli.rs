@@ -12,50 +12,17 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{assert_sil_banner, free_port, Running};
+use common::{assert_sil_banner, free_port, write_one_evse_station, Running};
 
 /// The shipped one-EVSE SIL station in `dir`, connecting to `central_system_uri`, with its
 /// control API on `api_port` and every file it writes under `dir`.
 fn write_config(dir: &Path, central_system_uri: &str, api_port: u16) -> PathBuf {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
-    let text = std::fs::read_to_string(shipped.join("ocpp-config.json")).unwrap();
-    let mut ocpp: serde_json::Value = serde_json::from_str(&text).unwrap();
-    ocpp["Internal"]["CentralSystemURI"] = central_system_uri.into();
-    let ocpp_path = dir.join("ocpp.json");
-    std::fs::write(&ocpp_path, serde_json::to_string_pretty(&ocpp).unwrap()).unwrap();
-
-    let yaml = std::fs::read_to_string(shipped.join("config-sil-one-evse.yaml")).unwrap();
-    let replace = |text: String, from: &str, to: String| {
-        assert!(text.contains(from), "the shipped config has no '{from}'");
-        text.replacen(from, &to, 1)
-    };
-    let yaml = replace(
-        yaml,
-        "  data_dir: /tmp/ferrocharge",
-        format!("  data_dir: {}", dir.join("data").display()),
-    );
-    let yaml = replace(
-        yaml,
-        "  control_api: 127.0.0.1:8849",
-        format!("  control_api: 127.0.0.1:{api_port}"),
-    );
-    let yaml = replace(yaml, "      DatabasePath: ocpp\n", String::new());
-    let yaml = replace(
-        yaml,
-        "      ChargePointConfigPath: ocpp-config.json",
-        format!(
-            "      ChargePointConfigPath: {}\n      MessageLogPath: {}\n      DatabasePath: db",
-            ocpp_path.display(),
-            dir.join("logs").display()
-        ),
-    );
-    let yaml = yaml.replace(
-        "session_logging_path: /tmp",
-        &format!("session_logging_path: {}", dir.join("sessions").display()),
-    );
-    let path = dir.join("station.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    path
+    write_one_evse_station(
+        dir,
+        central_system_uri,
+        &format!("127.0.0.1:{api_port}"),
+        |_| {},
+    )
 }
 
 /// Starts `ferrocharge sil --config config`; checks the banner that must come first and

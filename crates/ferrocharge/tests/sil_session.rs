@@ -5,6 +5,8 @@
 // Test helpers outside #[test] functions: a failed setup step should panic with its error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,6 +16,8 @@ use station::control_api::{PlugIn, StationControl, Token};
 use station::runtime::{Exit, Station};
 use station::StationConfig;
 use tokio::sync::broadcast;
+
+use common::write_one_evse_station;
 
 /// Long enough for a loaded CI machine; a healthy run needs a few seconds in all.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -36,43 +40,10 @@ async fn handled(events: &mut broadcast::Receiver<CsmsEvent>, action: &str) {
 
 /// The shipped one-EVSE SIL config with its files in `dir` and the OCPP URL of `csms`.
 fn write_config(dir: &Path, csms: &Csms) -> std::path::PathBuf {
-    let shipped = station::config::shipped::OCPP_CONFIG.text;
-    let mut ocpp: serde_json::Value = serde_json::from_str(shipped).unwrap();
-    ocpp["Internal"]["CentralSystemURI"] = csms.url().into();
-    ocpp["Core"]["HeartbeatInterval"] = 5.into();
-    ocpp["Core"]["MeterValueSampleInterval"] = 1.into();
-    let ocpp_path = dir.join("ocpp.json");
-    std::fs::write(&ocpp_path, serde_json::to_string_pretty(&ocpp).unwrap()).unwrap();
-
-    let yaml = station::config::shipped::SIL_ONE_EVSE.text.to_owned();
-    let replace = |text: String, from: &str, to: String| {
-        assert!(text.contains(from), "the shipped config has no '{from}'");
-        text.replacen(from, &to, 1)
-    };
-    let yaml = replace(
-        yaml,
-        "  data_dir: /tmp/ferrocharge",
-        format!("  data_dir: {}", dir.join("data").display()),
-    );
-    let yaml = replace(
-        yaml,
-        "  control_api: 127.0.0.1:8849",
-        "  control_api: \"\"".into(),
-    );
-    // The shipped DatabasePath makes way for this test's own.
-    let yaml = replace(yaml, "      DatabasePath: ocpp\n", String::new());
-    let yaml = replace(
-        yaml,
-        "      ChargePointConfigPath: ocpp-config.json",
-        format!(
-            "      ChargePointConfigPath: {}\n      MessageLogPath: {}\n      DatabasePath: db",
-            ocpp_path.display(),
-            dir.join("logs").display()
-        ),
-    );
-    let path = dir.join("station.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    path
+    write_one_evse_station(dir, &csms.url(), "", |ocpp| {
+        ocpp["Core"]["HeartbeatInterval"] = 5.into();
+        ocpp["Core"]["MeterValueSampleInterval"] = 1.into();
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

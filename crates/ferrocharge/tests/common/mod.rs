@@ -1,11 +1,13 @@
-//! What the CLI tests share: free ports, and a running `ferrocharge` whose stdout is read line
-//! by line and which is stopped through its control API as a user would.
+//! What the CLI tests share: free ports, a station config written from the shipped one, and a
+//! running `ferrocharge` whose stdout is read line by line and which is stopped through its
+//! control API as a user would.
 
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -20,6 +22,57 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The shipped one-EVSE SIL station written into `dir`: its OCPP config (changed by `ocpp`)
+/// connecting to `central_system_uri`, its control API on `control_api` (`""`: none), and
+/// every file it writes under `dir`. Returns the YAML's path.
+pub fn write_one_evse_station(
+    dir: &Path,
+    central_system_uri: &str,
+    control_api: &str,
+    ocpp: impl FnOnce(&mut serde_json::Value),
+) -> PathBuf {
+    let mut config: serde_json::Value =
+        serde_json::from_str(station::config::shipped::OCPP_CONFIG.text).unwrap();
+    config["Internal"]["CentralSystemURI"] = central_system_uri.into();
+    ocpp(&mut config);
+    let ocpp_path = dir.join("ocpp.json");
+    std::fs::write(&ocpp_path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+
+    let replace = |text: String, from: &str, to: String| {
+        assert!(text.contains(from), "the shipped config has no '{from}'");
+        text.replacen(from, &to, 1)
+    };
+    let yaml = station::config::shipped::SIL_ONE_EVSE.text.to_owned();
+    let yaml = replace(
+        yaml,
+        "  data_dir: /tmp/ferrocharge",
+        format!("  data_dir: {}", dir.join("data").display()),
+    );
+    let yaml = replace(
+        yaml,
+        "  control_api: 127.0.0.1:8849",
+        format!("  control_api: {control_api:?}"),
+    );
+    // The shipped DatabasePath makes way for this station's own.
+    let yaml = replace(yaml, "      DatabasePath: ocpp\n", String::new());
+    let yaml = replace(
+        yaml,
+        "      ChargePointConfigPath: ocpp-config.json",
+        format!(
+            "      ChargePointConfigPath: {}\n      MessageLogPath: {}\n      DatabasePath: db",
+            ocpp_path.display(),
+            dir.join("logs").display()
+        ),
+    );
+    let yaml = yaml.replace(
+        "session_logging_path: /tmp",
+        &format!("session_logging_path: {}", dir.join("sessions").display()),
+    );
+    let path = dir.join("station.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
 }
 
 /// A running `ferrocharge` and its stdout, line by line.
