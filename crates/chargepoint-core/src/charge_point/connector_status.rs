@@ -18,7 +18,7 @@
 //!
 //! After every station event or OCPP message that changes a fact, the status is recomputed and
 //! a StatusNotification queued if it (or the error code) differs from the last one reported.
-//! This gives the transitions of libocpp's state machine (charge_point_state_machine.cpp) for
+//! This gives the transitions of libocpp's state machine (`ChargePointFSM`) for
 //! the events it has, without a table a station could drive into an impossible state.
 //! Unavailable comes from ChangeAvailability (`availability.rs`): it ranks below a fault and a
 //! running transaction and above everything else.
@@ -26,8 +26,8 @@
 //! Connector 0 stands for the whole station: Available, Unavailable, or Faulted on a fault of
 //! connector 0.
 //!
-//! Hardware errors are kept as libocpp's ChargePointFSM keeps them
-//! (charge_point_state_machine.cpp:185-300): several at once, each by an id until it is
+//! Hardware errors are kept as libocpp's ChargePointFSM keeps them (`ChargePointFSM::handle_error`,
+//! `handle_error_cleared`, `get_latest_error`): several at once, each by an id until it is
 //! cleared; the connector is Faulted while one of them is a fault, and the StatusNotification
 //! carries the errorCode, info, vendorId and vendorErrorCode of the latest one raised, fault
 //! or not (an error that is no fault is reported with the status underneath, e.g. Available
@@ -45,8 +45,8 @@
 //! the fault's own errorCode where EVerest sends evse_manager/Inoperative's OtherError (see
 //! station's `sim/errors.rs` for why).
 //!
-//! What is reported, and when (as libocpp's status_notification_timers,
-//! charge_point_impl.cpp:137-153, and ChargePointFSM, charge_point_state_machine.cpp):
+//! What is reported, and when (as libocpp's status_notification_timers, set in the
+//! `ChargePointStates` callback of `ChargePointImpl`'s constructor, and `ChargePointFSM`):
 //!
 //! - a StatusNotification carries the status, the fault's errorCode, info and vendorErrorCode;
 //!   one goes out only when one of those differs from the last one reported, so a station
@@ -54,12 +54,12 @@
 //! - with MinimumStatusDuration > 0 a new status is reported only once it held that many
 //!   seconds: every change restarts the wait, a status that does not last is never sent, and a
 //!   connector that is back at the status last reported when the wait ends sends nothing. Its
-//!   timestamp is the time it is sent, as libocpp's status_notification (charge_point_impl.cpp
-//!   3466-3476), which stamps every StatusNotification with the time of sending;
+//!   timestamp is the time it is sent, as libocpp's `ChargePointImpl::status_notification`,
+//!   which stamps every StatusNotification with the time of sending;
 //! - offline or before registration nothing is sent on a change: after BootNotification.conf
 //!   Accepted and after every reconnect the status of every connector, 0 first, is sent as it
-//!   is then (libocpp's trigger_status_notifications from connected_callback,
-//!   charge_point_impl.cpp:1316-1321). Unlike libocpp that refresh does not wait for
+//!   is then (libocpp's `trigger_status_notifications` from
+//!   `ChargePointImpl::connected_callback`). Unlike libocpp that refresh does not wait for
 //!   MinimumStatusDuration: it is a snapshot the central system needs at once, and a pending
 //!   change is dropped with it (the snapshot already shows the newest status).
 
