@@ -4,32 +4,15 @@
 //! ([`StationEvent::DiagnosticsFile`](super::StationEvent::DiagnosticsFile)) and reports the
 //! upload ([`StationEvent::DiagnosticsStatus`](super::StationEvent::DiagnosticsStatus)).
 //!
-//! As libocpp (lib/ocpp/v16/charge_point_impl.cpp) with everest-core's OCPP and System modules
-//! (modules/EVSE/OCPP/OCPP.cpp, modules/Misc/System/main/systemImpl.cpp):
+//! - GetDiagnostics.conf waits for the file name the station gives, at most [`ANSWER_WAIT`],
+//!   then goes without fileName. A second GetDiagnostics during an upload is passed on like the
+//!   first (the station cancels the running upload).
+//! - Each status of the upload goes out once as DiagnosticsStatusNotification; TriggerMessage
+//!   reports Uploading while an upload is reported Uploading, Idle otherwise.
+//! - Nothing is stored.
 //!
-//! - Without FirmwareManagement in SupportedFeatureProfiles: CALLERROR NotSupported (as for
-//!   UpdateFirmware, see `firmware.rs`).
-//! - GetDiagnostics.conf carries the file name the station gives, and no fileName when it gives
-//!   none (`ChargePointImpl::handleGetDiagnosticsRequest`, which answers with what
-//!   upload_diagnostics_callback returns; everest-core's callback, registered in `OCPP::ready`,
-//!   calls System's upload_logs). libocpp asks synchronously; here the CALL waits for the
-//!   station's [`StationEvent::DiagnosticsFile`](super::StationEvent::DiagnosticsFile), as
-//!   UnlockConnector waits for its result, at most [`ANSWER_WAIT`]: then it is answered without
-//!   fileName (the central system must get its answer before its own timeout), and what the
-//!   station reports later about the upload is still sent. A CALL still waiting when the
-//!   connection drops is forgotten (its answer could not reach the central system).
-//! - A second GetDiagnostics during an upload is passed on like the first: System cancels the
-//!   running upload itself (`systemImpl::handle_upload_logs`).
-//! - Every status of the upload is sent as DiagnosticsStatusNotification
-//!   (`ChargePointImpl::diagnostic_status_notification`, fed by
-//!   `ChargePointImpl::on_log_status_notification`), here only when it differs from the last
-//!   one of that request. Offline it is sent only when QueueAllMessages keeps it.
-//! - TriggerMessage DiagnosticsStatusNotification reports Uploading while an upload is reported
-//!   Uploading, otherwise Idle: libocpp sets diagnostics_status back to Idle after every status
-//!   but Uploading (in `diagnostic_status_notification`).
-//!
-//! Nothing is stored: libocpp keeps diagnostics_status (a member of `ChargePointImpl`) in memory
-//! only.
+//! As libocpp with everest-core's OCPP and System modules; the full behaviour:
+//! docs/core/firmware-and-diagnostics.md.
 
 use std::time::{Duration, Instant};
 
@@ -86,7 +69,8 @@ impl Diagnostics {
         self.waiting.iter().map(|w| w.until).min()
     }
 
-    /// What TriggerMessage DiagnosticsStatusNotification reports (see the module docs).
+    /// What TriggerMessage DiagnosticsStatusNotification reports: Uploading while an upload is
+    /// reported Uploading, otherwise Idle.
     pub fn status(&self) -> DiagnosticsStatus {
         let uploading = self
             .uploads
