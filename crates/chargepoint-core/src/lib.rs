@@ -6,10 +6,11 @@
 //!   profile schemas shipped in this crate, the user config behind a trait, GetConfiguration
 //!   and ChangeConfiguration.
 //! - [`charge_point`]: the charge-point core ([`ChargePoint`]): registration, heartbeat,
-//!   connector status, authorization, transactions and meter values, remote start/stop,
-//!   configuration messages, the persistent queue of transaction messages, reservations,
-//!   firmware, diagnostics and security events; persistence through the [`charge_point::Store`]
-//!   trait ([`charge_point::MemoryStore`] here).
+//!   connector status, authorization and the local list, transactions and meter values, remote
+//!   start/stop, availability, reservations, configuration messages, DataTransfer, the Smart
+//!   Charging messages, firmware, diagnostics and security events, and the persistent queue of
+//!   transaction messages; persistence through the [`charge_point::Store`] trait
+//!   ([`charge_point::MemoryStore`] here). Its files are listed in its docs.
 //! - [`smart_charging`]: the charging profiles and the composite schedule they make.
 //!
 //! # Why a crate of its own

@@ -71,6 +71,37 @@ struct Outstanding {
 }
 
 /// The OCPP-J endpoint of one connection, for either role. See the [module docs](self).
+///
+/// A charge point's CALL and its answer, and a CALL of the central system nobody knows:
+///
+/// ```
+/// use std::time::Instant;
+///
+/// use ocpp_rpc::{Config, Event, Rpc, Role};
+/// use ocpp_types::{Action, AnyResponse};
+/// use serde_json::json;
+///
+/// let mut rpc = Rpc::new(Role::ChargePoint, Config::default());
+/// let now = Instant::now();
+///
+/// // Queue a CALL and hand its frame to the WebSocket.
+/// let id = rpc.call(Action::Heartbeat, json!({}))?;
+/// assert_eq!(rpc.poll_transmit(now), Some(format!(r#"[2,"{id}","Heartbeat",{{}}]"#)));
+///
+/// // The central system answers; the answer comes out as an event.
+/// rpc.handle_frame(&format!(r#"[3,"{id}",{{"currentTime":"2024-01-01T00:00:00Z"}}]"#), now);
+/// let Some(Event::Response { result: Ok(AnyResponse::Heartbeat(_)), .. }) = rpc.poll_event() else {
+///     panic!("expected the Heartbeat response");
+/// };
+///
+/// // A CALL from the central system with an action nobody knows is answered right away.
+/// rpc.handle_frame(r#"[2,"abc","MakeCoffee",{}]"#, now);
+/// assert_eq!(
+///     rpc.poll_transmit(now).as_deref(),
+///     Some(r#"[4,"abc","NotImplemented","Unknown action \"MakeCoffee\"",{}]"#)
+/// );
+/// # Ok::<(), ocpp_rpc::RpcError>(())
+/// ```
 #[derive(Debug)]
 pub struct Rpc {
     role: Role,

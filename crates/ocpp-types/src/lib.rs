@@ -7,7 +7,11 @@
 //!   `org.openchargealliance.iso15118pnc`) and California Pricing ([`cost_and_price`], vendorId
 //!   `org.openchargealliance.costmsg`).
 //! - [`Action`] names every action with its profile and initiator; [`AnyRequest`] and
-//!   [`AnyResponse`] decode a payload by action name.
+//!   [`AnyResponse`] decode a payload by action name ([`action`]).
+//! - The types the messages share: [`primitives`] ([`CiString`], [`DateTime`], [`NonEmptyVec`]),
+//!   [`id_tag`], [`meter`], [`charging_profile`], and [`data_transfer_payload`] for messages
+//!   carried inside a DataTransfer; [`error`]: the CALLERROR a refused payload gets (below).
+//!   `strict.rs` makes decoding demand JSON objects; `test_util.rs` helps the unit tests.
 //!
 //! Field names, enum spellings and string limits are those of the official OCPP 1.6 JSON schemas;
 //! a test serializes every type and validates the JSON against those schemas.
@@ -69,7 +73,7 @@ use serde::Serialize;
 
 /// Decodes (and thereby validates) a payload into its message type.
 ///
-/// Objects are required wherever the message has a structure (see [`strict`]); the error names
+/// Objects are required wherever the message has a structure (see `strict.rs`); the error names
 /// the JSON path of the first problem and the CALLERROR code to answer with.
 pub fn decode<T: DeserializeOwned>(payload: &serde_json::Value) -> Result<T, PayloadError> {
     serde_path_to_error::deserialize(strict::StrictValue(payload)).map_err(|e| {

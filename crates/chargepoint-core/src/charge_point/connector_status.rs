@@ -1,9 +1,8 @@
 //! Connector status (OCPP 1.6 §4.9), derived by the core from what it knows about a connector
 //! rather than reported by the station.
 //!
-//! The state of a connector is a handful of facts — cable plugged, a user authorized and
-//! waiting, a transaction and whether energy flows, the transaction just ended with the cable
-//! still in, a fault — and its status is a function of them ([`Connector::status`]):
+//! The state of a connector is a handful of facts, and its status is a function of them
+//! ([`Connector::status`]):
 //!
 //! | facts, first match wins                 | status                                   |
 //! |-----------------------------------------|------------------------------------------|
@@ -16,52 +15,14 @@
 //! | cable plugged                           | Preparing                                |
 //! | otherwise                               | Available                                |
 //!
-//! After every station event or OCPP message that changes a fact, the status is recomputed and
-//! a StatusNotification queued if it (or the error code) differs from the last one reported.
-//! This gives the transitions of libocpp's state machine (charge_point_state_machine.cpp) for
-//! the events it has, without a table a station could drive into an impossible state.
-//! Unavailable comes from ChangeAvailability (`availability.rs`): it ranks below a fault and a
-//! running transaction and above everything else.
+//! After every station event or OCPP message that changes a fact the status is recomputed, and
+//! a StatusNotification is queued when the status, errorCode, info or vendorErrorCode differs
+//! from the last one reported, once it held MinimumStatusDuration. Offline or before
+//! registration nothing is sent on a change; after BootNotification.conf Accepted and after
+//! every reconnect every connector's status is sent, 0 (the whole station) first.
 //!
-//! Connector 0 stands for the whole station: Available, Unavailable, or Faulted on a fault of
-//! connector 0.
-//!
-//! Hardware errors are kept as libocpp's ChargePointFSM keeps them
-//! (charge_point_state_machine.cpp:185-300): several at once, each by an id until it is
-//! cleared; the connector is Faulted while one of them is a fault, and the StatusNotification
-//! carries the errorCode, info, vendorId and vendorErrorCode of the latest one raised, fault
-//! or not (an error that is no fault is reported with the status underneath, e.g. Available
-//! with errorCode HighTemperature). [`StationEvent::Fault`](super::StationEvent::Fault) is an
-//! error with the empty id, [`StationEvent::FaultCleared`](super::StationEvent::FaultCleared)
-//! clears them all (libocpp's handle_all_errors_cleared).
-//!
-//! A fault during a transaction gives EVerest's sequence, since the transaction is paused and
-//! not stopped (EvseManager: Charging → ChargingPausedEVSE while a blocking error lasts): one
-//! StatusNotification Faulted when it is raised, none while it lasts (the flow going to
-//! SuspendedEVSE underneath changes nothing that is reported), then SuspendedEVSE / NoError
-//! when the last fault clears and Charging / NoError once energy flows again. An error that is
-//! no fault (a warning, derating) leaves the status as it is and changes only the errorCode:
-//! Charging / HighTemperature, then Charging / NoError. The Faulted StatusNotification carries
-//! the fault's own errorCode where EVerest sends evse_manager/Inoperative's OtherError (see
-//! station's `sim/errors.rs` for why).
-//!
-//! What is reported, and when (as libocpp's status_notification_timers,
-//! charge_point_impl.cpp:137-153, and ChargePointFSM, charge_point_state_machine.cpp):
-//!
-//! - a StatusNotification carries the status, the fault's errorCode, info and vendorErrorCode;
-//!   one goes out only when one of those differs from the last one reported, so a station
-//!   event that changes no fact sends nothing (no duplicates);
-//! - with MinimumStatusDuration > 0 a new status is reported only once it held that many
-//!   seconds: every change restarts the wait, a status that does not last is never sent, and a
-//!   connector that is back at the status last reported when the wait ends sends nothing. Its
-//!   timestamp is the time it is sent, as libocpp's status_notification (charge_point_impl.cpp
-//!   3466-3476), which stamps every StatusNotification with the time of sending;
-//! - offline or before registration nothing is sent on a change: after BootNotification.conf
-//!   Accepted and after every reconnect the status of every connector, 0 first, is sent as it
-//!   is then (libocpp's trigger_status_notifications from connected_callback,
-//!   charge_point_impl.cpp:1316-1321). Unlike libocpp that refresh does not wait for
-//!   MinimumStatusDuration: it is a snapshot the central system needs at once, and a pending
-//!   change is dropped with it (the snapshot already shows the newest status).
+//! The full behaviour (errors and faults, what is reported when, libocpp's ChargePointFSM):
+//! docs/core/connector-status.md.
 
 use std::time::{Duration, Instant};
 
@@ -248,7 +209,8 @@ impl ChargePoint {
     }
 
     /// Recomputes the status of connector `id` and reports it if it changed: at once, or once
-    /// it held MinimumStatusDuration seconds (see the module docs).
+    /// it held MinimumStatusDuration seconds (docs/core/connector-status.md, "What is reported,
+    /// and when").
     pub(crate) fn update_status(&mut self, id: u32, now: Now) {
         // What happened here may leave another connector the last free one for the station's
         // reservation, or free it from that.

@@ -1,22 +1,22 @@
 //! DataTransfer (OCPP 1.6 §4.3 from the station, §5.6 from the central system), both ways
 //! through the station's data_transfer module, as everest-core's OCPP module wires libocpp: it
 //! registers libocpp's data_transfer_callback only when its `data_transfer` requirement is
-//! connected (modules/EVSE/OCPP/OCPP.cpp:1072-1087).
+//! connected (`OCPP::ready`, modules/EVSE/OCPP/OCPP.cpp: `register_data_transfer_callback`).
 //!
 //! - From the central system: with a data_transfer module
 //!   ([`ChargePoint::with_data_transfer_module`]) the request goes to the station as
 //!   [`StationCommand::DataTransfer`] and the module's answer
 //!   ([`StationEvent::DataTransferAnswered`](super::StationEvent::DataTransferAnswered)) is the
 //!   DataTransfer.conf. Without one the answer is UnknownVendorId at once, as libocpp's
-//!   handleDataTransferRequest (charge_point_impl.cpp:2078-2125) when no callback is registered
-//!   (OCPP asks for that status, not a CALLERROR). A request still waiting when the connection
+//!   `ChargePointImpl::handleDataTransferRequest` when no callback is registered (OCPP asks
+//!   for that status, not a CALLERROR). A request still waiting when the connection
 //!   drops is forgotten: its answer could not reach the central system any more.
 //! - From the station: [`StationEvent::SendDataTransfer`](super::StationEvent::SendDataTransfer)
 //!   queues a DataTransfer.req and its answer comes back as
 //!   [`StationCommand::DataTransferResult`]; `None` when offline or not registered (at once: as
-//!   libocpp's data_transfer, charge_point_impl.cpp:4215-4254, which returns nullopt offline and
-//!   whose queue discards a normal message before registration), on a CALLERROR, without an
-//!   answer, or when the connection drops first.
+//!   libocpp's `ChargePointImpl::data_transfer`, which returns nullopt offline and whose queue
+//!   discards a normal message before registration), on a CALLERROR, without an answer, or
+//!   when the connection drops first.
 
 use ocpp_rpc::MessageId;
 use ocpp_types::core::{DataTransferRequest, DataTransferResponse, DataTransferStatus};

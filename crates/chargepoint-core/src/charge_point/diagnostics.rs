@@ -4,32 +4,15 @@
 //! ([`StationEvent::DiagnosticsFile`](super::StationEvent::DiagnosticsFile)) and reports the
 //! upload ([`StationEvent::DiagnosticsStatus`](super::StationEvent::DiagnosticsStatus)).
 //!
-//! As libocpp (lib/ocpp/v16/charge_point_impl.cpp at 0a1880a) with everest-core's OCPP and
-//! System modules (modules/EVSE/OCPP/OCPP.cpp, modules/Misc/System/main/systemImpl.cpp at
-//! 23c9dac):
+//! - GetDiagnostics.conf waits for the file name the station gives, at most [`ANSWER_WAIT`],
+//!   then goes without fileName. A second GetDiagnostics during an upload is passed on like the
+//!   first (the station cancels the running upload).
+//! - Each status of the upload goes out once as DiagnosticsStatusNotification; TriggerMessage
+//!   reports Uploading while an upload is reported Uploading, Idle otherwise.
+//! - Nothing is stored.
 //!
-//! - Without FirmwareManagement in SupportedFeatureProfiles: CALLERROR NotSupported (as for
-//!   UpdateFirmware, see `firmware.rs`).
-//! - GetDiagnostics.conf carries the file name the station gives, and no fileName when it gives
-//!   none (handleGetDiagnosticsRequest, :2692-2703, which answers with what
-//!   upload_diagnostics_callback returns; everest-core's callback calls System's upload_logs,
-//!   OCPP.cpp:731-761). libocpp asks synchronously; here the CALL waits for the station's
-//!   [`StationEvent::DiagnosticsFile`](super::StationEvent::DiagnosticsFile), as UnlockConnector
-//!   waits for its result, at most [`ANSWER_WAIT`]: then it is answered without fileName (the
-//!   central system must get its answer before its own timeout), and what the station reports
-//!   later about the upload is still sent. A CALL still waiting when the connection drops is
-//!   forgotten (its answer could not reach the central system).
-//! - A second GetDiagnostics during an upload is passed on like the first: System cancels the
-//!   running upload itself (systemImpl.cpp:339-372).
-//! - Every status of the upload is sent as DiagnosticsStatusNotification
-//!   (diagnostic_status_notification, :4677-4690, fed by on_log_status_notification,
-//!   :4609-4621), here only when it differs from the last one of that request. Offline it is sent
-//!   only when QueueAllMessages keeps it.
-//! - TriggerMessage DiagnosticsStatusNotification reports Uploading while an upload is reported
-//!   Uploading, otherwise Idle: libocpp sets diagnostics_status back to Idle after every status
-//!   but Uploading (:4684-4689).
-//!
-//! Nothing is stored: libocpp keeps diagnostics_status in memory only (:50).
+//! As libocpp with everest-core's OCPP and System modules; the full behaviour:
+//! docs/core/firmware-and-diagnostics.md.
 
 use std::time::{Duration, Instant};
 
@@ -86,7 +69,8 @@ impl Diagnostics {
         self.waiting.iter().map(|w| w.until).min()
     }
 
-    /// What TriggerMessage DiagnosticsStatusNotification reports (see the module docs).
+    /// What TriggerMessage DiagnosticsStatusNotification reports: Uploading while an upload is
+    /// reported Uploading, otherwise Idle.
     pub fn status(&self) -> DiagnosticsStatus {
         let uploading = self
             .uploads

@@ -96,12 +96,11 @@ impl ChargePoint {
     }
 
     /// A CALL of the central system, answered as the registration state allows, as libocpp's
-    /// message_callback (charge_point_impl.cpp:1398-1445): before the first
-    /// BootNotification.conf (state Connected) and while Rejected a CALL is left unanswered,
-    /// not even a CALLERROR ("we dont want to reply to this message"); while Pending
-    /// RemoteStart/RemoteStopTransaction are Rejected and every other CALL is handled as when
-    /// Accepted (GetConfiguration, ChangeConfiguration, TriggerMessage, ChangeAvailability,
-    /// Reset, DataTransfer, ...).
+    /// `ChargePointImpl::message_callback`: before the first BootNotification.conf (state
+    /// Connected) and while Rejected a CALL is left unanswered, not even a CALLERROR ("we dont
+    /// want to reply to this message"); while Pending RemoteStart/RemoteStopTransaction are
+    /// Rejected and every other CALL is handled as when Accepted (GetConfiguration,
+    /// ChangeConfiguration, TriggerMessage, ChangeAvailability, Reset, DataTransfer, ...).
     fn on_call(&mut self, id: MessageId, request: AnyRequest, now: Now) {
         let action = request.action();
         match self.registration.status {

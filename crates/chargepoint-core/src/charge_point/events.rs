@@ -485,8 +485,8 @@ pub enum StationCommand {
         /// The URI to download from (UpdateFirmware's location).
         location: String,
         /// How many times to retry a failed download, OCPP's `retries`: the attempts in all are
-        /// this + 1 (everest-core's System `retries`, as its OCPP module converts it,
-        /// modules/EVSE/OCPP/OCPP.cpp:806). `None`: the station's default.
+        /// this + 1 (everest-core's System `retries`, as its OCPP module converts it in the
+        /// update-firmware callback `OCPP::ready` registers). `None`: the station's default.
         retries: Option<u32>,
         /// Seconds to wait between attempts; `None`: the station's default.
         retry_interval_s: Option<u32>,

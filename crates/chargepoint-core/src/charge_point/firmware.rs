@@ -5,55 +5,19 @@
 //! ([`StationEvent::FirmwareStatus`](super::StationEvent::FirmwareStatus)); the core decides when
 //! each step may start and what the central system is told.
 //!
-//! As libocpp (lib/ocpp/v16/charge_point_impl.cpp at 0a1880a) and everest-core's System module
-//! (modules/Misc/System/main/systemImpl.cpp at 23c9dac), which together are libocpp's behaviour:
+//! - UpdateFirmware.conf (empty) goes at once; the download starts at retrieveDate, on the
+//!   central system's clock ([`ChargePoint::clock`]). A second UpdateFirmware replaces one
+//!   still waiting for its retrieveDate and is ignored while one is under way.
+//! - Each status the station reports goes out once as FirmwareStatusNotification.
+//! - Downloaded: connectors without a transaction become Unavailable at once (not stored),
+//!   those with one when it ends; with no transaction left, [`StationCommand::InstallFirmware`].
+//!   DownloadFailed and InstallationFailed give the connectors their stored availability back.
+//! - Installed: [`StationCommand::FirmwareRestart`] once FirmwareStatusNotification Installed
+//!   has left, [`RESTART_WAIT`] at the latest.
+//! - Nothing is stored: a restart forgets an update.
 //!
-//! - Without FirmwareManagement in SupportedFeatureProfiles UpdateFirmware is not a message the
-//!   station receives: CALLERROR NotSupported (libocpp's supported_message_types_receiving,
-//!   charge_point_configuration.cpp:185-187 and 201-208, checked in message_callback,
-//!   charge_point_impl.cpp:1373-1384).
-//! - UpdateFirmware.conf (empty) goes at once (handleUpdateFirmwareRequest, :2705-2713). The
-//!   download starts at retrieveDate (System's standard_update_firmware_timer, systemImpl.cpp:
-//!   120-137); here a timer of the core, on the central system's clock ([`ChargePoint::clock`]);
-//!   a retrieveDate in the past starts it at once.
-//! - A second UpdateFirmware while one is under way: System refuses it ("firmware update process
-//!   already running", systemImpl.cpp:139-142) and libocpp, whose callback returns nothing,
-//!   still answers the empty conf; one only waiting for its retrieveDate is replaced (System
-//!   sets its timer again). Same here.
-//! - Every status the station reports is sent as FirmwareStatusNotification
-//!   (firmware_status_notification, :4692-4716), here only when it differs from the last one of
-//!   the update (libocpp repeats each status System publishes, e.g. DownloadFailed after every
-//!   attempt). Offline it is sent only when QueueAllMessages keeps it, as other
-//!   non-transactional messages (`message_queue.rs`).
-//! - Downloaded makes the update pending (:4702-4706, change_all_connectors_to_unavailable_for_
-//!   firmware_update, :1213-1245): connectors without a transaction become Unavailable at once,
-//!   those with one once it ends (libocpp's change_availability_queue); when no transaction is
-//!   left the installation may start (libocpp's all_connectors_unavailable_callback, which
-//!   everest-core's OCPP module turns into System's allow_firmware_installation, OCPP.cpp:
-//!   839-842): [`StationCommand::InstallFirmware`]. libocpp checks again on every
-//!   StopTransaction.conf (:2433-2435); here after every station event, so the installation
-//!   waits for the transaction's end, not for the central system's answer (the StopTransaction
-//!   is stored and survives the restart). The Unavailable is not stored, as libocpp (it calls
-//!   disable_evse without writing the availability): a ChangeAvailability Operative meanwhile
-//!   is undone at the next check, as libocpp's next run does. Connector 0 keeps its status:
-//!   libocpp's loop starts at connector 1, so its connector-0 branch never runs.
-//! - DownloadFailed and InstallationFailed end the update; after InstallationFailed (and a
-//!   DownloadFailed reported after Downloaded) the connectors get back the availability the
-//!   store records (:4638-4659).
-//! - Installed: libocpp restores the connectors too and leaves the reboot to the system; here
-//!   the connectors stay Unavailable and the core asks for the restart,
-//!   [`StationCommand::FirmwareRestart`], once FirmwareStatusNotification Installed has left
-//!   (answered, failed or dropped with the connection), [`RESTART_WAIT`] at the latest. The
-//!   boot after it raises FirmwareUpdated (libocpp's start with BootReasonEnum::FirmwareUpdate,
-//!   :1175-1178): the runtime's part.
-//! - TriggerMessage FirmwareStatusNotification reports the last status sent, and Idle when none
-//!   was or the update ended (DownloadFailed, Installed, InstallationFailed: libocpp resets
-//!   firmware_status to Idle, :4661-4673).
-//!
-//! Persistence: none, as libocpp, whose firmware_status and firmware_update_is_pending live in
-//! memory only (:50-51), as do System's retrieveDate timer and download thread. An update
-//! waiting for its retrieveDate, or under way, is forgotten by a restart; only System's boot
-//! reason (its kvs store, systemImpl.cpp:108-111) survives the restart after Installed.
+//! As libocpp with everest-core's System module; the full behaviour and where it differs:
+//! docs/core/firmware-and-diagnostics.md.
 
 use std::time::{Duration, Instant};
 
@@ -118,7 +82,8 @@ impl Firmware {
         }
     }
 
-    /// What TriggerMessage FirmwareStatusNotification reports (see the module docs).
+    /// What TriggerMessage FirmwareStatusNotification reports: the last status sent, Idle
+    /// when none was or the update ended (docs/core/firmware-and-diagnostics.md).
     pub fn status(&self) -> FirmwareStatus {
         match self.update.as_ref().and_then(|u| u.reported) {
             Some(FirmwareProgress::Downloading) => FirmwareStatus::Downloading,
@@ -376,7 +341,8 @@ impl ChargePoint {
         }
     }
 
-    /// Queues FirmwareStatusNotification `status`, when it can go (see the module docs).
+    /// Queues FirmwareStatusNotification `status` when it can go: online and registered, or
+    /// else only when QueueAllMessages keeps it.
     fn queue_firmware_status(&mut self, status: FirmwareStatus) {
         let action = Action::FirmwareStatusNotification;
         if !self.may_send_normal() && !self.queue.keeps_offline(action) {

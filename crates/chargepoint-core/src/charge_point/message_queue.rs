@@ -1,99 +1,27 @@
 //! The outgoing CALLs of the charge point: which one goes next, which one is in flight, and
 //! what happens to them on an answer, a failure or a lost connection. Modelled on libocpp's
-//! message queue (include/ocpp/common/message_queue.hpp, lib/ocpp/v16/message_queue.cpp); the
-//! line numbers below are of libocpp 0a1880a.
+//! `MessageQueue` (include/ocpp/common/message_queue.hpp).
 //!
-//! Two queues, as libocpp:
-//! - transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues)
-//!   are written to the [`Store`] before they are queued, sent in order, one at a time, and
-//!   removed (from the queue and the store) only when answered. A message in flight when the
-//!   connection drops is therefore sent again, first, on the next connection, and one stored
-//!   before a restart is sent after it, with its payload (and so its timestamps) as it was
-//!   queued. They wait for registration Accepted. Each message goes until it is answered and
-//!   never after: the central system may see one twice only when the connection (or the
-//!   power) was lost between its CALL and the answer being recorded. (libocpp also counts SecurityEventNotification and
-//!   MeterValues outside a transaction as transactional, message_queue.cpp:19-23; here there
-//!   is no SecurityEventNotification yet and `clock_aligned.rs` decides the latter.)
-//! - every other message lives in memory. Offline, producers queue nothing (libocpp's
-//!   push_call discards a non-transactional message while the queue is paused,
-//!   message_queue.hpp:651-654, and get_message_transmission_priority before registration,
-//!   :98-111). Those queued or in flight when the connection drops are dropped at once and
-//!   their senders told, where libocpp leaves them in its paused queue and drops the one in
-//!   flight at its timeout: the StatusNotifications queued after the reconnect supersede
-//!   stale ones, a stale Heartbeat is worthless, and an Authorize is better decided offline
-//!   now than answered after the reconnect. Before registration only BootNotification and
-//!   what a TriggerMessage asked for go out.
+//! - Two queues. Transaction-related messages (StartTransaction, StopTransaction, transaction
+//!   MeterValues, SecurityEventNotification) are written to the [`Store`] before they are
+//!   queued, go in order, one at a time, after registration Accepted, and leave the queue and
+//!   the store only when answered. Every other message lives in memory and is dropped with the
+//!   connection, unless QueueAllMessages keeps it ([`MessageQueue::keeps_offline`]).
+//! - Between the two the older message goes first, a BootNotification before any transaction
+//!   message; one CALL at a time is handed to ocpp-rpc, so the order decided here is the order
+//!   on the wire.
+//! - A CALLERROR or no answer is a failure ([`StoredMessage::attempts`] counts failures, not
+//!   sends); the message goes again TransactionMessageRetryInterval × failures later. After
+//!   TransactionMessageAttempts failures a MeterValues is dropped, a StartTransaction or
+//!   StopTransaction only on a CALLERROR: one that got no answer goes again until answered.
+//! - A StopTransaction or MeterValues queued before its StartTransaction was answered carries a
+//!   negative placeholder id until the answer gives the real one
+//!   ([`MessageQueue::replace_transaction_id`]).
+//! - Above MessageQueueSizeThreshold ([`DEFAULT_SIZE_THRESHOLD`] when unset) the oldest
+//!   non-transactional messages go first, then every other MeterValues, pass after pass.
 //!
-//! Between the two, the older message goes first (libocpp compares timestamps,
-//! message_queue.hpp:466-483; one sequence of keys does the same without a clock), except
-//! that BootNotification goes before any transaction message (:474-477). One CALL at a time
-//! is handed to ocpp-rpc, so the order in which messages leave is the order decided here.
-//! After a reconnect the status of every connector is queued afresh (`registration.rs`,
-//! libocpp's connected_callback, charge_point_impl.cpp:1316-1321): it goes behind the
-//! transaction messages queued offline, which are older.
-//!
-//! # Failures (TransactionMessageAttempts, TransactionMessageRetryInterval)
-//!
-//! A transaction message answered with a CALLERROR, or not answered within ocpp-rpc's call
-//! timeout, has failed once. [`StoredMessage::attempts`] counts failures, not sends: a lost
-//! connection is not the central system failing to process the message (libocpp lets the
-//! timer of the message in flight run on after a disconnect, so with TransactionMessageAttempts
-//! 1 a message cut off by a lost connection is dropped). It waits TransactionMessageRetryInterval
-//! × failures (OCPP 1.6's example: 60 s, then 120 s; libocpp message_queue.hpp:839-851) and goes
-//! again, while the other messages may pass it. After TransactionMessageAttempts failures:
-//! - a MeterValues is dropped (as libocpp, message_queue.hpp:872-890);
-//! - a StartTransaction or StopTransaction answered with a CALLERROR is dropped too: the
-//!   central system got it and said it cannot process it, and OCPP 1.6 lets the charge point
-//!   skip a message the central system repeatedly failed to process so that it is not stuck
-//!   on it: a CALLERROR never stalls the queue. It is logged as an error, never dropped
-//!   silently;
-//! - a StartTransaction or StopTransaction that got no answer is never dropped (libocpp drops
-//!   it, which loses the transaction when the connection was merely dead): it is sent again
-//!   every TransactionMessageRetryInterval × TransactionMessageAttempts until answered. This
-//!   holds back only the transaction messages behind it, and only while the central system
-//!   answers nothing for it.
-//!
-//! A StopTransaction or MeterValues queued before its StartTransaction was answered carries
-//! the transaction's placeholder id (negative), replaced by the id the answer gives
-//! ([`MessageQueue::replace_transaction_id`]; libocpp: add_stopped_transaction_id and
-//! notify_start_transaction_handled, message_queue.hpp:1020-1057, in memory only). The
-//! placeholder is in the stored payloads and the StartTransaction's record, so the mapping
-//! survives a restart. If the StartTransaction was dropped after CALLERRORs, the
-//! StopTransaction goes with the placeholder, as libocpp's stop_transaction sends its negative
-//! internal id (charge_point_impl.cpp:4477): the central system still learns the meterStop.
-//!
-//! # Bounded size (MessageQueueSizeThreshold)
-//!
-//! When the queued messages exceed MessageQueueSizeThreshold, libocpp's check_queue_sizes
-//! (message_queue.hpp:289-372) runs: first the oldest non-transactional messages go, a tenth
-//! of the threshold at a time; then, pass after pass while still above, every other
-//! MeterValues: the first, third, ... of each run of MeterValues between two other messages,
-//! never one of the last two messages of the queue, never a StartTransaction or
-//! StopTransaction. The message in flight is neither counted nor dropped (libocpp has it out
-//! of its queues), nor is a non-transactional message that goes with the connection (see
-//! [`MessageQueue::queued`]). Each pass halves the samples of the whole queue, so the older a
-//! sample, the more passes it went through: a long offline time leaves the newest samples
-//! dense, older ones ever sparser and the oldest gone, in at most threshold messages (and
-//! each StopTransaction still has its meterStop). Dropped messages leave the store in one
-//! write.
-//!
-//! Unset, the threshold is [`DEFAULT_SIZE_THRESHOLD`]. libocpp's built-in 200000
-//! (charge_point_impl.cpp:34, 287) is some 100 MB of MeterValues JSON on disk and more in
-//! memory, which bounds nothing a station can hold; 5000 is the value of libocpp's own full
-//! example config (config/v16/config-full.json): some 14 hours of 10 s samples before the
-//! thinning starts.
-//!
-//! # QueueAllMessages, MessageTypesDiscardForQueueing
-//!
-//! As libocpp's check_queue (message_queue.hpp:46-48): with QueueAllMessages true, a
-//! non-transactional message whose type is not in MessageTypesDiscardForQueueing is kept when
-//! the connection drops and sent after the reconnect (libocpp keeps it in its paused queue,
-//! :536-538), and counts towards the threshold. An Authorize or a DataTransfer is never kept:
-//! its sender wants the answer now (offline an identifier is decided locally,
-//! LocalAuthorizeOffline); nor a BootNotification, which the next connection sends afresh.
-//! Unlike libocpp these messages are kept in memory only (they do not survive a restart), a
-//! CALLERROR to one is not retried, and producers do not queue new ones while offline
-//! ([`MessageQueue::keeps_offline`] tells them which they could).
+//! The full behaviour, with libocpp's and where and why this one differs:
+//! docs/core/message-queue.md.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -106,7 +34,8 @@ use serde_json::Value;
 use super::store::{Store, StoredMessage};
 use crate::config::Configuration;
 
-/// MessageQueueSizeThreshold when it is not set; see the [module docs](self).
+/// MessageQueueSizeThreshold when it is not set (libocpp's own full example config; why not
+/// libocpp's built-in 200000: docs/core/message-queue.md).
 pub(crate) const DEFAULT_SIZE_THRESHOLD: usize = 5000;
 
 /// Why a non-transactional CALL was sent: what its answer is for.
@@ -152,8 +81,8 @@ pub(crate) struct RemoteStartPending {
 }
 
 /// The Internal keys that shape the queue. They are read-only, so they are read once, when
-/// the charge point starts (as libocpp builds its MessageQueueConfig once,
-/// charge_point_impl.cpp:263-289).
+/// the charge point starts (as libocpp builds its MessageQueueConfig once, in
+/// `ChargePointImpl::create_message_queue`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct QueueConfig {
     /// QueueAllMessages.
@@ -417,7 +346,7 @@ impl MessageQueue {
             .filter(|m| registered && m.not_before.is_none_or(|t| t <= now))
             .map(|m| m.stored.key);
         let take_transaction = match (normal, transaction) {
-            // libocpp: a BootNotification jumps every queue (message_queue.hpp:474-477).
+            // libocpp: a BootNotification jumps every queue (`MessageQueue::start`).
             (Some((_, n)), Some(t)) => n.action != Action::BootNotification && t < n.seq,
             (None, Some(_)) => true,
             _ => false,
@@ -466,7 +395,7 @@ impl MessageQueue {
     }
 
     /// The CALL `id` got no answer within ocpp-rpc's timeout: its failure that follows is a
-    /// timeout, not a CALLERROR (see the [module docs](self) for why that matters).
+    /// timeout, not a CALLERROR (why that matters: docs/core/message-queue.md, "Failures").
     pub fn mark_timed_out(&mut self, id: &MessageId) {
         let Some((flight_id, Sent::Transaction(sent))) = &self.in_flight else {
             return;
@@ -490,7 +419,8 @@ impl MessageQueue {
 
     /// A transaction message failed: it waits `retry_interval` × its failures and goes again
     /// while fewer than `max_attempts` failures, otherwise it is dropped, except a
-    /// StartTransaction or StopTransaction that timed out (see the [module docs](self)).
+    /// StartTransaction or StopTransaction that timed out (docs/core/message-queue.md,
+    /// "Failures").
     pub fn failed(
         &mut self,
         store: &mut dyn Store,
@@ -641,10 +571,10 @@ impl MessageQueue {
         kept + self.transaction.len() - in_flight
     }
 
-    /// libocpp's check_queue_sizes (message_queue.hpp:289-308): above the threshold, the
-    /// oldest non-transactional messages go first, then every other MeterValues, pass after
-    /// pass. Dropped transaction messages leave `store` in one write (without a store at hand
-    /// none is dropped: the next transaction message pushed brings one).
+    /// libocpp's `MessageQueue::check_queue_sizes`: above the threshold, the oldest
+    /// non-transactional messages go first, then every other MeterValues, pass after pass.
+    /// Dropped transaction messages leave `store` in one write (without a store at hand none is
+    /// dropped: the next transaction message pushed brings one).
     fn enforce_threshold(&mut self, store: Option<&mut dyn Store>) {
         let threshold = self.config.size_threshold;
         if self.queued() <= threshold {
@@ -675,9 +605,9 @@ impl MessageQueue {
         }
     }
 
-    /// libocpp's drop_messages_from_normal_message_queue (message_queue.hpp:310-330): a tenth
-    /// of the threshold (at least one) of the oldest non-transactional messages that count
-    /// against it (see [`MessageQueue::queued`]). Whether any went.
+    /// libocpp's `MessageQueue::drop_messages_from_normal_message_queue`: a tenth of the
+    /// threshold (at least one) of the oldest non-transactional messages that count against it
+    /// (see [`MessageQueue::queued`]). Whether any went.
     fn drop_oldest_normal(&mut self) -> bool {
         let mut budget = (self.config.size_threshold / 10).max(1);
         let before = self.normal.len();
@@ -696,10 +626,11 @@ impl MessageQueue {
         dropped > 0
     }
 
-    /// One pass of libocpp's drop_update_messages_from_transactional_message_queue
-    /// (message_queue.hpp:338-372): going through the queue, a MeterValues is dropped when
-    /// the message before it was kept and at least two messages follow it; the message in
-    /// flight is not part of the queue. Adds the dropped keys to `dropped`; whether any went.
+    /// One pass of libocpp's
+    /// `MessageQueue::drop_update_messages_from_transactional_message_queue`: going through the
+    /// queue, a MeterValues is dropped when the message before it was kept and at least two
+    /// messages follow it; the message in flight is not part of the queue. Adds the dropped keys
+    /// to `dropped`; whether any went.
     fn thin_meter_values(&mut self, dropped: &mut Vec<u64>) -> bool {
         let in_flight = self.in_flight_key();
         let queued = self.transaction.len() - usize::from(in_flight.is_some());

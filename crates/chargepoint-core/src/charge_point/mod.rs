@@ -21,18 +21,24 @@
 //! | `heartbeat.rs` | Heartbeat and the clock offset |
 //! | `connector_status.rs` | the status model and StatusNotification, faults, plug events |
 //! | `authorization.rs`, `authorization_cache.rs` | identifiers, Authorize, the cache, ClearCache |
+//! | `local_auth_list.rs`, `local_auth_list_handlers.rs` | the local authorization list; SendLocalList, GetLocalListVersion |
 //! | `transactions.rs` | StartTransaction, StopTransaction, power-loss recovery |
 //! | `meter_values.rs`, `clock_aligned.rs` | sampled and clock-aligned MeterValues, transactionData |
 //! | `remote_control.rs` | RemoteStart/StopTransaction, Reset |
 //! | `availability.rs`, `reservation.rs`, `unlock_connector.rs`, `remote_trigger.rs` | ChangeAvailability, ReserveNow/CancelReservation, UnlockConnector, TriggerMessage |
-//! | `configuration_handlers.rs` | GetConfiguration, ChangeConfiguration |
+//! | `configuration_handlers.rs`, `station_config.rs` | GetConfiguration, ChangeConfiguration; configuration changes the station makes itself |
 //! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
+//! | `security_events.rs` | security events: the security log, SecurityEventNotification |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
 //! | `snapshot.rs` | the core's state as plain data, for the station to show |
 //! | `events.rs` | the station's inputs ([`StationEvent`]) and outputs ([`StationCommand`]) |
+//! | `tests/` | unit tests with a fake clock and an in-memory store |
+//!
+//! The SQLite [`Store`] (`sqlite_store.rs`) and the tokio driver are the `chargepoint` crate's.
+//! Behaviour write-ups too long for a module header are in docs/core/.
 //!
 //! ```
 //! use std::time::Instant;

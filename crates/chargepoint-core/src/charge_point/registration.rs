@@ -2,29 +2,30 @@
 //! it.
 //!
 //! The first connection sends BootNotification with the Internal keys that are set. Its
-//! answer is handled as libocpp's handleBootNotificationResponse (charge_point_impl.cpp
-//! 1664-1733):
+//! answer is handled as libocpp's `ChargePointImpl::handleBootNotificationResponse`:
 //!
 //! - every answer: `interval` > 0 becomes HeartbeatInterval (stored as a station change, as
-//!   libocpp 1670-1672), and currentTime sets the clock offset. libocpp sets the system time
-//!   only on Accepted (1684-1686); OCPP 1.6 §4.2 recommends synchronising with the
-//!   currentTime of every BootNotification.conf, and a Pending station stamps the messages a
-//!   TriggerMessage asks for, so the core takes it whatever the status;
+//!   libocpp's `setHeartbeatInterval` there), and currentTime sets the clock offset. libocpp
+//!   sets the system time only on Accepted (`set_system_time_callback`); OCPP 1.6 §4.2
+//!   recommends synchronising with the currentTime of every BootNotification.conf, and a
+//!   Pending station stamps the messages a TriggerMessage asks for, so the core takes it
+//!   whatever the status;
 //! - Accepted: the heartbeat and the clock-aligned timer start and every connector's status
 //!   is sent, connector 0 first;
 //! - Pending / Rejected: BootNotification again after `interval` seconds, or after
 //!   [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`] when it is 0 (libocpp's
-//!   DEFAULT_BOOT_NOTIFICATION_INTERVAL_S, 1675-1678). Nothing else is sent meanwhile
-//!   (transaction messages wait in their queue; while Pending what a TriggerMessage asks for
-//!   goes out, as libocpp's triggered messages). What the central system may ask meanwhile is
-//!   in `dispatch.rs`;
+//!   DEFAULT_BOOT_NOTIFICATION_INTERVAL_S). Nothing else is sent meanwhile (transaction
+//!   messages wait in their queue; while Pending what a TriggerMessage asks for goes out, as
+//!   libocpp's triggered messages). What the central system may ask meanwhile is in
+//!   `dispatch.rs`;
 //! - no answer or a CALLERROR: BootNotification again [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`]
-//!   after the failed one was queued (libocpp's message queue puts it back with its timestamp
-//!   plus boot_notification_retry_interval_seconds, message_queue.hpp:892-907), so the wait for
-//!   the answer counts towards it;
+//!   after the failed one was queued (libocpp's `MessageQueue::handle_timeout_or_callerror`
+//!   puts it back with its timestamp plus boot_notification_retry_interval_seconds), so the
+//!   wait for the answer counts towards it;
 //! - a reconnect after Accepted sends no BootNotification (OCPP 1.6 §4.2: only after a
-//!   reboot), but StatusNotification for every connector, as libocpp's connected_callback
-//!   (1316-1321); a reconnect while Pending or Rejected leaves the retry timer in charge.
+//!   reboot), but StatusNotification for every connector, as libocpp's
+//!   `ChargePointImpl::connected_callback`; a reconnect while Pending or Rejected leaves the
+//!   retry timer in charge.
 
 use std::time::{Duration, Instant};
 

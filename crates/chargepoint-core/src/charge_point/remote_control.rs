@@ -1,22 +1,22 @@
 //! The central system's remote commands: RemoteStartTransaction (OCPP 1.6 §5.11),
 //! RemoteStopTransaction (§5.12) and Reset (§5.14), as libocpp's handlers
-//! (charge_point_impl.cpp:2135-2340).
+//! (`ChargePointImpl::handleRemoteStartTransactionRequest`,
+//! `ChargePointImpl::handleRemoteStopTransactionRequest`, `ChargePointImpl::handleResetRequest`).
 //!
-//! RemoteStartTransaction:
-//! - connectorId 0 or above NumberOfConnectors: Rejected (libocpp 2143-2151);
+//! RemoteStartTransaction (libocpp's `handleRemoteStartTransactionRequest`):
+//! - connectorId 0 or above NumberOfConnectors: Rejected;
 //! - a connector named must be free: operative, not Faulted, no transaction, not Finishing,
-//!   not reserved for another identifier (libocpp 2160-2191), and not already authorized for
-//!   someone (a user waiting to plug in keeps the connector);
+//!   not reserved for another identifier (libocpp's "obtainable" check), and not already
+//!   authorized for someone (a user waiting to plug in keeps the connector);
 //! - without a connectorId (unless RejectRemoteStartTransactionWithoutConnectorId): Accepted
 //!   when some connector is free. A free connector with a car plugged in gets the session, as
 //!   does the only free connector; otherwise it goes to the connector the next car is plugged
-//!   into, within ConnectionTimeOut
-//!   (everest-core's Auth module, which libocpp hands the token with every connector:
-//!   modules/EVSE/Auth/lib/AuthHandler.cpp select_evse, PlugEvents). Until then no connector
-//!   changes status;
-//! - a chargingProfile is accepted only with a connectorId, as a valid TxProfile (libocpp
-//!   2194-2212 and SmartChargingHandler::validate_profile, smart_charging.cpp:304-395, with
-//!   validate_schedule 69-100): stackLevel within 0..=ChargeProfileMaxStackLevel, no
+//!   into, within ConnectionTimeOut (everest-core's Auth module, which libocpp hands the token
+//!   with every connector: `AuthHandler::select_evse` with the PlugEvents selection algorithm).
+//!   Until then no connector changes status;
+//! - a chargingProfile is accepted only with a connectorId, as a valid TxProfile (libocpp's
+//!   `SmartChargingHandler::validate_profile` in lib/ocpp/v16/smart_charging.cpp, with its
+//!   `validate_schedule`): stackLevel within 0..=ChargeProfileMaxStackLevel, no
 //!   transactionId (no transaction runs yet), an Absolute or Recurring schedule with a
 //!   startSchedule (unless AllowChargingProfileWithoutStartSchedule), a Recurring one with a
 //!   recurrencyKind, at most ChargingScheduleMaxPeriods periods, an allowed chargingRateUnit,
@@ -29,12 +29,13 @@
 //!   otherwise at once (libocpp provides the token prevalidated).
 //!
 //! RemoteStopTransaction: Accepted for a running transaction's id (the station is asked to stop
-//! it with reason Remote), Rejected otherwise (libocpp 2277-2294).
+//! it with reason Remote), Rejected otherwise (libocpp's `handleRemoteStopTransactionRequest`).
 //!
 //! Reset: Reset.conf Accepted first, then every running transaction is stopped with reason
 //! SoftReset / HardReset, and [`StationCommand::Reset`] follows once the station reported them
-//! all stopped, or after WaitForStopTransactionsOnResetTimeout (libocpp 2296-2340: the answer,
-//! then stop_all_transactions, while a thread waits for them before calling reset_callback).
+//! all stopped, or after WaitForStopTransactionsOnResetTimeout (libocpp's `handleResetRequest`:
+//! the answer, then stop_all_transactions, while a thread waits for them before calling
+//! reset_callback).
 
 use std::time::{Duration, Instant};
 
@@ -89,7 +90,7 @@ impl RemoteControl {
 }
 
 /// The answer to RemoteStart/RemoteStopTransaction while registration is Pending: Rejected,
-/// as libocpp (charge_point_impl.cpp:1413-1432). `None` for other actions.
+/// as libocpp (`ChargePointImpl::message_callback`, state Pending). `None` for other actions.
 pub(crate) fn rejected_while_pending(request: &AnyRequest) -> Option<AnyResponse> {
     let status = RemoteStartStopStatus::Rejected;
     match request {

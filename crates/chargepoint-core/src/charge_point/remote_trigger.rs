@@ -1,11 +1,11 @@
-//! TriggerMessage (OCPP 1.6 §5.17), as libocpp's handleTriggerMessageRequest
-//! (charge_point_impl.cpp:2594-2690): Accepted for every message it can send, Rejected for a
-//! connectorId outside 0..=NumberOfConnectors (whatever the message) and for MeterValues when
-//! the connector given (or, without one, every connector) has no reading yet; the message
-//! follows the answer and, like libocpp's triggered messages, may go out while registration is
-//! Pending. libocpp never answers NotImplemented in 1.6: it implements all six
-//! MessageTriggers, and a requestedMessage outside them does not decode (a CALLERROR, as
-//! libocpp's EnumConversionException), so neither does this core.
+//! TriggerMessage (OCPP 1.6 §5.17), as libocpp's `ChargePointImpl::handleTriggerMessageRequest`:
+//! Accepted for every message it can send, Rejected for a connectorId outside
+//! 0..=NumberOfConnectors (whatever the message) and for MeterValues when the connector given
+//! (or, without one, every connector) has no reading yet; the message follows the answer and,
+//! like libocpp's triggered messages, may go out while registration is Pending. libocpp never
+//! answers NotImplemented in 1.6: it implements all six MessageTriggers, and a requestedMessage
+//! outside them does not decode (a CALLERROR, as libocpp's EnumConversionException), so neither
+//! does this core.
 //!
 //! - StatusNotification / MeterValues: for the connector given, or for every connector (0
 //!   included) without one. A triggered MeterValues has context Trigger and the measurands of

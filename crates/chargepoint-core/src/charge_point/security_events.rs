@@ -107,7 +107,7 @@ impl ChargePoint {
     }
 }
 
-/// The first `max` characters of `s` (the whitepaper's fields are string[50] and string[255]).
+/// The first `max` characters of `s` (the whitepaper's fields are `string[50]` and `string[255]`).
 fn truncated(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }

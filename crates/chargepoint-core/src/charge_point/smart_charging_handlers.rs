@@ -4,41 +4,20 @@
 //! transactions, keeps the store in step with what it installs and removes, and tells the
 //! station the limits ([`StationCommand::ChargingLimit`]).
 //!
-//! - SetChargingProfile, ClearChargingProfile, GetCompositeSchedule: answered exactly as the
-//!   engine decides (Accepted/Rejected; Accepted/Unknown; the composite or Rejected), as
-//!   libocpp's `handleSetChargingProfileRequest`, `handleClearChargingProfileRequest` and
-//!   `handleGetCompositeScheduleRequest` (lib/ocpp/v16/charge_point_impl.cpp). Without
-//!   SmartCharging in SupportedFeatureProfiles each is answered with a CALLERROR NotSupported:
-//!   libocpp's `message_callback` refuses every CALL whose message type no listed profile
-//!   brings (charge_point_impl.cpp, "reject unsupported messages"; the SmartCharging profile
-//!   brings these three, `supported_message_types_from_central_system` in
-//!   charge_point_configuration.cpp).
-//! - The TxProfile of a RemoteStartTransaction (validated by `remote_control.rs`, kept with the
-//!   connector, [`ChargePoint::tx_profile`]) is installed with
-//!   [`ChargingProfiles::install_for_remote_start`] when the station reports the transaction
-//!   started. libocpp installs it as soon as it accepts the request
-//!   (`handleRemoteStartTransactionRequest` → `add_tx_profile`); waiting for the transaction
-//!   means a remote start that never becomes one (no car, ConnectionTimeOut) leaves no TxProfile
-//!   behind, and Relative schedules count from the transaction's start either way.
-//! - The end of a transaction removes the TxProfiles of its connector
-//!   ([`ChargingProfiles::transaction_ended`]), as libocpp's `on_transaction_stopped`
-//!   (`clear_all_profiles_with_filter(..., TxProfile)` and `signal_set_charging_profiles`).
-//! - Persistence: every profile installed is written to the store before the answer goes out;
-//!   replaced, cleared, expired and ended ones are deleted. At start the stored ones are
-//!   validated again ([`ChargingProfiles::restore`], as libocpp's `load_charging_profiles`);
-//!   those that no longer validate (a TxProfile whose transaction did not survive the restart,
-//!   a configuration changed since) are logged and deleted.
-//! - Limits: after every change (install, clear, transaction start and end, restore, going
-//!   on- or offline while IgnoredProfilePurposesOffline says something) the limit in force on
-//!   connector 0 and on each connector ([`ChargingProfiles::active_limit`]) is compared with
-//!   the one last issued, and a [`StationCommand::ChargingLimit`] goes out for each that
-//!   differs; a timer fires at the engine's next change (a schedule period boundary). With
-//!   [`ChargePoint::with_publish_interval`] every connector's limit is issued once at start and
-//!   then every PublishChargingScheduleIntervalS whether it changed or not, as everest-core's
-//!   OCPP module (modules/EVSE/OCPP/OCPP.cpp: `set_external_limits` at start, on libocpp's
-//!   `signal_set_charging_profiles_callback` and on `charging_schedules_timer`). Expired
-//!   profiles ([`ChargingProfiles::remove_expired`]; libocpp's `clear_expired_profiles`, which it
-//!   runs daily) are removed whenever that timer fires.
+//! - SetChargingProfile, ClearChargingProfile and GetCompositeSchedule are answered as the
+//!   engine decides; without SmartCharging in SupportedFeatureProfiles, CALLERROR NotSupported.
+//! - A RemoteStartTransaction's TxProfile is installed when the transaction starts
+//!   ([`ChargingProfiles::install_for_remote_start`]); the end of a transaction removes the
+//!   TxProfiles of its connector.
+//! - Every profile installed is stored before the answer goes out, and deleted when it goes; at
+//!   start the stored ones are validated again ([`ChargingProfiles::restore`]).
+//! - After every change, and at the engine's next period boundary, a
+//!   [`StationCommand::ChargingLimit`] goes out for each connector (0 included) whose limit
+//!   changed; with [`ChargePoint::with_publish_interval`], for every connector every
+//!   PublishChargingScheduleIntervalS as well.
+//!
+//! As libocpp's handlers and everest-core's OCPP module; the full behaviour and where it differs:
+//! docs/core/smart-charging.md.
 
 use std::time::{Duration, Instant};
 

@@ -10,7 +10,9 @@ use ocpp_types::DateTime;
 
 use super::ChargePoint;
 
-/// The core's state at one moment. See the [module docs](self).
+/// The core's state at one moment, as plain data for the station to show: computed from the
+/// core's own facts, so correct offline too (a status changed offline shows at once, before its
+/// StatusNotification goes out).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoreSnapshot {
     /// Whether the websocket to the central system is open.

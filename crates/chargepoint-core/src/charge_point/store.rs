@@ -1,6 +1,6 @@
 //! What must survive a power loss: the transactions in progress, the queue of
-//! transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues),
-//! the connectors' availability, the authorization cache, the local authorization list, the
+//! transaction-related messages (StartTransaction, StopTransaction, transaction MeterValues,
+//! SecurityEventNotification), the connectors' availability, the authorization cache, the local authorization list, the
 //! installed charging profiles and the reservations.
 //! The user config has its own store ([`OverlayStore`](crate::config::OverlayStore)).
 //!

@@ -1,13 +1,13 @@
 //! UnlockConnector (OCPP 1.6 §5.18). The answer depends on the hardware, so it is given when
 //! the station reports the result ([`StationEvent::UnlockResult`](super::StationEvent)):
 //!
-//! - connector 0 or unknown: NotSupported at once (libocpp's handleUnlockConnectorRequest,
-//!   charge_point_impl.cpp:2438-2462);
+//! - connector 0 or unknown: NotSupported at once (libocpp's
+//!   `ChargePointImpl::handleUnlockConnectorRequest`);
 //! - otherwise a running transaction is stopped first (reason UnlockCommand, as §5.18 asks),
 //!   then the station is asked to unlock ([`StationCommand::UnlockConnector`]) and its result
 //!   (Unlocked, UnlockFailed, NotSupported) is the answer. This is the order everest-core's
-//!   EvseManager follows inside libocpp's unlock callback (modules/EVSE/EvseManager/evse/
-//!   evse_managerImpl.cpp:433-442: cancel_transaction with UnlockCommand, then
+//!   EvseManager follows inside libocpp's unlock callback
+//!   (`evse_managerImpl::handle_force_unlock`: cancel_transaction with UnlockCommand, then
 //!   connector_force_unlock), so the station carries out the two commands in the order given.
 //!   libocpp itself only stops the transaction after a NotSupported answer with
 //!   StopTransactionIfUnlockNotSupported; the stop comes first here, as the spec and

@@ -9,7 +9,7 @@
 //! Unlike libocpp: key names are matched exactly (OCPP's `CiString50` would suggest ignoring
 //! case, which libocpp does; the issue asks for exact names), values are checked against the full
 //! schema (libocpp skips checks for several keys), AuthorizationKey needs 16 bytes (the Security
-//! whitepaper's minimum; libocpp 8).
+//! whitepaper's minimum; libocpp asks for 8).
 
 use chrono::{DateTime, Utc};
 use ocpp_types::core::{ChangeConfigurationRequest, ConfigurationStatus};

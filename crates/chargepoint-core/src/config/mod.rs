@@ -3,16 +3,23 @@
 //! config (a JSON merge patch) that receives every change, GetConfiguration and
 //! ChangeConfiguration.
 //!
-//! - [`Registry`] describes every key (section, type, constraints, default, readonly,
-//!   write-only, reboot-required), read from the schema files: the one source of truth.
-//! - [`Configuration::load`] merges the user config over the base config, fills in defaults and
-//!   validates everything; each problem names the file, the JSON path and the reason.
-//! - [`Configuration::typed`] is the typed view the station reads
+//! - [`Registry`] (`registry.rs`) describes every key (section, type, constraints, default,
+//!   readonly, write-only, reboot-required), read from the schema files: the one source of
+//!   truth. [`schema`] is the JSON-schema subset they are written in, and its validator;
+//!   [`Section`] and [`ProfileName`] (`section.rs`) name the sections and feature profiles.
+//! - [`Configuration::load`] (`load.rs`, with [`merge_patch`] and [`validate`]) merges the user
+//!   config over the base config, fills in defaults and validates everything; each problem
+//!   names the file, the JSON path and the reason.
+//! - [`Configuration`] (`configuration.rs`) is the running configuration;
+//!   [`Configuration::typed`] ([`typed`]) is the typed view the station reads
 //!   (`cfg.core().heartbeat_interval`).
-//! - [`Configuration::get_configuration`] and [`Configuration::change_configuration`] answer
-//!   the two OCPP messages; a change is written to the user config (through an
-//!   [`OverlayStore`]: the chargepoint crate's `FileOverlay` in production, [`MemoryOverlay`] in
-//!   tests) before it is applied, and returns a [`ConfigChange`] for the runtime to act on.
+//! - [`Configuration::get_configuration`] (`get_configuration.rs`) and
+//!   [`Configuration::change_configuration`] (`change_configuration.rs`, with the value forms of
+//!   [`formats`]) answer the two OCPP messages, values in OCPP's string form ([`ConfigValue`],
+//!   `value.rs`); a change is written to the user config (through an [`OverlayStore`],
+//!   `user_overlay.rs`: the chargepoint crate's `FileOverlay` in production, [`MemoryOverlay`]
+//!   in tests) before it is applied, and returns a [`ConfigChange`] for the runtime to act on.
+//! - [`render`]: the effective configuration as readable JSON, for `ferrocharge config show`.
 //!
 //! Reading a file ([`Document::parse`] takes the text) and writing the user config are IO, so
 //! they are the chargepoint crate's (`chargepoint::config::ReadDocument`, `FileOverlay`).

@@ -6,6 +6,8 @@
 //! It follows libocpp (`lib/ocpp/v16/smart_charging.cpp`, `lib/ocpp/v16/profile.cpp`) closely;
 //! where it differs, the item's documentation says so and why.
 //!
+//! - `mod.rs`: [`SmartChargingSettings`], the configuration the engine reads, and libocpp's
+//!   defaults ([`DEFAULT_LIMIT_AMPS`], [`DEFAULT_LIMIT_WATTS`], [`DEFAULT_NUMBER_PHASES`]).
 //! - [`ChargingProfiles`] (`profiles.rs`): SetChargingProfile ([`ChargingProfiles::install`]),
 //!   the TxProfile of a RemoteStartTransaction ([`ChargingProfiles::install_for_remote_start`]),
 //!   ClearChargingProfile ([`ChargingProfiles::clear`]), the end of a transaction
@@ -16,42 +18,10 @@
 //!   force now for the energy system ([`ChargingProfiles::active_limit`]).
 //! - `schedule.rs`: when each period of one profile applies (libocpp's `calculate_start` and
 //!   `calculate_profile_entry`).
+//! - `tests/`: unit tests of installing, clearing and the composite schedule (with libocpp's own
+//!   profile tests), and properties checked against a naive model.
 //!
-//! ```
-//! use chargepoint_core::smart_charging::{ActiveTransaction, ChargingProfiles, SmartChargingSettings};
-//! use ocpp_types::charging_profile::*;
-//! use ocpp_types::DateTime;
-//!
-//! let now = DateTime::parse("2026-11-24T06:00:00Z").unwrap();
-//! let settings = SmartChargingSettings::default();
-//! let mut profiles = ChargingProfiles::new(2);
-//! let max = ChargingProfile {
-//!     charging_profile_id: 1,
-//!     transaction_id: None,
-//!     stack_level: 0,
-//!     charging_profile_purpose: ChargingProfilePurpose::ChargePointMaxProfile,
-//!     charging_profile_kind: ChargingProfileKind::Absolute,
-//!     recurrency_kind: None,
-//!     valid_from: None,
-//!     valid_to: None,
-//!     charging_schedule: ChargingSchedule {
-//!         duration: None,
-//!         start_schedule: Some(now),
-//!         charging_rate_unit: ChargingRateUnit::A,
-//!         charging_schedule_period: vec![ChargingSchedulePeriod {
-//!             start_period: 0,
-//!             limit: 20.0,
-//!             number_phases: None,
-//!         }],
-//!         min_charging_rate: None,
-//!     },
-//! };
-//! let no_transactions = |_: i32| -> Option<ActiveTransaction> { None };
-//! profiles.install(0, max, &settings, &no_transactions, now).unwrap();
-//! let limit = profiles.active_limit(1, now, false, &settings, &no_transactions);
-//! assert_eq!(limit.amps, 20.0);
-//! assert_eq!(limit.watts, 20.0 * 230.0 * 3.0);
-//! ```
+//! An example: [`ChargingProfiles`]. How the core uses the engine: docs/core/smart-charging.md.
 
 mod composite;
 mod profiles;

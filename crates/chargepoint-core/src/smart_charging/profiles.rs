@@ -150,6 +150,44 @@ pub struct Restored {
 /// connector at the same stack level takes precedence there (libocpp keeps one map per connector
 /// keyed by stack level, so whichever was installed last wins; the OCPP 2.0.1 rule, specific over
 /// station-wide, makes the outcome independent of the order of installation).
+///
+/// A ChargePointMaxProfile of 20 A on connector 0 limits connector 1:
+///
+/// ```
+/// use chargepoint_core::smart_charging::{ActiveTransaction, ChargingProfiles, SmartChargingSettings};
+/// use ocpp_types::charging_profile::*;
+/// use ocpp_types::DateTime;
+///
+/// let now = DateTime::parse("2026-11-24T06:00:00Z").unwrap();
+/// let settings = SmartChargingSettings::default();
+/// let mut profiles = ChargingProfiles::new(2);
+/// let max = ChargingProfile {
+///     charging_profile_id: 1,
+///     transaction_id: None,
+///     stack_level: 0,
+///     charging_profile_purpose: ChargingProfilePurpose::ChargePointMaxProfile,
+///     charging_profile_kind: ChargingProfileKind::Absolute,
+///     recurrency_kind: None,
+///     valid_from: None,
+///     valid_to: None,
+///     charging_schedule: ChargingSchedule {
+///         duration: None,
+///         start_schedule: Some(now),
+///         charging_rate_unit: ChargingRateUnit::A,
+///         charging_schedule_period: vec![ChargingSchedulePeriod {
+///             start_period: 0,
+///             limit: 20.0,
+///             number_phases: None,
+///         }],
+///         min_charging_rate: None,
+///     },
+/// };
+/// let no_transactions = |_: i32| -> Option<ActiveTransaction> { None };
+/// profiles.install(0, max, &settings, &no_transactions, now).unwrap();
+/// let limit = profiles.active_limit(1, now, false, &settings, &no_transactions);
+/// assert_eq!(limit.amps, 20.0);
+/// assert_eq!(limit.watts, 20.0 * 230.0 * 3.0);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChargingProfiles {
     number_of_connectors: i32,

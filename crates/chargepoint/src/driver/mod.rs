@@ -2,57 +2,28 @@
 //! one task that owns a [`ChargePoint`] and an ocpp-ws [`Connection`], and carries out
 //! everything the core decides.
 //!
-//! - Transport events go to the core: `Connected` → [`ChargePoint::handle_connected`],
-//!   `Disconnected` → [`ChargePoint::handle_disconnected`], `Text` →
-//!   [`ChargePoint::handle_frame`].
-//! - The task sleeps until [`ChargePoint::poll_timeout`] (`tokio::time::sleep_until`), then
-//!   calls [`ChargePoint::handle_timeout`].
-//! - After every input it sends every frame of [`ChargePoint::poll_transmit`], then hands
-//!   every [`StationCommand`] to the station — in that order, so the answer to a
-//!   ChangeConfiguration is queued on the socket before a reconnect it causes (libocpp sends
-//!   the CALLRESULT before it reconnects).
-//! - [`Now`] is tokio's monotonic clock (so tests may pause time) and the system's wall clock.
-//!
-//! The driver applies the transport's part of configuration changes
-//! ([`transport_change::transport_action`]): a new AuthorizationKey reconnects on profiles 1
-//! and 2 ([`RECONNECT_DELAY`] after the answer, as libocpp); a raised SecurityProfile is tried
-//! with [`Connection::try_options`] [`PROFILE_SWITCH_DELAY`] after the answer was sent, and if
-//! it does not connect ([`ocpp_ws::Event::FellBack`]) SecurityProfile is set back with
-//! [`ChargePoint::set_configuration_by_station`] and a warning is logged, as libocpp's
-//! switchSecurityProfile; the keep-alive keys (WebSocketPingInterval, WebsocketPongTimeout,
-//! WebsocketPingPayload) change the open connection at once ([`Connection::set_keep_alive`]);
-//! back-off and TLS keys take effect at the next connection. Every command, these included,
-//! also goes to the station.
-//!
-//! Connection failures that the Security whitepaper makes security events go to the core
-//! ([`ChargePoint::security_event_sent_if`]): written to the security log always, sent as
-//! SecurityEventNotification when critical. As libocpp's connection_failed_callback, an
-//! InvalidCentralSystemCertificate is sent once per run although it is not critical (for the
-//! compliance test TC_078_CS), later ones are only logged; FailedToAuthenticateAtCentralSystem
-//! and the TLS events are only logged. Each failure is also reported as
-//! [`Notice::ConnectFailed`].
-//!
-//! For the station's logs and tools the driver also passes on every frame it sent or received
-//! ([`StationLink::frames`]), and takes orders to go offline and online again
-//! ([`StationLink::online`]: the control API's `ocpp/disconnect` and `ocpp/connect`).
-//!
-//! The driver ends when the station drops its [`StationLink::events`] sender (or the
-//! transport task ends) and gives the core back in [`Stopped`].
+//! - Transport events go to the core ([`ChargePoint::handle_connected`],
+//!   [`ChargePoint::handle_disconnected`], [`ChargePoint::handle_frame`]); the task sleeps until
+//!   [`ChargePoint::poll_timeout`], then calls [`ChargePoint::handle_timeout`].
+//! - After every input it sends every frame of [`ChargePoint::poll_transmit`], then hands every
+//!   [`StationCommand`] to the station: an answer is on the socket before the reconnect it causes.
+//! - It applies the transport's part of configuration changes ([`transport_change`]) and reports
+//!   connection failures as security events and [`Notice::ConnectFailed`].
+//! - It ends when the station drops its [`StationLink::events`] sender, and gives the core back
+//!   in [`Stopped`].
 //!
 //! # Channels
 //!
-//! Between the driver and the station ([`StationLink`]), and below it ocpp-ws's (see
-//! [`ocpp_ws::connection`]). Where the CSMS or a user of the control API could make one grow
-//! without end, it has a bound; none of them can lose a transaction message.
+//! | channel | bound | when full |
+//! |---|---|---|
+//! | `events`: station → core ([`StationEvent`]) | none | — (lossless: it carries the transactions) |
+//! | `commands`: core → station ([`StationCommand`]) | [`COMMAND_BUFFER`] | the driver waits (back-pressure) |
+//! | `notices`: driver → station ([`Notice`]) | [`NOTICE_BUFFER`] | dropped and counted |
+//! | `frames`: driver → station ([`Frame`]) | [`FRAME_BUFFER`] | dropped and counted |
+//! | `online`: station → driver | one state ([`OnlineSender`]) | the latest order wins |
+//! | `core`: driver → station ([`CoreSnapshot`]) | one value (a `watch`) | replaced by the newer |
 //!
-//! | channel | bound | when full | why no transaction message is lost |
-//! |---|---|---|---|
-//! | `events`: station → core ([`StationEvent`]: transaction started / stopped, meter readings, tokens, ...) | none | — | lossless: it carries the transactions themselves. Its only writer is the station's own loop, a few events per step and at most a few per command or control-API order it handles; the CSMS cannot write into it, and the driver never waits for the station except to hand over a command (below), so it reads this channel at every turn. A bound would make the station wait or drop, and it sends from synchronous code (the steps of its loop), which cannot wait |
-//! | `commands`: core → station ([`StationCommand`]: stop a transaction, remote start, limits, ...) | [`COMMAND_BUFFER`] | the driver waits until the station takes one (back-pressure): meanwhile it reads no more from the CSMS, whose frames then wait in ocpp-ws's bounded events and TCP | nothing is dropped; the station never waits for the driver (its `events` and `online` never block), so the wait always ends |
-//! | `notices`: driver → station ([`Notice`], for logs and the connection state shown) | [`NOTICE_BUFFER`] | dropped, counted, one warning when the station falls behind and one with the count when it has caught up | notices only report (a connection state shown may lag until the next notice gets through); what the station must do comes as commands, and what the core decided is in its store and its `core` snapshot |
-//! | `frames`: driver → station ([`Frame`], copies for the message logs) | [`FRAME_BUFFER`] | dropped and counted as notices | copies: a sent frame is offered once the transport has it, a received one goes to the core right after its copy is offered, fitting or not; the core's queue delivers every transaction message until it is answered |
-//! | `online`: station → driver (`ocpp/disconnect`, `ocpp/connect`) | one state ([`OnlineSender`]) | the latest order replaces the earlier ones; an order to go offline since the driver last looked still disconnects first | no transaction message in it; going offline only delays them (they wait in the core's queue) |
-//! | `core`: driver → station ([`CoreSnapshot`]) | one value (a `watch`) | replaced by the newer snapshot | a snapshot is the whole state, so the newest is all the station needs |
+//! None of them can lose a transaction message; why, and the full behaviour: docs/driver.md.
 
 mod channels;
 pub mod gate;
