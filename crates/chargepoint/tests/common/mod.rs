@@ -1,12 +1,22 @@
 //! Helpers shared by the integration tests: a scratch directory that is removed afterwards,
-//! and a child process killed in the middle of its work.
+//! a child process killed in the middle of its work, and a one-connector charge point driven
+//! by hand with a fake clock (its config, its CALLs and their answers).
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use chargepoint::charge_point::{ChargePoint, MeasuredValue, MeterReading, Now, StationEvent};
+use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
+use ocpp_types::core::Reason;
+use ocpp_types::id_tag::IdToken;
+use ocpp_types::meter::Measurand;
+use ocpp_types::DateTime;
+use serde_json::{json, Value};
 
 /// A fresh directory under the system's temp dir, removed when dropped.
 pub struct Scratch(PathBuf);
@@ -78,4 +88,119 @@ pub fn kill_child_after(
     process.kill().unwrap();
     process.wait().unwrap();
     last
+}
+
+/// Station time when a test starts.
+pub const T0: &str = "2026-11-24T06:00:00.000Z";
+
+/// Station time T0.
+pub fn t0() -> Now {
+    Now {
+        instant: Instant::now(),
+        utc: DateTime::parse(T0).unwrap(),
+    }
+}
+
+/// `secs` after `now`.
+pub fn later(now: Now, secs: u64) -> Now {
+    Now {
+        instant: now.instant + Duration::from_secs(secs),
+        utc: DateTime::from_unix_millis(now.utc.unix_millis() + secs as i64 * 1000).unwrap(),
+    }
+}
+
+/// Lets `secs` seconds pass, firing the timers at the end.
+pub fn tick(cp: &mut ChargePoint, now: Now, secs: u64) -> Now {
+    let now = later(now, secs);
+    cp.handle_timeout(now);
+    now
+}
+
+/// Station time T0 plus `secs`, as the wire shows it (with no clock offset).
+pub fn at(secs: i64) -> String {
+    DateTime::from_unix_millis(DateTime::parse(T0).unwrap().unix_millis() + secs * 1000)
+        .unwrap()
+        .to_string()
+}
+
+/// The shipped config for one connector (no transactionData), patched by `patch`.
+pub fn core_config(patch: Value) -> Configuration {
+    let mut base =
+        Document::parse("ocpp-config.json", chargepoint::config::DEFAULT_CONFIG).unwrap();
+    merge_patch::apply(
+        &mut base.value,
+        &json!({"Core": {"NumberOfConnectors": 1, "ConnectorPhaseRotation": "0.RST",
+            "StopTxnSampledData": ""}}),
+    );
+    merge_patch::apply(&mut base.value, &patch);
+    Configuration::load(
+        Registry::embedded().unwrap().clone(),
+        &base,
+        Box::new(MemoryOverlay::default()),
+    )
+    .unwrap()
+}
+
+/// The one CALL the charge point sends now, as (id, action, payload).
+pub fn call(cp: &mut ChargePoint, now: Now) -> (String, String, Value) {
+    let text = cp.poll_transmit(now).expect("a CALL");
+    assert_eq!(cp.poll_transmit(now), None, "one CALL at a time");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v[0], 2, "{text}");
+    (
+        v[1].as_str().unwrap().to_string(),
+        v[2].as_str().unwrap().to_string(),
+        v[3].clone(),
+    )
+}
+
+/// The central system's CALLRESULT to `id`.
+pub fn answer(cp: &mut ChargePoint, now: Now, id: &str, payload: Value) {
+    cp.handle_frame(&json!([3, id, payload]).to_string(), now);
+}
+
+/// Connects and answers BootNotification with Accepted and the station's own time.
+pub fn connect_and_boot(cp: &mut ChargePoint, now: Now) {
+    cp.handle_connected(now);
+    let (id, action, _) = call(cp, now);
+    assert_eq!(action, "BootNotification");
+    answer(
+        cp,
+        now,
+        &id,
+        json!({"status": "Accepted", "currentTime": now.utc.to_string(), "interval": 300}),
+    );
+}
+
+/// A transaction started on connector 1 for RFID1 at `meter_start_wh`.
+pub fn started(meter_start_wh: i32) -> StationEvent {
+    StationEvent::TransactionStarted {
+        connector: 1,
+        id_tag: IdToken::new("RFID1").unwrap(),
+        meter_start_wh,
+        reservation_id: None,
+    }
+}
+
+/// The transaction on connector 1 stopped locally at `meter_stop_wh`.
+pub fn stopped(meter_stop_wh: i32) -> StationEvent {
+    StationEvent::TransactionStopped {
+        connector: 1,
+        meter_stop_wh,
+        reason: Reason::Local,
+        id_tag: None,
+    }
+}
+
+/// The energy register of connector 1 at `wh`.
+pub fn energy(wh: f64) -> StationEvent {
+    let values = vec![MeasuredValue::new(
+        Measurand::EnergyActiveImportRegister,
+        wh,
+    )];
+    let reading = MeterReading { values };
+    StationEvent::MeterReading {
+        connector: 1,
+        reading,
+    }
 }
