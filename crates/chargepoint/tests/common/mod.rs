@@ -1,21 +1,28 @@
 //! Helpers shared by the integration tests: a scratch directory that is removed afterwards,
-//! a child process killed in the middle of its work, and a one-connector charge point driven
-//! by hand with a fake clock (its config, its CALLs and their answers).
+//! a child process killed in the middle of its work, a one-connector charge point driven
+//! by hand with a fake clock (its config, its CALLs and their answers), and a store that
+//! records the order of its writes ([`Recording`]).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chargepoint::charge_point::{ChargePoint, MeasuredValue, MeterReading, Now, StationEvent};
+use chargepoint::charge_point::{
+    ChargePoint, MeasuredValue, MeterReading, Now, StationEvent, Store, StoreError,
+    StoredLocalList, StoredMessage, StoredReservation, StoredTransaction,
+};
 use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
+use ocpp_types::charging_profile::ChargingProfile;
 use ocpp_types::core::Reason;
-use ocpp_types::id_tag::IdToken;
+use ocpp_types::id_tag::{IdTagInfo, IdToken};
 use ocpp_types::meter::Measurand;
-use ocpp_types::DateTime;
+use ocpp_types::{Action, DateTime};
 use serde_json::{json, Value};
 
 /// A fresh directory under the system's temp dir, removed when dropped.
@@ -202,5 +209,164 @@ pub fn energy(wh: f64) -> StationEvent {
     StationEvent::MeterReading {
         connector: 1,
         reading,
+    }
+}
+
+/// What a [`Recording`] store saw, in order: each write by name (with the message key of a
+/// queue write), and the marks a test puts in between.
+#[derive(Debug, Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    /// Puts `mark` in the log (e.g. "answer": the CSMS's answer is about to arrive).
+    pub fn mark(&self, mark: &str) {
+        self.0.lock().unwrap().push(mark.to_string());
+    }
+
+    /// Everything so far.
+    pub fn entries(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The writes after the last `mark`.
+    pub fn after(&self, mark: &str) -> Vec<String> {
+        let entries = self.entries();
+        let at = entries
+            .iter()
+            .rposition(|e| e == mark)
+            .unwrap_or_else(|| panic!("no mark {mark} in {entries:?}"));
+        entries[at + 1..].to_vec()
+    }
+
+    /// The key of the last message of `action` written to the queue.
+    pub fn key_of(&self, action: Action) -> u64 {
+        let prefix = "save_message ";
+        self.entries()
+            .iter()
+            .rev()
+            .filter_map(|e| e.strip_prefix(prefix))
+            .find_map(|e| {
+                let (key, a) = e.split_once(' ')?;
+                (a == action.as_str()).then(|| key.parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("no {action} saved"))
+    }
+}
+
+/// A store that writes every write's name into a [`Log`] before passing it to `S`: the order
+/// of the writes around an answer, as the disk sees them.
+pub struct Recording<S> {
+    pub inner: S,
+    pub log: Log,
+}
+
+impl<S: Store> Recording<S> {
+    fn note(&self, write: String) {
+        self.log.0.lock().unwrap().push(write);
+    }
+}
+
+impl<S: Store> Store for Recording<S> {
+    fn save_transaction(&mut self, t: &StoredTransaction) -> Result<(), StoreError> {
+        self.note(format!("save_transaction {}", t.connector));
+        self.inner.save_transaction(t)
+    }
+    fn remove_transaction(&mut self, connector: u32) -> Result<(), StoreError> {
+        self.note(format!("remove_transaction {connector}"));
+        self.inner.remove_transaction(connector)
+    }
+    fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError> {
+        self.inner.transactions()
+    }
+    fn save_availability(&mut self, connector: u32, operative: bool) -> Result<(), StoreError> {
+        self.note(format!("save_availability {connector}"));
+        self.inner.save_availability(connector, operative)
+    }
+    fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError> {
+        self.inner.availability()
+    }
+    fn save_cached_authorization(
+        &mut self,
+        id_tag: &IdToken,
+        info: &IdTagInfo,
+    ) -> Result<(), StoreError> {
+        self.note(format!("save_cached_authorization {}", id_tag.as_str()));
+        self.inner.save_cached_authorization(id_tag, info)
+    }
+    fn cached_authorization(&self, id_tag: &IdToken) -> Result<Option<IdTagInfo>, StoreError> {
+        self.inner.cached_authorization(id_tag)
+    }
+    fn clear_authorization_cache(&mut self) -> Result<(), StoreError> {
+        self.note("clear_authorization_cache".to_string());
+        self.inner.clear_authorization_cache()
+    }
+    fn replace_local_list(
+        &mut self,
+        version: i32,
+        entries: &[(IdToken, IdTagInfo)],
+    ) -> Result<(), StoreError> {
+        self.note("replace_local_list".to_string());
+        self.inner.replace_local_list(version, entries)
+    }
+    fn update_local_list(
+        &mut self,
+        version: i32,
+        upserts: &[(IdToken, IdTagInfo)],
+        removals: &[IdToken],
+    ) -> Result<(), StoreError> {
+        self.note("update_local_list".to_string());
+        self.inner.update_local_list(version, upserts, removals)
+    }
+    fn local_list(&self) -> Result<StoredLocalList, StoreError> {
+        self.inner.local_list()
+    }
+    fn save_charging_profile(
+        &mut self,
+        connector: u32,
+        profile: &ChargingProfile,
+    ) -> Result<(), StoreError> {
+        self.note(format!(
+            "save_charging_profile {}",
+            profile.charging_profile_id
+        ));
+        self.inner.save_charging_profile(connector, profile)
+    }
+    fn remove_charging_profile(&mut self, id: i32) -> Result<(), StoreError> {
+        self.note(format!("remove_charging_profile {id}"));
+        self.inner.remove_charging_profile(id)
+    }
+    fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
+        self.inner.charging_profiles()
+    }
+    fn save_reservation(&mut self, reservation: &StoredReservation) -> Result<(), StoreError> {
+        self.note(format!("save_reservation {}", reservation.id));
+        self.inner.save_reservation(reservation)
+    }
+    fn remove_reservation(&mut self, id: i32) -> Result<(), StoreError> {
+        self.note(format!("remove_reservation {id}"));
+        self.inner.remove_reservation(id)
+    }
+    fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError> {
+        self.inner.reservations()
+    }
+    fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
+        self.note(format!("save_message {} {}", message.key, message.action));
+        self.inner.save_message(message)
+    }
+    fn save_messages(&mut self, messages: &[StoredMessage]) -> Result<(), StoreError> {
+        let keys: Vec<u64> = messages.iter().map(|m| m.key).collect();
+        self.note(format!("save_messages {keys:?}"));
+        self.inner.save_messages(messages)
+    }
+    fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
+        self.note(format!("remove_message {key}"));
+        self.inner.remove_message(key)
+    }
+    fn remove_messages(&mut self, keys: &[u64]) -> Result<(), StoreError> {
+        self.note(format!("remove_messages {keys:?}"));
+        self.inner.remove_messages(keys)
+    }
+    fn messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
+        self.inner.messages()
     }
 }
