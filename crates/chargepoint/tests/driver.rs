@@ -1,6 +1,7 @@
 //! The tokio driver end to end against ocpp-ws's server on 127.0.0.1: registration through
-//! the driver, a new AuthorizationKey used by the next connection, and a SecurityProfile raise
-//! to a TLS endpoint that is not there, fallen back from.
+//! the driver, a new AuthorizationKey used by the next connection, a SecurityProfile raise
+//! to a TLS endpoint that is not there, fallen back from, and the answer to a transaction
+//! message followed first by its durable delete.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,13 +10,14 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand, StationEvent};
+use chargepoint::charge_point::sqlite_store::SqliteStore;
+use chargepoint::charge_point::{ChargePoint, MemoryStore, StationCommand, StationEvent, Store};
 use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
 use chargepoint::driver::{
     self, Driver, DriverSettings, Notice, StationLink, FRAME_BUFFER, NOTICE_BUFFER,
 };
-use common::Scratch;
-use ocpp_types::id_tag::IdToken;
+use common::{started, stopped, Log, Recording, Scratch};
+use ocpp_types::Action;
 use ocpp_ws::{CertificateStore, Server, ServerConnection, ServerOptions};
 use serde_json::{json, Value};
 
@@ -24,6 +26,10 @@ const NEW_KEY: &str = "fedcba9876543210fedc";
 const GUARD: Duration = Duration::from_secs(15);
 
 fn charge_point(port: u16, profile: u8) -> ChargePoint {
+    charge_point_over(port, profile, Box::new(MemoryStore::default()))
+}
+
+fn charge_point_over(port: u16, profile: u8, store: Box<dyn Store>) -> ChargePoint {
     let mut base =
         Document::parse("ocpp-config.json", chargepoint::config::DEFAULT_CONFIG).unwrap();
     merge_patch::apply(
@@ -43,7 +49,7 @@ fn charge_point(port: u16, profile: u8) -> ChargePoint {
         Box::new(MemoryOverlay::default()),
     )
     .unwrap();
-    ChargePoint::new(config, Box::new(MemoryStore::default()), 1, driver::now())
+    ChargePoint::new(config, store, 1, driver::now())
 }
 
 /// A plain server that accepts cp001 with KEY or NEW_KEY and records which one.
@@ -419,14 +425,7 @@ async fn a_slow_observer_loses_frames_and_notices_but_no_transaction_message() {
             }
         }
     });
-    events
-        .send(StationEvent::TransactionStarted {
-            connector: 1,
-            id_tag: IdToken::new("RFID1").unwrap(),
-            meter_start_wh: 100,
-            reservation_id: None,
-        })
-        .unwrap();
+    events.send(started(100)).unwrap();
 
     // The flood, in batches of 100 CALLs sent without waiting; the CSMS reads the answers and
     // answers the charge point's own CALLs (StartTransaction with transactionId 7).
@@ -523,4 +522,83 @@ async fn next_frame_of(frames: &mut tokio::sync::mpsc::Receiver<driver::Frame>) 
         .await
         .expect("no frame in time")
         .expect("the driver ended")
+}
+
+/// Answers the charge point's CALLs with an empty payload until it sends one of `action`;
+/// returns that CALL (not answered).
+async fn until_call(conn: &mut ServerConnection, action: &str) -> Value {
+    loop {
+        let frame = receive(conn).await;
+        if frame[0] == 2 && frame[2] == action {
+            return frame;
+        }
+        if frame[0] == 2 {
+            conn.send(json!([3, frame[1], {}]).to_string())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Waits until `log` holds `entry`.
+async fn logged(log: &Log, entry: &str) {
+    tokio::time::timeout(GUARD, async {
+        while !log.entries().iter().any(|e| e == entry) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {entry} in {:?}", log.entries()));
+}
+
+/// The core alone puts the delete first (forget_on_answer.rs); through the driver nothing comes
+/// in between either: from the CALLRESULT's frame to the store, the delete of the message it
+/// answers is the first write.
+#[tokio::test]
+async fn the_delete_of_an_answered_transaction_message_is_the_first_write_after_its_frame() {
+    let dir = Scratch::new("driver-forget");
+    let log = Log::default();
+    let store = Recording {
+        inner: SqliteStore::open(dir.file("cp001.db")).unwrap(),
+        log: log.clone(),
+    };
+    let mut server = server(Arc::new(Mutex::new(Vec::new()))).await;
+    let cp = charge_point_over(server.local_addr().port(), 1, Box::new(store));
+    let (driver, link) = Driver::start(cp, DriverSettings::default()).unwrap();
+    let task = tokio::spawn(driver.run());
+    let mut conn = accept(&mut server).await;
+    answer_until(&mut conn, None).await;
+
+    link.events.send(started(100)).unwrap();
+    let start = until_call(&mut conn, "StartTransaction").await;
+    let start_key = log.key_of(Action::StartTransaction);
+    log.mark("start answered");
+    conn.send(
+        json!([3, start[1], {"idTagInfo": {"status": "Accepted"}, "transactionId": 9}]).to_string(),
+    )
+    .await
+    .unwrap();
+    logged(&log, &format!("remove_message {start_key}")).await;
+    assert_eq!(
+        log.after("start answered")[0],
+        format!("remove_message {start_key}")
+    );
+
+    link.events.send(stopped(300)).unwrap();
+    let stop = until_call(&mut conn, "StopTransaction").await;
+    assert_eq!(stop[3]["transactionId"], 9);
+    let stop_key = log.key_of(Action::StopTransaction);
+    log.mark("stop answered");
+    conn.send(json!([3, stop[1], {}]).to_string())
+        .await
+        .unwrap();
+    logged(&log, &format!("remove_message {stop_key}")).await;
+    assert_eq!(
+        log.after("stop answered"),
+        [format!("remove_message {stop_key}")]
+    );
+
+    drop(link);
+    let stopped = task.await.unwrap();
+    assert_eq!(stopped.charge_point.store().messages().unwrap(), vec![]);
 }

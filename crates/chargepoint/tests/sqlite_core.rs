@@ -8,106 +8,27 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::charge_point::{
-    ChargePoint, MeasuredValue, MeterReading, Now, StationEvent, Store,
+use chargepoint::charge_point::{ChargePoint, Now, Store};
+use chargepoint::config::merge_patch;
+use common::{
+    answer, at, call, connect_and_boot, core_config, energy, kill_child_after, started, stopped,
+    t0, tick, Scratch,
 };
-use chargepoint::config::{merge_patch, Configuration, Document, MemoryOverlay, Registry};
-use common::{kill_child_after, Scratch};
-use ocpp_types::core::Reason;
-use ocpp_types::id_tag::IdToken;
-use ocpp_types::meter::Measurand;
-use ocpp_types::{Action, DateTime};
+use ocpp_types::Action;
 use serde_json::{json, Value};
-
-const T0: &str = "2026-11-24T06:00:00.000Z";
-
-/// Station time T0.
-fn t0() -> Now {
-    Now {
-        instant: Instant::now(),
-        utc: DateTime::parse(T0).unwrap(),
-    }
-}
-
-/// `secs` after `now`.
-fn later(now: Now, secs: u64) -> Now {
-    Now {
-        instant: now.instant + Duration::from_secs(secs),
-        utc: DateTime::from_unix_millis(now.utc.unix_millis() + secs as i64 * 1000).unwrap(),
-    }
-}
-
-/// Lets `secs` seconds pass, firing the timers at the end.
-fn tick(cp: &mut ChargePoint, now: Now, secs: u64) -> Now {
-    let now = later(now, secs);
-    cp.handle_timeout(now);
-    now
-}
-
-/// Station time T0 plus `secs`, as the wire shows it (with no clock offset).
-fn at(secs: i64) -> String {
-    DateTime::from_unix_millis(DateTime::parse(T0).unwrap().unix_millis() + secs * 1000)
-        .unwrap()
-        .to_string()
-}
 
 /// A charge point with one connector over the database at `path`, the shipped config patched
 /// by `patch`.
 fn open(path: &Path, patch: Value, now: Now) -> ChargePoint {
-    let mut base =
-        Document::parse("ocpp-config.json", chargepoint::config::DEFAULT_CONFIG).unwrap();
-    merge_patch::apply(
-        &mut base.value,
-        &json!({"Core": {"NumberOfConnectors": 1, "ConnectorPhaseRotation": "0.RST",
-            "StopTxnSampledData": ""}}),
-    );
-    merge_patch::apply(&mut base.value, &patch);
-    let config = Configuration::load(
-        Registry::embedded().unwrap().clone(),
-        &base,
-        Box::new(MemoryOverlay::default()),
-    )
-    .unwrap();
     let store = SqliteStore::open(path).unwrap();
-    ChargePoint::new(config, Box::new(store), 1, now)
+    ChargePoint::new(core_config(patch), Box::new(store), 1, now)
 }
 
 fn start(path: &Path) -> (ChargePoint, Now) {
     let now = t0();
     (open(path, json!({}), now), now)
-}
-
-/// The one CALL the charge point sends now, as (id, action, payload).
-fn call(cp: &mut ChargePoint, now: Now) -> (String, String, Value) {
-    let text = cp.poll_transmit(now).expect("a CALL");
-    assert_eq!(cp.poll_transmit(now), None, "one CALL at a time");
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v[0], 2, "{text}");
-    (
-        v[1].as_str().unwrap().to_string(),
-        v[2].as_str().unwrap().to_string(),
-        v[3].clone(),
-    )
-}
-
-fn answer(cp: &mut ChargePoint, now: Now, id: &str, payload: Value) {
-    cp.handle_frame(&json!([3, id, payload]).to_string(), now);
-}
-
-/// Connects and answers BootNotification with Accepted and the station's own time.
-fn connect_and_boot(cp: &mut ChargePoint, now: Now) {
-    cp.handle_connected(now);
-    let (id, action, _) = call(cp, now);
-    assert_eq!(action, "BootNotification");
-    answer(
-        cp,
-        now,
-        &id,
-        json!({"status": "Accepted", "currentTime": now.utc.to_string(), "interval": 300}),
-    );
 }
 
 /// Answers every CALL the charge point sends until it has nothing more to send (a
@@ -139,19 +60,6 @@ fn status(connector: u32, status: &str, secs: i64) -> (String, Value) {
     )
 }
 
-/// The energy register of connector 1 at `wh`.
-fn energy(wh: f64) -> StationEvent {
-    let values = vec![MeasuredValue::new(
-        Measurand::EnergyActiveImportRegister,
-        wh,
-    )];
-    let reading = MeterReading { values };
-    StationEvent::MeterReading {
-        connector: 1,
-        reading,
-    }
-}
-
 /// Sampling every 60 s of the energy register only, no transactionData.
 fn sampling(extra: Value) -> Value {
     let mut patch = json!({"Core": {"MeterValueSampleInterval": 60,
@@ -181,24 +89,6 @@ fn charge(
 
 fn start_payload(meter_start: i32, secs: i64) -> Value {
     json!({"connectorId": 1, "idTag": "RFID1", "meterStart": meter_start, "timestamp": at(secs)})
-}
-
-fn started(meter_start_wh: i32) -> StationEvent {
-    StationEvent::TransactionStarted {
-        connector: 1,
-        id_tag: IdToken::new("RFID1").unwrap(),
-        meter_start_wh,
-        reservation_id: None,
-    }
-}
-
-fn stopped(meter_stop_wh: i32) -> StationEvent {
-    StationEvent::TransactionStopped {
-        connector: 1,
-        meter_stop_wh,
-        reason: Reason::Local,
-        id_tag: None,
-    }
 }
 
 #[test]

@@ -65,13 +65,21 @@ fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
     let paths = OcppPaths::of(config, &module.id);
     let problem = |p: chargepoint::config::Problem| anyhow!("{p}");
     let base = paths.charge_point_document().map_err(problem)?;
-    let user = match paths.user_config.exists() {
-        true => Some(Document::read(&paths.user_config).map_err(problem)?),
-        false => None,
-    };
     let registry = Registry::embedded()?;
-    let effective = chargepoint::config::effective(registry, &base, user.as_ref())
-        .map_err(|e| anyhow!("{}", e.problems().join("; ")))?;
+    // A user config the station cannot use is moved aside when it starts, and the station runs
+    // on the base config alone (docs/store-recovery.md): so does the URL made here. Reading it
+    // would refuse to start what the station itself starts.
+    let with_user = paths
+        .user_config
+        .exists()
+        .then(|| Document::read(&paths.user_config).ok())
+        .flatten()
+        .and_then(|user| chargepoint::config::effective(registry, &base, Some(&user)).ok());
+    let effective = match with_user {
+        Some(effective) => effective,
+        None => chargepoint::config::effective(registry, &base, None)
+            .map_err(|e| anyhow!("{}", e.problems().join("; ")))?,
+    };
     let ocpp = OcppConfig::from_document(&effective)?;
     let profile = SecurityProfile::from_number(i64::from(ocpp.security.security_profile))?;
     Ok(CsmsUrl::parse(
@@ -373,6 +381,42 @@ mod tests {
                 "  Ctrl-C stops the station; RUST_LOG=debug shows more",
             ]
         );
+    }
+
+    #[test]
+    fn the_dev_csms_url_takes_the_user_config_the_station_keeps() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let yaml = shipped::SIL_ONE_EVSE.text.replacen(
+            "  data_dir: /tmp/ferrocharge",
+            &format!("  data_dir: {}", data.display()),
+            1,
+        );
+        let path = dir.path().join("station.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let config = StationConfig::load(&path).unwrap();
+        let user_config = data.join("user_config.json");
+        let moved = r#"{"Internal": {"CentralSystemURI": "127.0.0.1:9000/ocpp/"}}"#;
+        std::fs::write(&user_config, moved).unwrap();
+        assert_eq!(
+            csms_url(&config).unwrap().to_string(),
+            "ws://127.0.0.1:9000/ocpp/cp001"
+        );
+        // One the station moves aside when it starts (docs/store-recovery.md): the base
+        // config's URL, as the station will use it, not a refusal to start.
+        for broken in [
+            "",
+            "{\"Internal\": ",
+            r#"{"Core": {"HeartbeatInterval": "soon"}}"#,
+        ] {
+            std::fs::write(&user_config, broken).unwrap();
+            assert_eq!(
+                csms_url(&config).unwrap().to_string(),
+                "ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001",
+                "{broken:?}"
+            );
+        }
     }
 
     #[test]

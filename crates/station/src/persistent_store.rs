@@ -15,13 +15,19 @@
 //! - One table `kvs` (key → JSON text). EVerest's table keeps a value and its type name in two
 //!   columns; JSON carries the type itself (`true` stays a boolean, `"true"` a string).
 //! - The table is created on first use (at open).
+//! - At start the file is checked ([`PersistentStore::open_checked`], chargepoint's
+//!   `recovery::open_sqlite`): one that is empty, not SQLite or fails SQLite's integrity check
+//!   is moved aside and the store starts empty; values that are not JSON are dropped after a
+//!   copy of the file was put aside. Either is reported (docs/store-recovery.md).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use chargepoint::recovery::{self, InitError, Recovered, SqliteFile, Table};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use crate::{module_types, StationConfig};
@@ -60,6 +66,9 @@ pub enum StoreError {
         /// Why.
         source: rusqlite::Error,
     },
+    /// The file is unreadable and cannot be replaced, or cannot be checked.
+    #[error("the PersistentStore database: {0}")]
+    Recovery(#[from] recovery::RecoveryError),
     /// A stored value is not JSON (written by something else).
     #[error("PersistentStore {path}: the value of key `{key}` is not JSON: {source}")]
     Corrupt {
@@ -83,18 +92,25 @@ impl PersistentStore {
     /// Opens (or creates, with its folder and table) the database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<PersistentStore, StoreError> {
         let path = path.as_ref().to_path_buf();
-        // As EVerest's kvsImpl::init: a missing folder is created, not an error.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
+        create_parent(&path)?;
         let conn = Connection::open(&path).map_err(|source| StoreError::Open {
             path: path.clone(),
             source,
         })?;
         PersistentStore::init(conn, path)
+    }
+
+    /// Opens the database at `path` as [`PersistentStore::open`] does, after checking it: an
+    /// unreadable file is moved aside (named after `at`) and the store starts empty; values that
+    /// are not JSON are dropped after a copy of the file was put aside. Either is logged at
+    /// error level and returned.
+    pub fn open_checked(
+        path: impl AsRef<Path>,
+        at: DateTime<Utc>,
+    ) -> Result<(PersistentStore, Option<Recovered>), StoreError> {
+        let path = path.as_ref();
+        create_parent(path)?;
+        Ok(recovery::open_sqlite(path, at)?)
     }
 
     /// A store in memory: nothing survives it (for tests).
@@ -108,25 +124,22 @@ impl PersistentStore {
     }
 
     fn init(conn: Connection, path: PathBuf) -> Result<PersistentStore, StoreError> {
-        let err = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
+        PersistentStore::set_up(conn, path.clone())
+            .map_err(|source| StoreError::Open { path, source })
+    }
+
+    fn set_up(conn: Connection, path: PathBuf) -> Result<PersistentStore, rusqlite::Error> {
         // Another process (a diagnostics tool) may hold the file briefly: wait, do not fail.
-        conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") && path != Path::new(IN_MEMORY) {
             tracing::warn!(database = %path.display(), %mode, "SQLite refused WAL mode");
         }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute(
             "CREATE TABLE IF NOT EXISTS kvs (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
             [],
-        )
-        .map_err(err)?;
+        )?;
         tracing::debug!(database = %path.display(), "PersistentStore opened");
         Ok(PersistentStore { conn, path })
     }
@@ -190,6 +203,41 @@ impl PersistentStore {
             .optional()
             .map(|found| found.is_some())
             .map_err(|e| self.sqlite(e))
+    }
+}
+
+/// As EVerest's kvsImpl::init: a missing folder is created, not an error.
+fn create_parent(path: &Path) -> Result<(), StoreError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A value as [`PersistentStore::load`] reads it: JSON text.
+fn decode_value(row: &Row<'_>) -> Result<Value, String> {
+    let text: String = row.get(1).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+impl SqliteFile for PersistentStore {
+    const TABLES: &'static [Table] = &[Table {
+        name: "kvs",
+        rows: "stored values",
+        columns: "key, value",
+        count_by: None,
+        decode: |row| decode_value(row).map(drop),
+    }];
+
+    fn init(conn: Connection, path: &Path) -> Result<PersistentStore, InitError> {
+        Ok(PersistentStore::set_up(conn, path.to_path_buf())?)
+    }
+
+    fn connection(&self) -> &Connection {
+        &self.conn
     }
 }
 
@@ -274,12 +322,18 @@ pub fn db_path(config: &StationConfig, module_id: &str) -> Option<PathBuf> {
 #[derive(Debug, Default)]
 pub struct Stores {
     open: HashMap<String, StoreHandle>,
+    recovered: Vec<Recovered>,
 }
 
 impl Stores {
     /// No store opened yet.
     pub fn new() -> Stores {
         Stores::default()
+    }
+
+    /// The files found unreadable when the stores were opened, moved aside ([`Recovered`]).
+    pub fn recovered(&self) -> &[Recovered] {
+        &self.recovered
     }
 
     /// The store requirement `requirement` of module `module_id` connects to, opened on first
@@ -304,7 +358,9 @@ impl Stores {
         let Some(path) = db_path(config, &target) else {
             return Ok(None);
         };
-        let handle = StoreHandle::new(target.clone(), PersistentStore::open(&path)?);
+        let (store, recovered) = PersistentStore::open_checked(&path, Utc::now())?;
+        self.recovered.extend(recovered);
+        let handle = StoreHandle::new(target.clone(), store);
         tracing::debug!(module = %target, database = %path.display(), "PersistentStore opened");
         self.open.insert(target, handle.clone());
         Ok(Some(handle))

@@ -45,7 +45,16 @@ impl ChargePoint {
         };
         match sent {
             Sent::Normal(purpose) => self.on_normal_response(purpose, result, now),
-            Sent::Transaction(message) => self.on_transaction_response(message, result, now),
+            Sent::Transaction(message) => {
+                if result.is_ok() {
+                    // The durable delete is the answer's first effect, before anything it leads
+                    // to (the cache, the real transaction id, a stop, new messages): a power
+                    // loss after the CSMS answered sends the message again only if it comes
+                    // before this one write (docs/core/delivery-guarantees.md).
+                    self.queue.answered(self.store.as_mut(), message.key);
+                }
+                self.on_transaction_response(message, result, now)
+            }
         }
     }
 

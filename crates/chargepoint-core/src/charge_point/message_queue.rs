@@ -409,7 +409,8 @@ impl MessageQueue {
         }
     }
 
-    /// A transaction message was answered: it leaves the queue and the store.
+    /// A transaction message was answered: it leaves the queue and the store, in one write (the
+    /// caller makes it the answer's first effect: docs/core/delivery-guarantees.md).
     pub fn answered(&mut self, store: &mut dyn Store, key: u64) {
         self.transaction.retain(|m| m.stored.key != key);
         if let Err(e) = store.remove_message(key) {

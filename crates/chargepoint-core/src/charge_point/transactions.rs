@@ -287,7 +287,7 @@ impl ChargePoint {
             Ok(response) => response,
             Err(error) => return self.on_transaction_message_failed(message, error, now),
         };
-        self.queue.answered(self.store.as_mut(), message.key);
+        // The message has left the queue and the store already (`on_response`).
         let id_tag = message
             .payload
             .get("idTag")

@@ -22,15 +22,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use ocpp_types::charging_profile::ChargingProfile;
 use ocpp_types::id_tag::{IdTagInfo, IdToken};
 use ocpp_types::Action;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::types::FromSql;
+use rusqlite::{params, Connection, Row, Transaction};
 use serde::de::DeserializeOwned;
 
 use super::store::{
     Store, StoreError, StoredLocalList, StoredMessage, StoredReservation, StoredTransaction,
 };
+use crate::recovery::{self, row_key, InitError, Recovered, SqliteFile, Table};
 
 /// The schema, one step per version: `MIGRATIONS[n]` takes a database from `user_version` n
 /// to n + 1. Steps are only ever appended.
@@ -105,19 +108,157 @@ fn corrupt(key: String, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
-/// A record kept as JSON; `key` ("table/key") names it if it cannot be read.
-fn from_json<T: DeserializeOwned>(key: String, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(key, e))
+/// A column of a row being decoded; a value of the wrong type makes the record unreadable.
+fn column<T: FromSql>(row: &Row<'_>, index: usize) -> Result<T, String> {
+    row.get(index).map_err(|e| e.to_string())
+}
+
+/// A record kept as JSON.
+fn json_column<T: DeserializeOwned>(row: &Row<'_>, index: usize) -> Result<T, String> {
+    let text: String = column(row, index)?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// How one row of a table becomes a record.
+type Decode<T> = fn(&Row<'_>) -> Result<T, String>;
+
+fn decode_transaction(row: &Row<'_>) -> Result<StoredTransaction, String> {
+    json_column(row, 1)
+}
+
+fn decode_message(row: &Row<'_>) -> Result<StoredMessage, String> {
+    let key: i64 = column(row, 0)?;
+    let action: String = column(row, 1)?;
+    Ok(StoredMessage {
+        key: u64::try_from(key).map_err(|e| e.to_string())?,
+        action: action
+            .parse()
+            .map_err(|e: <Action as std::str::FromStr>::Err| e.to_string())?,
+        payload: json_column(row, 2)?,
+        attempts: column(row, 3)?,
+        starts_transaction: column(row, 4)?,
+    })
+}
+
+fn decode_availability(row: &Row<'_>) -> Result<(u32, bool), String> {
+    Ok((column(row, 0)?, column(row, 1)?))
+}
+
+fn decode_id_tag_info(row: &Row<'_>) -> Result<IdTagInfo, String> {
+    json_column(row, 1)
+}
+
+fn decode_local_list_entry(row: &Row<'_>) -> Result<(IdToken, IdTagInfo), String> {
+    let id_tag: String = column(row, 0)?;
+    let id = IdToken::new(&id_tag).map_err(|e| e.to_string())?;
+    Ok((id, json_column(row, 1)?))
+}
+
+fn decode_local_list_version(row: &Row<'_>) -> Result<i32, String> {
+    column(row, 1)
+}
+
+fn decode_charging_profile(row: &Row<'_>) -> Result<(u32, ChargingProfile), String> {
+    Ok((column(row, 1)?, json_column(row, 2)?))
+}
+
+fn decode_reservation(row: &Row<'_>) -> Result<StoredReservation, String> {
+    json_column(row, 1)
+}
+
+/// The tables as the store reads them: the columns of each, and how a row becomes a record.
+/// [`SqliteStore::load`] reads through these and [`recovery::open_sqlite`] checks every row
+/// with them at start, so a record the store could not read is found before the core needs it.
+mod tables {
+    use super::*;
+
+    /// A table whose rows a report counts in all (not by a column).
+    const fn table(
+        name: &'static str,
+        rows: &'static str,
+        columns: &'static str,
+        decode: fn(&Row<'_>) -> Result<(), String>,
+    ) -> Table {
+        Table {
+            name,
+            rows,
+            columns,
+            count_by: None,
+            decode,
+        }
+    }
+
+    pub const TRANSACTIONS: Table = table(
+        "transactions",
+        "transactions in progress",
+        "connector, record",
+        |row| decode_transaction(row).map(drop),
+    );
+    pub const MESSAGES: Table = Table {
+        count_by: Some("action"),
+        ..table(
+            "messages",
+            "queued transaction messages",
+            "key, action, payload, attempts, starts_transaction",
+            |row| decode_message(row).map(drop),
+        )
+    };
+    pub const AVAILABILITY: Table = table(
+        "availability",
+        "connector availabilities set by ChangeAvailability",
+        "connector, operative",
+        |row| decode_availability(row).map(drop),
+    );
+    pub const AUTHORIZATION_CACHE: Table = table(
+        "authorization_cache",
+        "authorization cache entries",
+        "id_tag, info",
+        |row| decode_id_tag_info(row).map(drop),
+    );
+    pub const LOCAL_LIST: Table = table(
+        "local_list",
+        "local authorization list entries",
+        "id_tag, info",
+        |row| decode_local_list_entry(row).map(drop),
+    );
+    pub const LOCAL_LIST_VERSION: Table = table(
+        "local_list_version",
+        "local authorization list versions",
+        "id, version",
+        |row| decode_local_list_version(row).map(drop),
+    );
+    pub const CHARGING_PROFILES: Table = table(
+        "charging_profiles",
+        "charging profiles",
+        "id, connector, profile",
+        |row| decode_charging_profile(row).map(drop),
+    );
+    pub const RESERVATIONS: Table = table("reservations", "reservations", "id, record", |row| {
+        decode_reservation(row).map(drop)
+    });
 }
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path`, sets WAL and `synchronous=FULL`, and brings
-    /// its schema up to date.
+    /// its schema up to date. It does not check the file: a station starting uses
+    /// [`SqliteStore::open_checked`].
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         let label = path.display().to_string();
         let conn = Connection::open(&path).map_err(|e| backend(&label, e))?;
         SqliteStore::init(conn, path)
+    }
+
+    /// Opens the database at `path` as [`SqliteStore::open`] does, after checking it: a file
+    /// that is empty, not SQLite, fails SQLite's integrity check or has tables that are not this
+    /// store's is moved aside (named after `at`) and the store starts empty; records that do not
+    /// decode are dropped after a full copy of the file was put aside. Either is logged at error
+    /// level and returned ([`recovery::open_sqlite`]; why: docs/store-recovery.md).
+    pub fn open_checked(
+        path: impl AsRef<Path>,
+        at: DateTime<Utc>,
+    ) -> Result<(SqliteStore, Option<Recovered>), StoreError> {
+        recovery::open_sqlite(path.as_ref(), at).map_err(|e| StoreError::Backend(e.to_string()))
     }
 
     /// A database in memory (nothing survives the store; for tests and stations without a
@@ -127,23 +268,27 @@ impl SqliteStore {
         SqliteStore::init(conn, PathBuf::from(":memory:"))
     }
 
-    fn init(mut conn: Connection, path: PathBuf) -> Result<SqliteStore, StoreError> {
+    fn init(conn: Connection, path: PathBuf) -> Result<SqliteStore, StoreError> {
         let label = path.display().to_string();
-        let err = |e: rusqlite::Error| backend(&label, e);
+        SqliteStore::set_up(conn, path).map_err(|e| match e {
+            InitError::Sqlite(e) => backend(&label, e),
+            InitError::Refused(reason) => StoreError::Backend(format!("{label}: {reason}")),
+        })
+    }
+
+    fn set_up(mut conn: Connection, path: PathBuf) -> Result<SqliteStore, InitError> {
+        let label = path.display().to_string();
         // Another process (a diagnostics tool) may hold the file briefly: wait, do not fail.
-        conn.busy_timeout(Duration::from_secs(5)).map_err(err)?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") && path != Path::new(":memory:") {
             tracing::warn!(database = %label, %mode, "SQLite refused WAL mode");
         }
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         migrate(&mut conn).map_err(|e| match e {
-            MigrateError::Sqlite(e) => backend(&label, e),
-            MigrateError::TooNew(found) => StoreError::Backend(format!(
-                "{label}: schema version {found} is newer than this software knows ({})",
+            MigrateError::Sqlite(e) => InitError::Sqlite(e),
+            MigrateError::TooNew(found) => InitError::Refused(format!(
+                "schema version {found} is newer than this software knows ({})",
                 MIGRATIONS.len()
             )),
         })?;
@@ -161,35 +306,22 @@ impl SqliteStore {
         user_version(&self.conn).map_err(|e| backend("user_version", e))
     }
 
-    /// Every row of the query `sql`, its columns taken by `read` and made a record by
-    /// `decode`. Every table is loaded through here, so that a failed query is reported as
-    /// `what` and an unreadable record as corrupt, named by its table and key, the same way.
-    fn load<R, T>(
-        &self,
-        what: &str,
-        sql: &str,
-        read: impl FnMut(&Row<'_>) -> rusqlite::Result<R>,
-        mut decode: impl FnMut(R) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
-        let err = |e| backend(what, e);
-        let mut stmt = self.conn.prepare(sql).map_err(err)?;
-        let rows = stmt.query_map([], read).map_err(err)?;
-        rows.map(|row| row.map_err(err).and_then(&mut decode))
-            .collect()
-    }
-
-    /// The records of a table of (integer key, JSON record) rows, in the order of `sql`.
-    fn load_json_rows<T: DeserializeOwned>(
-        &self,
-        table: &str,
-        sql: &str,
-    ) -> Result<Vec<T>, StoreError> {
-        self.load(
-            table,
-            sql,
-            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
-            |(key, record)| from_json(format!("{table}/{key}"), &record),
-        )
+    /// Every row of `table` (in the order `order`, an `ORDER BY` clause or nothing), made a
+    /// record by `decode`. Every table is loaded through here, so that a failed query is
+    /// reported as a backend failure and an unreadable record as corrupt, named by its table
+    /// and key, the same way.
+    fn load<T>(&self, table: &Table, order: &str, decode: Decode<T>) -> Result<Vec<T>, StoreError> {
+        let err = |e| backend(table.name, e);
+        let sql = format!("SELECT {} FROM {} {order}", table.columns, table.name);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+        let mut rows = stmt.query([]).map_err(err)?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let record = decode(row)
+                .map_err(|reason| corrupt(format!("{}/{}", table.name, row_key(row)), reason))?;
+            records.push(record);
+        }
+        Ok(records)
     }
 
     /// Runs `write` in one SQLite transaction and commits it; nothing is written if it fails.
@@ -201,6 +333,27 @@ impl SqliteStore {
         let tx = self.conn.transaction().map_err(|e| backend(what, e))?;
         write(&tx).map_err(|e| backend(what, e))?;
         tx.commit().map_err(|e| backend(what, e))
+    }
+}
+
+impl SqliteFile for SqliteStore {
+    const TABLES: &'static [Table] = &[
+        tables::MESSAGES,
+        tables::TRANSACTIONS,
+        tables::AVAILABILITY,
+        tables::AUTHORIZATION_CACHE,
+        tables::LOCAL_LIST,
+        tables::LOCAL_LIST_VERSION,
+        tables::CHARGING_PROFILES,
+        tables::RESERVATIONS,
+    ];
+
+    fn init(conn: Connection, path: &Path) -> Result<SqliteStore, InitError> {
+        SqliteStore::set_up(conn, path.to_path_buf())
+    }
+
+    fn connection(&self) -> &Connection {
+        &self.conn
     }
 }
 
@@ -265,9 +418,10 @@ impl Store for SqliteStore {
     }
 
     fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError> {
-        self.load_json_rows(
-            "transactions",
-            "SELECT connector, record FROM transactions ORDER BY connector",
+        self.load(
+            &tables::TRANSACTIONS,
+            "ORDER BY connector",
+            decode_transaction,
         )
     }
 
@@ -282,12 +436,7 @@ impl Store for SqliteStore {
     }
 
     fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError> {
-        let rows = self.load(
-            "availability",
-            "SELECT connector, operative FROM availability",
-            |row| Ok((row.get::<_, u32>(0)?, row.get::<_, bool>(1)?)),
-            Ok,
-        )?;
+        let rows = self.load(&tables::AVAILABILITY, "", decode_availability)?;
         Ok(rows.into_iter().collect())
     }
 
@@ -308,17 +457,20 @@ impl Store for SqliteStore {
     }
 
     fn cached_authorization(&self, id_tag: &IdToken) -> Result<Option<IdTagInfo>, StoreError> {
-        let info: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT info FROM authorization_cache WHERE id_tag = ?1",
-                params![id_tag.as_str()],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| backend("cached_authorization", e))?;
-        info.map(|text| from_json(format!("authorization_cache/{}", id_tag.as_str()), &text))
-            .transpose()
+        let table = &tables::AUTHORIZATION_CACHE;
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id_tag = ?1",
+            table.columns, table.name
+        );
+        let err = |e| backend("cached_authorization", e);
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
+        let mut rows = stmt.query(params![id_tag.as_str()]).map_err(err)?;
+        let Some(row) = rows.next().map_err(err)? else {
+            return Ok(None);
+        };
+        decode_id_tag_info(row)
+            .map(Some)
+            .map_err(|reason| corrupt(format!("{}/{}", table.name, row_key(row)), reason))
     }
 
     fn clear_authorization_cache(&mut self) -> Result<(), StoreError> {
@@ -352,25 +504,16 @@ impl Store for SqliteStore {
     }
 
     fn local_list(&self) -> Result<StoredLocalList, StoreError> {
-        let version: Option<i32> = self
-            .conn
-            .query_row(
-                "SELECT version FROM local_list_version WHERE id = 0",
-                [],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| backend("local_list", e))?;
-        let entries = self.load(
-            "local_list",
-            "SELECT id_tag, info FROM local_list",
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-            |(id_tag, info)| {
-                let key = format!("local_list/{id_tag}");
-                let id = IdToken::new(&id_tag).map_err(|e| corrupt(key.clone(), e))?;
-                Ok((id, from_json(key, &info)?))
-            },
-        )?;
+        // One row, id 0 (the table's CHECK).
+        let version = self
+            .load(
+                &tables::LOCAL_LIST_VERSION,
+                "WHERE id = 0",
+                decode_local_list_version,
+            )?
+            .first()
+            .copied();
+        let entries = self.load(&tables::LOCAL_LIST, "", decode_local_list_entry)?;
         Ok(StoredLocalList {
             version: version.unwrap_or(0),
             entries,
@@ -402,21 +545,9 @@ impl Store for SqliteStore {
 
     fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
         self.load(
-            "charging_profiles",
-            "SELECT id, connector, profile FROM charging_profiles ORDER BY id",
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, u32>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            },
-            |(id, connector, profile)| {
-                Ok((
-                    connector,
-                    from_json(format!("charging_profiles/{id}"), &profile)?,
-                ))
-            },
+            &tables::CHARGING_PROFILES,
+            "ORDER BY id",
+            decode_charging_profile,
         )
     }
 
@@ -440,10 +571,7 @@ impl Store for SqliteStore {
     }
 
     fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError> {
-        self.load_json_rows(
-            "reservations",
-            "SELECT id, record FROM reservations ORDER BY id",
-        )
+        self.load(&tables::RESERVATIONS, "ORDER BY id", decode_reservation)
     }
 
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
@@ -504,31 +632,7 @@ impl Store for SqliteStore {
     }
 
     fn messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
-        self.load(
-            "messages",
-            "SELECT key, action, payload, attempts, starts_transaction FROM messages ORDER BY key",
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, u32>(3)?,
-                    row.get::<_, Option<i32>>(4)?,
-                ))
-            },
-            |(key, action, payload, attempts, starts_transaction)| {
-                let name = format!("messages/{key}");
-                let key = u64::try_from(key).map_err(|e| corrupt(name.clone(), e))?;
-                let action: Action = action.parse().map_err(|e| corrupt(name.clone(), e))?;
-                Ok(StoredMessage {
-                    key,
-                    action,
-                    payload: from_json(name, &payload)?,
-                    attempts,
-                    starts_transaction,
-                })
-            },
-        )
+        self.load(&tables::MESSAGES, "ORDER BY key", decode_message)
     }
 }
 

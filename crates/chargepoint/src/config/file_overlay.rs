@@ -59,9 +59,14 @@ impl OverlayStore for FileOverlay {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io("cannot read the file")(e)),
         };
-        // An empty file (created by hand with touch) holds no changes either.
+        // Never "no changes": this overlay writes every file whole (and a missing one means
+        // none), so an empty one is a file whose content was lost, e.g. by a filesystem that
+        // had not flushed it when the power went. `load_with_user_config` moves it aside.
         if text.trim().is_empty() {
-            return Ok(None);
+            return Err(OverlayError::Json {
+                path: self.path.clone(),
+                message: "the file is empty".to_string(),
+            });
         }
         serde_json::from_str(&text)
             .map(Some)
@@ -194,7 +199,8 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join("user_config.json");
         fs::write(&path, "  \n").unwrap();
-        assert_eq!(FileOverlay::new(&path).load().unwrap(), None);
+        let err = FileOverlay::new(&path).load().unwrap_err();
+        assert!(err.to_string().contains("the file is empty"), "{err}");
         fs::write(&path, "{oops").unwrap();
         let err = FileOverlay::new(&path).load().unwrap_err();
         assert!(err.to_string().contains("not valid JSON"), "{err}");

@@ -5,6 +5,10 @@
 //! - Transport events go to the core ([`ChargePoint::handle_connected`],
 //!   [`ChargePoint::handle_disconnected`], [`ChargePoint::handle_frame`]); the task sleeps until
 //!   [`ChargePoint::poll_timeout`], then calls [`ChargePoint::handle_timeout`].
+//! - A frame from the CSMS goes before the station's events and the timers that are ready at
+//!   the same time (up to [`CSMS_TURNS`] in a row): an answer to a transaction message is what
+//!   lets the queue forget it, and every write made before it widens the window in which a
+//!   power loss makes the message go twice (docs/core/delivery-guarantees.md).
 //! - After every input it sends every frame of [`ChargePoint::poll_transmit`], then hands every
 //!   [`StationCommand`] to the station: an answer is on the socket before the reconnect it causes.
 //! - It applies the transport's part of configuration changes ([`transport_change`]) and reports
@@ -63,6 +67,11 @@ pub const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 /// How long after the answer to a ChangeConfiguration of SecurityProfile the new profile is
 /// tried: libocpp's WEBSOCKET_INIT_DELAY in switchSecurityProfile.
 pub const PROFILE_SWITCH_DELAY: Duration = Duration::from_secs(2);
+
+/// How many inputs from the CSMS the driver takes in a row, when more keep coming, before the
+/// station's events, the timers and the orders that are ready get their turn: the CSMS goes
+/// first, but one that never pauses cannot hold the station's transactions back.
+pub const CSMS_TURNS: u32 = 64;
 
 /// What the driver needs besides the core.
 #[derive(Debug, Clone, Default)]
@@ -256,33 +265,91 @@ impl Driver {
 
     /// Runs until the station drops its event sender or the transport task ends.
     pub async fn run(mut self) -> Stopped {
+        // Inputs from the CSMS taken in a row while others were waiting or not.
+        let mut csms_turns = 0;
         loop {
             self.flush().await;
+            if csms_turns >= CSMS_TURNS {
+                csms_turns = 0;
+                if !self.others_turn() {
+                    break;
+                }
+                continue;
+            }
             let deadline = self.cp.poll_timeout().map(tokio::time::Instant::from_std);
             let deferred = self.deferred.map(|(at, _)| at);
             tokio::select! {
+                // In this order when several are ready (module docs): the CSMS first, so that
+                // the answer to a transaction message is the next thing the core handles and
+                // its delete the next write.
+                biased;
                 event = self.transport.recv() => match event {
-                    Some(event) => self.on_transport(event),
+                    Some(event) => {
+                        csms_turns += 1;
+                        self.on_transport(event)
+                    }
                     None => {
                         tracing::error!("the transport task ended");
                         break;
                     }
                 },
                 event = self.station.recv() => match event {
-                    Some(event) => self.cp.handle_station_event(event, now()),
+                    Some(event) => {
+                        csms_turns = 0;
+                        self.cp.handle_station_event(event, now())
+                    }
                     None => {
                         tracing::info!("the station is gone: the driver stops");
                         break;
                     }
                 },
-                Ok(()) = self.online.changed() => self.on_online_orders(),
-                () = sleep_until(deadline), if deadline.is_some() => self.cp.handle_timeout(now()),
-                () = sleep_until(deferred), if deferred.is_some() => self.run_deferred(),
+                Ok(()) = self.online.changed() => {
+                    csms_turns = 0;
+                    self.on_online_orders()
+                }
+                () = sleep_until(deadline), if deadline.is_some() => {
+                    csms_turns = 0;
+                    self.cp.handle_timeout(now())
+                }
+                () = sleep_until(deferred), if deferred.is_some() => {
+                    csms_turns = 0;
+                    self.run_deferred()
+                }
             }
         }
         Stopped {
             charge_point: self.cp,
         }
+    }
+
+    /// After [`CSMS_TURNS`] inputs from the CSMS in a row: every other input ready now is
+    /// handled (the station's events queued so far, a timer due, a new online order, a deferred
+    /// transport change), without waiting. Whether the station is still there.
+    fn others_turn(&mut self) -> bool {
+        loop {
+            match self.station.try_recv() {
+                Ok(event) => self.cp.handle_station_event(event, now()),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    tracing::info!("the station is gone: the driver stops");
+                    return false;
+                }
+            }
+        }
+        if self.online.has_changed().unwrap_or(false) {
+            self.on_online_orders();
+        }
+        let now = now();
+        if self.cp.poll_timeout().is_some_and(|at| at <= now.instant) {
+            self.cp.handle_timeout(now);
+        }
+        if self
+            .deferred
+            .is_some_and(|(at, _)| at <= tokio::time::Instant::now())
+        {
+            self.run_deferred();
+        }
+        true
     }
 
     /// Sends every frame, then carries out every command, then publishes the core's state

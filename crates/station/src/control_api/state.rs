@@ -19,6 +19,11 @@ pub struct StationState {
     /// front; `None` when the station has no display.
     #[serde(default)]
     pub display_messages: Option<Vec<DisplayMessage>>,
+    /// The store and config files found unreadable at start (the OCPP database, the user
+    /// config, a PersistentStore database): where each was moved aside and what was lost, as
+    /// far as can be told. Empty when every file read well.
+    #[serde(default)]
+    pub store_recovered: Vec<chargepoint::recovery::Recovered>,
 }
 
 impl StationState {

@@ -229,8 +229,8 @@ impl Station {
         // The firmware the System module installed last is what this boot runs: its version
         // is the BootNotification's firmwareVersion.
         let installed = crate::system::installed_firmware_version(data_dir);
-        let mut cp = ocpp::charge_point(&paths, n, installed.as_deref())?
-            .with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
+        let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref())?;
+        let mut cp = cp.with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
@@ -289,6 +289,7 @@ impl Station {
                 cp.handle_station_event(event, chargepoint::driver::now());
             }
         }
+        recovered.extend_from_slice(stores.recovered());
         let energy = StationEnergy::from_config(config, &leaves)?;
         // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4);
         // without one, profiles 2 and 3 are refused rather than tried against nothing.
@@ -296,7 +297,9 @@ impl Station {
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
         let core = link.core.borrow().clone();
-        let (state, state_rx) = watch::channel(state::initial(&charge_point_id, n));
+        let mut initial = state::initial(&charge_point_id, n);
+        initial.store_recovered.clone_from(&recovered);
+        let (state, state_rx) = watch::channel(initial);
         let (orders_tx, orders) = mpsc::channel(control::ORDER_BUFFER);
         let display = station_display(config, &ocpp_module.id);
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
@@ -311,7 +314,7 @@ impl Station {
             link,
             evses,
             core,
-            view: state::StationView::new(&charge_point_id),
+            view: state::StationView::new(&charge_point_id).with_store_recovered(recovered),
             log,
             events,
             state,

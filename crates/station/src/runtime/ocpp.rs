@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::config::{Configuration, FileOverlay, Registry};
+use chargepoint::config::{load_with_user_config, Registry};
+use chargepoint::recovery::Recovered;
 use chargepoint::ChargePoint;
 
 use super::paths::OcppPaths;
@@ -12,12 +13,13 @@ use super::RuntimeError;
 /// Loads the OCPP configuration with the user overlay, makes `Core.NumberOfConnectors` the
 /// station's number of EVSEs and `Internal.FirmwareVersion` the `installed_firmware` (the
 /// version the System module installed last, if any), and opens the SQLite store: the core,
-/// ready for the driver.
+/// ready for the driver, and the files among them found unreadable and moved aside (the user
+/// config, the database: chargepoint's `recovery`), which the station then starts without.
 pub fn charge_point(
     paths: &OcppPaths,
     evses: u32,
     installed_firmware: Option<&str>,
-) -> Result<ChargePoint, RuntimeError> {
+) -> Result<(ChargePoint, Vec<Recovered>), RuntimeError> {
     let base = paths
         .charge_point_document()
         .map_err(|e| RuntimeError::OcppConfig(e.to_string()))?;
@@ -25,9 +27,9 @@ pub fn charge_point(
         .map_err(|e| RuntimeError::OcppConfig(e.to_string()))?
         .clone();
     create_dir(paths.user_config.parent().map(PathBuf::from))?;
-    let overlay = Box::new(FileOverlay::new(&paths.user_config));
-    let mut config = Configuration::load(registry, &base, overlay)
-        .map_err(|e| RuntimeError::OcppConfig(e.problems().join("; ")))?;
+    let (mut config, user_config) =
+        load_with_user_config(registry, &base, &paths.user_config, chrono::Utc::now())
+            .map_err(|e| RuntimeError::OcppConfig(e.problems().join("; ")))?;
     // EVerest's OCPP module sets NumberOfConnectors to the EVSEs it is connected to: the key is
     // read-only for the CSMS, and a stale value would make StatusNotifications go missing.
     if config.core().number_of_connectors != evses {
@@ -49,16 +51,13 @@ pub fn charge_point(
     let db = paths
         .database_dir
         .join(format!("{}.db", config.internal().charge_point_id));
-    let store = SqliteStore::open(&db).map_err(|e| RuntimeError::Store {
-        path: db.clone(),
-        message: e.to_string(),
-    })?;
-    Ok(ChargePoint::new(
-        config,
-        Box::new(store),
-        evses,
-        chargepoint::driver::now(),
-    ))
+    let (store, database) =
+        SqliteStore::open_checked(&db, chrono::Utc::now()).map_err(|e| RuntimeError::Store {
+            path: db.clone(),
+            message: e.to_string(),
+        })?;
+    let cp = ChargePoint::new(config, Box::new(store), evses, chargepoint::driver::now());
+    Ok((cp, user_config.into_iter().chain(database).collect()))
 }
 
 fn create_dir(dir: Option<PathBuf>) -> Result<(), RuntimeError> {

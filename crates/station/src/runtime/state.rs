@@ -7,12 +7,14 @@
 //!   one) and reservation;
 //! - the simulation: plug, car, meter, raised hardware errors, the EvseManager's state;
 //! - the energy tree's offers: the current each EVSE offers and what sets it;
-//! - what only the runtime sees ([`StationView`]): why the connection failed, and the
-//!   identifications at each connector with their results.
+//! - what only the runtime sees ([`StationView`]): why the connection failed, the
+//!   identifications at each connector with their results, and the store files found
+//!   unreadable at start.
 
 use std::collections::HashMap;
 
 use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
+use chargepoint::recovery::Recovered;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus};
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 
@@ -41,6 +43,8 @@ pub struct StationView {
     last_error: Option<ConnectionFailure>,
     identifications: HashMap<u32, Identification>,
     presented: Vec<Presented>,
+    /// The files found unreadable at start and moved aside: shown for the whole run.
+    store_recovered: Vec<Recovered>,
 }
 
 fn now_text() -> String {
@@ -54,6 +58,12 @@ impl StationView {
             charge_point_id: charge_point_id.to_owned(),
             ..StationView::default()
         }
+    }
+
+    /// The files found unreadable at start and moved aside (the state's `store_recovered`).
+    pub fn with_store_recovered(mut self, recovered: Vec<Recovered>) -> StationView {
+        self.store_recovered = recovered;
+        self
     }
 
     /// The last identification at `connector`.
@@ -248,6 +258,7 @@ impl StationView {
                 })
                 .collect(),
             display_messages: display.map(<[DisplayMessage]>::to_vec),
+            store_recovered: self.store_recovered.clone(),
         }
     }
 
@@ -366,6 +377,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             })
             .collect(),
         display_messages: None,
+        store_recovered: Vec::new(),
     }
 }
 

@@ -70,7 +70,8 @@ async fn state_is_the_contract_document() {
                  "authorization": null, "transaction": null, "reservation": null,
                  "evse_state": "Idle", "car": "unplugged"}
             ],
-            "display_messages": null
+            "display_messages": null,
+            "store_recovered": []
         })
     );
     assert!(fake.calls().is_empty());
