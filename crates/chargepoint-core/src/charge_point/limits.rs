@@ -70,19 +70,8 @@ fn items(count: u32, each: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{merge_patch, Document, MemoryOverlay, Registry, DEFAULT_CONFIG};
-    use serde_json::{json, Value};
-
-    fn config(patch: Value) -> Configuration {
-        let mut base = Document::parse("ocpp-config.json", DEFAULT_CONFIG).unwrap();
-        merge_patch::apply(&mut base.value, &patch);
-        Configuration::load(
-            Registry::embedded().unwrap().clone(),
-            &base,
-            Box::new(MemoryOverlay::default()),
-        )
-        .unwrap()
-    }
+    use crate::charge_point::tests::config;
+    use serde_json::json;
 
     #[test]
     fn sized_from_the_largest_list_and_capped_by_max_message_size() {
