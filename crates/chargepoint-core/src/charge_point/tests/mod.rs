@@ -14,6 +14,7 @@ mod invalid_id;
 mod local_auth_list;
 mod message_queue;
 mod meter_values;
+mod offline_start;
 mod parent_id_tag;
 mod power_loss;
 mod queue_delivery;
