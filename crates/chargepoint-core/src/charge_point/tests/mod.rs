@@ -26,6 +26,7 @@ mod reservation_lifetime;
 mod security_events;
 mod sessions;
 mod smart_charging;
+mod start_transaction_given_up;
 mod stop_reasons;
 mod transaction_data;
 mod trigger_wire_order;
