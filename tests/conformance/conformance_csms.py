@@ -15,6 +15,8 @@ What a scenario can make it do:
 - `go_offline()` / `go_online()`: close the station's connection and refuse new ones on the
   same port, then accept them again;
 - `heartbeat_interval`: the interval of the Accepted BootNotification (the heartbeat);
+- `boot_current_time`: the currentTime of the BootNotification answers (e.g. one that does
+  not parse);
 - `parent_ids`: the parentIdTag of known tags in idTagInfo;
 - `authorize_delay`: seconds an Authorize's answer waits (a slow CSMS);
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
@@ -71,7 +73,9 @@ class _ChargePoint(OcppChargePoint):
     def on_boot(self, **kw):
         self._rec("BootNotification", kw)
         status, interval = self.csms._next_boot_answer()
-        return call_result.BootNotification(current_time=_now(), interval=interval, status=status)
+        current_time = self.csms.boot_current_time or _now()
+        return call_result.BootNotification(current_time=current_time, interval=interval,
+                                            status=status)
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kw):
@@ -177,6 +181,9 @@ class Csms:
         # The answers to the next BootNotifications (Accepted after them), with this interval.
         self.boot_statuses: list[str] = []
         self.boot_interval = HEARTBEAT_S
+        # The currentTime of the BootNotification answers (None: the time now), e.g. one that
+        # does not parse.
+        self.boot_current_time: str | None = None
         # The interval of the Accepted BootNotification: the station's HeartbeatInterval.
         self.heartbeat_interval = HEARTBEAT_S
         # idTag -> parentIdTag, sent in the idTagInfo of Authorize and StartTransaction.
