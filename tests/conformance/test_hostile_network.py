@@ -6,7 +6,11 @@ message or a state, bounded by a timeout."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import socket
+import threading
+import time
 
 from ocpp.v16 import call
 
@@ -112,3 +116,57 @@ def test_calls_with_a_readable_id_are_answered(make_station, csms):
     _, answer = csms.answer_to("deep-1", after=f)
     assert answer[:3] == [4, "deep-1", "FormationViolation"], answer
     still_talking(csms)
+
+
+class _RefusingServer:
+    """A TCP port that takes each connection and closes it at once, noting when: every
+    download attempt of the station shows as one."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.times: list[float] = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.close()
+            with self.cond:
+                self.times.append(time.monotonic())
+                self.cond.notify_all()
+
+    def wait_attempts(self, count: int, timeout: float = 15) -> list[float]:
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.times) >= count, timeout), self.times
+            return list(self.times)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_file_transfer_retries_from_the_csms_are_bounded(make_station, csms):
+    """UpdateFirmware with retries 2147483647 and retryInterval 0 (the probe: some 750 attempts
+    a second, for ever): the station makes eleven attempts at the most (1 + 10 retries, the
+    log says "of=11"), at least a second apart."""
+    station = make_station()
+    booted(csms, station)
+    server = _RefusingServer()
+    try:
+        now = dt.datetime.now(dt.timezone.utc).isoformat()
+        assert csms.call(call.UpdateFirmware(
+            location=f"http://127.0.0.1:{server.port}/fw.bin", retrieve_date=now,
+            retries=2147483647, retry_interval=0)) == {}
+        times = server.wait_attempts(3)
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        print(f"\nattempts {len(times)}, gaps {[round(g, 2) for g in gaps]} s")
+        assert all(g >= 0.9 for g in gaps), gaps
+        station.wait_state(lambda s: "of=11" in station.log())
+    finally:
+        server.close()

@@ -18,8 +18,65 @@
 //! | GetConfiguration | GetConfigurationMaxKeys × [`CONFIGURATION_KEY`] |
 //!
 //! plus [`ENVELOPE`] for the frame and the fixed fields.
+//!
+//! # Counts and intervals the central system gives
+//!
+//! | value | bound | why |
+//! |---|---|---|
+//! | UpdateFirmware / GetDiagnostics `retries` | at most [`MAX_FILE_TRANSFER_RETRIES`] | everest-core's System module (`systemImpl::handle_update_firmware`, `handle_upload_logs`) loops `retries` times as given: 2147483647 retries with `retryInterval` 0 against a closed port made some 750 attempts a second, for ever |
+//! | UpdateFirmware / GetDiagnostics `retryInterval` | at least [`MIN_FILE_TRANSFER_RETRY_INTERVAL_S`] | the same loop sleeps `retryInterval` as given, 0 included: with the bound an attempt a second at the most, eleven in all |
+//! | BootNotification.conf `interval` (Pending, Rejected) | at most [`MAX_BOOT_RETRY_INTERVAL`] | as a wait for the next BootNotification (libocpp takes it as given): 2147483647 s would leave the station unregistered for 68 years, until a reboot |
+//!
+//! Negative counts and intervals are not taken at all (the station's defaults apply), as
+//! before. What is bounded elsewhere: ReserveNow with an expiryDate in the past is Rejected
+//! (`reservation.rs`); a charging schedule's periods by ChargingScheduleMaxPeriods and the
+//! installed profiles by MaxChargingProfilesInstalled (`smart_charging`); GetCompositeSchedule's
+//! duration by MaxCompositeScheduleDuration; GetConfiguration's keys by
+//! GetConfigurationMaxKeys; SendLocalList's entries by SendLocalListMaxLength, and every list
+//! by [`incoming_message_limit`] before it is decoded. HeartbeatInterval and
+//! MeterValueSampleInterval 0 switch their timer off (never a timer that fires at once), and
+//! no interval is large enough to overflow a deadline (a u32 of seconds is 136 years).
+
+use std::time::Duration;
 
 use crate::config::Configuration;
+
+/// The most retries of a firmware download or a diagnostics upload (eleven attempts).
+pub const MAX_FILE_TRANSFER_RETRIES: u32 = 10;
+
+/// The shortest wait between two attempts of a firmware download or a diagnostics upload, in
+/// seconds: everest-core's System module's own DefaultRetryInterval default.
+pub const MIN_FILE_TRANSFER_RETRY_INTERVAL_S: u32 = 1;
+
+/// The longest wait for the next BootNotification the central system can ask for.
+pub const MAX_BOOT_RETRY_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// UpdateFirmware's or GetDiagnostics' `retries`, bounded (negative: none given).
+pub fn file_transfer_retries(retries: Option<i32>) -> Option<u32> {
+    let retries = u32::try_from(retries?).ok()?;
+    if retries > MAX_FILE_TRANSFER_RETRIES {
+        tracing::warn!(
+            retries,
+            max = MAX_FILE_TRANSFER_RETRIES,
+            "retries from the central system bounded"
+        );
+    }
+    Some(retries.min(MAX_FILE_TRANSFER_RETRIES))
+}
+
+/// UpdateFirmware's or GetDiagnostics' `retryInterval` in seconds, bounded (negative: none
+/// given).
+pub fn file_transfer_retry_interval_s(interval: Option<i32>) -> Option<u32> {
+    let interval = u32::try_from(interval?).ok()?;
+    if interval < MIN_FILE_TRANSFER_RETRY_INTERVAL_S {
+        tracing::warn!(
+            interval,
+            min = MIN_FILE_TRANSFER_RETRY_INTERVAL_S,
+            "retryInterval from the central system bounded"
+        );
+    }
+    Some(interval.max(MIN_FILE_TRANSFER_RETRY_INTERVAL_S))
+}
 
 /// The smallest limit: libocpp's schema minimum of `Internal.MaxMessageSize`, room for a
 /// certificate chain of the Security whitepaper (CertificateSigned, 10000 characters) and
@@ -72,6 +129,17 @@ mod tests {
     use super::*;
     use crate::charge_point::tests::config;
     use serde_json::json;
+
+    #[test]
+    fn file_transfer_retries_and_intervals_are_bounded() {
+        assert_eq!(file_transfer_retries(Some(i32::MAX)), Some(10));
+        assert_eq!(file_transfer_retries(Some(3)), Some(3));
+        assert_eq!(file_transfer_retries(Some(-1)), None);
+        assert_eq!(file_transfer_retries(None), None);
+        assert_eq!(file_transfer_retry_interval_s(Some(0)), Some(1));
+        assert_eq!(file_transfer_retry_interval_s(Some(30)), Some(30));
+        assert_eq!(file_transfer_retry_interval_s(Some(-5)), None);
+    }
 
     #[test]
     fn sized_from_the_largest_list_and_capped_by_max_message_size() {

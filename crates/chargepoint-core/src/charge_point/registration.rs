@@ -41,7 +41,7 @@ use ocpp_types::core::{BootNotificationRequest, BootNotificationResponse, Regist
 use ocpp_types::{Action, CiString20, CiString25, CiString50, DateTime};
 
 use super::message_queue::Purpose;
-use super::{ChargePoint, Now};
+use super::{limits, ChargePoint, Now};
 
 /// The wait before the next BootNotification when the central system gives an interval of 0,
 /// does not answer or answers with a CALLERROR (libocpp: 60 s).
@@ -152,7 +152,8 @@ impl ChargePoint {
                 let wait = u64::try_from(response.interval)
                     .ok()
                     .filter(|s| *s > 0)
-                    .map_or(DEFAULT_BOOT_NOTIFICATION_INTERVAL, Duration::from_secs);
+                    .map_or(DEFAULT_BOOT_NOTIFICATION_INTERVAL, Duration::from_secs)
+                    .min(limits::MAX_BOOT_RETRY_INTERVAL);
                 self.registration.next_boot = Some(now.instant + wait);
             }
         }

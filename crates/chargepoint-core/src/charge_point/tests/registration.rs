@@ -484,3 +484,20 @@ fn a_triggered_boot_answer_with_an_unparseable_time_leaves_the_registration() {
         Some(RegistrationStatus::Accepted)
     );
 }
+
+/// Pending with an interval of 2147483647 s: the next BootNotification after a day, not in 68
+/// years (limits.rs).
+#[test]
+fn a_huge_pending_interval_waits_a_day_at_the_most() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (first, _, _) = h.call();
+    h.answer(
+        &first,
+        json!({"status": "Pending", "currentTime": T0, "interval": 2147483647}),
+    );
+    h.advance(24 * 3600 - 1);
+    h.assert_silent();
+    h.advance(1);
+    assert_eq!(h.call().1, "BootNotification");
+}
