@@ -50,6 +50,23 @@ async fn broken_and_huge_messages_are_reported_and_theconnection_stays() {
         }
         other => panic!("expected TooLarge, got {other:?}"),
     }
+    // Fragmented: cut where the fragments cross the limit, the later fragments dropped.
+    let part = |opcode, fin| Frame::message(vec![b'y'; 600], opcode, fin);
+    csms.send_message(Message::Frame(part(OpCode::Data(Data::Text), false)))
+        .await
+        .unwrap();
+    for fin in [false, false, true] {
+        csms.send_message(Message::Frame(part(OpCode::Data(Data::Continue), fin)))
+            .await
+            .unwrap();
+    }
+    match next(&mut events).await {
+        Event::TooLarge { start, size, limit } => {
+            assert_eq!(start, "y".repeat(1000));
+            assert_eq!((size, limit), (1200, 1000));
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
     // The same connection carries on, both ways.
     csms.send(r#"[2,"1","Heartbeat",{}]"#).await.unwrap();
     match next(&mut events).await {
