@@ -68,3 +68,20 @@ def test_boot_rejected_sends_only_boot_notification_at_the_interval(make_station
     # The token swiped while Rejected was refused without asking: no Authorize, no transaction.
     assert csms.find("Authorize") == [] and csms.find("StartTransaction") == []
     csms.wait_for("StatusNotification", status(1, "Preparing"), after=boots[-1])
+
+
+def test_a_boot_answer_with_an_unparseable_time_registers_nothing(make_station, csms):
+    """BootNotification.conf Accepted, but its currentTime does not parse: not an answer
+    (libocpp ignores it), so the state says not registered, and the station answers no CALL
+    of the CSMS meanwhile."""
+    csms.boot_current_time = "not-a-time"
+    station = make_station()
+    csms.wait_for("BootNotification")
+    csms.wait_quiet()
+    state = station.state()["ocpp"]
+    assert state["connected"] and state["registration"] is None, state
+    f = csms.send_raw([2, "cfg-1", "GetConfiguration", {}])
+    csms.wait_quiet()
+    assert [t for d, t in csms.frames[f:] if d == "in"] == []
+    assert csms.actions() == ["BootNotification"]
+    assert station.state()["ocpp"]["registration"] is None

@@ -161,6 +161,31 @@ def test_start_transaction_callerror_is_retried_then_accepted(make_station, csms
     assert stop["transactionId"] == tx_id
 
 
+def test_a_start_transaction_given_up_puts_no_made_up_id_on_the_wire(make_station, csms):
+    """StartTransaction answered with a CALLERROR TransactionMessageAttempts (2) times is given
+    up: the transaction never gets an id and none is made up. Its MeterValues go without a
+    transactionId (as libocpp's send_meter_value while the id is unknown), its StopTransaction
+    is dropped (libocpp would send its negative internal id), the car charges on."""
+    station = make_station(ocpp_overrides={
+        "Core": {"TransactionMessageAttempts": 2, "TransactionMessageRetryInterval": 1}})
+    csms.fail("StartTransaction", 2, "InternalError")
+    n = booted(csms, station)
+    station.api("POST", "/connectors/1/plug-in")
+    station.api("POST", "/tokens", {"id_tag": "RFID1"})
+    csms.wait_count("StartTransaction", 2, after=n)
+    csms.wait_for("StatusNotification", status(1, "Charging"), after=n)
+    # Samples after the give-up, without an id.
+    csms.wait_count("MeterValues", 2, after=n)
+    m = csms.index()
+    station.api("POST", "/connectors/1/unplug")
+    csms.wait_for("StatusNotification", status(1, "Available"), after=m)
+    csms.wait_quiet()
+    assert csms.find("StopTransaction") == []
+    for a, p in csms.messages[n:]:
+        assert "transactionId" not in p, (a, p)
+    assert all(p["connectorId"] == 1 for p in csms.find("MeterValues", after=n))
+
+
 def test_clock_aligned_meter_values_are_aligned_to_the_wall_clock(make_station, csms):
     """ClockAlignedDataInterval 2 (periodic sampling off): during a transaction a MeterValues
     with context Sample.Clock every 2 s, its timestamp on a multiple of 2 s of the wall clock,

@@ -52,6 +52,10 @@ pub struct Config {
     /// Default 30 s, as libocpp's `MessageQueueConfig::message_timeout_seconds` (OCPP 2.0.1
     /// calls it `MessageTimeout`; OCPP 1.6 leaves the value to the implementation).
     pub call_timeout: Duration,
+    /// The largest frame [`Rpc::handle_frame`](crate::Rpc::handle_frame) decodes, in bytes;
+    /// a larger one is refused from its first bytes ([`Rpc::handle_oversized`](crate::Rpc::handle_oversized)).
+    /// `None` (the default): no limit here, the transport bounds what it buffers.
+    pub max_message_size: Option<usize>,
 }
 
 impl Config {
@@ -60,7 +64,16 @@ impl Config {
 
     /// The default settings with another call timeout.
     pub fn with_call_timeout(call_timeout: Duration) -> Config {
-        Config { call_timeout }
+        Config {
+            call_timeout,
+            ..Config::default()
+        }
+    }
+
+    /// These settings with a limit on the size of a received frame.
+    pub fn max_message_size(mut self, bytes: usize) -> Config {
+        self.max_message_size = Some(bytes);
+        self
     }
 }
 
@@ -68,6 +81,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             call_timeout: Config::DEFAULT_CALL_TIMEOUT,
+            max_message_size: None,
         }
     }
 }

@@ -13,17 +13,12 @@
 //!
 //! | Problem                                                        | Answer |
 //! |----------------------------------------------------------------|--------|
-//! | not JSON, not an array                                         | none: dropped and logged |
-//! | element 1 missing, not a string, empty or over 36 characters   | none: dropped and logged |
 //! | readable id, but messageTypeId not 2, 3 or 4                   | `FormationViolation` |
 //! | readable id, wrong number of elements for the messageTypeId    | `FormationViolation` |
 //! | readable id, CALL action not a string                          | `FormationViolation` |
 //! | readable id, CALL or CALLRESULT payload not an object          | `FormationViolation` |
 //! | readable id, CALLERROR code / description not a string, details not an object | `FormationViolation` |
-//!
-//! Without a message id there is nothing a CALLERROR could refer to. (libocpp answers such
-//! frames with a CALLERROR whose id is `"-1"`; OCPP-J 1.6 defines no such id and the peer cannot
-//! match it to anything, so we only log.)
+//! | not JSON, not an array, id missing, not a string, empty or over 36 characters | what the [session](crate::session) makes of the frame's start ([`prefix`](crate::prefix)) |
 //!
 //! OCPP-J 1.6 has no dedicated code for a frame that is not a valid RPC frame: OCPP-J 2.0.1
 //! added `RpcFrameworkError` ("content of the call is not a valid RPC Request") and
@@ -242,9 +237,20 @@ impl Frame {
                 code,
                 description,
                 details,
-            } => to_text(&(4u8, id.as_str(), code.as_str(), description, details)),
+            } => call_error_text(id.as_str(), *code, description, details),
         }
     }
+}
+
+/// The text of a CALLERROR frame answering `id` as the peer wrote it, which may not be a valid
+/// [`MessageId`] (too long, empty, or `"-1"` when there is none to read).
+pub(crate) fn call_error_text(
+    id: &str,
+    code: CallErrorCode,
+    description: &str,
+    details: &Value,
+) -> String {
+    to_text(&(4u8, id, code.as_str(), description, details))
 }
 
 /// The text of a CALL frame, without building a [`Frame`] (and cloning the payload) first.

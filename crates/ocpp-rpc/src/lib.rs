@@ -5,6 +5,8 @@
 //! - [`session`]: [`Rpc`], the endpoint of one connection: message ids, at most one
 //!   outstanding CALL (OCPP-J 1.6 §4.1.1), response timeouts, automatic CALLERRORs for
 //!   unknown actions, actions the peer may not send and invalid payloads.
+//! - [`prefix`]: the messageTypeId and id at the start of a frame that is not decoded whole
+//!   (too deep, too large, an id over 36 characters), so that it can still be answered.
 //! - [`config`]: which side an endpoint is ([`Role`]) and its settings ([`Config`]);
 //!   [`event`]: what an endpoint reports ([`Event`]); [`error`]: the errors of its methods
 //!   ([`RpcError`]); [`message_id`]: the id that ties a CALL to its answer ([`MessageId`]).
@@ -20,6 +22,7 @@ pub mod event;
 pub mod frame;
 pub mod frame_error;
 pub mod message_id;
+pub mod prefix;
 pub mod session;
 
 pub use config::{Config, Role};
@@ -30,4 +33,4 @@ pub use frame::{Frame, MessageType};
 pub use frame_error::FrameError;
 pub use message_id::{MessageId, MessageIdError};
 pub use ocpp_types::CallErrorCode;
-pub use session::{Rpc, MAX_DESCRIPTION_LEN};
+pub use session::{Rpc, MAX_DESCRIPTION_LEN, NO_ID};

@@ -17,6 +17,9 @@
 //! | action the peer's role never sends ([`Action::initiator`]) | `NotSupported` ("recognized but not supported") |
 //! | payload that [`AnyRequest::decode`] refuses                | the [`PayloadError`](ocpp_types::PayloadError)'s code, its message (at most [`MAX_DESCRIPTION_LEN`] characters) and details `{"path": ...}` |
 //! | broken frame with a readable id (see the [`frame`] module)  | `FormationViolation` |
+//! | frame whose start `[2, "<id>"` is readable though the whole is not (nested deeper than the parser goes, an id over 36 characters): [`prefix`](crate::prefix) | `FormationViolation` to the id as written |
+//! | frame over [`Config::max_message_size`] ([`Rpc::handle_oversized`]) | `FormationViolation` to the id at its start, never decoded |
+//! | frame with no id to read (not JSON, an empty id, binary or not UTF-8: [`Rpc::handle_unreadable`]) | `GenericError` to the id `"-1"` |
 //! | a second CALL with the id of one still unanswered          | none: dropped and logged (an answer could not say which one it is for) |
 //! | otherwise                                                  | [`Event::Call`]; the user answers with [`Rpc::respond`] or [`Rpc::respond_error`] |
 //!
@@ -30,6 +33,20 @@
 //! (late after a timeout, duplicate, unknown) is logged and dropped.
 //!
 //! A broken frame never tears anything down: the endpoint stays usable.
+//!
+//! # Frames without an id, and why `"-1"`
+//!
+//! Where no id can be read, OCPP-J 1.6 gives nothing to answer to. libocpp answers with a
+//! CALLERROR `GenericError` whose id is `"-1"` (the `json::exception` and `std::exception`
+//! branches of `ChargePointImpl::message_callback`, around `MessageQueue::receive`), and
+//! EVerest's conformance test `test_invalid_encoding_in_payload` expects exactly that for a
+//! frame that is not UTF-8; the central system at least learns that its frame went nowhere,
+//! instead of waiting for its timeout. We do the same, except where the start of the frame
+//! says it is a CALLRESULT or CALLERROR: a CALLERROR only ever answers a CALL (OCPP-J 1.6 §4.2.3).
+//!
+//! Where the id is readable but not valid (over 36 characters, OCPP-J 1.6 §4.1.3), the answer
+//! carries the id exactly as written: it is the only thing the central system can match, and
+//! libocpp, which does not check the length, would answer to it too.
 //!
 //! # New connection
 //!
@@ -49,10 +66,15 @@ use crate::event::{CallErrorInfo, Event};
 use crate::frame::{self, shorten, Frame, MessageType};
 use crate::frame_error::FrameError;
 use crate::message_id::MessageId;
+use crate::prefix;
 
 /// The longest errorDescription we send, in characters. OCPP-J 1.6 sets no limit; OCPP-J
 /// 2.0.1 limits it to 255, and peers with fixed buffers exist.
 pub const MAX_DESCRIPTION_LEN: usize = 255;
+
+/// The id of a CALLERROR answering a frame whose own id cannot be read, as libocpp's
+/// `ChargePointImpl::message_callback` sends it.
+pub const NO_ID: &str = "-1";
 
 /// A CALL of ours, queued or sent.
 #[derive(Debug)]
@@ -232,6 +254,9 @@ impl Rpc {
     /// A deadline at or before `now` expires first, so an answer that arrives after it is
     /// late even if [`Rpc::handle_timeout`] has not been called yet.
     pub fn handle_frame(&mut self, text: &str, now: Instant) {
+        if let Some(limit) = self.config.max_message_size.filter(|&max| text.len() > max) {
+            return self.handle_oversized(text, text.len(), limit, now);
+        }
         self.handle_timeout(now);
         match Frame::parse(text) {
             Ok(Frame::Call {
@@ -271,6 +296,41 @@ impl Rpc {
             }
             Err(error) => self.on_broken(error, text),
         }
+    }
+
+    /// Handles a frame that was not decoded because it is over `limit` bytes: `size` is its size
+    /// (or how much of it was seen before the transport stopped reading), `start` its first
+    /// bytes (at least [`PEEK_LEN`](crate::prefix::PEEK_LEN) where it has them). A CALL whose
+    /// id can be read at the start is answered `FormationViolation`; an answer to our
+    /// outstanding CALL completes it with that error; nothing else of the frame is looked at.
+    ///
+    /// OCPP-J 1.6 has no code for a message that is too large. OCPP 2.0.1 answers a request over
+    /// its BytesPerMessage limit with `FormatViolation`, the later spelling of 1.6's
+    /// `FormationViolation`, so that is the code here; libocpp sets no limit on what it
+    /// receives and has nothing to follow.
+    pub fn handle_oversized(&mut self, start: &str, size: usize, limit: usize, now: Instant) {
+        self.handle_timeout(now);
+        let description = format!("message of {size} bytes refused: at most {limit} are read");
+        tracing::warn!(
+            size,
+            limit,
+            start = %shorten(start, 100),
+            "oversized frame refused before decoding"
+        );
+        self.answer_by_prefix(start, &description);
+    }
+
+    /// Handles a websocket message that cannot be an OCPP-J frame at all: a binary message, or
+    /// text that is not UTF-8 (`why` says which). It is answered with a CALLERROR
+    /// `GenericError` to the id `"-1"`, as libocpp answers every frame it cannot read (see
+    /// [Frames without an id](self#frames-without-an-id-and-why--1)).
+    pub fn handle_unreadable(&mut self, why: &str, now: Instant) {
+        self.handle_timeout(now);
+        tracing::warn!(
+            why,
+            "unreadable message from the peer answered with GenericError"
+        );
+        self.reply_without_id(why);
     }
 
     /// Answers the peer's CALL `id` with a CALLRESULT.
@@ -368,26 +428,77 @@ impl Rpc {
     fn on_broken(&mut self, error: FrameError, text: &str) {
         let frame_text = shorten(text, 200);
         let (Some(id), Some(code)) = (error.message_id(), error.call_error_code()) else {
-            tracing::warn!(%error, frame = %frame_text, "frame without a message id dropped");
-            return;
+            tracing::warn!(%error, frame = %frame_text, "frame without a valid message id");
+            return self.answer_by_prefix(text, &error.to_string());
         };
         let id = id.clone();
         match error.message_type() {
             Some(kind @ (MessageType::CallResult | MessageType::CallError)) => {
                 tracing::warn!(%error, frame = %frame_text, "broken answer frame");
-                if let Some(call) = self.take_outstanding(&id, kind) {
-                    let info = CallErrorInfo {
-                        code,
-                        description: shorten(&error.to_string(), MAX_DESCRIPTION_LEN),
-                        details: json!({}),
-                    };
-                    self.complete(call, Err(info));
-                }
+                self.fail_outstanding(&id, kind, code, &error.to_string());
             }
             Some(MessageType::Call) | None => {
                 tracing::warn!(%error, frame = %frame_text, "broken frame answered with {code}");
                 self.reply_error(id, code, &error.to_string(), json!({}));
             }
+        }
+    }
+
+    /// Answers a frame that was not decoded, from what its start says (see the
+    /// [module docs](self#frames-without-an-id-and-why--1)).
+    fn answer_by_prefix(&mut self, text: &str, why: &str) {
+        let code = CallErrorCode::FormationViolation;
+        let prefix = prefix::peek(text);
+        match (prefix.message_type(), prefix.id) {
+            (Some(kind @ (MessageType::CallResult | MessageType::CallError)), Some(id)) => {
+                match MessageId::new(id) {
+                    Ok(id) => self.fail_outstanding(&id, kind, code, why),
+                    Err(e) => tracing::warn!(error = %e, "{kind} with an invalid id dropped"),
+                }
+            }
+            (Some(kind @ (MessageType::CallResult | MessageType::CallError)), None) => {
+                tracing::warn!("{kind} without a readable id dropped");
+            }
+            (_, Some(id)) if !id.is_empty() => {
+                tracing::debug!(id = %shorten(&id, 64), %code, why, "answering with CALLERROR");
+                let text = frame::call_error_text(
+                    &id,
+                    code,
+                    &shorten(why, MAX_DESCRIPTION_LEN),
+                    &json!({}),
+                );
+                self.replies.push_back(text);
+            }
+            _ => self.reply_without_id(why),
+        }
+    }
+
+    /// libocpp's answer to a frame it cannot read: `[4,"-1","GenericError",why,{}]`.
+    fn reply_without_id(&mut self, why: &str) {
+        let text = frame::call_error_text(
+            NO_ID,
+            CallErrorCode::GenericError,
+            &shorten(why, MAX_DESCRIPTION_LEN),
+            &json!({}),
+        );
+        self.replies.push_back(text);
+    }
+
+    /// Completes the outstanding CALL with `code` if `id` is its id.
+    fn fail_outstanding(
+        &mut self,
+        id: &MessageId,
+        kind: MessageType,
+        code: CallErrorCode,
+        why: &str,
+    ) {
+        if let Some(call) = self.take_outstanding(id, kind) {
+            let info = CallErrorInfo {
+                code,
+                description: shorten(why, MAX_DESCRIPTION_LEN),
+                details: json!({}),
+            };
+            self.complete(call, Err(info));
         }
     }
 

@@ -35,6 +35,11 @@ fn sent(rpc: &mut Rpc, now: Instant) -> Vec<Value> {
         .collect()
 }
 
+/// The type, id and code of a CALLERROR.
+fn head(frame: &Value) -> [Value; 3] {
+    [frame[0].clone(), frame[1].clone(), frame[2].clone()]
+}
+
 fn events(rpc: &mut Rpc) -> Vec<Event> {
     std::iter::from_fn(|| rpc.poll_event()).collect()
 }
@@ -602,8 +607,10 @@ fn broken_call_frames_with_an_id_get_formation_violation() {
     }
 }
 
+/// libocpp's `ChargePointImpl::message_callback`: a frame whose id cannot be read gets
+/// `GenericError` with the id "-1".
 #[test]
-fn frames_without_an_id_are_dropped() {
+fn frames_without_a_readable_id_get_generic_error_to_minus_one() {
     let now = Instant::now();
     let mut rpc = cp();
     for frame in [
@@ -614,12 +621,182 @@ fn frames_without_an_id_are_dropped() {
         "[2]",
         r#"[2,1,"Heartbeat",{}]"#,
         r#"[2,"","Heartbeat",{}]"#,
-        &format!(r#"[2,"{}","Heartbeat",{{}}]"#, "x".repeat(37)),
+        r#"[7,"","Heartbeat",{}]"#,
     ] {
+        rpc.handle_frame(frame, now);
+        assert!(rpc.poll_event().is_none(), "{frame}");
+        let answers = sent(&mut rpc, now);
+        assert_eq!(answers.len(), 1, "{frame}");
+        assert_eq!(answers[0][0], json!(4), "{frame}");
+        assert_eq!(answers[0][1], json!("-1"), "{frame}");
+        assert_eq!(answers[0][2], json!("GenericError"), "{frame}");
+        assert_eq!(answers[0][4], json!({}), "{frame}");
+    }
+}
+
+/// A CALLERROR only answers a CALL: a broken CALLRESULT or CALLERROR without a usable id gets
+/// nothing.
+#[test]
+fn broken_answers_without_an_id_are_dropped() {
+    let now = Instant::now();
+    let mut rpc = cp();
+    for frame in [r#"[3]"#, r#"[3,"",{}]"#, r#"[4,17,"a","b",{}]"#] {
         rpc.handle_frame(frame, now);
         assert!(rpc.poll_event().is_none(), "{frame}");
         assert_eq!(sent(&mut rpc, now), Vec::<Value>::new(), "{frame}");
     }
+}
+
+/// OCPP-J 1.6 §4.1.3 allows 36 characters; a longer id is still the only thing the central
+/// system can match, so the answer carries it as written.
+#[test]
+fn a_call_with_a_too_long_id_is_answered_to_that_id() {
+    let now = Instant::now();
+    let mut rpc = cp();
+    let id = "x".repeat(37);
+    rpc.handle_frame(&format!(r#"[2,"{id}","Heartbeat",{{}}]"#), now);
+    assert!(rpc.poll_event().is_none());
+    let answers = sent(&mut rpc, now);
+    assert_eq!(answers.len(), 1);
+    assert_eq!(
+        head(&answers[0]),
+        [json!(4), json!(id), json!("FormationViolation")]
+    );
+}
+
+/// A CALL nested deeper than serde_json parses is answered from its start.
+#[test]
+fn a_deeply_nested_call_is_answered_from_its_start() {
+    let now = Instant::now();
+    let mut rpc = cp();
+    let deep = format!(
+        r#"[2,"deep1","DataTransfer",{{"vendorId":"v","data":{}{}}}]"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    rpc.handle_frame(&deep, now);
+    assert!(rpc.poll_event().is_none());
+    let answers = sent(&mut rpc, now);
+    assert_eq!(answers.len(), 1);
+    assert_eq!(
+        head(&answers[0]),
+        [json!(4), json!("deep1"), json!("FormationViolation")]
+    );
+}
+
+/// A deep CALLRESULT to our outstanding CALL completes it with an error.
+#[test]
+fn a_deeply_nested_answer_fails_the_outstanding_call() {
+    let now = Instant::now();
+    let mut rpc = cp();
+    let id = booting(&mut rpc, now);
+    let deep = format!(
+        r#"[3,"{id}",{{"a":{}{}}}]"#,
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    rpc.handle_frame(&deep, now);
+    let Some(Event::Response {
+        id: answered,
+        result: Err(info),
+        ..
+    }) = rpc.poll_event()
+    else {
+        panic!("expected the failed response");
+    };
+    assert_eq!(answered, id);
+    assert_eq!(info.code, CallErrorCode::FormationViolation);
+    assert_eq!(sent(&mut rpc, now), Vec::<Value>::new());
+}
+
+/// Over `Config::max_message_size` a frame is refused from its first bytes, never decoded.
+#[test]
+fn frames_over_the_size_limit_are_refused_before_decoding() {
+    let now = Instant::now();
+    let mut rpc = Rpc::new(Role::ChargePoint, Config::default().max_message_size(100));
+    // A valid CALL of 101 bytes: refused all the same.
+    let pad = "y".repeat(101 - r#"[2,"big","DataTransfer",{"vendorId":""}]"#.len());
+    let call = format!(r#"[2,"big","DataTransfer",{{"vendorId":"{pad}"}}]"#);
+    assert_eq!(call.len(), 101);
+    rpc.handle_frame(&call, now);
+    assert!(rpc.poll_event().is_none());
+    let answers = sent(&mut rpc, now);
+    assert_eq!(
+        answers,
+        vec![json!([
+            4,
+            "big",
+            "FormationViolation",
+            "message of 101 bytes refused: at most 100 are read",
+            {}
+        ])]
+    );
+    // At the limit it is decoded.
+    let call = format!(r#"[2,"ok","DataTransfer",{{"vendorId":"{}"}}]"#, &pad[1..]);
+    assert_eq!(call.len(), 99);
+    rpc.handle_frame(&call, now);
+    assert!(matches!(rpc.poll_event(), Some(Event::Call { .. })));
+}
+
+/// What the transport cut off at its limit: only the start is handed over.
+#[test]
+fn oversized_frames_reported_by_the_transport() {
+    let now = Instant::now();
+    let mut rpc = cp();
+    rpc.handle_oversized(
+        r#"[2,"sll","SendLocalList",{"listVersion":1,"localAuthorizationList":[{"#,
+        62_000_000,
+        65_000,
+        now,
+    );
+    let answers = sent(&mut rpc, now);
+    assert_eq!(
+        answers,
+        vec![json!([
+            4,
+            "sll",
+            "FormationViolation",
+            "message of 62000000 bytes refused: at most 65000 are read",
+            {}
+        ])]
+    );
+    rpc.handle_oversized("\u{0}", 1 << 30, 65_000, now);
+    assert_eq!(
+        head(&sent(&mut rpc, now)[0]),
+        [json!(4), json!("-1"), json!("GenericError")]
+    );
+    // The answer to our CALL, cut off: the CALL fails.
+    let id = booting(&mut rpc, now);
+    rpc.handle_oversized(&format!(r#"[3,"{id}",{{"status":"#), 70_000, 65_000, now);
+    assert!(matches!(
+        rpc.poll_event(),
+        Some(Event::Response {
+            result: Err(CallErrorInfo {
+                code: CallErrorCode::FormationViolation,
+                ..
+            }),
+            ..
+        })
+    ));
+    assert_eq!(sent(&mut rpc, now), Vec::<Value>::new());
+}
+
+/// EVerest's `test_invalid_encoding_in_payload`: binary data gets `GenericError` to "-1".
+#[test]
+fn unreadable_messages_get_generic_error_to_minus_one() {
+    let now = Instant::now();
+    let mut rpc = cp();
+    rpc.handle_unreadable("binary websocket message", now);
+    assert_eq!(
+        sent(&mut rpc, now),
+        vec![json!([
+            4,
+            "-1",
+            "GenericError",
+            "binary websocket message",
+            {}
+        ])]
+    );
 }
 
 #[test]
@@ -629,7 +806,7 @@ fn endpoint_stays_usable_after_garbage() {
     let id = booting(&mut rpc, now);
     rpc.handle_frame("\u{0}\u{ffff}[[[", now);
     rpc.handle_frame(r#"[2,"x",1,2]"#, now);
-    assert_eq!(sent(&mut rpc, now).len(), 1, "the CALLERROR for x");
+    assert_eq!(sent(&mut rpc, now).len(), 2, "the CALLERRORs for -1 and x");
     rpc.handle_frame(&format!(r#"[3,"{id}",{BOOT_CONF}]"#), now);
     assert!(matches!(
         rpc.poll_event(),

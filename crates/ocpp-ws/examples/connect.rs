@@ -114,6 +114,11 @@ async fn run(options: ConnectionOptions) -> ExitCode {
                 "event": "fell_back", "tried": f.tried.number(), "restored": f.restored.number()
             })),
             Some(Event::Text(text)) => rpc.handle_frame(&text, now),
+            Some(Event::Unreadable { why }) => rpc.handle_unreadable(&why, now),
+            Some(Event::TooLarge { start, size, limit }) => {
+                let size = usize::try_from(size).unwrap_or(usize::MAX);
+                rpc.handle_oversized(&start, size, limit, now)
+            }
             None => rpc.handle_timeout(now),
         }
         while let Some(event) = rpc.poll_event() {

@@ -10,10 +10,12 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::WebSocketStream;
 
 use crate::classify::{self, Context};
 use crate::error::ConnectError;
+use crate::inbound::Filtered;
 use crate::options::ConnectionOptions;
 use crate::stream::Stream;
 use crate::tls::client::{client_config, HandshakeProbe, ServerVerification};
@@ -22,8 +24,8 @@ use crate::uri::CsmsUrl;
 /// The only subprotocol we speak.
 pub const SUBPROTOCOL: &str = "ocpp1.6";
 
-/// The websocket of an open connection.
-pub type WsStream = WebSocketStream<Stream>;
+/// The websocket of an open connection, its incoming frames filtered (see [`inbound`](crate::inbound)).
+pub type WsStream = WebSocketStream<Filtered<Stream>>;
 
 /// Connects once, within `options.handshake_timeout`.
 pub(crate) async fn connect(
@@ -106,7 +108,14 @@ async fn connect_unbounded(
             headers.insert("Authorization", value);
         }
     }
-    let (ws, response) = tokio_tungstenite::client_async(request, stream)
+    // The filter keeps every message within the limit; tungstenite's own limits, the same,
+    // are the second line (they would end the connection rather than let it be answered).
+    let limit = options.max_message_size;
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
+    let stream = Filtered::new(stream, limit);
+    let (ws, response) = tokio_tungstenite::client_async_with_config(request, stream, Some(config))
         .await
         .map_err(|e| classify::upgrade_error(e, &cx))?;
     // tungstenite refuses a missing or different subprotocol already; this guards the rule

@@ -73,7 +73,28 @@ pub enum Event {
     FellBack(FellBack),
     /// A text message from the CSMS.
     Text(String),
+    /// A message from the CSMS that cannot be an OCPP-J frame: binary, or text that is not
+    /// UTF-8. The connection stays; OCPP-J answers it (`ocpp_rpc::Rpc::handle_unreadable`).
+    Unreadable {
+        /// What was wrong, for the answer and the log.
+        why: String,
+    },
+    /// A message from the CSMS over
+    /// [`ConnectionOptions::max_message_size`](crate::ConnectionOptions::max_message_size):
+    /// only its start was kept (`ocpp_rpc::Rpc::handle_oversized`); the connection stays.
+    TooLarge {
+        /// Its first bytes (at most [`TOO_LARGE_START`]), invalid UTF-8 replaced.
+        start: String,
+        /// Its size as far as was seen (more than `limit`).
+        size: u64,
+        /// The limit.
+        limit: usize,
+    },
 }
+
+/// How many bytes of an oversized message [`Event::TooLarge`] keeps: enough for the
+/// messageTypeId and message id at its start.
+pub const TOO_LARGE_START: usize = 1024;
 
 /// Why an open connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,9 @@
 //! - [`connection`]: [`Connection`] / [`Events`], the tokio task that owns the socket; its
 //!   events are bounded ([`connection::EVENT_BUFFER`]): a CSMS that sends faster than the
 //!   caller reads is held back, nothing is dropped.
+//! - [`inbound`]: what the CSMS sends, bounded ([`ConnectionOptions::max_message_size`]) and
+//!   kept readable (text reaches the caller checked for UTF-8 here, not by tungstenite, so a
+//!   bad message is answered instead of ending the connection).
 //! - [`server`]: accepting charge points.
 //!
 //! Everything that decides is a plain struct or function tested without sockets; the task in
@@ -45,6 +48,7 @@ mod classify;
 mod connect;
 pub mod connection;
 pub mod error;
+pub mod inbound;
 pub mod options;
 mod percent;
 pub mod ping;
@@ -64,9 +68,10 @@ pub use certs::{CertificateStore, ClientCertificate, StorePaths};
 pub use connect::SUBPROTOCOL;
 pub use connection::{
     Connection, ConnectionId, DisconnectReason, Event, Events, OptionsError, SendError,
+    TOO_LARGE_START,
 };
 pub use error::{security_event, ConfigError, ConnectError};
-pub use options::{ConnectionOptions, TlsOptions};
+pub use options::{ConnectionOptions, TlsOptions, DEFAULT_MAX_MESSAGE_SIZE};
 pub use ping::PingConfig;
 pub use private_key::PrivateKeyError;
 pub use profile::{

@@ -64,7 +64,16 @@ pub struct ConnectionOptions {
     pub ping: PingConfig,
     /// The longest TCP connect + TLS handshake + websocket upgrade may take (default 30 s).
     pub handshake_timeout: Duration,
+    /// The largest message taken from the CSMS, in bytes (default
+    /// [`DEFAULT_MAX_MESSAGE_SIZE`]). A larger one is cut there, the rest read and dropped, and
+    /// reported as [`Event::TooLarge`](crate::Event::TooLarge); tungstenite's own limits are
+    /// set to it too. See [`inbound`](crate::inbound).
+    pub max_message_size: usize,
 }
+
+/// The default of [`ConnectionOptions::max_message_size`]: 65000 bytes, the default of libocpp's
+/// `Internal.MaxMessageSize` (the largest message the station sends).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 65_000;
 
 impl ConnectionOptions {
     /// Options with libocpp's defaults for everything but the three essentials.
@@ -83,6 +92,7 @@ impl ConnectionOptions {
             backoff: BackoffConfig::default(),
             ping: PingConfig::default(),
             handshake_timeout: Duration::from_secs(30),
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
         }
     }
 

@@ -378,6 +378,12 @@ impl ServerConnection {
         self.ws.send(Message::Text(text.into().into())).await
     }
 
+    /// Sends any websocket message or raw frame, such as text that is not UTF-8
+    /// (`Message::Frame`): for tests of what a charge point does with a broken CSMS.
+    pub async fn send_message(&mut self, message: Message) -> Result<(), tungstenite::Error> {
+        self.ws.send(message).await
+    }
+
     /// Closes with a normal close frame.
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(1), self.ws.close(None)).await;

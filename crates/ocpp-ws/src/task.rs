@@ -10,8 +10,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::connect::{connect, WsStream};
-use crate::connection::{Command, ConnectionId, DisconnectReason, Event};
+use crate::connection::{Command, ConnectionId, DisconnectReason, Event, TOO_LARGE_START};
 use crate::error::ConnectError;
+use crate::inbound::MessageInfo;
 use crate::ping::{PingAction, PingTimer};
 use crate::supervisor::Supervisor;
 
@@ -188,12 +189,13 @@ impl Task {
             ping: PingTimer::new(options.ping.clone(), Instant::now()),
             write_timeout: options.handshake_timeout,
             closing: None,
+            limit: options.max_message_size,
         };
         let reason = loop {
             let deadline = link.ping.poll_timeout();
             let wake = tokio::time::Instant::from_std(deadline.unwrap_or_else(far_future));
             let flow = tokio::select! {
-                message = ws.next() => self.on_message(message, &mut link).await,
+                message = ws.next() => self.on_message(message, &mut ws, &mut link).await,
                 () = tokio::time::sleep_until(wake), if deadline.is_some() => {
                     on_ping_deadline(&mut ws, &mut link).await
                 }
@@ -216,18 +218,22 @@ impl Task {
         Step::ConnectAfter(wait)
     }
 
-    async fn on_message(&self, message: Option<Result<Message, WsError>>, link: &mut Link) -> Flow {
+    async fn on_message(
+        &self,
+        message: Option<Result<Message, WsError>>,
+        ws: &mut WsStream,
+        link: &mut Link,
+    ) -> Flow {
         match message {
             Some(Ok(Message::Text(text))) => self.emit(Event::Text(text.as_str().to_owned())).await,
             Some(Ok(Message::Pong(_))) => link.ping.on_pong(Instant::now()),
             // tungstenite answers pings itself.
             Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
+            // Every data message comes as binary: the filter turned text into binary so that
+            // the UTF-8 is checked here (see `inbound`).
             Some(Ok(Message::Binary(data))) => {
-                let len = data.len();
-                tracing::warn!(
-                    len,
-                    "binary message from the CSMS ignored (OCPP-J uses text)"
-                );
+                let info = ws.get_mut().next_message();
+                self.emit(data_event(&data, info, link.limit)).await;
             }
             Some(Ok(Message::Close(frame))) => {
                 // Keep reading: tungstenite sends our close reply, then the stream ends.
@@ -310,6 +316,42 @@ struct Link {
     write_timeout: Duration,
     /// Set when the CSMS's close frame came; the stream ends soon after.
     closing: Option<DisconnectReason>,
+    /// The largest message taken (`ConnectionOptions::max_message_size`).
+    limit: usize,
+}
+
+/// The event of a data message, from what the filter noted of it (`None`: nothing noted,
+/// which the filter never does; taken as binary).
+fn data_event(data: &[u8], info: Option<MessageInfo>, limit: usize) -> Event {
+    let len = data.len();
+    match info {
+        Some(MessageInfo {
+            oversized: Some(size),
+            ..
+        }) => {
+            let start = &data[..len.min(TOO_LARGE_START)];
+            Event::TooLarge {
+                start: String::from_utf8_lossy(start).into_owned(),
+                size,
+                limit,
+            }
+        }
+        Some(MessageInfo { text: true, .. }) => match std::str::from_utf8(data) {
+            Ok(text) => Event::Text(text.to_owned()),
+            Err(e) => {
+                tracing::warn!(len, error = %e, "text message from the CSMS that is not UTF-8");
+                Event::Unreadable {
+                    why: format!("text message of {len} bytes that is not UTF-8: {e}"),
+                }
+            }
+        },
+        Some(MessageInfo { text: false, .. }) | None => {
+            tracing::warn!(len, "binary message from the CSMS (OCPP-J uses text)");
+            Event::Unreadable {
+                why: format!("binary message of {len} bytes: OCPP-J uses text messages"),
+            }
+        }
+    }
 }
 
 impl Link {

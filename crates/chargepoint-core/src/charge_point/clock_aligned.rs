@@ -119,13 +119,17 @@ impl ChargePoint {
                 if let Err(e) = self.store.save_transaction(&tx.record) {
                     tracing::error!(connector = id, error = %e, "transaction sample not stored");
                 }
-                Some(tx.record.transaction_id.unwrap_or(tx.record.placeholder_id))
+                Some((tx.record.transaction_id, tx.record.placeholder_id))
             }
             None => None,
         };
         let Some(value) = aligned else {
             return;
         };
+        // A transaction whose StartTransaction was given up has no id: its samples go as
+        // the connector's (transactions.rs, "A StartTransaction given up").
+        let transaction_id =
+            transaction_id.and_then(|(known, placeholder)| self.wire_id(known, placeholder));
         let request = MeterValuesRequest {
             connector_id: id as i32,
             transaction_id,

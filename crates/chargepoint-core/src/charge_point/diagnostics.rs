@@ -25,7 +25,7 @@ use ocpp_types::{Action, AnyResponse, CiString255};
 
 use super::events::DiagnosticsProgress;
 use super::message_queue::Purpose;
-use super::{ChargePoint, Now, StationCommand};
+use super::{limits, ChargePoint, Now, StationCommand};
 use crate::config::ProfileName;
 
 /// How long a GetDiagnostics waits for the station's file name: well within the 30 s a central
@@ -119,8 +119,8 @@ impl ChargePoint {
         self.commands.push_back(StationCommand::UploadDiagnostics {
             request_id,
             location: request.location,
-            retries: request.retries.and_then(|r| u32::try_from(r).ok()),
-            retry_interval_s: request.retry_interval.and_then(|r| u32::try_from(r).ok()),
+            retries: limits::file_transfer_retries(request.retries),
+            retry_interval_s: limits::file_transfer_retry_interval_s(request.retry_interval),
             start_time: request.start_time,
             stop_time: request.stop_time,
         });

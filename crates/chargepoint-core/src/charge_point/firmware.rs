@@ -30,7 +30,7 @@ use ocpp_types::{Action, AnyResponse};
 
 use super::events::FirmwareProgress;
 use super::message_queue::Purpose;
-use super::{ChargePoint, Now, StationCommand};
+use super::{limits, ChargePoint, Now, StationCommand};
 use crate::config::ProfileName;
 
 /// How long the restart after Installed waits for FirmwareStatusNotification Installed to be
@@ -148,8 +148,8 @@ impl ChargePoint {
         self.firmware.update = Some(Update {
             request_id,
             location: request.location,
-            retries: request.retries.and_then(|r| u32::try_from(r).ok()),
-            retry_interval_s: request.retry_interval.and_then(|r| u32::try_from(r).ok()),
+            retries: limits::file_transfer_retries(request.retries),
+            retry_interval_s: limits::file_transfer_retry_interval_s(request.retry_interval),
             phase: Phase::Scheduled { due },
             reported: None,
         });

@@ -499,6 +499,58 @@ impl MessageQueue {
         }
     }
 
+    /// Whether the StartTransaction of the transaction known by `placeholder` still waits for
+    /// its answer (queued, in flight or between two attempts).
+    pub fn start_pending(&self, placeholder: i32) -> bool {
+        self.transaction
+            .iter()
+            .any(|m| m.stored.starts_transaction == Some(placeholder))
+    }
+
+    /// The StartTransaction of `placeholder`'s transaction was given up: no id will ever
+    /// replace the placeholder, and none is made up (see `transactions.rs`). Its queued
+    /// MeterValues lose their transactionId, as libocpp's `ChargePointImpl::send_meter_value`
+    /// sends them while a transaction has no id; its queued StopTransaction is dropped and
+    /// returned, to be logged. One write for all of them.
+    pub fn forget_placeholder(
+        &mut self,
+        store: &mut dyn Store,
+        placeholder: i32,
+    ) -> Vec<StoredMessage> {
+        let in_flight = match &self.in_flight {
+            Some((_, Sent::Transaction(m))) => Some(m.key),
+            _ => None,
+        };
+        let carries = |m: &StoredMessage| {
+            Some(m.key) != in_flight
+                && m.payload.get("transactionId").and_then(Value::as_i64)
+                    == Some(i64::from(placeholder))
+        };
+        let (stops, kept): (VecDeque<_>, VecDeque<_>) = self
+            .transaction
+            .drain(..)
+            .partition(|m| carries(&m.stored) && m.stored.action == Action::StopTransaction);
+        self.transaction = kept;
+        let mut changed = Vec::new();
+        for message in &mut self.transaction {
+            if carries(&message.stored) {
+                if let Some(payload) = message.stored.payload.as_object_mut() {
+                    payload.remove("transactionId");
+                }
+                changed.push(message.stored.clone());
+            }
+        }
+        if let Err(e) = store.save_messages(&changed) {
+            tracing::error!(error = %e, "queued MeterValues without transaction id not stored");
+        }
+        let stops: Vec<StoredMessage> = stops.into_iter().map(|m| m.stored).collect();
+        let keys: Vec<u64> = stops.iter().map(|m| m.key).collect();
+        if let Err(e) = store.remove_messages(&keys) {
+            tracing::error!(error = %e, "dropped StopTransaction not removed from the store");
+        }
+        stops
+    }
+
     /// Whether a StopTransaction for one of `ids` is queued.
     pub fn has_stop_transaction_for(&self, ids: &[Option<i32>]) -> bool {
         self.transaction.iter().any(|m| {

@@ -305,11 +305,12 @@ impl ChargePoint {
         if let Err(e) = self.store.save_transaction(&tx.record) {
             tracing::error!(connector = id, error = %e, "transaction sample not stored");
         }
-        let transaction_id = tx.record.transaction_id.unwrap_or(tx.record.placeholder_id);
+        let ids = (tx.record.transaction_id, tx.record.placeholder_id);
+        let transaction_id = self.wire_id(ids.0, ids.1);
         if let Some(value) = sampled {
             let request = MeterValuesRequest {
                 connector_id: id as i32,
-                transaction_id: Some(transaction_id),
+                transaction_id,
                 meter_value: NonEmptyVec::one(value),
             };
             self.queue.push_transaction(

@@ -32,6 +32,7 @@
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `security_events.rs` | security events: the security log, SecurityEventNotification |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
+//! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
 //! | `snapshot.rs` | the core's state as plain data, for the station to show |
 //! | `events.rs` | the station's inputs ([`StationEvent`]) and outputs ([`StationCommand`]) |
@@ -79,6 +80,7 @@ mod dispatch;
 pub mod events;
 mod firmware;
 mod heartbeat;
+pub mod limits;
 mod local_auth_list;
 mod local_auth_list_handlers;
 mod message_queue;
@@ -224,10 +226,12 @@ impl ChargePoint {
             Vec::new()
         });
         let queue = MessageQueue::restore(messages, QueueConfig::from_config(&config));
+        let rpc_config =
+            ocpp_rpc::Config::default().max_message_size(limits::incoming_message_limit(&config));
         let mut cp = ChargePoint {
             config,
             store,
-            rpc: Rpc::new(Role::ChargePoint, ocpp_rpc::Config::default()),
+            rpc: Rpc::new(Role::ChargePoint, rpc_config),
             queue,
             connected: false,
             registration: Registration::default(),
@@ -354,6 +358,23 @@ impl ChargePoint {
     /// A text message received from the central system.
     pub fn handle_frame(&mut self, text: &str, now: Now) {
         self.rpc.handle_frame(text, now.instant);
+        self.process_rpc_events(now);
+    }
+
+    /// A message from the central system that cannot be an OCPP-J frame (binary, or text that
+    /// is not UTF-8; `why` says which): answered with `GenericError` to the id "-1", as libocpp.
+    pub fn handle_unreadable(&mut self, why: &str, now: Now) {
+        self.rpc.handle_unreadable(why, now.instant);
+        self.process_rpc_events(now);
+    }
+
+    /// A message from the central system the transport did not take whole because it is over
+    /// `limit` bytes ([`limits::incoming_message_limit`]): `start` is its beginning, `size` its
+    /// size as far as seen. Answered from its start, never decoded
+    /// ([`ocpp_rpc::Rpc::handle_oversized`]).
+    pub fn handle_oversized(&mut self, start: &str, size: u64, limit: usize, now: Now) {
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        self.rpc.handle_oversized(start, size, limit, now.instant);
         self.process_rpc_events(now);
     }
 

@@ -18,10 +18,17 @@
 //!   messages wait in their queue; while Pending what a TriggerMessage asks for goes out, as
 //!   libocpp's triggered messages). What the central system may ask meanwhile is in
 //!   `dispatch.rs`;
-//! - no answer or a CALLERROR: BootNotification again [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`]
-//!   after the failed one was queued (libocpp's `MessageQueue::handle_timeout_or_callerror`
-//!   puts it back with its timestamp plus boot_notification_retry_interval_seconds), so the
-//!   wait for the answer counts towards it;
+//! - no answer, a CALLERROR or an answer that does not decode (a currentTime that does not
+//!   parse, say): BootNotification again [`DEFAULT_BOOT_NOTIFICATION_INTERVAL`] after the
+//!   failed one was queued (libocpp's `MessageQueue::handle_timeout_or_callerror` puts it back
+//!   with its timestamp plus boot_notification_retry_interval_seconds), so the wait for the
+//!   answer counts towards it; the registration is what it was (none before the first answer,
+//!   so the state never shows a registration the central system did not give). Once Accepted,
+//!   a failed BootNotification (one a TriggerMessage asked for) changes nothing and is not sent
+//!   again: the station is registered and a retry would only repeat every minute what the
+//!   central system cannot answer. libocpp ignores an answer it cannot convert (the exception
+//!   branches of `ChargePointImpl::message_callback` around `handleBootNotificationResponse`)
+//!   and keeps its registration too;
 //! - a reconnect after Accepted sends no BootNotification (OCPP 1.6 §4.2: only after a
 //!   reboot), but StatusNotification for every connector, as libocpp's
 //!   `ChargePointImpl::connected_callback`; a reconnect while Pending or Rejected leaves the
@@ -34,7 +41,7 @@ use ocpp_types::core::{BootNotificationRequest, BootNotificationResponse, Regist
 use ocpp_types::{Action, CiString20, CiString25, CiString50, DateTime};
 
 use super::message_queue::Purpose;
-use super::{ChargePoint, Now};
+use super::{limits, ChargePoint, Now};
 
 /// The wait before the next BootNotification when the central system gives an interval of 0,
 /// does not answer or answers with a CALLERROR (libocpp: 60 s).
@@ -145,7 +152,8 @@ impl ChargePoint {
                 let wait = u64::try_from(response.interval)
                     .ok()
                     .filter(|s| *s > 0)
-                    .map_or(DEFAULT_BOOT_NOTIFICATION_INTERVAL, Duration::from_secs);
+                    .map_or(DEFAULT_BOOT_NOTIFICATION_INTERVAL, Duration::from_secs)
+                    .min(limits::MAX_BOOT_RETRY_INTERVAL);
                 self.registration.next_boot = Some(now.instant + wait);
             }
         }
@@ -153,8 +161,12 @@ impl ChargePoint {
 
     /// BootNotification got a CALLERROR, an invalid answer or none.
     pub(crate) fn on_boot_notification_failed(&mut self, error: CallErrorInfo, now: Now) {
-        tracing::warn!(%error, "BootNotification failed; trying again later");
         self.registration.boot_queued = false;
+        if self.registration.status == Some(RegistrationStatus::Accepted) {
+            self.registration.boot_queued_at = None;
+            return tracing::warn!(%error, "triggered BootNotification failed; the registration stands (Accepted)");
+        }
+        tracing::warn!(%error, "BootNotification failed; trying again later");
         let due = self
             .registration
             .boot_queued_at

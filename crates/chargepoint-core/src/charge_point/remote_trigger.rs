@@ -122,7 +122,8 @@ impl ChargePoint {
         let transaction_id = connector
             .transaction
             .as_ref()
-            .map(|t| t.record.transaction_id.unwrap_or(t.record.placeholder_id));
+            .map(|t| (t.record.transaction_id, t.record.placeholder_id))
+            .and_then(|(known, placeholder)| self.wire_id(known, placeholder));
         let request = MeterValuesRequest {
             connector_id: id as i32,
             transaction_id,

@@ -8,6 +8,24 @@
 //! queued offline behind its StartTransaction still reaches the central system with the id it
 //! gave.
 //!
+//! # A StartTransaction given up
+//!
+//! A StartTransaction answered with a CALLERROR TransactionMessageAttempts times is dropped
+//! (docs/core/message-queue.md), and its transaction never gets an id. None is made up: the
+//! placeholder never goes on the wire (OCPP 1.6 §4.8: the transactionId is the one the
+//! central system supplied). libocpp drops the message the same way
+//! (`MessageQueue::handle_timeout_or_callerror`) and then
+//! - sends the transaction's MeterValues without a transactionId (`ChargePointImpl::send_meter_value`
+//!   adds one only once the id is known): so do we, for those queued and those to come;
+//! - sends its StopTransaction with its negative internal id (`ChargePointImpl::stop_transaction`,
+//!   `get_transaction_id().value_or(get_internal_transaction_id())`): we do not. The central
+//!   system refused to register the transaction, so no id of its names it; a StopTransaction
+//!   with a made-up one would be booked to nothing or to the wrong transaction. It is dropped
+//!   (queued or to come), with an error that logs its meterStop.
+//!
+//! The session itself goes on, as in libocpp, which stops nothing either: the driver was
+//! authorized, and the energy shows in the MeterValues.
+//!
 //! StopTransaction carries idTag (the identifier that stopped it, when one did), reason (left
 //! out for Local, the spec's default; libocpp always sends it) and transactionData: the
 //! StopTxnSampledData samples, Transaction.Begin first and Transaction.End last.
@@ -140,22 +158,19 @@ impl ChargePoint {
             connector = id,
             "transaction of before the restart stopped: PowerLoss"
         );
-        let mut request = StopTransactionRequest {
-            id_tag: None,
-            meter_stop: record.meter_last_wh,
-            timestamp: record.meter_last_at,
-            transaction_id: record.transaction_id.unwrap_or(record.placeholder_id),
-            reason: Some(Reason::PowerLoss),
-            transaction_data: (!record.transaction_data.is_empty())
-                .then_some(record.transaction_data),
-        };
-        self.fit_stop_transaction(&mut request);
-        self.queue.push_transaction(
-            self.store.as_mut(),
-            Action::StopTransaction,
-            ocpp_types::encode(&request),
-            None,
-        );
+        let meter_stop = record.meter_last_wh;
+        let request =
+            self.wire_transaction_id(&record)
+                .map(|transaction_id| StopTransactionRequest {
+                    id_tag: None,
+                    meter_stop,
+                    timestamp: record.meter_last_at,
+                    transaction_id,
+                    reason: Some(Reason::PowerLoss),
+                    transaction_data: (!record.transaction_data.is_empty())
+                        .then_some(record.transaction_data),
+                });
+        self.queue_stop_transaction(request, meter_stop);
         if let Err(e) = self.store.remove_transaction(id) {
             tracing::error!(connector = id, error = %e, "stopped transaction not removed from the store");
         }
@@ -221,23 +236,19 @@ impl ChargePoint {
         connector.finishing = connector.plugged;
         tx.record.transaction_data.extend(end);
         let data = std::mem::take(&mut tx.record.transaction_data);
-        let mut request = StopTransactionRequest {
-            id_tag: id_tag.or(tx.stop_id_tag),
-            meter_stop: meter_stop_wh,
-            timestamp,
-            transaction_id: tx.record.transaction_id.unwrap_or(tx.record.placeholder_id),
-            reason: (reason != Reason::Local).then_some(reason),
-            transaction_data: (!data.is_empty()).then_some(data),
-        };
-        self.fit_stop_transaction(&mut request);
+        let request =
+            self.wire_transaction_id(&tx.record)
+                .map(|transaction_id| StopTransactionRequest {
+                    id_tag: id_tag.or(tx.stop_id_tag),
+                    meter_stop: meter_stop_wh,
+                    timestamp,
+                    transaction_id,
+                    reason: (reason != Reason::Local).then_some(reason),
+                    transaction_data: (!data.is_empty()).then_some(data),
+                });
         // Queued (and stored) before the transaction is forgotten: a power loss in between
         // leaves a transaction to stop again rather than none.
-        self.queue.push_transaction(
-            self.store.as_mut(),
-            Action::StopTransaction,
-            ocpp_types::encode(&request),
-            None,
-        );
+        self.queue_stop_transaction(request, meter_stop_wh);
         if let Err(e) = self.store.remove_transaction(id) {
             tracing::error!(connector = id, error = %e, "stopped transaction not removed from the store");
         }
@@ -450,11 +461,72 @@ impl ChargePoint {
                 let wait = at.saturating_duration_since(now.instant);
                 tracing::warn!(action = %message.action, %error, ?wait, "transaction message failed; retrying")
             }
-            Failure::GivenUp(dropped) => tracing::error!(
-                action = %dropped.action, %error, attempts = dropped.attempts,
-                "transaction message failed TransactionMessageAttempts times; dropped"
-            ),
+            Failure::GivenUp(dropped) => {
+                tracing::error!(
+                    action = %dropped.action, %error, attempts = dropped.attempts,
+                    "transaction message failed TransactionMessageAttempts times; dropped"
+                );
+                if let Some(placeholder) = dropped.starts_transaction {
+                    self.start_transaction_given_up(placeholder);
+                }
+            }
         }
+    }
+
+    /// See [A StartTransaction given up](self#a-starttransaction-given-up).
+    fn start_transaction_given_up(&mut self, placeholder: i32) {
+        for stop in self
+            .queue
+            .forget_placeholder(self.store.as_mut(), placeholder)
+        {
+            let meter_stop = stop.payload.get("meterStop").cloned();
+            tracing::error!(
+                ?meter_stop,
+                "StopTransaction of a transaction the central system never registered dropped"
+            );
+        }
+        if let Some(c) = self.connectors.iter().position(|c| {
+            c.transaction
+                .as_ref()
+                .is_some_and(|t| t.record.placeholder_id == placeholder)
+        }) {
+            tracing::error!(
+                connector = c,
+                "the transaction has no id: it charges on, its MeterValues go without one"
+            );
+        }
+    }
+
+    /// The transactionId the messages of `record`'s transaction carry: the central system's,
+    /// or while its StartTransaction waits for the answer the placeholder the answer will
+    /// replace; `None` once that StartTransaction was given up (see
+    /// [A StartTransaction given up](self#a-starttransaction-given-up)).
+    pub(crate) fn wire_transaction_id(&self, record: &StoredTransaction) -> Option<i32> {
+        self.wire_id(record.transaction_id, record.placeholder_id)
+    }
+
+    /// [`ChargePoint::wire_transaction_id`] of a transaction whose id is `known` (if it is)
+    /// and whose placeholder is `placeholder`.
+    pub(crate) fn wire_id(&self, known: Option<i32>, placeholder: i32) -> Option<i32> {
+        known.or_else(|| self.queue.start_pending(placeholder).then_some(placeholder))
+    }
+
+    /// Queues a StopTransaction, unless its transaction has no id to give it (then it is
+    /// dropped with an error: see [A StartTransaction given up](self#a-starttransaction-given-up)).
+    fn queue_stop_transaction(&mut self, request: Option<StopTransactionRequest>, meter_stop: i32) {
+        let Some(mut request) = request else {
+            return tracing::error!(
+                meter_stop,
+                "StopTransaction of a transaction the central system never registered dropped"
+            );
+        };
+        self.fit_stop_transaction(&mut request);
+        self.queue.push_transaction(
+            self.store.as_mut(),
+            Action::StopTransaction,
+            ocpp_types::encode(&request),
+            None,
+        );
     }
 }
 

@@ -464,6 +464,11 @@ impl Driver {
                 self.observe(FrameDirection::Received, text.clone());
                 self.cp.handle_frame(&text, now);
             }
+            Event::Unreadable { why } => self.cp.handle_unreadable(&why, now),
+            // Neither is shown as a received frame: there is no text frame to show.
+            Event::TooLarge { start, size, limit } => {
+                self.cp.handle_oversized(&start, size, limit, now)
+            }
         }
     }
 

@@ -69,6 +69,9 @@ pub fn connection_options(
         pong_timeout: seconds(internal.websocket_pong_timeout.into()),
         payload: internal.websocket_ping_payload.clone(),
     };
+    // What the core decodes at the most: ocpp-ws holds no more of a message than that.
+    options.max_message_size =
+        chargepoint_core::charge_point::limits::incoming_message_limit(config);
     options.validate()?;
     Ok(options)
 }

@@ -191,8 +191,6 @@ pub struct Station {
     display_shown: Option<Vec<DisplayMessage>>,
     /// Whether the station wants to be online (`ocpp/disconnect` makes it stay offline).
     online: bool,
-    /// The CSMS accepted a BootNotification in this run (EVSEs may charge).
-    booted: bool,
     /// Control-API orders carried out, waiting for the state to show it.
     replies: Vec<replies::PendingReply>,
 }
@@ -332,7 +330,6 @@ impl Station {
             display_shown: display.as_ref().map(|_| Vec::new()),
             display,
             online: true,
-            booted: false,
             replies: Vec::new(),
         })
     }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use chargepoint::charge_point::StationEvent as CoreEvent;
 use chargepoint::driver::{Frame, FrameDirection, Notice};
-use ocpp_types::core::RegistrationStatus;
 
 use super::{translate, Exit, Station};
 use crate::control_api::{OcppFrame, StationEvent};
@@ -33,6 +32,9 @@ impl Station {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks: u32 = 0;
+        // The core is initialized (stored transactions, availability): the EVSEs may charge,
+        // with or without the CSMS.
+        self.ready_to_charge();
         let exit = loop {
             let reset_at = self.reset_at();
             let stop_at = self.stop_deadline();
@@ -50,10 +52,6 @@ impl Station {
                 },
                 Ok(()) = self.link.core.changed() => {
                     self.core = self.link.core.borrow_and_update().clone();
-                    if self.core.registration == Some(RegistrationStatus::Accepted) && !self.booted {
-                        self.booted = true;
-                        self.ready_to_charge();
-                    }
                 }
                 Some(notice) = self.link.notices.recv() => self.notice(notice),
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
@@ -150,9 +148,15 @@ impl Station {
         self.display_shown = Some(shown);
     }
 
-    /// EVerest's OCPP module lets the EVSEs charge once the CSMS accepted the first
-    /// BootNotification (EvseManager's `external_ready_to_start_charging` parameter says
-    /// whether an EVSE waits for that).
+    /// Lets the EVSEs that wait for it (EvseManager's `external_ready_to_start_charging`)
+    /// charge, once, when the station starts running.
+    ///
+    /// As everest-core's `OCPP::ready`: it calls `call_external_ready_to_start_charging` on
+    /// every EVSE right after `ChargePointImpl::init` and before `start`, that is before any
+    /// connection, let alone a BootNotification.conf. A station that restarts while the CSMS
+    /// is unreachable therefore charges on local authorization (LocalAuthorizeOffline,
+    /// AllowOfflineTxForUnknownId) and its transaction messages wait in the queue. Waiting for
+    /// the first Accepted instead (as this did) left such a station unable to charge at all.
     fn ready_to_charge(&mut self) {
         for evse in &mut self.evses {
             if evse

@@ -155,3 +155,24 @@ fn without_the_profile_get_diagnostics_is_not_supported() {
     );
     assert_eq!(h.commands(), vec![]);
 }
+
+/// As UpdateFirmware's: at most ten retries, at least a second apart (limits.rs).
+#[test]
+fn retries_and_retry_interval_from_the_central_system_are_bounded() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    let text = json!([2, "diag-1", "GetDiagnostics",
+        {"location": "ftp://127.0.0.1:1/up/", "retries": 2147483647, "retryInterval": 0}])
+    .to_string();
+    h.cp.handle_frame(&text, h.now);
+    let commands = h.commands();
+    let Some(StationCommand::UploadDiagnostics {
+        retries,
+        retry_interval_s,
+        ..
+    }) = commands.first()
+    else {
+        panic!("expected the upload, got {commands:?}");
+    };
+    assert_eq!((*retries, *retry_interval_s), (Some(10), Some(1)));
+}

@@ -354,3 +354,24 @@ fn without_the_profile_update_firmware_is_not_supported() {
     );
     assert_eq!(h.commands(), vec![]);
 }
+
+/// retries 2147483647 and retryInterval 0 (some 750 attempts a second against a closed port):
+/// the station's System module gets at most ten retries, at least a second apart (limits.rs).
+#[test]
+fn retries_and_retry_interval_from_the_central_system_are_bounded() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    let retrieve_date = h.at(0);
+    h.csms_call_ok(
+        "UpdateFirmware",
+        json!({"location": "http://127.0.0.1:1/fw.bin", "retrieveDate": retrieve_date,
+               "retries": 2147483647, "retryInterval": 0}),
+    );
+    h.advance(1);
+    assert!(h.commands().contains(&StationCommand::DownloadFirmware {
+        request_id: 1,
+        location: "http://127.0.0.1:1/fw.bin".to_string(),
+        retries: Some(10),
+        retry_interval_s: Some(1),
+    }));
+}

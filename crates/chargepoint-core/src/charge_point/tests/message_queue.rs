@@ -14,7 +14,7 @@ use crate::charge_point::{
     MeasuredValue, MemoryStore, MeterReading, StationEvent, StoredMessage, StoredTransaction,
 };
 
-fn energy_reading(wh: f64) -> StationEvent {
+pub(super) fn energy_reading(wh: f64) -> StationEvent {
     StationEvent::MeterReading {
         connector: 1,
         reading: MeterReading {

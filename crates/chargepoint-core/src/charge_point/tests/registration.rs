@@ -429,3 +429,75 @@ fn a_boot_retry_that_falls_due_offline_goes_out_on_the_next_connection() {
     h.connect();
     assert_eq!(h.call().1, "BootNotification");
 }
+
+/// A BootNotification.conf whose currentTime does not parse is not an answer (libocpp's
+/// `handleBootNotificationResponse` throws on it and nothing is registered): the state says
+/// not registered, every other CALL stays unanswered, and the BootNotification goes again
+/// after sixty seconds.
+#[test]
+fn a_boot_answer_with_an_unparseable_time_registers_nothing() {
+    for time in ["garbage", "2026-13-45T99:00:00Z", "", "2026-11-24T06:00:00"] {
+        let mut h = Harness::new(json!({}), 1);
+        h.connect();
+        let (first, _, _) = h.call();
+        h.answer(
+            &first,
+            json!({"status": "Accepted", "currentTime": time, "interval": 300}),
+        );
+        assert_eq!(h.cp.registration_status(), None, "{time}");
+        assert_eq!(h.cp.snapshot().registration, None, "{time}");
+        assert_eq!(h.csms_call("GetConfiguration", json!({})), vec![], "{time}");
+        h.advance(59);
+        h.assert_silent();
+        h.advance(1);
+        assert_eq!(h.call().1, "BootNotification", "{time}");
+    }
+}
+
+/// Once Accepted, a triggered BootNotification answered with a currentTime that does not parse
+/// changes nothing: still Accepted (as libocpp, which ignores the answer), and it is not sent
+/// again every minute.
+#[test]
+fn a_triggered_boot_answer_with_an_unparseable_time_leaves_the_registration() {
+    let mut h = Harness::registered(json!({"Core": {"HeartbeatInterval": 0}}), 1);
+    let frames = h.csms_call(
+        "TriggerMessage",
+        json!({"requestedMessage": "BootNotification"}),
+    );
+    let Some(Frame::Call { id, action, .. }) = frames.last() else {
+        panic!("expected the triggered BootNotification, got {frames:?}");
+    };
+    assert_eq!(action, "BootNotification");
+    h.answer(
+        id,
+        json!({"status": "Accepted", "currentTime": "garbage", "interval": 300}),
+    );
+    assert_eq!(
+        h.cp.snapshot().registration,
+        Some(RegistrationStatus::Accepted)
+    );
+    h.advance(600);
+    let sent = h.pump();
+    assert!(sent.iter().all(|(a, _)| a == "Heartbeat"), "{sent:?}");
+    assert_eq!(
+        h.cp.snapshot().registration,
+        Some(RegistrationStatus::Accepted)
+    );
+}
+
+/// Pending with an interval of 2147483647 s: the next BootNotification after a day, not in 68
+/// years (limits.rs).
+#[test]
+fn a_huge_pending_interval_waits_a_day_at_the_most() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (first, _, _) = h.call();
+    h.answer(
+        &first,
+        json!({"status": "Pending", "currentTime": T0, "interval": 2147483647}),
+    );
+    h.advance(24 * 3600 - 1);
+    h.assert_silent();
+    h.advance(1);
+    assert_eq!(h.call().1, "BootNotification");
+}
