@@ -303,7 +303,15 @@ impl Station {
             .with_display(display.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let control_api = match config.settings.control_api {
-            Some(addr) => Some(serve(addr, handle.clone(), events.clone()).await?),
+            Some(addr) => Some(
+                serve(
+                    addr,
+                    config.settings.control_api_token.clone(),
+                    handle.clone(),
+                    events.clone(),
+                )
+                .await?,
+            ),
             None => None,
         };
         Ok(Station {
@@ -454,6 +462,7 @@ fn boot_security_event(cp: &mut chargepoint::ChargePoint, reason: BootReason) {
 
 async fn serve(
     addr: SocketAddr,
+    token: Option<crate::config::ControlApiToken>,
     handle: StationHandle,
     events: broadcast::Sender<StationEvent>,
 ) -> Result<ControlApi, RuntimeError> {
@@ -465,12 +474,23 @@ async fn serve(
                 message: e.to_string(),
             })?;
     let addr = listener.local_addr().unwrap_or(addr);
+    // Loading refused this already; a config built in code gets the same answer here.
+    let access = control_api::Access::new(addr, token).map_err(|e| RuntimeError::ControlApi {
+        addr,
+        message: e.to_string(),
+    })?;
     let (stop, stopped) = oneshot::channel::<()>();
     let control: std::sync::Arc<dyn StationControl> = std::sync::Arc::new(handle);
-    let task = tokio::spawn(control_api::serve(listener, control, events, async move {
-        // A dropped sender stops the server too.
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(control_api::serve(
+        listener,
+        control,
+        events,
+        access,
+        async move {
+            // A dropped sender stops the server too.
+            let _ = stopped.await;
+        },
+    ));
     Ok(ControlApi { addr, stop, task })
 }
 
