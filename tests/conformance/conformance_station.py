@@ -68,8 +68,10 @@ def write_config(dir: Path, csms_uri: str, yaml_name: str = "config-sil-one-evse
 
 
 class Station:
-    def __init__(self, binary: Path, config: Path, api: str, dir: Path) -> None:
+    def __init__(self, binary: Path, config: Path, api: str, dir: Path,
+                 rust_log: str = "info") -> None:
         self.addr = api
+        self.rust_log = rust_log
         self.dir = dir
         # settings.control_api_token, when the test set one: sent as a bearer token.
         self.token: str | None = None
@@ -82,7 +84,7 @@ class Station:
         return subprocess.Popen(
             self._args,
             stdin=subprocess.DEVNULL, stdout=self._out, stderr=subprocess.STDOUT,
-            cwd=self.dir, env={"RUST_LOG": "info", "PATH": "/usr/bin:/bin"},
+            cwd=self.dir, env={"RUST_LOG": self.rust_log, "PATH": "/usr/bin:/bin"},
         )
 
     def kill(self) -> None:

@@ -247,7 +247,9 @@ impl Station {
             &paths.message_log_dir,
             chrono::Utc::now(),
         )
-        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?;
+        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
+        // The station's own write-only keys: a custom schema may declare more.
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();

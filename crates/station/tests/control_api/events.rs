@@ -79,9 +79,7 @@ async fn events_stream_the_state_then_every_frame_and_state_change() {
     ] {
         let info = log.record(direction, time, text);
         events
-            .send(StationEvent::Ocpp(OcppFrame::new(
-                direction, time, &info, text,
-            )))
+            .send(StationEvent::Ocpp(OcppFrame::new(direction, time, &info)))
             .unwrap();
     }
     let mut charging = state();
@@ -166,7 +164,7 @@ fn frame(seq: u64) -> OcppFrame {
     let time = chrono::DateTime::from_timestamp_millis(1_795_503_600_000).unwrap();
     let text = format!(r#"[2,"{seq}","Heartbeat",{{}}]"#);
     let info = log.record(Direction::ChargePointToCentralSystem, time, &text);
-    OcppFrame::new(Direction::ChargePointToCentralSystem, time, &info, &text).with_seq(seq)
+    OcppFrame::new(Direction::ChargePointToCentralSystem, time, &info).with_seq(seq)
 }
 
 #[tokio::test]
