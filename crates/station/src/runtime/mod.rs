@@ -236,6 +236,15 @@ impl Station {
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
         system_retries(config, &ocpp_module.id, &mut system_config);
+        if let Some(listed) = cp
+            .config()
+            .typed()
+            .firmware_management
+            .as_ref()
+            .and_then(|f| f.supported_file_transfer_protocols.as_ref())
+        {
+            system_config.protocols = transfer_protocols(listed);
+        }
         let system = System::new(system_config)?;
         let reset_timeout = std::time::Duration::from_secs(u64::from(
             cp.config()
@@ -396,6 +405,24 @@ fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control:
 /// The System module's `DefaultRetries` / `DefaultRetryInterval` (the OCPP module's `system`
 /// connection): what a firmware download or log upload uses when the CSMS names no retries.
 /// EVerest's manifest types them as numbers; a fraction is rounded down, a negative becomes 0.
+/// The schemes of SupportedFileTransferProtocols the System module has a client for; the
+/// others (FTPS) are left out, said once at the start.
+fn transfer_protocols(listed: &[String]) -> Vec<crate::system::Scheme> {
+    let mut schemes = Vec::new();
+    for name in listed {
+        match crate::system::Scheme::from_protocol(name) {
+            Some(scheme) if !schemes.contains(&scheme) => schemes.push(scheme),
+            Some(_) => {}
+            None => tracing::warn!(
+                protocol = %name,
+                "SupportedFileTransferProtocols names a protocol the System module has no client for; \
+                 transfers over it fail"
+            ),
+        }
+    }
+    schemes
+}
+
 fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut SystemConfig) {
     let Some(module) = config
         .connected_module(ocpp_module, "system")
