@@ -2,8 +2,9 @@
 and the HTTP Basic header the station then connects with (security profile 1), appear in no
 output: not in the process's stdout and stderr at RUST_LOG=debug, not in any message log format
 (log, html, security, console_detailed), not in the control API's event stream or recent
-frames, not in the GetDiagnostics archive. Where the key was, they show `<redacted>`. The
-message logs are mode 0600 in a folder of mode 0700."""
+frames, not in the GetDiagnostics archive; nor does a key in a ChangeConfiguration the station
+refuses or in a frame that is no OCPP-J. Where the key was, they show `<redacted>`. The message
+logs are mode 0600 in a folder of mode 0700."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from core_steps import booted
 KEY = "planted-AuthKey-5c1e77a0f2"
 # A second one, in a ChangeConfiguration the station refuses as malformed (an unknown field).
 REFUSED_KEY = "refused-AuthKey-91b04d3e"
+# A third, in frames that are no OCPP-J (cut short; a number for the message id): dropped.
+BROKEN_KEY = "broken-AuthKey-6d20c8b7"
 FORMATS = ["log", "html", "security", "console_detailed"]
 
 
@@ -72,6 +75,10 @@ def test_an_authorization_key_appears_in_no_output(make_station, csms, ftp):
                       {"key": "AuthorizationKey", "value": REFUSED_KEY, "x": 1}])
     after = csms.send_raw(raw)
     csms.wait_frame(lambda f: isinstance(f, list) and f[:2] == [4, "raw-1"], after=after)
+    change = {"key": "AuthorizationKey", "value": BROKEN_KEY}
+    csms.send_raw(json.dumps([2, "raw-2", "ChangeConfiguration", change])[:-1])
+    csms.send_raw(json.dumps([2, 7, "ChangeConfiguration", change], separators=(",", ":")))
+    events.wait_for("[2,7,")
     # Profile 1: the station connects again, with HTTP Basic auth made of the key.
     assert csms.call(call.ChangeConfiguration(key="SecurityProfile", value="1")) == {
         "status": "Accepted"}
@@ -105,8 +112,8 @@ def test_an_authorization_key_appears_in_no_output(make_station, csms, ftp):
     station.graceful_stop()
     outputs["stdout and stderr"] = station.log()
 
-    secrets = {"the key": KEY, "the refused key": REFUSED_KEY, "the Basic header": basic,
-               "the key in hex": KEY.encode().hex()}
+    secrets = {"the key": KEY, "the refused key": REFUSED_KEY, "the broken frames' key": BROKEN_KEY,
+               "the Basic header": basic, "the key in hex": KEY.encode().hex()}
     for where, text in outputs.items():
         for what, secret in secrets.items():
             assert secret not in text, f"{what} in {where}"

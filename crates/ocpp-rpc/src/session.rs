@@ -366,15 +366,18 @@ impl Rpc {
     }
 
     fn on_broken(&mut self, error: FrameError, text: &str) {
-        let frame_text = shorten(text, 200);
+        // Its length, not its text: a broken frame may still carry a secret (a
+        // ChangeConfiguration of AuthorizationKey), and this layer cannot tell which parts
+        // are secret. The station's message log shows the text, redacted.
+        let len = text.len();
         let (Some(id), Some(code)) = (error.message_id(), error.call_error_code()) else {
-            tracing::warn!(%error, frame = %frame_text, "frame without a message id dropped");
+            tracing::warn!(%error, len, "frame without a message id dropped");
             return;
         };
         let id = id.clone();
         match error.message_type() {
             Some(kind @ (MessageType::CallResult | MessageType::CallError)) => {
-                tracing::warn!(%error, frame = %frame_text, "broken answer frame");
+                tracing::warn!(%error, len, "broken answer frame");
                 if let Some(call) = self.take_outstanding(&id, kind) {
                     let info = CallErrorInfo {
                         code,
@@ -385,7 +388,7 @@ impl Rpc {
                 }
             }
             Some(MessageType::Call) | None => {
-                tracing::warn!(%error, frame = %frame_text, "broken frame answered with {code}");
+                tracing::warn!(%error, len, "broken frame answered with {code}");
                 self.reply_error(id, code, &error.to_string(), json!({}));
             }
         }
