@@ -11,6 +11,9 @@
 //! CALLERROR's description could quote what it refused). Text that is not JSON cannot be
 //! read that way: when it names a secret key, it is replaced whole.
 //!
+//! The password of a URL (`ftp://user:password@host/...`, as UpdateFirmware and GetDiagnostics
+//! locations carry them) becomes `***`, as the System module's own log lines show it.
+//!
 //! Values are replaced in the text, string token by string token, not by writing the parsed
 //! JSON again: the log keeps the frame as it went over the wire otherwise (`json_text` says
 //! why).
@@ -94,7 +97,7 @@ pub fn redact(text: &str, value: Option<&Value>, keys: &SecretKeys, known: &[Str
         let text = if keys.named_in(text) || echoed(text) {
             format!("{REDACTED} (not JSON, and it names a write-only configuration key)")
         } else {
-            text.to_owned()
+            hide_url_passwords(text).unwrap_or_else(|| text.to_owned())
         };
         return Redacted {
             text,
@@ -103,17 +106,51 @@ pub fn redact(text: &str, value: Option<&Value>, keys: &SecretKeys, known: &[Str
     };
     let mut secrets = Vec::new();
     collect(value, keys, &mut secrets);
-    if secrets.is_empty() && known.is_empty() {
+    if secrets.is_empty() && known.is_empty() && !text.contains("://") {
         return Redacted {
             text: text.to_owned(),
             secrets,
         };
     }
-    let hide = |s: &str| secrets.iter().any(|k| k == s) || echoed(s);
+    let shown = |s: &str| {
+        if secrets.iter().any(|k| k == s) || echoed(s) {
+            Some(REDACTED.to_owned())
+        } else {
+            hide_url_passwords(s)
+        }
+    };
     Redacted {
-        text: replace_strings(text, hide),
+        text: replace_strings(text, shown),
         secrets,
     }
+}
+
+/// `text` with the password of every URL in it (`scheme://user:password@host...`) replaced
+/// by `***`; `None` when it has none.
+pub fn hide_url_passwords(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends where the path, query or fragment starts, or the URL does.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rsplit_once('@') {
+            Some((userinfo, host)) if userinfo.contains(':') => {
+                let user = userinfo.split(':').next().unwrap_or_default();
+                out.push_str(&format!("{user}:***@{host}"));
+                changed = true;
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
 /// The values beside a secret `key` anywhere in `value`.
@@ -136,9 +173,9 @@ fn collect(value: &Value, keys: &SecretKeys, out: &mut Vec<String>) {
     }
 }
 
-/// `json` with every string token whose value `hide` says is secret replaced by
-/// `"<redacted>"`; everything else stays as written.
-fn replace_strings(json: &str, hide: impl Fn(&str) -> bool) -> String {
+/// `json` with every string token for whose value `shown` gives another text replaced by
+/// that text (as a JSON string); everything else stays as written.
+fn replace_strings(json: &str, shown: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(json.len());
     let mut rest = json;
     while let Some(start) = rest.find('"') {
@@ -147,14 +184,11 @@ fn replace_strings(json: &str, hide: impl Fn(&str) -> bool) -> String {
         let end = string_end(token);
         let literal = &token[..end];
         // The text is valid JSON, so every token decodes; one that did not would be kept.
-        match serde_json::from_str::<String>(literal) {
-            Ok(decoded) if hide(&decoded) => {
-                out.push('"');
-                out.push_str(REDACTED);
-                out.push('"');
-            }
-            _ => out.push_str(literal),
-        }
+        let replaced = serde_json::from_str::<String>(literal)
+            .ok()
+            .and_then(|decoded| shown(&decoded))
+            .and_then(|text| serde_json::to_string(&text).ok());
+        out.push_str(replaced.as_deref().unwrap_or(literal));
         rest = &token[end..];
     }
     out.push_str(rest);
@@ -257,12 +291,32 @@ mod tests {
     }
 
     #[test]
+    fn url_passwords_become_stars() {
+        let frame = r#"[2,"1","UpdateFirmware",{"location":"ftp://fc:s%40cret@10.0.0.1:21/fw/a.bin","retrieveDate":"2026-01-01T00:00:00Z"}]"#;
+        assert_eq!(
+            run(frame, &[]).text,
+            r#"[2,"1","UpdateFirmware",{"location":"ftp://fc:***@10.0.0.1:21/fw/a.bin","retrieveDate":"2026-01-01T00:00:00Z"}]"#
+        );
+        let frame = r#"[2,"2","GetDiagnostics",{"location":"ftp://anonymous@h/up/"}]"#;
+        assert_eq!(run(frame, &[]).text, frame);
+        assert_eq!(
+            hide_url_passwords(
+                r#"DownloadFirmware { location: "ftp://u:p@h/x" } and http://a:b@c"#
+            )
+            .as_deref(),
+            Some(r#"DownloadFirmware { location: "ftp://u:***@h/x" } and http://a:***@c"#)
+        );
+        assert_eq!(hide_url_passwords("http://h/p?u=a:b@c"), None);
+    }
+
+    #[test]
     fn string_tokens_end_at_their_own_quote() {
         assert_eq!(string_end(r#""a\"b" rest"#), 6);
         assert_eq!(string_end(r#""a\\" rest"#), 5);
         assert_eq!(string_end(r#""open"#), 5);
         assert_eq!(
-            replace_strings(r#"{"a":"x","b":["x","y\"x"]}"#, |s| s == "x"),
+            replace_strings(r#"{"a":"x","b":["x","y\"x"]}"#, |s| (s == "x")
+                .then(|| REDACTED.to_owned())),
             r#"{"a":"<redacted>","b":["<redacted>","y\"x"]}"#
         );
     }
