@@ -69,6 +69,11 @@ def test_a_web_page_cannot_drive_the_station(make_station, csms):
     status, _, answer = raw(station, "POST", "/api/v1/station/stop",
                             {"Host": host, "Origin": "null"})
     assert status == 403, answer
+    # Its Origin stripped, but the browser's fetch metadata says where it comes from.
+    status, _, answer = raw(station, "POST", "/api/v1/station/stop",
+                            {"Host": host, "Sec-Fetch-Site": "cross-site"})
+    assert status == 403, answer
+    refused(answer, "Sec-Fetch-Site cross-site")
 
     # A form on another page, and a text/plain fetch without preflight (an old browser or a
     # privacy setting may leave the Origin out).

@@ -7,8 +7,9 @@
 //!    On an unspecified address (`0.0.0.0`, `[::]`) the station cannot know its names, so any
 //!    Host passes: loading made the token mandatory there.
 //! 2. **Origin** (POST, DELETE and every method but GET, HEAD and OPTIONS): when present, it
-//!    must be `http://<the request's Host>`; else 403. Browsers send it with every
-//!    cross-origin request that changes something.
+//!    must be `http://<the request's Host>`, and `Sec-Fetch-Site`, when present,
+//!    `same-origin` (or `none`); else 403. Browsers send both with every cross-origin request
+//!    that changes something; either one refuses it, should something strip the other.
 //! 3. **Content-Type** (the same methods): when present, `application/json`; a body without
 //!    one is refused too; else 415. A form or `text/plain` POST, which browsers send
 //!    cross-site without asking first, never gets through, while a POST without a body
@@ -144,6 +145,16 @@ impl Access {
         }
         if is_safe(method) {
             return None;
+        }
+        // Fetch metadata: what the browser itself says of where the request comes from.
+        let site = headers
+            .get("sec-fetch-site")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        if let Some(site) = site.filter(|s| !["same-origin", "none"].contains(&s.as_str())) {
+            return Some(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("Sec-Fetch-Site {site}: commands from other web pages are refused"),
+            ));
         }
         if let Some(origin) = headers.get(header::ORIGIN) {
             let same = origin

@@ -172,18 +172,35 @@ async fn a_command_from_another_origin_is_refused() {
             assert!(answer.error().contains("Origin"), "{}", answer.error());
         }
     }
+    // No Origin (something stripped it), but the browser's fetch metadata says where from.
+    for site in ["cross-site", "same-site"] {
+        let headers = [("host", HOST), ("sec-fetch-site", site)];
+        let answer = request(&app, "POST", "/api/v1/station/stop", &headers, "").await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{site}");
+        assert!(
+            answer.error().contains("Sec-Fetch-Site"),
+            "{}",
+            answer.error()
+        );
+    }
     assert!(fake.calls().is_empty());
     // Reading is harmless (and no CORS header lets another page read the answer).
     let headers = [("host", HOST), ("origin", "http://evil.example")];
     let answer = get(&app, "/api/v1/state", &headers).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(!answer.headers.contains_key("access-control-allow-origin"));
-    // The page's own origin, as the browser names it for the Host it asked.
+    // The page's own origin, as the browser names it for the Host it asked (and its fetch
+    // metadata says).
     for (host, origin) in [
         (HOST, "http://127.0.0.1:8849"),
         ("localhost:8849", "http://localhost:8849"),
     ] {
-        let headers = [("host", host), ("origin", origin), JSON];
+        let headers = [
+            ("host", host),
+            ("origin", origin),
+            ("sec-fetch-site", "same-origin"),
+            JSON,
+        ];
         let answer = request(
             &app,
             "POST",
