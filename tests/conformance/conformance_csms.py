@@ -178,6 +178,8 @@ class Csms:
         # Every frame as it went over the wire: ("in" | "out", text), in order.
         self.frames: list[tuple[str, str]] = []
         self.paths: list[str] = []
+        # The Authorization header of each connection (None without one), by connection.
+        self.authorizations: list[str | None] = []
         # The answers to the next BootNotifications (Accepted after them), with this interval.
         self.boot_statuses: list[str] = []
         self.boot_interval = HEARTBEAT_S
@@ -518,6 +520,7 @@ class Csms:
     async def _handler(self, ws) -> None:
         with self._cond:
             self.paths.append(ws.request.path)
+            self.authorizations.append(ws.request.headers.get("Authorization"))
             self._busy = 0
             self._cond.notify_all()
         wire = _Wire(ws, self)

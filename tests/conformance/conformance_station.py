@@ -68,9 +68,13 @@ def write_config(dir: Path, csms_uri: str, yaml_name: str = "config-sil-one-evse
 
 
 class Station:
-    def __init__(self, binary: Path, config: Path, api: str, dir: Path) -> None:
+    def __init__(self, binary: Path, config: Path, api: str, dir: Path,
+                 rust_log: str = "info") -> None:
         self.addr = api
+        self.rust_log = rust_log
         self.dir = dir
+        # settings.control_api_token, when the test set one: sent as a bearer token.
+        self.token: str | None = None
         self.output = dir / "station.log"
         self._args = [str(binary), "run", "--config", str(config)]
         self._out = open(self.output, "w")
@@ -80,7 +84,7 @@ class Station:
         return subprocess.Popen(
             self._args,
             stdin=subprocess.DEVNULL, stdout=self._out, stderr=subprocess.STDOUT,
-            cwd=self.dir, env={"RUST_LOG": "info", "PATH": "/usr/bin:/bin"},
+            cwd=self.dir, env={"RUST_LOG": self.rust_log, "PATH": "/usr/bin:/bin"},
         )
 
     def kill(self) -> None:
@@ -112,8 +116,11 @@ class Station:
         data = None if json_body is None else json.dumps(json_body).encode()
         if data is None and method == "POST":
             data = b"{}"
+        headers = {"Content-Type": "application/json"}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
         req = urllib.request.Request(f"http://{self.addr}/api/v1{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 status, body = resp.status, resp.read()

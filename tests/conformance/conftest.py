@@ -4,6 +4,7 @@ per test and stations started from generated configs, always stopped at teardown
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance_csms import Csms
+from file_servers import FtpServer, HttpServer
 from conformance_station import REPO, Station, write_config
 
 
@@ -42,11 +44,12 @@ def csms():
 def make_station(ferrocharge_bin, csms, tmp_path):
     made: list[Station] = []
 
-    def make(yaml_name: str = "config-sil-one-evse.yaml", wait: bool = True, **kwargs) -> Station:
+    def make(yaml_name: str = "config-sil-one-evse.yaml", wait: bool = True,
+             rust_log: str = "info", **kwargs) -> Station:
         dir = tmp_path / f"station{len(made)}"
         dir.mkdir()
         config, api = write_config(dir, csms.uri(), yaml_name, **kwargs)
-        station = Station(ferrocharge_bin, config, api, dir)
+        station = Station(ferrocharge_bin, config, api, dir, rust_log=rust_log)
         made.append(station)
         if wait:
             station.wait_api()
@@ -55,3 +58,22 @@ def make_station(ferrocharge_bin, csms, tmp_path):
     yield make
     for station in made:
         station.stop()
+
+
+@pytest.fixture
+def ftp(tmp_path):
+    logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
+    root = tmp_path / "ftp"
+    root.mkdir()
+    server = FtpServer(root)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    root = tmp_path / "http"
+    root.mkdir()
+    server = HttpServer(root)
+    yield server
+    server.close()

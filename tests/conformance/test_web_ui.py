@@ -158,6 +158,44 @@ def test_web_ui_follows_the_station_live(make_station, csms, browser):
     assert page.evaluate("window.__errors") == []
 
 
+def test_with_a_token_the_page_asks_for_it_once(make_station, csms, browser):
+    """settings.control_api_token: the page is a login form; the token typed once opens the UI
+    (the cookie carries it), which then works as without a token: its commands and its event
+    stream pass the token check."""
+    _, make_browser = browser
+    token = "web-ui-token-0123456789"
+
+    def with_token(yaml: str) -> str:
+        return re.sub(r"(\n  control_api: [^\n]*)", rf"\1\n  control_api_token: {token}", yaml,
+                      count=1)
+
+    station = make_station(wait=False, yaml_edit=with_token)
+    station.token = token
+    station.wait_api()
+    booted(csms, station)
+    page = make_browser()
+    page.send("Page.navigate", url=f"http://{station.addr}/")
+    page.wait_for("document.getElementById('login') !== null")
+    assert page.evaluate("document.body.textContent.includes('cp001')") is False
+    watch_errors(page)
+
+    def login(value: str) -> None:
+        assert page.evaluate(
+            f"document.getElementById('token').value = {js(value)};"
+            "document.getElementById('login').requestSubmit(); true")
+
+    login("not-the-token-0123456789")
+    assert "wrong token" in page.wait_for("document.getElementById('error').textContent")
+    login(token)
+    assert page.wait_for(f"{in_card(1, '.status')}?.textContent") == "Available"
+    # The script cannot read the cookie; the live stream and a command pass with it.
+    assert page.evaluate("document.cookie") == ""
+    page.wait_for("document.getElementById('stream').textContent === 'live'")
+    click(page, f"[...{card(1)}.querySelectorAll('button')].find((b) => b.textContent === 'Plug in')")
+    page.wait_for(f"{in_card(1, '.status')}.textContent === 'Preparing'")
+    assert station.state()["connectors"][0]["plugged"] is True
+
+
 def test_first_paint_has_the_state_and_the_log_history(make_station, csms, browser):
     """(a) the cards and the header are there at the load event, from the state inline in the
     page, with the live stream blocked; (g) the log shows the station's last 200 frames, newest

@@ -135,6 +135,7 @@ async fn run_station(
                 config,
                 evses: cfg.evses.len(),
                 web_ui: station.control_api_addr(),
+                web_ui_token: cfg.settings.control_api_token.is_some(),
                 csms: csms_url(&cfg).ok(),
                 html_log: station.html_log(),
                 tags,
@@ -215,6 +216,8 @@ struct Banner<'a> {
     evses: usize,
     /// The control API and web UI, if served.
     web_ui: Option<SocketAddr>,
+    /// Whether the control API needs `settings.control_api_token` (the page asks for it).
+    web_ui_token: bool,
     /// Where the station connects (`None` if its OCPP config cannot say).
     csms: Option<CsmsUrl>,
     /// This start's html message log, if one is written.
@@ -239,6 +242,11 @@ impl std::fmt::Display for Banner<'_> {
             None => writeln!(f, "ferrocharge: {config} ({} EVSE{plural})", self.evses)?,
         }
         match self.web_ui {
+            // The token itself is never printed: the banner may end up in a shared log.
+            Some(addr) if self.web_ui_token => writeln!(
+                f,
+                "  web UI       http://{addr}/ (asks for settings.control_api_token)"
+            )?,
             Some(addr) => writeln!(f, "  web UI       http://{addr}/")?,
             None => writeln!(f, "  web UI       none (settings.control_api is empty)")?,
         }
@@ -361,6 +369,7 @@ mod tests {
             config: &ConfigFile::Path(PathBuf::from("/no/such/station.yaml")),
             evses: 2,
             web_ui: Some(SocketAddr::from(([127, 0, 0, 1], 8849))),
+            web_ui_token: false,
             csms: Some(url("127.0.0.1:8180/steve/websocket/CentralSystemService/")),
             html_log: Some(PathBuf::from("/tmp/logs/start.html")),
             tags: Some(&tags),

@@ -311,12 +311,8 @@ impl Rpc {
     pub fn handle_oversized(&mut self, start: &str, size: usize, limit: usize, now: Instant) {
         self.handle_timeout(now);
         let description = format!("message of {size} bytes refused: at most {limit} are read");
-        tracing::warn!(
-            size,
-            limit,
-            start = %shorten(start, 100),
-            "oversized frame refused before decoding"
-        );
+        // Not its start: it may carry a secret (see `on_broken`).
+        tracing::warn!(size, limit, "oversized frame refused before decoding");
         self.answer_by_prefix(start, &description);
     }
 
@@ -426,19 +422,22 @@ impl Rpc {
     }
 
     fn on_broken(&mut self, error: FrameError, text: &str) {
-        let frame_text = shorten(text, 200);
+        // Its length, not its text: a broken frame may still carry a secret (a
+        // ChangeConfiguration of AuthorizationKey), and this layer cannot tell which parts
+        // are secret. The station's message log shows the text, redacted.
+        let len = text.len();
         let (Some(id), Some(code)) = (error.message_id(), error.call_error_code()) else {
-            tracing::warn!(%error, frame = %frame_text, "frame without a valid message id");
+            tracing::warn!(%error, len, "frame without a valid message id");
             return self.answer_by_prefix(text, &error.to_string());
         };
         let id = id.clone();
         match error.message_type() {
             Some(kind @ (MessageType::CallResult | MessageType::CallError)) => {
-                tracing::warn!(%error, frame = %frame_text, "broken answer frame");
+                tracing::warn!(%error, len, "broken answer frame");
                 self.fail_outstanding(&id, kind, code, &error.to_string());
             }
             Some(MessageType::Call) | None => {
-                tracing::warn!(%error, frame = %frame_text, "broken frame answered with {code}");
+                tracing::warn!(%error, len, "broken frame answered with {code}");
                 self.reply_error(id, code, &error.to_string(), json!({}));
             }
         }

@@ -12,6 +12,7 @@
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
 //! - [`control_api`]: the HTTP control API and web UI.
+//! - [`private_files`]: files and folders only the station's user may read (logs, archives).
 
 // Loading a config is a cold path: a large error type costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,7 @@ pub mod evse_security;
 pub mod message_log;
 pub mod module_types;
 pub mod persistent_store;
+pub mod private_files;
 pub mod runtime;
 pub mod sim;
 pub mod system;

@@ -655,7 +655,7 @@ fn unknown_implementation_parameter() {
 fn unknown_setting() {
     assert_eq!(
         refused(&one_evse_with("  data_dir:", "  telemetry_enabled: true\n  data_dir:")),
-        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api)"
+        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token)"
     );
 }
 
@@ -669,6 +669,63 @@ fn bad_control_api_setting() {
         "settings: control_api: 'localhost' is not an IP address and port such as 127.0.0.1:8849 \
          (\"\" disables the control API)"
     );
+}
+
+#[test]
+fn a_control_api_off_loopback_needs_a_token() {
+    for addr in ["0.0.0.0:8849", "192.168.1.20:8849", "[::]:8849"] {
+        let text = one_evse_with(
+            "control_api: 127.0.0.1:8849",
+            &format!("control_api: \"{addr}\""),
+        );
+        assert_eq!(
+            refused(&text),
+            format!(
+                "settings: control_api_token: required when control_api ({addr}) is not a \
+                 loopback address: set a secret of at least 16 characters, or listen on 127.0.0.1"
+            ),
+        );
+        let with_token = edit(
+            &text,
+            &format!("control_api: \"{addr}\""),
+            &format!("control_api: \"{addr}\"\n  control_api_token: s3cret-t0ken-of-20c"),
+        );
+        let cfg = StationConfig::from_yaml(&with_token, "station.yaml").unwrap();
+        assert_eq!(cfg.settings.control_api, Some(addr.parse().unwrap()));
+        let token = cfg.settings.control_api_token.unwrap();
+        assert_eq!(token.expose(), "s3cret-t0ken-of-20c");
+        // Printed configs keep it.
+        assert_eq!(format!("{token:?}"), "ControlApiToken(<redacted>)");
+    }
+    // On loopback the token is optional; "" is no token.
+    for addr in ["127.0.0.1:8849", "127.0.0.2:8849", "[::1]:8849"] {
+        let text = one_evse_with(
+            "control_api: 127.0.0.1:8849",
+            &format!("control_api: \"{addr}\"\n  control_api_token: \"\""),
+        );
+        let cfg = StationConfig::from_yaml(&text, "station.yaml").unwrap();
+        assert_eq!(cfg.settings.control_api_token, None, "{addr}");
+    }
+}
+
+#[test]
+fn a_weak_control_api_token_is_refused_without_showing_it() {
+    for (token, problem) in [
+        ("short-one", "must have at least 16 characters, found 9"),
+        (
+            "\"with a space inside it\"",
+            "may hold only visible ASCII characters (no spaces)",
+        ),
+    ] {
+        let text = one_evse_with(
+            "control_api: 127.0.0.1:8849",
+            &format!("control_api: 127.0.0.1:8849\n  control_api_token: {token}"),
+        );
+        assert_eq!(
+            refused(&text),
+            format!("settings: control_api_token: {problem}")
+        );
+    }
 }
 
 // ---- errors of the YAML parser name the file and the line ----

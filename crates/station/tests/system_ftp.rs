@@ -5,6 +5,8 @@
 // Test helpers outside #[test] fns panic on setup failures, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -16,6 +18,8 @@ use station::system::{
 };
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
+
+use common::recorder;
 
 /// Files by absolute path; one user `fc` with password `p@ss w`.
 #[derive(Default)]
@@ -135,12 +139,6 @@ fn system(data_dir: &std::path::Path, logs: Vec<std::path::PathBuf>) -> System {
     config.log_paths = logs;
     config.transfer.connect_timeout = Duration::from_secs(5);
     System::new(config).unwrap()
-}
-
-fn recorder<S: Send + 'static>() -> (Arc<Mutex<Vec<S>>>, impl FnMut(S) + Send + 'static) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    (seen, move |s| sink.lock().unwrap().push(s))
 }
 
 #[tokio::test]

@@ -5,8 +5,9 @@
 // Test helpers outside #[test] fns panic on setup failures, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::Read as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,9 +21,11 @@ use axum::routing::{get, put};
 use axum::Router;
 use station::system::{
     build_archive, installed_firmware_version, DiagnosticsError, DiagnosticsRequest, FirmwareError,
-    FirmwareRequest, FirmwareStatus, Retries, System, SystemConfig, TransferClient, TransferError,
-    TransferSettings, UploadStatus,
+    FirmwareStatus, Retries, System, SystemConfig, TransferClient, TransferError, TransferSettings,
+    UploadStatus,
 };
+
+use common::{firmware_request, recorder, unpack};
 
 #[derive(Default)]
 struct Server {
@@ -80,22 +83,6 @@ fn system(data_dir: &Path, logs: Vec<PathBuf>) -> System {
     config.default_retry_interval = Duration::from_millis(20);
     config.transfer.connect_timeout = Duration::from_secs(5);
     System::new(config).unwrap()
-}
-
-/// A status callback that records into a shared list.
-fn recorder<S: Send + 'static>() -> (Arc<Mutex<Vec<S>>>, impl FnMut(S) + Send + 'static) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&seen);
-    (seen, move |s| sink.lock().unwrap().push(s))
-}
-
-fn firmware_request(location: String, retries: u32) -> FirmwareRequest {
-    FirmwareRequest {
-        location,
-        retrieve_date: None,
-        retries: Some(retries),
-        retry_interval: Some(Duration::from_millis(20)),
-    }
 }
 
 #[tokio::test]
@@ -326,19 +313,6 @@ async fn a_failing_server_sees_exactly_retries_plus_one_requests() {
 }
 
 /// Unpacks a tar.gz into (path, contents).
-fn unpack(archive: &[u8]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));
-    for entry in tar.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().to_string_lossy().into_owned();
-        let mut text = String::new();
-        entry.read_to_string(&mut text).unwrap();
-        out.insert(path, text);
-    }
-    out
-}
-
 #[tokio::test]
 async fn diagnostics_are_archived_and_put_under_their_name() {
     let server = Arc::new(Server::default());
@@ -408,43 +382,6 @@ fn the_time_window_filters_log_files() {
     assert_eq!(later.skipped_by_time, 1);
     let files = unpack(&std::fs::read(&out).unwrap());
     assert_eq!(files.keys().collect::<Vec<_>>(), ["manifest.txt"]);
-}
-
-#[tokio::test]
-async fn file_locations_are_copied() {
-    let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("usb stick");
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("ferrocharge-5.0.1.bin"), b"image").unwrap();
-    let log = dir.path().join("ocpp.log");
-    std::fs::write(&log, "frames").unwrap();
-    let sys = system(&dir.path().join("data"), vec![log]);
-    let (_, on_status) = recorder();
-    let location = format!("file://{}/ferrocharge-5.0.1.bin", src.display()).replace(' ', "%20");
-    let version = sys
-        .update_firmware(firmware_request(location, 0), on_status)
-        .await
-        .unwrap();
-    assert_eq!(version, "5.0.1");
-
-    let (seen, on_status) = recorder();
-    let (name, task) = sys.start_diagnostics(
-        DiagnosticsRequest {
-            location: format!("file://{}", dir.path().display()),
-            retries: Some(0),
-            retry_interval: None,
-            start_time: None,
-            stop_time: None,
-        },
-        on_status,
-    );
-    task.await.unwrap().unwrap();
-    assert_eq!(
-        *seen.lock().unwrap(),
-        [UploadStatus::Uploading, UploadStatus::Uploaded]
-    );
-    let files = unpack(&std::fs::read(dir.path().join(&name)).unwrap());
-    assert_eq!(files["ocpp.log"], "frames");
 }
 
 // --- HTTPS ---

@@ -12,7 +12,7 @@ use serde_yaml_ng::Value;
 use super::connections::{connections, evses};
 use super::error::ConfigError;
 use super::model::{
-    ConfigFile, Implementation, Mapping, ModuleInstance, Settings, StationConfig,
+    ConfigFile, ControlApiToken, Implementation, Mapping, ModuleInstance, Settings, StationConfig,
     DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
 };
 use super::parameters::{check_parameters, describe};
@@ -160,6 +160,7 @@ fn build(raw: RawConfig, source: ConfigFile) -> Result<StationConfig, ConfigErro
 fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
     let mut data_dir = DEFAULT_DATA_DIR.to_owned();
     let mut control_api = Some(DEFAULT_CONTROL_API.to_owned());
+    let mut token = None;
     for (key, value) in &raw.0 {
         let bad = |problem: String| ConfigError::Setting {
             key: key.clone(),
@@ -172,9 +173,17 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
         match key.as_str() {
             "data_dir" => data_dir = text()?,
             "control_api" => control_api = Some(text()?),
+            // Empty is unset: a template's `control_api_token: ""` asks for no token.
+            "control_api_token" => {
+                token = Some(text()?)
+                    .filter(|t| !t.is_empty())
+                    .map(ControlApiToken::new)
+                    .transpose()
+                    .map_err(bad)?
+            }
             _ => {
                 return Err(bad(
-                    "unknown setting (ferrocharge's settings: data_dir, control_api)".into(),
+                    "unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token)".into(),
                 ))
             }
         }
@@ -194,9 +203,24 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
             ),
         })?),
     };
+    // Off loopback, anyone on the network could drive the station (DESIGN §6): no token, no
+    // start.
+    if let (Some(addr), None) = (control_api, &token) {
+        if !addr.ip().is_loopback() {
+            return Err(ConfigError::Setting {
+                key: "control_api_token".into(),
+                problem: format!(
+                    "required when control_api ({addr}) is not a loopback address: set a \
+                     secret of at least {} characters, or listen on 127.0.0.1",
+                    super::model::CONTROL_API_TOKEN_MIN_LEN
+                ),
+            });
+        }
+    }
     Ok(Settings {
         data_dir: PathBuf::from(data_dir),
         control_api,
+        control_api_token: token,
     })
 }
 

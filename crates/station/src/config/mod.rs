@@ -18,8 +18,9 @@
 //!
 //! - `model`: the loaded config as data ([`StationConfig`], [`ModuleInstance`], [`Settings`],
 //!   [`Parameters`], ...).
-//! - `load`: reading and parsing the YAML, `settings` (`data_dir`, `control_api`), module types
-//!   and mappings, and where relative input paths resolve ([`resolve_input`]).
+//! - `load`: reading and parsing the YAML, `settings` (`data_dir`, `control_api`,
+//!   `control_api_token`), module types and mappings, and where relative input paths resolve
+//!   ([`resolve_input`]).
 //! - [`shipped`]: the station YAMLs and the OCPP configuration built into the binary.
 //! - `parameters`: the parameters given against the declared ones, defaults filled in.
 //! - `connections`: connections against requirements (interfaces, cardinality), and the EVSEs
@@ -46,6 +47,7 @@ pub mod shipped;
 pub use error::ConfigError;
 pub use load::resolve_input;
 pub use model::{
-    ConfigFile, Connection, Evse, Implementation, Mapping, ModuleInstance, ParamValue, Parameters,
-    Requirement, Settings, StationConfig, DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
+    ConfigFile, Connection, ControlApiToken, Evse, Implementation, Mapping, ModuleInstance,
+    ParamValue, Parameters, Requirement, Settings, StationConfig, CONTROL_API_TOKEN_MIN_LEN,
+    DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
 };

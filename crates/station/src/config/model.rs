@@ -73,6 +73,50 @@ pub struct Settings {
     /// Where the HTTP control API and web UI listen; `None` when disabled with `""`
     /// (default [`DEFAULT_CONTROL_API`]).
     pub control_api: Option<SocketAddr>,
+    /// `control_api_token`: the bearer token every control API request must carry, when set.
+    /// Loading refuses a config whose `control_api` is not a loopback address and has none.
+    pub control_api_token: Option<ControlApiToken>,
+}
+
+/// The fewest characters a [`ControlApiToken`] has: guessing one of 16 characters from a
+/// few dozen letters is out of reach over HTTP (the Security whitepaper asks as much of an
+/// AuthorizationKey).
+pub const CONTROL_API_TOKEN_MIN_LEN: usize = 16;
+
+/// `settings.control_api_token`: a secret. Its `Debug` never shows it, so a config printed
+/// for a log keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ControlApiToken(String);
+
+impl ControlApiToken {
+    /// The token, when it has at least [`CONTROL_API_TOKEN_MIN_LEN`] characters, all of them
+    /// visible ASCII (it travels in an HTTP header and a cookie, which take nothing else);
+    /// else why not.
+    pub fn new(token: impl Into<String>) -> Result<Self, String> {
+        let token = token.into();
+        // The message names no character of the token: it is a secret even when refused.
+        if !token.chars().all(|c| c.is_ascii_graphic()) {
+            return Err("may hold only visible ASCII characters (no spaces)".into());
+        }
+        if token.len() < CONTROL_API_TOKEN_MIN_LEN {
+            return Err(format!(
+                "must have at least {CONTROL_API_TOKEN_MIN_LEN} characters, found {}",
+                token.len()
+            ));
+        }
+        Ok(ControlApiToken(token))
+    }
+
+    /// The token itself, for the comparison with what a request carries.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ControlApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ControlApiToken(<redacted>)")
+    }
 }
 
 /// One EVSE of the station.

@@ -14,6 +14,7 @@
 //! | `POST /api/v1/tokens` | [`Token`] |
 //! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
 //! | `GET`/`POST /api/v1/display-messages`, `DELETE /api/v1/display-messages/{id}` | the display (`display_routes`) |
+//! | `POST /api/v1/session` | `{"token": "..."}`: the web UI's login ([`Access`]) |
 //!
 //! A command answers `{"ok": true}` once the station carried it out and the state shows it
 //! (a command that only starts something adds `"started"`: [`Outcome`]). A refused one
@@ -23,11 +24,19 @@
 //! 409, 503, 504); the station is called only for requests that passed every check, and it
 //! refuses before it changes anything, so a refused request changes nothing.
 //!
+//! Before any route, [`Access`] checks every request (its module says why each check):
+//! the Host must be the API's own address (421), a command (POST, DELETE) from a web page must
+//! come from the API's own origin (403) and carry JSON if it carries a body (415), and with
+//! `settings.control_api_token` every request but the page at `/` and the login
+//! (`POST /api/v1/session`: `{"token": "..."}`, which sets the page's cookie) needs the token
+//! (401).
+//!
 //! The runtime implements [`StationControl`] and broadcasts [`StationEvent`]s (every state
 //! change and every frame, e.g. with [`OcppFrame::new`] from what
 //! [`MessageLog::record`](crate::message_log::MessageLog::record) returned) on the channel it
 //! passes to [`router`] or [`serve`].
 
+mod access;
 mod control;
 mod display_routes;
 mod routes;
@@ -38,11 +47,13 @@ mod ui;
 use std::future::Future;
 use std::sync::Arc;
 
+use axum::middleware;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 
+pub use access::{Access, AccessError, COOKIE, LOGIN_PATH};
 pub use control::{
     no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, Outcome, PlugIn,
     Reply, StationControl, StopTransaction, Token, ERROR_TYPES, RECENT_FRAMES,
@@ -57,29 +68,37 @@ pub use state::{
 /// What every handler shares.
 struct Api {
     control: Arc<dyn StationControl>,
+    access: Arc<Access>,
     events: broadcast::Sender<StationEvent>,
     /// Turns true when the server stops, to end the event streams; `None` when the router runs
     /// outside [`serve`] (then the streams end when the event channel closes).
     stop_streams: Option<watch::Receiver<bool>>,
 }
 
-/// The routes of contract v1 and the web UI, driving `control`; `events` is the channel the
-/// runtime broadcasts state changes and OCPP frames on.
-pub fn router(control: Arc<dyn StationControl>, events: broadcast::Sender<StationEvent>) -> Router {
+/// The routes of contract v1 and the web UI, driving `control`, behind `access`'s checks;
+/// `events` is the channel the runtime broadcasts state changes and OCPP frames on.
+pub fn router(
+    control: Arc<dyn StationControl>,
+    events: broadcast::Sender<StationEvent>,
+    access: Access,
+) -> Router {
     build(Api {
         control,
+        access: Arc::new(access),
         events,
         stop_streams: None,
     })
 }
 
 fn build(api: Api) -> Router {
+    let access = api.access.clone();
     let connector = |action| format!("/api/v1/connectors/{{c}}/{action}");
     Router::new()
         .route("/", get(ui::page))
         .route("/api/v1/state", get(routes::state))
         .route("/api/v1/events", get(sse::events))
         .route("/api/v1/frames", get(routes::frames))
+        .route(LOGIN_PATH, post(ui::login))
         .route(&connector("plug-in"), post(routes::plug_in))
         .route(&connector("unplug"), post(routes::unplug))
         .route(&connector("ev-pause"), post(routes::ev_pause))
@@ -106,19 +125,24 @@ fn build(api: Api) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(Arc::new(api))
+        // Outside every route and the fallbacks: no request reaches a handler unchecked.
+        .layer(middleware::from_fn_with_state(access, access::check))
 }
 
-/// Serves the control API on `listener` until `shutdown` completes, then ends the open event
-/// streams and returns once every connection is closed.
+/// Serves the control API on `listener`, behind `access` (made for the listener's address),
+/// until `shutdown` completes, then ends the open event streams and returns once every
+/// connection is closed.
 pub async fn serve(
     listener: TcpListener,
     control: Arc<dyn StationControl>,
     events: broadcast::Sender<StationEvent>,
+    access: Access,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let app = build(Api {
         control,
+        access: Arc::new(access),
         events,
         stop_streams: Some(stop_rx),
     });

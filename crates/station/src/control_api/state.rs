@@ -241,7 +241,8 @@ pub struct OcppFrame {
     pub message_type: String,
     /// The action (for an answer, of the CALL it answers), when known.
     pub action: Option<String>,
-    /// The frame's text as it went over the wire.
+    /// The frame's text as it went over the wire, the values of write-only configuration keys
+    /// replaced by `<redacted>` ([`FrameInfo::text`]).
     pub frame: String,
 }
 
@@ -249,7 +250,7 @@ impl OcppFrame {
     /// The event of a frame the message log has read (what [`MessageLog::record`] returned).
     ///
     /// [`MessageLog::record`]: crate::message_log::MessageLog::record
-    pub fn new(direction: Direction, time: DateTime<Utc>, info: &FrameInfo, text: &str) -> Self {
+    pub fn new(direction: Direction, time: DateTime<Utc>, info: &FrameInfo) -> Self {
         OcppFrame {
             seq: 0,
             direction: direction.into(),
@@ -259,7 +260,7 @@ impl OcppFrame {
                 MessageKind::Unparsed => None,
                 _ => info.action.clone(),
             },
-            frame: text.to_owned(),
+            frame: info.text.clone(),
         }
     }
 

@@ -3,17 +3,26 @@
 //! and sends the same requests as any other client of contract v1. The page comes with the
 //! state and the last OCPP frames inline, so its first render is the station as it is, with
 //! its log history, before the event stream has said anything.
+//!
+//! With `settings.control_api_token`, a browser without the token's cookie gets the login
+//! page instead (no station data in it), which sends the token to [`login`]; the cookie it
+//! gets back opens the page and the API from then on (`access` says why a cookie).
 
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use super::control::ERROR_TYPES;
+use super::routes::{body, ApiError, Body};
 use super::Api;
 
 const PAGE: &str = include_str!("ui.html");
+
+/// The page a browser without the token gets: a form that posts the token to [`login`].
+const LOGIN_PAGE: &str = include_str!("login.html");
 
 /// The placeholder in `ui.html` that becomes the JSON list of [`ERROR_TYPES`], so the fault
 /// select and the API accept the same list without a route outside the contract.
@@ -45,16 +54,53 @@ fn rendered(api: &Api) -> String {
     with_types().replace(INITIAL_PLACEHOLDER, &script_safe(&initial.to_string()))
 }
 
-/// The handler.
-pub async fn page(State(api): State<Arc<Api>>) -> Response {
+fn html(page: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        rendered(&api),
+        page,
     )
         .into_response()
+}
+
+/// The handler: the UI, or the login page while the token is needed and not given.
+pub async fn page(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response {
+    if api.access.has_token() && !api.access.authorized(&headers) {
+        return html(LOGIN_PAGE.to_owned());
+    }
+    html(rendered(&api))
+}
+
+/// `POST /api/v1/session`'s body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    token: String,
+}
+
+/// `POST /api/v1/session`: `{"token": "..."}`; the right token sets the cookie that opens
+/// the page and the API for this browser.
+pub async fn login(State(api): State<Arc<Api>>, raw: Body) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let request: Login = body(raw, false)?;
+        if !api.access.has_token() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no login: settings.control_api_token is not set, the API is open",
+            ));
+        }
+        if !api.access.is_token(&request.token) {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong token"));
+        }
+        let mut answer = super::routes::json(StatusCode::OK, r#"{"ok":true}"#);
+        if let Some(cookie) = api.access.login_cookie() {
+            answer.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+        Ok(answer)
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
 }
 
 #[cfg(test)]

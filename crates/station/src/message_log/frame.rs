@@ -1,12 +1,14 @@
 //! Reading an OCPP-J frame for the log: its message type, id and action, and the JSON pretty
 //! printed. A CALLRESULT or CALLERROR carries no action, so the action of the CALL it answers is
-//! remembered by message id until the answer arrives (libocpp's log does the same).
+//! remembered by message id until the answer arrives (libocpp's log does the same). Secrets are
+//! replaced on the way ([`super::redact`]): everything here is built from the redacted text.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::json_text::respace;
+use super::redact::{redact, SecretKeys};
 
 /// Who sent a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +79,9 @@ pub struct FrameInfo {
     pub action: Option<String>,
     /// A CALLERROR's error code.
     pub error_code: Option<String>,
+    /// The frame as the station shows it (logs, event stream): as it came, with the values of
+    /// write-only configuration keys replaced by `<redacted>`.
+    pub text: String,
     /// The frame as one line of JSON, as it came minus the whitespace between tokens (the text as
     /// it came, newlines made spaces, when it is not JSON).
     pub compact: String,
@@ -84,12 +89,22 @@ pub struct FrameInfo {
     pub pretty: String,
 }
 
-/// The CALLs still waiting for an answer, so answers can be labelled with their action.
+/// A CALL waiting for its answer.
+#[derive(Debug)]
+struct Pending {
+    action: String,
+    /// The secret values it carried: its answer is scrubbed of them.
+    secrets: Vec<String>,
+}
+
+/// The CALLs still waiting for an answer, so answers can be labelled with their action, and the
+/// keys whose values no frame may show.
 #[derive(Debug, Default)]
 pub struct Correlator {
     // Keyed by the direction the CALL went, because both sides pick message ids independently and
     // may use the same id at the same time.
-    pending: HashMap<(Direction, String), String>,
+    pending: HashMap<(Direction, String), Pending>,
+    secret_keys: SecretKeys,
 }
 
 /// OCPP-J allows one outstanding CALL per direction, so more than a handful pending means CALLs
@@ -97,23 +112,28 @@ pub struct Correlator {
 const MAX_PENDING: usize = 64;
 
 impl Correlator {
+    /// A correlator that hides the values of `secret_keys`.
+    pub fn new(secret_keys: SecretKeys) -> Self {
+        Correlator {
+            pending: HashMap::new(),
+            secret_keys,
+        }
+    }
+
     /// Reads `text`, sent in `direction`, and remembers or resolves its CALL.
     pub fn read(&mut self, direction: Direction, text: &str) -> FrameInfo {
-        let Ok(value) = serde_json::from_str::<Value>(text) else {
-            return unparsed(text);
+        let value = serde_json::from_str::<Value>(text).ok();
+        let Some((kind, message_id, items)) = value.as_ref().and_then(header) else {
+            let shown = redact(text, value.as_ref(), &self.secret_keys, &[]);
+            return unparsed(&shown.text);
         };
-        let Some(items) = value.as_array() else {
-            return unparsed(text);
+        let key = |d: Direction| (d, message_id.to_owned());
+        let answered = match kind {
+            MessageKind::Call => None,
+            _ => self.pending.remove(&key(direction.opposite())),
         };
-        let kind = match items.first().and_then(Value::as_u64) {
-            Some(2) => MessageKind::Call,
-            Some(3) => MessageKind::CallResult,
-            Some(4) => MessageKind::CallError,
-            _ => return unparsed(text),
-        };
-        let Some(message_id) = items.get(1).and_then(Value::as_str).map(str::to_owned) else {
-            return unparsed(text);
-        };
+        let known = answered.as_ref().map_or(&[][..], |p| p.secrets.as_slice());
+        let shown = redact(text, value.as_ref(), &self.secret_keys, known);
         let mut error_code = None;
         let action = match kind {
             MessageKind::Call => {
@@ -122,8 +142,11 @@ impl Correlator {
                     if self.pending.len() >= MAX_PENDING {
                         self.pending.clear();
                     }
-                    self.pending
-                        .insert((direction, message_id.clone()), action.clone());
+                    let pending = Pending {
+                        action: action.clone(),
+                        secrets: shown.secrets,
+                    };
+                    self.pending.insert(key(direction), pending);
                 }
                 action
             }
@@ -131,19 +154,32 @@ impl Correlator {
                 if kind == MessageKind::CallError {
                     error_code = items.get(2).and_then(Value::as_str).map(str::to_owned);
                 }
-                self.pending
-                    .remove(&(direction.opposite(), message_id.clone()))
+                answered.map(|p| p.action)
             }
         };
         FrameInfo {
             kind,
-            message_id: Some(message_id),
+            message_id: Some(message_id.to_owned()),
             action,
             error_code,
-            compact: respace(text, None),
-            pretty: respace(text, Some(2)),
+            compact: respace(&shown.text, None),
+            pretty: respace(&shown.text, Some(2)),
+            text: shown.text,
         }
     }
+}
+
+/// The message type, id and items of an OCPP-J frame; `None` when `value` is none.
+fn header(value: &Value) -> Option<(MessageKind, &str, &Vec<Value>)> {
+    let items = value.as_array()?;
+    let kind = match items.first().and_then(Value::as_u64) {
+        Some(2) => MessageKind::Call,
+        Some(3) => MessageKind::CallResult,
+        Some(4) => MessageKind::CallError,
+        _ => return None,
+    };
+    let message_id = items.get(1).and_then(Value::as_str)?;
+    Some((kind, message_id, items))
 }
 
 fn unparsed(text: &str) -> FrameInfo {
@@ -154,6 +190,7 @@ fn unparsed(text: &str) -> FrameInfo {
         error_code: None,
         compact: text.replace(['\r', '\n'], " "),
         pretty: text.to_owned(),
+        text: text.to_owned(),
     }
 }
 

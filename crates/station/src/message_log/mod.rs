@@ -15,6 +15,13 @@
 //! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
 //! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: ferrocharge writes no per-session logs (EvseManager's session_logging parameters are not read either), and the control API's event stream is the callback |
 //!
+//! No format shows a secret: the values of write-only configuration keys (AuthorizationKey, and
+//! any that [`MessageLog::with_secret_keys`] names) become `<redacted>` in every frame before it
+//! is written, and [`FrameInfo::text`], what the control API's event stream and recent frames
+//! show, is that redacted text too ([`redact`] says how). The files are the station's only,
+//! mode 0600 in a folder of mode 0700: the OCPP frames name idTags, transactions and the
+//! station's configuration.
+//!
 //! The html page is well formed at every moment, also while the station runs: each row is
 //! written over the closing tags, which follow it again.
 //!
@@ -38,6 +45,7 @@
 mod frame;
 mod html;
 mod json_text;
+pub mod redact;
 mod sink;
 
 use std::path::Path;
@@ -47,6 +55,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use frame::{Direction, FrameInfo, MessageKind};
 use html::HtmlLog;
+pub use redact::{SecretKeys, REDACTED};
 use sink::FileSink;
 
 /// The OCPP module's `MessageLogPath` when not given (everest-core's default).
@@ -145,7 +154,7 @@ impl MessageLog {
         let dir = dir.as_ref();
         let wants_files = has(Format::Log) || has(Format::Html) || has(Format::Security);
         if wants_files {
-            if let Err(e) = std::fs::create_dir_all(dir) {
+            if let Err(e) = crate::private_files::create_dir(dir) {
                 tracing::warn!(dir = %dir.display(), error = %e, "cannot create the message log folder");
             }
         }
@@ -178,6 +187,13 @@ impl MessageLog {
         })
     }
 
+    /// The same log, hiding the values of `keys` (the station's write-only keys, with those
+    /// of its custom schema) instead of the embedded schemas' (AuthorizationKey).
+    pub fn with_secret_keys(mut self, keys: SecretKeys) -> Self {
+        self.correlator = frame::Correlator::new(keys);
+        self
+    }
+
     /// A log that writes nothing (`Internal.LogMessages` false).
     pub fn disabled() -> Self {
         MessageLog {
@@ -190,7 +206,7 @@ impl MessageLog {
     }
 
     /// Logs one frame, `text` as it went over the wire, sent in `direction` at `time`, and
-    /// returns what was read from it.
+    /// returns what was read from it (its secrets replaced: [`FrameInfo::text`]).
     pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, text: &str) -> FrameInfo {
         let info = self.correlator.read(direction, text);
         if let Some(log) = &mut self.log {

@@ -2,7 +2,7 @@
 //! (once, with the file and the cause) and the file is written no more. A station that charges
 //! without its message log is better than one that stops because a disk filled up.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -14,10 +14,10 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    /// Creates `path` (it must not exist yet: every start gets files of its own). On failure the
-    /// sink starts disabled.
+    /// Creates `path`, mode 0600 (it must not exist yet: every start gets files of its own).
+    /// On failure the sink starts disabled.
     pub fn create(path: PathBuf) -> Self {
-        let file = match OpenOptions::new().write(true).create_new(true).open(&path) {
+        let file = match crate::private_files::new_file().open(&path) {
             Ok(file) => Some(file),
             Err(e) => {
                 tracing::warn!(file = %path.display(), error = %e, "cannot create message log file; this log is disabled");
@@ -74,7 +74,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_failed_write_disables_the_sink() {
-        let Ok(full) = OpenOptions::new().write(true).open("/dev/full") else {
+        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
             return;
         };
         let mut sink = FileSink {

@@ -17,7 +17,12 @@ use crate::sim::StopTransactionReason;
 impl Station {
     /// Carries out one of the core's commands.
     pub(super) fn command(&mut self, command: StationCommand) {
-        tracing::debug!(?command, "station command");
+        // A firmware or diagnostics location may hold an FTP password.
+        tracing::debug!(
+            command = %crate::message_log::redact::hide_url_passwords(&format!("{command:?}"))
+                .unwrap_or_else(|| format!("{command:?}")),
+            "station command"
+        );
         match command {
             StationCommand::SecurityEvent(event) => self.security_event(&event),
             StationCommand::AuthorizationResult {

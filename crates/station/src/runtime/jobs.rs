@@ -140,7 +140,9 @@ impl Station {
             retries,
             retry_interval: seconds(retry_interval_s),
         };
-        tracing::info!(request_id, location = %request.location, "firmware download");
+        // An ftp:// location may hold a password: never logged.
+        let shown = crate::system::redact(&request.location);
+        tracing::info!(request_id, location = %shown, "firmware download");
         let (install, allowed) = oneshot::channel();
         let system = self.jobs.system.clone();
         let mut on_download = firmware_reporter(&self.jobs.reports_tx, request_id);
@@ -231,7 +233,8 @@ impl Station {
             stop_time: stop_time.map(DateTime::to_chrono),
         };
         let file_name = self.jobs.system.diagnostics_file_name(chrono::Utc::now());
-        tracing::info!(request_id, location = %request.location, %file_name, "diagnostics upload");
+        let shown = crate::system::redact(&request.location);
+        tracing::info!(request_id, location = %shown, %file_name, "diagnostics upload");
         // Straight to the core, ahead of the statuses the task reports.
         self.tell_core(CoreEvent::DiagnosticsFile {
             request_id,

@@ -234,6 +234,15 @@ impl Station {
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
         system_retries(config, &ocpp_module.id, &mut system_config);
+        if let Some(listed) = cp
+            .config()
+            .typed()
+            .firmware_management
+            .as_ref()
+            .and_then(|f| f.supported_file_transfer_protocols.as_ref())
+        {
+            system_config.protocols = transfer_protocols(listed);
+        }
         let system = System::new(system_config)?;
         let reset_timeout = std::time::Duration::from_secs(u64::from(
             cp.config()
@@ -245,7 +254,9 @@ impl Station {
             &paths.message_log_dir,
             chrono::Utc::now(),
         )
-        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?;
+        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
+        // The station's own write-only keys: a custom schema may declare more.
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();
@@ -304,7 +315,15 @@ impl Station {
             .with_display(display.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let control_api = match config.settings.control_api {
-            Some(addr) => Some(serve(addr, handle.clone(), events.clone()).await?),
+            Some(addr) => Some(
+                serve(
+                    addr,
+                    config.settings.control_api_token.clone(),
+                    handle.clone(),
+                    events.clone(),
+                )
+                .await?,
+            ),
             None => None,
         };
         Ok(Station {
@@ -386,6 +405,24 @@ fn station_display(config: &StationConfig, ocpp_module: &str) -> Option<control:
 /// The System module's `DefaultRetries` / `DefaultRetryInterval` (the OCPP module's `system`
 /// connection): what a firmware download or log upload uses when the CSMS names no retries.
 /// EVerest's manifest types them as numbers; a fraction is rounded down, a negative becomes 0.
+/// The schemes of SupportedFileTransferProtocols the System module has a client for; the
+/// others (FTPS) are left out, said once at the start.
+fn transfer_protocols(listed: &[String]) -> Vec<crate::system::Scheme> {
+    let mut schemes = Vec::new();
+    for name in listed {
+        match crate::system::Scheme::from_protocol(name) {
+            Some(scheme) if !schemes.contains(&scheme) => schemes.push(scheme),
+            Some(_) => {}
+            None => tracing::warn!(
+                protocol = %name,
+                "SupportedFileTransferProtocols names a protocol the System module has no client for; \
+                 transfers over it fail"
+            ),
+        }
+    }
+    schemes
+}
+
 fn system_retries(config: &StationConfig, ocpp_module: &str, system: &mut SystemConfig) {
     let Some(module) = config
         .connected_module(ocpp_module, "system")
@@ -454,6 +491,7 @@ fn boot_security_event(cp: &mut chargepoint::ChargePoint, reason: BootReason) {
 
 async fn serve(
     addr: SocketAddr,
+    token: Option<crate::config::ControlApiToken>,
     handle: StationHandle,
     events: broadcast::Sender<StationEvent>,
 ) -> Result<ControlApi, RuntimeError> {
@@ -465,12 +503,23 @@ async fn serve(
                 message: e.to_string(),
             })?;
     let addr = listener.local_addr().unwrap_or(addr);
+    // Loading refused this already; a config built in code gets the same answer here.
+    let access = control_api::Access::new(addr, token).map_err(|e| RuntimeError::ControlApi {
+        addr,
+        message: e.to_string(),
+    })?;
     let (stop, stopped) = oneshot::channel::<()>();
     let control: std::sync::Arc<dyn StationControl> = std::sync::Arc::new(handle);
-    let task = tokio::spawn(control_api::serve(listener, control, events, async move {
-        // A dropped sender stops the server too.
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(control_api::serve(
+        listener,
+        control,
+        events,
+        access,
+        async move {
+            // A dropped sender stops the server too.
+            let _ = stopped.await;
+        },
+    ));
     Ok(ControlApi { addr, stop, task })
 }
 

@@ -196,7 +196,8 @@ impl Station {
         let time = chrono::Utc::now();
         let info = self.log.record(direction, time, &frame.text);
         let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let frame = OcppFrame::new(direction, time, &info, &frame.text).with_seq(seq);
+        // The redacted text: no secret reaches the event stream or the recent frames.
+        let frame = OcppFrame::new(direction, time, &info).with_seq(seq);
         self.handle.record_frame(frame.clone());
         // No subscriber is fine.
         let _ = self.events.send(StationEvent::Ocpp(frame));

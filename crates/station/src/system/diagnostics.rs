@@ -66,8 +66,9 @@ pub struct ArchiveSummary {
     pub skipped_by_time: usize,
 }
 
-/// Writes a tar.gz at `out` holding the log files under `sources` (files, or folders walked
-/// recursively; a folder's files go under its name, a file at the top), plus `manifest.txt`
+/// Writes a tar.gz at `out` (a new file, mode 0600) holding the log files under `sources`
+/// (files, or folders walked recursively for their `.log` and `.html` files; a folder's files
+/// go under its name, a file at the top), plus `manifest.txt`
 /// naming what was included. With `start`/`stop`, a file is left out when it was last written
 /// before `start` or created after `stop` (when the file system does not know the creation
 /// time, only `start` filters: better one file too many than a missing one). Unreadable
@@ -104,7 +105,16 @@ pub fn build_archive(
     files.sort_by(|a, b| a.1.cmp(&b.1));
 
     let mut summary = ArchiveSummary::default();
-    let gz = GzEncoder::new(File::create(out)?, Compression::default());
+    // Mode 0600: the archive holds the message logs. A new file, never written through a
+    // link left in its place.
+    match std::fs::remove_file(out) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let gz = GzEncoder::new(
+        crate::private_files::new_file().open(out)?,
+        Compression::default(),
+    );
     let mut tar = tar::Builder::new(gz);
     // Do not follow symlinks inside the log folders into the rest of the file system.
     tar.follow_symlinks(false);
@@ -173,10 +183,17 @@ fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<(PathBuf, String)>
         let archive_name = format!("{prefix}/{name}");
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, &archive_name, depth + 1, out),
-            Ok(t) if t.is_file() => out.push((path, archive_name)),
+            Ok(t) if t.is_file() && is_log(&name) => out.push((path, archive_name)),
             _ => {}
         }
     }
+}
+
+/// Whether a file found in a log folder is a log: the message logs' `.log` and `.html`
+/// (`.security.log` among them). A MessageLogPath set to the data dir must not pack the user
+/// config (AuthorizationKey), the databases or the certificate store's private keys.
+fn is_log(name: &str) -> bool {
+    [".log", ".html"].iter().any(|ext| name.ends_with(ext))
 }
 
 fn in_window(

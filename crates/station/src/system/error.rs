@@ -13,6 +13,26 @@ pub enum TransferError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The location's scheme is not one the station is configured to use
+    /// (SupportedFileTransferProtocols).
+    #[error("'{location}': {protocol} is not among the station's SupportedFileTransferProtocols ({supported})")]
+    UnsupportedProtocol {
+        /// The location, password redacted.
+        location: String,
+        /// Its protocol, as SupportedFileTransferProtocols names them (`FILE` for file://).
+        protocol: String,
+        /// The protocols the station uses.
+        supported: String,
+    },
+    /// A local path a transfer would read or write is outside the data dir (through `..`, an
+    /// absolute path or a symbolic link).
+    #[error("{path}: outside the data dir {data_dir}; transfers read and write only there")]
+    OutsideDataDir {
+        /// The path the location or the data dir's folders lead to.
+        path: PathBuf,
+        /// The data dir.
+        data_dir: PathBuf,
+    },
     /// Connecting, reading or writing the network failed.
     #[error("{location}: {source}")]
     Network {

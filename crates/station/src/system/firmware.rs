@@ -141,7 +141,12 @@ pub fn install(file: &Path, data_dir: &Path) -> Result<String, InstallError> {
     std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
     let target = data_dir.join(FIRMWARE_VERSION_FILE);
     let tmp = data_dir.join(format!("{FIRMWARE_VERSION_FILE}.tmp"));
-    std::fs::write(&tmp, format!("{version}\n")).map_err(io(&tmp))?;
+    // A new file, never written through a link left in its place.
+    let _ = std::fs::remove_file(&tmp);
+    crate::private_files::new_file()
+        .open(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{version}\n").as_bytes()))
+        .map_err(io(&tmp))?;
     std::fs::rename(&tmp, &target).map_err(io(&target))?;
     tracing::info!(%version, file = %file.display(), "firmware installed");
     Ok(version)

@@ -196,7 +196,9 @@ impl Session {
             path: dest.to_path_buf(),
             source,
         };
-        let result = std::fs::File::create(dest)
+        // A new file, mode 0600 (the caller removed what was there).
+        let result = crate::private_files::new_file()
+            .open(dest)
             .map_err(file_error)
             .and_then(|mut file| {
                 // Streamed through a buffer, not gathered in memory; read and write errors are

@@ -116,7 +116,11 @@ impl HttpClient {
             path: dest.to_path_buf(),
             source,
         };
-        let mut file = tokio::fs::File::create(dest).await.map_err(file_error)?;
+        // A new file, mode 0600 (the caller removed what was there).
+        let mut file = tokio::fs::OpenOptions::from(crate::private_files::new_file())
+            .open(dest)
+            .await
+            .map_err(file_error)?;
         let mut body = response.into_body();
         let mut written = 0u64;
         while let Some(frame) = body.frame().await {

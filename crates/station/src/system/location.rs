@@ -23,6 +23,32 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    /// Every scheme, with its name in SupportedFileTransferProtocols (OCPP 1.6 names FTP,
+    /// FTPS, HTTP and HTTPS; `FILE` is ferrocharge's, for file://).
+    pub const PROTOCOLS: [(&'static str, Scheme); 4] = [
+        ("FTP", Scheme::Ftp),
+        ("HTTP", Scheme::Http),
+        ("HTTPS", Scheme::Https),
+        ("FILE", Scheme::File),
+    ];
+
+    /// Its name in SupportedFileTransferProtocols.
+    pub fn protocol(self) -> &'static str {
+        Self::PROTOCOLS
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("", |(name, _)| name)
+    }
+
+    /// The scheme a SupportedFileTransferProtocols entry names (ignoring ASCII case), if the
+    /// station has a client for it (FTPS: none).
+    pub fn from_protocol(name: &str) -> Option<Scheme> {
+        Self::PROTOCOLS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+            .map(|(_, s)| *s)
+    }
+
     fn default_port(self) -> u16 {
         match self {
             Scheme::Ftp => 21,

@@ -5,6 +5,13 @@
 //!   in the URL), `http://` and `https://` (certificates checked against the system's roots plus
 //!   an optional CA file) and `file://` (a copy); uploads over HTTP are PUT, as everest-core's
 //!   `curl -T` does.
+//! - What a request may touch (`confine`): only the schemes of [`SystemConfig::protocols`]
+//!   (SupportedFileTransferProtocols; `file://` only when it lists FILE, which no shipped
+//!   config does), and on disk only the data dir: a firmware gets a plain name of our own in
+//!   `firmware/`, an archive is built in `diagnostics/` (both folders 0700, files 0600), and a
+//!   `file://` path must lead into the data dir. A location refused so fails at once,
+//!   DownloadFailed or UploadFailed with no attempt. Retried attempts log their failure once a
+//!   minute ([`LogThrottle`]), not once an attempt.
 //! - [`System::download_firmware`] (with retries) and [`System::install_firmware`] (the
 //!   simulated installation, [`firmware::install`]), the two steps the OCPP core orders one
 //!   at a time; [`System::update_firmware`] runs both: the version comes from a `<file>.version` file served beside the
@@ -19,6 +26,7 @@
 //! callback, typically `move |s| { let _ = tx.send(s); }` on a tokio channel; each is reported
 //! at most once per request.
 
+mod confine;
 mod diagnostics;
 mod error;
 pub mod firmware;
@@ -36,9 +44,10 @@ use chrono::{DateTime, Utc};
 pub use diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary, UploadStatus};
 pub use error::{DiagnosticsError, FirmwareError, InstallError, SetupError, TransferError};
 pub use firmware::{installed_firmware_version, version_from_file_name, FirmwareStatus};
-pub use location::{Location, Scheme};
+pub use location::{redact, Location, Scheme};
 pub use transfer::{
-    Retries, TransferClient, TransferSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TRANSFER_TIMEOUT,
+    LogThrottle, Retries, TransferClient, TransferSettings, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TRANSFER_TIMEOUT, THROTTLE_EVERY,
 };
 
 /// The System module's setup.
@@ -57,11 +66,15 @@ pub struct SystemConfig {
     pub default_retry_interval: Duration,
     /// Timeouts and trust for transfers.
     pub transfer: TransferSettings,
+    /// The schemes transfers may use: the OCPP config's SupportedFileTransferProtocols
+    /// ([`Scheme::from_protocol`]). A location of any other fails at once (DownloadFailed,
+    /// UploadFailed), as everest-core's System fails when curl does not support a protocol.
+    pub protocols: Vec<Scheme>,
 }
 
 impl SystemConfig {
-    /// A config with the manifest's defaults (DefaultRetries 1, DefaultRetryInterval 1 s) and
-    /// no log paths.
+    /// A config with the manifest's defaults (DefaultRetries 1, DefaultRetryInterval 1 s), no
+    /// log paths, and FTP, HTTP and HTTPS (the shipped SupportedFileTransferProtocols).
     pub fn new(data_dir: impl Into<PathBuf>, charge_point_id: impl Into<String>) -> Self {
         SystemConfig {
             data_dir: data_dir.into(),
@@ -70,6 +83,7 @@ impl SystemConfig {
             default_retries: 1,
             default_retry_interval: Duration::from_secs(1),
             transfer: TransferSettings::default(),
+            protocols: vec![Scheme::Ftp, Scheme::Http, Scheme::Https],
         }
     }
 }
@@ -174,8 +188,15 @@ impl System {
     ) -> Result<PathBuf, FirmwareError> {
         let retries = self.retries(request.retries, request.retry_interval);
         on_status(FirmwareStatus::Downloading);
-        let dest = match self.firmware_destination(&request.location).await {
-            Ok(d) => d,
+        let checked = match self.allowed(&request.location) {
+            Ok(location) => self
+                .firmware_destination(&location)
+                .await
+                .map(|dest| (location, dest)),
+            Err(e) => Err(e),
+        };
+        let (location, dest) = match checked {
+            Ok(checked) => checked,
             Err(e) => {
                 on_status(FirmwareStatus::DownloadFailed);
                 return Err(FirmwareError::Download {
@@ -184,10 +205,10 @@ impl System {
                 });
             }
         };
-        let downloaded = self
-            .client
-            .download_with_retries(&request.location, &dest, retries)
-            .await;
+        let downloaded = transfer::retry(retries, &location, "firmware download", || {
+            self.client.download_from(&location, &dest)
+        })
+        .await;
         if let Err((attempts, last)) = downloaded {
             on_status(FirmwareStatus::DownloadFailed);
             return Err(FirmwareError::Download { attempts, last });
@@ -240,24 +261,31 @@ impl System {
         tokio::spawn(async move { system.update_firmware(request, on_status).await })
     }
 
-    /// `<data_dir>/firmware/<the location's file name>` (folder created; a name-less location
-    /// downloads to `firmware.bin`).
-    async fn firmware_destination(&self, location: &str) -> Result<PathBuf, TransferError> {
+    /// The location of a request, when the station may use it: a scheme of
+    /// [`SystemConfig::protocols`], and for `file://` a path inside the data dir.
+    fn allowed(&self, location: &str) -> Result<Location, TransferError> {
         let location = Location::parse(location)?;
-        let dir = self.config.data_dir.join("firmware");
-        tokio::fs::create_dir_all(&dir)
+        confine::check_protocol(&location, &self.config.protocols)?;
+        if location.scheme == Scheme::File {
+            confine::inside_data_dir(&self.config.data_dir, &location.local_path())?;
+        }
+        Ok(location)
+    }
+
+    /// `<data_dir>/firmware/<a plain name made from the location's>` (folder created, mode
+    /// 0700; see [`confine::firmware_file_name`]).
+    async fn firmware_destination(&self, location: &Location) -> Result<PathBuf, TransferError> {
+        let (data_dir, name) = (
+            self.config.data_dir.clone(),
+            confine::firmware_file_name(location),
+        );
+        tokio::task::spawn_blocking(move || confine::private_folder(&data_dir, "firmware"))
             .await
-            .map_err(|source| TransferError::File {
-                path: dir.clone(),
-                source,
-            })?;
-        let name = location.file_name();
-        // Only the last segment, never `..`: the server does not choose where we write.
-        let name = match Path::new(&name).file_name() {
-            Some(n) if name != ".." => n.to_string_lossy().into_owned(),
-            _ => "firmware.bin".into(),
-        };
-        Ok(dir.join(name))
+            .map_err(|e| TransferError::File {
+                path: self.config.data_dir.join("firmware"),
+                source: std::io::Error::other(e.to_string()),
+            })?
+            .map(|dir| dir.join(name))
     }
 
     /// One try at `<location>.version` into `<dest>.version` (the version a test or an operator
@@ -303,9 +331,12 @@ impl System {
         request: &DiagnosticsRequest,
         file_name: &str,
     ) -> Result<(), DiagnosticsError> {
-        let target = upload_target(&request.location, file_name)
-            .map_err(|last| DiagnosticsError::Upload { attempts: 0, last })?;
-        let dir = self.config.data_dir.join("diagnostics");
+        let refused = |last| DiagnosticsError::Upload { attempts: 0, last };
+        // For file://, `allowed` checks the folder; the archive's own name goes below it.
+        self.allowed(&request.location).map_err(refused)?;
+        let target = upload_target(&request.location, file_name).map_err(refused)?;
+        let data_dir = self.config.data_dir.clone();
+        let dir = data_dir.join("diagnostics");
         let archive = dir.join(file_name);
         let (sources, start, stop) = (
             self.config.log_paths.clone(),
@@ -314,7 +345,7 @@ impl System {
         );
         let out = archive.clone();
         let built = tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)?;
+            confine::private_folder(&data_dir, "diagnostics").map_err(std::io::Error::other)?;
             build_archive(&out, &sources, start, stop)
         })
         .await

@@ -102,6 +102,9 @@ impl TransferClient {
         let mut part = dest.as_os_str().to_owned();
         part.push(".part");
         let part = PathBuf::from(part);
+        // The attempt creates the part file anew (mode 0600, never through a link): what an
+        // earlier attempt left, or a link planted in its place, goes first.
+        let _ = tokio::fs::remove_file(&part).await;
         let attempt = async {
             match location.scheme {
                 Scheme::Ftp => ftp::download(location, &part, self.connect_timeout).await,
@@ -193,30 +196,71 @@ impl TransferClient {
     }
 }
 
-/// A `file://` transfer: a copy. The missing file or folder is the attempt's error, and
-/// is retried like a network failure (a USB stick may be mounted late).
+/// A `file://` transfer: a copy into a new file of mode 0600 (never through a link at `to`).
+/// The missing file or folder is the attempt's error, and is retried like a network failure
+/// (a USB stick may be mounted late).
 async fn copy(from: &Path, to: &Path) -> Result<u64, TransferError> {
-    match tokio::fs::metadata(from).await {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => {
-            return Err(TransferError::File {
-                path: from.to_path_buf(),
-                source: std::io::Error::other("not a file"),
-            })
+    let (from, to) = (from.to_path_buf(), to.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        let read_error = |source| TransferError::File {
+            path: from.clone(),
+            source,
+        };
+        let mut source = std::fs::File::open(&from).map_err(read_error)?;
+        if !source.metadata().map_err(read_error)?.is_file() {
+            return Err(read_error(std::io::Error::other("not a file")));
         }
-        Err(source) => {
-            return Err(TransferError::File {
-                path: from.to_path_buf(),
-                source,
-            })
+        let write_error = |source| TransferError::File {
+            path: to.clone(),
+            source,
+        };
+        let mut dest = crate::private_files::new_file()
+            .open(&to)
+            .map_err(write_error)?;
+        let copied = std::io::copy(&mut source, &mut dest).map_err(write_error)?;
+        dest.sync_all().map_err(write_error)?;
+        Ok(copied)
+    })
+    .await
+    .map_err(|e| TransferError::File {
+        path: PathBuf::new(),
+        source: std::io::Error::other(e.to_string()),
+    })?
+}
+
+/// How often a retried transfer's failures are logged: the first, then at most one line a
+/// [`THROTTLE_EVERY`] saying how many were left out, then the last. A CSMS asking for
+/// thousands of retries at no interval against a closed port would otherwise write a line
+/// an attempt, hundreds a second, for as long as the retries last.
+pub const THROTTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether to log a repeated line now.
+#[derive(Debug, Default)]
+pub struct LogThrottle {
+    last: Option<tokio::time::Instant>,
+    left_out: u64,
+}
+
+impl LogThrottle {
+    /// At `now`: `Some(lines left out since the last one logged)` when this line is to be
+    /// logged, `None` when it is to be left out (and counted).
+    pub fn allow(&mut self, now: tokio::time::Instant) -> Option<u64> {
+        match self.last {
+            Some(last) if now.saturating_duration_since(last) < THROTTLE_EVERY => {
+                self.left_out += 1;
+                None
+            }
+            _ => {
+                self.last = Some(now);
+                Some(std::mem::take(&mut self.left_out))
+            }
         }
     }
-    tokio::fs::copy(from, to)
-        .await
-        .map_err(|source| TransferError::File {
-            path: to.to_path_buf(),
-            source,
-        })
+
+    /// The lines left out since the last one logged (for the closing line, always logged).
+    pub fn finish(&mut self) -> u64 {
+        std::mem::take(&mut self.left_out)
+    }
 }
 
 /// Runs `attempt` up to `retries.attempts()` times, `retries.interval` apart, until it
@@ -232,20 +276,26 @@ where
     Fut: std::future::Future<Output = Result<T, TransferError>>,
 {
     let attempts = retries.attempts();
+    let mut throttle = LogThrottle::default();
     let mut n = 0;
     loop {
         n += 1;
         match attempt().await {
             Ok(v) => {
-                tracing::info!(location = %location.redacted(), attempt = n, "{what} done");
+                let left_out = throttle.finish();
+                tracing::info!(location = %location.redacted(), attempt = n, left_out, "{what} done");
                 return Ok(v);
             }
             Err(error) => {
-                // A malformed location fails the same way every time: no point retrying.
-                let permanent = matches!(error, TransferError::BadLocation { .. });
-                tracing::warn!(%error, attempt = n, of = attempts, "{what} failed");
+                // A location we may not use fails the same way every time: no point retrying.
+                let permanent = super::confine::is_permanent(&error);
                 if n >= attempts || permanent {
+                    let left_out = throttle.finish();
+                    tracing::warn!(%error, attempt = n, of = attempts, left_out, "{what} failed on its last attempt");
                     return Err((n, error));
+                }
+                if let Some(left_out) = throttle.allow(tokio::time::Instant::now()) {
+                    tracing::warn!(%error, attempt = n, of = attempts, left_out, "{what} failed");
                 }
             }
         }

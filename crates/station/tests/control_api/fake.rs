@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use ocpp_types::core::RegistrationStatus;
 use station::control_api::{
-    router, CarScript, ControlError, HardwareError, MeterOverride, OcppFrame, Outcome, PlugIn,
-    Reply, StationControl, StationEvent, StationState, StopTransaction, Token,
+    router, Access, CarScript, ControlError, HardwareError, MeterOverride, OcppFrame, Outcome,
+    PlugIn, Reply, StationControl, StationEvent, StationState, StopTransaction, Token,
 };
 use tokio::sync::broadcast;
 
@@ -111,9 +111,18 @@ impl StationControl for Fake {
     }
 }
 
+/// The address the routers of these tests serve (no socket: requests go straight to the
+/// router), which every request names in its Host.
+pub const HOST: &str = "127.0.0.1:8849";
+
 pub fn setup() -> (Arc<Fake>, broadcast::Sender<StationEvent>, Router) {
+    setup_with(Access::new(HOST.parse().unwrap(), None).unwrap())
+}
+
+/// A fake station behind `access`.
+pub fn setup_with(access: Access) -> (Arc<Fake>, broadcast::Sender<StationEvent>, Router) {
     let fake = Arc::new(Fake::default());
     let (events, _) = broadcast::channel(16);
-    let app = router(fake.clone(), events.clone());
+    let app = router(fake.clone(), events.clone(), access);
     (fake, events, app)
 }

@@ -5,6 +5,7 @@
 // A test that cannot build its request has nothing to say but the panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod events;
 mod fake;
 mod serve;
@@ -25,6 +26,7 @@ async fn send(app: &Router, method: &str, path: &str, body: &str) -> (StatusCode
     let request = Request::builder()
         .method(method)
         .uri(path)
+        .header("host", fake::HOST)
         .header("content-type", "application/json")
         .body(Body::from(body.to_owned()))
         .unwrap();

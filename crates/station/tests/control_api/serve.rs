@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use station::control_api::serve;
+use station::control_api::{serve, Access};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, oneshot};
@@ -23,9 +23,16 @@ async fn serve_answers_on_a_socket_and_stops_with_an_event_stream_open() {
     let fake = Arc::new(Fake::default());
     let (events, _) = broadcast::channel(16);
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, fake.clone(), events.clone(), async {
-        let _ = stopped.await;
-    }));
+    let access = Access::new(addr, None).unwrap();
+    let server = tokio::spawn(serve(
+        listener,
+        fake.clone(),
+        events.clone(),
+        access,
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let body = r#"{"id_tag":"RFID1"}"#;
     let mut conn = TcpStream::connect(addr).await.unwrap();
