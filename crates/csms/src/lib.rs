@@ -32,17 +32,25 @@
 //! # }
 //! ```
 
+pub mod calls;
 pub mod error;
+pub mod frames;
 mod handlers;
+mod http;
 pub mod options;
 pub mod server;
 mod session;
 pub mod state;
+pub mod store;
+pub mod updates;
 
 pub use error::{CallError, CsmsError};
 pub use options::{
-    default_tags, CsmsOptions, TagEntry, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_LISTEN,
-    DEFAULT_PATH_PREFIX,
+    default_tags, CsmsOptions, TagEntry, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_HTTP,
+    DEFAULT_LISTEN, DEFAULT_PATH_PREFIX,
 };
 pub use server::{Csms, CsmsEvent};
-pub use state::{ChargePoint, Notification, State, Transaction, TransactionStop};
+pub use state::{
+    ChargePoint, ConnectionSecurity, Notification, RegistrationAnswer, State, Transaction,
+    TransactionStop,
+};
