@@ -428,6 +428,22 @@ impl Csms {
         )
     }
 
+    /// Where its database is: `<data_dir>/csms.db`, or `:memory:`.
+    pub fn database(&self) -> String {
+        self.shared.lock_store().label().to_owned()
+    }
+
+    /// Records the web UI of the station behind `charge_point_id` (`ferrocharge sil` knows
+    /// it), for the CSMS's web UI to link to.
+    pub fn set_station_ui(&self, charge_point_id: &str, url: &str) {
+        self.shared
+            .lock_state()
+            .charge_point_mut(charge_point_id)
+            .station_ui = Some(url.to_owned());
+        self.shared
+            .update(Update::ChargePoint(charge_point_id.to_owned()));
+    }
+
     /// The settings it runs with.
     pub fn options(&self) -> &CsmsOptions {
         &self.shared.options
@@ -438,9 +454,21 @@ impl Csms {
         self.shared.lock_state().clone()
     }
 
-    /// The tags in force, by idTag.
+    /// The tags in force, oldest first.
     pub fn tags(&self) -> Vec<TagEntry> {
-        self.shared.lock_state().tags.values().cloned().collect()
+        self.shared.lock_state().tags.clone()
+    }
+
+    /// The tags answered Accepted now (not blocked, not expired), oldest first.
+    pub fn accepted_tags(&self) -> Vec<TagEntry> {
+        let now = now();
+        self.shared
+            .lock_state()
+            .tags
+            .iter()
+            .filter(|t| t.status_at(now) == ocpp_types::id_tag::AuthorizationStatus::Accepted)
+            .cloned()
+            .collect()
     }
 
     /// Adds or replaces a tag (also in the database).

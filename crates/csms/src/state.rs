@@ -36,8 +36,8 @@ pub struct State {
     pub transactions: BTreeMap<i32, Transaction>,
     /// The last transactionId handed out (0: none yet).
     pub last_transaction_id: i32,
-    /// The tags, by their idTag in upper case (idTags compare case-insensitively).
-    pub tags: BTreeMap<String, TagEntry>,
+    /// The tags, oldest first (idTags compare case-insensitively: no two differ in case only).
+    pub tags: Vec<TagEntry>,
 }
 
 impl State {
@@ -60,17 +60,30 @@ impl State {
 
     /// The tag `id_tag` (case-insensitive), if it is known.
     pub fn tag(&self, id_tag: &str) -> Option<&TagEntry> {
-        self.tags.get(&id_tag.to_ascii_uppercase())
+        self.tags
+            .iter()
+            .find(|t| t.id_tag.eq_ignore_ascii_case(id_tag))
     }
 
-    /// Adds a tag or replaces the one with the same idTag (case-insensitive).
+    /// Adds a tag (last) or replaces the one with the same idTag (case-insensitive) in place.
     pub fn put_tag(&mut self, tag: TagEntry) {
-        self.tags.insert(tag.id_tag.to_ascii_uppercase(), tag);
+        match self
+            .tags
+            .iter_mut()
+            .find(|t| t.id_tag.eq_ignore_ascii_case(&tag.id_tag))
+        {
+            Some(slot) => *slot = tag,
+            None => self.tags.push(tag),
+        }
     }
 
     /// Removes the tag `id_tag` (case-insensitive); the removed tag, if there was one.
     pub fn remove_tag(&mut self, id_tag: &str) -> Option<TagEntry> {
-        self.tags.remove(&id_tag.to_ascii_uppercase())
+        let at = self
+            .tags
+            .iter()
+            .position(|t| t.id_tag.eq_ignore_ascii_case(id_tag))?;
+        Some(self.tags.remove(at))
     }
 
     /// The charge point `id`, created on first use.
@@ -112,6 +125,8 @@ pub struct ChargePoint {
     pub security: Option<ConnectionSecurity>,
     /// When its current (or last) connection was accepted (our clock).
     pub connected_at: Option<DateTime>,
+    /// The web UI of the station behind it, when known (`ferrocharge sil`).
+    pub station_ui: Option<String>,
     /// When it last sent a Heartbeat (our clock).
     pub last_heartbeat: Option<DateTime>,
     /// The last StatusNotification of each connector (0 is the charge point itself).
@@ -133,6 +148,7 @@ impl ChargePoint {
             registration_answer: None,
             security: None,
             connected_at: None,
+            station_ui: None,
             last_heartbeat: None,
             connectors: BTreeMap::new(),
             meter_values: Vec::new(),

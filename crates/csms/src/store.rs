@@ -3,7 +3,7 @@
 //!
 //! | table | holds |
 //! |---|---|
-//! | `tags` | the tags and what they are answered ([`TagEntry`]) |
+//! | `tags` | the tags and what they are answered ([`TagEntry`]), in the order they were added |
 //! | `charge_points` | every charge point seen or configured, with its registration answer |
 //! | `transactions` | every transaction: start, stop, reason, the status its idTag got |
 //! | `meter_values` | the meter values of each transaction, as OCPP JSON, in arrival order |
@@ -219,7 +219,7 @@ impl Store {
 
     fn tags(&self) -> Result<Vec<TagEntry>, StoreError> {
         let rows = self.rows(
-            "SELECT id_tag, status, expiry_date, parent_id_tag FROM tags ORDER BY id_tag",
+            "SELECT id_tag, status, expiry_date, parent_id_tag FROM tags ORDER BY rowid",
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -490,10 +490,13 @@ impl Store {
     }
 }
 
+/// Adds a tag or, keeping its place (its rowid: tags load in the order they were added),
+/// replaces the one with the same idTag (any case).
 fn put_tag(conn: &Connection, tag: &TagEntry) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO tags (id_tag, status, expiry_date, parent_id_tag) \
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO tags (id_tag, status, expiry_date, parent_id_tag) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (id_tag) DO UPDATE SET id_tag = excluded.id_tag, status = excluded.status, \
+         expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag",
         params![
             tag.id_tag,
             enum_text(&tag.status),

@@ -62,13 +62,29 @@ fn exchange(tcp: &mut TcpStream, text: &str) -> String {
 
 #[test]
 fn csms_serves_steves_path_and_prints_each_message() {
-    let csms = csms(&["--listen", "127.0.0.1:0", "--heartbeat-interval", "60"]);
-    let banner = csms.line_with("dev CSMS on ");
-    let url = banner
-        .split_whitespace()
-        .find(|w| w.starts_with("ws://"))
-        .unwrap();
-    assert!(url.ends_with("/steve/websocket/CentralSystemService/<ChargePointId>;"));
+    let dir = tempfile::tempdir().unwrap();
+    let csms = csms(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--heartbeat-interval",
+        "60",
+        "--http",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let banner = csms.lines_until("  Ctrl-C stops it");
+    assert_eq!(banner[0], "ferrocharge csms: the dev CSMS", "{banner:#?}");
+    let url = banner[1].strip_prefix("  stations     ").unwrap();
+    assert!(url.ends_with("/steve/websocket/CentralSystemService/<ChargePointId>"));
+    assert!(
+        banner[2].starts_with("  web UI       http://127.0.0.1:"),
+        "{banner:#?}"
+    );
+    assert_eq!(
+        banner[3],
+        format!("  database     {}", dir.path().join("csms.db").display())
+    );
     let port: u16 = url["ws://127.0.0.1:".len()..]
         .split('/')
         .next()
@@ -103,9 +119,19 @@ fn csms_serves_steves_path_and_prints_each_message() {
 
 #[test]
 fn tags_given_replace_the_defaults() {
-    let csms = csms(&["--listen", "127.0.0.1:0", "--tag", "MINE"]);
-    let banner = csms.line_with("dev CSMS on ");
-    let port: u16 = banner
+    let dir = tempfile::tempdir().unwrap();
+    let csms = csms(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--no-http",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--tag",
+        "MINE",
+    ]);
+    let banner = csms.lines_until("  Ctrl-C stops it");
+    assert_eq!(banner[2], "  web UI       none (--no-http)");
+    let port: u16 = banner[1]
         .split("ws://127.0.0.1:")
         .nth(1)
         .and_then(|rest| rest.split('/').next())

@@ -85,7 +85,7 @@ fn snapshot(api: &super::Api, only: Option<&str>) -> Vec<Event> {
                 .map(|cp| ChargePointView::new(&state, cp, *w))
         })
         .collect();
-    let tags: Vec<TagView> = state.tags.values().map(|t| TagView::new(t, now)).collect();
+    let tags: Vec<TagView> = state.tags.iter().map(|t| TagView::new(t, now)).collect();
     [event("charge_points", &charge_points), event("tags", &tags)]
         .into_iter()
         .flatten()
@@ -109,7 +109,7 @@ fn live(api: &super::Api, update: &Update, only: Option<&str>) -> Option<Event> 
         Update::Tags => {
             let state = api.shared.lock_state();
             let now = ocpp_types::DateTime::from_utc(chrono::Utc::now());
-            let tags: Vec<TagView> = state.tags.values().map(|t| TagView::new(t, now)).collect();
+            let tags: Vec<TagView> = state.tags.iter().map(|t| TagView::new(t, now)).collect();
             event("tags", &tags)
         }
         Update::Frame(f) if wanted(&f.charge_point_id) => event("frame", f.as_ref()),

@@ -96,11 +96,11 @@ fn tag(id: &str, body: TagBody) -> Result<TagEntry, ApiError> {
     })
 }
 
-/// `GET /api/v1/tags`: every tag, by idTag.
+/// `GET /api/v1/tags`: every tag, oldest first.
 pub(crate) async fn list(State(api): ApiState) -> Response {
     let state = api.shared.lock_state();
     let now = now();
-    let tags: Vec<TagView> = state.tags.values().map(|t| TagView::new(t, now)).collect();
+    let tags: Vec<TagView> = state.tags.iter().map(|t| TagView::new(t, now)).collect();
     to_json(&tags)
 }
 

@@ -26,6 +26,8 @@ pub(crate) struct ChargePointView {
     security: Option<ConnectionSecurity>,
     connected_at: Option<DateTime>,
     last_heartbeat: Option<DateTime>,
+    /// The station's own web UI, when known (`ferrocharge sil`).
+    station_ui: Option<String>,
     connectors: Vec<ConnectorView>,
     /// The CSMS-initiated call waiting for its answer, if one is.
     call_waiting: Option<&'static str>,
@@ -67,6 +69,7 @@ impl ChargePointView {
             security: cp.security,
             connected_at: cp.connected_at,
             last_heartbeat: cp.last_heartbeat,
+            station_ui: cp.station_ui.clone(),
             connectors: cp.connectors.values().map(ConnectorView::new).collect(),
             call_waiting: call_waiting.map(Action::as_str),
             active_transactions: state

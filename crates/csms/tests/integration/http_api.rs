@@ -320,7 +320,7 @@ async fn the_event_stream_starts_with_the_list_and_follows_every_frame() {
     assert_eq!((first.as_str(), list), ("charge_points", json!([])));
     let (second, tags) = events.next().await;
     assert_eq!(second, "tags");
-    assert_eq!(tags[0]["id_tag"], "123", "by idTag: {tags}");
+    assert_eq!(tags[0]["id_tag"], "DEADBEEF", "in the order given: {tags}");
     let mut cp = Client::connect(&csms, "cp001").await;
     let connected = events
         .wait("charge_point", |c| c["connected"] == json!(true))
