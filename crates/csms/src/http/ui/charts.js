@@ -54,7 +54,7 @@ function fmtClock(ms) {
 // The frame of a chart: axes, grid and labels; returns {root, x(v), y(v), plot}.
 function chartFrame(opts) {
   const W = opts.width || 520, H = opts.height || 180;
-  const L = 52, R = 12, T = 14, B = 30;
+  const L = 52, R = 16, T = 18, B = 30;
   const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
     "aria-label": opts.label || "chart", preserveAspectRatio: "xMidYMid meet" });
   const x0 = opts.xMin, x1 = opts.xMax > opts.xMin ? opts.xMax : opts.xMin + 1;
@@ -70,10 +70,12 @@ function chartFrame(opts) {
   const xs = opts.xTicks || [];
   for (const t of xs) {
     grid.append(svg("line", { x1: x(t), x2: x(t), y1: T, y2: H - B, class: "v" }));
-    grid.append(svg("text", { x: x(t), y: H - B + 16, "text-anchor": "middle" }, opts.xLabel(t)));
+    // The last label ends at the axis' end rather than past it.
+    const anchor = x(t) > W - R - 24 ? "end" : "middle";
+    grid.append(svg("text", { x: Math.min(x(t), W - 2), y: H - B + 16, "text-anchor": anchor }, opts.xLabel(t)));
   }
   root.append(grid);
-  root.append(svg("text", { x: 4, y: 11, class: "unit" }, opts.unit || ""));
+  root.append(svg("text", { x: L + 4, y: 11, class: "unit" }, opts.unit || ""));
   root.append(svg("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
   root.append(svg("line", { x1: L, x2: L, y1: T, y2: H - B, class: "axis" }));
   return { root, x, y };

@@ -168,11 +168,13 @@ async function showTransaction(id) {
   fact(dl, "Started", dateTime(t.started) + ", meter " + t.meter_start + " Wh");
   fact(dl, "Stopped", t.meter_stop === null ? "running" : dateTime(t.stopped) + ", meter " + t.meter_stop + " Wh, reason " + t.stop_reason +
     (t.stop_id_tag ? ", by " + t.stop_id_tag : ""));
-  fact(dl, "Energy", kWh(t.energy_wh));
+  const { energy, power, derived } = meterSeries(t);
+  const last = energy.length ? energy[energy.length - 1][1] * 1000 : null;
+  fact(dl, "Energy", t.energy_wh !== null ? kWh(t.energy_wh)
+    : last !== null ? kWh(last - t.meter_start) + " so far (last meter value)" : null);
   fact(dl, "Reservation", t.reservation_id);
   fact(dl, "Meter values", t.meter_value_count);
   box.append(dl);
-  const { energy, power, derived } = meterSeries(t);
   const charts = el("div", "charts");
   const e = el("div");
   e.append(el("h3", "", "Energy (meter register)"), lineChart([{ name: "energy", points: energy }], "kWh", "energy"));
