@@ -556,7 +556,9 @@ fn scheme(options: &CsmsOptions) -> &'static str {
     }
 }
 
-/// Refuses other paths (404) and, for charge points with a password, wrong credentials (401).
+/// Refuses other paths (404) and what [`crate::security::admit`] refuses: a charge point with a
+/// password and wrong or no credentials (401), a client certificate for another charge point
+/// (403).
 fn authorizer(options: &CsmsOptions) -> Authorizer {
     let options = options.clone();
     Arc::new(move |handshake: &Handshake<'_>| {
@@ -569,19 +571,15 @@ fn authorizer(options: &CsmsOptions) -> Authorizer {
             );
             return Err(Refusal::NotFound);
         }
-        let cp = handshake.charge_point_id;
-        let Some(password) = options.passwords.get(cp) else {
-            return Ok(());
-        };
-        match handshake.credentials {
-            Some(c) if c.matches(cp, password) => Ok(()),
-            Some(_) => {
-                tracing::warn!("refused {cp}: wrong Basic credentials");
-                Err(Refusal::Unauthorized)
-            }
-            None => {
-                tracing::warn!("refused {cp}: no Basic credentials");
-                Err(Refusal::Unauthorized)
+        match crate::security::admit(&options, handshake) {
+            Ok(_) => Ok(()),
+            Err((refusal, why)) => {
+                tracing::warn!(
+                    "refused {} from {}: {why}",
+                    handshake.charge_point_id,
+                    handshake.peer
+                );
+                Err(refusal)
             }
         }
     })
@@ -595,10 +593,13 @@ async fn accept_loop(mut server: Server, shared: Arc<Shared>) {
 
 fn spawn_session(shared: &Arc<Shared>, connection: ServerConnection) {
     let cp = connection.charge_point_id();
+    // The authorizer let it in: a certificate it presented is its own, and with a password
+    // it authenticated with it unless it had a certificate (profile 3).
+    let certificate = connection.client_certificate().is_some();
     let security = ConnectionSecurity::new(
         shared.options.tls.is_some(),
-        shared.options.passwords.contains_key(cp),
-        connection.client_certificate().is_some(),
+        shared.options.passwords.contains_key(cp) && !certificate,
+        certificate,
     );
     let (serial, commands) = shared.register(cp, security);
     tokio::spawn(session::run(

@@ -160,3 +160,62 @@ fn a_taken_port_is_reported() {
         "{stderr}"
     );
 }
+
+#[test]
+fn dev_pki_serves_wss_and_tells_where_the_stations_certificates_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let csms = csms(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--no-http",
+        "--data-dir",
+        dir.path().join("db").to_str().unwrap(),
+        "--dev-pki",
+        pki.to_str().unwrap(),
+    ]);
+    let banner = csms.lines_until("  Ctrl-C stops it");
+    assert!(
+        banner[1].starts_with("  stations     wss://127.0.0.1:"),
+        "{banner:#?}"
+    );
+    assert_eq!(
+        banner[2],
+        format!(
+            "  station PKI  {} (EvseSecurity certificate store: ca/csms/CSMS_ROOT_CA.pem, client/csms/<ChargePointId>.pem|.key)",
+            pki.join("station").display()
+        )
+    );
+    for file in [
+        "root-ca.pem",
+        "csms/server.pem",
+        "station/ca/csms/CSMS_ROOT_CA.pem",
+        "station/client/csms/cp001.pem",
+        "station/client/csms/cp001.key",
+    ] {
+        assert!(pki.join(file).is_file(), "{file}");
+    }
+}
+
+#[test]
+fn a_bad_config_file_is_reported_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("csms.json");
+    std::fs::write(
+        &config,
+        r#"{"charge_points": {"cp001": {"password": "short"}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
+        .args(["csms", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "ferrocharge: {}: charge_points.cp001.password: 5 bytes; a station's AuthorizationKey has at least 16\n",
+            config.display()
+        )
+    );
+}

@@ -10,5 +10,6 @@ mod http_access;
 mod http_api;
 mod http_records;
 mod remote_calls;
+mod security_profiles;
 mod station_transport;
 mod tls;
