@@ -1,5 +1,5 @@
 """The dev CSMS of `ferrocharge sil` driven end to end through its HTTP API (docs/csms-api.md),
-as its web UI or a script drives it: a SetChargingProfile changes the limit the station
+as its web UI or a script drives it: the two web UIs link each other, a SetChargingProfile changes the limit the station
 offers, a RemoteStartTransaction starts a session whose meter values the CSMS keeps (and keeps
 across a restart), the tags decide what the station's Authorize gets, and the registration
 answer set for the charge point is what its BootNotification gets. Every wait is on the
@@ -45,6 +45,12 @@ def profile(limit: float, profile_id: int = 1) -> dict:
 
 def connector(state: dict, n: int = 1) -> dict:
     return state["connectors"][n - 1]
+
+
+def test_sil_links_the_station_ui_and_the_csms_ui_to_each_other(make_sil):
+    sil = make_sil()
+    assert sil.state()["ocpp"]["csms_web_ui"] == f"http://{sil.csms_http}/"
+    assert sil.csms("GET", "/charge-points/cp001")["station_ui"] == f"http://{sil.addr}/"
 
 
 def test_set_charging_profile_from_the_csms_api_limits_the_station(make_sil):

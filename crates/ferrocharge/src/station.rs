@@ -133,8 +133,12 @@ async fn run_station(
     let mut reason = BootReason::PowerUp;
     let mut first = true;
     loop {
-        let cfg =
+        let mut cfg =
             StationConfig::from_file(config).with_context(|| format!("cannot load {config}"))?;
+        // The station's web UI links the dev CSMS's.
+        cfg.settings.csms_web_ui = csms
+            .and_then(csms::Csms::http_addr)
+            .map(|addr| format!("http://{addr}/"));
         let station = Station::start_with(&cfg, reason)
             .await
             .with_context(|| format!("cannot start the station of {config}"))?;
