@@ -364,3 +364,47 @@ async fn the_event_stream_starts_with_the_list_and_follows_every_frame() {
     let replayed = resumed.wait("frame", |_| true).await;
     assert_eq!(replayed["seq"].as_u64(), Some(after + 1));
 }
+
+#[tokio::test]
+async fn disconnect_closes_the_websocket_of_a_connected_charge_point_only() {
+    let csms = with_http(CsmsOptions::default()).await;
+    let mut events = csms.subscribe();
+    let _cp = Client::connect(&csms, "cp001").await;
+    let closed = send(
+        &csms,
+        "POST",
+        "/api/v1/charge-points/cp001/disconnect",
+        None,
+    )
+    .await;
+    assert_eq!((closed.status, closed.json()), (200, json!({"ok": true})));
+    loop {
+        if let Ok(csms::CsmsEvent::Disconnected { charge_point_id }) = bounded(events.recv()).await
+        {
+            assert_eq!(charge_point_id, "cp001");
+            break;
+        }
+    }
+    refused(
+        &send(
+            &csms,
+            "POST",
+            "/api/v1/charge-points/cp001/disconnect",
+            None,
+        )
+        .await,
+        404,
+        "charge point 'cp001' is not connected",
+    );
+    refused(
+        &send(
+            &csms,
+            "POST",
+            "/api/v1/charge-points/cp404/disconnect",
+            None,
+        )
+        .await,
+        404,
+        "no charge point 'cp404' has connected or been configured",
+    );
+}

@@ -27,6 +27,12 @@ function tagBody(status, expiry, parent) {
 
 function renderTags() {
   const body = $("tags").tBodies[0];
+  // Edits not saved yet survive a change of another tag.
+  const dirty = new Map();
+  for (const tr of body.rows) {
+    const save = tr.querySelector("button.primary");
+    if (save && !save.disabled) dirty.set(tr.dataset.tag, [...tr.querySelectorAll("select, input")].map((i) => i.value));
+  }
   body.replaceChildren();
   if (tags.length === 0) {
     const tr = el("tr");
@@ -83,6 +89,8 @@ function renderTags() {
     actions.append(save, " ", remove, " ", problem);
     tr.append(...cells, effective, actions);
     body.append(tr);
+    const kept = dirty.get(t.id_tag);
+    if (kept) [status.value, expiry.value, parent.value] = kept;
     check();
   }
 }
