@@ -92,6 +92,11 @@ def test_remote_start_from_the_form_shows_the_transaction_with_its_meter_values(
     no_overflow(page, 1280)
     shot = SHOTS / "csms-ui-charge-point-1280.png"
     assert page.capture(shot)[0] == 1280
+    # A phone: nothing scrolls sideways (wide tables scroll in their own box).
+    set_width(page, 390, 844)
+    no_overflow(page, 390)
+    assert page.capture(SHOTS / "csms-ui-charge-point-390.png")[0] == 390
+    set_width(page, 1280, 900)
 
     # The transaction, live, with its energy and power drawn from its meter values.
     click(page, "document.querySelector('nav.tabs button[data-view=\"transactions\"]')")
