@@ -18,6 +18,10 @@ pub const FRAMES_KEPT: usize = 5_000;
 /// What a redacted value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
+/// The most CALLs kept waiting for their answer (a peer that never answers must not grow the
+/// log without bound): past it, the oldest are forgotten and their late answers carry no action.
+const OPEN_CALLS_MAX: usize = 1_000;
+
 /// The configuration keys whose value is never logged (OCPP 1.6 Security whitepaper: the
 /// AuthorizationKey is write-only).
 const SECRET_KEYS: &[&str] = &["AuthorizationKey"];
@@ -88,8 +92,9 @@ pub struct Frame {
 #[derive(Debug, Default)]
 pub struct FrameLog {
     by_charge_point: BTreeMap<String, VecDeque<Frame>>,
-    /// The actions of the CALLs not answered yet, by (who sent the CALL, message id).
-    open_calls: HashMap<(String, Direction, String), String>,
+    /// The actions of the CALLs not answered yet, by (charge point, who sent the CALL, message
+    /// id), with the seq of the CALL (to find the oldest).
+    open_calls: HashMap<(String, Direction, String), (u64, String)>,
     last_seq: u64,
 }
 
@@ -117,9 +122,19 @@ impl FrameLog {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 if let Some(action) = &action {
+                    if self.open_calls.len() >= OPEN_CALLS_MAX {
+                        let oldest = self
+                            .open_calls
+                            .iter()
+                            .min_by_key(|(_, (seq, _))| *seq)
+                            .map(|(key, _)| key.clone());
+                        if let Some(oldest) = oldest {
+                            self.open_calls.remove(&oldest);
+                        }
+                    }
                     self.open_calls.insert(
                         (charge_point_id.to_owned(), direction, id.clone()),
-                        action.clone(),
+                        (self.last_seq, action.clone()),
                     );
                 }
                 (MessageType::Call, action, None)
@@ -130,11 +145,10 @@ impl FrameLog {
                     Direction::Received => Direction::Sent,
                     Direction::Sent => Direction::Received,
                 };
-                let action = self.open_calls.remove(&(
-                    charge_point_id.to_owned(),
-                    call_direction,
-                    id.clone(),
-                ));
+                let action = self
+                    .open_calls
+                    .remove(&(charge_point_id.to_owned(), call_direction, id.clone()))
+                    .map(|(_, action)| action);
                 if kind == Some(3) {
                     (MessageType::CallResult, action, None)
                 } else {
@@ -322,6 +336,34 @@ mod tests {
             r#"[2,"h","ChangeConfiguration",{"key":"HeartbeatInterval","value":"5"}]"#,
         );
         assert!(other.text.contains(r#""value":"5""#));
+    }
+
+    #[test]
+    fn calls_never_answered_do_not_pile_up() {
+        let mut log = FrameLog::default();
+        for i in 0..OPEN_CALLS_MAX + 5 {
+            log.record(
+                "cp1",
+                Direction::Sent,
+                now(),
+                &format!(r#"[2,"{i}","ClearCache",{{}}]"#),
+            );
+        }
+        assert_eq!(log.open_calls.len(), OPEN_CALLS_MAX);
+        let late = log.record(
+            "cp1",
+            Direction::Received,
+            now(),
+            r#"[3,"0",{"status":"Accepted"}]"#,
+        );
+        assert_eq!(late.action, None, "the oldest was forgotten");
+        let recent = log.record(
+            "cp1",
+            Direction::Received,
+            now(),
+            &format!(r#"[3,"{}",{{"status":"Accepted"}}]"#, OPEN_CALLS_MAX + 4),
+        );
+        assert_eq!(recent.action.as_deref(), Some("ClearCache"));
     }
 
     #[test]

@@ -149,8 +149,10 @@ fn tags_given_replace_the_defaults() {
 fn a_taken_port_is_reported() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
-        .args(["csms", "--listen", &addr])
+        .args(["csms", "--listen", &addr, "--no-http", "--data-dir"])
+        .arg(dir.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
