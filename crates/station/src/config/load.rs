@@ -221,6 +221,7 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
         data_dir: PathBuf::from(data_dir),
         control_api,
         control_api_token: token,
+        csms_web_ui: None,
     })
 }
 

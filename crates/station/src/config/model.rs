@@ -76,6 +76,10 @@ pub struct Settings {
     /// `control_api_token`: the bearer token every control API request must carry, when set.
     /// Loading refuses a config whose `control_api` is not a loopback address and has none.
     pub control_api_token: Option<ControlApiToken>,
+    /// The web UI of the CSMS the station connects to, for the station's web UI to link to
+    /// (the state's `ocpp.csms_web_ui`). Not read from the YAML: `ferrocharge sil` sets it to
+    /// its dev CSMS's.
+    pub csms_web_ui: Option<String>,
 }
 
 /// The fewest characters a [`ControlApiToken`] has: guessing one of 16 characters from a

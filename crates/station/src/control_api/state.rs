@@ -54,6 +54,9 @@ pub struct OcppState {
     /// otherwise, while not connected, it keeps trying to connect.
     #[serde(default)]
     pub offline_requested: bool,
+    /// The CSMS's web UI, when known (`ferrocharge sil`: its dev CSMS's): the page links it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csms_web_ui: Option<String>,
 }
 
 /// A connection to the CSMS that failed or ended.

@@ -308,6 +308,10 @@ impl Station {
         let core = link.core.borrow().clone();
         let mut initial = state::initial(&charge_point_id, n);
         initial.store_recovered.clone_from(&recovered);
+        initial
+            .ocpp
+            .csms_web_ui
+            .clone_from(&config.settings.csms_web_ui);
         let (state, state_rx) = watch::channel(initial);
         let (orders_tx, orders) = mpsc::channel(control::ORDER_BUFFER);
         let display = station_display(config, &ocpp_module.id);
@@ -331,7 +335,9 @@ impl Station {
             link,
             evses,
             core,
-            view: state::StationView::new(&charge_point_id).with_store_recovered(recovered),
+            view: state::StationView::new(&charge_point_id)
+                .with_csms_web_ui(config.settings.csms_web_ui.clone())
+                .with_store_recovered(recovered),
             log,
             events,
             state,

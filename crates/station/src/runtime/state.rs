@@ -40,6 +40,8 @@ struct Presented {
 #[derive(Debug, Clone, Default)]
 pub struct StationView {
     charge_point_id: String,
+    /// The CSMS's web UI (`settings.csms_web_ui`).
+    csms_web_ui: Option<String>,
     last_error: Option<ConnectionFailure>,
     identifications: HashMap<u32, Identification>,
     presented: Vec<Presented>,
@@ -58,6 +60,12 @@ impl StationView {
             charge_point_id: charge_point_id.to_owned(),
             ..StationView::default()
         }
+    }
+
+    /// The CSMS's web UI to link to (the state's `ocpp.csms_web_ui`).
+    pub fn with_csms_web_ui(mut self, url: Option<String>) -> StationView {
+        self.csms_web_ui = url;
+        self
     }
 
     /// The files found unreadable at start and moved aside (the state's `store_recovered`).
@@ -246,6 +254,7 @@ impl StationView {
                 queued: core.queued_transaction_messages,
                 last_error: self.last_error.clone().filter(|_| !core.connected),
                 offline_requested,
+                csms_web_ui: self.csms_web_ui.clone(),
             },
             connectors: evses
                 .iter()
@@ -352,6 +361,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             queued: 0,
             last_error: None,
             offline_requested: false,
+            csms_web_ui: None,
         },
         connectors: (1..=connectors)
             .map(|id| ConnectorState {
