@@ -10,6 +10,8 @@
 //! - [`evse_security`]: the OCPP module's certificate store, from the EvseSecurity module.
 //! - [`persistent_store`]: the PersistentStore module's key-value store in SQLite.
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
+//! - [`session_cost`]: the OCPP module's `session_cost` interface (California Pricing);
+//!   [`cost_and_price_message`]: the TerminalCostAndPriceMessage module that logs it.
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
 //! - [`control_api`]: the HTTP control API and web UI.
 //! - [`private_files`]: files and folders only the station's user may read (logs, archives).
@@ -19,6 +21,7 @@
 
 pub mod config;
 pub mod control_api;
+pub mod cost_and_price_message;
 pub mod display;
 pub mod energy;
 pub mod evse_security;
@@ -27,6 +30,7 @@ pub mod module_types;
 pub mod persistent_store;
 pub mod private_files;
 pub mod runtime;
+pub mod session_cost;
 pub mod sim;
 pub mod system;
 

@@ -7,7 +7,8 @@ use station::config::{shipped, ConfigFile};
 use station::{ConfigError, ParamValue, StationConfig};
 
 const SUPPORTED: &str = "Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, EvManager, \
-EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalDisplayMessage, YetiSimulator";
+EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalCostAndPriceMessage, \
+TerminalDisplayMessage, YetiSimulator";
 
 /// A shipped station YAML, as the crate keeps it (the binary embeds these files).
 fn shipped(name: &str) -> PathBuf {
@@ -227,6 +228,55 @@ fn everest_test_configs_load_or_are_refused_for_their_module_types() {
     );
 }
 
+/// everest-core's California Pricing test station: only its ErrorHistory module is not provided
+/// yet (EVerest's API modules, with the MQTT API); without it the station loads unchanged,
+/// its TerminalCostAndPriceMessage connected to OCPP's session_cost.
+#[test]
+fn everest_cost_and_price_config_loads_without_its_error_history() {
+    let Some(dir) = reference_dir("tests/ocpp_tests/test_sets/everest-aux/config") else {
+        return;
+    };
+    let file = dir.join("everest-config-ocpp16-costandprice.yaml");
+    assert_eq!(
+        StationConfig::load(&file).unwrap_err().to_string(),
+        format!(
+            "error_history: module type ErrorHistory is not provided by ferrocharge \
+             (supported: {SUPPORTED})"
+        )
+    );
+    let text = read(&file);
+    let start = text.find("  error_history:\n").unwrap();
+    let end = start + text[start..].find("  system:\n").unwrap();
+    let without = format!("{}{}", &text[..start], &text[end..]);
+    let copy = tempfile::tempdir().unwrap();
+    let path = copy.path().join("everest-config-ocpp16-costandprice.yaml");
+    std::fs::write(&path, without).unwrap();
+    let config = StationConfig::load(&path).unwrap();
+    let session_cost = config
+        .modules_of_type("TerminalCostAndPriceMessage")
+        .next()
+        .unwrap();
+    assert_eq!(session_cost.id, "session_cost");
+    let connection = &session_cost.connections("session_cost")[0];
+    assert_eq!(
+        (connection.module_id.as_str(), connection.implementation_id),
+        ("ocpp", "session_cost")
+    );
+}
+
+#[test]
+fn a_cost_and_price_module_needs_its_session_cost_connection() {
+    let yaml = read(&shipped("config-sil-one-evse.yaml"))
+        + "  prices:\n    module: TerminalCostAndPriceMessage\n";
+    let copy = tempfile::tempdir().unwrap();
+    let path = copy.path().join("station.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    assert_eq!(
+        StationConfig::load(&path).unwrap_err().to_string(),
+        "prices: requirement session_cost needs exactly 1 connection, found 0"
+    );
+}
+
 #[test]
 fn everest_sil_ocpp_is_refused_naming_the_unsupported_types() {
     let Some(dir) = reference_dir("config") else {
@@ -237,9 +287,9 @@ fn everest_sil_ocpp_is_refused_naming_the_unsupported_types() {
             .unwrap_err()
             .to_string(),
         format!(
-            "iso15118_charger, iso15118_car, slac, session_cost, api, ev_api, error_history: \
-             module types EvseV2G, PyEvJosev, SlacSimulator, TerminalCostAndPriceMessage, API, \
-             EvAPI, ErrorHistory are not provided by ferrocharge (supported: {SUPPORTED})"
+            "iso15118_charger, iso15118_car, slac, api, ev_api, error_history: \
+             module types EvseV2G, PyEvJosev, SlacSimulator, API, EvAPI, ErrorHistory are not \
+             provided by ferrocharge (supported: {SUPPORTED})"
         )
     );
     for file in yamls(&dir) {

@@ -112,6 +112,10 @@ impl ChargePoint {
         };
         self.id_tag_info_received(&asked.id_tag, &info, now);
         let accepted = info.status == AuthorizationStatus::Accepted;
+        if accepted && self.pricing_enabled() {
+            // California Pricing: the decision waits for SetUserPrice (cost_and_price/).
+            return self.wait_for_user_price(asked, info, now);
+        }
         self.authorization_decided(asked, accepted, Some(info), now);
     }
 
@@ -145,7 +149,7 @@ impl ChargePoint {
     }
 
     /// The identifier is accepted or not (by the central system or locally).
-    fn authorization_decided(
+    pub(crate) fn authorization_decided(
         &mut self,
         asked: AuthorizeFor,
         accepted: bool,
@@ -198,6 +202,11 @@ impl ChargePoint {
             });
         if !accepted {
             return;
+        }
+        // California Pricing: the session's tariff, where its connector is known already
+        // (else when its transaction starts).
+        if let Some(id) = connector {
+            self.start_pricing_session(id, &asked.id_tag);
         }
         // A remote start authorizes its connector itself (or waits for the next car plugged
         // in, without one): remote_control.rs.

@@ -1,7 +1,9 @@
 //! GetConfiguration (OCPP 1.6 §5.8) and ChangeConfiguration (§5.3), answered by the
 //! configuration module; the core applies its own part of a change at once (HeartbeatInterval
 //! restarts the heartbeat timer, MeterValueSampleInterval the sampling timers,
-//! ClockAlignedDataInterval the clock-aligned timer) and hands every
+//! ClockAlignedDataInterval the clock-aligned timer, DefaultPrice and DefaultPriceText publish
+//! the new default price, NextTimeOffsetTransitionDateTime re-arms the time offset transition)
+//! and hands every
 //! change to the runtime as [`StationCommand::ApplyConfigurationChange`]. A key set to the
 //! value it already has is answered as usual but is no change: no timer restarts and the
 //! runtime hears nothing (libocpp re-arms the timer and calls its key-changed callbacks even
@@ -59,6 +61,15 @@ impl ChargePoint {
                 self.restart_sampling(now);
             } else if change.is("ClockAlignedDataInterval") {
                 self.restart_clock_aligned(now);
+            } else if change.is("DefaultPrice")
+                || change.is("DefaultPriceText")
+                || change.is("Language")
+            {
+                // As libocpp's `set_configuration_key` (DefaultPrice, DefaultPriceText): the
+                // display shows the new default price at once; Language tags its text.
+                self.publish_default_price(!self.connected);
+            } else if change.is("NextTimeOffsetTransitionDateTime") {
+                self.arm_time_offset_transition(now);
             }
         }
         self.commands

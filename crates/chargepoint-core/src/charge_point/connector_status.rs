@@ -85,6 +85,9 @@ pub(crate) struct Connector {
     pub reported: Option<Reported>,
     /// A status waiting for MinimumStatusDuration to pass before it is reported.
     pub pending_report: Option<PendingReport>,
+    /// California Pricing: the pricing of the session here (kept after it ends, until the
+    /// next one starts).
+    pub pricing: Option<super::cost_and_price::SessionPricing>,
 }
 
 /// What a StatusNotification says about a connector, to tell whether it changed.
@@ -219,6 +222,7 @@ impl ChargePoint {
         for other in others.into_iter().filter(|other| *other != id) {
             self.report_status(other, now);
         }
+        self.pricing_status(id, now);
     }
 
     /// Recomputes the status of connector `id` alone and reports it if it changed.

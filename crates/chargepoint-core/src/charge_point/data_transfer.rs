@@ -3,7 +3,9 @@
 //! registers libocpp's data_transfer_callback only when its `data_transfer` requirement is
 //! connected (`OCPP::ready`, modules/EVSE/OCPP/OCPP.cpp: `register_data_transfer_callback`).
 //!
-//! - From the central system: with a data_transfer module
+//! - From the central system: California Pricing's messages (vendorId
+//!   `org.openchargealliance.costmsg`, when CustomDisplayCostAndPrice is true) are the core's
+//!   own (`cost_and_price/messages.rs`); for any other, with a data_transfer module
 //!   ([`ChargePoint::with_data_transfer_module`]) the request goes to the station as
 //!   [`StationCommand::DataTransfer`] and the module's answer
 //!   ([`StationEvent::DataTransferAnswered`](super::StationEvent::DataTransferAnswered)) is the
@@ -44,8 +46,17 @@ impl ChargePoint {
         self
     }
 
-    /// DataTransfer.req from the central system.
-    pub(crate) fn on_data_transfer(&mut self, id: &MessageId, request: DataTransferRequest) {
+    /// DataTransfer.req from the central system. California Pricing's messages are the core's
+    /// own (`cost_and_price/messages.rs`), as libocpp registers callbacks of its own for them.
+    pub(crate) fn on_data_transfer(
+        &mut self,
+        id: &MessageId,
+        request: DataTransferRequest,
+        now: super::Now,
+    ) {
+        if self.on_cost_data_transfer(id, &request, now) {
+            return;
+        }
         if !self.data_transfers.module {
             tracing::info!(vendor_id = %request.vendor_id, "DataTransfer without a data_transfer module: UnknownVendorId");
             let response = DataTransferResponse {

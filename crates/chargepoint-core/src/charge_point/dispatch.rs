@@ -132,7 +132,7 @@ impl ChargePoint {
             AnyRequest::RemoteStartTransaction(r) => self.on_remote_start_transaction(&id, r, now),
             AnyRequest::RemoteStopTransaction(r) => self.on_remote_stop_transaction(&id, &r),
             AnyRequest::Reset(r) => self.on_reset(&id, &r, now),
-            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r),
+            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r, now),
             AnyRequest::TriggerMessage(r) => self.on_trigger_message(&id, &r, now),
             AnyRequest::UnlockConnector(r) => self.on_unlock_connector(&id, &r),
             AnyRequest::ClearCache(_) => self.on_clear_cache(&id),

@@ -505,6 +505,14 @@ pub enum StationCommand {
         /// The `request_id` of the update.
         request_id: u64,
     },
+    /// California Pricing: the tariff of a driver (SetUserPrice, or the default price a session
+    /// goes on with), for the station's `session_cost` interface (`tariff_message`).
+    TariffMessage(super::cost_and_price::TariffMessage),
+    /// California Pricing: a RunningCost or FinalCost of a transaction (`session_cost`).
+    SessionCost(super::cost_and_price::SessionCost),
+    /// California Pricing: the default price in force (`default_price`), at start, on every
+    /// connect and disconnect, and when the central system changes it.
+    DefaultPrice(super::cost_and_price::DefaultPrice),
     /// Upload a diagnostics file to `location` (GetDiagnostics): first report
     /// [`StationEvent::DiagnosticsFile`] with this `request_id` at once (the central system
     /// waits for its answer, ten seconds at most), then [`StationEvent::DiagnosticsStatus`]:

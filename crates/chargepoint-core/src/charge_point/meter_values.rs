@@ -172,6 +172,7 @@ impl ChargePoint {
         }
         self.save_register(id, now);
         self.check_energy_limit(id, now);
+        self.pricing_reading(id, now);
     }
 
     /// Stores the energy register of the transaction on connector `id` when it grew and the

@@ -28,6 +28,7 @@
 //! | `availability.rs`, `reservation.rs`, `unlock_connector.rs`, `remote_trigger.rs` | ChangeAvailability, ReserveNow/CancelReservation, UnlockConnector, TriggerMessage |
 //! | `configuration_handlers.rs`, `station_config.rs` | GetConfiguration, ChangeConfiguration; configuration changes the station makes itself |
 //! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
+//! | `cost_and_price/` | California Pricing: SetUserPrice, RunningCost, FinalCost, the default price, the meter value triggers, the display time |
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `security_events.rs` | security events: the security log, SecurityEventNotification |
@@ -74,6 +75,7 @@ mod availability;
 mod clock_aligned;
 mod configuration_handlers;
 mod connector_status;
+pub mod cost_and_price;
 mod data_transfer;
 mod diagnostics;
 mod dispatch;
@@ -154,6 +156,9 @@ pub struct ChargePoint {
     firmware: firmware::Firmware,
     /// GetDiagnostics waiting for the station, and the uploads reported on.
     diagnostics: diagnostics::Diagnostics,
+    /// California Pricing: identifiers waiting for SetUserPrice, tariffs kept for sessions to
+    /// come, the time offset transition.
+    cost_and_price: cost_and_price::CostAndPrice,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -251,6 +256,7 @@ impl ChargePoint {
             data_transfers: Default::default(),
             firmware: Default::default(),
             diagnostics: Default::default(),
+            cost_and_price: Default::default(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -270,6 +276,9 @@ impl ChargePoint {
         }
         // After the transactions: a TxProfile stays only with a transaction that goes on.
         cp.restore_charging_profiles(now);
+        // Not connected yet: the offline default price, as libocpp's `start` publishes it.
+        cp.publish_default_price(true);
+        cp.arm_time_offset_transition(now);
         cp
     }
 
@@ -331,6 +340,7 @@ impl ChargePoint {
     pub fn handle_connected(&mut self, now: Now) {
         tracing::debug!("connected to the central system");
         self.connected = true;
+        self.publish_default_price(false);
         self.on_connected(now);
         self.smart_charging_connection_changed(now);
     }
@@ -341,6 +351,7 @@ impl ChargePoint {
     pub fn handle_disconnected(&mut self, now: Now) {
         tracing::info!("disconnected from the central system");
         self.connected = false;
+        self.publish_default_price(true);
         self.rpc.reset();
         self.pending_unlocks.clear();
         self.forget_incoming_data_transfers();
@@ -394,6 +405,7 @@ impl ChargePoint {
         self.firmware_timer(now);
         self.diagnostics_timer(now);
         self.smart_charging_timer(now);
+        self.pricing_timer(now);
     }
 
     /// Something happened at the station.
@@ -539,6 +551,7 @@ impl ChargePoint {
             self.firmware.deadline(),
             self.diagnostics.deadline(),
             self.smart_charging.deadline(),
+            self.pricing_deadline(),
         ]
         .into_iter()
         .flatten()

@@ -8,6 +8,7 @@
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use ocpp_types::DateTime;
 
+use super::cost_and_price::{DefaultPriceSnapshot, PricingSnapshot};
 use super::ChargePoint;
 
 /// The core's state at one moment, as plain data for the station to show: computed from the
@@ -28,6 +29,9 @@ pub struct CoreSnapshot {
     pub authorizing: Vec<String>,
     /// Every connector, index 0 the station as a whole.
     pub connectors: Vec<ConnectorSnapshot>,
+    /// California Pricing: the default price in force; `None` when California Pricing is off
+    /// (CustomDisplayCostAndPrice false).
+    pub default_price: Option<DefaultPriceSnapshot>,
 }
 
 impl CoreSnapshot {
@@ -60,6 +64,9 @@ pub struct ConnectorSnapshot {
     pub reservation: Option<ReservationSnapshot>,
     /// An identifier accepted here and waiting for the transaction to start.
     pub authorized: Option<String>,
+    /// California Pricing: the pricing of the session here (kept after it ends, until the
+    /// next one starts); `None` before the first session and when California Pricing is off.
+    pub pricing: Option<PricingSnapshot>,
 }
 
 /// A running transaction.
@@ -129,9 +136,11 @@ impl ChargePoint {
                             expiry_date: r.expiry_date,
                         }),
                         authorized: c.authorized.as_ref().map(|t| t.as_str().to_owned()),
+                        pricing: self.pricing_snapshot(id),
                     }
                 })
                 .collect(),
+            default_price: self.default_price_snapshot(),
         }
     }
 }

@@ -109,7 +109,7 @@ impl ChargePoint {
         }
         let request = StartTransactionRequest {
             connector_id: id as i32,
-            id_tag,
+            id_tag: id_tag.clone(),
             meter_start: meter_start_wh,
             reservation_id,
             timestamp: started_at,
@@ -122,6 +122,7 @@ impl ChargePoint {
         );
         tracing::info!(connector = id, placeholder_id, "transaction started");
         self.resume_transaction(record, now);
+        self.pricing_transaction_started(id, &id_tag, placeholder_id, meter_start_wh, now);
         self.smart_charging_transaction_started(id, now);
     }
 
@@ -234,6 +235,7 @@ impl ChargePoint {
             return;
         };
         connector.finishing = connector.plugged;
+        let transaction_id = tx.record.transaction_id;
         tx.record.transaction_data.extend(end);
         let data = std::mem::take(&mut tx.record.transaction_data);
         let request =
@@ -262,6 +264,9 @@ impl ChargePoint {
                 .push_back(StationCommand::UnlockConnector { connector: id });
         }
         self.update_status(id, now);
+        // After the status the stop caused: an atCPStatus trigger fires for it (libocpp resets
+        // the triggers after the status event of the stop).
+        self.pricing_transaction_ended(id, transaction_id);
     }
 
     /// The cable was unplugged: a running transaction is stopped with EVDisconnected when
@@ -285,6 +290,7 @@ impl ChargePoint {
             }
         }
         self.update_status(id, now);
+        self.pricing_unplugged(id, now);
     }
 
     /// The answer (or failure) of a transaction-related message.
@@ -325,6 +331,7 @@ impl ChargePoint {
                 );
                 self.queue
                     .replace_transaction_id(self.store.as_mut(), placeholder, real);
+                self.pricing_transaction_id(placeholder, real);
                 let Some((id, tx)) = self.connectors.iter_mut().enumerate().find_map(|(i, c)| {
                     c.transaction
                         .as_mut()
@@ -354,7 +361,10 @@ impl ChargePoint {
                     self.on_invalid_id(id, conf.id_tag_info.status, now);
                 }
             }
-            AnyResponse::MeterValues(_) | AnyResponse::SecurityEventNotification(_) => {}
+            // DataTransfer: California Pricing's ConnectorUnplugged (cost_and_price/triggers.rs).
+            AnyResponse::MeterValues(_)
+            | AnyResponse::SecurityEventNotification(_)
+            | AnyResponse::DataTransfer(_) => {}
             other => {
                 tracing::warn!(action = %other.action(), "unexpected answer in the transaction queue")
             }

@@ -39,6 +39,7 @@
 mod access;
 mod control;
 mod display_routes;
+mod pricing_state;
 mod routes;
 mod sse;
 mod state;
@@ -59,6 +60,7 @@ pub use control::{
     Reply, StationControl, StopTransaction, Token, ERROR_TYPES, RECENT_FRAMES,
     STATION_STOP_REASONS,
 };
+pub use pricing_state::{DefaultPriceState, IdleFee, NextPeriodState, PricingState, UnitPrices};
 pub use state::{
     ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,
     LimitSource, OcppFrame, OcppState, ReservationState, StationEvent, StationState,

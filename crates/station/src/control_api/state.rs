@@ -24,6 +24,10 @@ pub struct StationState {
     /// far as can be told. Empty when every file read well.
     #[serde(default)]
     pub store_recovered: Vec<chargepoint::recovery::Recovered>,
+    /// California Pricing: the default price in force (what a session without a user price
+    /// costs); `None` when California Pricing is off.
+    #[serde(default)]
+    pub default_price: Option<Box<super::DefaultPriceState>>,
 }
 
 impl StationState {
@@ -202,6 +206,11 @@ pub struct ConnectorState {
     /// `WaitingForAuthentication`, `Charging`, `ChargingPausedEV`, ...).
     #[serde(default)]
     pub evse_state: String,
+    /// California Pricing: the pricing of the session here (the price text in force, the last
+    /// cost, whether it is final, ...), kept after the session ends until the next one starts;
+    /// `None` before the first session and when California Pricing is off.
+    #[serde(default)]
+    pub pricing: Option<super::PricingState>,
     /// What the simulated car does: `unplugged`, `plugged_in` (not drawing yet: its script
     /// waits for the EVSE to offer power), `drawing` (asks for power), `paused` (plugged in,
     /// not asking for power, nothing running: `ev-pause`, or a script that ended so),

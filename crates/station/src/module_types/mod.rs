@@ -36,6 +36,7 @@ module_types! {
     ocpp::OCPP,
     persistent_store::PERSISTENT_STORE,
     system::SYSTEM,
+    terminal_cost_and_price_message::TERMINAL_COST_AND_PRICE_MESSAGE,
     terminal_display_message::TERMINAL_DISPLAY_MESSAGE,
     yeti_simulator::YETI_SIMULATOR,
 }

@@ -109,6 +109,9 @@ impl Station {
             ),
             StationCommand::FirmwareRestart { request_id } => self.restart_for_firmware(request_id),
             StationCommand::Reset { kind } => self.reset(kind),
+            StationCommand::TariffMessage(m) => self.tariff_message(&m),
+            StationCommand::SessionCost(c) => self.session_cost(&c),
+            StationCommand::DefaultPrice(p) => self.default_price(&p),
         }
         // Commands act at once: what they cause reaches the core without waiting for a tick.
         self.step(false);

@@ -11,7 +11,8 @@
 //!   the EVSEs' own ones are there. `auth`: Auth's token flow (a token to the core, its
 //!   result to an EVSE, FindFirst); `reset`: a Reset, and the restart after a firmware
 //!   update; `jobs`: the firmware and diagnostics commands, by the System module
-//!   ([`crate::system`]).
+//!   ([`crate::system`]); [`pricing`]: California Pricing's session_cost publications and
+//!   the pricing on the display.
 //! - `orders`: the control API's orders carried out; `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
@@ -29,6 +30,7 @@ mod jobs;
 pub mod ocpp;
 mod orders;
 pub mod paths;
+pub mod pricing;
 mod replies;
 mod reset;
 mod run;
@@ -193,6 +195,8 @@ pub struct Station {
     online: bool,
     /// Control-API orders carried out, waiting for the state to show it.
     replies: Vec<replies::PendingReply>,
+    /// California Pricing: who gets the session_cost publications, what the display shows.
+    pricing: pricing::Pricing,
 }
 
 /// The served control API.
@@ -353,6 +357,7 @@ impl Station {
             firmware_restart: false,
             jobs: jobs::Jobs::new(system),
             display_shown: display.as_ref().map(|_| Vec::new()),
+            pricing: pricing::Pricing::of(config, &ocpp_module.id, display.is_some()),
             display,
             online: true,
             replies: Vec::new(),

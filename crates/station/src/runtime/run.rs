@@ -99,6 +99,9 @@ impl Station {
             let session_before = evse.session_id.clone();
             let tag_before = evse.id_tag.clone();
             let mut events = evse.step(now);
+            if let Some(session) = &evse.session_id {
+                self.pricing.session(evse.connector, session);
+            }
             let session_ended = session_before.filter(|s| evse.session_id.as_ref() != Some(s));
             let ended_tag = tag_before.filter(|_| session_ended.is_some());
             if meter {
@@ -205,6 +208,7 @@ impl Station {
 
     /// Sends the state to the control API when it changed.
     fn publish(&mut self) {
+        self.sync_pricing_display();
         let state = self.view.build(
             &self.core,
             &self.evses,

@@ -20,8 +20,8 @@ use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 
 use super::evse::Evse;
 use crate::control_api::{
-    ConnectionFailure, ConnectorState, Identification, IdentificationResult, LimitSource,
-    OcppState, ReservationState, StationState, TransactionState,
+    ConnectionFailure, ConnectorState, DefaultPriceState, Identification, IdentificationResult,
+    LimitSource, OcppState, PricingState, ReservationState, StationState, TransactionState,
 };
 use crate::display::DisplayMessage;
 use crate::energy::{self, Offer};
@@ -268,6 +268,10 @@ impl StationView {
                 .collect(),
             display_messages: display.map(<[DisplayMessage]>::to_vec),
             store_recovered: self.store_recovered.clone(),
+            default_price: core
+                .default_price
+                .as_ref()
+                .map(|p| Box::new(DefaultPriceState::from(p))),
         }
     }
 
@@ -332,6 +336,9 @@ impl StationView {
                     expiry_date: r.expiry_date.to_string(),
                 }),
             evse_state: format!("{:?}", evse.sim.evse_manager().state()),
+            pricing: core
+                .and_then(|c| c.pricing.as_ref())
+                .map(PricingState::from),
             car: car_state(evse).to_owned(),
         }
     }
@@ -383,11 +390,13 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
                 transaction: None,
                 reservation: None,
                 evse_state: "Idle".to_owned(),
+                pricing: None,
                 car: "unplugged".to_owned(),
             })
             .collect(),
         display_messages: None,
         store_recovered: Vec::new(),
+        default_price: None,
     }
 }
 
