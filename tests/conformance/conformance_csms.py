@@ -19,6 +19,9 @@ What a scenario can make it do:
   not parse);
 - `parent_ids`: the parentIdTag of known tags in idTagInfo;
 - `authorize_delay`: seconds an Authorize's answer waits (a slow CSMS);
+- `user_prices`: idTag -> the SetUserPrice data (California Pricing) sent after the answer
+  to that idTag's Authorize, its answer recorded as "DataTransfer.conf";
+- `data_transfer_status`: the answer to the station's DataTransfers (UnknownVendorId);
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
   `send_bytes(data, text)`: any bytes as a text frame (not UTF-8 checked) or a binary one;
   `send_huge_frame(start, size)`: one text frame of `size` bytes (`start`, then padding),
@@ -38,9 +41,9 @@ from dataclasses import asdict
 
 from ocpp import exceptions
 from ocpp.charge_point import snake_to_camel_case
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint as OcppChargePoint
-from ocpp.v16 import call_result
+from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
 from websockets.asyncio.server import serve
 
@@ -94,6 +97,17 @@ class _ChargePoint(OcppChargePoint):
             await asyncio.sleep(self.csms.authorize_delay)
         return call_result.Authorize(id_tag_info=self.csms.id_tag_info(id_tag))
 
+    @after(Action.authorize)
+    async def after_authorize(self, id_tag, **kw):
+        price = self.csms.user_prices.get(id_tag)
+        if price is None:
+            return
+        answer = await self.call(call.DataTransfer(
+            vendor_id="org.openchargealliance.costmsg", message_id="SetUserPrice",
+            data=json.dumps(price)))
+        payload = {k: v for k, v in asdict(answer).items() if v is not None}
+        self.csms._record("DataTransfer.conf", snake_to_camel_case(payload))
+
     @on(Action.start_transaction)
     def on_start(self, id_tag, **kw):
         def give_id() -> int:
@@ -120,7 +134,7 @@ class _ChargePoint(OcppChargePoint):
     @on(Action.data_transfer)
     def on_data_transfer(self, **kw):
         self._rec("DataTransfer", kw)
-        return call_result.DataTransfer(status="UnknownVendorId")
+        return call_result.DataTransfer(status=self.csms.data_transfer_status)
 
     @on(Action.firmware_status_notification)
     def on_fw(self, **kw):
@@ -192,6 +206,10 @@ class Csms:
         self.parent_ids: dict[str, str] = {}
         # Seconds the answer to an Authorize waits (a slow CSMS).
         self.authorize_delay = 0.0
+        # idTag -> SetUserPrice data, sent after the answer to its Authorize.
+        self.user_prices: dict[str, dict] = {}
+        # The answer to the station's DataTransfers.
+        self.data_transfer_status = "UnknownVendorId"
         self._failures: dict[str, list[str]] = {}
         self._offline = False
         self._tx_ids = itertools.count(first_transaction_id)

@@ -34,6 +34,10 @@ def write_config(dir: Path, csms_uri: str, yaml_name: str = "config-sil-one-evse
     ocpp["Core"]["HeartbeatInterval"] = 2
     ocpp["Core"]["MeterValueSampleInterval"] = 2
     ocpp["Core"]["TransactionMessageRetryInterval"] = 1
+    # The shipped config waits up to 1 s after an Authorize for the CSMS's SetUserPrice
+    # (California Pricing), which this CSMS sends only when a scenario asks: no wait, so that
+    # a session starts as soon as its identifier is accepted (the pricing scenarios set it).
+    ocpp["CostAndPrice"]["WaitForSetUserPriceTimeout"] = 0
     for section, values in (ocpp_overrides or {}).items():
         ocpp.setdefault(section, {}).update(values)
     ocpp_path = dir / "ocpp.json"

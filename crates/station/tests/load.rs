@@ -76,7 +76,7 @@ fn yamls(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn shipped_sil_ocpp_loads() {
     let cfg = StationConfig::load(shipped("config-sil-ocpp.yaml")).unwrap();
-    assert_eq!(cfg.modules.len(), 19);
+    assert_eq!(cfg.modules.len(), 20);
     let evses: Vec<(u32, &str)> = cfg
         .evses
         .iter()

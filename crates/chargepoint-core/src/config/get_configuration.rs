@@ -7,7 +7,8 @@
 //! a known bug: EVerest issue 1796) are reported too. Write-only keys (AuthorizationKey) are
 //! never reported, not even when asked for by name: like libocpp, they answer as unknownKey.
 //! MeterPublicKeys is reported as `MeterPublicKey[1]`, `MeterPublicKey[2]`, ... and DefaultPriceText
-//! as `DefaultPriceText,<language>`, as libocpp and the California Pricing whitepaper do.
+//! as `DefaultPriceText,<language>`, as libocpp and the California Pricing whitepaper do (a
+//! language without a text, asked for by name, with an empty value, as libocpp).
 
 use ocpp_types::core::{GetConfigurationRequest, GetConfigurationResponse, KeyValue};
 use ocpp_types::{CallErrorCode, CiString50, CiString500};
@@ -119,13 +120,23 @@ impl Configuration {
 
     fn reported(&self, key: &str) -> Option<Reported> {
         let active = self.active_sections();
-        if let Some((storage, _)) = split_reported_name(key) {
+        if let Some((storage, part)) = split_reported_name(key) {
             let spec = self.registry().key(storage)?;
-            let value = self.stored(spec.section, storage)?;
             if !active.contains(&spec.section) {
                 return None;
             }
-            return expand(spec, value).into_iter().find(|r| r.key == key);
+            let found = self
+                .stored(spec.section, storage)
+                .and_then(|value| expand(spec, value).into_iter().find(|r| r.key == key));
+            // A language without a text is reported empty, as libocpp's
+            // getDefaultPriceTextKeyValue does (so a CSMS can read, then set, any language).
+            let empty_language =
+                (storage == "DefaultPriceText" && !part.is_empty()).then(|| Reported {
+                    key: key.to_owned(),
+                    readonly: spec.read_only(),
+                    value: String::new(),
+                });
+            return found.or(empty_language);
         }
         let spec = match self.registry().key(key) {
             Some(spec) => spec.clone(),
@@ -394,6 +405,14 @@ mod tests {
             ]
         );
         assert_eq!(resp.unknown_key.unwrap().len(), 3);
+        // A language without a text (supported or not) is reported empty, as libocpp.
+        let resp = cfg
+            .get_configuration(&request(&["DefaultPriceText,fr"]))
+            .unwrap();
+        assert_eq!(
+            pairs(&resp),
+            [("DefaultPriceText,fr".into(), false, Some(String::new()))]
+        );
         let all = pairs(
             &cfg.get_configuration(&GetConfigurationRequest { key: None })
                 .unwrap(),

@@ -43,9 +43,13 @@ pub(crate) fn parse_transition(text: &str) -> Option<chrono::DateTime<Utc>> {
 
 impl ChargePoint {
     /// The offset of the local time at `t`: TimeOffsetNextTransition from
-    /// NextTimeOffsetTransitionDateTime on, TimeOffset before; `None` without a TimeOffset.
+    /// NextTimeOffsetTransitionDateTime on while that transition is ahead, TimeOffset
+    /// otherwise; `None` without a TimeOffset. A transition date already past when the station
+    /// started never applied (libocpp arms no timer for it), so TimeOffset is in force then, as
+    /// in EVerest's libocpp-config-costandprice.json (2024-01-01, next offset 01:00).
     pub(crate) fn offset_at(&self, t: DateTime) -> Option<FixedOffset> {
         let config = self.pricing_config()?;
+        let pending = self.cost_and_price.transition.is_some();
         let transition = config
             .next_time_offset_transition_date_time
             .as_deref()
@@ -55,7 +59,7 @@ impl ChargePoint {
             .as_deref()
             .and_then(parse_offset);
         match (transition, next) {
-            (Some(at), Some(next)) if t.to_chrono() >= at => Some(next),
+            (Some(at), Some(next)) if pending && t.to_chrono() >= at => Some(next),
             _ => config.time_offset.as_deref().and_then(parse_offset),
         }
     }

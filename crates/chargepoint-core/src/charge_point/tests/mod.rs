@@ -46,9 +46,15 @@ use crate::config::{
 /// Station time when a test starts.
 pub(super) const T0: &str = "2026-11-24T06:00:00.000Z";
 
-/// The shipped config with `patch` merged into it.
+/// The shipped config with `patch` merged into it. California Pricing, on in the shipped
+/// config, is off unless `patch` turns it on: the other tests' exact commands have no tariffs
+/// and default prices among them.
 pub(super) fn config(patch: Value) -> Configuration {
     let mut base = Document::parse("ocpp-config.json", DEFAULT_CONFIG).unwrap();
+    merge_patch::apply(
+        &mut base.value,
+        &json!({"CostAndPrice": {"CustomDisplayCostAndPrice": false}}),
+    );
     merge_patch::apply(&mut base.value, &patch);
     Configuration::load(
         Registry::embedded().unwrap().clone(),

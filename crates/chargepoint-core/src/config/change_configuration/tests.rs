@@ -422,7 +422,8 @@ fn cost_and_price_keys() {
         json!({"Core": {"SupportedFeatureProfiles": "Core,CostAndPrice"},
                "CostAndPrice": {"SupportedLanguages": "en, nl", "TimeOffset": "+01:00",
                                 "NextTimeOffsetTransitionDateTime": "2025-03-30T01:00:00Z",
-                                "DefaultPrice": {"priceText": "0.30/kWh"}}}),
+                                "DefaultPrice": {"priceText": "0.30/kWh"},
+                                "DefaultPriceText": null}}),
         None,
     );
     assert_eq!(

@@ -278,3 +278,31 @@ fn a_final_cost_for_a_transaction_confirmed_after_it_ended_offline_is_accepted()
         json!({"status": "Accepted"})
     );
 }
+
+#[test]
+fn local_times_take_a_pending_time_offset_transition_into_account() {
+    let transition = |at: &str| {
+        json!({"CostAndPrice": {"NextTimeOffsetTransitionDateTime": at,
+            "TimeOffsetNextTransition": "-07:00"}})
+    };
+    // Daylight saving time starts at noon: the next period (19:00 UTC) is after it.
+    let mut h = charging(transition("2026-11-24T12:00:00Z"));
+    cost_message(&mut h, "RunningCost", running_cost());
+    let pricing = h.cp.snapshot().connectors[1].pricing.clone().unwrap();
+    assert_eq!(
+        pricing.next_period_local.as_deref(),
+        Some("2026-11-24T12:00:00-07:00")
+    );
+    assert_eq!(
+        pricing.cost_at_local.as_deref(),
+        Some("2026-11-23T22:00:00-08:00")
+    );
+    // A transition already past at the start never applied: TimeOffset is in force.
+    let mut h = charging(transition("2024-01-01T00:00:00"));
+    cost_message(&mut h, "RunningCost", running_cost());
+    let pricing = h.cp.snapshot().connectors[1].pricing.clone().unwrap();
+    assert_eq!(
+        pricing.next_period_local.as_deref(),
+        Some("2026-11-24T11:00:00-08:00")
+    );
+}

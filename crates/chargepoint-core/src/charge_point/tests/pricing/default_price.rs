@@ -84,10 +84,11 @@ fn the_default_price_is_published_at_start_on_connect_disconnect_and_change() {
 
 #[test]
 fn without_a_default_price_nothing_is_published() {
-    let mut h = Harness::new(
-        pricing(json!({"CostAndPrice": {"DefaultPrice": null, "DefaultPriceText": null}})),
-        1,
-    );
+    // Set to null in the patch itself: merged into the shipped config, that removes them.
+    let mut patch = pricing(json!({}));
+    patch["CostAndPrice"]["DefaultPrice"] = serde_json::Value::Null;
+    patch["CostAndPrice"]["DefaultPriceText"] = serde_json::Value::Null;
+    let mut h = Harness::new(patch, 1);
     h.connect();
     assert_eq!(h.commands(), vec![]);
     assert_eq!(h.cp.snapshot().default_price.unwrap().text, None);
