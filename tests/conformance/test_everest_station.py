@@ -17,10 +17,12 @@ the CSMS numbers this run's transactions from a fresh random base.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 
 import pytest
+from ocpp.v16 import call
 
 from conformance_csms import Csms
 from conformance_station import REPO, Station
@@ -61,6 +63,80 @@ def test_everest_test_station_runs_unchanged(ferrocharge_bin, tmp_path: Path):
         stop = csms.wait_for("StopTransaction", lambda p: p["transactionId"] == tx_id,
                              after=after)
         assert stop["reason"] == "EVDisconnected"
+    finally:
+        station.stop()
+        csms.close()
+
+
+def test_everest_cost_and_price_station_runs_without_its_error_history(ferrocharge_bin,
+                                                                        tmp_path: Path):
+    """everest-core's California Pricing test station (everest-config-ocpp16-costandprice.yaml
+    with libocpp-config-costandprice.json beside it) runs unchanged but for its ErrorHistory
+    module, which ferrocharge does not provide yet (EVerest's API modules): that module is
+    dropped, nothing else. A priced session as EVerest's california_pricing_ocpp16.py runs it:
+    SetUserPrice before the start, RunningCost, FinalCost; the TerminalCostAndPriceMessage
+    module logs them."""
+    yaml = EVEREST_AUX / "everest-config-ocpp16-costandprice.yaml"
+    if not yaml.exists():
+        pytest.skip(f"EVerest's reference configs are not beside the repository ({EVEREST_AUX})")
+    text = yaml.read_text()
+    start = text.index("  error_history:\n")
+    end = text.index("  system:\n", start)
+    assert "ErrorHistory" in text[start:end] and "ErrorHistory" not in text[end:]
+    (tmp_path / yaml.name).write_text(text[:start] + text[end:])
+    (tmp_path / "libocpp-config-costandprice.json").write_text(
+        (EVEREST_AUX / "libocpp-config-costandprice.json").read_text())
+    csms = Csms(port=9000, first_transaction_id=random.randint(10_000, 1_000_000_000)).start()
+    csms.user_prices["RFID_VALID1"] = {
+        "idToken": "RFID_VALID1", "priceText": "GBP 0.12/kWh, no idle fee",
+        "priceTextExtra": [{"format": "UTF8", "language": "nl",
+                            "content": "€0.12/kWh, geen idle fee"}]}
+    csms.known_tags.add("RFID_VALID1")
+    station = Station(ferrocharge_bin, tmp_path / yaml.name, "127.0.0.1:8849", tmp_path)
+    try:
+        csms.wait_for("BootNotification")
+        station.wait_api()
+        after = csms.index()
+        plugged_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+        station.api("POST", "/connectors/1/plug-in")
+        csms.wait_for("StatusNotification",
+                      lambda p: p["connectorId"] == 1 and p["status"] == "Preparing", after=after)
+        station.api("POST", "/tokens", {"id_tag": "RFID_VALID1", "connectors": [1]})
+        assert csms.wait_for("Authorize", after=after) == {"idTag": "RFID_VALID1"}
+        assert csms.wait_for("DataTransfer.conf", after=after) == {"status": "Accepted"}
+        csms.wait_for(
+            "StartTransaction",
+            lambda p: p["idTag"] == "RFID_VALID1"
+            and dt.datetime.fromisoformat(p["timestamp"].replace("Z", "+00:00")) >= plugged_at,
+            after=after)
+        tx_id = csms.tx_of(1)
+        state = station.wait_state(lambda s: (s["connectors"][0]["pricing"] or {})
+                                   .get("transaction_id") == tx_id)
+        assert state["connectors"][0]["pricing"]["text"] == "GBP 0.12/kWh, no idle fee"
+        running = {"transactionId": tx_id, "timestamp": dt.datetime.now(dt.timezone.utc)
+                   .isoformat(), "meterValue": 1234000, "cost": 1.345, "state": "Charging",
+                   "chargingPrice": {"kWhPrice": 0.123, "hourPrice": 2.00, "flatFee": 42.42}}
+        assert csms.call(call.DataTransfer(vendor_id="org.openchargealliance.costmsg",
+                                           message_id="RunningCost",
+                                           data=json.dumps(running)))["status"] == "Accepted"
+        station.wait_state(lambda s: s["connectors"][0]["pricing"]["cost"] == 1.345)
+        station.api("POST", "/connectors/1/unplug")
+        csms.wait_for("StopTransaction", lambda p: p["transactionId"] == tx_id, after=after)
+        final = {"transactionId": tx_id, "cost": 3.31, "priceText": "TOTAL GBP 3.31",
+                 "qrCodeText": "https://www.cpo.com/invoices/13546"}
+        assert csms.call(call.DataTransfer(vendor_id="org.openchargealliance.costmsg",
+                                           message_id="FinalCost",
+                                           data=json.dumps(final)))["status"] == "Accepted"
+        state = station.wait_state(lambda s: s["connectors"][0]["pricing"]["final"])
+        assert state["connectors"][0]["pricing"]["cost"] == 3.31
+        log = station.log()
+        for line in ("Charging price message (en): GBP 0.12/kWh, no idle fee",
+                     "Charging price message (nl): €0.12/kWh, geen idle fee",
+                     "Session cost until now: 1.345",
+                     "Charging price for category Energy: 0.123",
+                     "Session cost until now: 3.31",
+                     "Charging price message (en): TOTAL GBP 3.31"):
+            assert line in log, line
     finally:
         station.stop()
         csms.close()
