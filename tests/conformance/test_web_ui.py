@@ -19,7 +19,8 @@ from ocpp.v16 import call
 from ocpp.v16.enums import AuthorizationStatus
 
 from chromium import Browser, chromium, screenshot
-from core_steps import FAST_RECONNECT, booted, session
+from core_steps import FAST_RECONNECT, booted, session, unplug_and_wait
+from pricing_steps import FINAL_COST, USER_PRICE, cost_message, pricing, running_cost
 from feature_steps import expiry_in
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -493,5 +494,41 @@ def test_screenshots_at_1280_and_390(make_station, csms, browser):
     for png in (wide, phone):
         data = png.read_bytes()
         assert data[:8] == PNG and len(data) > 10_000
+        print("screenshot:", png)
+    assert page.evaluate("window.__errors") == []
+
+
+def test_web_ui_shows_the_price_and_the_cost(make_station, csms, browser):
+    """(i) California Pricing: before a session the default price, then the driver's price
+    (SetUserPrice) in every language, the running cost, and the final cost with its receipt
+    link after the session; nothing overflows at 390 px (screenshots web-ui-pricing-*.png)."""
+    _, make_browser = browser
+    csms.user_prices["RFID1"] = USER_PRICE
+    station, page = open_ui(make_station, csms, make_browser,
+                            ocpp_overrides=pricing(wait_ms=5000))
+    assert page.wait_for(f"{in_card(1, '.price')}?.textContent") == \
+        "This is the pricedefault price · 3.14/kWh · 0.42/h"
+    assert page.evaluate(f"{in_card(1, '.cost')}.textContent") == "no session yet"
+    _, tx_id = session(csms, station)
+    page.wait_for(f"{in_card(1, '.price .text')}?.textContent === 'GBP 0.12/kWh, no idle fee'")
+    assert "driver's price (SetUserPrice) for RFID1" in page.evaluate(
+        f"{in_card(1, '.price')}.textContent")
+    assert "nl: €0.12/kWh, geen idle fee" in page.evaluate(f"{in_card(1, '.price')}.textContent")
+    cost_message(csms, "RunningCost", running_cost(tx_id))
+    page.wait_for(f"{in_card(1, '.cost')}.textContent.startsWith('1.345 so far')")
+    assert "from 2029-12-31 19:00 (UTC-08:00): 0.1/kWh · 4/h · 84.84 flat" in page.evaluate(
+        f"{in_card(1, '.price')}.textContent")
+    unplug_and_wait(csms, station, tx_id)
+    cost_message(csms, "FinalCost", {**FINAL_COST, "transactionId": tx_id})
+    page.wait_for(f"{in_card(1, '.cost')}.textContent.startsWith('3.31 final')")
+    link = page.evaluate(f"{in_card(1, '.cost a')}.href")
+    assert link == FINAL_COST["qrCodeText"]
+
+    SHOTS.mkdir(exist_ok=True)
+    for width, height in ((1280, 900), (390, 844)):
+        set_width(page, width, height)
+        no_overflow(page, width)
+        png = SHOTS / f"web-ui-pricing-{width}.png"
+        assert page.capture(png)[0] == width
         print("screenshot:", png)
     assert page.evaluate("window.__errors") == []
