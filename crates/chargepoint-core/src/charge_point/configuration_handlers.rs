@@ -65,7 +65,8 @@ impl ChargePoint {
                 || change.is("DefaultPriceText")
                 || change.is("Language")
             {
-                // As libocpp's `set_configuration_key` (DefaultPrice, DefaultPriceText): the
+                // As everest-core's libocpp's `ChargePointImpl::set_configuration_key_internal`
+                // (DefaultPrice, DefaultPriceText): the
                 // display shows the new default price at once; Language tags its text.
                 self.publish_default_price(!self.connected);
             } else if change.is("NextTimeOffsetTransitionDateTime") {

@@ -276,7 +276,8 @@ impl ChargePoint {
         }
         // After the transactions: a TxProfile stays only with a transaction that goes on.
         cp.restore_charging_profiles(now);
-        // Not connected yet: the offline default price, as libocpp's `start` publishes it.
+        // Not connected yet: the offline default price, as everest-core's libocpp's
+        // `ChargePointImpl::start` publishes it.
         cp.publish_default_price(true);
         cp.arm_time_offset_transition(now);
         cp

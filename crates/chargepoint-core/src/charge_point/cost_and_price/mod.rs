@@ -17,7 +17,10 @@
 //! | TimeOffset | `display_time.rs`: local times of what is shown; the transition at NextTimeOffsetTransitionDateTime |
 //! | CustomMultiLanguageMessages, SupportedLanguages, Language | which texts are kept: [`ChargePoint::price_texts`] |
 //!
-//! Where this differs from libocpp, the place says why.
+//! The default price's publication and the tariff published when the wait runs out are newer
+//! than the pinned libocpp: they are everest-core's copy of it (`lib/everest/ocpp`,
+//! `ChargePointImpl::publish_default_price`, `authorize_id_token`), which EVerest's own
+//! california_pricing_ocpp16.py tests. Where this differs from libocpp, the place says why.
 
 mod display_time;
 mod messages;
@@ -253,7 +256,8 @@ impl ChargePoint {
         texts
     }
 
-    /// Publishes the default price in force (libocpp's `publish_default_price`): nothing when
+    /// Publishes the default price in force (everest-core's libocpp,
+    /// `ChargePointImpl::publish_default_price`): nothing when
     /// California Pricing is off or no default price is configured.
     pub(crate) fn publish_default_price(&mut self, offline: bool) {
         if !self.pricing_enabled() {
@@ -295,7 +299,8 @@ impl ChargePoint {
     }
 
     /// No SetUserPrice came for `asked`: it goes on with the default price, published as its
-    /// tariff (as libocpp's `authorize_id_token` calls the tariff callback with the default).
+    /// tariff (as everest-core's libocpp's `authorize_id_token` calls the tariff callback with
+    /// the default).
     fn user_price_timed_out(&mut self, asked: AuthorizeFor, info: IdTagInfo, now: Now) {
         tracing::info!(id_tag = %asked.id_tag, "no SetUserPrice in time: the default price applies");
         self.remember_tariff(asked.id_tag.clone(), Tariff::Default);
