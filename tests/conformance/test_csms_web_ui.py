@@ -163,3 +163,32 @@ def test_a_tag_added_in_the_page_is_listed_and_used(ui):
     sil.api("POST", "/tokens", {"id_tag": "PAGECARD", "connectors": [1]})
     sil.wait_state(lambda s: connector(s)["transaction_id"] is not None)
     assert page.evaluate("window.__errors") == []
+
+
+def test_pricing_is_edited_in_the_page(ui):
+    """The Pricing view: `sil` prices sessions; a tag's tariff changed in place and saved is what
+    the CSMS has and what the next session's price says; a negative price cannot be saved."""
+    sil, page = ui
+    click(page, "document.querySelector('nav.tabs button[data-view=\"pricing\"]')")
+    page.wait_for("document.getElementById('pricing-on').checked === true && "
+                  "document.querySelector('#tariffs tr[data-tag=\"DEADBEEF\"]') !== null")
+    assert page.evaluate("document.getElementById('pricing-save').disabled") is True
+    field = "document.querySelector('#tariffs tr[data-tag=\"DEADBEEF\"] input[data-field=\"kwh_price\"]')"
+    assert page.evaluate(f"(() => {{ const i = {field}; i.value = '-1'; i.dispatchEvent(new Event('input'));"
+                         " return document.getElementById('pricing-save').disabled; })()") is True
+    assert page.evaluate("document.getElementById('pricing-error').textContent") == \
+        "DEADBEEF: prices are 0 or more"
+    assert page.evaluate(f"(() => {{ const i = {field}; i.value = '0.42'; i.dispatchEvent(new Event('input'));"
+                         " return document.getElementById('pricing-save').disabled; })()") is False
+    click(page, "document.getElementById('pricing-save')")
+    page.wait_for("document.getElementById('pricing-save').disabled === true")
+    assert sil.csms("GET", "/pricing")["tags"]["DEADBEEF"]["kwh_price"] == 0.42
+    sil.api("POST", "/connectors/1/plug-in")
+    sil.api("POST", "/tokens", {"id_tag": "DEADBEEF", "connectors": [1]})
+    sil.wait_state(lambda s: (connector(s)["pricing"] or {}).get("text") ==
+                   "0.42 USD/kWh + 0.50 USD per session")
+    SHOTS.mkdir(exist_ok=True)
+    set_width(page, 1280, 900)
+    no_overflow(page, 1280)
+    assert page.capture(SHOTS / "csms-ui-pricing.png")[0] == 1280
+    assert page.evaluate("window.__errors") == []

@@ -156,3 +156,57 @@ def test_the_registration_answer_set_in_the_csms_api_is_what_the_station_gets(ma
     assert sil.csms("DELETE", "/charge-points/cp001/registration")["registration_answer"] is None
     sil.wait_state(lambda s: s["ocpp"]["registration"] == "Accepted")
     assert sil.csms("GET", "/charge-points/cp001")["registration"] == "Accepted"
+
+
+def test_sil_prices_sessions_out_of_the_box(make_sil):
+    """California Pricing with nothing else installed: the dev CSMS of `sil` prices each session
+    from the tag's tariff (SetUserPrice after the Authorize, RunningCost after each MeterValues,
+    FinalCost after StopTransaction with a receipt link), the station shows price and cost; the
+    CSMS API turns it off, and `sil --no-pricing` starts without it."""
+    # The shipped config's wait for SetUserPrice (the generated one has none).
+    sil = make_sil(ocpp_overrides={"CostAndPrice": {"WaitForSetUserPriceTimeout": 3000}})
+    pricing = sil.csms("GET", "/pricing")
+    assert pricing["enabled"] is True
+    assert pricing["tags"]["DEADBEEF"] == {"currency": "USD", "kwh_price": 0.3, "hour_price": 0.0,
+                                           "flat_fee": 0.5}
+    sil.api("POST", "/connectors/1/plug-in")
+    sil.api("POST", "/tokens", {"id_tag": "DEADBEEF", "connectors": [1]})
+    state = sil.wait_state(lambda s: (connector(s)["pricing"] or {}).get("source") == "user")
+    price = connector(state)["pricing"]
+    assert price["text"] == "0.30 USD/kWh + 0.50 USD per session"
+    assert price["texts"][1] == {"content": "0,30 USD/kWh + 0,50 USD pro Ladevorgang",
+                                 "format": "UTF8", "language": "de"}
+    state = sil.wait_state(lambda s: connector(s)["transaction_id"] is not None
+                           and connector(s)["pricing"]["cost"] is not None)
+    tx_id = connector(state)["transaction_id"]
+    price = connector(state)["pricing"]
+    assert price["status"] == "Running" and price["cost"] >= 0.5, price
+    assert price["cost_texts"][0]["content"].endswith(" h") and " USD so far: " in \
+        price["cost_texts"][0]["content"]
+    sil.api("POST", "/connectors/1/unplug")
+    state = sil.wait_state(lambda s: connector(s)["pricing"]["final"])
+    price = connector(state)["pricing"]
+    assert price["qr_code"] == f"http://{sil.csms_http}/api/v1/transactions/{tx_id}"
+    assert price["cost_texts"][0]["content"].startswith("Total ")
+    calls = [c for c in sil.csms("GET", "/charge-points/cp001/calls") if c["action"] == "DataTransfer"]
+    messages = [c["payload"]["messageId"] for c in calls]
+    assert messages[0] == "SetUserPrice" and messages[-1] == "FinalCost"
+    assert "RunningCost" in messages
+    assert all(c["outcome"] == {"result": "answered", "payload": {"status": "Accepted"}}
+               for c in calls)
+
+    # Off through the API: the next session goes on the station's default price.
+    pricing["enabled"] = False
+    assert sil.csms("PUT", "/pricing", pricing)["enabled"] is False
+    sil.api("POST", "/connectors/1/plug-in")
+    sil.api("POST", "/tokens", {"id_tag": "DEADBEEF", "connectors": [1]})
+    state = sil.wait_state(lambda s: connector(s)["transaction_id"] not in (None, tx_id))
+    assert connector(state)["pricing"]["source"] == "default"
+    refused = sil.csms("PUT", "/pricing", {**pricing, "default": {"currency": "USD",
+                                                                  "kwh_price": -1}}, expect=400)
+    assert refused["error"] == "default.kwh_price: a price of 0 or more, found -1"
+
+
+def test_sil_no_pricing_starts_the_dev_csms_without_it(make_sil):
+    sil = make_sil(sil_args=("--no-pricing",))
+    assert sil.csms("GET", "/pricing")["enabled"] is False

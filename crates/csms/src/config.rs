@@ -11,7 +11,9 @@
 //!   "heartbeat_interval": 300,
 //!   "registration": "Accepted",
 //!   "tls": {"dev_pki": "pki", "require_client_certificate": false},
-//!   "charge_points": {"cp001": {"password": "0123456789abcdef"}}
+//!   "charge_points": {"cp001": {"password": "0123456789abcdef"}},
+//!   "pricing": {"enabled": true, "default": {"currency": "USD", "kwh_price": 0.35},
+//!               "tags": {"DEADBEEF": {"currency": "USD", "kwh_price": 0.30, "flat_fee": 0.50}}}
 //! }
 //! ```
 //!
@@ -22,6 +24,8 @@
 //! one (profile 3 only). A charge point's `password` is what it must send as Basic auth
 //! (profiles 1 and 2: its AuthorizationKey, at least 16 bytes as the station requires).
 //! `http` is `""` for no web UI. See [`crate::security`] for what each profile needs.
+//! `pricing` ([`crate::pricing::Pricing`]: on or off, the default tariff, a tariff per idTag)
+//! replaces the database's pricing settings at start.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -98,6 +102,8 @@ pub struct CsmsConfig {
     /// Settings by ChargePointId.
     #[serde(default)]
     pub charge_points: BTreeMap<String, ChargePointConfig>,
+    /// California Pricing: on or off, and the tariffs.
+    pub pricing: Option<crate::pricing::Pricing>,
 }
 
 /// The `tls` object.
@@ -190,6 +196,10 @@ impl CsmsConfig {
                 ));
             }
             options.heartbeat_interval_s = interval;
+        }
+        if let Some(pricing) = self.pricing {
+            pricing.check().map_err(|e| value("pricing", e))?;
+            options.pricing = Some(pricing);
         }
         if let Some(status) = self.registration.as_deref() {
             options.registration_status = match status {
@@ -313,7 +323,11 @@ mod tests {
             ),
             (
                 r#"{"colour": "red"}"#,
-                "unknown field `colour`, expected one of `listen`, `path_prefix`, `http`, `http_token`, `data_dir`, `heartbeat_interval`, `registration`, `tls`, `charge_points` at line 1 column 9",
+                "unknown field `colour`, expected one of `listen`, `path_prefix`, `http`, `http_token`, `data_dir`, `heartbeat_interval`, `registration`, `tls`, `charge_points`, `pricing` at line 1 column 9",
+            ),
+            (
+                r#"{"pricing": {"enabled": true, "default": {"currency": "USD", "kwh_price": -0.3}}}"#,
+                "/etc/csms/csms.json: pricing: default.kwh_price: a price of 0 or more, found -0.3",
             ),
         ] {
             assert_eq!(apply(json).err().as_deref(), Some(error), "{json}");

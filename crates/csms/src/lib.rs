@@ -20,6 +20,8 @@
 //!   for the web UI's event stream.
 //! - `http` (private): the web UI and its JSON API (docs/csms-api.md), when
 //!   [`CsmsOptions::http`] is set.
+//! - [`pricing`]: California Pricing: SetUserPrice, RunningCost and FinalCost from a tariff per
+//!   tag.
 //! - [`security`]: security profiles 0-3 on the server side; [`dev_pki`]: a development PKI;
 //!   [`config`]: the JSON config file of `ferrocharge csms --config`.
 //!
@@ -47,6 +49,7 @@ pub mod frames;
 mod handlers;
 mod http;
 pub mod options;
+pub mod pricing;
 pub mod security;
 pub mod server;
 mod session;

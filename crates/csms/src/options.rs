@@ -137,6 +137,12 @@ pub struct CsmsOptions {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// How long a CSMS-initiated CALL waits for its answer (default 30 s, ocpp-rpc's default).
     pub call_timeout: std::time::Duration,
+    /// California Pricing settings that replace the database's at start (the config file's
+    /// `pricing`); `None` keeps the database's (off, with the default tariffs, in a new one).
+    pub pricing: Option<crate::pricing::Pricing>,
+    /// Pricing switched on or off at start, whatever the settings say (`--pricing`,
+    /// `--no-pricing`; `ferrocharge sil` turns it on).
+    pub pricing_enabled: Option<bool>,
 }
 
 impl Default for CsmsOptions {
@@ -154,6 +160,8 @@ impl Default for CsmsOptions {
             passwords: HashMap::new(),
             tls: None,
             call_timeout: ocpp_rpc::Config::DEFAULT_CALL_TIMEOUT,
+            pricing: None,
+            pricing_enabled: None,
         }
     }
 }
@@ -174,6 +182,8 @@ impl std::fmt::Debug for CsmsOptions {
             .field("passwords_for", &with_password)
             .field("tls", &self.tls.is_some())
             .field("call_timeout", &self.call_timeout)
+            .field("pricing", &self.pricing)
+            .field("pricing_enabled", &self.pricing_enabled)
             .finish()
     }
 }

@@ -15,6 +15,7 @@ use crate::calls::CallLog;
 use crate::error::{CallError, CsmsError};
 use crate::frames::{self, Direction, Frame, FrameLog};
 use crate::options::{CsmsOptions, TagEntry};
+use crate::pricing::Pricing;
 use crate::session::{self, Command};
 use crate::state::{ConnectionSecurity, RegistrationAnswer, State};
 use crate::store::{Store, StoreError};
@@ -62,6 +63,8 @@ pub(crate) struct Shared {
     frames: Mutex<FrameLog>,
     calls: Mutex<CallLog>,
     serials: AtomicU64,
+    /// Where the web UI and the API are served (the real port), for links to them.
+    pub(crate) http_addr: Option<SocketAddr>,
 }
 
 fn now() -> DateTime {
@@ -275,6 +278,17 @@ impl Shared {
         Ok(removed)
     }
 
+    /// Replaces the pricing settings, in the database first.
+    pub(crate) fn put_pricing(&self, pricing: Pricing) -> Result<(), StoreError> {
+        {
+            let mut state = self.lock_state();
+            self.lock_store().put_pricing(&pricing)?;
+            state.pricing = pricing;
+        }
+        self.update(Update::Pricing);
+        Ok(())
+    }
+
     /// Sets what `cp`'s BootNotification is answered (`None`: the CSMS's default); a charge
     /// point not seen yet is added to the list.
     pub(crate) fn set_registration_answer(
@@ -339,7 +353,14 @@ impl Csms {
         }
         let mut store = Store::open(options.data_dir.as_deref())?;
         store.seed_tags(&options.tags, options.replace_tags)?;
-        let state = State::from_loaded(store.load()?);
+        let mut state = State::from_loaded(store.load()?);
+        if let Some(pricing) = &options.pricing {
+            state.pricing = pricing.clone();
+        }
+        if let Some(enabled) = options.pricing_enabled {
+            state.pricing.enabled = enabled;
+        }
+        store.put_pricing(&state.pricing)?;
         let server_options = ServerOptions {
             tls: options.tls.clone(),
             authorizer: Some(authorizer(&options)),
@@ -358,6 +379,7 @@ impl Csms {
             None => None,
         };
         let local_addr = server.local_addr();
+        let bound_http = http_listener.as_ref().and_then(|l| l.local_addr().ok());
         let (events, _) = broadcast::channel(256);
         let (updates, _) = broadcast::channel(1024);
         let shared = Arc::new(Shared {
@@ -370,6 +392,7 @@ impl Csms {
             frames: Mutex::new(FrameLog::default()),
             calls: Mutex::new(CallLog::default()),
             serials: AtomicU64::new(1),
+            http_addr: bound_http,
         });
         let accept_loop = tokio::spawn(accept_loop(server, Arc::clone(&shared)));
         let (stop_http, stopped) = watch::channel(false);

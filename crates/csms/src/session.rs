@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::error::CallError;
 use crate::frames::Direction;
 use crate::handlers::{self, Ctx};
+use crate::pricing;
 use crate::server::{CsmsEvent, Shared};
 use crate::updates::Update;
 
@@ -182,9 +183,11 @@ impl Session {
         }
     }
 
-    /// Answers a charge point's CALL through its handler and announces it.
+    /// Answers a charge point's CALL through its handler and announces it; then, with pricing
+    /// on, sends what California Pricing has the CSMS send after it (`crate::pricing`).
     fn answer(&mut self, id: MessageId, request: AnyRequest) {
         let action = request.action();
+        let priced = pricing::Priced::of(&request);
         let named_transaction = match &request {
             AnyRequest::StopTransaction(r) => Some(r.transaction_id),
             AnyRequest::MeterValues(r) => r.transaction_id,
@@ -206,6 +209,20 @@ impl Session {
             Ok(AnyResponse::StartTransaction(r)) => Some(r.transaction_id),
             _ => named_transaction,
         };
+        let follow_up = match (&priced, &answer) {
+            (Some(priced), Ok(response)) => {
+                let base = self.shared.http_addr.map(|addr| format!("http://{addr}"));
+                pricing::follow_up(
+                    &self.shared.lock_state(),
+                    &self.cp,
+                    priced,
+                    response,
+                    DateTime::from_utc(chrono::Utc::now()),
+                    base.as_deref(),
+                )
+            }
+            _ => None,
+        };
         let sent = match answer {
             Ok(response) => self.rpc.respond(&id, response),
             Err((code, description)) => self.rpc.respond_error(&id, code, &description),
@@ -220,6 +237,18 @@ impl Session {
         self.shared.update(Update::ChargePoint(self.cp.clone()));
         if let Some(transaction) = transaction {
             self.shared.update(Update::Transaction(transaction));
+        }
+        if let Some(request) = follow_up {
+            // Through the API's own path, so it is in the call log; not exclusive, so it
+            // never refuses to be sent. It goes after this answer: the session takes the
+            // command on its next turn.
+            let shared = Arc::clone(&self.shared);
+            let cp = self.cp.clone();
+            tokio::spawn(async move {
+                if let Err(e) = shared.call(&cp, request, false).await {
+                    tracing::warn!("{cp}: pricing message not answered: {e}");
+                }
+            });
         }
     }
 

@@ -25,6 +25,7 @@ use ocpp_types::DateTime;
 use serde::Serialize;
 
 use crate::options::TagEntry;
+use crate::pricing::Pricing;
 use crate::store::Loaded;
 
 /// Everything recorded (since the database was made, for what the database keeps).
@@ -38,6 +39,8 @@ pub struct State {
     pub last_transaction_id: i32,
     /// The tags, oldest first (idTags compare case-insensitively: no two differ in case only).
     pub tags: Vec<TagEntry>,
+    /// California Pricing: on or off, and the tariffs.
+    pub pricing: Pricing,
 }
 
 impl State {
@@ -49,6 +52,9 @@ impl State {
         }
         for (id, answer) in loaded.charge_points {
             state.charge_point_mut(&id).registration_answer = answer;
+        }
+        if let Some(pricing) = loaded.pricing {
+            state.pricing = pricing;
         }
         for t in loaded.transactions {
             state.last_transaction_id = state.last_transaction_id.max(t.id);
@@ -263,7 +269,8 @@ pub enum Notification {
     SecurityEvent(SecurityEventNotificationRequest),
     /// SignCertificate (answered Rejected: the dev CSMS has no CA).
     SignCertificate(SignCertificateRequest),
-    /// DataTransfer (answered UnknownVendorId).
+    /// DataTransfer (answered UnknownVendorId; California Pricing's ConnectorUnplugged Accepted
+    /// with pricing on).
     DataTransfer(DataTransferRequest),
 }
 

@@ -7,7 +7,7 @@
 //! | `charge_points` | every charge point seen or configured, with its registration answer |
 //! | `transactions` | every transaction: start, stop, reason, the status its idTag got |
 //! | `meter_values` | the meter values of each transaction, as OCPP JSON, in arrival order |
-//! | `meta` | whether the tag list was ever seeded |
+//! | `meta` | whether the tag list was ever seeded; the pricing settings (JSON) |
 //!
 //! The in-memory [`State`](crate::State) is loaded from it at start and written through to it
 //! as things happen; the state answers every read. A write that fails is reported through
@@ -23,6 +23,7 @@ use ocpp_types::DateTime;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::options::TagEntry;
+use crate::pricing::Pricing;
 use crate::state::{RegistrationAnswer, Transaction, TransactionStop};
 
 /// The database file's name inside the data dir.
@@ -112,6 +113,8 @@ pub struct Loaded {
     pub charge_points: Vec<(String, Option<RegistrationAnswer>)>,
     /// The transactions with their meter values, by id.
     pub transactions: Vec<Transaction>,
+    /// The pricing settings, once they were saved.
+    pub pricing: Option<Pricing>,
 }
 
 /// The open database.
@@ -214,7 +217,40 @@ impl Store {
             tags: self.tags()?,
             charge_points: self.charge_points()?,
             transactions: self.transactions()?,
+            pricing: self.pricing()?,
         })
+    }
+
+    fn pricing(&self) -> Result<Option<Pricing>, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'pricing'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(sqlite(&self.label))?;
+        text.map(|text| {
+            serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                path: self.label.clone(),
+                what: format!("the pricing settings: {e}"),
+            })
+        })
+        .transpose()
+    }
+
+    /// Saves the pricing settings.
+    pub fn put_pricing(&mut self, pricing: &Pricing) -> Result<(), StoreError> {
+        let text = serde_json::to_string(pricing).map_err(|e| StoreError::Corrupt {
+            path: self.label.clone(),
+            what: format!("the pricing settings: {e}"),
+        })?;
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('pricing', ?1)",
+                [text],
+            )
+            .map(drop)
+            .map_err(sqlite(&self.label))
     }
 
     fn tags(&self) -> Result<Vec<TagEntry>, StoreError> {

@@ -22,6 +22,8 @@ pub enum Update {
     Transaction(i32),
     /// The tag list.
     Tags,
+    /// The pricing settings.
+    Pricing,
     /// A frame was sent or received.
     Frame(Arc<Frame>),
     /// A CSMS-initiated call was sent or got its outcome.

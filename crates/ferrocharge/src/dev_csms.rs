@@ -16,8 +16,8 @@ use crate::logging;
 #[derive(Args)]
 pub struct CsmsArgs {
     /// A JSON config file (listen, path_prefix, http, http_token, data_dir, heartbeat_interval,
-    /// registration, tls, charge_points with their passwords; docs/dev-csms.md); relative paths
-    /// in it are against its folder.
+    /// registration, tls, charge_points with their passwords, pricing; docs/dev-csms.md);
+    /// relative paths in it are against its folder.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The address stations connect to [default: 127.0.0.1:8180].
@@ -58,6 +58,14 @@ pub struct CsmsArgs {
     /// [default: /tmp/ferrocharge/csms].
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Price sessions (California Pricing): SetUserPrice after an accepted Authorize,
+    /// RunningCost after each MeterValues, FinalCost after StopTransaction, from the tariff of
+    /// each tag (the web UI edits them) [default: as the database has it, off in a new one].
+    #[arg(long, conflicts_with = "no_pricing")]
+    pricing: bool,
+    /// Price no session.
+    #[arg(long)]
+    no_pricing: bool,
 }
 
 /// `ferrocharge csms`'s data dir: beside the station's default data dir (/tmp/ferrocharge),
@@ -126,6 +134,12 @@ fn options(args: CsmsArgs) -> anyhow::Result<(csms::CsmsOptions, Option<DevPki>)
     if !args.tags.is_empty() {
         options.tags = args.tags.into_iter().map(csms::TagEntry::new).collect();
         options.replace_tags = true;
+    }
+    if args.pricing {
+        options.pricing_enabled = Some(true);
+    }
+    if args.no_pricing {
+        options.pricing_enabled = Some(false);
     }
     Ok((options, pki))
 }

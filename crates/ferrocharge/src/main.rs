@@ -46,6 +46,10 @@ enum Command {
         /// Where the dev CSMS serves its web UI and HTTP API (port 0: any free port).
         #[arg(long, value_name = "ADDR", default_value_t = csms::DEFAULT_HTTP)]
         csms_http: std::net::SocketAddr,
+        /// The dev CSMS prices no session (California Pricing is on by default: SetUserPrice,
+        /// RunningCost and FinalCost from each tag's tariff).
+        #[arg(long)]
+        no_pricing: bool,
     },
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
@@ -106,9 +110,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let held = logging::init()?;
             station::run(&config, &held)
         }
-        Command::Sil { config, csms_http } => {
+        Command::Sil {
+            config,
+            csms_http,
+            no_pricing,
+        } => {
             let held = logging::init()?;
-            station::sil(config, csms_http, &held)
+            station::sil(config, csms_http, !no_pricing, &held)
         }
         Command::Csms(args) => dev_csms::run(args),
         Command::Config(ConfigCommand::Check { file, options }) => {

@@ -31,10 +31,12 @@ pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
 /// `ferrocharge sil [--config FILE]`: the station of `config` (the shipped
 /// config-sil-ocpp.yaml, built into the binary, by default) and, in the same process, the dev
 /// CSMS listening where the station connects (SteVe's default URL for the shipped configs),
-/// its web UI on `csms_http` and its database under the station's data dir (`csms/`).
+/// its web UI on `csms_http` and its database under the station's data dir (`csms/`); it prices
+/// the sessions (California Pricing) when `pricing`, so the station shows prices out of the box.
 pub fn sil(
     config: Option<PathBuf>,
     csms_http: SocketAddr,
+    pricing: bool,
     held: &Held,
 ) -> anyhow::Result<ExitCode> {
     let config = match config {
@@ -47,6 +49,7 @@ pub fn sil(
     let mut options = dev_csms_options(&url)?;
     options.http = Some(csms_http);
     options.data_dir = Some(station.settings.data_dir.join("csms"));
+    options.pricing_enabled = Some(pricing);
     let listen = options.listen;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     runtime.block_on(async {

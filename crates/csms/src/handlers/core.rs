@@ -245,20 +245,31 @@ pub(crate) fn on_data_transfer(
     ctx: &mut Ctx<'_>,
     request: DataTransferRequest,
 ) -> DataTransferResponse {
+    // California Pricing's ConnectorUnplugged (CustomIdleFeeAfterStop): the idle time of the
+    // stopped transaction ends; with pricing on it is taken, anything else is not known.
+    let unplugged = ctx.state.pricing.enabled
+        && request.vendor_id == ocpp_types::cost_and_price::VENDOR_ID
+        && request
+            .message_id
+            .as_ref()
+            .is_some_and(|m| *m == "ConnectorUnplugged");
+    let status = if unplugged {
+        DataTransferStatus::Accepted
+    } else {
+        DataTransferStatus::UnknownVendorId
+    };
     tracing::info!(
-        "{} → DataTransfer vendorId {} messageId {} ⇒ UnknownVendorId",
+        "{} → DataTransfer vendorId {} messageId {} {} ⇒ {status:?}",
         ctx.cp,
         request.vendor_id,
         request.message_id.as_ref().map_or("-", |m| m.as_str()),
+        request.data.as_deref().unwrap_or(""),
     );
     ctx.state
         .charge_point_mut(ctx.cp)
         .notifications
         .push(Notification::DataTransfer(request));
-    DataTransferResponse {
-        status: DataTransferStatus::UnknownVendorId,
-        data: None,
-    }
+    DataTransferResponse { status, data: None }
 }
 
 /// The IdTagInfo of `id_tag` at `now`: a known tag's status (Expired once expired), parent

@@ -14,6 +14,7 @@
 //! | `GET /api/v1/charge-points/{id}/log.html` | the same as the station's html log (`log_html`) |
 //! | `GET /api/v1/actions` | the CSMS-initiated actions with their JSON schema (`actions`) |
 //! | `GET`/`POST /api/v1/tags`, `GET`/`PUT`/`DELETE /api/v1/tags/{id_tag}` | the tags (`tags`) |
+//! | `GET`/`PUT /api/v1/pricing` | California Pricing on or off, the tariffs (`pricing`) |
 //! | `GET /api/v1/transactions`, `GET /api/v1/transactions/{id}` | transactions (`transactions`) |
 //! | `GET /api/v1/events` | server-sent events (`sse`) |
 //! | `POST /api/v1/session` | `{"token": "..."}`: the web UI's login (with `--http-token`) |
@@ -27,6 +28,7 @@ mod actions;
 mod charge_points;
 mod json_text;
 mod log_html;
+mod pricing;
 mod query;
 mod sse;
 mod tags;
@@ -183,6 +185,7 @@ pub(crate) fn router(
             "/api/v1/tags/{id_tag}",
             get(tags::one).put(tags::replace).delete(tags::remove),
         )
+        .route("/api/v1/pricing", get(pricing::get).put(pricing::put))
         .route("/api/v1/transactions", get(transactions::list))
         .route("/api/v1/transactions/{id}", get(transactions::one))
         .route("/api/v1/events", get(sse::events))

@@ -86,10 +86,14 @@ fn snapshot(api: &super::Api, only: Option<&str>) -> Vec<Event> {
         })
         .collect();
     let tags: Vec<TagView> = state.tags.iter().map(|t| TagView::new(t, now)).collect();
-    [event("charge_points", &charge_points), event("tags", &tags)]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        event("charge_points", &charge_points),
+        event("tags", &tags),
+        event("pricing", &state.pricing),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The event of `update`, if the stream (of charge point `only`) wants it.
@@ -112,6 +116,7 @@ fn live(api: &super::Api, update: &Update, only: Option<&str>) -> Option<Event> 
             let tags: Vec<TagView> = state.tags.iter().map(|t| TagView::new(t, now)).collect();
             event("tags", &tags)
         }
+        Update::Pricing => event("pricing", &api.shared.lock_state().pricing),
         Update::Frame(f) if wanted(&f.charge_point_id) => event("frame", f.as_ref()),
         Update::Call(c) if wanted(&c.charge_point_id) => event("call", c.as_ref()),
         _ => None,

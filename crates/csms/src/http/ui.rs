@@ -1,7 +1,8 @@
 //! `GET /`: the web UI, one HTML page with its CSS and vanilla JavaScript inline (no external
 //! assets, no build step), put together from `ui/`: the page and its style (`page.html`), the
 //! app (`app.js`: charge points, their registration answer, sending messages, the message log,
-//! the event stream), tags and transactions (`records.js`), the forms generated from the JSON
+//! the event stream), tags and transactions (`records.js`), the pricing settings
+//! (`pricing.js`), the forms generated from the JSON
 //! schemas (`forms.js`) and the charts (`charts.js`: SVG). The page
 //! comes with the CSMS-initiated actions and their schemas inline; everything else it gets
 //! from the HTTP API and its event stream, which it uses like any other client.
@@ -23,6 +24,7 @@ const APP: &str = include_str!("ui/app.js");
 const FORMS: &str = include_str!("ui/forms.js");
 const CHARTS: &str = include_str!("ui/charts.js");
 const RECORDS: &str = include_str!("ui/records.js");
+const PRICING: &str = include_str!("ui/pricing.js");
 const LOGIN_PAGE: &str = include_str!("ui/login.html");
 
 /// The placeholders of `page.html`, each replaced once.
@@ -41,7 +43,7 @@ fn rendered() -> &'static str {
     PAGE_BUILT.get_or_init(|| {
         let actions =
             serde_json::to_string(&super::actions::all()).unwrap_or_else(|_| "[]".to_owned());
-        let scripts = [FORMS, CHARTS, RECORDS, APP].join("\n");
+        let scripts = [FORMS, CHARTS, RECORDS, PRICING, APP].join("\n");
         PAGE.replacen(SCRIPTS_PLACEHOLDER, &scripts, 1).replacen(
             ACTIONS_PLACEHOLDER,
             &script_safe(&actions),

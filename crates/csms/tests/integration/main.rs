@@ -9,6 +9,7 @@ mod http;
 mod http_access;
 mod http_api;
 mod http_records;
+mod pricing;
 mod remote_calls;
 mod security_profiles;
 mod station_transport;

@@ -65,7 +65,7 @@ async function api(method, path, body) {
 
 function showView(name) {
   for (const b of document.querySelectorAll("nav.tabs button")) b.setAttribute("aria-selected", String(b.dataset.view === name));
-  for (const v of ["charge-points", "tags", "transactions"]) $("view-" + v).hidden = v !== name;
+  for (const v of ["charge-points", "tags", "transactions", "pricing"]) $("view-" + v).hidden = v !== name;
   const hash = name === "charge-points" ? (selected ? "#cp=" + encodeURIComponent(selected) : "") : "#view=" + name;
   if (location.hash !== hash) history.replaceState(null, "", hash || location.pathname);
 }
@@ -488,6 +488,7 @@ function follow() {
   });
   events.addEventListener("charge_point", (e) => chargePointChanged(JSON.parse(e.data)));
   events.addEventListener("tags", (e) => { tags = JSON.parse(e.data); renderTags(); checkNewTag(); });
+  events.addEventListener("pricing", (e) => pricingChanged(JSON.parse(e.data)));
   events.addEventListener("transaction", (e) => transactionChanged(JSON.parse(e.data)));
   events.addEventListener("frame", (e) => liveFrame(JSON.parse(e.data)));
   events.addEventListener("call", (e) => {
@@ -500,9 +501,10 @@ function follow() {
 
 fillActions();
 wireTagForm();
+wirePricingForm();
 renderTags();
 checkNewTag();
 const startView = new URLSearchParams(location.hash.slice(1)).get("view");
-if (startView === "tags" || startView === "transactions") showView(startView);
+if (["tags", "transactions", "pricing"].includes(startView)) showView(startView);
 loadTransactions();
 follow();
