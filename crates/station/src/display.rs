@@ -20,9 +20,11 @@
 //!
 //! Who sets messages: in EVerest the OCPP module (its optional `display_message` requirement).
 //! libocpp's OCPP 1.6 registers a set-display-message callback but never calls it
-//! (`charge_point_impl.cpp`: only `register_set_display_message_callback`); California Pricing
-//! (CostAndPrice) is what will. Until then the control API's `/api/v1/display-messages` routes
-//! (what EVerest's display_message_API module offers over MQTT) set, read and clear them.
+//! (`charge_point_impl.cpp`: only `register_set_display_message_callback`). Connected to the
+//! OCPP module's `display_message`, the station shows each connector's California Pricing here
+//! (`runtime/pricing.rs`: the price and the cost, by ids of their own); the control API's
+//! `/api/v1/display-messages` routes (what EVerest's display_message_API module offers over
+//! MQTT) set, read and clear any message.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -5,8 +5,8 @@
 use super::{ModuleType, Provide};
 
 /// The station's display: keeps the messages set through the display_message interface and
-/// logs each one (`crate::display`); the control API sets them (OCPP 1.6 sets none until
-/// California Pricing is handled).
+/// logs each one (`crate::display`); the control API sets them, and connected to OCPP's
+/// `display_message` it shows each connector's California Pricing.
 pub const TERMINAL_DISPLAY_MESSAGE: ModuleType = ModuleType {
     name: "TerminalDisplayMessage",
     provides: &[Provide::new("display_message", "display_message")],

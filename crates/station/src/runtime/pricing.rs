@@ -200,3 +200,87 @@ pub fn pricing_messages(c: u32, p: &PricingSnapshot) -> Vec<DisplayMessage> {
     }
     messages
 }
+
+#[cfg(test)]
+mod tests {
+    use chargepoint::charge_point::cost_and_price::{PriceSource, PriceText};
+
+    use super::*;
+
+    fn snapshot() -> PricingSnapshot {
+        PricingSnapshot {
+            id_tag: "RFID1".into(),
+            transaction_id: Some(42),
+            source: PriceSource::User,
+            text: Some("0.30 USD/kWh".into()),
+            texts: vec![PriceText::new("0.30 USD/kWh", Some("en"))],
+            charging_price: None,
+            idle_price: None,
+            next_period: None,
+            next_period_local: None,
+            cost: None,
+            estimated: false,
+            status: None,
+            final_cost: false,
+            cost_texts: Vec::new(),
+            qr_code: None,
+            cost_at: None,
+            cost_at_local: None,
+            meter_value_wh: None,
+            decimals: 2,
+        }
+    }
+
+    fn shown(messages: &[DisplayMessage]) -> Vec<(Option<i32>, &str, Option<&str>)> {
+        messages
+            .iter()
+            .map(|m| (m.id, m.message.content.as_str(), m.qr_code.as_deref()))
+            .collect()
+    }
+
+    #[test]
+    fn the_display_shows_the_price_then_the_cost_by_connector() {
+        let mut p = snapshot();
+        assert_eq!(
+            shown(&pricing_messages(2, &p)),
+            [(Some(2_000_000_020), "0.30 USD/kWh", None)]
+        );
+        p.cost = Some(1.35);
+        p.status = Some(CostStatus::Running);
+        assert_eq!(
+            shown(&pricing_messages(2, &p))[1],
+            (Some(2_000_000_021), "Cost so far: 1.35", None)
+        );
+        p.status = Some(CostStatus::Idle);
+        assert_eq!(
+            shown(&pricing_messages(2, &p))[1].1,
+            "Idle fee so far: 1.35"
+        );
+        p.estimated = true;
+        assert_eq!(shown(&pricing_messages(2, &p))[1].1, "Estimated cost: 1.35");
+        p.estimated = false;
+        p.status = Some(CostStatus::Finished);
+        p.cost = Some(3.31);
+        p.qr_code = Some("https://cpo.example/r/42".into());
+        assert_eq!(
+            shown(&pricing_messages(2, &p))[1],
+            (
+                Some(2_000_000_021),
+                "Total cost: 3.31",
+                Some("https://cpo.example/r/42")
+            )
+        );
+        p.cost_texts = vec![PriceText::new("TOTAL 3.31 USD", Some("en"))];
+        assert_eq!(shown(&pricing_messages(2, &p))[1].1, "TOTAL 3.31 USD");
+        p.text = None;
+        assert_eq!(
+            shown(&pricing_messages(2, &p)),
+            [(
+                Some(2_000_000_021),
+                "TOTAL 3.31 USD",
+                Some("https://cpo.example/r/42")
+            )],
+            "no price text configured: only the cost"
+        );
+    }
+}

@@ -228,3 +228,60 @@ fn an_identifier_accepted_locally_offline_charges_on_the_offline_default_price()
         Some("0.30 $/kWh")
     );
 }
+
+#[test]
+fn a_card_for_the_station_takes_its_price_to_the_connector_its_transaction_starts_at() {
+    let mut h = Harness::registered(pricing(json!({})), 2);
+    h.commands();
+    h.event(StationEvent::TokenPresented {
+        id_tag: tag("RFID1"),
+        connector: None,
+    });
+    h.pump();
+    assert_eq!(
+        cost_message(&mut h, "SetUserPrice", set_user_price()),
+        json!({"status": "Accepted"})
+    );
+    let commands = h.commands();
+    let [crate::charge_point::StationCommand::AuthorizationResult {
+        usable_connectors, ..
+    }, crate::charge_point::StationCommand::TariffMessage(m)] = commands.as_slice()
+    else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(usable_connectors, &[1, 2]);
+    assert_eq!(
+        m.connector, None,
+        "the station has not picked the connector yet"
+    );
+    let snapshot = h.cp.snapshot();
+    assert!(snapshot.connectors[1].pricing.is_none() && snapshot.connectors[2].pricing.is_none());
+    h.event(StationEvent::PluggedIn { connector: 2 });
+    h.event(StationEvent::TransactionStarted {
+        connector: 2,
+        id_tag: tag("RFID1"),
+        meter_start_wh: 0,
+        reservation_id: None,
+    });
+    h.pump();
+    assert_eq!(
+        h.commands(),
+        vec![],
+        "the tariff it had: none published again"
+    );
+    let snapshot = h.cp.snapshot();
+    let pricing = snapshot.connectors[2].pricing.clone().unwrap();
+    assert_eq!(
+        (
+            pricing.source,
+            pricing.text.as_deref(),
+            pricing.transaction_id
+        ),
+        (
+            PriceSource::User,
+            Some("GBP 0.12/kWh, no idle fee"),
+            Some(42)
+        )
+    );
+    assert!(snapshot.connectors[1].pricing.is_none());
+}
