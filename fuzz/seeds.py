@@ -48,6 +48,36 @@ def write(target: str, name: str, data: str) -> None:
     (folder / f"seed-{name}.txt").write_text(data)
 
 
+def cost_and_price_frames() -> list[str]:
+    """California Pricing as a CSMS sends it (the DataTransfers of
+    org.openchargealliance.costmsg, good and broken) and its configuration keys."""
+    vendor = "org.openchargealliance.costmsg"
+    running = {"transactionId": 1, "timestamp": "2026-11-24T06:00:00Z", "meterValue": 1,
+               "cost": 1.5, "state": "Idle",
+               "triggerMeterValue": {"atTime": "2026-11-24T06:00:05Z", "atEnergykWh": 1,
+                                     "atPowerkW": 2, "atCPStatus": ["Finishing"]}}
+    calls = [
+        ("DataTransfer", {"vendorId": vendor, "messageId": "SetUserPrice", "data": json.dumps(
+            {"idToken": "RFID1", "priceText": "0.30/kWh", "priceTextExtra": [
+                {"format": "UTF8", "language": "de", "content": "0,30/kWh"}]})}),
+        ("DataTransfer", {"vendorId": vendor, "messageId": "RunningCost",
+                          "data": json.dumps(running)}),
+        ("DataTransfer", {"vendorId": vendor, "messageId": "FinalCost", "data": json.dumps(
+            {"transactionId": "1", "cost": 3.3, "priceText": "3.30", "qrCodeText": "https://x"})}),
+        ("DataTransfer", {"vendorId": vendor, "messageId": "RunningCost", "data": "{not json"}),
+        ("DataTransfer", {"vendorId": vendor, "messageId": "SetTariff", "data": "{}"}),
+        ("DataTransfer", {"vendorId": vendor}),
+        ("ChangeConfiguration", {"key": "DefaultPriceText,de",
+                                 "value": json.dumps({"priceText": "0,40/kWh"})}),
+        ("ChangeConfiguration", {"key": "NextTimeOffsetTransitionDateTime",
+                                 "value": "2026-11-24T06:00:03Z"}),
+        ("ChangeConfiguration", {"key": "TimeOffsetNextTransition", "value": "-07:00"}),
+        ("GetConfiguration", {"key": ["DefaultPriceText,fr", "TimeOffset"]}),
+    ]
+    return [json.dumps([2, f"price-{i}", action, payload], separators=(",", ":"))
+            for i, (action, payload) in enumerate(calls)]
+
+
 def main() -> None:
     frames = []
     for action in CSMS_ACTIONS:
@@ -65,6 +95,7 @@ def main() -> None:
     for i in range(0, len(frames), 4):
         write("core", f"session-{i // 4}", "\n".join(frames[i:i + 4]))
     write("core", "all", "\n".join(frames))
+    write("core", "cost-and-price", "\n".join(cost_and_price_frames()))
 
     config = ROOT / "config"
     for yaml in sorted(config.glob("*.yaml")):
