@@ -71,12 +71,17 @@ def test_get_state_is_the_document(make_station, csms):
     station = make_station()
     booted(csms, station)
     state = station.api("GET", "/state")
-    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered"}
+    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered",
+                          "default_price"}
     assert state["store_recovered"] == []
+    # California Pricing is on in the shipped config: its default price, and no session yet.
+    assert state["default_price"]["text"] == "0.35 USD/kWh, no idle fee"
+    assert state["connectors"][0]["pricing"] is None
     assert set(state["ocpp"]) == {"connected", "registration", "charge_point_id", "queued",
                                   "last_error", "offline_requested"}
     assert set(state["connectors"][0]) >= {"id", "status", "error_code", "transaction_id",
-                                           "limit_a", "limit_source", "fault", "authorization"}
+                                           "limit_a", "limit_source", "fault", "authorization",
+                                           "pricing"}
 
 
 def test_400_bad_input_changes_nothing(make_station, csms):

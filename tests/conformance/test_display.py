@@ -76,11 +76,14 @@ def test_a_sessions_message_goes_when_the_session_ends(make_station, csms):
              identifier_type="TransactionId"),
         text("Someone else", id=3, identifier_id="TAG2", identifier_type="IdToken"),
         text("Thank you for charging", id=4)]})
-    station.wait_state(lambda s: len(s["display_messages"]) == 5)
+    # Six: the five and the session's price (California Pricing, on in the shipped config),
+    # which the station shows until the next session, not bound to this one.
+    station.wait_state(lambda s: len(s["display_messages"]) == 6)
     unplug_and_wait(csms, station, tx_id)
     assert station.state()["connectors"][0]["session_id"] is None
-    station.wait_state(lambda s: len(s["display_messages"]) == 2)
-    assert shown(station) == ["Someone else", "Thank you for charging"]
+    station.wait_state(lambda s: len(s["display_messages"]) == 3)
+    assert shown(station) == ["0.35 USD/kWh, no idle fee", "Someone else",
+                              "Thank you for charging"]
     assert "New display message for identifier id RFID1: Your price" in station.log()
 
 
