@@ -275,6 +275,18 @@ pub enum StationEvent {
         /// The new status.
         status: DiagnosticsProgress,
     },
+    /// A security event the station detected (a firmware signature that does not verify, the
+    /// enclosure opened, memory running out, ...; EVerest's `security_event` command of the
+    /// OCPP module): written to the security log ([`StationCommand::SecurityEvent`] comes
+    /// back), and sent as SecurityEventNotification when
+    /// [`security_events::is_sent`](super::security_events::is_sent) says so.
+    SecurityEvent {
+        /// The whitepaper's type name ([`security_events::kind`](super::security_events::kind)),
+        /// cut to 50 characters.
+        kind: String,
+        /// Free text, cut to 255 characters.
+        tech_info: Option<String>,
+    },
 }
 
 /// The steps of a firmware update the station reports (OCPP 1.6 FirmwareStatus without Idle,

@@ -486,6 +486,9 @@ impl ChargePoint {
             StationEvent::DiagnosticsStatus { request_id, status } => {
                 self.on_diagnostics_status(request_id, status)
             }
+            StationEvent::SecurityEvent { kind, tech_info } => {
+                self.security_event(&kind, tech_info.as_deref(), now)
+            }
         }
         // A Reset waits for the transactions the station reports stopped.
         self.continue_reset(now);

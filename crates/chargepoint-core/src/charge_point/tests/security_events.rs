@@ -5,8 +5,8 @@
 use ocpp_types::security::SecurityEventNotificationRequest;
 use serde_json::json;
 
-use super::Harness;
-use crate::charge_point::StationCommand;
+use super::{Harness, T0};
+use crate::charge_point::{MemoryStore, StationCommand, StationEvent};
 
 fn logged(h: &mut Harness) -> Vec<SecurityEventNotificationRequest> {
     h.commands()
@@ -80,6 +80,142 @@ fn an_event_raised_offline_is_stored_and_sent_after_registration() {
     assert!(
         sent.contains(&"SecurityEventNotification".to_string()),
         "{sent:?}"
+    );
+    assert_eq!(h.stored_messages(), vec![]);
+}
+
+#[test]
+fn the_whitepapers_critical_events_and_the_refused_certificates_and_signatures_are_sent() {
+    use crate::charge_point::security_events::{is_sent, ALL};
+    let sent: Vec<&str> = ALL.into_iter().filter(|k| is_sent(k)).collect();
+    assert_eq!(
+        sent,
+        [
+            "FirmwareUpdated",
+            "SettingSystemTime",
+            "StartupOfTheDevice",
+            "ResetOrReboot",
+            "SecurityLogWasCleared",
+            "MemoryExhaustion",
+            "TamperDetectionActivated",
+            "InvalidFirmwareSignature",
+            "InvalidFirmwareSigningCertificate",
+            "InvalidCentralSystemCertificate",
+            "InvalidChargePointCertificate",
+        ]
+    );
+    let mut h = Harness::registered(json!({}), 1);
+    let now = h.now;
+    h.cp.security_event("InvalidFirmwareSignature", Some("bad"), now);
+    assert_eq!(
+        h.pump(),
+        vec![(
+            "SecurityEventNotification".to_string(),
+            json!({"type": "InvalidFirmwareSignature", "timestamp": h.at(0), "techInfo": "bad"})
+        )]
+    );
+}
+
+#[test]
+fn an_event_the_station_raises_is_logged_and_sent_when_critical() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    h.event(StationEvent::SecurityEvent {
+        kind: "TamperDetectionActivated".to_string(),
+        tech_info: Some("enclosure opened".to_string()),
+    });
+    h.event(StationEvent::SecurityEvent {
+        kind: "InvalidMessages".to_string(),
+        tech_info: None,
+    });
+    let log: Vec<(String, Option<String>)> = logged(&mut h)
+        .into_iter()
+        .map(|e| (e.kind.to_string(), e.tech_info.map(|t| t.to_string())))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            (
+                "TamperDetectionActivated".to_string(),
+                Some("enclosure opened".to_string())
+            ),
+            ("InvalidMessages".to_string(), None)
+        ]
+    );
+    assert_eq!(
+        h.pump(),
+        vec![(
+            "SecurityEventNotification".to_string(),
+            json!({"type": "TamperDetectionActivated", "timestamp": h.at(0),
+                   "techInfo": "enclosure opened"})
+        )]
+    );
+}
+
+#[test]
+fn no_event_goes_out_before_the_boot_notification_is_accepted() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (boot, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    let now = h.now;
+    h.cp.security_event("MemoryExhaustion", None, now);
+    h.answer(
+        &boot,
+        json!({"status": "Pending", "currentTime": T0, "interval": 10}),
+    );
+    // Pending: the central system may send CALLs, the station only the BootNotification.
+    h.assert_silent();
+    h.advance(10);
+    let (boot, action, _) = h.call();
+    assert_eq!(action, "BootNotification");
+    h.answer(
+        &boot,
+        json!({"status": "Rejected", "currentTime": T0, "interval": 10}),
+    );
+    h.assert_silent();
+    h.advance(10);
+    let sent: Vec<String> = h.pump().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        sent,
+        [
+            "BootNotification",
+            "SecurityEventNotification",
+            "StatusNotification",
+            "StatusNotification"
+        ],
+        "the event waited for Accepted, then went in its turn"
+    );
+    assert_eq!(h.stored_messages(), vec![]);
+}
+
+#[test]
+fn an_event_raised_offline_survives_a_power_loss_and_is_sent_after_the_next_registration() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.disconnect();
+    let now = h.now;
+    h.cp.security_event("TamperDetectionActivated", Some("lid"), now);
+    let store = MemoryStore {
+        messages: h
+            .cp
+            .store()
+            .messages()
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.key, m))
+            .collect(),
+        ..MemoryStore::default()
+    };
+    let mut h = Harness::with_store(json!({}), 1, store, &[]);
+    h.connect();
+    let sent = h.pump();
+    assert_eq!(sent[0].0, "BootNotification");
+    assert_eq!(
+        sent[1],
+        (
+            "SecurityEventNotification".to_string(),
+            json!({"type": "TamperDetectionActivated", "timestamp": h.at(0), "techInfo": "lid"})
+        )
     );
     assert_eq!(h.stored_messages(), vec![]);
 }
