@@ -134,6 +134,7 @@ impl ChargePoint {
             AnyRequest::Reset(r) => self.on_reset(&id, &r, now),
             AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r),
             AnyRequest::TriggerMessage(r) => self.on_trigger_message(&id, &r, now),
+            AnyRequest::ExtendedTriggerMessage(r) => self.on_extended_trigger_message(&id, &r, now),
             AnyRequest::UnlockConnector(r) => self.on_unlock_connector(&id, &r),
             AnyRequest::ClearCache(_) => self.on_clear_cache(&id),
             AnyRequest::SendLocalList(r) => self.on_send_local_list(&id, &r),

@@ -26,6 +26,7 @@
 //! | `meter_values.rs`, `clock_aligned.rs` | sampled and clock-aligned MeterValues, transactionData |
 //! | `remote_control.rs` | RemoteStart/StopTransaction, Reset |
 //! | `availability.rs`, `reservation.rs`, `unlock_connector.rs`, `remote_trigger.rs` | ChangeAvailability, ReserveNow/CancelReservation, UnlockConnector, TriggerMessage |
+//! | `extended_trigger.rs` | ExtendedTriggerMessage (Security whitepaper) |
 //! | `configuration_handlers.rs`, `station_config.rs` | GetConfiguration, ChangeConfiguration; configuration changes the station makes itself |
 //! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
@@ -78,6 +79,7 @@ mod data_transfer;
 mod diagnostics;
 mod dispatch;
 pub mod events;
+mod extended_trigger;
 mod firmware;
 mod heartbeat;
 pub mod limits;

@@ -129,8 +129,8 @@ fn known_actions_not_supported_yet_get_not_supported() {
             json!({"certificateType": "CentralSystemRootCertificate"}),
         ),
         (
-            "ExtendedTriggerMessage",
-            json!({"requestedMessage": "Heartbeat"}),
+            "CertificateSigned",
+            json!({"certificateChain": "-----BEGIN CERTIFICATE-----"}),
         ),
     ] {
         assert_eq!(

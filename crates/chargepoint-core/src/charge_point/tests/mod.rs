@@ -9,6 +9,7 @@ mod configuration;
 mod connector_status;
 mod data_transfer;
 mod diagnostics;
+mod extended_trigger;
 mod firmware;
 mod invalid_id;
 mod local_auth_list;
