@@ -146,6 +146,7 @@ impl ChargePoint {
             AnyRequest::GetCompositeSchedule(r) => self.on_get_composite_schedule(&id, &r, now),
             AnyRequest::UpdateFirmware(r) => self.on_update_firmware(&id, r, now),
             AnyRequest::GetDiagnostics(r) => self.on_get_diagnostics(&id, r, now),
+            AnyRequest::GetLog(r) => self.on_get_log(&id, r, now),
             other => self.respond_not_supported(&id, other.action()),
         }
     }

@@ -43,7 +43,6 @@ use ocpp_types::remote_trigger::TriggerMessageStatus;
 use ocpp_types::security::{
     ExtendedMessageTrigger, ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse,
     LogStatusNotificationRequest, SignedFirmwareStatus, SignedFirmwareStatusNotificationRequest,
-    UploadLogStatus,
 };
 use ocpp_types::{Action, AnyResponse};
 
@@ -130,12 +129,6 @@ impl ChargePoint {
             );
         }
         false
-    }
-
-    /// The log upload's status and its requestId, for a triggered LogStatusNotification:
-    /// GetLog is answered NotSupported by this station (`dispatch.rs`), so no upload runs.
-    fn log_upload_status(&self) -> (UploadLogStatus, Option<i32>) {
-        (UploadLogStatus::Idle, None)
     }
 
     /// The signed firmware update's status and its requestId, for a triggered

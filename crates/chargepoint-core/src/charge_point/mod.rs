@@ -31,6 +31,7 @@
 //! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
+//! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
 //! | `security_events.rs` | security events: the security log, SecurityEventNotification |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
@@ -81,6 +82,7 @@ mod dispatch;
 pub mod events;
 mod extended_trigger;
 mod firmware;
+mod get_log;
 mod heartbeat;
 pub mod limits;
 mod local_auth_list;
@@ -156,6 +158,8 @@ pub struct ChargePoint {
     firmware: firmware::Firmware,
     /// GetDiagnostics waiting for the station, and the uploads reported on.
     diagnostics: diagnostics::Diagnostics,
+    /// GetLog waiting for the station, and the upload reported on.
+    logs: get_log::Logs,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -253,6 +257,7 @@ impl ChargePoint {
             data_transfers: Default::default(),
             firmware: Default::default(),
             diagnostics: Default::default(),
+            logs: Default::default(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -395,6 +400,7 @@ impl ChargePoint {
         self.remote_control_timer(now);
         self.firmware_timer(now);
         self.diagnostics_timer(now);
+        self.get_log_timer(now);
         self.smart_charging_timer(now);
     }
 
@@ -488,6 +494,13 @@ impl ChargePoint {
             StationEvent::DiagnosticsStatus { request_id, status } => {
                 self.on_diagnostics_status(request_id, status)
             }
+            StationEvent::LogFile {
+                request_id,
+                file_name,
+            } => self.on_log_file(request_id, file_name),
+            StationEvent::LogStatus { request_id, status } => {
+                self.on_log_status(request_id, status)
+            }
             StationEvent::SecurityEvent { kind, tech_info } => {
                 self.security_event(&kind, tech_info.as_deref(), now)
             }
@@ -543,6 +556,7 @@ impl ChargePoint {
             self.remote.deadline(),
             self.firmware.deadline(),
             self.diagnostics.deadline(),
+            self.logs.deadline(),
             self.smart_charging.deadline(),
         ]
         .into_iter()

@@ -1,7 +1,7 @@
 //! What the station does for the core ([`StationCommand`], as everest-core's OCPP module calls
 //! EvseManager and Auth): [`Station::command`] hands each command to the method that carries
 //! it out. The EVSEs' part is here; Auth's token flow is in `auth`, the Reset and the restart
-//! after a firmware update in `reset`, the firmware and diagnostics jobs in `jobs`, the
+//! after a firmware update in `reset`, the firmware, diagnostics and log jobs in `jobs`, the
 //! charging limits in `energy`.
 
 use chargepoint::charge_point::{StationCommand, StationEvent as CoreEvent};
@@ -106,6 +106,23 @@ impl Station {
                 retry_interval_s,
                 start_time,
                 stop_time,
+            ),
+            StationCommand::UploadLog {
+                request_id,
+                log_type,
+                location,
+                retries,
+                retry_interval_s,
+                oldest_timestamp,
+                latest_timestamp,
+            } => self.upload_log(
+                request_id,
+                log_type,
+                location,
+                retries,
+                retry_interval_s,
+                oldest_timestamp,
+                latest_timestamp,
             ),
             StationCommand::FirmwareRestart { request_id } => self.restart_for_firmware(request_id),
             StationCommand::Reset { kind } => self.reset(kind),

@@ -231,8 +231,22 @@ impl Station {
         let mut cp = cp.with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
+        let log = MessageLog::new(
+            &cp.config().internal().log_messages_format,
+            &paths.message_log_dir,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
+        // The station's own write-only keys: a custom schema may declare more.
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
+        // What a GetLog of the SecurityLog uploads: the security file's folder, when one is
+        // written.
+        system_config.security_log_dir = log
+            .security_log_path()
+            .and_then(|p| p.parent())
+            .map(PathBuf::from);
         system_retries(config, &ocpp_module.id, &mut system_config);
         if let Some(listed) = cp
             .config()
@@ -249,14 +263,6 @@ impl Station {
                 .internal()
                 .wait_for_stop_transactions_on_reset_timeout,
         ));
-        let log = MessageLog::new(
-            &cp.config().internal().log_messages_format,
-            &paths.message_log_dir,
-            chrono::Utc::now(),
-        )
-        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
-        // The station's own write-only keys: a custom schema may declare more.
-        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();

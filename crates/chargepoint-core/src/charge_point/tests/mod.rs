@@ -11,6 +11,7 @@ mod data_transfer;
 mod diagnostics;
 mod extended_trigger;
 mod firmware;
+mod get_log;
 mod invalid_id;
 mod local_auth_list;
 mod message_queue;
