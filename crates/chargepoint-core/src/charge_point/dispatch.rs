@@ -13,6 +13,7 @@ use super::{ChargePoint, Now};
 impl ChargePoint {
     /// Handles every event ocpp-rpc has.
     pub(crate) fn process_rpc_events(&mut self, now: Now) {
+        self.process_peer_faults(now);
         while let Some(event) = self.rpc.poll_event() {
             match event {
                 Event::Call { id, request } => self.on_call(id, request, now),

@@ -32,7 +32,7 @@
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
-//! | `security_events.rs` | security events: the security log, SecurityEventNotification |
+//! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -84,6 +84,7 @@ mod extended_trigger;
 mod firmware;
 mod get_log;
 mod heartbeat;
+mod invalid_messages;
 pub mod limits;
 mod local_auth_list;
 mod local_auth_list_handlers;

@@ -20,6 +20,7 @@
 //! |---|---|
 //! | FirmwareUpdated, StartupOfTheDevice, ResetOrReboot | the station runtime, by the boot reason (libocpp's `ChargePointImpl::start`) |
 //! | FailedToAuthenticateAtCentralSystem, InvalidCentralSystemCertificate, InvalidTLSVersion, InvalidTLSCipherSuite, InvalidChargePointCertificate (client certificate refused) | the driver, from the transport's connection failures (`ocpp_ws::ConnectError::security_event`) |
+//! | InvalidMessages, AttemptedReplayAttacks | here, from what ocpp-rpc refused (`invalid_messages.rs`) |
 //! | SecurityLogWasCleared, MemoryExhaustion, TamperDetectionActivated | the station ([`StationEvent::SecurityEvent`]: its control API's `POST /api/v1/security-events`) |
 //! | InvalidFirmwareSignature, InvalidFirmwareSigningCertificate, InvalidChargePointCertificate (CertificateSigned), InvalidCentralSystemCertificate (InstallCertificate) | whoever checks the signature or the certificate: the core with [`ChargePoint::security_event`], the station with [`StationEvent::SecurityEvent`] |
 //!

@@ -26,7 +26,7 @@ fn trigger(h: &mut Harness, payload: Value, status: &str) -> Vec<(String, Value)
     let mut sent = Vec::new();
     match frames.split_first() {
         Some((Frame::Result { id, payload }, rest)) => {
-            assert_eq!(id, "csms-1");
+            assert_eq!(*id, h.csms_id());
             assert_eq!(payload, &json!({ "status": status }));
             for frame in rest {
                 let Frame::Call {
@@ -252,7 +252,7 @@ fn a_requested_message_outside_the_list_is_a_call_error() {
         json!({"requestedMessage": "DiagnosticsStatusNotification"}),
     );
     assert!(
-        matches!(frames.as_slice(), [Frame::Error { id, .. }] if id == "csms-1"),
+        matches!(frames.as_slice(), [Frame::Error { id, .. }] if *id == h.csms_id()),
         "{frames:?}"
     );
 }

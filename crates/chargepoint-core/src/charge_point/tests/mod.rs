@@ -86,6 +86,9 @@ pub(super) enum Frame {
 pub(super) struct Harness {
     pub cp: ChargePoint,
     pub now: Now,
+    /// How many CALLs [`Harness::csms_call`] sent: each gets an id of its own, `csms-<n>`, as
+    /// OCPP-J asks of a central system (a repeated id is an AttemptedReplayAttacks).
+    csms_calls: u32,
     /// Frames taken from the charge point but not yet looked at.
     held: Vec<Frame>,
 }
@@ -123,6 +126,7 @@ impl Harness {
         Harness {
             cp,
             now,
+            csms_calls: 0,
             held: Vec::new(),
         }
     }
@@ -216,11 +220,18 @@ impl Harness {
         self.cp.handle_frame(&text, self.now);
     }
 
-    /// Sends a CALL of the central system and returns the charge point's answer frames.
+    /// Sends a CALL of the central system (its id: [`Harness::csms_id`]) and returns the
+    /// charge point's answer frames.
     pub fn csms_call(&mut self, action: &str, payload: Value) -> Vec<Frame> {
-        let text = json!([2, "csms-1", action, payload]).to_string();
+        self.csms_calls += 1;
+        let text = json!([2, self.csms_id(), action, payload]).to_string();
         self.cp.handle_frame(&text, self.now);
         self.frames()
+    }
+
+    /// The id of the last CALL [`Harness::csms_call`] sent.
+    pub fn csms_id(&self) -> String {
+        format!("csms-{}", self.csms_calls)
     }
 
     /// Sends a CALL of the central system and returns the CALLRESULT payload; CALLs the

@@ -134,6 +134,7 @@ fn restarted(store: Box<dyn Store>, patch: Value, from: &Harness) -> Harness {
     Harness {
         cp,
         now: from.now,
+        csms_calls: from.csms_calls,
         held: Vec::new(),
     }
 }

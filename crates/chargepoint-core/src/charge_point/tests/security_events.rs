@@ -5,7 +5,7 @@
 use ocpp_types::security::SecurityEventNotificationRequest;
 use serde_json::json;
 
-use super::{Harness, T0};
+use super::{Frame, Harness, T0};
 use crate::charge_point::{MemoryStore, StationCommand, StationEvent};
 
 fn logged(h: &mut Harness) -> Vec<SecurityEventNotificationRequest> {
@@ -218,4 +218,67 @@ fn an_event_raised_offline_survives_a_power_loss_and_is_sent_after_the_next_regi
         )
     );
     assert_eq!(h.stored_messages(), vec![]);
+}
+
+#[test]
+fn a_message_that_does_not_decode_is_logged_as_invalid_messages_without_its_text() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    let now = h.now;
+    h.cp.handle_frame(
+        r#"[2,"k1","ChangeConfiguration",{"key":"AuthorizationKey","value":["s3cretKey0123456789"]}]"#,
+        now,
+    );
+    h.cp.handle_frame(r#"[2,"k2","Reset""#, now);
+    let log: Vec<(String, String)> = logged(&mut h)
+        .into_iter()
+        .map(|e| (e.kind.to_string(), e.tech_info.unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            (
+                "InvalidMessages".to_string(),
+                "FormationViolation: CALL ChangeConfiguration at value".to_string()
+            ),
+            (
+                "InvalidMessages".to_string(),
+                "frame is not JSON: EOF while parsing a list at line 1 column 15".to_string()
+            )
+        ]
+    );
+    // Not critical: the CALLERRORs go, no SecurityEventNotification.
+    let frames = h.frames();
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert!(frames.iter().all(|f| matches!(f, Frame::Error { .. })));
+}
+
+#[test]
+fn a_call_id_used_again_is_logged_as_attempted_replay_attacks_and_handled_as_before() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    let now = h.now;
+    for _ in 0..2 {
+        h.cp.handle_frame(r#"[2,"same-id","ClearCache",{}]"#, now);
+        assert_eq!(
+            h.frames(),
+            vec![Frame::Result {
+                id: "same-id".to_string(),
+                payload: json!({"status": "Accepted"})
+            }]
+        );
+    }
+    let log: Vec<(String, String)> = logged(&mut h)
+        .into_iter()
+        .map(|e| (e.kind.to_string(), e.tech_info.unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        log,
+        [(
+            "AttemptedReplayAttacks".to_string(),
+            "CALL ClearCache repeats the message id same-id of an earlier CALL on this connection"
+                .to_string()
+        )]
+    );
+    h.assert_silent();
 }
