@@ -485,7 +485,18 @@ impl Driver {
             .cp
             .set_configuration_by_station("SecurityProfile", restored.number().into())
         {
-            Ok(Some(change)) => self.notify(Notice::ConfigurationChanged(change)),
+            Ok(Some(change)) => {
+                // A security parameter changed, as by ChangeConfiguration.
+                let tech_info = format!(
+                    "SecurityProfile set back to {restored}: profile {tried} did not connect"
+                );
+                self.cp.security_event(
+                    security_events::kind::RECONFIGURATION_OF_SECURITY_PARAMETERS,
+                    Some(&tech_info),
+                    now(),
+                );
+                self.notify(Notice::ConfigurationChanged(change))
+            }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "SecurityProfile could not be set back"),
         }

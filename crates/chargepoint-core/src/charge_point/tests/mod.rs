@@ -253,7 +253,7 @@ impl Harness {
 
     /// Answers every CALL the charge point sends with a plain success, until it has nothing
     /// more to send, and returns them as (action, payload) in order. StartTransaction gets
-    /// transactionId 42.
+    /// transactionId 42; BootNotification and Heartbeat the station's own time.
     pub fn pump(&mut self) -> Vec<(String, Value)> {
         let mut sent = Vec::new();
         loop {
@@ -271,8 +271,10 @@ impl Harness {
                     panic!("unexpected answer frame {frame:?}");
                 };
                 let answer = match action.as_str() {
+                    // The central system's clock is the station's: no correction.
                     "BootNotification" => {
-                        json!({"status": "Accepted", "currentTime": T0, "interval": 300})
+                        json!({"status": "Accepted", "currentTime": self.now.utc.to_string(),
+                               "interval": 300})
                     }
                     "Heartbeat" => json!({"currentTime": self.now.utc.to_string()}),
                     "Authorize" => json!({"idTagInfo": {"status": "Accepted"}}),

@@ -5,7 +5,7 @@
 use ocpp_types::security::SecurityEventNotificationRequest;
 use serde_json::json;
 
-use super::{Frame, Harness, T0};
+use super::{Frame, Harness};
 use crate::charge_point::{MemoryStore, StationCommand, StationEvent};
 
 fn logged(h: &mut Harness) -> Vec<SecurityEventNotificationRequest> {
@@ -162,7 +162,7 @@ fn no_event_goes_out_before_the_boot_notification_is_accepted() {
     h.cp.security_event("MemoryExhaustion", None, now);
     h.answer(
         &boot,
-        json!({"status": "Pending", "currentTime": T0, "interval": 10}),
+        json!({"status": "Pending", "currentTime": h.at(0), "interval": 10}),
     );
     // Pending: the central system may send CALLs, the station only the BootNotification.
     h.assert_silent();
@@ -171,7 +171,7 @@ fn no_event_goes_out_before_the_boot_notification_is_accepted() {
     assert_eq!(action, "BootNotification");
     h.answer(
         &boot,
-        json!({"status": "Rejected", "currentTime": T0, "interval": 10}),
+        json!({"status": "Rejected", "currentTime": h.at(10), "interval": 10}),
     );
     h.assert_silent();
     h.advance(10);
@@ -281,4 +281,68 @@ fn a_call_id_used_again_is_logged_as_attempted_replay_attacks_and_handled_as_bef
         )]
     );
     h.assert_silent();
+}
+
+#[test]
+fn a_clock_set_by_the_central_systems_time_is_setting_system_time_small_corrections_are_not() {
+    let mut h = Harness::new(json!({}), 1);
+    h.connect();
+    let (boot, _, _) = h.call();
+    h.answer(
+        &boot,
+        json!({"status": "Accepted", "currentTime": "2026-11-24T07:00:00Z", "interval": 300}),
+    );
+    let sent = h.pump();
+    assert_eq!(
+        sent[0],
+        (
+            "SecurityEventNotification".to_string(),
+            json!({"type": "SettingSystemTime", "timestamp": "2026-11-24T07:00:00.000Z",
+                   "techInfo": "clock set by +3600.000 s to the currentTime of BootNotification.conf"})
+        )
+    );
+    let heartbeat = |h: &mut Harness, current_time: &str| {
+        h.csms_call_ok("TriggerMessage", json!({"requestedMessage": "Heartbeat"}));
+        let (id, action, _) = h.call();
+        assert_eq!(action, "Heartbeat");
+        h.answer(&id, json!({"currentTime": current_time}));
+        h.pump()
+    };
+    // Within CLOCK_SET_STEP of the clock: a correction, no event.
+    assert_eq!(heartbeat(&mut h, "2026-11-24T07:00:04.900Z"), vec![]);
+    assert_eq!(
+        heartbeat(&mut h, "2026-11-24T06:59:55.000Z"),
+        vec![(
+            "SecurityEventNotification".to_string(),
+            json!({"type": "SettingSystemTime", "timestamp": "2026-11-24T06:59:55.000Z",
+                   "techInfo": "clock set by -9.900 s to the currentTime of Heartbeat.conf"})
+        )]
+    );
+}
+
+#[test]
+fn a_changed_security_key_is_reconfiguration_of_security_parameters_without_its_value() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    h.csms_call_ok(
+        "ChangeConfiguration",
+        json!({"key": "AuthorizationKey", "value": "0123456789abcdef0123"}),
+    );
+    h.csms_call_ok(
+        "ChangeConfiguration",
+        json!({"key": "HeartbeatInterval", "value": "60"}),
+    );
+    let log: Vec<(String, String)> = logged(&mut h)
+        .into_iter()
+        .map(|e| (e.kind.to_string(), e.tech_info.unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        log,
+        [(
+            "ReconfigurationOfSecurityParameters".to_string(),
+            "AuthorizationKey changed by ChangeConfiguration".to_string()
+        )]
+    );
+    // Not critical: only logged.
+    assert_eq!(h.pump_no_heartbeats(), vec![]);
 }
