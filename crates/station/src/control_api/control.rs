@@ -105,6 +105,18 @@ pub trait StationControl: Send + Sync + 'static {
         let _ = request;
         Err(no_display())
     }
+    /// The station detected the security event `request` (already checked: a type of the
+    /// whitepaper's list, a techInfo of at most 255 characters): it goes to the security log
+    /// (the state's `security_events` shows it), and to the CSMS as SecurityEventNotification
+    /// when critical. The default: the station takes none.
+    fn security_event(&self, request: SecurityEventRequest) -> Reply<'_> {
+        let _ = request;
+        Box::pin(async {
+            Err(ControlError::NotFound(
+                "this station takes no security events".to_owned(),
+            ))
+        })
+    }
     /// The display's message `id` is removed (`clear_display_message`).
     fn clear_display_message(&self, id: i32) -> Result<ClearMessageResponse, ControlError> {
         let _ = id;
@@ -207,6 +219,20 @@ fn local_reason() -> String {
 /// central system's (Remote, HardReset, SoftReset, UnlockCommand, DeAuthorized) or follow from
 /// what happens (EVDisconnected: unplug; PowerLoss: the station dies).
 pub const STATION_STOP_REASONS: [&str; 4] = ["Local", "EmergencyStop", "Reboot", "Other"];
+
+/// `POST /api/v1/security-events`: a security event the station detected, as EVerest's OCPP
+/// module takes it with its `security_event` command (`type`, `info`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityEventRequest {
+    /// One of the Security whitepaper's event types
+    /// ([`security_events::ALL`](chargepoint::charge_point::security_events::ALL)).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Free text, at most 255 characters (the notification's techInfo).
+    #[serde(default)]
+    pub tech_info: Option<String>,
+}
 
 /// `POST /api/v1/connectors/{c}/meter`: each given value replaces the simulated one.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

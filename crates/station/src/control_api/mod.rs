@@ -14,6 +14,7 @@
 //! | `POST /api/v1/tokens` | [`Token`] |
 //! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
 //! | `GET`/`POST /api/v1/display-messages`, `DELETE /api/v1/display-messages/{id}` | the display (`display_routes`) |
+//! | `POST /api/v1/security-events` | [`SecurityEventRequest`]: a security event the station detected (`security_routes`) |
 //! | `POST /api/v1/session` | `{"token": "..."}`: the web UI's login ([`Access`]) |
 //!
 //! A command answers `{"ok": true}` once the station carried it out and the state shows it
@@ -40,6 +41,7 @@ mod access;
 mod control;
 mod display_routes;
 mod routes;
+mod security_routes;
 mod sse;
 mod state;
 mod ui;
@@ -56,13 +58,13 @@ use tokio::sync::{broadcast, watch};
 pub use access::{Access, AccessError, COOKIE, LOGIN_PATH};
 pub use control::{
     no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, Outcome, PlugIn,
-    Reply, StationControl, StopTransaction, Token, ERROR_TYPES, RECENT_FRAMES,
-    STATION_STOP_REASONS,
+    Reply, SecurityEventRequest, StationControl, StopTransaction, Token, ERROR_TYPES,
+    RECENT_FRAMES, STATION_STOP_REASONS,
 };
 pub use state::{
     ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,
-    LimitSource, OcppFrame, OcppState, ReservationState, StationEvent, StationState,
-    TransactionState,
+    LimitSource, OcppFrame, OcppState, ReservationState, SecurityEventEntry, StationEvent,
+    StationState, TransactionState, RECENT_SECURITY_EVENTS,
 };
 
 /// What every handler shares.
@@ -111,6 +113,7 @@ fn build(api: Api) -> Router {
             post(routes::stop_transaction),
         )
         .route("/api/v1/tokens", post(routes::tokens))
+        .route("/api/v1/security-events", post(security_routes::raise))
         .route(
             "/api/v1/display-messages",
             get(display_routes::list).post(display_routes::set),

@@ -85,7 +85,7 @@ pub(super) fn to_json(value: &impl Serialize) -> Response {
 }
 
 /// Waits for the station to carry the command out, and answers what it did.
-async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response {
+pub(super) async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response {
     match reply {
         Ok(reply) => match reply.await {
             Ok(outcome) => to_json(&outcome),

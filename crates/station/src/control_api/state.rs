@@ -24,6 +24,33 @@ pub struct StationState {
     /// far as can be told. Empty when every file read well.
     #[serde(default)]
     pub store_recovered: Vec<chargepoint::recovery::Recovered>,
+    /// The security log's last events (at most [`RECENT_SECURITY_EVENTS`]), oldest first:
+    /// those of earlier runs read back from the log at start, then every event of this run
+    /// as the station writes it.
+    #[serde(default)]
+    pub security_events: Vec<SecurityEventEntry>,
+}
+
+/// How many of the security log's last events the state holds.
+pub const RECENT_SECURITY_EVENTS: usize = 20;
+
+/// One event of the station's security log (OCPP 1.6 Security whitepaper, its list of
+/// security events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventEntry {
+    /// When, RFC 3339 with milliseconds: the event's timestamp, on the CSMS's clock as the
+    /// station keeps it (what its SecurityEventNotification carries).
+    pub time: String,
+    /// The whitepaper's type (`StartupOfTheDevice`, `TamperDetectionActivated`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Free text (techInfo).
+    #[serde(default)]
+    pub tech_info: Option<String>,
+    /// Whether the whitepaper calls it critical: a critical event is also sent to the CSMS
+    /// as SecurityEventNotification (queued while offline), as are refused certificates and
+    /// firmware signatures.
+    pub critical: bool,
 }
 
 impl StationState {

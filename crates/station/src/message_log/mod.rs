@@ -46,6 +46,7 @@ mod frame;
 mod html;
 mod json_text;
 pub mod redact;
+pub mod security_file;
 mod sink;
 
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! after a firmware update in `reset`, the firmware, diagnostics and log jobs in `jobs`, the
 //! charging limits in `energy`.
 
-use chargepoint::charge_point::{StationCommand, StationEvent as CoreEvent};
+use chargepoint::charge_point::{security_events, StationCommand, StationEvent as CoreEvent};
 use chargepoint::config::{ConfigChange, ConfigValue};
 use ocpp_types::core::{
     DataTransferRequest, DataTransferResponse, DataTransferStatus, Reason, UnlockStatus,
@@ -12,6 +12,7 @@ use ocpp_types::core::{
 use ocpp_types::security::SecurityEventNotificationRequest;
 
 use super::Station;
+use crate::control_api::SecurityEventEntry;
 use crate::sim::StopTransactionReason;
 
 impl Station {
@@ -131,13 +132,18 @@ impl Station {
         self.step(false);
     }
 
-    /// The core's security event goes into the message logs.
+    /// The core's security event goes into the security log, and the state's last events.
     fn security_event(&mut self, event: &SecurityEventNotificationRequest) {
-        self.log.record_security_event(
-            event.kind.as_str(),
-            event.tech_info.as_ref().map(|t| t.as_str()),
-            event.timestamp.to_chrono(),
-        );
+        let time = event.timestamp.to_chrono();
+        let tech_info = event.tech_info.as_ref().map(|t| t.as_str());
+        self.log
+            .record_security_event(event.kind.as_str(), tech_info, time);
+        self.view.security_event(SecurityEventEntry {
+            time: crate::message_log::timestamp(time),
+            kind: event.kind.to_string(),
+            tech_info: tech_info.map(str::to_owned),
+            critical: security_events::is_critical(event.kind.as_str()),
+        });
     }
 
     /// The EVSE of `connector` stops its transaction, if it runs one, for `reason`.

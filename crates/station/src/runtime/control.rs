@@ -12,7 +12,8 @@ use ocpp_types::core::Reason;
 
 use crate::control_api::{
     no_display, CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, OcppFrame,
-    Outcome, PlugIn, Reply, StationControl, StationState, StopTransaction, Token, RECENT_FRAMES,
+    Outcome, PlugIn, Reply, SecurityEventRequest, StationControl, StationState, StopTransaction,
+    Token, RECENT_FRAMES,
 };
 use crate::display::{
     ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
@@ -58,6 +59,8 @@ pub enum OrderKind {
     Online(bool),
     /// The station stops the transaction at a connector (stop button, emergency stop).
     StopTransaction(u32, Reason),
+    /// The station detected a security event.
+    SecurityEvent(SecurityEventRequest),
     /// Stop the station.
     Stop,
 }
@@ -285,6 +288,10 @@ impl StationControl for StationHandle {
             Err(e) => return Self::refuse(ControlError::Invalid(format!("reason: {e}"))),
         };
         self.ask(OrderKind::StopTransaction(connector, reason))
+    }
+
+    fn security_event(&self, request: SecurityEventRequest) -> Reply<'_> {
+        self.ask(OrderKind::SecurityEvent(request))
     }
 
     fn recent_frames(&self) -> Vec<OcppFrame> {

@@ -231,6 +231,9 @@ impl Station {
         let mut cp = cp.with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
+        // The security log's last events of earlier runs, for the state (read before this
+        // run's file exists).
+        let earlier_security_events = earlier_security_events(&paths.message_log_dir);
         let log = MessageLog::new(
             &cp.config().internal().log_messages_format,
             &paths.message_log_dir,
@@ -337,7 +340,9 @@ impl Station {
             link,
             evses,
             core,
-            view: state::StationView::new(&charge_point_id).with_store_recovered(recovered),
+            view: state::StationView::new(&charge_point_id)
+                .with_store_recovered(recovered)
+                .with_security_events(earlier_security_events),
             log,
             events,
             state,
@@ -474,6 +479,24 @@ fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider>
         }
     }
     providers
+}
+
+/// The last [`RECENT_SECURITY_EVENTS`](control_api::RECENT_SECURITY_EVENTS) events of the
+/// security log in `dir`, as the state shows them.
+fn earlier_security_events(dir: &std::path::Path) -> Vec<control_api::SecurityEventEntry> {
+    use chargepoint::charge_point::security_events::is_critical;
+    crate::message_log::security_file::last_security_events(
+        dir,
+        control_api::RECENT_SECURITY_EVENTS,
+    )
+    .into_iter()
+    .map(|e| control_api::SecurityEventEntry {
+        critical: is_critical(&e.kind),
+        time: e.timestamp,
+        kind: e.kind,
+        tech_info: e.tech_info,
+    })
+    .collect()
 }
 
 /// The security event of a boot, as libocpp's `ChargePointImpl::start` raises it for its boot

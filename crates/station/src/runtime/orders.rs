@@ -92,6 +92,23 @@ impl Station {
             OrderKind::HardwareError(c, error, raise) => {
                 self.on_evse(c, |e| hardware_error(c, e, error, raise))
             }
+            OrderKind::SecurityEvent(request) => {
+                // As EVerest's OCPP module hands its `security_event` command to libocpp's
+                // on_security_event: the core logs it and decides whether it is sent.
+                let after = self.view.security_events_logged();
+                self.tell_core(CoreEvent::SecurityEvent {
+                    kind: request.kind.clone(),
+                    tech_info: request.tech_info.clone(),
+                });
+                Ok((
+                    Until::SecurityEventLogged {
+                        after,
+                        kind: request.kind,
+                        tech_info: request.tech_info,
+                    },
+                    Outcome::done(),
+                ))
+            }
             OrderKind::Meter(c, request) => self.on_evse(c, |e| {
                 e.meter(&request);
                 Ok((Until::Now, Outcome::done()))

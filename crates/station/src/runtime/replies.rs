@@ -48,6 +48,15 @@ pub(super) enum Until {
     },
     /// The connection to the CSMS is closed.
     Disconnected,
+    /// The security log has the event (logged after the first `after` of this run).
+    SecurityEventLogged {
+        /// How many events the run had logged before.
+        after: u64,
+        /// Its type.
+        kind: String,
+        /// Its techInfo.
+        tech_info: Option<String>,
+    },
 }
 
 /// An order carried out, waiting for its answer.
@@ -137,6 +146,13 @@ impl Station {
             }
             Until::NoTransaction(c) => core(*c)?.transaction.is_none(),
             Until::Disconnected => !self.core.connected,
+            Until::SecurityEventLogged {
+                after,
+                kind,
+                tech_info,
+            } => self
+                .view
+                .has_security_event(*after, kind, tech_info.as_deref()),
             Until::Identified { id_tag, connectors } => {
                 // The newest decision for the tag (an older one may show elsewhere).
                 let decided = connectors

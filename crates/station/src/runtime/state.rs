@@ -8,10 +8,10 @@
 //! - the simulation: plug, car, meter, raised hardware errors, the EvseManager's state;
 //! - the energy tree's offers: the current each EVSE offers and what sets it;
 //! - what only the runtime sees ([`StationView`]): why the connection failed, the
-//!   identifications at each connector with their results, and the store files found
-//!   unreadable at start.
+//!   identifications at each connector with their results, the store files found
+//!   unreadable at start, and the security log's last events.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
 use chargepoint::recovery::Recovered;
@@ -21,7 +21,8 @@ use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 use super::evse::Evse;
 use crate::control_api::{
     ConnectionFailure, ConnectorState, Identification, IdentificationResult, LimitSource,
-    OcppState, ReservationState, StationState, TransactionState,
+    OcppState, ReservationState, SecurityEventEntry, StationState, TransactionState,
+    RECENT_SECURITY_EVENTS,
 };
 use crate::display::DisplayMessage;
 use crate::energy::{self, Offer};
@@ -45,6 +46,11 @@ pub struct StationView {
     presented: Vec<Presented>,
     /// The files found unreadable at start and moved aside: shown for the whole run.
     store_recovered: Vec<Recovered>,
+    /// The security log's last events, oldest first, each with its number in this run (0
+    /// for those read back from earlier runs).
+    security_events: VecDeque<(u64, SecurityEventEntry)>,
+    /// How many security events this run logged.
+    security_events_logged: u64,
 }
 
 fn now_text() -> String {
@@ -64,6 +70,50 @@ impl StationView {
     pub fn with_store_recovered(mut self, recovered: Vec<Recovered>) -> StationView {
         self.store_recovered = recovered;
         self
+    }
+
+    /// The security log's last events of earlier runs, oldest first (read back at start).
+    pub fn with_security_events(mut self, earlier: Vec<SecurityEventEntry>) -> StationView {
+        for entry in earlier {
+            self.push_security_event(0, entry);
+        }
+        self
+    }
+
+    /// The station logged a security event: returns its number in this run.
+    pub fn security_event(&mut self, entry: SecurityEventEntry) -> u64 {
+        self.security_events_logged += 1;
+        let seq = self.security_events_logged;
+        self.push_security_event(seq, entry);
+        seq
+    }
+
+    fn push_security_event(&mut self, seq: u64, entry: SecurityEventEntry) {
+        if self.security_events.len() == RECENT_SECURITY_EVENTS {
+            self.security_events.pop_front();
+        }
+        self.security_events.push_back((seq, entry));
+    }
+
+    /// The security log's last events, oldest first (the state's `security_events`).
+    pub fn security_events(&self) -> Vec<SecurityEventEntry> {
+        self.security_events
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    /// How many security events this run logged so far.
+    pub fn security_events_logged(&self) -> u64 {
+        self.security_events_logged
+    }
+
+    /// Whether an event of `kind` with `tech_info` was logged after the first `after` of
+    /// this run (and is still among the last ones).
+    pub fn has_security_event(&self, after: u64, kind: &str, tech_info: Option<&str>) -> bool {
+        self.security_events
+            .iter()
+            .any(|(seq, e)| *seq > after && e.kind == kind && e.tech_info.as_deref() == tech_info)
     }
 
     /// The last identification at `connector`.
@@ -259,6 +309,7 @@ impl StationView {
                 .collect(),
             display_messages: display.map(<[DisplayMessage]>::to_vec),
             store_recovered: self.store_recovered.clone(),
+            security_events: self.security_events(),
         }
     }
 
@@ -378,6 +429,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             .collect(),
         display_messages: None,
         store_recovered: Vec::new(),
+        security_events: Vec::new(),
     }
 }
 
@@ -482,5 +534,36 @@ mod tests {
             ))
         );
         assert_eq!(view.identification(1), None);
+    }
+
+    fn entry(kind: &str, tech_info: Option<&str>) -> SecurityEventEntry {
+        SecurityEventEntry {
+            time: "2026-11-24T06:00:00.000Z".to_owned(),
+            kind: kind.to_owned(),
+            tech_info: tech_info.map(str::to_owned),
+            critical: false,
+        }
+    }
+
+    #[test]
+    fn the_last_security_events_follow_those_of_earlier_runs_and_are_bounded() {
+        let mut view = StationView::new("cp")
+            .with_security_events(vec![entry("StartupOfTheDevice", Some("earlier"))]);
+        assert_eq!(view.security_events_logged(), 0);
+        let first = view.security_event(entry("InvalidMessages", Some("a")));
+        assert_eq!(first, 1);
+        assert!(view.has_security_event(0, "InvalidMessages", Some("a")));
+        assert!(!view.has_security_event(1, "InvalidMessages", Some("a")));
+        assert!(!view.has_security_event(0, "StartupOfTheDevice", Some("earlier")));
+        for n in 0..RECENT_SECURITY_EVENTS {
+            view.security_event(entry("InvalidMessages", Some(&n.to_string())));
+        }
+        let shown = view.security_events();
+        assert_eq!(shown.len(), RECENT_SECURITY_EVENTS);
+        assert_eq!(shown[0].tech_info.as_deref(), Some("0"));
+        assert_eq!(
+            shown[RECENT_SECURITY_EVENTS - 1].tech_info.as_deref(),
+            Some("19")
+        );
     }
 }

@@ -14,7 +14,7 @@
 //! reads curl's exit code ([`LogUploadStatus::of_failure`]).
 
 use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -24,6 +24,7 @@ use flate2::Compression;
 use super::diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary};
 use super::error::{DiagnosticsError, TransferError};
 use super::{System, Upload};
+use crate::message_log::security_file::{parse_line, read_tail, security_log_files};
 
 /// The longest security log file read whole; a longer one contributes its last this many
 /// bytes (a station flooded with InvalidMessages must still upload the recent events).
@@ -133,7 +134,7 @@ pub fn security_log_file_name(charge_point_id: &str, now: DateTime<Utc>) -> Stri
 }
 
 /// Writes a tar.gz at `out` (a new file, mode 0600) holding every `*.security.log` of `dir`
-/// under `security/`, each with only its events from `oldest` to `latest` (a line whose
+/// under `security/` (oldest start first), each with only its events from `oldest` to `latest` (a line whose
 /// timestamp does not read is kept: better one line too many than a lost event), plus
 /// `manifest.txt`. Files that cannot be read are logged and left out.
 pub fn build_security_archive(
@@ -142,26 +143,11 @@ pub fn build_security_archive(
     oldest: Option<DateTime<Utc>>,
     latest: Option<DateTime<Utc>>,
 ) -> io::Result<ArchiveSummary> {
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().ends_with(".security.log"))
-            })
-            .collect(),
-        Err(error) => {
-            tracing::warn!(dir = %dir.display(), %error, "security log folder");
-            Vec::new()
-        }
-    };
-    files.sort();
+    let files = security_log_files(dir);
     let mut entries = Vec::new();
     let mut summary = ArchiveSummary::default();
     for path in files {
-        let text = match read_tail(&path) {
+        let text = match read_tail(&path, MAX_SECURITY_FILE) {
             Ok(text) => text,
             Err(error) => {
                 tracing::warn!(path = %path.display(), %error, "security log: skipped");
@@ -192,33 +178,11 @@ pub fn build_security_archive(
     Ok(summary)
 }
 
-/// The file's text, its last [`MAX_SECURITY_FILE`] bytes when longer (from a line start).
-fn read_tail(path: &Path) -> io::Result<String> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let mut file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
-    let skip = len.saturating_sub(MAX_SECURITY_FILE);
-    file.seek(SeekFrom::Start(skip))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SECURITY_FILE).read_to_end(&mut bytes)?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    Ok(if skip > 0 {
-        // Cut in the middle of a line: drop its rest.
-        text.split_once('\n')
-            .map(|(_, rest)| rest.to_owned())
-            .unwrap_or_default()
-    } else {
-        text
-    })
-}
-
 /// Whether the event on `line` (`{"timestamp": ..., "type": ...}`) happened from `oldest` to
 /// `latest`; a line without a readable timestamp is kept.
 fn in_window(line: &str, oldest: Option<DateTime<Utc>>, latest: Option<DateTime<Utc>>) -> bool {
-    let time = serde_json::from_str::<serde_json::Value>(line)
-        .ok()
-        .and_then(|v| v.get("timestamp")?.as_str().map(str::to_owned))
-        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+    let time = parse_line(line)
+        .and_then(|e| DateTime::parse_from_rfc3339(&e.timestamp).ok())
         .map(|t| t.with_timezone(&Utc));
     let Some(time) = time else {
         return true;
@@ -463,7 +427,7 @@ mod tests {
             );
         }
         let archive = DiagnosticsError::Archive {
-            path: PathBuf::from("/x"),
+            path: std::path::PathBuf::from("/x"),
             source: io::Error::from(io::ErrorKind::StorageFull),
         };
         assert_eq!(
