@@ -137,6 +137,16 @@ class _ChargePoint(OcppChargePoint):
         self._rec("SecurityEventNotification", kw)
         return call_result.SecurityEventNotification()
 
+    @on(Action.log_status_notification)
+    def on_log_status(self, **kw):
+        self._rec("LogStatusNotification", kw)
+        return call_result.LogStatusNotification()
+
+    @on(Action.signed_firmware_status_notification)
+    def on_signed_firmware_status(self, **kw):
+        self._rec("SignedFirmwareStatusNotification", kw)
+        return call_result.SignedFirmwareStatusNotification()
+
 
 class _Wire:
     """The websocket as the `ocpp` package sees it, keeping every frame in `Csms.frames`. While

@@ -462,6 +462,29 @@ def test_the_offline_view(make_station, csms, browser):
     assert page.evaluate("window.__errors") == []
 
 
+def test_the_security_log_panel_lists_the_last_events_newest_first(make_station, csms, browser):
+    """The security log's last events, newest first, a critical one marked; a new one shows live
+    and does not make the page overflow at 390 px."""
+    _, make_browser = browser
+    station, page = open_ui(make_station, csms, make_browser)
+    first = "document.querySelector('#security li')"
+    page.wait_for(f"{first}?.querySelector('.kind')?.textContent === 'StartupOfTheDevice'")
+    station.api("POST", "/security-events",
+                {"type": "TamperDetectionActivated", "tech_info": "enclosure opened"})
+    page.wait_for(f"{first}.querySelector('.kind').textContent === 'TamperDetectionActivated'")
+    assert page.evaluate(f"{first}.querySelector('.badge').textContent") == "critical"
+    assert page.evaluate(f"{first}.querySelector('.info').textContent") == "enclosure opened"
+    station.api("POST", "/security-events", {"type": "InvalidMessages"})
+    page.wait_for(f"{first}.querySelector('.kind').textContent === 'InvalidMessages'")
+    assert page.evaluate(f"{first}.querySelector('.badge')") is None
+    assert page.evaluate("[...document.querySelectorAll('#security .kind')]"
+                         ".map((e) => e.textContent)") == [
+        "InvalidMessages", "TamperDetectionActivated", "StartupOfTheDevice"]
+    set_width(page, 390, 844)
+    no_overflow(page, 390)
+    assert page.evaluate("window.__errors") == []
+
+
 def test_screenshots_at_1280_and_390(make_station, csms, browser):
     """(h) two connectors: one charging, one with a raised fault and a rejected card, with the
     log: screenshots at 1280 and 390 px wide (tests/conformance/screenshots/), and nothing
