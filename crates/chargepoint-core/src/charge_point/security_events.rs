@@ -19,7 +19,7 @@
 //! | type | where |
 //! |---|---|
 //! | FirmwareUpdated, StartupOfTheDevice, ResetOrReboot | the station runtime, by the boot reason (libocpp's `ChargePointImpl::start`) |
-//! | FailedToAuthenticateAtCentralSystem, InvalidCentralSystemCertificate, InvalidTLSVersion, InvalidTLSCipherSuite, InvalidChargePointCertificate (client certificate refused) | the driver, from the transport's connection failures (`ocpp_ws::ConnectError::security_event`) |
+//! | FailedToAuthenticateAtCentralSystem, CentralSystemFailedToAuthenticate, InvalidCentralSystemCertificate, InvalidTLSVersion, InvalidTLSCipherSuite, InvalidChargePointCertificate (client certificate refused) | the driver, from the transport's connection failures (`ocpp_ws::ConnectError::security_event`) |
 //! | InvalidMessages, AttemptedReplayAttacks | here, from what ocpp-rpc refused (`invalid_messages.rs`) |
 //! | SettingSystemTime | here, when the central system's currentTime sets the clock (`registration.rs`: a step of `CLOCK_SET_STEP`, 5 s, or more) |
 //! | ReconfigurationOfSecurityParameters | here, when ChangeConfiguration changes a key of the Security section (`configuration_handlers.rs`); the driver, when it sets SecurityProfile back after a failed switch |

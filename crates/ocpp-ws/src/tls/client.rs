@@ -35,6 +35,7 @@ use super::ciphers::CipherSelection;
 pub struct HandshakeProbe {
     server_certificate_seen: AtomicBool,
     client_certificate_requested: AtomicBool,
+    server_signature_refused: AtomicBool,
 }
 
 impl HandshakeProbe {
@@ -46,6 +47,13 @@ impl HandshakeProbe {
     /// Whether the server asked for a client certificate.
     pub fn client_certificate_requested(&self) -> bool {
         self.client_certificate_requested.load(Ordering::Relaxed)
+    }
+
+    /// Whether the server's handshake signature (TLS 1.3 CertificateVerify, TLS 1.2
+    /// ServerKeyExchange) did not verify with the key of the certificate it presented: the
+    /// server did not prove it holds that certificate's private key.
+    pub fn server_signature_refused(&self) -> bool {
+        self.server_signature_refused.load(Ordering::Relaxed)
     }
 
     /// A handshake that got past the server certificate to the certificate request.
@@ -173,7 +181,7 @@ impl ServerCertVerifier for CsmsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.signature_checked(self.inner.verify_tls12_signature(message, cert, dss))
     }
 
     fn verify_tls13_signature(
@@ -182,11 +190,27 @@ impl ServerCertVerifier for CsmsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.signature_checked(self.inner.verify_tls13_signature(message, cert, dss))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+impl CsmsVerifier {
+    /// Notes a handshake signature that did not verify (see
+    /// [`HandshakeProbe::server_signature_refused`]).
+    fn signature_checked(
+        &self,
+        result: Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if result.is_err() {
+            self.probe
+                .server_signature_refused
+                .store(true, Ordering::Relaxed);
+        }
+        result
     }
 }
 
