@@ -112,3 +112,28 @@ def test_a_frame_that_does_not_decode_is_logged_as_invalid_messages_without_its_
     events = [e for e in security_log(station) if e["type"] == "InvalidMessages"]
     assert events and all(secret not in json.dumps(e) for e in events), events
     assert events[-1]["techInfo"] == "FormationViolation: CALL ChangeConfiguration at value"
+
+
+def test_a_rotation_that_deletes_a_security_log_file_raises_security_log_was_cleared(
+        make_station, csms):
+    """Internal.LogRotation on the security log (libocpp's MessageLogging rotation): at 300
+    bytes the file rotates, and with at most 2 files the third rotation deletes the oldest:
+    SecurityLogWasCleared, critical, so sent."""
+    station = make_station(ocpp_overrides={"Internal": {
+        "LogRotation": True, "LogRotationMaximumFileSize": 300,
+        "LogRotationMaximumFileCount": 2}})
+    n = booted(csms, station)
+    for i in range(12):
+        station.api("POST", "/security-events",
+                    {"type": "InvalidMessages", "tech_info": f"event {i} " + "x" * 60})
+        if csms.find("SecurityEventNotification",
+                     lambda p: p["type"] == "SecurityLogWasCleared", after=n):
+            break
+    cleared = csms.wait_for("SecurityEventNotification",
+                            lambda p: p["type"] == "SecurityLogWasCleared", after=n)
+    assert cleared["techInfo"] == (
+        "Security log was rotated and an old log was deleted in the process")
+    files = sorted(p.name for p in (station.dir / "logs").glob("*.security.log*"))
+    assert len(files) == 2 and files[0].endswith(".security.log"), files
+    assert files[1].endswith(".security.log.0"), files
+    assert "SecurityLogWasCleared" in [e["type"] for e in station.state()["security_events"]]

@@ -23,7 +23,8 @@
 //! | InvalidMessages, AttemptedReplayAttacks | here, from what ocpp-rpc refused (`invalid_messages.rs`) |
 //! | SettingSystemTime | here, when the central system's currentTime sets the clock (`registration.rs`: a step of `CLOCK_SET_STEP`, 5 s, or more) |
 //! | ReconfigurationOfSecurityParameters | here, when ChangeConfiguration changes a key of the Security section (`configuration_handlers.rs`); the driver, when it sets SecurityProfile back after a failed switch |
-//! | SecurityLogWasCleared, MemoryExhaustion, TamperDetectionActivated | the station ([`StationEvent::SecurityEvent`]: its control API's `POST /api/v1/security-events`) |
+//! | SecurityLogWasCleared | the station, when the rotation of its security log (Internal.LogRotation) deletes a file, as libocpp's MessageLogging status callback ([`StationEvent::SecurityEvent`]) |
+//! | MemoryExhaustion, TamperDetectionActivated (and any type, for tests) | the station: its control API's `POST /api/v1/security-events` ([`StationEvent::SecurityEvent`]) |
 //! | InvalidFirmwareSignature, InvalidFirmwareSigningCertificate, InvalidChargePointCertificate (CertificateSigned), InvalidCentralSystemCertificate (InstallCertificate) | whoever checks the signature or the certificate: the core with [`ChargePoint::security_event`], the station with [`StationEvent::SecurityEvent`] |
 //!
 //! [`StationEvent::SecurityEvent`]: super::StationEvent::SecurityEvent

@@ -25,29 +25,40 @@ pub struct SecurityLogEvent {
     pub tech_info: Option<String>,
 }
 
-/// The security log files in `dir`, oldest start first (by the start time in their names;
-/// `-1`, `-2`, ... after the file of the same millisecond without one). None when `dir`
-/// cannot be read.
+/// The security log files in `dir`, oldest first: by the start time in their names (`-1`,
+/// `-2`, ... after the file of the same millisecond without one), each start's rotated files
+/// ([`rotation`](super::rotation)) before its current one. None when `dir` cannot be read.
 pub fn security_log_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut files: Vec<(String, u32, PathBuf)> = entries
+    let mut stems: Vec<(String, u32, String)> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name.strip_suffix(SECURITY_SUFFIX)?.to_owned();
+            // `<stem>.security.log` or a rotated `<stem>.security.log.<suffix>`.
+            let (stem, _) = name.split_once(SECURITY_SUFFIX)?;
+            let stem = stem.to_owned();
             // `<time>Z` or `<time>Z-<n>` (free_stem's names).
             let (time, n) = match stem.rsplit_once("Z-") {
                 Some((time, n)) => (format!("{time}Z"), n.parse().unwrap_or(u32::MAX)),
-                None => (stem, 0),
+                None => (stem.clone(), 0),
             };
-            Some((time, n, e.path()))
+            Some((time, n, stem))
         })
         .collect();
-    files.sort();
-    files.into_iter().map(|(_, _, path)| path).collect()
+    stems.sort();
+    stems.dedup();
+    let mut files = Vec::new();
+    for (_, _, stem) in stems {
+        let base = dir.join(format!("{stem}{SECURITY_SUFFIX}"));
+        files.extend(super::rotation::rotated_files(&base));
+        if base.is_file() {
+            files.push(base);
+        }
+    }
+    files
 }
 
 /// The text of `path`, its last `max_bytes` when longer (from the first whole line in them).
@@ -129,6 +140,11 @@ mod tests {
             "{\"techInfo\":\"lid\",\"timestamp\":\"2026-11-24T07:00:05.000Z\",\"type\":\"TamperDetectionActivated\"}\n".to_owned(),
         );
         write("2026-11-24T08:00:00.000Z.log", "frames".to_owned());
+        // A rotated file of the first start: older than its current one.
+        write(
+            "2026-11-24T06:00:00.000Z.security.log.0",
+            line("2026-11-24T05:59:00.000Z", "SecurityLogWasCleared"),
+        );
         let names: Vec<String> = security_log_files(dir.path())
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -136,6 +152,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "2026-11-24T06:00:00.000Z.security.log.0",
                 "2026-11-24T06:00:00.000Z.security.log",
                 "2026-11-24T07:00:00.000Z.security.log",
                 "2026-11-24T07:00:00.000Z-1.security.log"
@@ -153,8 +170,9 @@ mod tests {
             ]
         );
         let all = last_security_events(dir.path(), 10);
-        assert_eq!(all.len(), 4);
-        assert_eq!(all[3].tech_info.as_deref(), Some("lid"));
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[0].kind, "SecurityLogWasCleared");
+        assert_eq!(all[4].tech_info.as_deref(), Some("lid"));
         assert_eq!(last_security_events(&dir.path().join("none"), 10), []);
     }
 

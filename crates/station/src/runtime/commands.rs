@@ -13,6 +13,7 @@ use ocpp_types::security::SecurityEventNotificationRequest;
 
 use super::Station;
 use crate::control_api::SecurityEventEntry;
+use crate::message_log::Rotated;
 use crate::sim::StopTransactionReason;
 
 impl Station {
@@ -136,8 +137,21 @@ impl Station {
     fn security_event(&mut self, event: &SecurityEventNotificationRequest) {
         let time = event.timestamp.to_chrono();
         let tech_info = event.tech_info.as_ref().map(|t| t.as_str());
-        self.log
+        let rotated = self
+            .log
             .record_security_event(event.kind.as_str(), tech_info, time);
+        // Not for the rotation a SecurityLogWasCleared itself caused: with a maximum size below
+        // one line every write rotates, and each would raise the next one for ever.
+        let cleared = security_events::kind::SECURITY_LOG_WAS_CLEARED;
+        if rotated == Rotated::WithDeletion && event.kind.as_str() != cleared {
+            // libocpp's MessageLogging status callback, with its techInfo.
+            self.tell_core(CoreEvent::SecurityEvent {
+                kind: cleared.to_owned(),
+                tech_info: Some(
+                    "Security log was rotated and an old log was deleted in the process".to_owned(),
+                ),
+            });
+        }
         self.view.security_event(SecurityEventEntry {
             time: crate::message_log::timestamp(time),
             kind: event.kind.to_string(),

@@ -241,7 +241,8 @@ impl Station {
         )
         .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
         // The station's own write-only keys: a custom schema may declare more.
-        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()))
+        .with_security_rotation(security_rotation(cp.config().internal()));
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
         // What a GetLog of the SecurityLog uploads: the security file's folder, when one is
@@ -479,6 +480,18 @@ fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider>
         }
     }
     providers
+}
+
+/// How the security log rotates: the Internal.LogRotation keys.
+fn security_rotation(
+    internal: &chargepoint::config::typed::Internal,
+) -> Option<crate::message_log::Rotation> {
+    crate::message_log::Rotation::from_keys(
+        internal.log_rotation,
+        internal.log_rotation_maximum_file_size,
+        internal.log_rotation_maximum_file_count,
+        internal.log_rotation_date_suffix,
+    )
 }
 
 /// The last [`RECENT_SECURITY_EVENTS`](control_api::RECENT_SECURITY_EVENTS) events of the
