@@ -212,10 +212,12 @@ impl ChargePoint {
                 "NumberOfConnectors differs from the connectors of the station"
             );
         }
+        let mut store = store;
         let messages = store.messages().unwrap_or_else(|e| {
             tracing::error!(error = %e, "queued transaction messages could not be read");
             Vec::new()
         });
+        let messages = security_events::drop_if_disabled(store.as_mut(), messages, &config);
         let availability = store.availability().unwrap_or_else(|e| {
             tracing::error!(error = %e, "connector availability could not be read");
             Default::default()

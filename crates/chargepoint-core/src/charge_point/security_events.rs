@@ -12,7 +12,8 @@
 //!   (`is_transaction_message`, lib/ocpp/v16/message_queue.cpp): it is stored before it is
 //!   sent, so an event that happens offline, or just before a power loss, still reaches the
 //!   central system once the station is registered again, never before BootNotification is
-//!   Accepted.
+//!   Accepted; with DisableSecurityEventNotifications set meanwhile, those stored are dropped at
+//!   the next start (`drop_if_disabled`, libocpp's `get_persisted_messages_from_db`).
 //!
 //! Where each type of the whitepaper's list is raised:
 //!
@@ -32,7 +33,9 @@
 use ocpp_types::security::SecurityEventNotificationRequest;
 use ocpp_types::{Action, BoundedString};
 
+use super::store::{Store, StoredMessage};
 use super::{ChargePoint, Now, StationCommand};
+use crate::config::Configuration;
 
 /// The whitepaper's event types, by their wire names.
 pub mod kind {
@@ -183,6 +186,34 @@ impl ChargePoint {
         self.commands
             .push_back(StationCommand::SecurityEvent(request));
     }
+}
+
+/// The stored messages to send after a restart: with DisableSecurityEventNotifications, the
+/// SecurityEventNotifications stored before are dropped, from the store too, as libocpp's
+/// `MessageQueue::get_persisted_messages_from_db(ignore_security_event_notifications)` does
+/// (the events stay in the security log).
+pub(crate) fn drop_if_disabled(
+    store: &mut dyn Store,
+    messages: Vec<StoredMessage>,
+    config: &Configuration,
+) -> Vec<StoredMessage> {
+    if !config.typed().security.disable_security_event_notifications {
+        return messages;
+    }
+    let (dropped, kept): (Vec<_>, Vec<_>) = messages
+        .into_iter()
+        .partition(|m| m.action == Action::SecurityEventNotification);
+    if !dropped.is_empty() {
+        tracing::info!(
+            count = dropped.len(),
+            "DisableSecurityEventNotifications: stored SecurityEventNotifications dropped"
+        );
+        let keys: Vec<u64> = dropped.iter().map(|m| m.key).collect();
+        if let Err(e) = store.remove_messages(&keys) {
+            tracing::error!(error = %e, "stored SecurityEventNotifications not removed");
+        }
+    }
+    kept
 }
 
 /// The first `max` characters of `s` (the whitepaper's fields are `string[50]` and `string[255]`).

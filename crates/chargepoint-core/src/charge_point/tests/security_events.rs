@@ -346,3 +346,34 @@ fn a_changed_security_key_is_reconfiguration_of_security_parameters_without_its_
     // Not critical: only logged.
     assert_eq!(h.pump_no_heartbeats(), vec![]);
 }
+
+#[test]
+fn stored_events_are_dropped_at_start_when_notifications_were_disabled_meanwhile() {
+    let mut h = Harness::new(json!({}), 1);
+    let now = h.now;
+    h.cp.security_event("TamperDetectionActivated", None, now);
+    let store = MemoryStore {
+        messages: h
+            .cp
+            .store()
+            .messages()
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.key, m))
+            .collect(),
+        ..MemoryStore::default()
+    };
+    let disabled = json!({"Security": {"DisableSecurityEventNotifications": true}});
+    let mut h = Harness::with_store(disabled, 1, store, &[]);
+    assert_eq!(h.stored_messages(), vec![]);
+    h.connect();
+    let sent: Vec<String> = h.pump().into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        sent,
+        [
+            "BootNotification",
+            "StatusNotification",
+            "StatusNotification"
+        ]
+    );
+}
