@@ -71,8 +71,13 @@ def test_get_state_is_the_document(make_station, csms):
     station = make_station()
     booted(csms, station)
     state = station.api("GET", "/state")
-    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered"}
+    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered",
+                          "security_events"}
     assert state["store_recovered"] == []
+    # The security log's last events: this start's.
+    assert [(e["type"], e["critical"]) for e in state["security_events"]] == [
+        ("StartupOfTheDevice", True)]
+    assert set(state["security_events"][0]) == {"time", "type", "tech_info", "critical"}
     assert set(state["ocpp"]) == {"connected", "registration", "charge_point_id", "queued",
                                   "last_error", "offline_requested"}
     assert set(state["connectors"][0]) >= {"id", "status", "error_code", "transaction_id",
