@@ -47,7 +47,8 @@ impl Scratch {
         }
     }
 
-    fn under(base: &Path, label: &str) -> Scratch {
+    /// A new, empty directory named after `label` in `base`.
+    pub fn under(base: &Path, label: &str) -> Scratch {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = base.join(format!(
