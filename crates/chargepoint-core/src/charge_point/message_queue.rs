@@ -18,7 +18,10 @@
 //!   negative placeholder id until the answer gives the real one
 //!   ([`MessageQueue::replace_transaction_id`]).
 //! - Above MessageQueueSizeThreshold ([`DEFAULT_SIZE_THRESHOLD`] when unset) the oldest
-//!   non-transactional messages go first, then every other MeterValues, pass after pass.
+//!   non-transactional messages go first, then every other MeterValues, pass after pass; never
+//!   a StartTransaction or StopTransaction, so a queue of more of them stays above it.
+//! - A transaction message is held in memory as its payload's JSON text (`held.rs`): what the
+//!   queue takes is what the store's rows take.
 //!
 //! The full behaviour, with libocpp's and where and why this one differs:
 //! docs/core/message-queue.md.
