@@ -321,6 +321,13 @@ impl ChargePoint {
         self.queue.transaction_messages()
     }
 
+    /// The bytes of JSON those messages' payloads are: what the queue takes in memory, and the
+    /// store on disk, beyond a fixed few dozen bytes per message (docs/core/message-queue.md,
+    /// "A week offline").
+    pub fn queued_transaction_bytes(&self) -> usize {
+        self.queue.transaction_bytes()
+    }
+
     /// The time to stamp messages with: the station's clock corrected by the central system's.
     pub fn clock(&self, now: Now) -> DateTime {
         let millis = now.utc.unix_millis().saturating_add(self.clock_offset_ms);
