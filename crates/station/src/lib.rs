@@ -12,6 +12,7 @@
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
 //! - [`control_api`]: the HTTP control API and web UI.
+//! - [`mqtt`]: EVerest's external MQTT API (API, EvAPI and the modules' own topics).
 //! - [`private_files`]: files and folders only the station's user may read (logs, archives).
 
 // Loading a config is a cold path: a large error type costs nothing worth boxing for.
@@ -24,6 +25,7 @@ pub mod energy;
 pub mod evse_security;
 pub mod message_log;
 pub mod module_types;
+pub mod mqtt;
 pub mod persistent_store;
 pub mod private_files;
 pub mod runtime;

@@ -655,7 +655,7 @@ fn unknown_implementation_parameter() {
 fn unknown_setting() {
     assert_eq!(
         refused(&one_evse_with("  data_dir:", "  telemetry_enabled: true\n  data_dir:")),
-        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token)"
+        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token, mqtt, mqtt_broker_host, mqtt_broker_port, mqtt_external_prefix)"
     );
 }
 

@@ -68,6 +68,12 @@ pub trait StationControl: Send + Sync + 'static {
     fn ev_resume(&self, connector: u32) -> Reply<'_>;
     /// The car at `connector` runs `request.script` (EvManager's command language).
     fn car_script(&self, connector: u32, request: CarScript) -> Reply<'_>;
+    /// The car simulation at `connector` is enabled or disabled (EvManager's `enable`): a
+    /// disabled car leaves the plug and takes no script. The default: not simulated.
+    fn car_enable(&self, connector: u32, enable: bool) -> Reply<'_> {
+        let _ = (connector, enable);
+        Box::pin(async { Err(ControlError::NotFound("no car simulation".to_owned())) })
+    }
     /// A hardware fault at `connector` is raised or cleared.
     fn hardware_error(&self, connector: u32, request: HardwareError) -> Reply<'_>;
     /// The simulated meter of `connector` shows the given values.

@@ -61,7 +61,7 @@ pub use control::{
 };
 pub use state::{
     ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,
-    LimitSource, OcppFrame, OcppState, ReservationState, StationEvent, StationState,
+    LimitSource, MqttState, OcppFrame, OcppState, ReservationState, StationEvent, StationState,
     TransactionState,
 };
 

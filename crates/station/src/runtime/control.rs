@@ -48,6 +48,8 @@ pub enum OrderKind {
     EvResume(u32),
     /// A car script (parsed), replacing the running one or not.
     CarScript(u32, Script, bool),
+    /// The car simulation enabled (true) or disabled.
+    CarEnable(u32, bool),
     /// A hardware fault raised (true) or cleared.
     HardwareError(u32, HardwareError, bool),
     /// Meter values to show.
@@ -222,6 +224,10 @@ impl StationControl for StationHandle {
             Ok(script) => self.ask(OrderKind::CarScript(connector, script, request.replace)),
             Err(e) => Self::refuse(ControlError::Invalid(e.to_string())),
         }
+    }
+
+    fn car_enable(&self, connector: u32, enable: bool) -> Reply<'_> {
+        self.ask(OrderKind::CarEnable(connector, enable))
     }
 
     fn hardware_error(&self, connector: u32, request: ErrorRequest) -> Reply<'_> {

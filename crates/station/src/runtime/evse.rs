@@ -79,6 +79,7 @@ impl Evse {
     }
 
     fn run(&mut self, text: &str) -> Result<(), ControlError> {
+        self.car_enabled()?;
         let script = Script::parse(text).map_err(|e| ControlError::Invalid(e.to_string()))?;
         self.sim.car_mut().modify(script);
         Ok(())
@@ -114,6 +115,7 @@ impl Evse {
 
     /// The car runs `script`, after the running one or instead of it.
     pub fn car_script(&mut self, script: Script, replace: bool) -> Result<(), ControlError> {
+        self.car_enabled()?;
         if replace {
             self.sim.car_mut().modify(script);
             Ok(())
@@ -122,6 +124,30 @@ impl Evse {
                 .car_mut()
                 .execute(script)
                 .map_err(|e| ControlError::Conflict(e.to_string()))
+        }
+    }
+
+    /// The car simulation is enabled or disabled (EvManager's `enable`).
+    pub fn car_enable(&mut self, enable: bool) -> Result<(), ControlError> {
+        if self.sim.car_mut().set_enabled(enable) {
+            Ok(())
+        } else {
+            Err(ControlError::Conflict(format!(
+                "the car simulation at connector {} is {} already",
+                self.connector,
+                if enable { "enabled" } else { "disabled" }
+            )))
+        }
+    }
+
+    fn car_enabled(&self) -> Result<(), ControlError> {
+        if self.sim.car().is_enabled() {
+            Ok(())
+        } else {
+            Err(ControlError::Conflict(format!(
+                "the car simulation at connector {} is disabled (EvManager's enable topic enables it)",
+                self.connector
+            )))
         }
     }
 

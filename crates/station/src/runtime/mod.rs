@@ -17,6 +17,8 @@
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
 //!   [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
+//! - [`crate::mqtt`]: EVerest's external MQTT API, started here when the station has a broker;
+//!   it drives the station through the same [`StationHandle`] as the control API.
 //!
 //! [`StationControl`]: crate::control_api::StationControl
 
@@ -193,6 +195,10 @@ pub struct Station {
     online: bool,
     /// Control-API orders carried out, waiting for the state to show it.
     replies: Vec<replies::PendingReply>,
+    /// The MQTT side (EVerest's external API), when the station has a broker.
+    mqtt: Option<crate::mqtt::Mqtt>,
+    /// Whether the MQTT broker is connected (never changes without one).
+    mqtt_connected: watch::Receiver<bool>,
 }
 
 /// The served control API.
@@ -318,6 +324,16 @@ impl Station {
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
             .with_display(display.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        // The broker's client id: one per station, the same on every start, so the broker
+        // keeps the session (and the commands it holds) across restarts.
+        let mqtt = crate::mqtt::Mqtt::start(
+            config,
+            &format!("ferrocharge-{charge_point_id}"),
+            std::sync::Arc::new(handle.clone()),
+        );
+        let mqtt_connected = mqtt
+            .as_ref()
+            .map_or_else(|| watch::channel(false).1, |m| m.connected());
         let control_api = match config.settings.control_api {
             Some(addr) => Some(
                 serve(
@@ -337,7 +353,8 @@ impl Station {
             core,
             view: state::StationView::new(&charge_point_id)
                 .with_csms_web_ui(config.settings.csms_web_ui.clone())
-                .with_store_recovered(recovered),
+                .with_store_recovered(recovered)
+                .with_mqtt(mqtt.as_ref().map(|m| m.broker())),
             log,
             events,
             state,
@@ -356,6 +373,8 @@ impl Station {
             display,
             online: true,
             replies: Vec::new(),
+            mqtt,
+            mqtt_connected,
         })
     }
 

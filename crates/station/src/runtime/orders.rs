@@ -89,6 +89,13 @@ impl Station {
                     Outcome::started("the car runs the script from its next step"),
                 ))
             }),
+            OrderKind::CarEnable(c, enable) => self.on_evse(c, |e| {
+                e.car_enable(enable)?;
+                Ok((
+                    Until::Plugged(c, e.sim.car().state() != CarState::Unplugged),
+                    Outcome::done(),
+                ))
+            }),
             OrderKind::HardwareError(c, error, raise) => {
                 self.on_evse(c, |e| hardware_error(c, e, error, raise))
             }

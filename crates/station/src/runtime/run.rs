@@ -54,6 +54,10 @@ impl Station {
                     self.core = self.link.core.borrow_and_update().clone();
                 }
                 Some(notice) = self.link.notices.recv() => self.notice(notice),
+                Ok(()) = self.mqtt_connected.changed() => {
+                    let connected = *self.mqtt_connected.borrow_and_update();
+                    self.view.mqtt_connected(connected);
+                }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
                 Some(report) = self.jobs.reports.recv() => self.tell_core(report),
                 Some(frame) = self.link.frames.recv() => self.frame(frame),
@@ -231,9 +235,13 @@ impl Station {
             link,
             control_api,
             mut jobs,
+            mqtt,
             ..
         } = self;
         jobs.abort_all();
+        if let Some(mqtt) = mqtt {
+            mqtt.stop().await;
+        }
         // Dropping the event sender is what stops the driver; it closes the connection.
         drop(link);
         match driver.await {
