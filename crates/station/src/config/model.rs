@@ -379,8 +379,8 @@ impl StationConfig {
     pub fn needs_mqtt(&self) -> bool {
         use crate::module_types as t;
         self.modules.iter().any(|m| {
-            // API and EvAPI are named as text until their module types are declared.
-            ["API", "EvAPI"].contains(&m.type_name())
+            m.type_name() == t::API.name
+                || m.type_name() == t::EV_API.name
                 || (m.type_name() == t::OCPP.name
                     && m.parameters.bool("EnableExternalWebsocketControl") == Some(true))
         })

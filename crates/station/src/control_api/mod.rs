@@ -55,9 +55,9 @@ use tokio::sync::{broadcast, watch};
 
 pub use access::{Access, AccessError, COOKIE, LOGIN_PATH};
 pub use control::{
-    no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, Outcome, PlugIn,
-    Reply, StationControl, StopTransaction, Token, ERROR_TYPES, RECENT_FRAMES,
-    STATION_STOP_REASONS,
+    no_display, CarScript, ChargeMode, ControlError, EnableDisable, EnableSource, EnableState,
+    ExternalLimit, HardwareError, MeterOverride, Outcome, PlugIn, Reply, StationControl,
+    StopTransaction, Token, API_PRIORITY, ERROR_TYPES, RECENT_FRAMES, STATION_STOP_REASONS,
 };
 pub use state::{
     ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,

@@ -132,6 +132,9 @@ pub enum LimitSource {
     OcppProfile,
     /// The car: it draws less than offered, at most what it takes by itself.
     Car,
+    /// An external limit of EVerest's API module (`cmd/set_limit_amps`, ..., or the control
+    /// API's `limit` route) on the EVSE's API energy sink.
+    Api,
 }
 
 /// A running transaction as the charge-point core holds it.

@@ -98,16 +98,12 @@ impl MqttClient {
         self.connected.clone()
     }
 
-    /// Publishes `payload` on `topic` (QoS 0, as EVerest publishes its variables), when
-    /// connected; returns whether it was handed to the client.
-    pub fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>) -> bool {
-        if !self.is_connected() {
-            return false;
+    /// A handle that publishes through this client.
+    pub fn publisher(&self) -> Publisher {
+        Publisher {
+            client: self.client.clone(),
+            connected: self.connected.clone(),
         }
-        // Full: the broker is slow; the next second's value follows.
-        self.client
-            .try_publish(topic, QoS::AtMostOnce, false, payload.into())
-            .is_ok()
     }
 
     /// Disconnects and ends the client.
@@ -122,6 +118,32 @@ impl MqttClient {
         {
             task.abort();
         }
+    }
+}
+
+/// Publishes through an [`MqttClient`].
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    client: AsyncClient,
+    connected: watch::Receiver<bool>,
+}
+
+impl Publisher {
+    /// Publishes `payload` on `topic` (QoS 0, as EVerest publishes its variables), when
+    /// connected; returns whether it was handed to the client.
+    pub fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>) -> bool {
+        if !*self.connected.borrow() {
+            return false;
+        }
+        // Full: the broker is slow; the next second's value follows.
+        self.client
+            .try_publish(topic, QoS::AtMostOnce, false, payload.into())
+            .is_ok()
+    }
+
+    /// Whether the broker is connected now.
+    pub fn is_connected(&self) -> bool {
+        *self.connected.borrow()
     }
 }
 

@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use super::api_commands::{ApiCommand, ApiTopic};
+
 use crate::control_api::{CarScript, ControlError, HardwareError, Outcome, StationControl, Token};
 
 /// What a command topic does, with the station's names for its targets.
@@ -30,6 +32,8 @@ pub enum Route {
     CarModify(u32),
     /// YetiSimulator `.../carsim/error`: `{"error_type": ..., "raise": "true"|"false"}`.
     BoardError(u32),
+    /// API `everest_api/<evse_manager>/cmd/...` of the EVSE at a connector.
+    Api(u32, ApiTopic),
 }
 
 /// A command, checked, for the station.
@@ -49,6 +53,8 @@ pub enum Command {
     CarScript(u32, CarScript),
     /// A hardware error raised or cleared.
     HardwareError(u32, HardwareError),
+    /// A command of the API module for the EVSE at a connector.
+    Api(u32, ApiCommand),
 }
 
 /// Why a payload was refused.
@@ -99,6 +105,7 @@ pub fn parse(route: &Route, payload: &[u8]) -> Result<Command, PayloadError> {
             },
         ),
         Route::BoardError(c) => Command::HardwareError(*c, board_error(text)?),
+        Route::Api(c, topic) => Command::Api(*c, super::api_commands::parse(*topic, text)?),
     })
 }
 
@@ -230,6 +237,7 @@ pub async fn execute(
         Command::CarEnable(c, enable) => control.car_enable(c, enable).await,
         Command::CarScript(c, script) => control.car_script(c, script).await,
         Command::HardwareError(c, error) => control.hardware_error(c, error).await,
+        Command::Api(c, command) => super::api_commands::execute(c, command, control).await,
     }
 }
 

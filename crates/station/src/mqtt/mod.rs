@@ -6,23 +6,30 @@
 //! - each DummyTokenProviderManual's `mqtt_topic` (default `everest_api/<module_id>/cmd/provide`);
 //! - each EvManager's `everest_external/nodered/<connector_id>/carsim/cmd/enable`,
 //!   `execute_charging_session` and `modify_charging_session`;
-//! - each YetiSimulator's `everest_external/nodered/<connector_id>/carsim/error`.
+//! - each YetiSimulator's `everest_external/nodered/<connector_id>/carsim/error`;
+//! - the API module's `everest_api/<evse_manager>/cmd/...` ([`api_commands`]) and its
+//!   variables, with EvAPI's ([`publish`], payloads in [`vars`]).
 //!
 //! Every command is carried out by the station's own commands ([`StationControl`], what the
 //! control API calls too): [`commands`] parses the payload and calls them, nothing more. The
 //! commands of one connection are carried out one after the other, in the order they arrive.
 //! Topics get `settings.mqtt_external_prefix` in front, as EVerest's external topics do.
 
+pub mod api_commands;
 pub mod client;
 pub mod commands;
+pub mod publish;
+pub mod vars;
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use client::{MqttClient, Received};
+pub use api_commands::{ApiCommand, ApiTopic};
+pub use client::{MqttClient, Publisher, Received};
 pub use commands::{Command, PayloadError, Route};
+pub use vars::{EvseVars, SessionTracker, StationVars};
 
 use crate::control_api::StationControl;
 use crate::{module_types, ModuleInstance, StationConfig};
@@ -33,15 +40,18 @@ pub struct Mqtt {
     client: MqttClient,
     broker: String,
     commands: JoinHandle<()>,
+    publish: Option<JoinHandle<()>>,
 }
 
 impl Mqtt {
     /// Connects the station of `config` to its broker as `client_id`, when it has one
-    /// ([`StationConfig::mqtt_broker`]), carrying out what arrives with `control`.
+    /// ([`StationConfig::mqtt_broker`]), carrying out what arrives with `control` and
+    /// publishing from `vars`.
     pub fn start(
         config: &StationConfig,
         client_id: &str,
         control: Arc<dyn StationControl>,
+        vars: watch::Receiver<StationVars>,
     ) -> Option<Mqtt> {
         let broker = config.mqtt_broker()?;
         let routes = routes(config);
@@ -49,10 +59,14 @@ impl Mqtt {
         tracing::info!(%broker, client_id, topics = topics.len(), "MQTT: connecting");
         let (client, inbox) = MqttClient::start(&broker, client_id, topics);
         let commands = tokio::spawn(serve_commands(inbox, routes, control));
+        let plan = publish::Plan::of(config);
+        let publish =
+            (!plan.is_empty()).then(|| tokio::spawn(publish::run(plan, client.publisher(), vars)));
         Some(Mqtt {
             client,
             broker: broker.to_string(),
             commands,
+            publish,
         })
     }
 
@@ -70,6 +84,9 @@ impl Mqtt {
     /// what it did not deliver for the next start, the session being persistent).
     pub async fn stop(self) {
         self.commands.abort();
+        if let Some(publish) = self.publish {
+            publish.abort();
+        }
         self.client.stop().await;
     }
 }
@@ -118,6 +135,8 @@ pub fn routes(config: &StationConfig) -> Vec<(String, Route)> {
                 format!("{base}modify_charging_session"),
                 Route::CarModify(evse),
             ));
+        } else if name == module_types::API.name {
+            api_routes(config, module, prefix, &mut routes);
         } else if name == module_types::YETI_SIMULATOR.name {
             let (Some(connector), Some(evse)) = (topic_id(module), board_evse(config, &module.id))
             else {
@@ -130,6 +149,51 @@ pub fn routes(config: &StationConfig) -> Vec<(String, Route)> {
         }
     }
     routes
+}
+
+/// The API module's command topics, for each EVSE of its `evse_manager` connections; the
+/// limit topics only for an EVSE with an `evse_energy_sink` (as EVerest's API module).
+fn api_routes(
+    config: &StationConfig,
+    api: &ModuleInstance,
+    prefix: &str,
+    routes: &mut Vec<(String, Route)>,
+) {
+    let sink_evses: Vec<u32> = api
+        .connections("evse_energy_sink")
+        .iter()
+        .filter_map(|c| {
+            let node = config.module(&c.module_id)?;
+            Some(node.mapping_of(c.implementation_id)?.evse)
+        })
+        .collect();
+    if !api.connections("random_delay").is_empty() {
+        tracing::warn!(
+            "API: random_delay is connected, but the UK random delay is not simulated: \
+             cmd/uk_random_delay and cmd/uk_random_delay_set_max_duration_s are not served"
+        );
+    }
+    for c in api.connections("evse_manager") {
+        let Some(evse) = config.evses.iter().find(|e| e.evse_manager == c.module_id) else {
+            continue;
+        };
+        let has_sink = sink_evses.contains(&evse.id);
+        if !has_sink {
+            tracing::warn!(
+                evse = evse.id,
+                "API: no evse_energy_sink for this EVSE: its limit topics are not served"
+            );
+        }
+        for (name, topic) in ApiTopic::ALL {
+            if topic.needs_sink() && !has_sink {
+                continue;
+            }
+            routes.push((
+                format!("{prefix}everest_api/{}/cmd/{name}", c.module_id),
+                Route::Api(evse.id, topic),
+            ));
+        }
+    }
 }
 
 /// The `connector_id` parameter that EvManager and YetiSimulator name their topics by.
@@ -151,7 +215,7 @@ fn board_evse(config: &StationConfig, board: &str) -> Option<u32> {
 }
 
 /// The EVSE whose board the EvManager `car` is plugged into (its `ev_board_support`).
-fn car_evse(config: &StationConfig, car: &ModuleInstance) -> Option<u32> {
+pub(crate) fn car_evse(config: &StationConfig, car: &ModuleInstance) -> Option<u32> {
     let board = car.connections("ev_board_support").first()?;
     board_evse(config, &board.module_id)
 }

@@ -33,6 +33,16 @@ pub struct Evse {
     pub session_id: Option<String>,
     /// The PersistentStores of its EvManager and EvseManager.
     stores: EvseStores,
+    /// Who enabled or disabled it, and who wins (EvseManager's enable_disable table).
+    pub enable: crate::sim::enable_sources::EnableSources,
+    /// Whether the core was told the station disabled it (a source other than the CSMS).
+    pub disabled_by_station: bool,
+    /// The phase count of the API's last `set_limit_amps_phases` (shown in its `limits`).
+    pub api_phases: Option<u8>,
+    /// The API module's view of the session (its `session_info`).
+    pub api_session: crate::mqtt::SessionTracker,
+    /// The module id of the EvManager driving the board, if there is one.
+    pub ev_manager: Option<String>,
 }
 
 impl Evse {
@@ -46,6 +56,11 @@ impl Evse {
             id_tag: None,
             session_id: None,
             stores: EvseStores::default(),
+            enable: Default::default(),
+            disabled_by_station: false,
+            api_phases: None,
+            api_session: crate::mqtt::SessionTracker::new(chrono::Utc::now()),
+            ev_manager: None,
         }
     }
 
@@ -222,6 +237,7 @@ impl Evse {
                 }
                 _ => {}
             }
+            self.api_session.on_event(&event, chrono::Utc::now());
             tracing::debug!(connector, ?event, "session event");
             out.extend(translate::station_event(connector, &event));
         }
@@ -229,7 +245,49 @@ impl Evse {
             out.push(StationEvent::Unplugged { connector });
         }
         self.plugged = plugged;
+        self.api_session
+            .on_meter(self.sim.board().meter().energy_wh(), chrono::Utc::now());
         out
+    }
+
+    /// What the MQTT side publishes of this EVSE.
+    pub fn mqtt_vars(&self) -> crate::mqtt::EvseVars {
+        use crate::mqtt::vars::{CarVars, SessionVars};
+        let manager = self.sim.evse_manager();
+        let meter = self.sim.board().meter().reading();
+        crate::mqtt::EvseVars {
+            connector: self.connector,
+            session: SessionVars {
+                state: self.api_session.state(),
+                charged_energy_wh: self.api_session.charged_energy_wh(),
+                charging_duration_s: self.api_session.charging_duration_s(),
+                latest_total_w: meter.power_w,
+                permanent_fault: manager.is_faulted(),
+                enable: self.enable.active(),
+            },
+            max_current_a: manager.max_current_a(),
+            offered_a: manager.current_limit_a(),
+            phases: self.api_phases.unwrap_or(3),
+            relais_on: self.sim.board().relays_closed(),
+            meter,
+            car: self.ev_manager.as_ref().map(|id| CarVars {
+                ev_manager: id.clone(),
+                bsp_event: cp_event(self.sim.board().cp_state()),
+            }),
+        }
+    }
+}
+
+/// EVerest's `board_support_common` Event name of a pilot state.
+fn cp_event(cp: crate::sim::CpState) -> &'static str {
+    use crate::sim::CpState;
+    match cp {
+        CpState::A => "A",
+        CpState::B => "B",
+        CpState::C => "C",
+        CpState::D => "D",
+        CpState::E => "E",
+        CpState::F => "F",
     }
 }
 

@@ -12,7 +12,8 @@
 //!   result to an EVSE, FindFirst); `reset`: a Reset, and the restart after a firmware
 //!   update; `jobs`: the firmware and diagnostics commands, by the System module
 //!   ([`crate::system`]).
-//! - `orders`: the control API's orders carried out; `replies`: their answers, sent once the
+//! - `orders`: the control API's orders carried out (`evse_orders`: the EVSE's own commands,
+//!   enable / disable by source, pause, the API's limit, unlock); `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
 //!   [`control`]: [`StationControl`] over it all.
@@ -27,6 +28,7 @@ mod commands;
 pub mod control;
 mod energy;
 pub mod evse;
+mod evse_orders;
 mod jobs;
 pub mod ocpp;
 mod orders;
@@ -199,6 +201,8 @@ pub struct Station {
     mqtt: Option<crate::mqtt::Mqtt>,
     /// Whether the MQTT broker is connected (never changes without one).
     mqtt_connected: watch::Receiver<bool>,
+    /// What the MQTT side publishes, as of the last step.
+    mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
 }
 
 /// The served control API.
@@ -284,6 +288,8 @@ impl Station {
                 min_a: MIN_CURRENT_A,
             });
             let mut evse = evse::Evse::new(e.id, SimulatedEvse::new(sim));
+            evse.ev_manager =
+                crate::sim::wiring::ev_manager_of(config, &e.evse_manager).map(|m| m.id.clone());
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
             let evse_stores =
                 crate::sim::kvs::EvseStores::for_evse(config, &e.evse_manager, &mut stores)
@@ -326,10 +332,12 @@ impl Station {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         // The broker's client id: one per station, the same on every start, so the broker
         // keeps the session (and the commands it holds) across restarts.
+        let (mqtt_vars, mqtt_vars_rx) = watch::channel(crate::mqtt::StationVars::default());
         let mqtt = crate::mqtt::Mqtt::start(
             config,
             &format!("ferrocharge-{charge_point_id}"),
             std::sync::Arc::new(handle.clone()),
+            mqtt_vars_rx,
         );
         let mqtt_connected = mqtt
             .as_ref()
@@ -375,6 +383,7 @@ impl Station {
             replies: Vec::new(),
             mqtt,
             mqtt_connected,
+            mqtt_vars,
         })
     }
 

@@ -227,6 +227,13 @@ impl Station {
         if changed {
             let _ = self.events.send(StationEvent::State(state));
         }
+        if self.mqtt.is_some() {
+            let vars = crate::mqtt::StationVars {
+                ocpp_connected: self.core.connected,
+                evses: self.evses.iter().map(|e| e.mqtt_vars()).collect(),
+            };
+            self.mqtt_vars.send_replace(vars);
+        }
     }
 
     async fn shutdown(self) {

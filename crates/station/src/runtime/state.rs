@@ -307,6 +307,7 @@ impl StationView {
                 energy::LimitSource::Evse => LimitSource::Evse,
                 energy::LimitSource::Fuse => LimitSource::Fuse,
                 energy::LimitSource::OcppProfile => LimitSource::OcppProfile,
+                energy::LimitSource::Api => LimitSource::Api,
             },
         });
         ConnectorState {
