@@ -7,6 +7,7 @@
 //! - [`sim`]: the simulated board, meter, car and EvseManager of each EVSE.
 //! - [`energy`]: the energy tree (EnergyManager, EnergyNode) sharing the current among EVSEs.
 //! - [`system`]: the System module's firmware downloads and diagnostics uploads.
+//! - [`error_history`]: the ErrorHistory module: every error raised and cleared, in SQLite.
 //! - [`evse_security`]: the OCPP module's certificate store, from the EvseSecurity module.
 //! - [`persistent_store`]: the PersistentStore module's key-value store in SQLite.
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
@@ -22,6 +23,7 @@ pub mod config;
 pub mod control_api;
 pub mod display;
 pub mod energy;
+pub mod error_history;
 pub mod evse_security;
 pub mod message_log;
 pub mod module_types;

@@ -7,7 +7,7 @@ use station::config::{shipped, ConfigFile};
 use station::{ConfigError, ParamValue, StationConfig};
 
 const SUPPORTED: &str =
-    "API, Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, EvAPI, EvManager, \
+    "API, Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, ErrorHistory, EvAPI, EvManager, \
 EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalDisplayMessage, YetiSimulator";
 
 /// A shipped station YAML, as the crate keeps it (the binary embeds these files).
@@ -238,9 +238,9 @@ fn everest_sil_ocpp_is_refused_naming_the_unsupported_types() {
             .unwrap_err()
             .to_string(),
         format!(
-            "iso15118_charger, iso15118_car, slac, session_cost, error_history: \
-             module types EvseV2G, PyEvJosev, SlacSimulator, TerminalCostAndPriceMessage, \
-             ErrorHistory are not provided by ferrocharge (supported: {SUPPORTED})"
+            "iso15118_charger, iso15118_car, slac, session_cost: module types EvseV2G, \
+             PyEvJosev, SlacSimulator, TerminalCostAndPriceMessage are not provided by \
+             ferrocharge (supported: {SUPPORTED})"
         )
     );
     for file in yamls(&dir) {

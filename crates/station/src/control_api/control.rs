@@ -134,6 +134,15 @@ pub trait StationControl: Send + Sync + 'static {
         let _ = messages;
         Err(no_display())
     }
+    /// The ErrorHistory module's errors that pass `filter` (its `get_errors`), oldest first.
+    /// The default: the station has no ErrorHistory module.
+    fn error_history(
+        &self,
+        filter: &crate::error_history::ErrorFilter,
+    ) -> Result<Vec<crate::error_history::ErrorObject>, ControlError> {
+        let _ = filter;
+        Err(no_error_history())
+    }
     /// The display's messages that pass `request`'s filters (`get_display_messages`).
     fn display_messages(
         &self,
@@ -153,6 +162,13 @@ pub trait StationControl: Send + Sync + 'static {
 fn unsupported(what: &str) -> Reply<'static> {
     let message = format!("{what}: not supported by this station");
     Box::pin(async move { Err(ControlError::NotFound(message)) })
+}
+
+/// What a station without an ErrorHistory module answers the error history route.
+pub fn no_error_history() -> ControlError {
+    ControlError::NotFound(
+        "the station has no error history: no ErrorHistory module in its config".to_owned(),
+    )
 }
 
 /// What a station without a display answers the display routes.

@@ -31,6 +31,7 @@ module_types! {
     dummy_token_provider_manual::DUMMY_TOKEN_PROVIDER_MANUAL,
     energy_manager::ENERGY_MANAGER,
     energy_node::ENERGY_NODE,
+    error_history::ERROR_HISTORY,
     ev_api::EV_API,
     ev_manager::EV_MANAGER,
     evse_manager::EVSE_MANAGER,

@@ -52,6 +52,7 @@ impl Mqtt {
         client_id: &str,
         control: Arc<dyn StationControl>,
         vars: watch::Receiver<StationVars>,
+        errors: Option<crate::error_history::SharedErrorHistory>,
     ) -> Option<Mqtt> {
         let broker = config.mqtt_broker()?;
         let routes = routes(config);
@@ -59,7 +60,13 @@ impl Mqtt {
         tracing::info!(%broker, client_id, topics = topics.len(), "MQTT: connecting");
         let (client, inbox) = MqttClient::start(&broker, client_id, topics);
         let commands = tokio::spawn(serve_commands(inbox, routes, control));
-        let plan = publish::Plan::of(config);
+        let mut plan = publish::Plan::of(config);
+        // API's active_errors, only with its error_history connection (as EVerest's).
+        plan.errors = errors.filter(|_| {
+            config
+                .modules_of_type(module_types::API.name)
+                .any(|api| !api.connections("error_history").is_empty())
+        });
         let publish =
             (!plan.is_empty()).then(|| tokio::spawn(publish::run(plan, client.publisher(), vars)));
         Some(Mqtt {

@@ -10,7 +10,7 @@
 //! | `everest_api/info/var/info` | `charger_information_file`, as JSON, when set |
 //! | `everest_api/ev_connectors`, `everest_api/<ev_manager>/var/datetime`, `.../var/session_info` | EvAPI |
 //!
-//! `everest_api/errors/var/active_errors` is ErrorHistory's (`super::errors`).
+//! | `everest_api/errors/var/active_errors` | ErrorHistory's active errors, with the API's `error_history` connection |
 
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ use crate::{module_types, StationConfig};
 pub const PERIOD: Duration = Duration::from_secs(1);
 
 /// What the station publishes, from its config.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// `settings.mqtt_external_prefix`.
     pub prefix: String,
@@ -37,6 +37,8 @@ pub struct Plan {
     pub charger_info: Option<String>,
     /// EvAPI's cars: (connector, EvManager module id), in connection order.
     pub ev_api: Option<Vec<(u32, String)>>,
+    /// The error history, when the API module is connected to one (`active_errors`).
+    pub errors: Option<crate::error_history::SharedErrorHistory>,
 }
 
 impl Plan {
@@ -79,6 +81,7 @@ impl Plan {
             api_ocpp: api.is_some_and(|a| !a.connections("ocpp").is_empty()),
             charger_info,
             ev_api,
+            errors: None,
         }
     }
 
@@ -125,6 +128,19 @@ impl Plan {
                     vars::telemetry(e.relais_on, e.meter.power_w),
                 ));
                 out.push((var("powermeter"), vars::powermeter(&e.meter, now)));
+            }
+        }
+        if let Some(history) = &self.errors {
+            let filter = crate::error_history::ErrorFilter {
+                state_filter: Some(crate::error_history::ErrorState::Active),
+                ..Default::default()
+            };
+            match crate::error_history::lock(history).errors(&filter) {
+                Ok(active) => out.push((
+                    format!("{p}everest_api/errors/var/active_errors"),
+                    serde_json::to_string(&active).unwrap_or_else(|_| "[]".to_owned()),
+                )),
+                Err(e) => tracing::error!(error = %e, "API: active errors not read"),
             }
         }
         if let Some(cars) = &self.ev_api {

@@ -11,8 +11,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use ocpp_types::core::Reason;
 
 use crate::control_api::{
-    no_display, CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, OcppFrame,
-    Outcome, PlugIn, Reply, StationControl, StationState, StopTransaction, Token, RECENT_FRAMES,
+    no_display, no_error_history, CarScript, ControlError, HardwareError as ErrorRequest,
+    MeterOverride, OcppFrame, Outcome, PlugIn, Reply, StationControl, StationState,
+    StopTransaction, Token, RECENT_FRAMES,
 };
 use crate::control_api::{EnableDisable, ExternalLimit};
 use crate::display::{
@@ -99,6 +100,8 @@ pub struct StationHandle {
     display: Option<SharedDisplay>,
     /// The last [`RECENT_FRAMES`] OCPP frames, oldest first.
     frames: Arc<Mutex<VecDeque<OcppFrame>>>,
+    /// The ErrorHistory module's database, if the station has one.
+    error_history: Option<crate::error_history::SharedErrorHistory>,
 }
 
 /// A DummyTokenProviderManual module Auth reads tokens from.
@@ -134,7 +137,17 @@ impl StationHandle {
             token_providers,
             display: None,
             frames: Arc::default(),
+            error_history: None,
         }
+    }
+
+    /// The handle with the station's error history.
+    pub fn with_error_history(
+        mut self,
+        history: Option<crate::error_history::SharedErrorHistory>,
+    ) -> Self {
+        self.error_history = history;
+        self
     }
 
     /// The handle with the station's display.
@@ -404,6 +417,16 @@ impl StationControl for StationHandle {
         messages: Vec<DisplayMessage>,
     ) -> Result<SetDisplayMessageResponse, ControlError> {
         Ok(self.display()?.set(messages, chrono::Utc::now()))
+    }
+
+    fn error_history(
+        &self,
+        filter: &crate::error_history::ErrorFilter,
+    ) -> Result<Vec<crate::error_history::ErrorObject>, ControlError> {
+        let history = self.error_history.as_ref().ok_or_else(no_error_history)?;
+        crate::error_history::lock(history)
+            .errors(filter)
+            .map_err(|e| ControlError::Unavailable(e.to_string()))
     }
 
     fn display_messages(

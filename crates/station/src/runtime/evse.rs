@@ -43,6 +43,21 @@ pub struct Evse {
     pub api_session: crate::mqtt::SessionTracker,
     /// The module id of the EvManager driving the board, if there is one.
     pub ev_manager: Option<String>,
+    /// The module id of its board (the YetiSimulator its errors come from).
+    pub board_module: String,
+    /// The uuid of each active error (EVerest's error handle).
+    active_errors: std::collections::HashMap<HardwareError, String>,
+    /// Errors raised and cleared since the station loop last took them (for ErrorHistory).
+    pub error_changes: Vec<ErrorChange>,
+}
+
+/// An error raised or cleared at an EVSE, as ErrorHistory keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorChange {
+    /// Raised.
+    Raised(crate::error_history::ErrorObject),
+    /// Cleared: its uuid.
+    Cleared(String),
 }
 
 impl Evse {
@@ -61,6 +76,9 @@ impl Evse {
             api_phases: None,
             api_session: crate::mqtt::SessionTracker::new(chrono::Utc::now()),
             ev_manager: None,
+            board_module: String::new(),
+            active_errors: Default::default(),
+            error_changes: Vec::new(),
         }
     }
 
@@ -227,6 +245,12 @@ impl Evse {
                     }
                     self.session_id = Some(session_id);
                 }
+                SessionEvent::Error { error } => self.error_raised(*error),
+                SessionEvent::ErrorCleared { error } => {
+                    if let Some(uuid) = self.active_errors.remove(error) {
+                        self.error_changes.push(ErrorChange::Cleared(uuid));
+                    }
+                }
                 SessionEvent::TransactionFinished { .. } => {
                     self.id_tag = None;
                     self.session_id = None;
@@ -248,6 +272,28 @@ impl Evse {
         self.api_session
             .on_meter(self.sim.board().meter().energy_wh(), chrono::Utc::now());
         out
+    }
+
+    /// An error raised by the board: EVerest's error object (YetiSimulator's message and
+    /// severity, everest-core's description, a new uuid).
+    fn error_raised(&mut self, error: HardwareError) {
+        use crate::error_history::{self as h, ErrorObject, ErrorState, Origin, Severity};
+        let uuid = uuid::Uuid::new_v4().to_string();
+        self.active_errors.insert(error, uuid.clone());
+        self.error_changes.push(ErrorChange::Raised(ErrorObject {
+            description: h::description(error.name()).to_owned(),
+            message: "Simulated fault event".to_owned(),
+            origin: Origin {
+                implementation_id: h::implementation_of(error.interface()).to_owned(),
+                module_id: self.board_module.clone(),
+            },
+            severity: Severity::High,
+            state: ErrorState::Active,
+            sub_type: String::new(),
+            timestamp: crate::mqtt::vars::rfc3339(chrono::Utc::now()),
+            error_type: error.name().to_owned(),
+            uuid,
+        }));
     }
 
     /// What the MQTT side publishes of this EVSE.

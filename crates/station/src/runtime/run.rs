@@ -103,6 +103,18 @@ impl Station {
             let session_before = evse.session_id.clone();
             let tag_before = evse.id_tag.clone();
             let mut events = evse.step(now);
+            for change in evse.error_changes.drain(..) {
+                if let Some(history) = &self.error_history {
+                    let history = crate::error_history::lock(history);
+                    let written = match &change {
+                        super::evse::ErrorChange::Raised(error) => history.raised(error),
+                        super::evse::ErrorChange::Cleared(uuid) => history.cleared(uuid),
+                    };
+                    if let Err(e) = written {
+                        tracing::error!(error = %e, "ErrorHistory: not written");
+                    }
+                }
+            }
             let session_ended = session_before.filter(|s| evse.session_id.as_ref() != Some(s));
             let ended_tag = tag_before.filter(|_| session_ended.is_some());
             if meter {
