@@ -455,6 +455,15 @@ impl ChargePoint {
             StationEvent::UnlockResult { connector, status } => {
                 self.on_unlock_result(connector, status)
             }
+            StationEvent::Disabled {
+                connector,
+                disabled,
+            } => {
+                if let Some(c) = self.connector_mut(connector) {
+                    c.disabled = disabled;
+                }
+                self.update_status(connector, now);
+            }
             StationEvent::ErrorRaised {
                 connector,
                 id,

@@ -24,6 +24,19 @@ pub struct StationState {
     /// far as can be told. Empty when every file read well.
     #[serde(default)]
     pub store_recovered: Vec<chargepoint::recovery::Recovered>,
+    /// The connection to the MQTT broker of EVerest's external API; `None` when the station
+    /// has none (docs/mqtt.md).
+    #[serde(default)]
+    pub mqtt: Option<MqttState>,
+}
+
+/// The `mqtt` part of the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MqttState {
+    /// The broker, `host:port`.
+    pub broker: String,
+    /// Whether it is connected now (the station goes on without it, and connects again).
+    pub connected: bool,
 }
 
 impl StationState {
@@ -119,6 +132,9 @@ pub enum LimitSource {
     OcppProfile,
     /// The car: it draws less than offered, at most what it takes by itself.
     Car,
+    /// An external limit of EVerest's API module (`cmd/set_limit_amps`, ..., or the control
+    /// API's `limit` route) on the EVSE's API energy sink.
+    Api,
 }
 
 /// A running transaction as the charge-point core holds it.

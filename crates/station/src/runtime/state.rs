@@ -21,7 +21,7 @@ use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 use super::evse::Evse;
 use crate::control_api::{
     ConnectionFailure, ConnectorState, Identification, IdentificationResult, LimitSource,
-    OcppState, ReservationState, StationState, TransactionState,
+    MqttState, OcppState, ReservationState, StationState, TransactionState,
 };
 use crate::display::DisplayMessage;
 use crate::energy::{self, Offer};
@@ -47,6 +47,8 @@ pub struct StationView {
     presented: Vec<Presented>,
     /// The files found unreadable at start and moved aside: shown for the whole run.
     store_recovered: Vec<Recovered>,
+    /// The MQTT broker and whether it is connected, when the station has one.
+    mqtt: Option<MqttState>,
 }
 
 fn now_text() -> String {
@@ -72,6 +74,22 @@ impl StationView {
     pub fn with_store_recovered(mut self, recovered: Vec<Recovered>) -> StationView {
         self.store_recovered = recovered;
         self
+    }
+
+    /// The station connects to the MQTT broker `broker` (the state's `mqtt`).
+    pub fn with_mqtt(mut self, broker: Option<&str>) -> StationView {
+        self.mqtt = broker.map(|broker| MqttState {
+            broker: broker.to_owned(),
+            connected: false,
+        });
+        self
+    }
+
+    /// The MQTT broker is connected (true) or away.
+    pub fn mqtt_connected(&mut self, connected: bool) {
+        if let Some(mqtt) = &mut self.mqtt {
+            mqtt.connected = connected;
+        }
     }
 
     /// The last identification at `connector`.
@@ -268,6 +286,7 @@ impl StationView {
                 .collect(),
             display_messages: display.map(<[DisplayMessage]>::to_vec),
             store_recovered: self.store_recovered.clone(),
+            mqtt: self.mqtt.clone(),
         }
     }
 
@@ -288,6 +307,7 @@ impl StationView {
                 energy::LimitSource::Evse => LimitSource::Evse,
                 energy::LimitSource::Fuse => LimitSource::Fuse,
                 energy::LimitSource::OcppProfile => LimitSource::OcppProfile,
+                energy::LimitSource::Api => LimitSource::Api,
             },
         });
         ConnectorState {
@@ -388,6 +408,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             .collect(),
         display_messages: None,
         store_recovered: Vec::new(),
+        mqtt: None,
     }
 }
 
