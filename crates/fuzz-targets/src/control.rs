@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::Request;
 use station::control_api::{
-    router, CarScript, HardwareError, MeterOverride, Outcome, PlugIn, Reply, StationControl,
-    StationEvent, StationState, StopTransaction, Token,
+    router, Access, CarScript, HardwareError, MeterOverride, Outcome, PlugIn, Reply,
+    StationControl, StationEvent, StationState, StopTransaction, Token,
 };
 use tower::ServiceExt;
 
@@ -80,7 +80,11 @@ pub fn request(data: &[u8]) {
         return;
     };
     let (events, _) = tokio::sync::broadcast::channel::<StationEvent>(16);
-    let app = router(Arc::new(Accepting), events);
+    // The API of the station's default address, with no token: the Host sent below.
+    let Ok(access) = Access::new(std::net::SocketAddr::from(([127, 0, 0, 1], 8849)), None) else {
+        return;
+    };
+    let app = router(Arc::new(Accepting), events, access);
     let Ok(request) = Request::builder()
         .method(method)
         .uri(path)

@@ -23,8 +23,11 @@ use chargepoint_core::config::{Configuration, Document, MemoryOverlay, Registry,
 use ocpp_types::{Action, AnyRequest, DateTime};
 use serde_json::Value;
 
+/// A fuzz target: its name and the function that takes an input.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target by name (the corpus folder and the AFL binary have the same name).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[Target] = &[
     ("frame", frame),
     ("csms_payload", csms_payload),
     ("core", core),
