@@ -31,7 +31,7 @@ use ocpp_types::id_tag::IdToken;
 use ocpp_types::Action;
 use serde_json::Value;
 
-use super::store::{Store, StoredMessage};
+use super::store::{Store, StoreWrite, StoredMessage, StoredTransaction};
 use crate::config::Configuration;
 
 /// MessageQueueSizeThreshold when it is not set (libocpp's own full example config; why not
@@ -270,6 +270,31 @@ impl MessageQueue {
         payload: Value,
         starts_transaction: Option<i32>,
     ) {
+        self.push_stored(store, action, payload, starts_transaction, None);
+    }
+
+    /// As [`MessageQueue::push_transaction`], storing `record` (the transaction the message
+    /// starts, or whose sample it carries) in the same write: a power loss leaves both or
+    /// neither ([`Store::write_all`]).
+    pub fn push_transaction_with_record(
+        &mut self,
+        store: &mut dyn Store,
+        action: Action,
+        payload: Value,
+        starts_transaction: Option<i32>,
+        record: &StoredTransaction,
+    ) {
+        self.push_stored(store, action, payload, starts_transaction, Some(record));
+    }
+
+    fn push_stored(
+        &mut self,
+        store: &mut dyn Store,
+        action: Action,
+        payload: Value,
+        starts_transaction: Option<i32>,
+        record: Option<&StoredTransaction>,
+    ) {
         let stored = StoredMessage {
             key: self.bump_key(),
             action,
@@ -277,7 +302,14 @@ impl MessageQueue {
             attempts: 0,
             starts_transaction,
         };
-        if let Err(e) = store.save_message(&stored) {
+        let written = match record {
+            None => store.save_message(&stored),
+            Some(record) => store.write_all(&[
+                StoreWrite::SaveTransaction(record.clone()),
+                StoreWrite::SaveMessage(stored.clone()),
+            ]),
+        };
+        if let Err(e) = written {
             tracing::error!(%action, error = %e, "transaction message not stored; sending it anyway");
         }
         self.transaction.push_back(TransactionMessage {

@@ -104,9 +104,6 @@ impl ChargePoint {
             parent_id_tag: self.cached_parent(&id_tag, now),
             energy_limit_wh: None,
         };
-        if let Err(e) = self.store.save_transaction(&record) {
-            tracing::error!(connector = id, error = %e, "transaction not stored; going on in memory");
-        }
         let request = StartTransactionRequest {
             connector_id: id as i32,
             id_tag,
@@ -114,11 +111,16 @@ impl ChargePoint {
             reservation_id,
             timestamp: started_at,
         };
-        self.queue.push_transaction(
+        // The transaction and its StartTransaction in one write: a power loss between two
+        // would leave a transaction stored that the next start stops, but with nothing queued
+        // to register it, so its StopTransaction would be dropped and the session never
+        // reported (tests/power_loss_between_writes.rs).
+        self.queue.push_transaction_with_record(
             self.store.as_mut(),
             Action::StartTransaction,
             ocpp_types::encode(&request),
             Some(placeholder_id),
+            &record,
         );
         tracing::info!(connector = id, placeholder_id, "transaction started");
         self.resume_transaction(record, now);
