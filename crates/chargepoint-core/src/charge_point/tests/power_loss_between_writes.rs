@@ -6,7 +6,10 @@
 use serde_json::{json, Value};
 
 use super::{tag, Harness};
-use crate::charge_point::{MemoryStore, StationEvent, Store};
+use crate::charge_point::{
+    MeasuredValue, MemoryStore, MeterReading, StationEvent, Store, StoreError,
+};
+use ocpp_types::meter::Measurand;
 
 /// What the store holds after the power loss: its transactions and queued messages.
 fn after_power_loss(store: &dyn Store) -> MemoryStore {
@@ -41,26 +44,51 @@ fn reported_after(patch: &Value, before: &Harness) -> Vec<(String, Value)> {
     sent
 }
 
+/// A station offline (nothing leaves before the power goes) whose store takes `budget` writes.
+fn offline(patch: &Value, budget: u32) -> Harness {
+    Harness::with_store(
+        patch.clone(),
+        1,
+        MemoryStore {
+            writes_left: Some(budget),
+            ..MemoryStore::default()
+        },
+        &[],
+    )
+}
+
+fn start(h: &mut Harness) {
+    h.event(StationEvent::TransactionStarted {
+        connector: 1,
+        id_tag: tag("RFID1"),
+        meter_start_wh: 1000,
+        reservation_id: None,
+    });
+}
+
+fn energy(wh: f64) -> StationEvent {
+    StationEvent::MeterReading {
+        connector: 1,
+        reading: MeterReading {
+            values: vec![MeasuredValue::new(
+                Measurand::EnergyActiveImportRegister,
+                wh,
+            )],
+        },
+    }
+}
+
+fn energy_value(wh: &str, context: &str, at: String) -> Value {
+    json!({"timestamp": at, "sampledValue": [{"value": wh, "context": context,
+        "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]})
+}
+
 #[test]
 fn a_transaction_is_stored_together_with_its_start_transaction() {
     let patch = json!({"Core": {"MeterValueSampleInterval": 0, "StopTxnSampledData": ""}});
     for budget in 0..3 {
-        // Offline, so nothing leaves before the power goes.
-        let mut before = Harness::with_store(
-            patch.clone(),
-            1,
-            MemoryStore {
-                writes_left: Some(budget),
-                ..MemoryStore::default()
-            },
-            &[],
-        );
-        before.event(StationEvent::TransactionStarted {
-            connector: 1,
-            id_tag: tag("RFID1"),
-            meter_start_wh: 1000,
-            reservation_id: None,
-        });
+        let mut before = offline(&patch, budget);
+        start(&mut before);
         let at = before.at(0);
         let expected = if budget == 0 {
             // Lost before anything was stored: there is nothing to report.
@@ -85,4 +113,71 @@ fn a_transaction_is_stored_together_with_its_start_transaction() {
             "power lost after {budget} writes"
         );
     }
+}
+
+#[test]
+fn a_sample_is_stored_together_with_its_meter_values() {
+    let patch = json!({"Core": {"MeterValueSampleInterval": 60, "ClockAlignedDataInterval": 0,
+        "MeterValuesSampledData": "Energy.Active.Import.Register",
+        "StopTxnSampledData": "Energy.Active.Import.Register"}});
+    let begin = |h: &Harness| energy_value("1000", "Transaction.Begin", h.at(0));
+    for budget in 0..5 {
+        let mut before = offline(&patch, budget);
+        start(&mut before); // write 1: the transaction and its StartTransaction
+        before.advance(30);
+        before.event(energy(1100.0)); // write 2: the register grew
+        before.advance(30); // write 3: the sample at 60 s and its MeterValues
+        let started = (
+            "StartTransaction".to_string(),
+            json!({"connectorId": 1, "idTag": "RFID1", "meterStart": 1000,
+                "timestamp": before.at(0)}),
+        );
+        let stop = |wh: i32, secs: i64, data: Vec<Value>| {
+            (
+                "StopTransaction".to_string(),
+                json!({"meterStop": wh, "timestamp": before.at(secs), "transactionId": 42,
+                    "reason": "PowerLoss", "transactionData": data}),
+            )
+        };
+        let expected = match budget {
+            0 => vec![],
+            1 => vec![started, stop(1000, 0, vec![begin(&before)])],
+            2 => vec![started, stop(1100, 30, vec![begin(&before)])],
+            _ => vec![
+                started,
+                (
+                    "MeterValues".to_string(),
+                    json!({"connectorId": 1, "transactionId": 42, "meterValue": [
+                        energy_value("1100", "Sample.Periodic", before.at(60))]}),
+                ),
+                stop(
+                    1100,
+                    60,
+                    vec![
+                        begin(&before),
+                        energy_value("1100", "Sample.Periodic", before.at(60)),
+                    ],
+                ),
+            ],
+        };
+        assert_eq!(
+            reported_after(&patch, &before),
+            expected,
+            "power lost after {budget} writes"
+        );
+    }
+}
+
+#[test]
+fn a_store_past_its_budget_refuses_every_write() {
+    let mut store = MemoryStore {
+        writes_left: Some(1),
+        ..MemoryStore::default()
+    };
+    assert!(store.save_availability(1, false).is_ok());
+    assert!(matches!(
+        store.save_availability(2, false),
+        Err(StoreError::Backend(_))
+    ));
+    assert_eq!(store.availability().unwrap().len(), 1);
 }
