@@ -16,7 +16,7 @@
 //!   StopTransaction only on a CALLERROR: one that got no answer goes again until answered.
 //! - A StopTransaction or MeterValues queued before its StartTransaction was answered carries a
 //!   negative placeholder id until the answer gives the real one
-//!   ([`MessageQueue::replace_transaction_id`]).
+//!   ([`MessageQueue::answered_start`], in the write that deletes the StartTransaction).
 //! - Above MessageQueueSizeThreshold ([`DEFAULT_SIZE_THRESHOLD`] when unset) the oldest
 //!   non-transactional messages go first, then every other MeterValues, pass after pass.
 //!
@@ -512,10 +512,36 @@ impl MessageQueue {
         dropped
     }
 
-    /// StartTransaction.conf gave `placeholder`'s transaction its id: every queued message
+    /// A StartTransaction (the message `key`) was answered with `real`, the id of
+    /// `placeholder`'s transaction: it leaves the queue and the store, every queued message
     /// that carries the placeholder gets the real id (as libocpp does for StopTransaction and
-    /// MeterValues queued while the StartTransaction was unanswered).
-    pub fn replace_transaction_id(&mut self, store: &mut dyn Store, placeholder: i32, real: i32) {
+    /// MeterValues queued while the StartTransaction was unanswered), and so does `record`,
+    /// the transaction's record while it runs, all in one write: a power loss after the delete
+    /// and before the id would leave a transaction with neither its StartTransaction nor its
+    /// id, whose StopTransaction the next start drops (`transactions.rs`).
+    pub fn answered_start(
+        &mut self,
+        store: &mut dyn Store,
+        key: u64,
+        placeholder: i32,
+        real: i32,
+        record: Option<&StoredTransaction>,
+    ) {
+        self.transaction.retain(|m| m.stored.key != key);
+        let mut writes = vec![StoreWrite::RemoveMessage(key)];
+        writes.extend(
+            self.give_transaction_id(placeholder, real)
+                .into_iter()
+                .map(StoreWrite::SaveMessage),
+        );
+        writes.extend(record.cloned().map(StoreWrite::SaveTransaction));
+        if let Err(e) = store.write_all(&writes) {
+            tracing::error!(key, error = %e, "answered StartTransaction and its transaction id not stored");
+        }
+    }
+
+    /// The queued messages that carry `placeholder`, given `real` instead.
+    fn give_transaction_id(&mut self, placeholder: i32, real: i32) -> Vec<StoredMessage> {
         let mut changed = Vec::new();
         for message in &mut self.transaction {
             let payload = &mut message.stored.payload;
@@ -525,10 +551,7 @@ impl MessageQueue {
                 changed.push(message.stored.clone());
             }
         }
-        // One write for all of them: a long session queued offline has hundreds.
-        if let Err(e) = store.save_messages(&changed) {
-            tracing::error!(error = %e, "transaction id of queued messages not stored");
-        }
+        changed
     }
 
     /// Whether the StartTransaction of the transaction known by `placeholder` still waits for

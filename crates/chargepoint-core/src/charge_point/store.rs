@@ -123,6 +123,8 @@ pub enum StoreWrite {
     SaveTransaction(StoredTransaction),
     /// Appends or replaces a queued message, as [`Store::save_message`].
     SaveMessage(StoredMessage),
+    /// Removes a queued message, as [`Store::remove_message`].
+    RemoveMessage(u64),
 }
 
 /// Persistence of the charge-point core. A write must be durable when it returns `Ok`: the core
@@ -194,11 +196,13 @@ pub trait Store: Send {
     /// Every stored reservation, by reservationId.
     fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError>;
 
-    /// Makes `writes` durable together: after a power loss either all of them are stored or
-    /// none (SQLite: one transaction). The core stores a transaction with its StartTransaction
-    /// and a sample with its MeterValues so: stored one after the other, a power loss in
-    /// between leaves a transaction nothing reports, or a sample in the transaction's record
-    /// (its StopTransaction's transactionData) that no MeterValues carries.
+    /// Makes `writes` durable together, in order: after a power loss either all of them are
+    /// stored or none (SQLite: one transaction). The core stores so a transaction with its
+    /// StartTransaction, a sample with its MeterValues, and the delete of an answered
+    /// StartTransaction with the transactionId it gave: written one after the other, a power
+    /// loss in between leaves a transaction nothing reports, a sample in the transaction's
+    /// record (its StopTransaction's transactionData) that no MeterValues carries, or a
+    /// registered transaction whose StopTransaction is dropped for want of its id.
     fn write_all(&mut self, writes: &[StoreWrite]) -> Result<(), StoreError>;
 
     /// Appends a message to the queue (or replaces the one with the same key).
@@ -392,6 +396,9 @@ impl Store for MemoryStore {
                 }
                 StoreWrite::SaveMessage(m) => {
                     self.messages.insert(m.key, m.clone());
+                }
+                StoreWrite::RemoveMessage(key) => {
+                    self.messages.remove(key);
                 }
             }
         }

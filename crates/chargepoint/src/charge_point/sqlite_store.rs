@@ -397,6 +397,7 @@ fn message_key(key: u64) -> Result<i64, StoreError> {
 
 const SAVE_TRANSACTION: &str =
     "INSERT OR REPLACE INTO transactions (connector, record) VALUES (?1, ?2)";
+const REMOVE_MESSAGE: &str = "DELETE FROM messages WHERE key = ?1";
 const SAVE_MESSAGE: &str =
     "INSERT OR REPLACE INTO messages (key, action, payload, attempts, starts_transaction)
      VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -631,6 +632,7 @@ impl Store for SqliteStore {
         enum Encoded<'a> {
             Transaction(u32, String),
             Message(MessageRow<'a>),
+            Remove(i64),
         }
         let rows = writes
             .iter()
@@ -639,6 +641,7 @@ impl Store for SqliteStore {
                     .map(|record| Encoded::Transaction(t.connector, record))
                     .map_err(|e| backend("write_all", e)),
                 StoreWrite::SaveMessage(m) => message_row(m).map(Encoded::Message),
+                StoreWrite::RemoveMessage(key) => message_key(*key).map(Encoded::Remove),
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         // One transaction: all of them are durable after the one fsync of its commit, or none.
@@ -650,6 +653,9 @@ impl Store for SqliteStore {
                             .execute(params![connector, record])?;
                     }
                     Encoded::Message(row) => row.execute(&mut tx.prepare_cached(SAVE_MESSAGE)?)?,
+                    Encoded::Remove(key) => {
+                        tx.prepare_cached(REMOVE_MESSAGE)?.execute(params![key])?;
+                    }
                 }
             }
             Ok(())
@@ -659,8 +665,7 @@ impl Store for SqliteStore {
     fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
         let key = message_key(key)?;
         self.write("remove_message", |tx| {
-            tx.execute("DELETE FROM messages WHERE key = ?1", params![key])
-                .map(drop)
+            tx.execute(REMOVE_MESSAGE, params![key]).map(drop)
         })
     }
 
@@ -672,7 +677,7 @@ impl Store for SqliteStore {
         // One transaction, so one fsync, however many: dropping thousands of MeterValues one
         // commit at a time would stall the core for seconds.
         self.write("remove_messages", |tx| {
-            let mut stmt = tx.prepare_cached("DELETE FROM messages WHERE key = ?1")?;
+            let mut stmt = tx.prepare_cached(REMOVE_MESSAGE)?;
             for key in keys {
                 stmt.execute(params![key])?;
             }

@@ -367,6 +367,7 @@ impl<S: Store> Store for Recording<S> {
             .map(|w| match w {
                 StoreWrite::SaveTransaction(t) => format!("save_transaction {}", t.connector),
                 StoreWrite::SaveMessage(m) => format!("save_message {} {}", m.key, m.action),
+                StoreWrite::RemoveMessage(key) => format!("remove_message {key}"),
             })
             .collect();
         self.note(format!("write_all [{}]", parts.join(", ")));

@@ -181,3 +181,55 @@ fn a_store_past_its_budget_refuses_every_write() {
     ));
     assert_eq!(store.availability().unwrap().len(), 1);
 }
+
+#[test]
+fn an_answered_start_transaction_is_deleted_in_one_write_with_the_id_it_gives() {
+    let patch = json!({"Core": {"MeterValueSampleInterval": 10, "ClockAlignedDataInterval": 0,
+        "MeterValuesSampledData": "Energy.Active.Import.Register", "StopTxnSampledData": ""}});
+    for budget in 2..5 {
+        let mut before = offline(&patch, budget);
+        before.connect();
+        before.pump();
+        before.event(energy(1000.0));
+        start(&mut before); // write 1: the transaction and its StartTransaction
+        let (start_id, action, _) = before.call();
+        assert_eq!(action, "StartTransaction");
+        before.advance(10); // write 2: a sample, queued with the placeholder behind it
+                            // Write 3: the answer's delete, with the id it gives.
+        before.answer(
+            &start_id,
+            json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 77}),
+        );
+        let stored_start = (
+            "StartTransaction".to_string(),
+            json!({"connectorId": 1, "idTag": "RFID1", "meterStart": 1000,
+                "timestamp": before.at(0)}),
+        );
+        let sample = |id: i64| {
+            (
+                "MeterValues".to_string(),
+                json!({"connectorId": 1, "transactionId": id, "meterValue": [
+                    energy_value("1000", "Sample.Periodic", before.at(10))]}),
+            )
+        };
+        let stop = |id: i64| {
+            (
+                "StopTransaction".to_string(),
+                json!({"meterStop": 1000, "timestamp": before.at(10), "transactionId": id,
+                    "reason": "PowerLoss"}),
+            )
+        };
+        let expected = match budget {
+            // Lost before the delete: the StartTransaction goes again (the window of
+            // docs/core/delivery-guarantees.md), and gets its id again.
+            2 => vec![stored_start, sample(42), stop(42)],
+            // Lost after it: the id the answer gave is everywhere already.
+            _ => vec![sample(77), stop(77)],
+        };
+        assert_eq!(
+            reported_after(&patch, &before),
+            expected,
+            "power lost after {budget} writes"
+        );
+    }
+}
