@@ -46,12 +46,12 @@ impl ChargePoint {
         match sent {
             Sent::Normal(purpose) => self.on_normal_response(purpose, result, now),
             Sent::Transaction(message) => {
-                if result.is_ok() {
+                if let Ok(response) = &result {
                     // The durable delete is the answer's first effect, before anything it leads
-                    // to (the cache, the real transaction id, a stop, new messages): a power
-                    // loss after the CSMS answered sends the message again only if it comes
-                    // before this one write (docs/core/delivery-guarantees.md).
-                    self.queue.answered(self.store.as_mut(), message.key);
+                    // to (the cache, a stop, new messages; a StartTransaction's id is written
+                    // with it): a power loss after the CSMS answered sends the message again
+                    // only if it comes before this one write (docs/core/delivery-guarantees.md).
+                    self.forget_answered(&message, response);
                 }
                 self.on_transaction_response(message, result, now)
             }

@@ -16,7 +16,7 @@
 //!   StopTransaction only on a CALLERROR: one that got no answer goes again until answered.
 //! - A StopTransaction or MeterValues queued before its StartTransaction was answered carries a
 //!   negative placeholder id until the answer gives the real one
-//!   ([`MessageQueue::replace_transaction_id`]).
+//!   ([`MessageQueue::answered_start`], in the write that deletes the StartTransaction).
 //! - Above MessageQueueSizeThreshold ([`DEFAULT_SIZE_THRESHOLD`] when unset) the oldest
 //!   non-transactional messages go first, then every other MeterValues, pass after pass; never
 //!   a StartTransaction or StopTransaction, so a queue of more of them stays above it.
@@ -34,7 +34,7 @@ use ocpp_types::id_tag::IdToken;
 use ocpp_types::Action;
 use serde_json::Value;
 
-use super::store::{Store, StoredMessage};
+use super::store::{Store, StoreWrite, StoredMessage, StoredTransaction};
 use crate::config::Configuration;
 
 mod held;
@@ -281,6 +281,31 @@ impl MessageQueue {
         payload: Value,
         starts_transaction: Option<i32>,
     ) {
+        self.push_stored(store, action, payload, starts_transaction, None);
+    }
+
+    /// As [`MessageQueue::push_transaction`], storing `record` (the transaction the message
+    /// starts, or whose sample it carries) in the same write: a power loss leaves both or
+    /// neither ([`Store::write_all`]).
+    pub fn push_transaction_with_record(
+        &mut self,
+        store: &mut dyn Store,
+        action: Action,
+        payload: Value,
+        starts_transaction: Option<i32>,
+        record: &StoredTransaction,
+    ) {
+        self.push_stored(store, action, payload, starts_transaction, Some(record));
+    }
+
+    fn push_stored(
+        &mut self,
+        store: &mut dyn Store,
+        action: Action,
+        payload: Value,
+        starts_transaction: Option<i32>,
+        record: Option<&StoredTransaction>,
+    ) {
         let stored = StoredMessage {
             key: self.bump_key(),
             action,
@@ -288,7 +313,14 @@ impl MessageQueue {
             attempts: 0,
             starts_transaction,
         };
-        if let Err(e) = store.save_message(&stored) {
+        let written = match record {
+            None => store.save_message(&stored),
+            Some(record) => store.write_all(&[
+                StoreWrite::SaveTransaction(record.clone()),
+                StoreWrite::SaveMessage(stored.clone()),
+            ]),
+        };
+        if let Err(e) = written {
             tracing::error!(%action, error = %e, "transaction message not stored; sending it anyway");
         }
         self.transaction.push_back(TransactionMessage {
@@ -492,10 +524,36 @@ impl MessageQueue {
         dropped
     }
 
-    /// StartTransaction.conf gave `placeholder`'s transaction its id: every queued message
+    /// A StartTransaction (the message `key`) was answered with `real`, the id of
+    /// `placeholder`'s transaction: it leaves the queue and the store, every queued message
     /// that carries the placeholder gets the real id (as libocpp does for StopTransaction and
-    /// MeterValues queued while the StartTransaction was unanswered).
-    pub fn replace_transaction_id(&mut self, store: &mut dyn Store, placeholder: i32, real: i32) {
+    /// MeterValues queued while the StartTransaction was unanswered), and so does `record`,
+    /// the transaction's record while it runs, all in one write: a power loss after the delete
+    /// and before the id would leave a transaction with neither its StartTransaction nor its
+    /// id, whose StopTransaction the next start drops (`transactions.rs`).
+    pub fn answered_start(
+        &mut self,
+        store: &mut dyn Store,
+        key: u64,
+        placeholder: i32,
+        real: i32,
+        record: Option<&StoredTransaction>,
+    ) {
+        self.transaction.retain(|m| m.stored.key != key);
+        let mut writes = vec![StoreWrite::RemoveMessage(key)];
+        writes.extend(
+            self.give_transaction_id(placeholder, real)
+                .into_iter()
+                .map(StoreWrite::SaveMessage),
+        );
+        writes.extend(record.cloned().map(StoreWrite::SaveTransaction));
+        if let Err(e) = store.write_all(&writes) {
+            tracing::error!(key, error = %e, "answered StartTransaction and its transaction id not stored");
+        }
+    }
+
+    /// The queued messages that carry `placeholder`, given `real` instead.
+    fn give_transaction_id(&mut self, placeholder: i32, real: i32) -> Vec<StoredMessage> {
         let mut changed = Vec::new();
         for message in &mut self.transaction {
             if message.message.transaction_id == Some(i64::from(placeholder)) {
@@ -506,10 +564,7 @@ impl MessageQueue {
                 );
             }
         }
-        // One write for all of them: a long session queued offline has hundreds.
-        if let Err(e) = store.save_messages(&changed) {
-            tracing::error!(error = %e, "transaction id of queued messages not stored");
-        }
+        changed
     }
 
     /// Whether the StartTransaction of the transaction known by `placeholder` still waits for

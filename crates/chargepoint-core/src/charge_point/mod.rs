@@ -112,7 +112,7 @@ use crate::config::{Configuration, SecurityProfileGate};
 pub use events::{EnergyFlow, MeasuredValue, MeterReading, Now, StationCommand, StationEvent};
 pub use snapshot::{ConnectorSnapshot, CoreSnapshot, ReservationSnapshot, TransactionSnapshot};
 pub use store::{
-    MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredReservation,
+    MemoryStore, Store, StoreError, StoreWrite, StoredLocalList, StoredMessage, StoredReservation,
     StoredTransaction,
 };
 

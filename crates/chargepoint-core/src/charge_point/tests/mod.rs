@@ -17,6 +17,7 @@ mod meter_values;
 mod offline_start;
 mod parent_id_tag;
 mod power_loss;
+mod power_loss_between_writes;
 mod queue_delivery;
 mod registration;
 mod remote_control;
