@@ -75,6 +75,9 @@ pub enum InstallCertificateResult {
     NotACertificateAuthority,
     /// Not valid now: expired, or not valid yet.
     Expired,
+    /// Neither a root nor issued by an installed certificate, so it cannot be identified by
+    /// hash data (its issuerKeyHash needs the issuer's key).
+    NoRootCertificateInstalled,
     /// AdditionalRootCertificateCheck: the new CSMS root is not signed by the root it replaces.
     InvalidSignature,
     /// Installing it would exceed CertificateStoreMaxLength.
@@ -92,6 +95,7 @@ impl InstallCertificateResult {
             InstallCertificateResult::InvalidFormat => "InvalidFormat",
             InstallCertificateResult::NotACertificateAuthority => "NotACertificateAuthority",
             InstallCertificateResult::Expired => "Expired",
+            InstallCertificateResult::NoRootCertificateInstalled => "NoRootCertificateInstalled",
             InstallCertificateResult::InvalidSignature => "InvalidSignature",
             InstallCertificateResult::CertificateStoreMaxLengthExceeded => {
                 "CertificateStoreMaxLengthExceeded"

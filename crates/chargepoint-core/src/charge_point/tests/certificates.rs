@@ -284,6 +284,10 @@ fn every_refusal_of_the_store_is_rejected_with_a_logged_event_that_is_not_sent()
         ),
         (InstallCertificateResult::Expired, "Expired"),
         (
+            InstallCertificateResult::NoRootCertificateInstalled,
+            "NoRootCertificateInstalled",
+        ),
+        (
             InstallCertificateResult::InvalidSignature,
             "InvalidSignature",
         ),

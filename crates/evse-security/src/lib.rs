@@ -1,0 +1,115 @@
+//! The station's certificate store, laid out as EVerest's EvseSecurity module and its
+//! libevse-security: CA bundles by kind (`ca/csms`, `ca/mf`, `ca/v2g`, `ca/mo`), the charge
+//! point's certificates and keys (`client/csms`, `client/cso`), at the paths of the module's
+//! parameters ([`FilePaths`]). docs/certificate-store.md describes the layout and the rules.
+//!
+//! - [`FileStore`] (`store.rs`): install a CA certificate, delete one by its hash data, list
+//!   them with their hash data (RFC 6960), drop the CSMS fallback root; it implements the
+//!   charge-point core's [`EvseSecurity`] trait, which is how the core uses it.
+//! - [`Certificate`] (`x509.rs`): what the store reads of a certificate, and its hash data.
+//! - `bundle.rs`, `pem.rs`: reading and writing bundles; a file or certificate that cannot be
+//!   read is reported with its path ([`Skipped`], and a warning in the log) and skipped, never
+//!   a panic.
+//! - `files.rs`: every write is atomic (a temporary file, synced, renamed over the old one,
+//!   the directory synced); certificates are written `0644`, private keys `0600`.
+//!
+//! No OpenSSL: certificates are parsed with RustCrypto's `x509-cert`, signatures checked with
+//! rustls-webpki's `ring` algorithms, hashes made with `ring`.
+
+mod bundle;
+pub mod error;
+pub mod files;
+pub mod paths;
+mod pem;
+pub mod store;
+pub mod x509;
+
+use chargepoint_core::charge_point::evse_security::{
+    CaCertificateType, DeleteCertificateResult, EvseSecurity, InstallCertificateResult,
+    InstallOptions, InstalledCertificate,
+};
+use ocpp_types::security::{CertificateHashData, HashAlgorithm};
+
+pub use error::{DeleteError, InstallError, Skipped, StoreError};
+pub use paths::FilePaths;
+pub use store::{FileStore, InstallRules, Listed, Listing};
+pub use x509::{Certificate, CertificateError};
+
+impl EvseSecurity for FileStore {
+    fn install_ca_certificate(
+        &mut self,
+        pem: &str,
+        kind: CaCertificateType,
+        options: &InstallOptions,
+    ) -> InstallCertificateResult {
+        let rules = InstallRules {
+            now: options.now.unix_millis().div_euclid(1000),
+            max_certificates: options.max_certificates,
+            additional_root_certificate_check: options.additional_root_certificate_check,
+        };
+        match FileStore::install_ca_certificate(self, pem, kind, &rules) {
+            Ok(()) => InstallCertificateResult::Accepted,
+            Err(e) => {
+                tracing::warn!(%kind, error = %e, "CA certificate not installed");
+                install_result(&e)
+            }
+        }
+    }
+
+    fn delete_certificate(&mut self, hash_data: &CertificateHashData) -> DeleteCertificateResult {
+        match FileStore::delete_certificate(self, hash_data) {
+            Ok(()) => DeleteCertificateResult::Accepted,
+            Err(DeleteError::NotFound) => DeleteCertificateResult::NotFound,
+            Err(DeleteError::ChargePointCertificate { .. }) => {
+                DeleteCertificateResult::ChargePointCertificate
+            }
+            Err(DeleteError::Store(e)) => DeleteCertificateResult::WriteError(e.to_string()),
+        }
+    }
+
+    fn installed_certificates(
+        &self,
+        kinds: &[CaCertificateType],
+        algorithm: HashAlgorithm,
+    ) -> Vec<InstalledCertificate> {
+        self.installed(kinds, algorithm)
+            .certificates
+            .into_iter()
+            .map(|listed| InstalledCertificate {
+                kind: listed.kind,
+                subject: listed.certificate.subject().to_owned(),
+                not_after: store::not_after(&listed.certificate),
+                fallback: listed.fallback,
+                hash_data: listed.hash_data,
+            })
+            .collect()
+    }
+
+    fn csms_root_connected(&mut self) -> bool {
+        self.drop_csms_fallback().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the CSMS fallback root could not be removed");
+            false
+        })
+    }
+}
+
+/// The core's result for a refused install (libocpp's `InstallCertificateResult` names).
+pub fn install_result(error: &InstallError) -> InstallCertificateResult {
+    match error {
+        InstallError::InvalidFormat(_) | InstallError::Certificate(_) => {
+            InstallCertificateResult::InvalidFormat
+        }
+        InstallError::NotACertificateAuthority { .. } => {
+            InstallCertificateResult::NotACertificateAuthority
+        }
+        InstallError::NotValidNow { .. } => InstallCertificateResult::Expired,
+        InstallError::IssuerNotInstalled { .. } => {
+            InstallCertificateResult::NoRootCertificateInstalled
+        }
+        InstallError::NotSignedByInstalledRoot { .. } => InstallCertificateResult::InvalidSignature,
+        InstallError::MaxLengthExceeded { .. } => {
+            InstallCertificateResult::CertificateStoreMaxLengthExceeded
+        }
+        InstallError::Store(_) => InstallCertificateResult::WriteError,
+    }
+}
