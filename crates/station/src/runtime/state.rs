@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use chargepoint::charge_point::evse_security::{CaCertificateType, InstalledCertificate};
 use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
 use chargepoint::recovery::Recovered;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus};
@@ -20,8 +21,8 @@ use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 
 use super::evse::Evse;
 use crate::control_api::{
-    ConnectionFailure, ConnectorState, Identification, IdentificationResult, LimitSource,
-    OcppState, ReservationState, StationState, TransactionState,
+    CertificateState, CertificateType, ConnectionFailure, ConnectorState, Identification,
+    IdentificationResult, LimitSource, OcppState, ReservationState, StationState, TransactionState,
 };
 use crate::display::DisplayMessage;
 use crate::energy::{self, Offer};
@@ -259,6 +260,7 @@ impl StationView {
                 .collect(),
             display_messages: display.map(<[DisplayMessage]>::to_vec),
             store_recovered: self.store_recovered.clone(),
+            certificates: core.certificates.iter().map(certificate_state).collect(),
         }
     }
 
@@ -378,12 +380,77 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             .collect(),
         display_messages: None,
         store_recovered: Vec::new(),
+        certificates: Vec::new(),
+    }
+}
+
+/// An installed certificate as the state shows it.
+fn certificate_state(c: &InstalledCertificate) -> CertificateState {
+    CertificateState {
+        kind: match c.kind {
+            CaCertificateType::Csms => CertificateType::CentralSystemRootCertificate,
+            CaCertificateType::Mf => CertificateType::ManufacturerRootCertificate,
+            CaCertificateType::V2g => CertificateType::V2gRootCertificate,
+            CaCertificateType::Mo => CertificateType::MoRootCertificate,
+        },
+        subject: c.subject.clone(),
+        expiry: c.not_after.to_string(),
+        serial_number: c.hash_data.serial_number.to_string(),
+        fallback: c.fallback,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_installed_certificate_shows_its_type_subject_and_expiry() {
+        use ocpp_types::security::{CertificateHashData, HashAlgorithm};
+        let hash = |serial: &str| CertificateHashData {
+            hash_algorithm: HashAlgorithm::Sha256,
+            issuer_name_hash: ocpp_types::CiString::new("aa").unwrap(),
+            issuer_key_hash: ocpp_types::CiString::new("bb").unwrap(),
+            serial_number: ocpp_types::CiString::new(serial).unwrap(),
+        };
+        let shown: Vec<serde_json::Value> = [
+            (CaCertificateType::Csms, "a1b2c", false),
+            (CaCertificateType::Csms, "1", true),
+            (CaCertificateType::Mf, "2", false),
+            (CaCertificateType::V2g, "3", false),
+            (CaCertificateType::Mo, "4", false),
+        ]
+        .into_iter()
+        .map(|(kind, serial, fallback)| {
+            let installed = InstalledCertificate {
+                kind,
+                hash_data: hash(serial),
+                subject: "CN=Root,O=Example".to_owned(),
+                not_after: ocpp_types::DateTime::parse("2045-01-01T00:00:00Z").unwrap(),
+                fallback,
+            };
+            serde_json::to_value(certificate_state(&installed)).unwrap()
+        })
+        .collect();
+        assert_eq!(
+            shown[0],
+            serde_json::json!({"type": "CentralSystemRootCertificate",
+                "subject": "CN=Root,O=Example", "expiry": "2045-01-01T00:00:00.000Z",
+                "serial_number": "a1b2c", "fallback": false})
+        );
+        assert_eq!(shown[1]["fallback"], true);
+        let types: Vec<&str> = shown.iter().filter_map(|s| s["type"].as_str()).collect();
+        assert_eq!(
+            types,
+            vec![
+                "CentralSystemRootCertificate",
+                "CentralSystemRootCertificate",
+                "ManufacturerRootCertificate",
+                "V2GRootCertificate",
+                "MORootCertificate"
+            ]
+        );
+    }
 
     fn info(status: AuthorizationStatus) -> IdTagInfo {
         IdTagInfo::with_status(status)

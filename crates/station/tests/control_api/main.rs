@@ -73,7 +73,8 @@ async fn state_is_the_contract_document() {
                  "evse_state": "Idle", "car": "unplugged"}
             ],
             "display_messages": null,
-            "store_recovered": []
+            "store_recovered": [],
+            "certificates": []
         })
     );
     assert!(fake.calls().is_empty());
