@@ -6,6 +6,8 @@
 //! - [`FileStore`] (`store.rs`): install a CA certificate, delete one by its hash data, list
 //!   them with their hash data (RFC 6960), drop the CSMS fallback root; it implements the
 //!   charge-point core's [`EvseSecurity`] trait, which is how the core uses it.
+//! - `leaf.rs`: the station's own certificates: a key with its certificate signing request,
+//!   the signed chain verified (webpki) and stored beside its key.
 //! - [`Certificate`] (`x509.rs`): what the store reads of a certificate, and its hash data.
 //! - `bundle.rs`, `pem.rs`: reading and writing bundles; a file or certificate that cannot be
 //!   read is reported with its path ([`Skipped`], and a warning in the log) and skipped, never
@@ -19,18 +21,22 @@
 mod bundle;
 pub mod error;
 pub mod files;
+pub mod leaf;
 pub mod paths;
 mod pem;
 pub mod store;
 pub mod x509;
 
 use chargepoint_core::charge_point::evse_security::{
-    CaCertificateType, DeleteCertificateResult, EvseSecurity, InstallCertificateResult,
-    InstallOptions, InstalledCertificate,
+    CaCertificateType, CertificateValidationResult, CsrError, CsrRequest, DeleteCertificateResult,
+    EvseSecurity, InstallCertificateResult, InstallOptions, InstalledCertificate,
+    LeafCertificateType,
 };
 use ocpp_types::security::{CertificateHashData, HashAlgorithm};
+use ocpp_types::DateTime;
 
 pub use error::{DeleteError, InstallError, Skipped, StoreError};
+pub use leaf::LeafError;
 pub use paths::FilePaths;
 pub use store::{FileStore, InstallRules, Listed, Listing};
 pub use x509::{Certificate, CertificateError};
@@ -43,7 +49,7 @@ impl EvseSecurity for FileStore {
         options: &InstallOptions,
     ) -> InstallCertificateResult {
         let rules = InstallRules {
-            now: options.now.unix_millis().div_euclid(1000),
+            now: unix_seconds(options.now),
             max_certificates: options.max_certificates,
             additional_root_certificate_check: options.additional_root_certificate_check,
         };
@@ -91,6 +97,71 @@ impl EvseSecurity for FileStore {
             false
         })
     }
+
+    fn verify_certificate(
+        &self,
+        chain: &str,
+        kind: LeafCertificateType,
+        now: DateTime,
+    ) -> CertificateValidationResult {
+        FileStore::verify_certificate(self, chain, kind, unix_seconds(now))
+    }
+
+    fn update_leaf_certificate(
+        &mut self,
+        chain: &str,
+        kind: LeafCertificateType,
+        now: DateTime,
+    ) -> InstallCertificateResult {
+        match FileStore::update_leaf_certificate(self, chain, kind, unix_seconds(now)) {
+            Ok(_) => InstallCertificateResult::Accepted,
+            Err(e) => {
+                tracing::warn!(?kind, error = %e, "leaf certificate not stored");
+                match e {
+                    LeafError::InvalidFormat(_) => InstallCertificateResult::InvalidFormat,
+                    LeafError::Invalid(result) => match result {
+                        CertificateValidationResult::Expired => InstallCertificateResult::Expired,
+                        CertificateValidationResult::InvalidSignature => {
+                            InstallCertificateResult::InvalidSignature
+                        }
+                        CertificateValidationResult::IssuerNotFound => {
+                            InstallCertificateResult::NoRootCertificateInstalled
+                        }
+                        CertificateValidationResult::InvalidFormat => {
+                            InstallCertificateResult::InvalidFormat
+                        }
+                        CertificateValidationResult::Valid
+                        | CertificateValidationResult::InvalidChain => {
+                            InstallCertificateResult::InvalidCertificateChain
+                        }
+                    },
+                    // libevse-security answers WriteError when no key matches; the chain is
+                    // what is wrong here, not the store.
+                    LeafError::NoMatchingKey { .. } => {
+                        InstallCertificateResult::InvalidCertificateChain
+                    }
+                    LeafError::KeyGeneration(_) | LeafError::Request(_) | LeafError::Store(_) => {
+                        InstallCertificateResult::WriteError
+                    }
+                }
+            }
+        }
+    }
+
+    fn generate_certificate_signing_request(
+        &mut self,
+        request: &CsrRequest,
+    ) -> Result<String, CsrError> {
+        match FileStore::generate_certificate_signing_request(self, request) {
+            Ok((csr, _)) => Ok(csr),
+            Err(LeafError::Request(why)) => Err(CsrError::GenerationError(why)),
+            Err(e) => Err(CsrError::KeyGenError(e.to_string())),
+        }
+    }
+}
+
+fn unix_seconds(time: DateTime) -> i64 {
+    time.unix_millis().div_euclid(1000)
 }
 
 /// The core's result for a refused install (libocpp's `InstallCertificateResult` names).

@@ -57,18 +57,56 @@ pub(crate) fn certificate_blocks(text: &str) -> Vec<Block> {
 
 /// `der` as a PEM `CERTIFICATE` block, 64 characters a line, ending with a newline.
 pub(crate) fn encode_certificate(der: &[u8]) -> String {
+    encode("CERTIFICATE", der)
+}
+
+/// `der` as a PEM block labelled `label`, 64 characters a line, ending with a newline.
+pub(crate) fn encode(label: &str, der: &[u8]) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::with_capacity(b64.len() + b64.len() / 64 + BEGIN.len() + END.len() + 4);
-    out.push_str(BEGIN);
-    out.push('\n');
+    let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 32);
+    out.push_str(&format!("-----BEGIN {label}-----\n"));
     for line in b64.as_bytes().chunks(64) {
         // base64 output is ASCII
         out.push_str(&String::from_utf8_lossy(line));
         out.push('\n');
     }
-    out.push_str(END);
-    out.push('\n');
+    out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+/// Every PEM block of `text` whose label is one of `labels`: the label and its decoded content,
+/// or why it cannot be decoded (OpenSSL's encrypted traditional keys, whose headers are not
+/// base64, among them).
+pub(crate) fn labelled_blocks<'a>(
+    text: &str,
+    labels: &[&'a str],
+) -> Vec<(&'a str, Result<Vec<u8>, String>)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + "-----BEGIN ".len()..];
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
+        let label = &after[..label_end];
+        let body = &after[label_end + 5..];
+        let end_line = format!("-----END {label}-----");
+        let Some(end) = body.find(&end_line) else {
+            break;
+        };
+        if let Some(known) = labels.iter().find(|l| **l == label) {
+            let b64: String = body[..end]
+                .chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect();
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(b64.as_bytes())
+                .map_err(|e| format!("bad base64: {e}"));
+            found.push((*known, decoded));
+        }
+        rest = &body[end + end_line.len()..];
+    }
+    found
 }
 
 #[cfg(test)]
@@ -97,6 +135,20 @@ mod tests {
             }
         );
         assert_eq!(certificate_blocks("no pem here"), vec![]);
+    }
+
+    #[test]
+    fn labelled_blocks_are_found_among_others() {
+        let text = format!(
+            "{}{}-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nAAAA\n-----END EC PRIVATE KEY-----\n",
+            encode("PRIVATE KEY", &[1, 2, 3]),
+            encode_certificate(&[4])
+        );
+        let found = labelled_blocks(&text, &["PRIVATE KEY", "EC PRIVATE KEY"]);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0], ("PRIVATE KEY", Ok(vec![1, 2, 3])));
+        assert_eq!(found[1].0, "EC PRIVATE KEY");
+        assert!(found[1].1.is_err());
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct Certificate {
     key_algorithm: Vec<u8>,
     /// The subjectPublicKey's bits (no unused-bits octet): what RFC 6960's issuerKeyHash hashes.
     public_key: Vec<u8>,
+    /// The whole subjectPublicKeyInfo, DER.
+    spki: Vec<u8>,
     serial_hex: String,
     not_before: i64,
     not_after: i64,
@@ -71,6 +73,7 @@ struct Raw {
     subject: Vec<u8>,
     key_algorithm: Vec<u8>,
     public_key: Vec<u8>,
+    spki: Vec<u8>,
 }
 
 fn raw_parts(der: &[u8]) -> x509_cert::der::Result<Raw> {
@@ -117,6 +120,7 @@ fn raw_parts(der: &[u8]) -> x509_cert::der::Result<Raw> {
         subject: subject.to_vec(),
         key_algorithm,
         public_key,
+        spki: spki.to_vec(),
     })
 }
 
@@ -172,6 +176,7 @@ impl Certificate {
             issuer_raw: raw.issuer,
             key_algorithm: raw.key_algorithm,
             public_key: raw.public_key,
+            spki: raw.spki,
             serial_hex: serial_hex(tbs.serial_number.as_bytes()),
             not_before: unix_seconds(tbs.validity.not_before)?,
             not_after: unix_seconds(tbs.validity.not_after)?,
@@ -201,6 +206,11 @@ impl Certificate {
     /// The certificate as PEM, 64 characters a line.
     pub fn pem(&self) -> String {
         crate::pem::encode_certificate(&self.der)
+    }
+
+    /// The subjectPublicKeyInfo, DER: what a private key is matched with.
+    pub fn spki(&self) -> &[u8] {
+        &self.spki
     }
 
     /// The subject as RFC 4514 writes it (`CN=Root,O=Example`).

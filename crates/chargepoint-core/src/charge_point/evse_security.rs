@@ -78,8 +78,12 @@ pub enum InstallCertificateResult {
     /// Neither a root nor issued by an installed certificate, so it cannot be identified by
     /// hash data (its issuerKeyHash needs the issuer's key).
     NoRootCertificateInstalled,
-    /// AdditionalRootCertificateCheck: the new CSMS root is not signed by the root it replaces.
+    /// AdditionalRootCertificateCheck: the new CSMS root is not signed by the root it replaces;
+    /// for a leaf: a signature of its chain does not verify.
     InvalidSignature,
+    /// A leaf's chain does not lead to an installed root (other than by a bad signature or
+    /// an expired certificate), or no private key of the store belongs to the leaf.
+    InvalidCertificateChain,
     /// Installing it would exceed CertificateStoreMaxLength.
     CertificateStoreMaxLengthExceeded,
     /// The certificate is fine, but writing it failed.
@@ -97,6 +101,7 @@ impl InstallCertificateResult {
             InstallCertificateResult::Expired => "Expired",
             InstallCertificateResult::NoRootCertificateInstalled => "NoRootCertificateInstalled",
             InstallCertificateResult::InvalidSignature => "InvalidSignature",
+            InstallCertificateResult::InvalidCertificateChain => "InvalidCertificateChain",
             InstallCertificateResult::CertificateStoreMaxLengthExceeded => {
                 "CertificateStoreMaxLengthExceeded"
             }
@@ -154,6 +159,70 @@ pub struct InstalledCertificate {
     pub fallback: bool,
 }
 
+/// Which of the station's own certificates (libocpp's `LeafCertificateType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LeafCertificateType {
+    /// The charge point certificate of the CSMS connection (security profile 3), in
+    /// `csms_leaf_cert_directory`; its chain leads to a CSMS root.
+    Csms,
+    /// The ISO 15118 SECC certificate, in `secc_leaf_cert_directory`; its chain leads to a V2G
+    /// root.
+    V2g,
+}
+
+/// What checking a certificate chain found (libocpp's `CertificateValidationResult`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CertificateValidationResult {
+    /// It leads to an installed root, every certificate valid now.
+    Valid,
+    /// A certificate of it is expired, or not valid yet.
+    Expired,
+    /// A signature of it does not verify.
+    InvalidSignature,
+    /// No installed root issued it.
+    IssuerNotFound,
+    /// Otherwise not a valid chain (a CA as the leaf, a wrong key usage, ...).
+    InvalidChain,
+    /// Not PEM certificates.
+    InvalidFormat,
+}
+
+/// The key a certificate signing request is made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum KeyType {
+    /// ECDSA on P-256 (with SHA-256): what libevse-security generates by default.
+    #[default]
+    EcdsaP256,
+    /// ECDSA on P-384 (with SHA-384).
+    EcdsaP384,
+}
+
+/// A certificate signing request to make: a new key, kept by the store until the certificate
+/// signed for it arrives ([`EvseSecurity::update_leaf_certificate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrRequest {
+    /// Which certificate it is for.
+    pub kind: LeafCertificateType,
+    /// The subject's C, if any.
+    pub country: Option<String>,
+    /// The subject's O (the whitepaper: CpoName), if any.
+    pub organization: Option<String>,
+    /// The subject's CN (the whitepaper: the ChargeBoxSerialNumber).
+    pub common_name: String,
+    /// The key to generate.
+    pub key: KeyType,
+}
+
+/// Why no certificate signing request was made (libocpp's
+/// `GetCertificateSignRequestStatus` besides Accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsrError {
+    /// The key could not be generated or stored; the reason, for the log.
+    KeyGenError(String),
+    /// The request could not be made; the reason, for the log.
+    GenerationError(String),
+}
+
 /// The station's certificate store; see the [module docs](self). Implementations never panic
 /// on what they read: a file that cannot be used is logged, naming it, and skipped.
 pub trait EvseSecurity: fmt::Debug {
@@ -183,6 +252,34 @@ pub trait EvseSecurity: fmt::Debug {
     /// fallback): the fallback root, if one is kept, is no longer needed and goes. Whether
     /// one went.
     fn csms_root_connected(&mut self) -> bool;
+
+    /// Checks `chain` (PEM, the leaf first) against the installed roots of `kind`'s chain (CSMS
+    /// roots, the fallback included, or V2G roots) at `now` (libocpp's `verify_certificate`).
+    fn verify_certificate(
+        &self,
+        chain: &str,
+        kind: LeafCertificateType,
+        now: DateTime,
+    ) -> CertificateValidationResult;
+
+    /// Installs `chain` (PEM, the leaf first) as the station's `kind` certificate: it must
+    /// verify ([`EvseSecurity::verify_certificate`]) and its key must be in the store (made by
+    /// [`EvseSecurity::generate_certificate_signing_request`]); libocpp's
+    /// `update_leaf_certificate`.
+    fn update_leaf_certificate(
+        &mut self,
+        chain: &str,
+        kind: LeafCertificateType,
+        now: DateTime,
+    ) -> InstallCertificateResult;
+
+    /// Generates a key for `request.kind` (kept in the store's key directory) and a PKCS#10
+    /// certificate signing request for it, PEM; libocpp's
+    /// `generate_certificate_signing_request`.
+    fn generate_certificate_signing_request(
+        &mut self,
+        request: &CsrRequest,
+    ) -> Result<String, CsrError>;
 }
 
 /// Whether two certificate hash data name the same certificate: the same algorithm, the same

@@ -10,8 +10,9 @@ use serde_json::{json, Value};
 
 use super::{Frame, Harness, T0};
 use crate::charge_point::evse_security::{
-    hash_data_matches, CaCertificateType, DeleteCertificateResult, EvseSecurity,
-    InstallCertificateResult, InstallOptions, InstalledCertificate,
+    hash_data_matches, CaCertificateType, CertificateValidationResult, CsrError, CsrRequest,
+    DeleteCertificateResult, EvseSecurity, InstallCertificateResult, InstallOptions,
+    InstalledCertificate, LeafCertificateType,
 };
 use crate::charge_point::{ChargePoint, MemoryStore, StationCommand};
 
@@ -139,6 +140,33 @@ impl EvseSecurity for FakeStore {
         let before = state.installed.len();
         state.installed.retain(|c| !c.fallback);
         state.installed.len() < before
+    }
+
+    // The leaf operations are not used by these handlers (SignCertificate and
+    // CertificateSigned use them).
+    fn verify_certificate(
+        &self,
+        _chain: &str,
+        _kind: LeafCertificateType,
+        _now: DateTime,
+    ) -> CertificateValidationResult {
+        CertificateValidationResult::InvalidFormat
+    }
+
+    fn update_leaf_certificate(
+        &mut self,
+        _chain: &str,
+        _kind: LeafCertificateType,
+        _now: DateTime,
+    ) -> InstallCertificateResult {
+        InstallCertificateResult::InvalidFormat
+    }
+
+    fn generate_certificate_signing_request(
+        &mut self,
+        _request: &CsrRequest,
+    ) -> Result<String, CsrError> {
+        Err(CsrError::GenerationError("not in this fake".to_owned()))
     }
 }
 
