@@ -244,13 +244,14 @@ def tls(tmp_path):
 
 @pytest.fixture
 def tls_station(ferrocharge_bin, tls, tmp_path):
-    """A station at security profile 2 whose store holds root A, against the wss CSMS."""
+    """A station at security profile 2 whose store holds root A and a charge point certificate
+    issued by A, against the wss CSMS."""
     made: list[Station] = []
 
     def make(security: dict | None = None) -> Station:
         dir = tmp_path / f"station{len(made)}"
         dir.mkdir()
-        certificate_store(dir / "data" / "certs", tls.root_a)
+        certificate_store(dir / "data" / "certs", tls.root_a, tls.root_a.client("cp001"))
         config, api = write_config(dir, tls.csms.uri(), ocpp_overrides={
             "Security": {"SecurityProfile": 2, "AuthorizationKey": KEY, **(security or {})},
             "Internal": {"UseSslDefaultVerifyPaths": False, **FAST_RECONNECT}})
@@ -279,6 +280,8 @@ def test_profile_2_keeps_its_last_root_and_trusts_a_new_one_from_the_next_connec
         tls, tls_station):
     csms, a = tls.csms, tls.root_a
     station = tls_station()
+    assert shown(station.state()) == [(CSMS_ROOT, "CN=CSMS Root A", False),
+                                      ("ChargePointCertificate", "CN=cp001", False)]
     # The only CSMS root: without it the station could not verify the CSMS again.
     assert delete(csms, hash_data(a.cert_pem, a.cert_pem)) == {"status": "Failed"}
     assert installed(csms, CSMS_ROOT) == {"status": "Accepted",
@@ -293,6 +296,9 @@ def test_profile_2_keeps_its_last_root_and_trusts_a_new_one_from_the_next_connec
     assert installed(csms, CSMS_ROOT) == {"status": "Accepted",
                                           "certificateHashData": [hash_data(b.cert_pem, b.cert_pem)]}
     assert delete(csms, hash_data(b.cert_pem, b.cert_pem)) == {"status": "Failed"}
+    # The charge point's own certificate is not the CSMS's to delete.
+    client = (station.dir / "data/certs/client/csms/CSMS_LEAF.pem").read_bytes()
+    assert delete(csms, hash_data(client, a.cert_pem)) == {"status": "Failed"}
 
 
 def test_additional_root_certificate_check_keeps_the_old_root_until_the_new_one_connected(
@@ -315,8 +321,9 @@ def test_additional_root_certificate_check_keeps_the_old_root_until_the_new_one_
     assert installed(csms, CSMS_ROOT) == both
     assert (certs / "CSMS_ROOT_CA.pem").read_bytes() == b_by_a
     assert (certs / "CSMS_ROOT_CA.pem.fallback").read_bytes() == a.cert_pem
-    assert shown(station.wait_state(lambda s: len(s["certificates"]) == 2)) == [
-        (CSMS_ROOT, "CN=CSMS Root B", False), (CSMS_ROOT, "CN=CSMS Root A", True)]
+    own = ("ChargePointCertificate", "CN=cp001", False)
+    assert shown(station.wait_state(lambda s: len(s["certificates"]) == 3)) == [
+        (CSMS_ROOT, "CN=CSMS Root B", False), (CSMS_ROOT, "CN=CSMS Root A", True), own]
 
     # The CSMS still shows A's chain: the fallback verifies it, and stays.
     reconnect(station, csms)
@@ -325,8 +332,8 @@ def test_additional_root_certificate_check_keeps_the_old_root_until_the_new_one_
     # The CSMS moves to B's chain: B verifies it, and the fallback goes.
     tls.show_chain_of(b, "b")
     reconnect(station, csms)
-    state = station.wait_state(lambda s: len(s["certificates"]) == 1)
-    assert shown(state) == [(CSMS_ROOT, "CN=CSMS Root B", False)]
+    state = station.wait_state(lambda s: len(s["certificates"]) == 2)
+    assert shown(state) == [(CSMS_ROOT, "CN=CSMS Root B", False), own]
     # Still named as issued by A (A is kept, untrusted, only to identify B).
     assert installed(csms, CSMS_ROOT) == {"status": "Accepted",
                                           "certificateHashData": [hash_data(b_by_a, a.cert_pem)]}

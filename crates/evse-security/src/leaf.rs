@@ -35,7 +35,7 @@ use rustls_pki_types::{
     UnixTime,
 };
 
-use crate::bundle::{pem_files, Bundle};
+use crate::bundle::{leaf_files, pem_files, Bundle};
 use crate::error::{Skipped, StoreError};
 use crate::files::{self, CERTIFICATE_MODE, PRIVATE_KEY_MODE};
 use crate::pem::{self, certificate_blocks, Block};
@@ -140,6 +140,31 @@ impl FileStore {
         };
         roots.dedup();
         roots
+    }
+
+    /// The leaf of every certificate file of the leaf certificate directories (charge point
+    /// certificates, then SECC ones; a directory shared by both is read once), each certificate
+    /// once; a CA certificate there is no leaf and is left out.
+    pub fn leaf_certificates(&self) -> Vec<(LeafCertificateType, Certificate)> {
+        let mut skipped = Vec::new();
+        let mut found: Vec<(LeafCertificateType, Certificate)> = Vec::new();
+        let mut read: Vec<&Path> = Vec::new();
+        for kind in [LeafCertificateType::Csms, LeafCertificateType::V2g] {
+            let (cert_dir, _) = self.leaf_directories(kind);
+            if read.contains(&cert_dir) {
+                continue;
+            }
+            read.push(cert_dir);
+            for file in leaf_files(cert_dir, &mut skipped) {
+                let Some(leaf) = file.certificates().first() else {
+                    continue;
+                };
+                if !leaf.is_ca() && !found.iter().any(|(_, c)| c == leaf) {
+                    found.push((kind, leaf.clone()));
+                }
+            }
+        }
+        found
     }
 
     /// Whether `chain` (PEM, leaf first) leads to an installed root of `kind` at `now` (Unix

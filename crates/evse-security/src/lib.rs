@@ -29,7 +29,7 @@ pub mod x509;
 
 use chargepoint_core::charge_point::evse_security::{
     CaCertificateType, CertificateValidationResult, CsrError, CsrRequest, DeleteCertificateResult,
-    EvseSecurity, InstallCertificateResult, InstallOptions, InstalledCertificate,
+    EvseSecurity, InstallCertificateResult, InstallOptions, InstalledCertificate, LeafCertificate,
     LeafCertificateType,
 };
 use ocpp_types::security::{CertificateHashData, HashAlgorithm};
@@ -96,6 +96,18 @@ impl EvseSecurity for FileStore {
             tracing::error!(error = %e, "the CSMS fallback root could not be removed");
             false
         })
+    }
+
+    fn leaf_certificates(&self) -> Vec<LeafCertificate> {
+        FileStore::leaf_certificates(self)
+            .into_iter()
+            .map(|(kind, cert)| LeafCertificate {
+                kind,
+                subject: cert.subject().to_owned(),
+                not_after: store::not_after(&cert),
+                serial_number: cert.serial().to_owned(),
+            })
+            .collect()
     }
 
     fn verify_certificate(

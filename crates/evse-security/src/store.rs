@@ -10,8 +10,9 @@
 //!   the root a new one replaced, kept (and trusted by the TLS connection after the installed
 //!   roots) until the new one verified a connection;
 //! - the retired certificates (`<bundle>.retired`): ones that left a bundle but issued a
-//!   certificate still installed, kept untrusted only to compute its issuerKeyHash (a new CSMS
-//!   root signed by the old one cannot be identified once the old one is gone otherwise);
+//!   certificate still installed (or the charge point's certificate, or its chain), kept
+//!   untrusted only to compute its issuerKeyHash (a new CSMS root signed by the old one cannot
+//!   be identified once the old one is gone otherwise);
 //! - the charge point's certificates (`csms_leaf_cert_directory`), which DeleteCertificate may
 //!   not delete.
 
@@ -73,6 +74,9 @@ struct State {
     bundles: Vec<(CaCertificateType, Bundle)>,
     fallback: Bundle,
     retired: Vec<(CaCertificateType, Bundle)>,
+    /// The certificates of the charge point's certificate files (leaf and chain): a root that
+    /// issued one is kept retired too, so that it stays identifiable (and undeletable).
+    leaves: Vec<Certificate>,
     skipped: Vec<Skipped>,
 }
 
@@ -115,18 +119,21 @@ impl State {
     /// Keeps each of `removed` that issued a certificate still installed in the retired file
     /// of its kind, and lets retired ones that issue nothing installed go.
     fn retire(&mut self, removed: Vec<(CaCertificateType, Certificate)>) {
+        let kept: Vec<Certificate> = self
+            .installed()
+            .map(|(_, _, c)| c.clone())
+            .chain(self.leaves.iter().cloned())
+            .collect();
+        let issued_any =
+            |issuer: &Certificate| kept.iter().any(|c| c != issuer && c.is_issued_by(issuer));
         for (kind, cert) in removed {
-            let needed = self
-                .installed()
-                .any(|(_, _, c)| c != &cert && c.is_issued_by(&cert));
             let retired = &mut self.retired[kind as usize].1;
-            if needed && !retired.contains(&cert) {
+            if issued_any(&cert) && !retired.contains(&cert) {
                 retired.add(cert);
             }
         }
-        let installed: Vec<Certificate> = self.installed().map(|(_, _, c)| c.clone()).collect();
         for (_, retired) in &mut self.retired {
-            retired.remove_where(|r| !installed.iter().any(|c| c != r && c.is_issued_by(r)));
+            retired.remove_where(|r| !issued_any(r));
         }
     }
 
@@ -189,10 +196,19 @@ impl FileStore {
                 (*kind, Bundle::read(&path, kind.as_str(), &mut skipped))
             })
             .collect();
+        let leaves = [
+            &self.paths.csms_leaf_cert_directory,
+            &self.paths.secc_leaf_cert_directory,
+        ]
+        .iter()
+        .flat_map(|dir| leaf_files(dir, &mut skipped))
+        .flat_map(|file| file.certificates().to_vec())
+        .collect();
         State {
             bundles,
             fallback,
             retired,
+            leaves,
             skipped,
         }
     }

@@ -177,6 +177,17 @@ fn the_signed_certificate_is_stored_beside_its_key_and_used_by_the_connection() 
     let chosen = connection.client_certificate(SystemTime::now()).unwrap();
     assert_eq!(chosen.path, stored);
     assert!(key_path.exists());
+
+    // Listed for the station's state (the key beside it is no certificate).
+    let listed: Vec<(LeafCertificateType, String)> = s
+        .leaf_certificates()
+        .into_iter()
+        .map(|(kind, cert)| (kind, cert.subject().to_owned()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![(LeafCertificateType::Csms, "CN=cp001".to_owned())]
+    );
 }
 
 #[test]

@@ -528,3 +528,33 @@ fn a_write_that_fails_is_an_error_and_changes_nothing() {
 fn paths_display(p: &Path) -> String {
     p.join("CSMS_ROOT_CA.pem").display().to_string()
 }
+
+#[test]
+fn a_deleted_root_that_issued_the_charge_point_certificate_keeps_it_identifiable() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    s.install_ca_certificate(&fixture("root.pem"), Csms, &rules())
+        .unwrap();
+    s.install_ca_certificate(&fixture("sub.pem"), Csms, &rules())
+        .unwrap();
+    let leaf_dir = dir.path().join("client/csms");
+    fs::create_dir_all(&leaf_dir).unwrap();
+    fs::write(leaf_dir.join("CSMS_LEAF.pem"), fixture("leaf.pem")).unwrap();
+
+    s.delete_certificate(&openssl_hash("sub.pem", "SHA256"))
+        .unwrap();
+    assert_eq!(listed(&s, &[Csms]), vec![subject("Fixture Root CA")]);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("ca/csms/CSMS_ROOT_CA.pem.retired")).unwrap(),
+        cert("sub.pem").pem()
+    );
+    assert!(matches!(
+        s.delete_certificate(&openssl_hash("leaf.pem", "SHA256")),
+        Err(DeleteError::ChargePointCertificate { .. })
+    ));
+    // Without the charge point certificate, nothing needs the sub-CA any more.
+    fs::remove_file(leaf_dir.join("CSMS_LEAF.pem")).unwrap();
+    s.delete_certificate(&openssl_hash("root.pem", "SHA256"))
+        .unwrap();
+    assert!(!dir.path().join("ca/csms/CSMS_ROOT_CA.pem.retired").exists());
+}

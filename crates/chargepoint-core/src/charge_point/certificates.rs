@@ -41,7 +41,7 @@ use ocpp_types::{Action, AnyResponse, NonEmptyVec};
 
 use super::evse_security::{
     hash_data_matches, CaCertificateType, DeleteCertificateResult, EvseSecurity,
-    InstallCertificateResult, InstallOptions, InstalledCertificate,
+    InstallCertificateResult, InstallOptions, InstalledCertificate, LeafCertificate,
 };
 use super::security_events::kind;
 use super::{ChargePoint, Now};
@@ -81,17 +81,23 @@ impl ChargePoint {
 
     /// Reads what the store holds again, for the snapshot.
     pub(crate) fn refresh_installed_certificates(&mut self) {
-        self.installed_certificates = match &self.evse_security {
-            Some(store) => {
-                store.installed_certificates(&CaCertificateType::ALL, HashAlgorithm::Sha256)
-            }
-            None => Vec::new(),
+        (self.installed_certificates, self.leaf_certificates) = match &self.evse_security {
+            Some(store) => (
+                store.installed_certificates(&CaCertificateType::ALL, HashAlgorithm::Sha256),
+                store.leaf_certificates(),
+            ),
+            None => (Vec::new(), Vec::new()),
         };
     }
 
     /// The installed CA certificates as last read, for the snapshot.
     pub(crate) fn installed_certificates_cached(&self) -> &[InstalledCertificate] {
         &self.installed_certificates
+    }
+
+    /// The station's own certificates as last read, for the snapshot.
+    pub(crate) fn leaf_certificates_cached(&self) -> &[LeafCertificate] {
+        &self.leaf_certificates
     }
 
     pub(super) fn on_install_certificate(

@@ -170,6 +170,19 @@ pub enum LeafCertificateType {
     V2g,
 }
 
+/// One of the station's own certificates, as the station's state shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafCertificate {
+    /// Which certificate.
+    pub kind: LeafCertificateType,
+    /// Its subject, as RFC 4514 writes a distinguished name.
+    pub subject: String,
+    /// The end of its validity.
+    pub not_after: DateTime,
+    /// Its serial number, hexadecimal, lower case, without leading zeros.
+    pub serial_number: String,
+}
+
 /// What checking a certificate chain found (libocpp's `CertificateValidationResult`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CertificateValidationResult {
@@ -252,6 +265,10 @@ pub trait EvseSecurity: fmt::Debug {
     /// fallback): the fallback root, if one is kept, is no longer needed and goes. Whether
     /// one went.
     fn csms_root_connected(&mut self) -> bool;
+
+    /// The station's own certificates (the leaf of each certificate file of the leaf
+    /// directories), charge point certificates first, each directory in file order.
+    fn leaf_certificates(&self) -> Vec<LeafCertificate>;
 
     /// Checks `chain` (PEM, the leaf first) against the installed roots of `kind`'s chain (CSMS
     /// roots, the fallback included, or V2G roots) at `now` (libocpp's `verify_certificate`).

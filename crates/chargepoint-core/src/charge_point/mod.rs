@@ -161,6 +161,8 @@ pub struct ChargePoint {
     evse_security: Option<Box<dyn evse_security::EvseSecurity + Send>>,
     /// What the store held when last read (`certificates.rs`), for the snapshot.
     installed_certificates: Vec<evse_security::InstalledCertificate>,
+    /// The station's own certificates when last read, for the snapshot.
+    leaf_certificates: Vec<evse_security::LeafCertificate>,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -260,6 +262,7 @@ impl ChargePoint {
             diagnostics: Default::default(),
             evse_security: None,
             installed_certificates: Vec::new(),
+            leaf_certificates: Vec::new(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,

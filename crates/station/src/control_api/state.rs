@@ -24,9 +24,10 @@ pub struct StationState {
     /// far as can be told. Empty when every file read well.
     #[serde(default)]
     pub store_recovered: Vec<chargepoint::recovery::Recovered>,
-    /// The CA certificates of the station's certificate store (its EvseSecurity module): the
-    /// CSMS roots (the fallback root included), the manufacturer, V2G and MO roots, as the
-    /// charge-point core last read them. Empty without a store.
+    /// The certificates of the station's certificate store (its EvseSecurity module): the CSMS
+    /// roots (the fallback root included), the manufacturer, V2G and MO roots, then the
+    /// station's own certificates, as the charge-point core last read them. Empty without a
+    /// store.
     #[serde(default)]
     pub certificates: Vec<CertificateState>,
 }
@@ -87,6 +88,11 @@ pub enum CertificateType {
     /// An ISO 15118 mobility operator root (`mo_ca_bundle`).
     #[serde(rename = "MORootCertificate")]
     MoRootCertificate,
+    /// The charge point's own certificate for the CSMS connection (`csms_leaf_cert_directory`).
+    ChargePointCertificate,
+    /// The ISO 15118 SECC certificate (`secc_leaf_cert_directory`).
+    #[serde(rename = "V2GCertificate")]
+    V2gCertificate,
 }
 
 /// One installed CA certificate.

@@ -13,7 +13,9 @@
 
 use std::collections::HashMap;
 
-use chargepoint::charge_point::evse_security::{CaCertificateType, InstalledCertificate};
+use chargepoint::charge_point::evse_security::{
+    CaCertificateType, InstalledCertificate, LeafCertificate, LeafCertificateType,
+};
 use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
 use chargepoint::recovery::Recovered;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus};
@@ -260,7 +262,12 @@ impl StationView {
                 .collect(),
             display_messages: display.map(<[DisplayMessage]>::to_vec),
             store_recovered: self.store_recovered.clone(),
-            certificates: core.certificates.iter().map(certificate_state).collect(),
+            certificates: core
+                .certificates
+                .iter()
+                .map(certificate_state)
+                .chain(core.own_certificates.iter().map(own_certificate_state))
+                .collect(),
         }
     }
 
@@ -384,6 +391,20 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
     }
 }
 
+/// One of the station's own certificates as the state shows it.
+fn own_certificate_state(c: &LeafCertificate) -> CertificateState {
+    CertificateState {
+        kind: match c.kind {
+            LeafCertificateType::Csms => CertificateType::ChargePointCertificate,
+            LeafCertificateType::V2g => CertificateType::V2gCertificate,
+        },
+        subject: c.subject.clone(),
+        expiry: c.not_after.to_string(),
+        serial_number: c.serial_number.clone(),
+        fallback: false,
+    }
+}
+
 /// An installed certificate as the state shows it.
 fn certificate_state(c: &InstalledCertificate) -> CertificateState {
     CertificateState {
@@ -450,6 +471,22 @@ mod tests {
                 "MORootCertificate"
             ]
         );
+        let own = |kind| {
+            serde_json::to_value(own_certificate_state(&LeafCertificate {
+                kind,
+                subject: "CN=cp001".to_owned(),
+                not_after: ocpp_types::DateTime::parse("2027-01-01T00:00:00Z").unwrap(),
+                serial_number: "c0ffee".to_owned(),
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            own(LeafCertificateType::Csms),
+            serde_json::json!({"type": "ChargePointCertificate", "subject": "CN=cp001",
+                "expiry": "2027-01-01T00:00:00.000Z", "serial_number": "c0ffee",
+                "fallback": false})
+        );
+        assert_eq!(own(LeafCertificateType::V2g)["type"], "V2GCertificate");
     }
 
     fn info(status: AuthorizationStatus) -> IdTagInfo {

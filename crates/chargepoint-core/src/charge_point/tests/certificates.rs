@@ -12,7 +12,7 @@ use super::{Frame, Harness, T0};
 use crate::charge_point::evse_security::{
     hash_data_matches, CaCertificateType, CertificateValidationResult, CsrError, CsrRequest,
     DeleteCertificateResult, EvseSecurity, InstallCertificateResult, InstallOptions,
-    InstalledCertificate, LeafCertificateType,
+    InstalledCertificate, LeafCertificate, LeafCertificateType,
 };
 use crate::charge_point::{ChargePoint, MemoryStore, StationCommand};
 
@@ -44,6 +44,8 @@ struct FakeState {
     installs: Vec<(String, CaCertificateType, InstallOptions)>,
     /// The serial number of the charge point's own certificate.
     own_certificate: Option<String>,
+    /// Its subject, when the fake lists it.
+    own_subject: Option<String>,
     delete_fails: bool,
 }
 
@@ -140,6 +142,19 @@ impl EvseSecurity for FakeStore {
         let before = state.installed.len();
         state.installed.retain(|c| !c.fallback);
         state.installed.len() < before
+    }
+
+    fn leaf_certificates(&self) -> Vec<LeafCertificate> {
+        let state = self.state();
+        match (&state.own_certificate, &state.own_subject) {
+            (Some(serial), Some(subject)) => vec![LeafCertificate {
+                kind: LeafCertificateType::Csms,
+                subject: subject.clone(),
+                not_after: not_after(),
+                serial_number: serial.clone(),
+            }],
+            _ => Vec::new(),
+        }
     }
 
     // The leaf operations are not used by these handlers (SignCertificate and
@@ -454,6 +469,26 @@ fn a_verified_connection_drops_the_fallback_root_from_the_snapshot() {
     assert_eq!(shown[0].subject, "CN=02");
     assert!(!shown[0].fallback);
     assert_eq!(store.serials(), vec!["02".to_owned()]);
+}
+
+#[test]
+fn the_charge_point_certificate_is_shown_too() {
+    let store = FakeStore::default().with(CaCertificateType::Csms, "01", false);
+    {
+        let mut state = store.state();
+        state.own_certificate = Some("c0ffee".to_owned());
+        state.own_subject = Some("CN=cp001".to_owned());
+    }
+    let h = harness(json!({}), &store);
+    assert_eq!(
+        h.cp.snapshot().own_certificates,
+        vec![LeafCertificate {
+            kind: LeafCertificateType::Csms,
+            subject: "CN=cp001".to_owned(),
+            not_after: not_after(),
+            serial_number: "c0ffee".to_owned(),
+        }]
+    );
 }
 
 #[test]
