@@ -71,9 +71,11 @@ def test_get_state_is_the_document(make_station, csms):
     station = make_station()
     booted(csms, station)
     state = station.api("GET", "/state")
-    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered", "mqtt"}
+    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered", "mqtt",
+                          "certificates"}
     assert state["mqtt"] is None, "no module of this station speaks MQTT"
     assert state["store_recovered"] == []
+    assert state["certificates"] == []
     assert set(state["ocpp"]) == {"connected", "registration", "charge_point_id", "queued",
                                   "last_error", "offline_requested"}
     assert set(state["connectors"][0]) >= {"id", "status", "error_code", "transaction_id",

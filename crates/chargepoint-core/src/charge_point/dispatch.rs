@@ -145,6 +145,11 @@ impl ChargePoint {
             AnyRequest::GetCompositeSchedule(r) => self.on_get_composite_schedule(&id, &r, now),
             AnyRequest::UpdateFirmware(r) => self.on_update_firmware(&id, r, now),
             AnyRequest::GetDiagnostics(r) => self.on_get_diagnostics(&id, r, now),
+            AnyRequest::InstallCertificate(r) => self.on_install_certificate(&id, &r, now),
+            AnyRequest::GetInstalledCertificateIds(r) => {
+                self.on_get_installed_certificate_ids(&id, &r)
+            }
+            AnyRequest::DeleteCertificate(r) => self.on_delete_certificate(&id, &r),
             other => self.respond_not_supported(&id, other.action()),
         }
     }
@@ -165,7 +170,7 @@ impl ChargePoint {
 
     /// A known action this station does not support yet: NotSupported ("recognized but not
     /// supported"), never a pretended success.
-    fn respond_not_supported(&mut self, id: &MessageId, action: Action) {
+    pub(super) fn respond_not_supported(&mut self, id: &MessageId, action: Action) {
         tracing::info!(%id, %action, "action not supported yet");
         let description = format!("{action} is not supported by this charge point yet");
         self.respond_error(id, CallErrorCode::NotSupported, &description);

@@ -539,7 +539,7 @@ impl MessageQueue {
         real: i32,
         record: Option<&StoredTransaction>,
     ) {
-        self.transaction.retain(|m| m.stored.key != key);
+        self.transaction.retain(|m| m.message.key != key);
         let mut writes = vec![StoreWrite::RemoveMessage(key)];
         writes.extend(
             self.give_transaction_id(placeholder, real)

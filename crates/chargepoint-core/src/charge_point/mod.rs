@@ -31,6 +31,7 @@
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `security_events.rs` | security events: the security log, SecurityEventNotification |
+//! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -71,6 +72,7 @@
 mod authorization;
 mod authorization_cache;
 mod availability;
+mod certificates;
 mod clock_aligned;
 mod configuration_handlers;
 mod connector_status;
@@ -78,6 +80,7 @@ mod data_transfer;
 mod diagnostics;
 mod dispatch;
 pub mod events;
+pub mod evse_security;
 mod firmware;
 mod heartbeat;
 pub mod limits;
@@ -154,6 +157,12 @@ pub struct ChargePoint {
     firmware: firmware::Firmware,
     /// GetDiagnostics waiting for the station, and the uploads reported on.
     diagnostics: diagnostics::Diagnostics,
+    /// The station's certificate store, when one is connected ([`ChargePoint::with_evse_security`]).
+    evse_security: Option<Box<dyn evse_security::EvseSecurity + Send>>,
+    /// What the store held when last read (`certificates.rs`), for the snapshot.
+    installed_certificates: Vec<evse_security::InstalledCertificate>,
+    /// The station's own certificates when last read, for the snapshot.
+    leaf_certificates: Vec<evse_security::LeafCertificate>,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -251,6 +260,9 @@ impl ChargePoint {
             data_transfers: Default::default(),
             firmware: Default::default(),
             diagnostics: Default::default(),
+            evse_security: None,
+            installed_certificates: Vec::new(),
+            leaf_certificates: Vec::new(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -338,6 +350,8 @@ impl ChargePoint {
     pub fn handle_connected(&mut self, now: Now) {
         tracing::debug!("connected to the central system");
         self.connected = true;
+        // A certificate put into the store by hand shows from the next connection on.
+        self.refresh_installed_certificates();
         self.on_connected(now);
         self.smart_charging_connection_changed(now);
     }

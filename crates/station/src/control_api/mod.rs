@@ -65,9 +65,9 @@ pub use control::{
     STATION_STOP_REASONS,
 };
 pub use state::{
-    ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,
-    LimitSource, MqttState, OcppFrame, OcppState, ReservationState, StationEvent, StationState,
-    TransactionState,
+    CertificateState, CertificateType, ConnectionFailure, ConnectorState, FrameDirection,
+    Identification, IdentificationResult, LimitSource, MqttState, OcppFrame, OcppState,
+    ReservationState, StationEvent, StationState, TransactionState,
 };
 
 /// What every handler shares.

@@ -28,6 +28,12 @@ pub struct StationState {
     /// has none (docs/mqtt.md).
     #[serde(default)]
     pub mqtt: Option<MqttState>,
+    /// The certificates of the station's certificate store (its EvseSecurity module): the CSMS
+    /// roots (the fallback root included), the manufacturer, V2G and MO roots, then the
+    /// station's own certificates, as the charge-point core last read them. Empty without a
+    /// store.
+    #[serde(default)]
+    pub certificates: Vec<CertificateState>,
 }
 
 /// The `mqtt` part of the state.
@@ -82,6 +88,44 @@ pub struct ConnectionFailure {
     pub kind: String,
     /// What happened, in words.
     pub message: String,
+}
+
+/// The kind of an installed CA certificate: OCPP 1.6's CertificateUse names for the two
+/// InstallCertificate installs, OCPP 2.0.1's GetCertificateIdUse names for the ISO 15118 ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateType {
+    /// A CSMS root (`csms_ca_bundle`).
+    CentralSystemRootCertificate,
+    /// A manufacturer root (`mf_ca_bundle`).
+    ManufacturerRootCertificate,
+    /// An ISO 15118 V2G root (`v2g_ca_bundle`).
+    #[serde(rename = "V2GRootCertificate")]
+    V2gRootCertificate,
+    /// An ISO 15118 mobility operator root (`mo_ca_bundle`).
+    #[serde(rename = "MORootCertificate")]
+    MoRootCertificate,
+    /// The charge point's own certificate for the CSMS connection (`csms_leaf_cert_directory`).
+    ChargePointCertificate,
+    /// The ISO 15118 SECC certificate (`secc_leaf_cert_directory`).
+    #[serde(rename = "V2GCertificate")]
+    V2gCertificate,
+}
+
+/// One installed CA certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateState {
+    /// Its kind (its bundle).
+    #[serde(rename = "type")]
+    pub kind: CertificateType,
+    /// Its subject, as RFC 4514 writes it (`CN=Root,O=Example`).
+    pub subject: String,
+    /// The end of its validity (notAfter), RFC 3339.
+    pub expiry: String,
+    /// Its serial number, hexadecimal (as GetInstalledCertificateIds names it).
+    pub serial_number: String,
+    /// The CSMS root kept as the fallback (AdditionalRootCertificateCheck) until the root that
+    /// replaced it verified a connection.
+    pub fallback: bool,
 }
 
 /// The last identification (an RFID card, a remote start) at a connector, and its result.

@@ -321,8 +321,12 @@ impl Station {
         }
         recovered.extend_from_slice(stores.recovered());
         let energy = StationEnergy::from_config(config, &leaves)?;
-        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4);
+        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4):
+        // the core installs into it and lists it, the connection reads it at every attempt;
         // without one, profiles 2 and 3 are refused rather than tried against nothing.
+        if let Some(store) = crate::evse_security::file_store(config, &ocpp_module.id) {
+            cp = cp.with_evse_security(Box::new(store));
+        }
         let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());

@@ -74,7 +74,8 @@ async fn state_is_the_contract_document() {
             ],
             "display_messages": null,
             "store_recovered": [],
-            "mqtt": null
+            "mqtt": null,
+            "certificates": []
         })
     );
     assert!(fake.calls().is_empty());

@@ -4,6 +4,7 @@
 
 mod authorization_cache;
 mod availability;
+mod certificates;
 mod clock_aligned;
 mod configuration;
 mod connector_status;
