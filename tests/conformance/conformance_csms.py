@@ -23,7 +23,9 @@ What a scenario can make it do:
   `send_bytes(data, text)`: any bytes as a text frame (not UTF-8 checked) or a binary one;
   `send_huge_frame(start, size)`: one text frame of `size` bytes (`start`, then padding),
   streamed so that neither side needs to hold it;
-- `wait_quiet()`: until no frame went either way for a moment (nothing in flight)."""
+- `wait_quiet()`: until no frame went either way for a moment (nothing in flight);
+- `ssl_context`: serve wss (security profiles 2 and 3) with this server context; loading
+  another certificate chain into it changes what the next connections are shown."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import datetime as dt
 import http
 import itertools
 import json
+import ssl
 import threading
 import time
 from dataclasses import asdict
@@ -178,7 +181,9 @@ class _Wire:
 
 class Csms:
     def __init__(self, known_tags: set[str] | None = None, port: int = 0,
-                 first_transaction_id: int = 1) -> None:
+                 first_transaction_id: int = 1,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
         self.known_tags = set(KNOWN_TAGS if known_tags is None else known_tags)
         self.port = port  # 0: a free port
         self.messages: list[tuple[str, dict]] = []
@@ -519,7 +524,8 @@ class Csms:
 
     async def _start(self) -> None:
         self._server = await serve(self._handler, "127.0.0.1", self.port, subprotocols=["ocpp1.6"],
-                                   ping_interval=None, process_request=self._process_request)
+                                   ping_interval=None, process_request=self._process_request,
+                                   ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:

@@ -71,9 +71,11 @@ def test_get_state_is_the_document(make_station, csms):
     station = make_station()
     booted(csms, station)
     state = station.api("GET", "/state")
-    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered",
-                          "security_events"}
+    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered", "mqtt",
+                          "certificates", "security_events"}
+    assert state["mqtt"] is None, "no module of this station speaks MQTT"
     assert state["store_recovered"] == []
+    assert state["certificates"] == []
     # The security log's last events: this start's.
     assert [(e["type"], e["critical"]) for e in state["security_events"]] == [
         ("StartupOfTheDevice", True)]

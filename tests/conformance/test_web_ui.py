@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from pathlib import Path
 
@@ -206,7 +207,17 @@ def test_first_paint_has_the_state_and_the_log_history(make_station, csms, brows
     # Frames before the page opens: 120 GetConfiguration (240 frames, long answers) and the boot.
     for _ in range(120):
         csms.call(call.GetConfiguration())
-    before = station.api("GET", "/frames")["frames"]
+    # The station keeps a copy of each frame a moment after it went out (an observer channel):
+    # a last, recognisable answer in the copies means every frame before it is there too.
+    csms.call(call.GetConfiguration(key=["HeartbeatInterval"]))
+    deadline = time.monotonic() + 15
+    while True:
+        before = station.api("GET", "/frames")["frames"]
+        newest = before[-1]["frame"] if before else ""
+        if newest.startswith("[3") and '"HeartbeatInterval"' in newest:
+            break
+        assert time.monotonic() < deadline, newest[:200]
+        time.sleep(0.05)
     assert len(before) == 200
     url = f"http://{station.addr}/"
     with urllib.request.urlopen(url, timeout=10) as r:

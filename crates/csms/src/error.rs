@@ -19,6 +19,20 @@ pub enum CsmsError {
     /// The path prefix does not start and end with `/`.
     #[error("path prefix {0:?} must start and end with '/'")]
     PathPrefix(String),
+    /// The HTTP socket (web UI and API) could not be opened.
+    #[error("cannot serve the web UI on {addr}: {source}")]
+    BindHttp {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// Off loopback, anyone who reaches the web UI could drive every charge point.
+    #[error("the web UI on {0} needs a token (--http-token): it is not a loopback address")]
+    HttpTokenRequired(SocketAddr),
+    /// The database cannot be opened or read.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Why a CSMS-initiated CALL ([`Csms::call`](crate::Csms::call)) got no CALLRESULT.
@@ -40,4 +54,8 @@ pub enum CallError {
     /// The connection closed before the answer came.
     #[error("the connection closed before {0} was answered")]
     Disconnected(Action),
+    /// Another call to the charge point waits for its answer (this one was not sent; only
+    /// the HTTP API's calls are refused so, [`Csms::call`](crate::Csms::call) queues).
+    #[error("{0} to this charge point waits for its answer")]
+    Busy(Action),
 }

@@ -14,7 +14,14 @@
 //!   Role::CentralSystem on an ocpp-ws [`ServerConnection`](ocpp_ws::ServerConnection).
 //! - `handlers` (private): one function per charge-point action (`on_boot_notification`,
 //!   `on_start_transaction`, ...), plain functions of the state.
-//! - [`state`]: what is recorded.
+//! - [`state`]: what is recorded; [`store`]: the SQLite database that keeps tags,
+//!   charge-point settings and transactions across restarts; [`frames`] and [`calls`]: the
+//!   message log and the CSMS-initiated calls of each charge point; [`updates`]: what changed,
+//!   for the web UI's event stream.
+//! - `http` (private): the web UI and its JSON API (docs/csms-api.md), when
+//!   [`CsmsOptions::http`] is set.
+//! - [`security`]: security profiles 0-3 on the server side; [`dev_pki`]: a development PKI;
+//!   [`config`]: the JSON config file of `ferrocharge csms --config`.
 //!
 //! ```no_run
 //! use csms::{Csms, CsmsOptions};
@@ -32,17 +39,28 @@
 //! # }
 //! ```
 
+pub mod calls;
+pub mod config;
+pub mod dev_pki;
 pub mod error;
+pub mod frames;
 mod handlers;
+mod http;
 pub mod options;
+pub mod security;
 pub mod server;
 mod session;
 pub mod state;
+pub mod store;
+pub mod updates;
 
 pub use error::{CallError, CsmsError};
 pub use options::{
-    default_tags, CsmsOptions, TagEntry, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_LISTEN,
-    DEFAULT_PATH_PREFIX,
+    default_tags, CsmsOptions, TagEntry, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_HTTP,
+    DEFAULT_LISTEN, DEFAULT_PATH_PREFIX,
 };
 pub use server::{Csms, CsmsEvent};
-pub use state::{ChargePoint, Notification, State, Transaction, TransactionStop};
+pub use state::{
+    ChargePoint, ConnectionSecurity, Notification, RegistrationAnswer, State, Transaction,
+    TransactionStop,
+};

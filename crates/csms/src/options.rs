@@ -3,9 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use ocpp_types::core::RegistrationStatus;
+use ocpp_types::id_tag::AuthorizationStatus;
+use ocpp_types::DateTime;
 
 /// SteVe's default websocket path; the ChargePointId follows it as the last segment
 /// (`ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001`).
@@ -15,6 +18,11 @@ pub const DEFAULT_PATH_PREFIX: &str = "/steve/websocket/CentralSystemService/";
 pub const DEFAULT_LISTEN: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8180);
 
+/// Where `ferrocharge csms` serves its web UI and HTTP API (`/api/v1/`) by default: loopback,
+/// next to the station's control API (8849).
+pub const DEFAULT_HTTP: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8850);
+
 /// The heartbeat interval handed out in BootNotification.conf, in seconds.
 ///
 /// 300 s rather than SteVe's 14400 s (its `settings.heartbeat_interval_in_seconds`): a dev CSMS is
@@ -22,11 +30,17 @@ pub const DEFAULT_LISTEN: SocketAddr =
 /// one line every five minutes per charge point does not drown the transaction lines.
 pub const DEFAULT_HEARTBEAT_INTERVAL_S: i32 = 300;
 
-/// An idTag the dev CSMS accepts, with the parentIdTag it hands out with it.
+/// An idTag the dev CSMS knows: what Authorize, StartTransaction and StopTransaction answer
+/// for it. Every idTag it does not know is answered Invalid.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TagEntry {
     /// The idTag (compared case-insensitively, as OCPP's IdToken is a CiString20).
     pub id_tag: String,
+    /// The status answered while the tag has not expired.
+    pub status: AuthorizationStatus,
+    /// When the tag expires: from then on it is answered Expired; the date is handed out as
+    /// IdTagInfo.expiryDate (the charge point may cache the tag until then).
+    pub expiry_date: Option<DateTime>,
     /// The parentIdTag of its IdTagInfo, if it belongs to a group.
     pub parent_id_tag: Option<String>,
 }
@@ -36,6 +50,8 @@ impl TagEntry {
     pub fn new(id_tag: impl Into<String>) -> TagEntry {
         TagEntry {
             id_tag: id_tag.into(),
+            status: AuthorizationStatus::Accepted,
+            expiry_date: None,
             parent_id_tag: None,
         }
     }
@@ -43,8 +59,19 @@ impl TagEntry {
     /// An accepted tag belonging to the group `parent`.
     pub fn with_parent(id_tag: impl Into<String>, parent: impl Into<String>) -> TagEntry {
         TagEntry {
-            id_tag: id_tag.into(),
             parent_id_tag: Some(parent.into()),
+            ..TagEntry::new(id_tag)
+        }
+    }
+
+    /// The status answered at `now`: Expired once the expiry date has passed, else the
+    /// tag's own status.
+    pub fn status_at(&self, now: DateTime) -> AuthorizationStatus {
+        match self.expiry_date {
+            Some(expiry) if expiry.unix_millis() <= now.unix_millis() => {
+                AuthorizationStatus::Expired
+            }
+            _ => self.status,
         }
     }
 }
@@ -82,8 +109,21 @@ pub struct CsmsOptions {
     /// The path before the ChargePointId (default [`DEFAULT_PATH_PREFIX`]); any other path is
     /// refused with 404. Must start and end with `/`.
     pub path_prefix: String,
-    /// The accepted idTags (default [`default_tags`]); every other tag is Invalid.
+    /// The tags a new database starts with (default [`default_tags`]); every other tag is
+    /// Invalid. A database that already holds tags keeps its own, unless `replace_tags`.
     pub tags: Vec<TagEntry>,
+    /// Whether `tags` replace the tags of an existing database at start (`ferrocharge csms
+    /// --tag`: the list given on the command line is the list in force).
+    pub replace_tags: bool,
+    /// The folder of the CSMS's SQLite database (`csms.db`: tags, charge-point settings,
+    /// transactions and their meter values), created if missing; `None` keeps everything in
+    /// memory, gone when the CSMS stops.
+    pub data_dir: Option<PathBuf>,
+    /// Where to serve the web UI and the HTTP API (`/api/v1/`); `None` serves neither.
+    /// Off loopback it needs `http_token`.
+    pub http: Option<SocketAddr>,
+    /// The bearer token the HTTP API and the web UI require; required off loopback.
+    pub http_token: Option<String>,
     /// The interval of BootNotification.conf, in seconds (default
     /// [`DEFAULT_HEARTBEAT_INTERVAL_S`]): the heartbeat interval when Accepted, the delay before
     /// the next BootNotification when Pending or Rejected.
@@ -105,6 +145,10 @@ impl Default for CsmsOptions {
             listen: DEFAULT_LISTEN,
             path_prefix: DEFAULT_PATH_PREFIX.to_owned(),
             tags: default_tags(),
+            replace_tags: false,
+            data_dir: None,
+            http: None,
+            http_token: None,
             heartbeat_interval_s: DEFAULT_HEARTBEAT_INTERVAL_S,
             registration_status: RegistrationStatus::Accepted,
             passwords: HashMap::new(),
@@ -121,6 +165,10 @@ impl std::fmt::Debug for CsmsOptions {
             .field("listen", &self.listen)
             .field("path_prefix", &self.path_prefix)
             .field("tags", &self.tags)
+            .field("replace_tags", &self.replace_tags)
+            .field("data_dir", &self.data_dir)
+            .field("http", &self.http)
+            .field("http_token", &self.http_token.is_some())
             .field("heartbeat_interval_s", &self.heartbeat_interval_s)
             .field("registration_status", &self.registration_status)
             .field("passwords_for", &with_password)
@@ -131,13 +179,6 @@ impl std::fmt::Debug for CsmsOptions {
 }
 
 impl CsmsOptions {
-    /// The accepted tag `id_tag` (case-insensitive), if it is one.
-    pub fn tag(&self, id_tag: &str) -> Option<&TagEntry> {
-        self.tags
-            .iter()
-            .find(|t| t.id_tag.eq_ignore_ascii_case(id_tag))
-    }
-
     /// Whether `path` is the prefix followed by exactly one non-empty segment.
     pub fn path_matches(&self, path: &str) -> bool {
         path.strip_prefix(self.path_prefix.as_str())
@@ -159,19 +200,25 @@ mod tests {
         assert!(!o.path_matches("/steve/websocket/CentralSystemService/"));
         assert!(!o.path_matches("/ocpp/cp001"));
         assert!(!o.path_matches("/steve/websocket/CentralSystemService/a/cp001"));
-        assert_eq!(
-            o.tag("deadbeef").map(|t| t.id_tag.as_str()),
-            Some("DEADBEEF")
-        );
-        assert_eq!(
-            o.tag("RFID_VALID2")
-                .and_then(|t| t.parent_id_tag.as_deref()),
-            Some("RFID_PARENT")
-        );
-        assert!(o.tag("RFID_INVALID").is_none());
+        assert_eq!(o.http, None, "the library serves no HTTP unless asked");
+        assert_eq!(DEFAULT_HTTP.to_string(), "127.0.0.1:8850");
+        assert!(default_tags()
+            .iter()
+            .all(|t| t.status == AuthorizationStatus::Accepted && t.expiry_date.is_none()));
         assert!(
             default_tags().iter().all(|t| t.id_tag.len() <= 20),
             "IdToken is a CiString20"
         );
+    }
+
+    #[test]
+    fn an_expired_tag_is_answered_expired() {
+        let at = |ms| DateTime::from_unix_millis(ms).unwrap_or_else(|| panic!("{ms}"));
+        let mut tag = TagEntry::new("T");
+        tag.status = AuthorizationStatus::Blocked;
+        assert_eq!(tag.status_at(at(1_000)), AuthorizationStatus::Blocked);
+        tag.expiry_date = Some(at(2_000));
+        assert_eq!(tag.status_at(at(1_999)), AuthorizationStatus::Blocked);
+        assert_eq!(tag.status_at(at(2_000)), AuthorizationStatus::Expired);
     }
 }

@@ -12,8 +12,10 @@ use ocpp_ws::ServerConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::CallError;
+use crate::frames::Direction;
 use crate::handlers::{self, Ctx};
 use crate::server::{CsmsEvent, Shared};
+use crate::updates::Update;
 
 /// The answer to a CSMS-initiated CALL.
 pub(crate) type Reply = oneshot::Sender<Result<AnyResponse, CallError>>;
@@ -83,6 +85,7 @@ pub(crate) async fn run(
         match wake {
             Wake::Frame(text) => {
                 tracing::debug!("{cp} → {text}");
+                shared.record_frame(&cp, Direction::Received, &text);
                 session.rpc.handle_frame(&text, Instant::now());
             }
             Wake::Closed => {
@@ -124,6 +127,7 @@ impl Session {
             } else {
                 tracing::debug!("{} ← {text}", self.cp);
             }
+            self.shared.record_frame(&self.cp, Direction::Sent, &text);
             conn.send(text).await.map_err(|e| e.to_string())?;
         }
         Ok(())
@@ -134,7 +138,9 @@ impl Session {
         let action = request.action();
         match self.rpc.call_request(&request) {
             Ok(id) => {
-                tracing::info!("{} ← {action} {}", self.cp, request.to_json());
+                let mut shown = request.to_json();
+                crate::frames::redact_call_payload(action.as_str(), &mut shown);
+                tracing::info!("{} ← {action} {shown}", self.cp);
                 self.pending.insert(id, (action, reply));
             }
             Err(error) => {
@@ -179,15 +185,26 @@ impl Session {
     /// Answers a charge point's CALL through its handler and announces it.
     fn answer(&mut self, id: MessageId, request: AnyRequest) {
         let action = request.action();
+        let named_transaction = match &request {
+            AnyRequest::StopTransaction(r) => Some(r.transaction_id),
+            AnyRequest::MeterValues(r) => r.transaction_id,
+            _ => None,
+        };
         let answer = {
             let mut state = self.shared.lock_state();
+            let mut store = self.shared.lock_store();
             let mut ctx = Ctx {
                 cp: &self.cp,
                 options: &self.shared.options,
                 state: &mut state,
+                store: &mut store,
                 now: DateTime::from_utc(chrono::Utc::now()),
             };
             handlers::handle(&mut ctx, request)
+        };
+        let transaction = match &answer {
+            Ok(AnyResponse::StartTransaction(r)) => Some(r.transaction_id),
+            _ => named_transaction,
         };
         let sent = match answer {
             Ok(response) => self.rpc.respond(&id, response),
@@ -200,6 +217,10 @@ impl Session {
             charge_point_id: self.cp.clone(),
             action,
         });
+        self.shared.update(Update::ChargePoint(self.cp.clone()));
+        if let Some(transaction) = transaction {
+            self.shared.update(Update::Transaction(transaction));
+        }
     }
 
     fn complete(&mut self, id: &MessageId, outcome: Result<AnyResponse, CallError>) {

@@ -1,5 +1,7 @@
-//! What the dev CSMS remembers, in memory: the charge points that connected, their connectors'
-//! last status, the transactions with their meter values, and the notifications received.
+//! What the dev CSMS remembers: the charge points that connected, their connectors' last
+//! status, the tags, the transactions with their meter values, and the notifications received.
+//! Tags, charge-point settings and transactions are also in the [`Store`](crate::store::Store)
+//! and loaded from it at start; the rest lives in memory only.
 //!
 //! Everything is `Clone` + `Serialize`, so the API hands out snapshots
 //! ([`Csms::state`](crate::Csms::state)) and the web UI can send them as JSON.
@@ -13,6 +15,7 @@ use ocpp_types::core::{
 use ocpp_types::firmware::{
     DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest,
 };
+use ocpp_types::id_tag::AuthorizationStatus;
 use ocpp_types::meter::MeterValue;
 use ocpp_types::security::{
     LogStatusNotificationRequest, SecurityEventNotificationRequest, SignCertificateRequest,
@@ -21,18 +24,68 @@ use ocpp_types::security::{
 use ocpp_types::DateTime;
 use serde::Serialize;
 
-/// Everything recorded since the CSMS started.
+use crate::options::TagEntry;
+use crate::store::Loaded;
+
+/// Everything recorded (since the database was made, for what the database keeps).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct State {
-    /// The charge points that ever connected, by ChargePointId.
+    /// The charge points that ever connected or were configured, by ChargePointId.
     pub charge_points: BTreeMap<String, ChargePoint>,
     /// Every transaction started, by transactionId.
     pub transactions: BTreeMap<i32, Transaction>,
     /// The last transactionId handed out (0: none yet).
     pub last_transaction_id: i32,
+    /// The tags, oldest first (idTags compare case-insensitively: no two differ in case only).
+    pub tags: Vec<TagEntry>,
 }
 
 impl State {
+    /// The state the database holds.
+    pub fn from_loaded(loaded: Loaded) -> State {
+        let mut state = State::default();
+        for tag in loaded.tags {
+            state.put_tag(tag);
+        }
+        for (id, answer) in loaded.charge_points {
+            state.charge_point_mut(&id).registration_answer = answer;
+        }
+        for t in loaded.transactions {
+            state.last_transaction_id = state.last_transaction_id.max(t.id);
+            state.charge_point_mut(&t.charge_point_id);
+            state.transactions.insert(t.id, t);
+        }
+        state
+    }
+
+    /// The tag `id_tag` (case-insensitive), if it is known.
+    pub fn tag(&self, id_tag: &str) -> Option<&TagEntry> {
+        self.tags
+            .iter()
+            .find(|t| t.id_tag.eq_ignore_ascii_case(id_tag))
+    }
+
+    /// Adds a tag (last) or replaces the one with the same idTag (case-insensitive) in place.
+    pub fn put_tag(&mut self, tag: TagEntry) {
+        match self
+            .tags
+            .iter_mut()
+            .find(|t| t.id_tag.eq_ignore_ascii_case(&tag.id_tag))
+        {
+            Some(slot) => *slot = tag,
+            None => self.tags.push(tag),
+        }
+    }
+
+    /// Removes the tag `id_tag` (case-insensitive); the removed tag, if there was one.
+    pub fn remove_tag(&mut self, id_tag: &str) -> Option<TagEntry> {
+        let at = self
+            .tags
+            .iter()
+            .position(|t| t.id_tag.eq_ignore_ascii_case(id_tag))?;
+        Some(self.tags.remove(at))
+    }
+
     /// The charge point `id`, created on first use.
     pub fn charge_point_mut(&mut self, id: &str) -> &mut ChargePoint {
         self.charge_points
@@ -65,6 +118,15 @@ pub struct ChargePoint {
     pub boot: Option<BootNotificationRequest>,
     /// What its last BootNotification was answered.
     pub registration: Option<RegistrationStatus>,
+    /// What its BootNotification is to be answered; `None`: the CSMS's default
+    /// ([`CsmsOptions::registration_status`](crate::CsmsOptions::registration_status)).
+    pub registration_answer: Option<RegistrationAnswer>,
+    /// How its current (or last) connection is secured.
+    pub security: Option<ConnectionSecurity>,
+    /// When its current (or last) connection was accepted (our clock).
+    pub connected_at: Option<DateTime>,
+    /// The web UI of the station behind it, when known (`ferrocharge sil`).
+    pub station_ui: Option<String>,
     /// When it last sent a Heartbeat (our clock).
     pub last_heartbeat: Option<DateTime>,
     /// The last StatusNotification of each connector (0 is the charge point itself).
@@ -83,10 +145,57 @@ impl ChargePoint {
             connected: false,
             boot: None,
             registration: None,
+            registration_answer: None,
+            security: None,
+            connected_at: None,
+            station_ui: None,
             last_heartbeat: None,
             connectors: BTreeMap::new(),
             meter_values: Vec::new(),
             notifications: Vec::new(),
+        }
+    }
+}
+
+/// What a charge point's BootNotification is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RegistrationAnswer {
+    /// Accepted, Pending or Rejected.
+    pub status: RegistrationStatus,
+    /// The interval in seconds: the heartbeat interval when Accepted, the wait before the
+    /// next BootNotification otherwise.
+    pub interval: i32,
+}
+
+/// How a charge point's websocket is secured: what OCPP 1.6's security profiles are made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ConnectionSecurity {
+    /// The security profile this amounts to: 0 (nothing), 1 (Basic auth), 2 (TLS + Basic
+    /// auth), 3 (TLS + client certificate). TLS without either is reported as 0's
+    /// authentication over TLS: profile 0.
+    pub profile: u8,
+    /// Whether the connection is TLS (`wss://`).
+    pub tls: bool,
+    /// Whether it authenticated with Basic auth (its password is configured and matched).
+    pub basic_auth: bool,
+    /// Whether it presented a client certificate the CSMS verified.
+    pub client_certificate: bool,
+}
+
+impl ConnectionSecurity {
+    /// The security of a connection made of these parts.
+    pub fn new(tls: bool, basic_auth: bool, client_certificate: bool) -> ConnectionSecurity {
+        let profile = match (tls, basic_auth, client_certificate) {
+            (true, _, true) => 3,
+            (true, true, false) => 2,
+            (false, true, _) => 1,
+            _ => 0,
+        };
+        ConnectionSecurity {
+            profile,
+            tls,
+            basic_auth,
+            client_certificate,
         }
     }
 }
@@ -102,6 +211,8 @@ pub struct Transaction {
     pub connector_id: i32,
     /// The idTag that started it.
     pub id_tag: String,
+    /// What StartTransaction.conf answered for the idTag.
+    pub id_tag_status: AuthorizationStatus,
     /// meterStart, in Wh.
     pub meter_start: i32,
     /// When it started (the charge point's timestamp).
@@ -167,5 +278,29 @@ mod tests {
         assert_eq!(state.allocate_transaction_id(), 2);
         state.last_transaction_id = i32::MAX;
         assert_eq!(state.allocate_transaction_id(), 1);
+    }
+
+    #[test]
+    fn tags_are_found_whatever_their_case() {
+        let mut state = State::default();
+        state.put_tag(TagEntry::new("DeadBeef"));
+        assert_eq!(
+            state.tag("DEADBEEF").map(|t| t.id_tag.as_str()),
+            Some("DeadBeef")
+        );
+        state.put_tag(TagEntry::with_parent("deadbeef", "P"));
+        assert_eq!(state.tags.len(), 1, "the same tag");
+        assert!(state.remove_tag("DEADBEEF").is_some());
+        assert!(state.tag("deadbeef").is_none());
+    }
+
+    #[test]
+    fn the_security_profile_follows_from_its_parts() {
+        let profile = |tls, basic, cert| ConnectionSecurity::new(tls, basic, cert).profile;
+        assert_eq!(profile(false, false, false), 0);
+        assert_eq!(profile(false, true, false), 1);
+        assert_eq!(profile(true, true, false), 2);
+        assert_eq!(profile(true, false, true), 3);
+        assert_eq!(profile(true, false, false), 0);
     }
 }

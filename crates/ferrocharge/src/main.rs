@@ -5,18 +5,18 @@
 //!     ferrocharge sil [--config FILE]                      the dev CSMS and the SIL station in one process
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
-//!     ferrocharge csms [--listen ADDR] [--tag TAG ...]     the dev CSMS, until Ctrl-C
+//!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod dev_csms;
 mod logging;
 mod station;
 
 use anyhow::Context;
 use chargepoint::config::{self, ConfigError, Document, ReadDocument, Registry};
 use clap::{Args, Parser, Subcommand};
-use ocpp_types::core::RegistrationStatus;
 
 /// A charging station that speaks OCPP 1.6J.
 #[derive(Parser)]
@@ -43,38 +43,17 @@ enum Command {
         /// machine.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Where the dev CSMS serves its web UI and HTTP API (port 0: any free port).
+        #[arg(long, value_name = "ADDR", default_value_t = csms::DEFAULT_HTTP)]
+        csms_http: std::net::SocketAddr,
     },
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Run the dev CSMS in the foreground until Ctrl-C, printing every message: by default on
-    /// SteVe's URL ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>.
-    Csms(CsmsArgs),
-}
-
-#[derive(Args)]
-struct CsmsArgs {
-    /// The address to listen on.
-    #[arg(long, value_name = "ADDR", default_value_t = csms::DEFAULT_LISTEN)]
-    listen: std::net::SocketAddr,
-    /// An idTag to accept (repeatable); replaces the default list, which holds the tags
-    /// EVerest's SIL uses (DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123, RFID_VALID1, RFID_VALID2).
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
-    /// The heartbeat interval handed out in BootNotification.conf, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = csms::DEFAULT_HEARTBEAT_INTERVAL_S)]
-    heartbeat_interval: i32,
-    /// What BootNotification is answered.
-    #[arg(long, value_enum, default_value_t = Registration::Accepted)]
-    registration: Registration,
-}
-
-/// The RegistrationStatus of BootNotification.conf.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Registration {
-    Accepted,
-    Pending,
-    Rejected,
+    /// SteVe's URL ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>,
+    /// with its web UI on http://127.0.0.1:8850/.
+    Csms(dev_csms::CsmsArgs),
 }
 
 #[derive(Subcommand)]
@@ -127,11 +106,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let held = logging::init()?;
             station::run(&config, &held)
         }
-        Command::Sil { config } => {
+        Command::Sil { config, csms_http } => {
             let held = logging::init()?;
-            station::sil(config, &held)
+            station::sil(config, csms_http, &held)
         }
-        Command::Csms(args) => run_csms(args),
+        Command::Csms(args) => dev_csms::run(args),
         Command::Config(ConfigCommand::Check { file, options }) => {
             Ok(match load(Some(&file), &options)? {
                 Ok(_) => {
@@ -161,40 +140,6 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             })
         }
     }
-}
-
-/// `ferrocharge csms`: the dev CSMS until Ctrl-C; one line per message on stdout.
-fn run_csms(args: CsmsArgs) -> anyhow::Result<ExitCode> {
-    let held = logging::init()?;
-    let mut options = csms::CsmsOptions {
-        listen: args.listen,
-        heartbeat_interval_s: args.heartbeat_interval,
-        registration_status: match args.registration {
-            Registration::Accepted => RegistrationStatus::Accepted,
-            Registration::Pending => RegistrationStatus::Pending,
-            Registration::Rejected => RegistrationStatus::Rejected,
-        },
-        ..csms::CsmsOptions::default()
-    };
-    if !args.tags.is_empty() {
-        options.tags = args.tags.into_iter().map(csms::TagEntry::new).collect();
-    }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
-    runtime.block_on(async {
-        let csms = csms::Csms::bind(options).await?;
-        println!("dev CSMS on {}<ChargePointId>; Ctrl-C stops it", csms.url());
-        held.release();
-        tokio::signal::ctrl_c()
-            .await
-            .context("cannot wait for Ctrl-C")?;
-        let state = csms.state();
-        println!(
-            "stopped: {} charge point(s), {} transaction(s)",
-            state.charge_points.len(),
-            state.transactions.len()
-        );
-        Ok(ExitCode::SUCCESS)
-    })
 }
 
 fn report(problems: &[String]) -> ExitCode {

@@ -30,24 +30,30 @@ pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
 
 /// `ferrocharge sil [--config FILE]`: the station of `config` (the shipped
 /// config-sil-ocpp.yaml, built into the binary, by default) and, in the same process, the dev
-/// CSMS listening where the station connects (SteVe's default URL for the shipped configs).
-pub fn sil(config: Option<PathBuf>, held: &Held) -> anyhow::Result<ExitCode> {
+/// CSMS listening where the station connects (SteVe's default URL for the shipped configs),
+/// its web UI on `csms_http` and its database under the station's data dir (`csms/`).
+pub fn sil(
+    config: Option<PathBuf>,
+    csms_http: SocketAddr,
+    held: &Held,
+) -> anyhow::Result<ExitCode> {
     let config = match config {
         Some(path) => ConfigFile::Path(path),
         None => ConfigFile::Shipped(&shipped::SIL_OCPP),
     };
-    let url = StationConfig::from_file(&config)
-        .with_context(|| format!("cannot load {config}"))
-        .and_then(|cfg| csms_url(&cfg))?;
-    let options = dev_csms_options(&url)?;
+    let station =
+        StationConfig::from_file(&config).with_context(|| format!("cannot load {config}"))?;
+    let url = csms_url(&station)?;
+    let mut options = dev_csms_options(&url)?;
+    options.http = Some(csms_http);
+    options.data_dir = Some(station.settings.data_dir.join("csms"));
     let listen = options.listen;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     runtime.block_on(async {
         let csms = csms::Csms::bind(options).await.with_context(|| {
             format!("cannot start the dev CSMS on {listen} (is SteVe or another CSMS on its port?)")
         })?;
-        let tags = csms.options().tags.clone();
-        let code = run_station(&config, Some(&tags), held).await;
+        let code = run_station(&config, Some(&csms), held).await;
         drop(csms);
         code
     })
@@ -116,29 +122,40 @@ fn dev_csms_options(url: &CsmsUrl) -> anyhow::Result<CsmsOptions> {
 }
 
 /// Runs the station of `config` until it stops, starting it again after a Reset or a firmware
-/// update. `tags` are the dev CSMS's, when `sil` runs one.
+/// update. `csms` is the dev CSMS, when `sil` runs one.
 async fn run_station(
     config: &ConfigFile,
-    tags: Option<&[TagEntry]>,
+    csms: Option<&csms::Csms>,
     held: &Held,
 ) -> anyhow::Result<ExitCode> {
+    // The banner lists the tags that charge; the web UI shows every tag.
+    let tags: Option<Vec<TagEntry>> = csms.map(csms::Csms::accepted_tags);
     let mut reason = BootReason::PowerUp;
     let mut first = true;
     loop {
-        let cfg =
+        let mut cfg =
             StationConfig::from_file(config).with_context(|| format!("cannot load {config}"))?;
+        // The station's web UI links the dev CSMS's.
+        cfg.settings.csms_web_ui = csms
+            .and_then(csms::Csms::http_addr)
+            .map(|addr| format!("http://{addr}/"));
         let station = Station::start_with(&cfg, reason)
             .await
             .with_context(|| format!("cannot start the station of {config}"))?;
         if first {
+            let url = csms_url(&cfg).ok();
+            if let (Some(csms), Some(url), Some(addr)) = (csms, &url, station.control_api_addr()) {
+                csms.set_station_ui(url.charge_point_id(), &format!("http://{addr}/"));
+            }
             let banner = Banner {
                 config,
                 evses: cfg.evses.len(),
                 web_ui: station.control_api_addr(),
                 web_ui_token: cfg.settings.control_api_token.is_some(),
-                csms: csms_url(&cfg).ok(),
+                csms: url,
+                csms_ui: csms.and_then(csms::Csms::http_addr),
                 html_log: station.html_log(),
-                tags,
+                tags: tags.as_deref(),
             };
             print!("{banner}");
             held.release();
@@ -220,6 +237,8 @@ struct Banner<'a> {
     web_ui_token: bool,
     /// Where the station connects (`None` if its OCPP config cannot say).
     csms: Option<CsmsUrl>,
+    /// The dev CSMS's web UI, when `sil` serves one.
+    csms_ui: Option<SocketAddr>,
     /// This start's html message log, if one is written.
     html_log: Option<PathBuf>,
     /// The idTags of the dev CSMS, when `sil` runs one.
@@ -252,6 +271,9 @@ impl std::fmt::Display for Banner<'_> {
         }
         if let Some(url) = &self.csms {
             writeln!(f, "  CSMS         {url}")?;
+        }
+        if let Some(addr) = self.csms_ui {
+            writeln!(f, "  CSMS web UI  http://{addr}/")?;
         }
         match &self.html_log {
             Some(path) => writeln!(f, "  message log  {}", path.display())?,
@@ -371,6 +393,7 @@ mod tests {
             web_ui: Some(SocketAddr::from(([127, 0, 0, 1], 8849))),
             web_ui_token: false,
             csms: Some(url("127.0.0.1:8180/steve/websocket/CentralSystemService/")),
+            csms_ui: Some(SocketAddr::from(([127, 0, 0, 1], 8850))),
             html_log: Some(PathBuf::from("/tmp/logs/start.html")),
             tags: Some(&tags),
         };
@@ -382,6 +405,7 @@ mod tests {
                 "ferrocharge sil: /no/such/station.yaml (2 EVSEs) with the dev CSMS",
                 "  web UI       http://127.0.0.1:8849/",
                 "  CSMS         ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001",
+                "  CSMS web UI  http://127.0.0.1:8850/",
                 "  message log  /tmp/logs/start.html",
                 "  idTags       Accepted: DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123,",
                 "               RFID_VALID1 (group RFID_PARENT),",

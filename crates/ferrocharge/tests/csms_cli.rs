@@ -62,13 +62,29 @@ fn exchange(tcp: &mut TcpStream, text: &str) -> String {
 
 #[test]
 fn csms_serves_steves_path_and_prints_each_message() {
-    let csms = csms(&["--listen", "127.0.0.1:0", "--heartbeat-interval", "60"]);
-    let banner = csms.line_with("dev CSMS on ");
-    let url = banner
-        .split_whitespace()
-        .find(|w| w.starts_with("ws://"))
-        .unwrap();
-    assert!(url.ends_with("/steve/websocket/CentralSystemService/<ChargePointId>;"));
+    let dir = tempfile::tempdir().unwrap();
+    let csms = csms(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--heartbeat-interval",
+        "60",
+        "--http",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    let banner = csms.lines_until("  Ctrl-C stops it");
+    assert_eq!(banner[0], "ferrocharge csms: the dev CSMS", "{banner:#?}");
+    let url = banner[1].strip_prefix("  stations     ").unwrap();
+    assert!(url.ends_with("/steve/websocket/CentralSystemService/<ChargePointId>"));
+    assert!(
+        banner[2].starts_with("  web UI       http://127.0.0.1:"),
+        "{banner:#?}"
+    );
+    assert_eq!(
+        banner[3],
+        format!("  database     {}", dir.path().join("csms.db").display())
+    );
     let port: u16 = url["ws://127.0.0.1:".len()..]
         .split('/')
         .next()
@@ -103,9 +119,19 @@ fn csms_serves_steves_path_and_prints_each_message() {
 
 #[test]
 fn tags_given_replace_the_defaults() {
-    let csms = csms(&["--listen", "127.0.0.1:0", "--tag", "MINE"]);
-    let banner = csms.line_with("dev CSMS on ");
-    let port: u16 = banner
+    let dir = tempfile::tempdir().unwrap();
+    let csms = csms(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--no-http",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--tag",
+        "MINE",
+    ]);
+    let banner = csms.lines_until("  Ctrl-C stops it");
+    assert_eq!(banner[2], "  web UI       none (--no-http)");
+    let port: u16 = banner[1]
         .split("ws://127.0.0.1:")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
@@ -123,8 +149,10 @@ fn tags_given_replace_the_defaults() {
 fn a_taken_port_is_reported() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
-        .args(["csms", "--listen", &addr])
+        .args(["csms", "--listen", &addr, "--no-http", "--data-dir"])
+        .arg(dir.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -132,5 +160,64 @@ fn a_taken_port_is_reported() {
     assert!(
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"
+    );
+}
+
+#[test]
+fn dev_pki_serves_wss_and_tells_where_the_stations_certificates_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let csms = csms(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--no-http",
+        "--data-dir",
+        dir.path().join("db").to_str().unwrap(),
+        "--dev-pki",
+        pki.to_str().unwrap(),
+    ]);
+    let banner = csms.lines_until("  Ctrl-C stops it");
+    assert!(
+        banner[1].starts_with("  stations     wss://127.0.0.1:"),
+        "{banner:#?}"
+    );
+    assert_eq!(
+        banner[2],
+        format!(
+            "  station PKI  {} (EvseSecurity certificate store: ca/csms/CSMS_ROOT_CA.pem, client/csms/<ChargePointId>.pem|.key)",
+            pki.join("station").display()
+        )
+    );
+    for file in [
+        "root-ca.pem",
+        "csms/server.pem",
+        "station/ca/csms/CSMS_ROOT_CA.pem",
+        "station/client/csms/cp001.pem",
+        "station/client/csms/cp001.key",
+    ] {
+        assert!(pki.join(file).is_file(), "{file}");
+    }
+}
+
+#[test]
+fn a_bad_config_file_is_reported_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("csms.json");
+    std::fs::write(
+        &config,
+        r#"{"charge_points": {"cp001": {"password": "short"}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrocharge"))
+        .args(["csms", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "ferrocharge: {}: charge_points.cp001.password: 5 bytes; a station's AuthorizationKey has at least 16\n",
+            config.display()
+        )
     );
 }

@@ -118,7 +118,13 @@ fn a_copied_binary_runs_sil_with_the_built_in_ocpp_config() {
 
     let mut command = Command::new(&bin);
     command
-        .args(["sil", "--config", config.to_str().unwrap()])
+        .args([
+            "sil",
+            "--config",
+            config.to_str().unwrap(),
+            "--csms-http",
+            "127.0.0.1:0",
+        ])
         .current_dir(&work)
         // The runtime names the OCPP module's files at debug.
         .env("RUST_LOG", "info,station::runtime=debug");
@@ -151,9 +157,9 @@ fn a_copied_binary_runs_sil_with_the_built_in_ocpp_config() {
 fn a_copied_binary_runs_the_built_in_sil_station_without_arguments() {
     // The built-in station listens on the SIL's own ports; a `sil` already running there
     // (a developer's, SteVe) must not be disturbed.
-    for port in [8180, 8849] {
+    for port in [8180, 8849, 8850] {
         if TcpListener::bind(("127.0.0.1", port)).is_err() {
-            eprintln!("skipped: port {port} is taken, and `ferrocharge sil` without arguments needs 8180 and 8849");
+            eprintln!("skipped: port {port} is taken, and `ferrocharge sil` without arguments needs 8180, 8849 and 8850");
             return;
         }
     }
@@ -170,6 +176,7 @@ fn a_copied_binary_runs_the_built_in_sil_station_without_arguments() {
         "{banner:#?}"
     );
     assert_eq!(banner[1], "  web UI       http://127.0.0.1:8849/");
+    assert_eq!(banner[3], "  CSMS web UI  http://127.0.0.1:8850/");
     wait_until_registered(8849);
     sil.stop(8849);
     assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0);

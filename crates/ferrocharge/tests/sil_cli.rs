@@ -29,12 +29,18 @@ fn write_config(dir: &Path, central_system_uri: &str, api_port: u16) -> PathBuf 
 /// returns the run with every line after it up to the dev CSMS's last StatusNotification of
 /// the boot.
 fn start_sil(config: &Path, dir: &Path, csms_port: u16, api_port: u16) -> (Running, Vec<String>) {
-    let sil = Running::start(&["sil", "--config", config.to_str().unwrap()]);
+    let sil = Running::start(&[
+        "sil",
+        "--config",
+        config.to_str().unwrap(),
+        "--csms-http",
+        "127.0.0.1:0",
+    ]);
     let banner = sil.lines_until("  Ctrl-C stops the station");
     // The test runs in the crate's folder, outside `dir`: the path is absolute.
     let config = std::fs::canonicalize(config).unwrap();
     assert_sil_banner(&banner, &config.display().to_string(), api_port, csms_port);
-    let log = banner[3]
+    let log = banner[4]
         .strip_prefix("  message log  ")
         .unwrap_or_else(|| panic!("{banner:#?}"));
     assert!(
@@ -42,7 +48,7 @@ fn start_sil(config: &Path, dir: &Path, csms_port: u16, api_port: u16) -> (Runni
         "{log}"
     );
     assert!(Path::new(log).is_file(), "{log}");
-    assert!(banner[4].starts_with("  idTags       Accepted: DEADBEEF, ABC12345,"));
+    assert!(banner[5].starts_with("  idTags       Accepted: DEADBEEF, ABC12345,"));
     assert!(banner.len() <= 10, "a short banner: {banner:#?}");
     // Booted: the dev CSMS has the StatusNotification of connector 1.
     let after = sil.lines_until("cp001 → StatusNotification connector 1");
@@ -124,7 +130,13 @@ fn run_and_sil_exit_2_with_the_reason_when_the_station_cannot_start() {
         &format!("127.0.0.1:{port}/steve/websocket/CentralSystemService/"),
         free_port(),
     );
-    let out = ferrocharge(&["sil", "--config", config.to_str().unwrap()]);
+    let out = ferrocharge(&[
+        "sil",
+        "--config",
+        config.to_str().unwrap(),
+        "--csms-http",
+        "127.0.0.1:0",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(&format!("cannot start the dev CSMS on 127.0.0.1:{port}")),
@@ -135,7 +147,13 @@ fn run_and_sil_exit_2_with_the_reason_when_the_station_cannot_start() {
 
     // A station that connects elsewhere is `run`'s, not `sil`'s.
     let config = write_config(dir.path(), "csms.example.com/ocpp/", free_port());
-    let out = ferrocharge(&["sil", "--config", config.to_str().unwrap()]);
+    let out = ferrocharge(&[
+        "sil",
+        "--config",
+        config.to_str().unwrap(),
+        "--csms-http",
+        "127.0.0.1:0",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("use `ferrocharge run --config FILE` for another CSMS"),

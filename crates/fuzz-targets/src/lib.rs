@@ -150,14 +150,12 @@ pub fn core(data: &[u8]) {
         panic!("the shipped config does not make a charge point");
     };
     let mut calls: HashMap<String, usize> = HashMap::new();
+    // Counted by the start of the frame, as the station reads an id to answer: a frame that is
+    // not JSON as a whole is still a CALL of that id, answered with a CALLERROR.
     for line in text.lines() {
-        if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(line) {
-            if let (Some(2), Some(id)) = (
-                items.first().and_then(Value::as_u64),
-                items.get(1).and_then(Value::as_str),
-            ) {
-                *calls.entry(id.to_owned()).or_default() += 1;
-            }
+        let prefix = ocpp_rpc::prefix::peek(line);
+        if let (Some(2), Some(id)) = (prefix.type_id, prefix.id) {
+            *calls.entry(id).or_default() += 1;
         }
     }
     let mut answers: HashMap<String, usize> = HashMap::new();

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use station::config::{shipped, ConfigFile};
 use station::{ConfigError, ParamValue, StationConfig};
 
-const SUPPORTED: &str = "Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, EvManager, \
+const SUPPORTED: &str =
+    "API, Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, ErrorHistory, EvAPI, EvManager, \
 EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalDisplayMessage, YetiSimulator";
 
 /// A shipped station YAML, as the crate keeps it (the binary embeds these files).
@@ -237,9 +238,9 @@ fn everest_sil_ocpp_is_refused_naming_the_unsupported_types() {
             .unwrap_err()
             .to_string(),
         format!(
-            "iso15118_charger, iso15118_car, slac, session_cost, api, ev_api, error_history: \
-             module types EvseV2G, PyEvJosev, SlacSimulator, TerminalCostAndPriceMessage, API, \
-             EvAPI, ErrorHistory are not provided by ferrocharge (supported: {SUPPORTED})"
+            "iso15118_charger, iso15118_car, slac, session_cost: module types EvseV2G, \
+             PyEvJosev, SlacSimulator, TerminalCostAndPriceMessage are not provided by \
+             ferrocharge (supported: {SUPPORTED})"
         )
     );
     for file in yamls(&dir) {
@@ -655,7 +656,7 @@ fn unknown_implementation_parameter() {
 fn unknown_setting() {
     assert_eq!(
         refused(&one_evse_with("  data_dir:", "  telemetry_enabled: true\n  data_dir:")),
-        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token)"
+        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token, mqtt, mqtt_broker_host, mqtt_broker_port, mqtt_external_prefix)"
     );
 }
 

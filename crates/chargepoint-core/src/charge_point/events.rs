@@ -223,6 +223,17 @@ pub enum StationEvent {
         /// Why: EmergencyStop, Local, Reboot, PowerLoss, Other, ...
         reason: Reason,
     },
+    /// The station disabled (true) or enabled again a connector on its own (EVerest's
+    /// `enable_disable` from a source other than the CSMS: a local API, a key lock, a service
+    /// technician), as libocpp's `on_disabled` / `on_enabled`: a disabled connector is
+    /// Unavailable, whatever ChangeAvailability said, until the station enables it again.
+    /// A ChangeAvailability of the CSMS is not reported back this way: the core made it.
+    Disabled {
+        /// The connector.
+        connector: u32,
+        /// Disabled (true) or enabled again.
+        disabled: bool,
+    },
     /// The result of a [`StationCommand::UnlockConnector`].
     UnlockResult {
         /// The connector.

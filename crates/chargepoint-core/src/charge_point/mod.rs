@@ -33,6 +33,7 @@
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
 //! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
 //! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
+//! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -73,6 +74,7 @@
 mod authorization;
 mod authorization_cache;
 mod availability;
+mod certificates;
 mod clock_aligned;
 mod configuration_handlers;
 mod connector_status;
@@ -81,6 +83,7 @@ mod diagnostics;
 mod dispatch;
 pub mod events;
 mod extended_trigger;
+pub mod evse_security;
 mod firmware;
 mod get_log;
 mod heartbeat;
@@ -117,7 +120,7 @@ use crate::config::{Configuration, SecurityProfileGate};
 pub use events::{EnergyFlow, MeasuredValue, MeterReading, Now, StationCommand, StationEvent};
 pub use snapshot::{ConnectorSnapshot, CoreSnapshot, ReservationSnapshot, TransactionSnapshot};
 pub use store::{
-    MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredReservation,
+    MemoryStore, Store, StoreError, StoreWrite, StoredLocalList, StoredMessage, StoredReservation,
     StoredTransaction,
 };
 
@@ -161,6 +164,12 @@ pub struct ChargePoint {
     diagnostics: diagnostics::Diagnostics,
     /// GetLog waiting for the station, and the upload reported on.
     logs: get_log::Logs,
+    /// The station's certificate store, when one is connected ([`ChargePoint::with_evse_security`]).
+    evse_security: Option<Box<dyn evse_security::EvseSecurity + Send>>,
+    /// What the store held when last read (`certificates.rs`), for the snapshot.
+    installed_certificates: Vec<evse_security::InstalledCertificate>,
+    /// The station's own certificates when last read, for the snapshot.
+    leaf_certificates: Vec<evse_security::LeafCertificate>,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -261,6 +270,9 @@ impl ChargePoint {
             firmware: Default::default(),
             diagnostics: Default::default(),
             logs: Default::default(),
+            evse_security: None,
+            installed_certificates: Vec::new(),
+            leaf_certificates: Vec::new(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -331,6 +343,13 @@ impl ChargePoint {
         self.queue.transaction_messages()
     }
 
+    /// The bytes of JSON those messages' payloads are: what the queue takes in memory, and the
+    /// store on disk, beyond a fixed few dozen bytes per message (docs/core/message-queue.md,
+    /// "A week offline").
+    pub fn queued_transaction_bytes(&self) -> usize {
+        self.queue.transaction_bytes()
+    }
+
     /// The time to stamp messages with: the station's clock corrected by the central system's.
     pub fn clock(&self, now: Now) -> DateTime {
         let millis = now.utc.unix_millis().saturating_add(self.clock_offset_ms);
@@ -341,6 +360,8 @@ impl ChargePoint {
     pub fn handle_connected(&mut self, now: Now) {
         tracing::debug!("connected to the central system");
         self.connected = true;
+        // A certificate put into the store by hand shows from the next connection on.
+        self.refresh_installed_certificates();
         self.on_connected(now);
         self.smart_charging_connection_changed(now);
     }
@@ -458,6 +479,15 @@ impl ChargePoint {
             StationEvent::FaultCleared { connector } => self.on_fault_cleared(connector, now),
             StationEvent::UnlockResult { connector, status } => {
                 self.on_unlock_result(connector, status)
+            }
+            StationEvent::Disabled {
+                connector,
+                disabled,
+            } => {
+                if let Some(c) = self.connector_mut(connector) {
+                    c.disabled = disabled;
+                }
+                self.update_status(connector, now);
             }
             StationEvent::ErrorRaised {
                 connector,

@@ -8,6 +8,7 @@
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStatus};
 use ocpp_types::DateTime;
 
+use super::evse_security::{InstalledCertificate, LeafCertificate};
 use super::ChargePoint;
 
 /// The core's state at one moment, as plain data for the station to show: computed from the
@@ -28,6 +29,13 @@ pub struct CoreSnapshot {
     pub authorizing: Vec<String>,
     /// Every connector, index 0 the station as a whole.
     pub connectors: Vec<ConnectorSnapshot>,
+    /// The CA certificates in the station's certificate store (CSMS, manufacturer, V2G and
+    /// MO roots, the CSMS fallback root included) as the core last read them: at start, at
+    /// every connection and after every change it made; empty without a store.
+    pub certificates: Vec<InstalledCertificate>,
+    /// The station's own certificates (the charge point certificate, the SECC certificate),
+    /// read when `certificates` is.
+    pub own_certificates: Vec<LeafCertificate>,
 }
 
 impl CoreSnapshot {
@@ -132,6 +140,8 @@ impl ChargePoint {
                     }
                 })
                 .collect(),
+            certificates: self.installed_certificates_cached().to_vec(),
+            own_certificates: self.leaf_certificates_cached().to_vec(),
         }
     }
 }

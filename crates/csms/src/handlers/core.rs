@@ -10,20 +10,29 @@ use ocpp_types::core::{
 };
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 use ocpp_types::meter::MeterValue;
-use ocpp_types::CiString20;
+use ocpp_types::{CiString20, DateTime};
 
 use super::Ctx;
-use crate::options::CsmsOptions;
-use crate::state::{Notification, Transaction, TransactionStop};
+use crate::state::{Notification, State, Transaction, TransactionStop};
 
-/// BootNotification: registers the charge point with the configured status, our time and the
-/// heartbeat interval.
+/// BootNotification: registers the charge point with its registration answer (the CSMS's
+/// default status and interval unless one is set for it), and our time.
 pub(crate) fn on_boot_notification(
     ctx: &mut Ctx<'_>,
     request: BootNotificationRequest,
 ) -> BootNotificationResponse {
-    let status = ctx.options.registration_status;
-    let interval = ctx.options.heartbeat_interval_s;
+    let answer = ctx
+        .state
+        .charge_points
+        .get(ctx.cp)
+        .and_then(|cp| cp.registration_answer);
+    let (status, interval) = match answer {
+        Some(answer) => (answer.status, answer.interval),
+        None => (
+            ctx.options.registration_status,
+            ctx.options.heartbeat_interval_s,
+        ),
+    };
     tracing::info!(
         "{} → BootNotification {} {} firmware {} ⇒ {status:?}, interval {interval} s",
         ctx.cp,
@@ -53,9 +62,10 @@ pub(crate) fn on_heartbeat(ctx: &mut Ctx<'_>, _request: HeartbeatRequest) -> Hea
     }
 }
 
-/// Authorize: Accepted (with the tag's parentIdTag) for a configured tag, Invalid otherwise.
+/// Authorize: the tag's status (Expired once its expiry date has passed) with its parentIdTag
+/// and expiry date for a known tag, Invalid otherwise.
 pub(crate) fn on_authorize(ctx: &mut Ctx<'_>, request: AuthorizeRequest) -> AuthorizeResponse {
-    let id_tag_info = id_tag_info(ctx.options, request.id_tag.as_str());
+    let id_tag_info = id_tag_info(ctx.state, request.id_tag.as_str(), ctx.now);
     tracing::info!(
         "{} → Authorize idTag {} ⇒ {}",
         ctx.cp,
@@ -71,7 +81,7 @@ pub(crate) fn on_start_transaction(
     ctx: &mut Ctx<'_>,
     request: StartTransactionRequest,
 ) -> StartTransactionResponse {
-    let id_tag_info = id_tag_info(ctx.options, request.id_tag.as_str());
+    let id_tag_info = id_tag_info(ctx.state, request.id_tag.as_str(), ctx.now);
     let transaction_id = ctx.state.allocate_transaction_id();
     tracing::info!(
         "{} → StartTransaction connector {} idTag {} meterStart {} Wh ⇒ transactionId {transaction_id}, {}",
@@ -81,20 +91,22 @@ pub(crate) fn on_start_transaction(
         request.meter_start,
         describe(&id_tag_info)
     );
-    ctx.state.transactions.insert(
-        transaction_id,
-        Transaction {
-            id: transaction_id,
-            charge_point_id: ctx.cp.to_owned(),
-            connector_id: request.connector_id,
-            id_tag: request.id_tag.into_string(),
-            meter_start: request.meter_start,
-            started: request.timestamp,
-            reservation_id: request.reservation_id,
-            meter_values: Vec::new(),
-            stop: None,
-        },
-    );
+    let transaction = Transaction {
+        id: transaction_id,
+        charge_point_id: ctx.cp.to_owned(),
+        connector_id: request.connector_id,
+        id_tag: request.id_tag.into_string(),
+        id_tag_status: id_tag_info.status,
+        meter_start: request.meter_start,
+        started: request.timestamp,
+        reservation_id: request.reservation_id,
+        meter_values: Vec::new(),
+        stop: None,
+    };
+    if let Err(e) = ctx.store.insert_transaction(&transaction) {
+        tracing::warn!("transaction {transaction_id} is not saved: {e}");
+    }
+    ctx.state.transactions.insert(transaction_id, transaction);
     StartTransactionResponse {
         id_tag_info,
         transaction_id,
@@ -111,7 +123,7 @@ pub(crate) fn on_stop_transaction(
     let id_tag_info = request
         .id_tag
         .as_ref()
-        .map(|tag| id_tag_info(ctx.options, tag.as_str()));
+        .map(|tag| id_tag_info(ctx.state, tag.as_str(), ctx.now));
     let data = request.transaction_data.unwrap_or_default();
     let transaction_id = request.transaction_id;
     let Some(transaction) = ctx
@@ -133,13 +145,21 @@ pub(crate) fn on_stop_transaction(
             ctx.cp
         );
     }
-    transaction.meter_values.extend(data);
-    transaction.stop = Some(TransactionStop {
+    let stop = TransactionStop {
         meter_stop: request.meter_stop,
         timestamp: request.timestamp,
         reason: request.reason,
         id_tag: request.id_tag.map(|t| t.into_string()),
-    });
+    };
+    let saved = ctx
+        .store
+        .add_meter_values(transaction_id, &data)
+        .and_then(|()| ctx.store.stop_transaction(transaction_id, &stop));
+    if let Err(e) = saved {
+        tracing::warn!("the stop of transaction {transaction_id} is not saved: {e}");
+    }
+    transaction.meter_values.extend(data);
+    transaction.stop = Some(stop);
     let energy = transaction.energy_wh().unwrap_or_default();
     tracing::info!(
         "{} → StopTransaction {transaction_id} connector {} meterStop {} Wh reason {:?} ({energy} Wh charged, {} meter values){}",
@@ -177,7 +197,12 @@ pub(crate) fn on_meter_values(
         .and_then(|id| ctx.state.transactions.get_mut(&id))
         .filter(|t| t.charge_point_id == ctx.cp);
     match transaction {
-        Some(t) => t.meter_values.extend(values),
+        Some(t) => {
+            if let Err(e) = ctx.store.add_meter_values(t.id, &values) {
+                tracing::warn!("meter values of transaction {} are not saved: {e}", t.id);
+            }
+            t.meter_values.extend(values);
+        }
         None => {
             if let Some(id) = request.transaction_id {
                 tracing::warn!("{} sends meter values of unknown transaction {id}", ctx.cp);
@@ -236,16 +261,17 @@ pub(crate) fn on_data_transfer(
     }
 }
 
-/// The IdTagInfo of `id_tag`: Accepted with its parent if configured, Invalid otherwise.
-pub(crate) fn id_tag_info(options: &CsmsOptions, id_tag: &str) -> IdTagInfo {
-    match options.tag(id_tag) {
+/// The IdTagInfo of `id_tag` at `now`: a known tag's status (Expired once expired), parent
+/// and expiry date; Invalid for any other.
+pub(crate) fn id_tag_info(state: &State, id_tag: &str, now: DateTime) -> IdTagInfo {
+    match state.tag(id_tag) {
         Some(entry) => IdTagInfo {
-            expiry_date: None,
+            expiry_date: entry.expiry_date,
             parent_id_tag: entry
                 .parent_id_tag
                 .as_deref()
                 .and_then(|p| CiString20::new(p).ok()),
-            status: AuthorizationStatus::Accepted,
+            status: entry.status_at(now),
         },
         None => IdTagInfo::with_status(AuthorizationStatus::Invalid),
     }
@@ -290,6 +316,8 @@ mod tests {
     use crate::handlers::test_util::{req, with_ctx};
     use crate::state::State;
 
+    use crate::options::CsmsOptions;
+
     #[test]
     fn boot_notification_answers_the_configured_status_and_interval() {
         let options = CsmsOptions {
@@ -315,9 +343,63 @@ mod tests {
     }
 
     #[test]
+    fn a_charge_points_own_registration_answer_wins() {
+        use crate::state::RegistrationAnswer;
+        use ocpp_types::core::RegistrationStatus;
+        let options = CsmsOptions::default();
+        let mut state = State::default();
+        state.charge_point_mut("cp001").registration_answer = Some(RegistrationAnswer {
+            status: RegistrationStatus::Rejected,
+            interval: 9,
+        });
+        let resp = with_ctx(&options, &mut state, |ctx| {
+            on_boot_notification(
+                ctx,
+                req(r#"{"chargePointVendor":"V","chargePointModel":"M"}"#),
+            )
+        });
+        assert_eq!(
+            (resp.status, resp.interval),
+            (RegistrationStatus::Rejected, 9)
+        );
+    }
+
+    #[test]
+    fn tags_are_answered_their_status_parent_and_expiry() {
+        let options = CsmsOptions::default();
+        let mut state = State::default();
+        let mut blocked = crate::TagEntry::with_parent("BLOCKED1", "GROUP");
+        blocked.status = AuthorizationStatus::Blocked;
+        state.put_tag(blocked);
+        let mut old = crate::TagEntry::new("OLD");
+        old.expiry_date = DateTime::from_unix_millis(1_000);
+        state.put_tag(old);
+        let answer = |state: &mut State, tag: &str| {
+            with_ctx(&options, state, |ctx| {
+                on_authorize(ctx, req(&format!(r#"{{"idTag":"{tag}"}}"#)))
+            })
+            .id_tag_info
+        };
+        let blocked = answer(&mut state, "blocked1");
+        assert_eq!(blocked.status, AuthorizationStatus::Blocked);
+        assert_eq!(
+            blocked.parent_id_tag.as_ref().map(|p| p.as_str()),
+            Some("GROUP")
+        );
+        let old = answer(&mut state, "OLD");
+        assert_eq!(old.status, AuthorizationStatus::Expired);
+        assert_eq!(old.expiry_date, DateTime::from_unix_millis(1_000));
+        assert_eq!(
+            answer(&mut state, "NOBODY").status,
+            AuthorizationStatus::Invalid
+        );
+    }
+
+    #[test]
     fn stop_transaction_records_meter_values_and_energy() {
         let options = CsmsOptions::default();
         let mut state = State::default();
+        state.put_tag(crate::TagEntry::with_parent("RFID_VALID1", "RFID_PARENT"));
         let start = with_ctx(&options, &mut state, |ctx| {
             on_start_transaction(
                 ctx,

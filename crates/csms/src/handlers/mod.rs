@@ -12,6 +12,7 @@ use ocpp_types::{AnyRequest, AnyResponse, CallErrorCode, DateTime};
 
 use crate::options::CsmsOptions;
 use crate::state::State;
+use crate::store::Store;
 
 pub(crate) use self::core::*;
 pub(crate) use self::notifications::*;
@@ -24,6 +25,8 @@ pub(crate) struct Ctx<'a> {
     pub options: &'a CsmsOptions,
     /// The recorded state, locked for the duration of the handler.
     pub state: &'a mut State,
+    /// The database, where what must outlive a restart is written through.
+    pub store: &'a mut Store,
     /// Now, as the CSMS's clock says.
     pub now: DateTime,
 }
@@ -112,10 +115,15 @@ pub(crate) mod test_util {
     ) -> R {
         let now = DateTime::from_unix_millis(1_795_000_000_000)
             .unwrap_or_else(|| DateTime::from_utc(chrono::Utc::now()));
+        let mut store = match Store::open(None) {
+            Ok(store) => store,
+            Err(e) => panic!("{e}"),
+        };
         let mut ctx = Ctx {
             cp: "cp001",
             options,
             state,
+            store: &mut store,
             now,
         };
         f(&mut ctx)

@@ -5,6 +5,11 @@
 mod client;
 mod core_flow;
 mod handshake;
+mod http;
+mod http_access;
+mod http_api;
+mod http_records;
 mod remote_calls;
+mod security_profiles;
 mod station_transport;
 mod tls;

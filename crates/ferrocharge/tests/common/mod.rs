@@ -178,8 +178,9 @@ pub fn http(port: u16, method: &str, path: &str, body: &str) -> String {
     answer
 }
 
-/// Checks the first three lines of a `sil` banner: the station config (as the banner shows
-/// it) with one EVSE, the web UI on `api_port`, the dev CSMS on `csms_port` for cp001.
+/// Checks the first four lines of a `sil` banner: the station config (as the banner shows
+/// it) with one EVSE, the web UI on `api_port`, the dev CSMS on `csms_port` for cp001 and its
+/// web UI (on a port of its own: the tests pass `--csms-http 127.0.0.1:0`).
 pub fn assert_sil_banner(banner: &[String], config: &str, api_port: u16, csms_port: u16) {
     assert_eq!(
         banner[0],
@@ -195,5 +196,9 @@ pub fn assert_sil_banner(banner: &[String], config: &str, api_port: u16, csms_po
         format!(
             "  CSMS         ws://127.0.0.1:{csms_port}/steve/websocket/CentralSystemService/cp001"
         )
+    );
+    assert!(
+        banner[3].starts_with("  CSMS web UI  http://127.0.0.1:") && banner[3].ends_with('/'),
+        "{banner:#?}"
     );
 }

@@ -96,11 +96,14 @@ pub(super) async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response 
 }
 
 pub(super) type Shared = State<Arc<Api>>;
-type ConnectorPath = Result<Path<String>, PathRejection>;
+pub(super) type ConnectorPath = Result<Path<String>, PathRejection>;
 pub(super) type Body = Result<Bytes, BytesRejection>;
 
 /// The connector named in the path, when the station has it.
-fn connector(control: &dyn StationControl, path: ConnectorPath) -> Result<u32, ApiError> {
+pub(super) fn connector(
+    control: &dyn StationControl,
+    path: ConnectorPath,
+) -> Result<u32, ApiError> {
     let Path(raw) = path.map_err(|e| ApiError::bad(e.body_text()))?;
     let state = control.state();
     raw.parse::<u32>()

@@ -29,6 +29,16 @@ pub struct StationState {
     /// as the station writes it.
     #[serde(default)]
     pub security_events: Vec<SecurityEventEntry>,
+    /// The connection to the MQTT broker of EVerest's external API; `None` when the station
+    /// has none (docs/mqtt.md).
+    #[serde(default)]
+    pub mqtt: Option<MqttState>,
+    /// The certificates of the station's certificate store (its EvseSecurity module): the CSMS
+    /// roots (the fallback root included), the manufacturer, V2G and MO roots, then the
+    /// station's own certificates, as the charge-point core last read them. Empty without a
+    /// store.
+    #[serde(default)]
+    pub certificates: Vec<CertificateState>,
 }
 
 /// How many of the security log's last events the state holds.
@@ -51,6 +61,15 @@ pub struct SecurityEventEntry {
     /// as SecurityEventNotification (queued while offline), as are refused certificates and
     /// firmware signatures.
     pub critical: bool,
+}
+
+/// The `mqtt` part of the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MqttState {
+    /// The broker, `host:port`.
+    pub broker: String,
+    /// Whether it is connected now (the station goes on without it, and connects again).
+    pub connected: bool,
 }
 
 impl StationState {
@@ -81,6 +100,9 @@ pub struct OcppState {
     /// otherwise, while not connected, it keeps trying to connect.
     #[serde(default)]
     pub offline_requested: bool,
+    /// The CSMS's web UI, when known (`ferrocharge sil`: its dev CSMS's): the page links it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csms_web_ui: Option<String>,
 }
 
 /// A connection to the CSMS that failed or ended.
@@ -93,6 +115,44 @@ pub struct ConnectionFailure {
     pub kind: String,
     /// What happened, in words.
     pub message: String,
+}
+
+/// The kind of an installed CA certificate: OCPP 1.6's CertificateUse names for the two
+/// InstallCertificate installs, OCPP 2.0.1's GetCertificateIdUse names for the ISO 15118 ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateType {
+    /// A CSMS root (`csms_ca_bundle`).
+    CentralSystemRootCertificate,
+    /// A manufacturer root (`mf_ca_bundle`).
+    ManufacturerRootCertificate,
+    /// An ISO 15118 V2G root (`v2g_ca_bundle`).
+    #[serde(rename = "V2GRootCertificate")]
+    V2gRootCertificate,
+    /// An ISO 15118 mobility operator root (`mo_ca_bundle`).
+    #[serde(rename = "MORootCertificate")]
+    MoRootCertificate,
+    /// The charge point's own certificate for the CSMS connection (`csms_leaf_cert_directory`).
+    ChargePointCertificate,
+    /// The ISO 15118 SECC certificate (`secc_leaf_cert_directory`).
+    #[serde(rename = "V2GCertificate")]
+    V2gCertificate,
+}
+
+/// One installed CA certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateState {
+    /// Its kind (its bundle).
+    #[serde(rename = "type")]
+    pub kind: CertificateType,
+    /// Its subject, as RFC 4514 writes it (`CN=Root,O=Example`).
+    pub subject: String,
+    /// The end of its validity (notAfter), RFC 3339.
+    pub expiry: String,
+    /// Its serial number, hexadecimal (as GetInstalledCertificateIds names it).
+    pub serial_number: String,
+    /// The CSMS root kept as the fallback (AdditionalRootCertificateCheck) until the root that
+    /// replaced it verified a connection.
+    pub fallback: bool,
 }
 
 /// The last identification (an RFID card, a remote start) at a connector, and its result.
@@ -143,6 +203,9 @@ pub enum LimitSource {
     OcppProfile,
     /// The car: it draws less than offered, at most what it takes by itself.
     Car,
+    /// An external limit of EVerest's API module (`cmd/set_limit_amps`, ..., or the control
+    /// API's `limit` route) on the EVSE's API energy sink.
+    Api,
 }
 
 /// A running transaction as the charge-point core holds it.

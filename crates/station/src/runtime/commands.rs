@@ -199,15 +199,6 @@ impl Station {
         self.tell_core(CoreEvent::UnlockResult { connector, status });
     }
 
-    /// ChangeAvailability: `connector` 0 is every EVSE.
-    fn set_availability(&mut self, connector: u32, operative: bool) {
-        for evse in &mut self.evses {
-            if connector == 0 || evse.connector == connector {
-                evse.sim.evse_manager_mut().enable_disable(operative);
-            }
-        }
-    }
-
     /// The driver applies the transport's part; the core its timers; the EVSEs what they do
     /// on an unplug.
     fn apply_configuration_change(&mut self, change: &ConfigChange) {

@@ -12,11 +12,14 @@
 //!   result to an EVSE, FindFirst); `reset`: a Reset, and the restart after a firmware
 //!   update; `jobs`: the firmware and diagnostics commands, by the System module
 //!   ([`crate::system`]).
-//! - `orders`: the control API's orders carried out; `replies`: their answers, sent once the
+//! - `orders`: the control API's orders carried out (`evse_orders`: the EVSE's own commands,
+//!   enable / disable by source, pause, the API's limit, unlock); `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
 //!   [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
+//! - [`crate::mqtt`]: EVerest's external MQTT API, started here when the station has a broker;
+//!   it drives the station through the same [`StationHandle`] as the control API.
 //!
 //! [`StationControl`]: crate::control_api::StationControl
 
@@ -25,6 +28,7 @@ mod commands;
 pub mod control;
 mod energy;
 pub mod evse;
+mod evse_orders;
 mod jobs;
 pub mod ocpp;
 mod orders;
@@ -106,6 +110,9 @@ pub enum RuntimeError {
     /// The System module (firmware, diagnostics) cannot be set up.
     #[error("System module: {0}")]
     System(#[from] crate::system::SetupError),
+    /// The ErrorHistory module's database does not open.
+    #[error("ErrorHistory: {0}")]
+    ErrorHistory(#[from] crate::error_history::ErrorHistoryError),
     /// The control API cannot listen.
     #[error("the control API cannot listen on {addr}: {message}")]
     ControlApi {
@@ -193,6 +200,14 @@ pub struct Station {
     online: bool,
     /// Control-API orders carried out, waiting for the state to show it.
     replies: Vec<replies::PendingReply>,
+    /// The MQTT side (EVerest's external API), when the station has a broker.
+    mqtt: Option<crate::mqtt::Mqtt>,
+    /// Whether the MQTT broker is connected (never changes without one).
+    mqtt_connected: watch::Receiver<bool>,
+    /// What the MQTT side publishes, as of the last step.
+    mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
+    /// The ErrorHistory module's database, when the station has one.
+    error_history: Option<crate::error_history::SharedErrorHistory>,
 }
 
 /// The served control API.
@@ -288,6 +303,12 @@ impl Station {
                 min_a: MIN_CURRENT_A,
             });
             let mut evse = evse::Evse::new(e.id, SimulatedEvse::new(sim));
+            evse.ev_manager =
+                crate::sim::wiring::ev_manager_of(config, &e.evse_manager).map(|m| m.id.clone());
+            evse.board_module = config
+                .connected_module(&e.evse_manager, "bsp")
+                .map(|m| m.id.clone())
+                .unwrap_or_default();
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
             let evse_stores =
                 crate::sim::kvs::EvseStores::for_evse(config, &e.evse_manager, &mut stores)
@@ -310,20 +331,43 @@ impl Station {
         }
         recovered.extend_from_slice(stores.recovered());
         let energy = StationEnergy::from_config(config, &leaves)?;
-        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4);
+        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4):
+        // the core installs into it and lists it, the connection reads it at every attempt;
         // without one, profiles 2 and 3 are refused rather than tried against nothing.
+        if let Some(store) = crate::evse_security::file_store(config, &ocpp_module.id) {
+            cp = cp.with_evse_security(Box::new(store));
+        }
         let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
         let core = link.core.borrow().clone();
         let mut initial = state::initial(&charge_point_id, n);
         initial.store_recovered.clone_from(&recovered);
+        initial
+            .ocpp
+            .csms_web_ui
+            .clone_from(&config.settings.csms_web_ui);
         let (state, state_rx) = watch::channel(initial);
         let (orders_tx, orders) = mpsc::channel(control::ORDER_BUFFER);
         let display = station_display(config, &ocpp_module.id);
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
             .with_display(display.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let error_history = open_error_history(config)?;
+        let handle = handle.with_error_history(error_history.clone());
+        let (mqtt_vars, mqtt_vars_rx) = watch::channel(crate::mqtt::StationVars::default());
+        // The broker's client id: one per station, the same on every start, so the broker
+        // keeps the session (and the commands it holds) across restarts.
+        let mqtt = crate::mqtt::Mqtt::start(
+            config,
+            &format!("ferrocharge-{charge_point_id}"),
+            std::sync::Arc::new(handle.clone()),
+            mqtt_vars_rx,
+            error_history.clone(),
+        );
+        let mqtt_connected = mqtt
+            .as_ref()
+            .map_or_else(|| watch::channel(false).1, |m| m.connected());
         let control_api = match config.settings.control_api {
             Some(addr) => Some(
                 serve(
@@ -342,8 +386,10 @@ impl Station {
             evses,
             core,
             view: state::StationView::new(&charge_point_id)
+                .with_csms_web_ui(config.settings.csms_web_ui.clone())
                 .with_store_recovered(recovered)
-                .with_security_events(earlier_security_events),
+                .with_security_events(earlier_security_events)
+                .with_mqtt(mqtt.as_ref().map(|m| m.broker())),
             log,
             events,
             state,
@@ -362,6 +408,10 @@ impl Station {
             display,
             online: true,
             replies: Vec::new(),
+            mqtt,
+            mqtt_connected,
+            mqtt_vars,
+            error_history,
         })
     }
 
@@ -395,6 +445,27 @@ impl Station {
         // A closed channel means the driver ended: the loop sees it on `commands`.
         let _ = self.link.events.send(event);
     }
+}
+
+/// The ErrorHistory module's database at its `database_path` (a relative path under
+/// `settings.data_dir`), when the config has the module.
+fn open_error_history(
+    config: &StationConfig,
+) -> Result<Option<crate::error_history::SharedErrorHistory>, RuntimeError> {
+    let Some(module) = config
+        .modules_of_type(module_types::ERROR_HISTORY.name)
+        .next()
+    else {
+        return Ok(None);
+    };
+    let path = module
+        .implementation("error_history")
+        .and_then(|i| i.parameters.str("database_path"))
+        .unwrap_or("error_history.db");
+    let path = config.settings.data_dir.join(path);
+    tracing::info!(path = %path.display(), "ErrorHistory: database");
+    let history = crate::error_history::ErrorHistory::open(&path)?;
+    Ok(Some(std::sync::Arc::new(std::sync::Mutex::new(history))))
 }
 
 /// The display, when the config has a TerminalDisplayMessage module (connected to the OCPP

@@ -38,6 +38,8 @@ pub(super) enum Until {
     Error(u32, HardwareError, bool),
     /// The core holds no transaction at the connector (its StopTransaction is queued).
     NoTransaction(u32),
+    /// The core shows this status at the connector.
+    Status(u32, ChargePointStatus),
     /// The identification of `id_tag` at `connectors` is decided, or has waited
     /// [`AUTHORIZE_WAIT`] for the CSMS's answer.
     Identified {
@@ -145,6 +147,7 @@ impl Station {
                         == board.is_error_active(*error)
             }
             Until::NoTransaction(c) => core(*c)?.transaction.is_none(),
+            Until::Status(c, status) => core_status(self, *c)? == *status,
             Until::Disconnected => !self.core.connected,
             Until::SecurityEventLogged {
                 after,

@@ -13,6 +13,9 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use chargepoint::charge_point::evse_security::{
+    CaCertificateType, InstalledCertificate, LeafCertificate, LeafCertificateType,
+};
 use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
 use chargepoint::recovery::Recovered;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus};
@@ -20,9 +23,9 @@ use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 
 use super::evse::Evse;
 use crate::control_api::{
-    ConnectionFailure, ConnectorState, Identification, IdentificationResult, LimitSource,
-    OcppState, ReservationState, SecurityEventEntry, StationState, TransactionState,
-    RECENT_SECURITY_EVENTS,
+    CertificateState, CertificateType, ConnectionFailure, ConnectorState, Identification,
+    IdentificationResult, LimitSource, MqttState, OcppState, ReservationState, SecurityEventEntry,
+    StationState, TransactionState, RECENT_SECURITY_EVENTS,
 };
 use crate::display::DisplayMessage;
 use crate::energy::{self, Offer};
@@ -41,6 +44,8 @@ struct Presented {
 #[derive(Debug, Clone, Default)]
 pub struct StationView {
     charge_point_id: String,
+    /// The CSMS's web UI (`settings.csms_web_ui`).
+    csms_web_ui: Option<String>,
     last_error: Option<ConnectionFailure>,
     identifications: HashMap<u32, Identification>,
     presented: Vec<Presented>,
@@ -51,6 +56,8 @@ pub struct StationView {
     security_events: VecDeque<(u64, SecurityEventEntry)>,
     /// How many security events this run logged.
     security_events_logged: u64,
+    /// The MQTT broker and whether it is connected, when the station has one.
+    mqtt: Option<MqttState>,
 }
 
 fn now_text() -> String {
@@ -64,6 +71,12 @@ impl StationView {
             charge_point_id: charge_point_id.to_owned(),
             ..StationView::default()
         }
+    }
+
+    /// The CSMS's web UI to link to (the state's `ocpp.csms_web_ui`).
+    pub fn with_csms_web_ui(mut self, url: Option<String>) -> StationView {
+        self.csms_web_ui = url;
+        self
     }
 
     /// The files found unreadable at start and moved aside (the state's `store_recovered`).
@@ -114,6 +127,22 @@ impl StationView {
         self.security_events
             .iter()
             .any(|(seq, e)| *seq > after && e.kind == kind && e.tech_info.as_deref() == tech_info)
+    }
+
+    /// The station connects to the MQTT broker `broker` (the state's `mqtt`).
+    pub fn with_mqtt(mut self, broker: Option<&str>) -> StationView {
+        self.mqtt = broker.map(|broker| MqttState {
+            broker: broker.to_owned(),
+            connected: false,
+        });
+        self
+    }
+
+    /// The MQTT broker is connected (true) or away.
+    pub fn mqtt_connected(&mut self, connected: bool) {
+        if let Some(mqtt) = &mut self.mqtt {
+            mqtt.connected = connected;
+        }
     }
 
     /// The last identification at `connector`.
@@ -296,6 +325,7 @@ impl StationView {
                 queued: core.queued_transaction_messages,
                 last_error: self.last_error.clone().filter(|_| !core.connected),
                 offline_requested,
+                csms_web_ui: self.csms_web_ui.clone(),
             },
             connectors: evses
                 .iter()
@@ -310,6 +340,13 @@ impl StationView {
             display_messages: display.map(<[DisplayMessage]>::to_vec),
             store_recovered: self.store_recovered.clone(),
             security_events: self.security_events(),
+            mqtt: self.mqtt.clone(),
+            certificates: core
+                .certificates
+                .iter()
+                .map(certificate_state)
+                .chain(core.own_certificates.iter().map(own_certificate_state))
+                .collect(),
         }
     }
 
@@ -330,6 +367,7 @@ impl StationView {
                 energy::LimitSource::Evse => LimitSource::Evse,
                 energy::LimitSource::Fuse => LimitSource::Fuse,
                 energy::LimitSource::OcppProfile => LimitSource::OcppProfile,
+                energy::LimitSource::Api => LimitSource::Api,
             },
         });
         ConnectorState {
@@ -403,6 +441,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
             queued: 0,
             last_error: None,
             offline_requested: false,
+            csms_web_ui: None,
         },
         connectors: (1..=connectors)
             .map(|id| ConnectorState {
@@ -430,12 +469,108 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
         display_messages: None,
         store_recovered: Vec::new(),
         security_events: Vec::new(),
+        mqtt: None,
+        certificates: Vec::new(),
+    }
+}
+
+/// One of the station's own certificates as the state shows it.
+fn own_certificate_state(c: &LeafCertificate) -> CertificateState {
+    CertificateState {
+        kind: match c.kind {
+            LeafCertificateType::Csms => CertificateType::ChargePointCertificate,
+            LeafCertificateType::V2g => CertificateType::V2gCertificate,
+        },
+        subject: c.subject.clone(),
+        expiry: c.not_after.to_string(),
+        serial_number: c.serial_number.clone(),
+        fallback: false,
+    }
+}
+
+/// An installed certificate as the state shows it.
+fn certificate_state(c: &InstalledCertificate) -> CertificateState {
+    CertificateState {
+        kind: match c.kind {
+            CaCertificateType::Csms => CertificateType::CentralSystemRootCertificate,
+            CaCertificateType::Mf => CertificateType::ManufacturerRootCertificate,
+            CaCertificateType::V2g => CertificateType::V2gRootCertificate,
+            CaCertificateType::Mo => CertificateType::MoRootCertificate,
+        },
+        subject: c.subject.clone(),
+        expiry: c.not_after.to_string(),
+        serial_number: c.hash_data.serial_number.to_string(),
+        fallback: c.fallback,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_installed_certificate_shows_its_type_subject_and_expiry() {
+        use ocpp_types::security::{CertificateHashData, HashAlgorithm};
+        let hash = |serial: &str| CertificateHashData {
+            hash_algorithm: HashAlgorithm::Sha256,
+            issuer_name_hash: ocpp_types::CiString::new("aa").unwrap(),
+            issuer_key_hash: ocpp_types::CiString::new("bb").unwrap(),
+            serial_number: ocpp_types::CiString::new(serial).unwrap(),
+        };
+        let shown: Vec<serde_json::Value> = [
+            (CaCertificateType::Csms, "a1b2c", false),
+            (CaCertificateType::Csms, "1", true),
+            (CaCertificateType::Mf, "2", false),
+            (CaCertificateType::V2g, "3", false),
+            (CaCertificateType::Mo, "4", false),
+        ]
+        .into_iter()
+        .map(|(kind, serial, fallback)| {
+            let installed = InstalledCertificate {
+                kind,
+                hash_data: hash(serial),
+                subject: "CN=Root,O=Example".to_owned(),
+                not_after: ocpp_types::DateTime::parse("2045-01-01T00:00:00Z").unwrap(),
+                fallback,
+            };
+            serde_json::to_value(certificate_state(&installed)).unwrap()
+        })
+        .collect();
+        assert_eq!(
+            shown[0],
+            serde_json::json!({"type": "CentralSystemRootCertificate",
+                "subject": "CN=Root,O=Example", "expiry": "2045-01-01T00:00:00.000Z",
+                "serial_number": "a1b2c", "fallback": false})
+        );
+        assert_eq!(shown[1]["fallback"], true);
+        let types: Vec<&str> = shown.iter().filter_map(|s| s["type"].as_str()).collect();
+        assert_eq!(
+            types,
+            vec![
+                "CentralSystemRootCertificate",
+                "CentralSystemRootCertificate",
+                "ManufacturerRootCertificate",
+                "V2GRootCertificate",
+                "MORootCertificate"
+            ]
+        );
+        let own = |kind| {
+            serde_json::to_value(own_certificate_state(&LeafCertificate {
+                kind,
+                subject: "CN=cp001".to_owned(),
+                not_after: ocpp_types::DateTime::parse("2027-01-01T00:00:00Z").unwrap(),
+                serial_number: "c0ffee".to_owned(),
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            own(LeafCertificateType::Csms),
+            serde_json::json!({"type": "ChargePointCertificate", "subject": "CN=cp001",
+                "expiry": "2027-01-01T00:00:00.000Z", "serial_number": "c0ffee",
+                "fallback": false})
+        );
+        assert_eq!(own(LeafCertificateType::V2g)["type"], "V2GCertificate");
+    }
 
     fn info(status: AuthorizationStatus) -> IdTagInfo {
         IdTagInfo::with_status(status)

@@ -77,7 +77,9 @@ async fn state_is_the_contract_document() {
             ],
             "display_messages": null,
             "store_recovered": [],
-            "security_events": []
+            "security_events": [],
+            "mqtt": null,
+            "certificates": []
         })
     );
     assert!(fake.calls().is_empty());

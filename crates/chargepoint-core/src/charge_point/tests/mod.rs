@@ -4,6 +4,7 @@
 
 mod authorization_cache;
 mod availability;
+mod certificates;
 mod clock_aligned;
 mod configuration;
 mod connector_status;
@@ -19,6 +20,7 @@ mod meter_values;
 mod offline_start;
 mod parent_id_tag;
 mod power_loss;
+mod power_loss_between_writes;
 mod queue_delivery;
 mod registration;
 mod remote_control;
