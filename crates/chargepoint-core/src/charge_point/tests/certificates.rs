@@ -494,7 +494,8 @@ fn the_charge_point_certificate_is_shown_too() {
 #[test]
 fn without_a_store_the_three_calls_are_not_supported() {
     let mut h = Harness::registered(json!({}), 1);
-    for (action, payload) in [
+    // Each CALL has its own id (the harness numbers them: a repeated id is a replay).
+    for (n, (action, payload)) in [
         (
             "InstallCertificate",
             json!({"certificateType": "CentralSystemRootCertificate", "certificate": "x"}),
@@ -507,11 +508,14 @@ fn without_a_store_the_three_calls_are_not_supported() {
             "DeleteCertificate",
             json!({"certificateHashData": hash_json("01")}),
         ),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         assert_eq!(
             h.csms_call(action, payload),
             vec![Frame::Error {
-                id: "csms-1".to_owned(),
+                id: format!("csms-{}", n + 1),
                 code: "NotSupported".to_owned()
             }],
             "{action}"
