@@ -462,6 +462,12 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
     # the next start sent).
     used: set[tuple] = set()
     for (action, content), copies in by_content.items():
+        # The station stopped sending it (its queue was empty at the end): the answer to one
+        # copy at least reached it.
+        if not any(conn is not None and answer_delivered(conn, m.id) is not None
+                   for m, conn in ((m, proxy_conn(m)) for m in copies)):
+            r.wrong.append(f"{action} sent {len(copies)} times, no answer reached the "
+                           f"station: {copies[0].payload}")
         if len(copies) < 2:
             continue
         found = [explain(m, proxy_conn(m), answer_delivered, kills, content, action,

@@ -168,3 +168,15 @@ def test_what_the_station_stored_at_a_kill_must_arrive():
     assert sorted(x.split(":")[0] for x in report.lost) == [
         "MeterValues stored at kill 0, never received",
         "StopTransaction of 1 (started {'connectorId'"]
+
+
+def test_a_message_no_answer_reached_must_have_been_sent_again():
+    h = History()
+    conn = h.connection()
+    h.call(conn, "StartTransaction", START, given=1)
+    h.call(conn, "MeterValues", MV, answered=False)
+    h.call(conn, "StopTransaction", STOP)
+    h.end(conn)
+    report = h.check()
+    assert len(report.wrong) == 1 and report.wrong[0].startswith(
+        "MeterValues sent 1 times, no answer reached the station"), report.wrong
