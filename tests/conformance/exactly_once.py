@@ -113,6 +113,10 @@ class ConnectorSeen:
     id_tag: str | None
     energy_wh: float
     power_w: float
+    # The EVSE's own transaction runs (its session state is PrepareCharging, Charging or
+    # paused): the core's transaction can outlive it by the time the core takes the stop, while
+    # the meter goes on until the relays open at the simulation's next step.
+    evse_running: bool = True
 
 
 @dataclass
@@ -355,9 +359,10 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
             if c.tx is None:
                 continue
             o = seen.setdefault(c.tx, {"inc": poll.inc, "meter_start": c.meter_start,
-                                       "id_tag": c.id_tag, "energy": c.energy_wh,
+                                       "id_tag": c.id_tag, "energy": None,
                                        "power": c.power_w, "last": poll.t})
-            o["energy"] = max(o["energy"], c.energy_wh)
+            if c.evse_running:
+                o["energy"] = max(o["energy"] or 0.0, c.energy_wh)
             o["power"] = max(o["power"], c.power_w)
             o["last"] = poll.t
     r.counts["observed"] = len(seen)
@@ -380,14 +385,15 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
         meter_stop = stop.payload["meterStop"]
         connector = identity[0]
         if stop.payload.get("reason") != "PowerLoss":
-            # Between what the meter showed while it ran and what it showed after (unless the
-            # next session, whose plug-in empties the register, was there already).
+            # Between what the meter showed while the EVSE's transaction ran and what it
+            # showed after (unless the next session, whose plug-in empties the register, was
+            # there already).
             later = next((poll.connectors[connector - 1] for poll in polls_by_inc[o["inc"]]
                           if poll.t > o["last"]), None)
             after = later.energy_wh if later is not None and later.tx is None else None
-            low = math.floor(o["energy"])
+            low = math.floor(o["energy"]) if o["energy"] is not None else None
             high = math.floor(after) if after is not None else None
-            if meter_stop < low or (high is not None and meter_stop > high):
+            if (low is not None and meter_stop < low) or (high is not None and meter_stop > high):
                 r.wrong.append(f"transaction {tx_id} stopped at {meter_stop} Wh, the meter "
                                f"read {o['energy']} Wh before and {after} Wh after: "
                                f"{stop.payload}")
