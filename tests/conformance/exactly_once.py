@@ -51,6 +51,10 @@ from dataclasses import dataclass, field
 # the window.
 WINDOW_S = 1.0
 
+# How long after a killed station was reaped the proxy may see its connection close (the
+# kernel closes it as the process dies; the proxy's loop reads the end at once).
+KILL_NOTICED_S = 0.5
+
 TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues",
                        "SecurityEventNotification")
 ENERGY = "Energy.Active.Import.Register"
@@ -490,6 +494,10 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
             r.wrong.append(f"{action} received {len(copies)} times, {len(explained)} "
                            f"answers lost: {'; '.join(lines)}: {copies[0].payload}")
             continue
+        # The copy left over is the one whose answer the station took: the weakest
+        # explanation (an answer that reached the station longest before its connection was
+        # reset) is the likeliest to be that one.
+        explained.sort(key=lambda d: (d.category == "reset", d.gap_s or 0.0))
         for dup in explained[:len(copies) - 1]:
             if dup.event in used:
                 r.wrong.append(f"{action}: a second duplicate explained by the same loss "
@@ -522,6 +530,9 @@ def explain(m: Received, conn, answer_delivered, kills: list[Kill], content: str
         # takes what is written to it until the kernel resets it).
         payload = json.loads(content)
         for kill in kills:
+            # The kill that closed this connection (the proxy sees the close at once).
+            if not kill.t <= conn.ended <= kill.dead + KILL_NOTICED_S:
+                continue
             if abs(kill.t - delivered) <= WINDOW_S and any(
                     a == action and stored_key(a, p) == stored_key(action, payload)
                     for a, p in kill.messages):

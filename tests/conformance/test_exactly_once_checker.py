@@ -126,6 +126,7 @@ def test_a_kill_just_after_the_answer_explains_a_repeat_only_if_the_message_was_
         second = h.connection()
         h.call(second, "MeterValues", MV)
         h.call(second, "StopTransaction", STOP)
+        h.t += 5  # the last connection stays
         h.end(second)
         report = h.check()
         if counted is None:
