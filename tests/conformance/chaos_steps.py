@@ -189,6 +189,11 @@ def drive_connector(station, connector: int, rng: random.Random, killed: threadi
             return
 
 
+# The EvseManager's session states while its transaction runs (docs/control-api.md,
+# `evse_state`).
+EVSE_RUNNING = {"PrepareCharging", "Charging", "ChargingPausedEV", "ChargingPausedEVSE"}
+
+
 def poll(station, inc: int) -> Poll | None:
     """The state as the checker takes it; None when the station did not answer."""
     req = urllib.request.Request(f"http://{station.addr}/api/v1/state")
@@ -205,7 +210,8 @@ def poll(station, inc: int) -> Poll | None:
             tx=(c["id"], ts(tx["started_at"])) if tx else None,
             meter_start=tx["meter_start_wh"] if tx else None,
             id_tag=tx["id_tag"] if tx else None,
-            energy_wh=c["energy_wh"], power_w=c["power_w"]))
+            energy_wh=c["energy_wh"], power_w=c["power_w"],
+            evse_running=c["evse_state"] in EVSE_RUNNING))
     return Poll(t, inc, connectors)
 
 

@@ -51,6 +51,10 @@ from dataclasses import dataclass, field
 # the window.
 WINDOW_S = 1.0
 
+# How long after a killed station was reaped the proxy may see its connection close (the
+# kernel closes it as the process dies; the proxy's loop reads the end at once).
+KILL_NOTICED_S = 0.5
+
 TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues",
                        "SecurityEventNotification")
 ENERGY = "Energy.Active.Import.Register"
@@ -113,6 +117,10 @@ class ConnectorSeen:
     id_tag: str | None
     energy_wh: float
     power_w: float
+    # The EVSE's own transaction runs (its session state is PrepareCharging, Charging or
+    # paused): the core's transaction can outlive it by the time the core takes the stop, while
+    # the meter goes on until the relays open at the simulation's next step.
+    evse_running: bool = True
 
 
 @dataclass
@@ -355,9 +363,10 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
             if c.tx is None:
                 continue
             o = seen.setdefault(c.tx, {"inc": poll.inc, "meter_start": c.meter_start,
-                                       "id_tag": c.id_tag, "energy": c.energy_wh,
+                                       "id_tag": c.id_tag, "energy": None,
                                        "power": c.power_w, "last": poll.t})
-            o["energy"] = max(o["energy"], c.energy_wh)
+            if c.evse_running:
+                o["energy"] = max(o["energy"] or 0.0, c.energy_wh)
             o["power"] = max(o["power"], c.power_w)
             o["last"] = poll.t
     r.counts["observed"] = len(seen)
@@ -380,14 +389,15 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
         meter_stop = stop.payload["meterStop"]
         connector = identity[0]
         if stop.payload.get("reason") != "PowerLoss":
-            # Between what the meter showed while it ran and what it showed after (unless the
-            # next session, whose plug-in empties the register, was there already).
+            # Between what the meter showed while the EVSE's transaction ran and what it
+            # showed after (unless the next session, whose plug-in empties the register, was
+            # there already).
             later = next((poll.connectors[connector - 1] for poll in polls_by_inc[o["inc"]]
                           if poll.t > o["last"]), None)
             after = later.energy_wh if later is not None and later.tx is None else None
-            low = math.floor(o["energy"])
+            low = math.floor(o["energy"]) if o["energy"] is not None else None
             high = math.floor(after) if after is not None else None
-            if meter_stop < low or (high is not None and meter_stop > high):
+            if (low is not None and meter_stop < low) or (high is not None and meter_stop > high):
                 r.wrong.append(f"transaction {tx_id} stopped at {meter_stop} Wh, the meter "
                                f"read {o['energy']} Wh before and {after} Wh after: "
                                f"{stop.payload}")
@@ -462,6 +472,12 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
     # the next start sent).
     used: set[tuple] = set()
     for (action, content), copies in by_content.items():
+        # The station stopped sending it (its queue was empty at the end): the answer to one
+        # copy at least reached it.
+        if not any(conn is not None and answer_delivered(conn, m.id) is not None
+                   for m, conn in ((m, proxy_conn(m)) for m in copies)):
+            r.wrong.append(f"{action} sent {len(copies)} times, no answer reached the "
+                           f"station: {copies[0].payload}")
         if len(copies) < 2:
             continue
         found = [explain(m, proxy_conn(m), answer_delivered, kills, content, action,
@@ -478,6 +494,10 @@ def check(received: list[Received], polls: list[Poll], kills: list[Kill], conns:
             r.wrong.append(f"{action} received {len(copies)} times, {len(explained)} "
                            f"answers lost: {'; '.join(lines)}: {copies[0].payload}")
             continue
+        # The copy left over is the one whose answer the station took: the weakest
+        # explanation (an answer that reached the station longest before its connection was
+        # reset) is the likeliest to be that one.
+        explained.sort(key=lambda d: (d.category == "reset", d.gap_s or 0.0))
         for dup in explained[:len(copies) - 1]:
             if dup.event in used:
                 r.wrong.append(f"{action}: a second duplicate explained by the same loss "
@@ -510,6 +530,9 @@ def explain(m: Received, conn, answer_delivered, kills: list[Kill], content: str
         # takes what is written to it until the kernel resets it).
         payload = json.loads(content)
         for kill in kills:
+            # The kill that closed this connection (the proxy sees the close at once).
+            if not kill.t <= conn.ended <= kill.dead + KILL_NOTICED_S:
+                continue
             if abs(kill.t - delivered) <= WINDOW_S and any(
                     a == action and stored_key(a, p) == stored_key(action, payload)
                     for a, p in kill.messages):

@@ -182,7 +182,10 @@ def test_installed_roots_survive_a_restart(make_station, csms):
     assert install(csms, MF_ROOT, mf.cert_pem) == {"status": "Accepted"}
     station.kill()
     after = csms.index()
-    state = station.restart()
+    station.restart()
+    # The control API answers from the start; the core's first snapshot, with the store read,
+    # comes a moment later.
+    state = station.wait_state(lambda s: len(s["certificates"]) == 2)
     assert shown(state) == [(CSMS_ROOT, "CN=CSMS Root A", False),
                             (MF_ROOT, "CN=Manufacturer Root", False)]
     booted(csms, station, after=after)

@@ -16,6 +16,8 @@ interleaving with the station's own timing differs from run to run. The figures 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import random
 import threading
@@ -116,6 +118,13 @@ def test_kill_9_and_a_broken_network_lose_nothing_and_repeat_only_in_the_window(
         csms.close()
         proxy.close()
     received, csms_conns, broken = csms.received()
+    # For a look after a failure: the proxy's connections and the kills, beside the CSMS's
+    # journal and the station's logs.
+    (tmp_path / "proxy-conns.json").write_text(json.dumps([dataclasses.asdict(c)
+                                                           for c in proxy.conns]))
+    (tmp_path / "kills.json").write_text(json.dumps(
+        [{"t": k.t, "dead": k.dead, "inc": k.inc, "messages": k.messages,
+          "transactions": k.transactions} for k in kills]))
     report = check(received, polls, kills, proxy.conns, csms_conns, SAMPLE_INTERVAL_S,
                    READING_AGE_S)
     ended = Counter(c.cause for c in proxy.conns)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from exactly_once import Kill, Received, check
+from exactly_once import ConnectorSeen, Kill, Poll, Received, check, ts
 from fault_proxy import Conn
 
 AT = "2026-12-06T10:00:00.000Z"
@@ -35,6 +35,7 @@ class History:
         self.conns: list[Conn] = []
         self.csms_conns: dict = {}
         self.kills: list[Kill] = []
+        self.polls: list[Poll] = []
         self.t = 100.0
 
     def connection(self, cause: str = "station") -> Conn:
@@ -57,7 +58,7 @@ class History:
         conn.ended = self.t
 
     def check(self):
-        return check(self.received, [], self.kills, self.conns, self.csms_conns, 1, 1.25)
+        return check(self.received, self.polls, self.kills, self.conns, self.csms_conns, 1, 1.25)
 
 
 def whole_session(h: History, conn: Conn) -> None:
@@ -125,6 +126,7 @@ def test_a_kill_just_after_the_answer_explains_a_repeat_only_if_the_message_was_
         second = h.connection()
         h.call(second, "MeterValues", MV)
         h.call(second, "StopTransaction", STOP)
+        h.t += 5  # the last connection stays
         h.end(second)
         report = h.check()
         if counted is None:
@@ -168,3 +170,33 @@ def test_what_the_station_stored_at_a_kill_must_arrive():
     assert sorted(x.split(":")[0] for x in report.lost) == [
         "MeterValues stored at kill 0, never received",
         "StopTransaction of 1 (started {'connectorId'"]
+
+
+def test_a_message_no_answer_reached_must_have_been_sent_again():
+    h = History()
+    conn = h.connection()
+    h.call(conn, "StartTransaction", START, given=1)
+    h.call(conn, "MeterValues", MV, answered=False)
+    h.call(conn, "StopTransaction", STOP)
+    h.end(conn)
+    report = h.check()
+    assert len(report.wrong) == 1 and report.wrong[0].startswith(
+        "MeterValues sent 1 times, no answer reached the station"), report.wrong
+
+
+def test_a_stop_register_is_held_against_the_meter_while_the_evse_charged():
+    # (the register the state showed with the transaction, whether the EVSE's own transaction
+    # still ran then, whether meterStop 4 is wrong)
+    for energy, running, wrong in ((4.6, True, False), (5.2, True, True), (5.2, False, False)):
+        h = History()
+        conn = h.connection()
+        whole_session(h, conn)
+        h.end(conn)
+        tx = (1, ts(AT))
+        h.polls = [Poll(1.0, 0, [ConnectorSeen(tx, 0, "CHAOS1", 3.0, 11000.0)]),
+                   Poll(1.1, 0, [ConnectorSeen(tx, 0, "CHAOS1", energy, 11000.0, running)]),
+                   Poll(1.2, 0, [ConnectorSeen(None, None, None, 5.9, 0.0, False)])]
+        report = h.check()
+        assert [w.split(":")[0] for w in report.wrong] == (
+            [f"transaction 1 stopped at 4 Wh, the meter read {energy} Wh before and 5.9 Wh "
+             "after"] if wrong else []), report.wrong

@@ -3,13 +3,13 @@
 //! write past it, as the disk of a station whose power went then; the next charge point
 //! starts from what it holds and reports it to the central system.
 
+use ocpp_types::meter::Measurand;
 use serde_json::{json, Value};
 
 use super::{tag, Harness};
 use crate::charge_point::{
     MeasuredValue, MemoryStore, MeterReading, StationEvent, Store, StoreError,
 };
-use ocpp_types::meter::Measurand;
 
 /// What the store holds after the power loss: its transactions and queued messages.
 fn after_power_loss(store: &dyn Store) -> MemoryStore {
@@ -44,8 +44,9 @@ fn reported_after(patch: &Value, before: &Harness) -> Vec<(String, Value)> {
     sent
 }
 
-/// A station offline (nothing leaves before the power goes) whose store takes `budget` writes.
-fn offline(patch: &Value, budget: u32) -> Harness {
+/// A station whose store takes `budget` writes; offline until the test connects it (nothing
+/// leaves then before the power goes).
+fn with_budget(patch: &Value, budget: u32) -> Harness {
     Harness::with_store(
         patch.clone(),
         1,
@@ -87,7 +88,7 @@ fn energy_value(wh: &str, context: &str, at: String) -> Value {
 fn a_transaction_is_stored_together_with_its_start_transaction() {
     let patch = json!({"Core": {"MeterValueSampleInterval": 0, "StopTxnSampledData": ""}});
     for budget in 0..3 {
-        let mut before = offline(&patch, budget);
+        let mut before = with_budget(&patch, budget);
         start(&mut before);
         let at = before.at(0);
         let expected = if budget == 0 {
@@ -122,7 +123,7 @@ fn a_sample_is_stored_together_with_its_meter_values() {
         "StopTxnSampledData": "Energy.Active.Import.Register"}});
     let begin = |h: &Harness| energy_value("1000", "Transaction.Begin", h.at(0));
     for budget in 0..5 {
-        let mut before = offline(&patch, budget);
+        let mut before = with_budget(&patch, budget);
         start(&mut before); // write 1: the transaction and its StartTransaction
         before.advance(30);
         before.event(energy(1100.0)); // write 2: the register grew
@@ -187,7 +188,7 @@ fn an_answered_start_transaction_is_deleted_in_one_write_with_the_id_it_gives() 
     let patch = json!({"Core": {"MeterValueSampleInterval": 10, "ClockAlignedDataInterval": 0,
         "MeterValuesSampledData": "Energy.Active.Import.Register", "StopTxnSampledData": ""}});
     for budget in 2..5 {
-        let mut before = offline(&patch, budget);
+        let mut before = with_budget(&patch, budget);
         before.connect();
         before.pump();
         before.event(energy(1000.0));
