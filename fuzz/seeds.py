@@ -111,6 +111,7 @@ def main() -> None:
         "meter": ("POST /api/v1/connectors/1/meter", '{"energy_wh":1234.5,"power_w":11000}'),
         "stop-transaction": ("POST /api/v1/connectors/1/stop-transaction", '{"reason":"EmergencyStop"}'),
         "tokens": ("POST /api/v1/tokens", '{"id_tag":"RFID1","connectors":[1,2],"prevalidated":false}'),
+        "security-events": ("POST /api/v1/security-events", '{"type":"TamperDetectionActivated","tech_info":"enclosure opened"}'),
         "display": ("POST /api/v1/display-messages", '{"messages":[{"message":{"content":"hi"},"priority":"AlwaysFront"}]}'),
         "state": ("GET /api/v1/state", ""),
         "frames": ("GET /api/v1/frames", ""),

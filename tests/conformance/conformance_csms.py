@@ -26,7 +26,9 @@ What a scenario can make it do:
   `send_bytes(data, text)`: any bytes as a text frame (not UTF-8 checked) or a binary one;
   `send_huge_frame(start, size)`: one text frame of `size` bytes (`start`, then padding),
   streamed so that neither side needs to hold it;
-- `wait_quiet()`: until no frame went either way for a moment (nothing in flight)."""
+- `wait_quiet()`: until no frame went either way for a moment (nothing in flight);
+- `ssl_context`: serve wss (security profiles 2 and 3) with this server context; loading
+  another certificate chain into it changes what the next connections are shown."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ import datetime as dt
 import http
 import itertools
 import json
+import ssl
 import threading
 import time
 from dataclasses import asdict
@@ -151,6 +154,16 @@ class _ChargePoint(OcppChargePoint):
         self._rec("SecurityEventNotification", kw)
         return call_result.SecurityEventNotification()
 
+    @on(Action.log_status_notification)
+    def on_log_status(self, **kw):
+        self._rec("LogStatusNotification", kw)
+        return call_result.LogStatusNotification()
+
+    @on(Action.signed_firmware_status_notification)
+    def on_signed_firmware_status(self, **kw):
+        self._rec("SignedFirmwareStatusNotification", kw)
+        return call_result.SignedFirmwareStatusNotification()
+
 
 class _Wire:
     """The websocket as the `ocpp` package sees it, keeping every frame in `Csms.frames`. While
@@ -182,7 +195,9 @@ class _Wire:
 
 class Csms:
     def __init__(self, known_tags: set[str] | None = None, port: int = 0,
-                 first_transaction_id: int = 1) -> None:
+                 first_transaction_id: int = 1,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.ssl_context = ssl_context
         self.known_tags = set(KNOWN_TAGS if known_tags is None else known_tags)
         self.port = port  # 0: a free port
         self.messages: list[tuple[str, dict]] = []
@@ -527,7 +542,8 @@ class Csms:
 
     async def _start(self) -> None:
         self._server = await serve(self._handler, "127.0.0.1", self.port, subprotocols=["ocpp1.6"],
-                                   ping_interval=None, process_request=self._process_request)
+                                   ping_interval=None, process_request=self._process_request,
+                                   ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:

@@ -47,8 +47,9 @@ class FtpServer:
 
 
 class HttpServer:
-    """An HTTP server on 127.0.0.1 serving the files of `root` (GET), in a thread; counts the
-    requests for each path."""
+    """An HTTP server on 127.0.0.1 serving the files of `root` (GET) and storing what is PUT
+    there (as everest-core's `curl -T` uploads), in a thread; records the requests for each
+    path. A PUT under `forbidden/` is answered 403."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -59,6 +60,23 @@ class HttpServer:
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 outer.requests.append(self.path)
                 super().do_GET()
+
+            def do_PUT(self):  # noqa: N802
+                outer.requests.append("PUT " + self.path)
+                length = int(self.headers.get("Content-Length", "0"))
+                data = self.rfile.read(length)
+                relative = self.path.split("?", 1)[0].lstrip("/")
+                if relative.startswith("forbidden/") or ".." in relative:
+                    self.send_response(403)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                target = outer.root / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                self.send_response(201)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args):
                 pass

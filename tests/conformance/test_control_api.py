@@ -71,12 +71,18 @@ def test_get_state_is_the_document(make_station, csms):
     station = make_station()
     booted(csms, station)
     state = station.api("GET", "/state")
-    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered",
-                          "default_price"}
+    assert set(state) == {"ocpp", "connectors", "display_messages", "store_recovered", "mqtt",
+                          "certificates", "security_events", "default_price"}
+    assert state["mqtt"] is None, "no module of this station speaks MQTT"
     assert state["store_recovered"] == []
+    assert state["certificates"] == []
     # California Pricing is on in the shipped config: its default price, and no session yet.
     assert state["default_price"]["text"] == "0.35 USD/kWh, no idle fee"
     assert state["connectors"][0]["pricing"] is None
+    # The security log's last events: this start's.
+    assert [(e["type"], e["critical"]) for e in state["security_events"]] == [
+        ("StartupOfTheDevice", True)]
+    assert set(state["security_events"][0]) == {"time", "type", "tech_info", "critical"}
     assert set(state["ocpp"]) == {"connected", "registration", "charge_point_id", "queued",
                                   "last_error", "offline_requested"}
     assert set(state["connectors"][0]) >= {"id", "status", "error_code", "transaction_id",

@@ -68,22 +68,16 @@ def test_everest_test_station_runs_unchanged(ferrocharge_bin, tmp_path: Path):
         csms.close()
 
 
-def test_everest_cost_and_price_station_runs_without_its_error_history(ferrocharge_bin,
-                                                                        tmp_path: Path):
+def test_everest_cost_and_price_station_runs_unchanged(ferrocharge_bin, tmp_path: Path):
     """everest-core's California Pricing test station (everest-config-ocpp16-costandprice.yaml
-    with libocpp-config-costandprice.json beside it) runs unchanged but for its ErrorHistory
-    module, which ferrocharge does not provide yet (EVerest's API modules): that module is
-    dropped, nothing else. A priced session as EVerest's california_pricing_ocpp16.py runs it:
+    with libocpp-config-costandprice.json beside it, its ErrorHistory module included) runs
+    unchanged. A priced session as EVerest's california_pricing_ocpp16.py runs it:
     SetUserPrice before the start, RunningCost, FinalCost; the TerminalCostAndPriceMessage
     module logs them."""
     yaml = EVEREST_AUX / "everest-config-ocpp16-costandprice.yaml"
     if not yaml.exists():
         pytest.skip(f"EVerest's reference configs are not beside the repository ({EVEREST_AUX})")
-    text = yaml.read_text()
-    start = text.index("  error_history:\n")
-    end = text.index("  system:\n", start)
-    assert "ErrorHistory" in text[start:end] and "ErrorHistory" not in text[end:]
-    (tmp_path / yaml.name).write_text(text[:start] + text[end:])
+    (tmp_path / yaml.name).write_text(yaml.read_text())
     (tmp_path / "libocpp-config-costandprice.json").write_text(
         (EVEREST_AUX / "libocpp-config-costandprice.json").read_text())
     csms = Csms(port=9000, first_transaction_id=random.randint(10_000, 1_000_000_000)).start()

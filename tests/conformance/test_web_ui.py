@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from pathlib import Path
 
@@ -207,7 +208,17 @@ def test_first_paint_has_the_state_and_the_log_history(make_station, csms, brows
     # Frames before the page opens: 120 GetConfiguration (240 frames, long answers) and the boot.
     for _ in range(120):
         csms.call(call.GetConfiguration())
-    before = station.api("GET", "/frames")["frames"]
+    # The station keeps a copy of each frame a moment after it went out (an observer channel):
+    # a last, recognisable answer in the copies means every frame before it is there too.
+    csms.call(call.GetConfiguration(key=["HeartbeatInterval"]))
+    deadline = time.monotonic() + 15
+    while True:
+        before = station.api("GET", "/frames")["frames"]
+        newest = before[-1]["frame"] if before else ""
+        if newest.startswith("[3") and '"HeartbeatInterval"' in newest:
+            break
+        assert time.monotonic() < deadline, newest[:200]
+        time.sleep(0.05)
     assert len(before) == 200
     url = f"http://{station.addr}/"
     with urllib.request.urlopen(url, timeout=10) as r:
@@ -460,6 +471,29 @@ def test_the_offline_view(make_station, csms, browser):
     page.wait_for(f"{tx}.textContent.startsWith('#1 · RFID1 · since') && "
                   f"!{tx}.textContent.includes('pending')", timeout=20)
     page.wait_for("document.getElementById('queued').textContent === 'nothing queued'")
+    assert page.evaluate("window.__errors") == []
+
+
+def test_the_security_log_panel_lists_the_last_events_newest_first(make_station, csms, browser):
+    """The security log's last events, newest first, a critical one marked; a new one shows live
+    and does not make the page overflow at 390 px."""
+    _, make_browser = browser
+    station, page = open_ui(make_station, csms, make_browser)
+    first = "document.querySelector('#security li')"
+    page.wait_for(f"{first}?.querySelector('.kind')?.textContent === 'StartupOfTheDevice'")
+    station.api("POST", "/security-events",
+                {"type": "TamperDetectionActivated", "tech_info": "enclosure opened"})
+    page.wait_for(f"{first}.querySelector('.kind').textContent === 'TamperDetectionActivated'")
+    assert page.evaluate(f"{first}.querySelector('.badge').textContent") == "critical"
+    assert page.evaluate(f"{first}.querySelector('.info').textContent") == "enclosure opened"
+    station.api("POST", "/security-events", {"type": "InvalidMessages"})
+    page.wait_for(f"{first}.querySelector('.kind').textContent === 'InvalidMessages'")
+    assert page.evaluate(f"{first}.querySelector('.badge')") is None
+    assert page.evaluate("[...document.querySelectorAll('#security .kind')]"
+                         ".map((e) => e.textContent)") == [
+        "InvalidMessages", "TamperDetectionActivated", "StartupOfTheDevice"]
+    set_width(page, 390, 844)
+    no_overflow(page, 390)
     assert page.evaluate("window.__errors") == []
 
 

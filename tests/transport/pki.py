@@ -72,6 +72,31 @@ class Ca:
     def cert_pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
+    def certify(self, other: "Ca") -> bytes:
+        """`other`'s subject and key as a CA certificate issued by this root (PEM): a new root
+        signed by the old one, as the Security whitepaper's AdditionalRootCertificateCheck
+        asks of a new CSMS root."""
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(other.cert.subject)
+            .issuer_name(self.cert.subject)
+            .public_key(other.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - dt.timedelta(days=1))
+            .not_valid_after(NOW + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True, key_cert_sign=True, crl_sign=True,
+                    content_commitment=False, key_encipherment=False, data_encipherment=False,
+                    key_agreement=False, encipher_only=False, decipher_only=False,
+                ),
+                critical=True,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        return cert.public_bytes(serialization.Encoding.PEM)
+
     def write(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(self.cert_pem)

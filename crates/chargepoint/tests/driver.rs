@@ -578,11 +578,10 @@ async fn the_delete_of_an_answered_transaction_message_is_the_first_write_after_
     )
     .await
     .unwrap();
-    logged(&log, &format!("remove_message {start_key}")).await;
-    assert_eq!(
-        log.after("start answered")[0],
-        format!("remove_message {start_key}")
-    );
+    // With the transactionId it gives, in the transaction's record, in the same write.
+    let delete = format!("write_all [remove_message {start_key}, save_transaction 1]");
+    logged(&log, &delete).await;
+    assert_eq!(log.after("start answered")[0], delete);
 
     link.events.send(stopped(300)).unwrap();
     let stop = until_call(&mut conn, "StopTransaction").await;

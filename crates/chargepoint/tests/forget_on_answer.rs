@@ -1,9 +1,9 @@
 //! The answer to a transaction message is followed first by the durable delete of that message
 //! (one SQLite transaction, fsync'd), before any write of what the answer leads to: a store that
 //! records the order of its writes, over the SQLite store, shows the delete as the first write
-//! after the answer of a StartTransaction (then the authorization cache, the real transaction
-//! id in the messages queued behind it, the transaction's record) and of a StopTransaction
-//! (then the cache). So a power loss after the CSMS answered sends the message again only if it
+//! after the answer of a StartTransaction (with, in the same write, the real transaction id in
+//! the messages queued behind it and in the transaction's record; then the authorization cache
+//! and the parentIdTag) and of a StopTransaction (then the cache). So a power loss after the CSMS answered sends the message again only if it
 //! comes before that one write (docs/core/delivery-guarantees.md). The same through the tokio
 //! driver is in driver.rs.
 
@@ -74,12 +74,15 @@ fn the_delete_of_an_answered_start_transaction_is_the_first_write_after_the_answ
     assert_eq!(
         log.after("answer"),
         [
-            format!("remove_message {start}"),
+            format!(
+                "write_all [remove_message {start}, save_message {sample} MeterValues, \
+                 save_transaction 1]"
+            ),
             "save_cached_authorization RFID1".to_string(),
-            format!("save_messages [{sample}]"),
             "save_transaction 1".to_string(),
         ],
-        "the delete first, then what the answer leads to"
+        "the delete first, with the real transaction id in the messages queued behind it and \
+         in the transaction's record; then what the answer leads to (the cache, the parent)"
     );
     let queued = cp.store().messages().unwrap();
     assert_eq!(queued.len(), 1);

@@ -1,6 +1,6 @@
 //! The SQLite store on its own: every method round-trips, the data survives closing and
 //! reopening, a process killed mid-way (SIGKILL, no shutdown) keeps every committed record,
-//! and the schema version is kept and checked.
+//! `write_all` stores all of its writes or none, and the schema version is kept and checked.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +8,7 @@ mod common;
 
 use chargepoint::charge_point::sqlite_store::{SqliteStore, MIGRATIONS};
 use chargepoint::charge_point::{
-    Store, StoreError, StoredMessage, StoredReservation, StoredTransaction,
+    Store, StoreError, StoreWrite, StoredMessage, StoredReservation, StoredTransaction,
 };
 use common::{kill_child_after, Scratch};
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
@@ -201,6 +201,46 @@ fn a_store_leaked_without_closing_keeps_its_writes() {
     fill(&mut store);
     std::mem::forget(store);
     assert_filled(&SqliteStore::open(&path).unwrap());
+}
+
+#[test]
+fn write_all_stores_all_of_its_writes_or_none() {
+    let dir = Scratch::new("sqlite-write-all");
+    let path = dir.file("ferrocharge.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let start = message(3, Action::StartTransaction, Some(-1));
+    store
+        .write_all(&[
+            StoreWrite::SaveTransaction(transaction(1, -1)),
+            StoreWrite::SaveMessage(start.clone()),
+        ])
+        .unwrap();
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.transactions().unwrap(), vec![transaction(1, -1)]);
+    assert_eq!(store.messages().unwrap(), vec![start.clone()]);
+    drop(store);
+
+    // The second write fails inside the SQLite transaction: the first is undone with it.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = SqliteStore::open(&path).unwrap();
+    let result = store.write_all(&[
+        StoreWrite::SaveTransaction(transaction(2, -2)),
+        StoreWrite::SaveMessage(message(4, Action::StartTransaction, Some(-2))),
+    ]);
+    assert!(
+        matches!(&result, Err(StoreError::Backend(e)) if e.contains("refused")),
+        "{result:?}"
+    );
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.transactions().unwrap(), vec![transaction(1, -1)]);
+    assert_eq!(store.messages().unwrap(), vec![start]);
 }
 
 #[test]

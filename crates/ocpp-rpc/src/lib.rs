@@ -19,6 +19,7 @@
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod fault;
 pub mod frame;
 pub mod frame_error;
 pub mod message_id;
@@ -28,6 +29,7 @@ pub mod session;
 pub use config::{Config, Role};
 pub use error::RpcError;
 pub use event::{CallErrorInfo, Event};
+pub use fault::PeerFault;
 
 pub use frame::{Frame, MessageType};
 pub use frame_error::FrameError;

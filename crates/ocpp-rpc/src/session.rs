@@ -48,13 +48,22 @@
 //! carries the id exactly as written: it is the only thing the central system can match, and
 //! libocpp, which does not check the length, would answer to it too.
 //!
+//! # Faults
+//!
+//! Besides its CALLERROR, each frame or payload that does not decode (the broken, unreadable,
+//! oversized and schema-refused rows above, and a CALLRESULT that does not decode) and each
+//! CALL that repeats the id of an earlier CALL on the connection is reported as a
+//! [`PeerFault`] by [`Rpc::poll_fault`] (for the Security whitepaper's InvalidMessages and
+//! AttemptedReplayAttacks). A CALL of an unknown action or of one the peer's role never sends
+//! is well formed: no fault.
+//!
 //! # New connection
 //!
 //! [`Rpc::reset`] forgets the old connection: the outstanding CALL and every queued one come
 //! back as [`Event::Cancelled`] (in their original order, so re-queuing them keeps the order),
 //! and the peer's unanswered CALLs and unsent answers are dropped.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use ocpp_types::{Action, AnyRequest, AnyResponse, CallErrorCode};
@@ -63,6 +72,7 @@ use serde_json::{json, Value};
 use crate::config::{Config, Role};
 use crate::error::RpcError;
 use crate::event::{CallErrorInfo, Event};
+use crate::fault::{PeerFault, MAX_FAULTS, RECENT_CALL_IDS};
 use crate::frame::{self, shorten, Frame, MessageType};
 use crate::frame_error::FrameError;
 use crate::message_id::MessageId;
@@ -135,6 +145,12 @@ pub struct Rpc {
     /// The peer's CALLs the user has not answered yet.
     unanswered: HashMap<MessageId, Action>,
     events: VecDeque<Event>,
+    /// What the peer did wrong, for [`Rpc::poll_fault`].
+    faults: VecDeque<PeerFault>,
+    /// The ids of the peer's last [`RECENT_CALL_IDS`] CALLs on this connection, oldest first,
+    /// and the same as a set.
+    recent_call_ids: VecDeque<MessageId>,
+    recent_call_id_set: HashSet<MessageId>,
 }
 
 impl Rpc {
@@ -148,7 +164,42 @@ impl Rpc {
             replies: VecDeque::new(),
             unanswered: HashMap::new(),
             events: VecDeque::new(),
+            faults: VecDeque::new(),
+            recent_call_ids: VecDeque::new(),
+            recent_call_id_set: HashSet::new(),
         }
+    }
+
+    /// The next thing the peer did wrong ([`PeerFault`]), oldest first; at most
+    /// [`MAX_FAULTS`] wait.
+    pub fn poll_fault(&mut self) -> Option<PeerFault> {
+        self.faults.pop_front()
+    }
+
+    fn fault(&mut self, fault: PeerFault) {
+        if self.faults.len() == MAX_FAULTS {
+            self.faults.pop_front();
+        }
+        self.faults.push_back(fault);
+    }
+
+    fn malformed(&mut self, code: CallErrorCode, what: String) {
+        self.fault(PeerFault::Malformed { code, what });
+    }
+
+    /// Remembers the peer's CALL id `id`; true when it was used before on this connection.
+    fn repeated_call_id(&mut self, id: &MessageId) -> bool {
+        if self.recent_call_id_set.contains(id) {
+            return true;
+        }
+        if self.recent_call_ids.len() == RECENT_CALL_IDS {
+            if let Some(oldest) = self.recent_call_ids.pop_front() {
+                self.recent_call_id_set.remove(&oldest);
+            }
+        }
+        self.recent_call_ids.push_back(id.clone());
+        self.recent_call_id_set.insert(id.clone());
+        false
     }
 
     /// This endpoint's role.
@@ -269,6 +320,8 @@ impl Rpc {
                     let result = AnyResponse::decode(call.action, &payload).map_err(|e| {
                         let action = call.action;
                         tracing::warn!(%id, %action, error = %e, "invalid CALLRESULT payload");
+                        let what = format!("{}: CALLRESULT of {action} at {}", e.code, e.path);
+                        self.malformed(e.code, what);
                         CallErrorInfo {
                             code: e.code,
                             description: shorten(&e.message, MAX_DESCRIPTION_LEN),
@@ -313,6 +366,7 @@ impl Rpc {
         let description = format!("message of {size} bytes refused: at most {limit} are read");
         // Not its start: it may carry a secret (see `on_broken`).
         tracing::warn!(size, limit, "oversized frame refused before decoding");
+        self.malformed(CallErrorCode::FormationViolation, description.clone());
         self.answer_by_prefix(start, &description);
     }
 
@@ -326,6 +380,7 @@ impl Rpc {
             why,
             "unreadable message from the peer answered with GenericError"
         );
+        self.malformed(CallErrorCode::GenericError, why.to_owned());
         self.reply_without_id(why);
     }
 
@@ -373,6 +428,9 @@ impl Rpc {
         let unanswered = self.unanswered.len();
         self.replies.clear();
         self.unanswered.clear();
+        // Ids are unique per connection (OCPP-J 1.6 §4.1.3): a new one may use them again.
+        self.recent_call_ids.clear();
+        self.recent_call_id_set.clear();
         let sent = self.outstanding.take().map(|o| (o.call, true));
         let queued = self.queued.drain(..).map(|call| (call, false));
         let cancelled: Vec<_> = sent.into_iter().chain(queued).collect();
@@ -393,6 +451,14 @@ impl Rpc {
     }
 
     fn on_call(&mut self, id: MessageId, name: &str, payload: &Value) {
+        if self.repeated_call_id(&id) {
+            let action = shorten(name, 64);
+            tracing::warn!(%id, %action, "CALL repeats the id of an earlier CALL on this connection");
+            self.fault(PeerFault::RepeatedId {
+                id: id.clone(),
+                action,
+            });
+        }
         if self.unanswered.contains_key(&id) {
             let action = shorten(name, 64);
             tracing::warn!(%id, %action, "CALL reuses the id of an unanswered CALL; dropped");
@@ -417,7 +483,10 @@ impl Rpc {
                 self.unanswered.insert(id.clone(), action);
                 self.events.push_back(Event::Call { id, request });
             }
-            Err(e) => self.reply_error(id, e.code, &e.message, json!({ "path": e.path })),
+            Err(e) => {
+                self.malformed(e.code, format!("{}: CALL {action} at {}", e.code, e.path));
+                self.reply_error(id, e.code, &e.message, json!({ "path": e.path }))
+            }
         }
     }
 
@@ -426,6 +495,10 @@ impl Rpc {
         // ChangeConfiguration of AuthorizationKey), and this layer cannot tell which parts
         // are secret. The station's message log shows the text, redacted.
         let len = text.len();
+        let code = error
+            .call_error_code()
+            .unwrap_or(CallErrorCode::FormationViolation);
+        self.malformed(code, error.to_string());
         let (Some(id), Some(code)) = (error.message_id(), error.call_error_code()) else {
             tracing::warn!(%error, len, "frame without a valid message id");
             return self.answer_by_prefix(text, &error.to_string());

@@ -83,7 +83,9 @@ async fn run(options: ConnectionOptions) -> ExitCode {
         };
         let now = Instant::now();
         match event {
-            Some(Event::Connected { id, url, profile }) => {
+            Some(Event::Connected {
+                id, url, profile, ..
+            }) => {
                 connected = true;
                 print(
                     json!({"event": "connected", "id": id, "url": url, "profile": profile.number()}),

@@ -4,7 +4,11 @@
 //! `csms_leaf_cert_directory`, `csms_leaf_key_directory`, `private_key_password`).
 //! [`CertificateStore::new`] uses EvseSecurity's defaults under one directory:
 //!
-//! - `ca/csms/CSMS_ROOT_CA.pem`: the CSMS root CA bundle that verifies the CSMS (profiles 2, 3);
+//! - `ca/csms/CSMS_ROOT_CA.pem`: the CSMS root CA bundle that verifies the CSMS (profiles 2, 3),
+//!   a PEM file or a directory of `*.pem` files (as libevse-security's `X509CertificateBundle`);
+//! - `ca/csms/CSMS_ROOT_CA.pem.fallback`: the CSMS root a new one replaced under
+//!   AdditionalRootCertificateCheck (the `evse-security` crate keeps it there until the new
+//!   one verified a connection), trusted only when the bundle's roots do not verify the CSMS;
 //! - `client/csms/`: the charge point's CSMS client certificates (`*.pem`, leaf first, with
 //!   its chain) for profile 3, and also (the key directory) their private keys.
 //!
@@ -72,8 +76,12 @@ pub struct ClientCertificate {
 /// already resolved to full paths.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StorePaths {
-    /// `csms_ca_bundle`: the CSMS root CA bundle (PEM, one or more certificates).
+    /// `csms_ca_bundle`: the CSMS root CA bundle (PEM, one or more certificates; or a
+    /// directory of PEM files).
     pub csms_ca_bundle: PathBuf,
+    /// The CSMS fallback root (AdditionalRootCertificateCheck), tried after the bundle's
+    /// roots; the `evse-security` crate's `FilePaths::csms_fallback_bundle`.
+    pub csms_fallback_bundle: PathBuf,
     /// `csms_leaf_cert_directory`: the CSMS client certificates.
     pub csms_leaf_cert_dir: PathBuf,
     /// `csms_leaf_key_directory`: their private keys.
@@ -87,8 +95,10 @@ impl StorePaths {
     /// `client/csms/` for both certificates and keys; no password.
     pub fn everest_defaults(dir: &Path) -> StorePaths {
         let client = dir.join("client").join("csms");
+        let csms = dir.join("ca").join("csms");
         StorePaths {
-            csms_ca_bundle: dir.join("ca").join("csms").join("CSMS_ROOT_CA.pem"),
+            csms_ca_bundle: csms.join("CSMS_ROOT_CA.pem"),
+            csms_fallback_bundle: csms.join("CSMS_ROOT_CA.pem.fallback"),
             csms_leaf_cert_dir: client.clone(),
             csms_leaf_key_dir: client,
             private_key_password: None,
@@ -101,6 +111,7 @@ impl fmt::Debug for StorePaths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StorePaths")
             .field("csms_ca_bundle", &self.csms_ca_bundle)
+            .field("csms_fallback_bundle", &self.csms_fallback_bundle)
             .field("csms_leaf_cert_dir", &self.csms_leaf_cert_dir)
             .field("csms_leaf_key_dir", &self.csms_leaf_key_dir)
             .field(
@@ -149,14 +160,33 @@ impl CertificateStore {
         self.paths.csms_leaf_key_dir.clone()
     }
 
-    /// The CSMS root CA certificates; empty when the bundle is not there.
+    /// The CSMS root CA certificates; empty when the bundle is not there, or empty. Of a
+    /// bundle directory, the `*.pem` files that hold certificates (the others are skipped with
+    /// a warning naming them).
     pub fn csms_root_certificates(&self) -> Result<Vec<CertificateDer<'static>>, CertStoreError> {
         let path = self.csms_root_ca_path();
-        match fs::read(&path) {
-            Ok(pem) => read_certificates(&path, &pem),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(source) => Err(CertStoreError::Read { path, source }),
+        if !path.is_dir() {
+            return read_bundle_file(&path);
         }
+        let mut certs = Vec::new();
+        for file in list_dir(&path).unwrap_or_default() {
+            if !has_extension(&file, "pem") {
+                continue;
+            }
+            match read_bundle_file(&file) {
+                Ok(found) => certs.extend(found),
+                Err(e) => tracing::warn!(error = %e, "CSMS root CA file skipped"),
+            }
+        }
+        Ok(certs)
+    }
+
+    /// The CSMS fallback root certificate(s) (AdditionalRootCertificateCheck); empty when
+    /// there is none.
+    pub fn csms_fallback_root_certificates(
+        &self,
+    ) -> Result<Vec<CertificateDer<'static>>, CertStoreError> {
+        read_bundle_file(&self.paths.csms_fallback_bundle)
     }
 
     /// Whether a CSMS root CA is installed (a prerequisite of profiles 2 and 3).
@@ -263,6 +293,20 @@ fn list_dir(dir: &Path) -> Option<Vec<PathBuf>> {
         .collect();
     files.sort();
     Some(files)
+}
+
+/// The certificates of the PEM file `path`: none when it is not there or holds only white
+/// space (EvseSecurity leaves an emptied bundle file in place).
+fn read_bundle_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, CertStoreError> {
+    match fs::read(path) {
+        Ok(pem) if pem.iter().all(u8::is_ascii_whitespace) => Ok(Vec::new()),
+        Ok(pem) => read_certificates(path, &pem),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(CertStoreError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 fn read_certificates(

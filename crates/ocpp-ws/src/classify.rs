@@ -51,6 +51,10 @@ pub(crate) fn rustls_error(error: rustls::Error, cx: &Context<'_>) -> ConnectErr
     let probe = cx.probe;
     let server_certificate_seen = probe.is_some_and(|p| p.server_certificate_seen());
     let client_certificate_requested = probe.is_some_and(|p| p.client_certificate_requested());
+    if probe.is_some_and(|p| p.server_signature_refused()) {
+        // The certificate verified (the signature check comes after it); the key did not.
+        return ConnectError::CsmsAuthenticationFailed(error);
+    }
     match &error {
         rustls::Error::InvalidCertificate(cert) => certificate_error(cert, error.clone(), cx.host),
         rustls::Error::AlertReceived(alert) => {

@@ -27,11 +27,18 @@ pub const SUBPROTOCOL: &str = "ocpp1.6";
 /// The websocket of an open connection, its incoming frames filtered (see [`inbound`](crate::inbound)).
 pub type WsStream = WebSocketStream<Filtered<Stream>>;
 
+/// What the handshake of an open connection used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Handshaken {
+    /// The CSMS certificate was verified by the fallback CSMS root only.
+    pub fallback_root: bool,
+}
+
 /// Connects once, within `options.handshake_timeout`.
 pub(crate) async fn connect(
     options: &ConnectionOptions,
     url: &CsmsUrl,
-) -> Result<WsStream, ConnectError> {
+) -> Result<(WsStream, Handshaken), ConnectError> {
     match tokio::time::timeout(options.handshake_timeout, connect_unbounded(options, url)).await {
         Ok(result) => result,
         Err(_) => Err(ConnectError::Timeout(options.handshake_timeout)),
@@ -41,7 +48,7 @@ pub(crate) async fn connect(
 async fn connect_unbounded(
     options: &ConnectionOptions,
     url: &CsmsUrl,
-) -> Result<WsStream, ConnectError> {
+) -> Result<(WsStream, Handshaken), ConnectError> {
     // Everything local is prepared before opening a socket, so that a missing certificate
     // does not show up at the CSMS as a half-open connection.
     let tls = match url.is_secure() {
@@ -129,7 +136,10 @@ async fn connect_unbounded(
             answered: answered.map(|a| format!("it answered {a:?}")),
         });
     }
-    Ok(ws)
+    let handshaken = Handshaken {
+        fallback_root: cx.probe.is_some_and(|p| p.fallback_root_used()),
+    };
+    Ok((ws, handshaken))
 }
 
 /// What the TLS handshake of one attempt needs.
@@ -155,7 +165,15 @@ fn prepare_tls(options: &ConnectionOptions) -> Result<PreparedTls, ConnectError>
     if options.tls.use_system_roots {
         roots.roots.extend(system_roots().roots.iter().cloned());
     }
-    if roots.is_empty() {
+    let mut fallback_roots = RootCertStore::empty();
+    if let Some(store) = store {
+        let (added, _) =
+            fallback_roots.add_parsable_certificates(store.csms_fallback_root_certificates()?);
+        if added > 0 {
+            tracing::debug!(added, "CSMS fallback root certificates loaded");
+        }
+    }
+    if roots.is_empty() && fallback_roots.is_empty() {
         let path = store.map(|s| s.csms_root_ca_path()).unwrap_or_default();
         return Err(ConnectError::NoCsmsRootCertificate { path });
     }
@@ -187,6 +205,7 @@ fn prepare_tls(options: &ConnectionOptions) -> Result<PreparedTls, ConnectError>
     let config = client_config(
         &ciphers,
         roots,
+        fallback_roots,
         verification,
         client_certificate,
         Arc::clone(&probe),

@@ -54,6 +54,10 @@ pub enum Event {
         url: String,
         /// The security profile in use.
         profile: SecurityProfile,
+        /// Profiles 2 and 3: the CSMS certificate was verified only by the store's fallback
+        /// CSMS root (AdditionalRootCertificateCheck), not by the installed roots. `false`
+        /// when the installed (or system) roots verified it, and without TLS.
+        fallback_root: bool,
     },
     /// The open connection ended.
     Disconnected {

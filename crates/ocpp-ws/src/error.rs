@@ -14,6 +14,10 @@ use crate::uri::UriError;
 pub mod security_event {
     /// The CSMS certificate is untrusted, expired or does not name the host.
     pub const INVALID_CENTRAL_SYSTEM_CERTIFICATE: &str = "InvalidCentralSystemCertificate";
+    /// The CSMS failed to prove its identity: its TLS handshake signature does not verify with
+    /// the key of the (valid) certificate it presented. (libocpp spells it
+    /// `CsmsFailedToAuthenticate` and raises it nowhere.)
+    pub const CENTRAL_SYSTEM_FAILED_TO_AUTHENTICATE: &str = "CentralSystemFailedToAuthenticate";
     /// The CSMS refused our Basic credentials. (libocpp spells it `FailedToAuthenticateAtCsms`.)
     pub const FAILED_TO_AUTHENTICATE_AT_CENTRAL_SYSTEM: &str =
         "FailedToAuthenticateAtCentralSystem";
@@ -104,6 +108,10 @@ pub enum ConnectError {
         /// What was wrong.
         detail: String,
     },
+    /// The CSMS presented a certificate that verifies, but its handshake signature does not
+    /// verify with that certificate's key: it does not hold the certificate's private key.
+    #[error("the CSMS failed to authenticate: its TLS handshake signature does not verify with the key of its certificate: {0}")]
+    CsmsAuthenticationFailed(rustls::Error),
     /// The CSMS certificate is unusable otherwise (revoked, malformed, wrong purpose).
     #[error("the CSMS certificate is invalid: {0}")]
     CsmsCertificateInvalid(rustls::Error),
@@ -153,6 +161,9 @@ impl ConnectError {
             | ConnectError::CsmsCertificateExpired(_)
             | ConnectError::CsmsCertificateHostMismatch { .. }
             | ConnectError::CsmsCertificateInvalid(_) => Some(INVALID_CENTRAL_SYSTEM_CERTIFICATE),
+            ConnectError::CsmsAuthenticationFailed(_) => {
+                Some(CENTRAL_SYSTEM_FAILED_TO_AUTHENTICATE)
+            }
             ConnectError::Unauthorized { .. } => Some(FAILED_TO_AUTHENTICATE_AT_CENTRAL_SYSTEM),
             ConnectError::TlsVersion(_) => Some(INVALID_TLS_VERSION),
             ConnectError::TlsCipherSuite(_) => Some(INVALID_TLS_CIPHER_SUITE),
@@ -185,6 +196,7 @@ impl ConnectError {
             ConnectError::CsmsCertificateExpired(_) => "csms_certificate_expired",
             ConnectError::CsmsCertificateHostMismatch { .. } => "csms_certificate_host_mismatch",
             ConnectError::CsmsCertificateInvalid(_) => "csms_certificate_invalid",
+            ConnectError::CsmsAuthenticationFailed(_) => "csms_authentication_failed",
             ConnectError::TlsVersion(_) => "tls_version",
             ConnectError::TlsCipherSuite(_) => "tls_cipher_suite",
             ConnectError::Tls(_) => "tls",

@@ -141,7 +141,10 @@ impl Task {
             }
         };
         match result {
-            Ok(ws) => self.connected(ws, url.to_string()).await,
+            Ok((ws, handshaken)) => {
+                self.connected(ws, url.to_string(), handshaken.fallback_root)
+                    .await
+            }
             Err(error) => self.failed(error, &url.to_string()).await,
         }
     }
@@ -175,7 +178,7 @@ impl Task {
         }
     }
 
-    async fn connected(&mut self, mut ws: WsStream, url: String) -> Step {
+    async fn connected(&mut self, mut ws: WsStream, url: String, fallback_root: bool) -> Step {
         self.last_id += 1;
         let id = self.last_id;
         self.supervisor.on_connected();
@@ -183,7 +186,13 @@ impl Task {
         let profile = options.security_profile;
         // Debug: the charge point that uses the transport announces the connection itself.
         tracing::debug!(%url, %profile, id, "connected to the CSMS");
-        self.emit(Event::Connected { id, url, profile }).await;
+        self.emit(Event::Connected {
+            id,
+            url,
+            profile,
+            fallback_root,
+        })
+        .await;
         let mut link = Link {
             id,
             ping: PingTimer::new(options.ping.clone(), Instant::now()),

@@ -61,3 +61,33 @@ fn root_ca_bundle() {
     assert!(store.csms_root_certificates().is_err());
     assert!(!store.csms_root_ca_installed());
 }
+
+#[test]
+fn root_ca_bundle_directory_empty_file_and_fallback() {
+    let dir = TempDir::new();
+    let store = CertificateStore::new(dir.path());
+    let (a, b) = (Ca::new("A"), Ca::new("B"));
+    // EvseSecurity leaves an emptied bundle file in place: no roots, no error.
+    std::fs::create_dir_all(dir.path().join("ca/csms")).unwrap();
+    std::fs::write(store.csms_root_ca_path(), "\n").unwrap();
+    assert_eq!(store.csms_root_certificates().unwrap(), []);
+    assert!(!store.csms_root_ca_installed());
+
+    // csms_ca_bundle naming a directory: its *.pem files, in name order; junk skipped.
+    std::fs::remove_file(store.csms_root_ca_path()).unwrap();
+    let bundle = store.csms_root_ca_path();
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(bundle.join("2_b.pem"), &b.cert_pem).unwrap();
+    std::fs::write(bundle.join("1_a.pem"), &a.cert_pem).unwrap();
+    std::fs::write(bundle.join("3_junk.pem"), "not a certificate").unwrap();
+    std::fs::write(bundle.join("notes.txt"), &a.cert_pem).unwrap();
+    assert_eq!(
+        store.csms_root_certificates().unwrap(),
+        [a.cert.clone(), b.cert.clone()]
+    );
+
+    // The fallback root beside the bundle.
+    assert_eq!(store.csms_fallback_root_certificates().unwrap(), []);
+    std::fs::write(&store.paths().csms_fallback_bundle, &b.cert_pem).unwrap();
+    assert_eq!(store.csms_fallback_root_certificates().unwrap(), [b.cert]);
+}

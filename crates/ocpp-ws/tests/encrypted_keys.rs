@@ -19,6 +19,7 @@ const PASSWORD: &str = "123456";
 fn paths(root: &Path, password: Option<&str>) -> StorePaths {
     StorePaths {
         csms_ca_bundle: root.join("trust/csms-roots.pem"),
+        csms_fallback_bundle: root.join("trust/csms-roots.pem.fallback"),
         csms_leaf_cert_dir: root.join("leaf/certs"),
         csms_leaf_key_dir: root.join("secret/keys"),
         private_key_password: password.map(str::to_owned),

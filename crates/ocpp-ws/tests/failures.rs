@@ -355,3 +355,54 @@ async fn wrong_path_is_an_http_error() {
     let (kind, event, _) = first_failure(options).await;
     assert_eq!((kind.as_str(), event), ("http_status", None));
 }
+
+/// Presents `cert` (valid, from the trusted CA) but signs the handshake with another key.
+#[derive(Debug)]
+struct NotItsKey(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for NotItsKey {
+    fn resolve(
+        &self,
+        _hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(Arc::clone(&self.0))
+    }
+}
+
+#[tokio::test]
+async fn a_csms_without_its_certificates_key_failed_to_authenticate() {
+    let ca = Ca::new("CSMS Root");
+    let leaf = ca.server(&["127.0.0.1"], Validity::Now);
+    let impostor = ca.server(&["127.0.0.1"], Validity::Now);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let signing_key = provider
+        .key_provider
+        .load_private_key(impostor.key_der())
+        .unwrap();
+    let certified = rustls::sign::CertifiedKey::new(vec![leaf.cert.clone()], signing_key);
+    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let config = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+            .with_protocol_versions(&[version])
+            .unwrap()
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(NotItsKey(Arc::new(certified.clone()))));
+        let store = TempDir::new();
+        install_root(store.path(), &ca);
+        let server = server(options_with_auth(Some(Arc::new(config)))).await;
+        let options = client_options(
+            server.local_addr(),
+            SecurityProfile::TlsBasicAuth,
+            Some(store.path()),
+        );
+        let (kind, event, message) = first_failure(options).await;
+        assert_eq!(
+            (kind.as_str(), event),
+            (
+                "csms_authentication_failed",
+                Some(CENTRAL_SYSTEM_FAILED_TO_AUTHENTICATE)
+            ),
+            "{version:?}: {message}"
+        );
+        assert!(message.contains("handshake signature"), "{message}");
+    }
+}

@@ -1,16 +1,26 @@
 //! The OCPP module's certificate store, from the EvseSecurity module connected to its
-//! `security` requirement (everest-core's `modules/EVSE/EvseSecurity/manifest.yaml`).
+//! `security` requirement (everest-core's `modules/EVSE/EvseSecurity/manifest.yaml`), in two
+//! views of the same files (docs/certificate-store.md):
 //!
-//! The parameters that matter to the CSMS connection are `csms_ca_bundle` (the CSMS root CA
-//! bundle, profiles 2 and 3), `csms_leaf_cert_directory` and `csms_leaf_key_directory` (the
-//! client certificate and its key, profile 3) and `private_key_password` (for encrypted keys;
-//! empty for none). EVerest resolves relative paths against its certificates prefix;
-//! ferrocharge resolves them against `settings.data_dir/certs` (DESIGN §4: the data dir holds
-//! the certificates). Absolute paths are used as they are.
+//! - [`file_store`]: the `evse-security` crate's store, every parameter of the module
+//!   ([`FilePaths`]), which the charge-point core installs into, deletes from and lists
+//!   (InstallCertificate, DeleteCertificate, GetInstalledCertificateIds);
+//! - [`certificate_store`]: what the CSMS connection reads for TLS at every attempt (ocpp-ws's
+//!   [`CertificateStore`]): `csms_ca_bundle` and its fallback root (profiles 2 and 3),
+//!   `csms_leaf_cert_directory` and `csms_leaf_key_directory` (the client certificate and its
+//!   key, profile 3) and `private_key_password` (for encrypted keys; empty for none). A root
+//!   the core installs is used by the next connection.
+//!
+//! EVerest resolves relative paths against its certificates prefix; ferrocharge resolves them
+//! against `settings.data_dir/certs` (DESIGN §4: the data dir holds the certificates).
+//! Absolute paths are used as they are.
 
 use std::path::{Path, PathBuf};
 
 use chargepoint::driver::{CertificateStore, StorePaths};
+use evse_security::{FilePaths, FileStore};
+
+use crate::config::ModuleInstance;
 
 use crate::module_types::EVSE_SECURITY;
 use crate::StationConfig;
@@ -18,13 +28,22 @@ use crate::StationConfig;
 /// The folder under `settings.data_dir` that relative EvseSecurity paths resolve against.
 pub const CERTS_SUBDIR: &str = "certs";
 
-/// Where the store of the OCPP module `ocpp_module_id` is: the parameters of the EvseSecurity
-/// module on its `security` requirement, resolved. Without such a module (a config loaded
-/// elsewhere than through [`StationConfig::load`] may lack one), EvseSecurity's defaults.
-pub fn store_paths(station: &StationConfig, ocpp_module_id: &str) -> StorePaths {
-    let security = station
+/// The EvseSecurity module on the `security` requirement of the OCPP module `ocpp_module_id`.
+fn security_module<'a>(
+    station: &'a StationConfig,
+    ocpp_module_id: &str,
+) -> Option<&'a ModuleInstance> {
+    station
         .connected_module(ocpp_module_id, "security")
-        .filter(|m| m.type_name() == EVSE_SECURITY.name);
+        .filter(|m| m.type_name() == EVSE_SECURITY.name)
+}
+
+/// Every path of the store of the OCPP module `ocpp_module_id`: the parameters of the
+/// EvseSecurity module on its `security` requirement, resolved. Without such a module (a
+/// config loaded elsewhere than through [`StationConfig::load`] may lack one), EvseSecurity's
+/// defaults.
+pub fn file_paths(station: &StationConfig, ocpp_module_id: &str) -> FilePaths {
+    let security = security_module(station, ocpp_module_id);
     let param = |name: &str| -> String {
         security
             .and_then(|m| m.parameters.str(name))
@@ -35,34 +54,58 @@ pub fn store_paths(station: &StationConfig, ocpp_module_id: &str) -> StorePaths 
     let prefix = station.settings.data_dir.join(CERTS_SUBDIR);
     let path = |name: &str| resolve(&prefix, &param(name));
     let password = param("private_key_password");
-    StorePaths {
+    FilePaths {
         csms_ca_bundle: path("csms_ca_bundle"),
-        csms_leaf_cert_dir: path("csms_leaf_cert_directory"),
-        csms_leaf_key_dir: path("csms_leaf_key_directory"),
+        mf_ca_bundle: path("mf_ca_bundle"),
+        mo_ca_bundle: path("mo_ca_bundle"),
+        v2g_ca_bundle: path("v2g_ca_bundle"),
+        csms_leaf_cert_directory: path("csms_leaf_cert_directory"),
+        csms_leaf_key_directory: path("csms_leaf_key_directory"),
+        secc_leaf_cert_directory: path("secc_leaf_cert_directory"),
+        secc_leaf_key_directory: path("secc_leaf_key_directory"),
         private_key_password: Some(password).filter(|p| !p.is_empty()),
     }
 }
 
-/// The certificate store of the OCPP module `ocpp_module_id`, or `None` when neither its CSMS
-/// CA bundle nor its client certificate directory exists: a station without certificates
-/// then refuses security profiles 2 and 3 (or, for 2, uses the system roots when allowed)
-/// rather than trying them against nothing.
+/// The part of [`file_paths`] the CSMS connection reads.
+pub fn store_paths(station: &StationConfig, ocpp_module_id: &str) -> StorePaths {
+    let paths = file_paths(station, ocpp_module_id);
+    StorePaths {
+        csms_fallback_bundle: paths.csms_fallback_bundle(),
+        csms_ca_bundle: paths.csms_ca_bundle,
+        csms_leaf_cert_dir: paths.csms_leaf_cert_directory,
+        csms_leaf_key_dir: paths.csms_leaf_key_directory,
+        private_key_password: paths.private_key_password,
+    }
+}
+
+/// The certificate store the charge-point core manages, when an EvseSecurity module is
+/// connected to the OCPP module (everest-core's OCPP requires one): `None` leaves
+/// InstallCertificate, DeleteCertificate and GetInstalledCertificateIds unsupported.
+pub fn file_store(station: &StationConfig, ocpp_module_id: &str) -> Option<FileStore> {
+    security_module(station, ocpp_module_id)?;
+    Some(FileStore::new(file_paths(station, ocpp_module_id)))
+}
+
+/// The certificate store the CSMS connection reads, when an EvseSecurity module is connected
+/// to the OCPP module, whether or not it holds certificates yet (the core may install a CSMS
+/// root into it; the connection reads it again at every attempt). Without one, a station
+/// refuses to raise SecurityProfile to 2 or 3, and a profile 2 URL uses only the system roots
+/// (when UseSslDefaultVerifyPaths allows).
 pub fn certificate_store(
     station: &StationConfig,
     ocpp_module_id: &str,
 ) -> Option<CertificateStore> {
-    let paths = store_paths(station, ocpp_module_id);
-    if paths.csms_ca_bundle.is_file() || paths.csms_leaf_cert_dir.is_dir() {
-        Some(CertificateStore::with_paths(paths))
-    } else {
-        // Debug: only a switch to profile 2 or 3 needs the store, and its refusal says why.
+    if security_module(station, ocpp_module_id).is_none() {
         tracing::debug!(
-            csms_ca_bundle = %paths.csms_ca_bundle.display(),
-            csms_leaf_cert_directory = %paths.csms_leaf_cert_dir.display(),
-            "no certificate store: security profiles 2 and 3 have no CSMS root CA or client certificate"
+            "no EvseSecurity module on the OCPP module's security requirement: no certificate store"
         );
-        None
+        return None;
     }
+    Some(CertificateStore::with_paths(store_paths(
+        station,
+        ocpp_module_id,
+    )))
 }
 
 /// `value` as it is when absolute, else under `prefix`.
@@ -120,14 +163,26 @@ mod tests {
         let paths = store_paths(&station, "ocpp");
         assert_eq!(paths, StorePaths::everest_defaults(&certs));
         assert_eq!(paths.csms_ca_bundle, certs.join("ca/csms/CSMS_ROOT_CA.pem"));
+        assert_eq!(
+            paths.csms_fallback_bundle,
+            certs.join("ca/csms/CSMS_ROOT_CA.pem.fallback")
+        );
         assert_eq!(paths.private_key_password, None);
-        // No certificates at all: no store, as before the EvseSecurity module was read.
-        assert_eq!(certificate_store(&station, "ocpp"), None);
-        std::fs::create_dir_all(certs.join("client/csms")).unwrap();
+        assert_eq!(
+            file_paths(&station, "ocpp"),
+            FilePaths::everest_defaults(&certs)
+        );
+        // No certificates yet: both views exist (the core may install a root), and nothing
+        // is created.
         assert_eq!(
             certificate_store(&station, "ocpp"),
             Some(CertificateStore::new(&certs))
         );
+        assert_eq!(
+            file_store(&station, "ocpp"),
+            Some(FileStore::new(FilePaths::everest_defaults(&certs)))
+        );
+        assert!(!certs.exists());
     }
 
     #[test]
@@ -140,14 +195,19 @@ mod tests {
         let certs = dir.path().join("data").join("certs");
         let paths = store_paths(&station, "ocpp");
         assert_eq!(paths.csms_ca_bundle, certs.join("roots/csms.pem"));
+        assert_eq!(
+            paths.csms_fallback_bundle,
+            certs.join("roots/csms.pem.fallback")
+        );
         assert_eq!(paths.csms_leaf_cert_dir, certs.join("leaf/certs"));
         assert_eq!(paths.csms_leaf_key_dir, certs.join("leaf/keys"));
-        // The CA bundle alone is enough for a store (profile 2).
-        assert_eq!(certificate_store(&station, "ocpp"), None);
-        std::fs::create_dir_all(certs.join("roots")).unwrap();
-        std::fs::write(certs.join("roots/csms.pem"), "").unwrap();
         let store = certificate_store(&station, "ocpp").unwrap();
         assert_eq!(store.paths(), &paths);
+        // The parameters left out keep their defaults.
+        let all = file_paths(&station, "ocpp");
+        assert_eq!(all.mf_ca_bundle, certs.join("ca/mf/MF_ROOT_CA.pem"));
+        assert_eq!(all.secc_leaf_cert_directory, certs.join("client/cso"));
+        assert_eq!(file_store(&station, "ocpp").unwrap().paths(), &all);
     }
 
     #[test]
@@ -168,7 +228,7 @@ mod tests {
         assert_eq!(paths.private_key_password.as_deref(), Some("123456"));
         // The password never shows in a log line.
         assert!(!format!("{paths:?}").contains("123456"));
-        std::fs::create_dir_all(abs.join("certs")).unwrap();
+        assert!(!format!("{:?}", file_paths(&station, "ocpp")).contains("123456"));
         let store = certificate_store(&station, "ocpp").unwrap();
         assert_eq!(
             store.paths().private_key_password.as_deref(),
@@ -184,5 +244,8 @@ mod tests {
             store_paths(&station, "no_such_module"),
             StorePaths::everest_defaults(&dir.path().join("data").join("certs"))
         );
+        // ... and no store: no EvseSecurity module is on its security requirement.
+        assert_eq!(certificate_store(&station, "no_such_module"), None);
+        assert_eq!(file_store(&station, "no_such_module"), None);
     }
 }

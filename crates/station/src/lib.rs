@@ -7,6 +7,7 @@
 //! - [`sim`]: the simulated board, meter, car and EvseManager of each EVSE.
 //! - [`energy`]: the energy tree (EnergyManager, EnergyNode) sharing the current among EVSEs.
 //! - [`system`]: the System module's firmware downloads and diagnostics uploads.
+//! - [`error_history`]: the ErrorHistory module: every error raised and cleared, in SQLite.
 //! - [`evse_security`]: the OCPP module's certificate store, from the EvseSecurity module.
 //! - [`persistent_store`]: the PersistentStore module's key-value store in SQLite.
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
@@ -14,6 +15,7 @@
 //!   [`cost_and_price_message`]: the TerminalCostAndPriceMessage module that logs it.
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
 //! - [`control_api`]: the HTTP control API and web UI.
+//! - [`mqtt`]: EVerest's external MQTT API (API, EvAPI and the modules' own topics).
 //! - [`private_files`]: files and folders only the station's user may read (logs, archives).
 
 // Loading a config is a cold path: a large error type costs nothing worth boxing for.
@@ -24,9 +26,11 @@ pub mod control_api;
 pub mod cost_and_price_message;
 pub mod display;
 pub mod energy;
+pub mod error_history;
 pub mod evse_security;
 pub mod message_log;
 pub mod module_types;
+pub mod mqtt;
 pub mod persistent_store;
 pub mod private_files;
 pub mod runtime;

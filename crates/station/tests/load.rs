@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use station::config::{shipped, ConfigFile};
 use station::{ConfigError, ParamValue, StationConfig};
 
-const SUPPORTED: &str = "Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, EvManager, \
-EvseManager, EvseSecurity, OCPP, PersistentStore, System, TerminalCostAndPriceMessage, \
-TerminalDisplayMessage, YetiSimulator";
+const SUPPORTED: &str = "API, Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, \
+ErrorHistory, EvAPI, EvManager, EvseManager, EvseSecurity, OCPP, PersistentStore, System, \
+TerminalCostAndPriceMessage, TerminalDisplayMessage, YetiSimulator";
 
 /// A shipped station YAML, as the crate keeps it (the binary embeds these files).
 fn shipped(name: &str) -> PathBuf {
@@ -287,9 +287,8 @@ fn everest_sil_ocpp_is_refused_naming_the_unsupported_types() {
             .unwrap_err()
             .to_string(),
         format!(
-            "iso15118_charger, iso15118_car, slac, api, ev_api, error_history: \
-             module types EvseV2G, PyEvJosev, SlacSimulator, API, EvAPI, ErrorHistory are not \
-             provided by ferrocharge (supported: {SUPPORTED})"
+            "iso15118_charger, iso15118_car, slac: module types EvseV2G, PyEvJosev, \
+             SlacSimulator are not provided by ferrocharge (supported: {SUPPORTED})"
         )
     );
     for file in yamls(&dir) {
@@ -705,7 +704,7 @@ fn unknown_implementation_parameter() {
 fn unknown_setting() {
     assert_eq!(
         refused(&one_evse_with("  data_dir:", "  telemetry_enabled: true\n  data_dir:")),
-        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token)"
+        "settings: telemetry_enabled: unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token, mqtt, mqtt_broker_host, mqtt_broker_port, mqtt_external_prefix)"
     );
 }
 

@@ -204,6 +204,39 @@ fn security_format_holds_security_events_only() {
     );
 }
 
+/// Internal.LogRotation: a security file of the maximum size is rotated before the next
+/// event; beyond the maximum count the oldest rotated file goes, and the log says so
+/// (the runtime raises SecurityLogWasCleared then).
+#[test]
+fn the_security_file_rotates_and_says_when_events_were_deleted() {
+    use station::message_log::{Rotated, Rotation};
+    let dir = tempfile::tempdir().unwrap();
+    let rotation = Rotation::from_keys(true, 100, 3, false);
+    let mut log = MessageLog::new(&["security"], dir.path(), at(0))
+        .unwrap()
+        .with_security_rotation(rotation);
+    // Each line is 65 bytes: the file reaches 100 bytes with the second.
+    let mut results = Vec::new();
+    for n in 0..8 {
+        results.push(log.record_security_event("InvalidMessages", Some("x"), at(n)));
+    }
+    use Rotated::*;
+    assert_eq!(results, [No, No, Yes, No, Yes, No, WithDeletion, No]);
+    assert_eq!(
+        file_names(dir.path()),
+        [
+            "2026-11-24T07:00:00.000Z.security.log",
+            "2026-11-24T07:00:00.000Z.security.log.0",
+            "2026-11-24T07:00:00.000Z.security.log.1"
+        ]
+    );
+    let base = dir.path().join("2026-11-24T07:00:00.000Z.security.log");
+    assert_eq!(read(&base).lines().count(), 2);
+    assert!(
+        read(&dir.path().join("2026-11-24T07:00:00.000Z.security.log.1")).contains("07:00:00.003Z")
+    );
+}
+
 #[test]
 fn console_formats_write_no_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use station::system::{
-    DiagnosticsRequest, FirmwareRequest, FirmwareStatus, System, SystemConfig, TransferError,
-    UploadStatus,
+    DiagnosticsRequest, FirmwareRequest, FirmwareStatus, LogKind, LogRequest, LogUploadStatus,
+    System, SystemConfig, TransferError, UploadStatus,
 };
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use common::recorder;
+use common::{recorder, unpack};
 
 /// Files by absolute path; one user `fc` with password `p@ss w`.
 #[derive(Default)]
@@ -269,4 +269,89 @@ async fn diagnostics_are_stored_into_the_ftp_folder() {
         .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["ocpp.log", "manifest.txt"]);
+}
+
+/// GetLog SecurityLog: the security log's events go up in their archive; a refused login ends
+/// PermissionDenied after every attempt, as everest-core's uploader reads curl's exit code 67.
+#[tokio::test]
+async fn the_security_log_is_stored_into_the_ftp_folder_and_a_refused_login_is_permission_denied() {
+    let ftp = Arc::new(Ftp::default());
+    let addr = start_ftp(Arc::clone(&ftp)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let event = r#"{"timestamp":"2026-11-24T07:00:00.000Z","type":"StartupOfTheDevice"}"#;
+    std::fs::write(
+        logs.join("2026-11-24T07:00:00.000Z.security.log"),
+        format!("{event}\n"),
+    )
+    .unwrap();
+    std::fs::write(logs.join("2026-11-24T07:00:00.000Z.log"), "frames").unwrap();
+    let mut config = SystemConfig::new(dir.path().join("data"), "cp7");
+    config.security_log_dir = Some(logs.clone());
+    let sys = System::new(config).unwrap();
+    let now = chrono::Utc::now();
+    let name = sys.log_file_name(LogKind::Security, now).unwrap();
+    assert!(name.starts_with("security-log-cp7-"), "{name}");
+    let request = |location: String| LogRequest {
+        kind: LogKind::Security,
+        location,
+        retries: Some(1),
+        retry_interval: Some(Duration::from_millis(10)),
+        oldest: None,
+        latest: None,
+    };
+    let (seen, on_status) = recorder();
+    sys.upload_log(
+        request(format!("ftp://fc:p%40ss%20w@{addr}/up/")),
+        &name,
+        on_status,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [LogUploadStatus::Uploading, LogUploadStatus::Uploaded]
+    );
+    let stored = ftp
+        .files
+        .lock()
+        .unwrap()
+        .get(&format!("/up/{name}"))
+        .cloned()
+        .unwrap();
+    let files = unpack(&stored);
+    let mut names: Vec<&String> = files.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "manifest.txt",
+            "security/2026-11-24T07:00:00.000Z.security.log"
+        ]
+    );
+    assert_eq!(
+        files["security/2026-11-24T07:00:00.000Z.security.log"],
+        format!("{event}\n")
+    );
+
+    let (seen, on_status) = recorder();
+    sys.upload_log(
+        request(format!("ftp://fc:wrong@{addr}/up/")),
+        &name,
+        on_status,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            LogUploadStatus::Uploading,
+            LogUploadStatus::PermissionDenied
+        ]
+    );
+    // Without a security log there is nothing to name.
+    let sys = System::new(SystemConfig::new(dir.path().join("data"), "cp7")).unwrap();
+    assert_eq!(sys.log_file_name(LogKind::Security, now), None);
+    assert!(sys.log_file_name(LogKind::Diagnostics, now).is_some());
 }

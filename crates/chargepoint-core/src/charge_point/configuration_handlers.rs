@@ -8,6 +8,12 @@
 //! value it already has is answered as usual but is no change: no timer restarts and the
 //! runtime hears nothing (libocpp re-arms the timer and calls its key-changed callbacks even
 //! then; nothing depends on that, and "changed 300 → 300" only misleads whoever reads the log).
+//!
+//! A change of a key of the Security section (SecurityProfile, AuthorizationKey, CpoName, ...)
+//! raises the security event ReconfigurationOfSecurityParameters, naming the key, never its
+//! value (logged only: not critical). libocpp's 1.6 ChargePoint raises it nowhere; its 2.0.1
+//! one does for a new network profile and for certificates installed or deleted, which is
+//! what this event is for (`security_events.rs` lists who raises what).
 
 use ocpp_rpc::MessageId;
 use ocpp_types::core::{
@@ -15,8 +21,9 @@ use ocpp_types::core::{
 };
 use ocpp_types::AnyResponse;
 
-use crate::config::ChangeContext;
+use crate::config::{ChangeContext, Section};
 
+use super::security_events::kind;
 use super::{ChargePoint, Now, StationCommand};
 
 impl ChargePoint {
@@ -54,6 +61,14 @@ impl ChargePoint {
         let Some(change) = outcome.change else {
             return;
         };
+        if change.section == Section::Security {
+            let tech_info = format!("{} changed by ChangeConfiguration", change.ocpp_key);
+            self.security_event(
+                kind::RECONFIGURATION_OF_SECURITY_PARAMETERS,
+                Some(&tech_info),
+                now,
+            );
+        }
         if !change.reboot_required {
             if change.is("HeartbeatInterval") {
                 self.restart_heartbeat(now);

@@ -8,7 +8,7 @@
 //! |-----------------------------------------|------------------------------------------|
 //! | a fault                                 | Faulted                                  |
 //! | a transaction                           | Charging / SuspendedEV / SuspendedEVSE (EnergyFlow, Charging when it starts) |
-//! | made Inoperative by ChangeAvailability  | Unavailable                              |
+//! | made Inoperative by ChangeAvailability, or disabled by the station | Unavailable   |
 //! | an accepted identifier waiting for plug | Preparing                                |
 //! | transaction ended, cable still plugged  | Finishing                                |
 //! | reserved (ReserveNow)                   | Reserved (a cable alone does not end it, as libocpp) |
@@ -77,6 +77,8 @@ pub(crate) struct Connector {
     pub errors: Vec<ActiveError>,
     /// Made Inoperative by ChangeAvailability.
     pub inoperative: bool,
+    /// Disabled by the station itself ([`StationEvent::Disabled`](super::StationEvent)).
+    pub disabled: bool,
     /// A ChangeAvailability waiting for the connector to be idle (true: Inoperative).
     pub scheduled_inoperative: Option<bool>,
     /// The latest meter reading.
@@ -137,7 +139,7 @@ impl Connector {
                 EnergyFlow::SuspendedEVSE => ChargePointStatus::SuspendedEVSE,
             };
         }
-        if self.inoperative {
+        if self.inoperative || self.disabled {
             return ChargePointStatus::Unavailable;
         }
         if station {
@@ -190,7 +192,11 @@ impl Connector {
     /// Whether a new session may start here (operative, no transaction, no fault, not
     /// finishing).
     pub fn is_free(&self) -> bool {
-        !self.inoperative && self.transaction.is_none() && self.fault.is_none() && !self.finishing
+        !self.inoperative
+            && !self.disabled
+            && self.transaction.is_none()
+            && self.fault.is_none()
+            && !self.finishing
     }
 
     /// Whether a ChangeAvailability must wait (a transaction, or a user preparing one), as

@@ -39,7 +39,8 @@ const MAX_UPLOADS: usize = 16;
 /// GetDiagnostics waiting for the station, and the uploads it reports on.
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
-    /// The request id of the last GetDiagnostics (counting from 1).
+    /// The id of the last upload asked of the station (counting from 1), GetLog's included:
+    /// the station runs one upload at a time, and an id names one upload of either kind.
     last_request_id: u64,
     /// GetDiagnostics CALLs waiting for the file name.
     waiting: Vec<Waiting>,
@@ -64,6 +65,17 @@ struct Upload {
 }
 
 impl Diagnostics {
+    /// The id of the next upload asked of the station (GetDiagnostics or GetLog).
+    pub fn next_upload_id(&mut self) -> u64 {
+        self.last_request_id += 1;
+        self.last_request_id
+    }
+
+    /// Whether a diagnostics upload was asked for and has not reported its end.
+    pub fn busy(&self) -> bool {
+        !self.uploads.is_empty()
+    }
+
     /// When the first waiting GetDiagnostics must be answered anyway.
     pub fn deadline(&self) -> Option<Instant> {
         self.waiting.iter().map(|w| w.until).min()
@@ -100,9 +112,10 @@ impl ChargePoint {
                 "FirmwareManagement is not in SupportedFeatureProfiles",
             );
         }
+        // The station cancels a GetLog's upload for this one (one upload at a time).
+        self.logs.cancel_upload();
         let diagnostics = &mut self.diagnostics;
-        diagnostics.last_request_id += 1;
-        let request_id = diagnostics.last_request_id;
+        let request_id = diagnostics.next_upload_id();
         diagnostics.waiting.push(Waiting {
             request_id,
             call: id.clone(),
@@ -216,10 +229,11 @@ impl ChargePoint {
         }
     }
 
-    /// The connection is gone: the GetDiagnostics waiting can no longer be answered, and an
+    /// The connection is gone: the GetDiagnostics and GetLog waiting can no longer be answered, and an
     /// update that waits for its Installed notification to leave restarts now.
     pub(crate) fn file_transfers_disconnected(&mut self, now: Now) {
         self.diagnostics.waiting.clear();
+        self.logs.disconnected();
         self.continue_firmware_restart(now);
     }
 }

@@ -13,6 +13,7 @@ use super::{ChargePoint, Now};
 impl ChargePoint {
     /// Handles every event ocpp-rpc has.
     pub(crate) fn process_rpc_events(&mut self, now: Now) {
+        self.process_peer_faults(now);
         while let Some(event) = self.rpc.poll_event() {
             match event {
                 Event::Call { id, request } => self.on_call(id, request, now),
@@ -46,12 +47,12 @@ impl ChargePoint {
         match sent {
             Sent::Normal(purpose) => self.on_normal_response(purpose, result, now),
             Sent::Transaction(message) => {
-                if result.is_ok() {
+                if let Ok(response) = &result {
                     // The durable delete is the answer's first effect, before anything it leads
-                    // to (the cache, the real transaction id, a stop, new messages): a power
-                    // loss after the CSMS answered sends the message again only if it comes
-                    // before this one write (docs/core/delivery-guarantees.md).
-                    self.queue.answered(self.store.as_mut(), message.key);
+                    // to (the cache, a stop, new messages; a StartTransaction's id is written
+                    // with it): a power loss after the CSMS answered sends the message again
+                    // only if it comes before this one write (docs/core/delivery-guarantees.md).
+                    self.forget_answered(&message, response);
                 }
                 self.on_transaction_response(message, result, now)
             }
@@ -134,6 +135,7 @@ impl ChargePoint {
             AnyRequest::Reset(r) => self.on_reset(&id, &r, now),
             AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r, now),
             AnyRequest::TriggerMessage(r) => self.on_trigger_message(&id, &r, now),
+            AnyRequest::ExtendedTriggerMessage(r) => self.on_extended_trigger_message(&id, &r, now),
             AnyRequest::UnlockConnector(r) => self.on_unlock_connector(&id, &r),
             AnyRequest::ClearCache(_) => self.on_clear_cache(&id),
             AnyRequest::SendLocalList(r) => self.on_send_local_list(&id, &r),
@@ -145,6 +147,12 @@ impl ChargePoint {
             AnyRequest::GetCompositeSchedule(r) => self.on_get_composite_schedule(&id, &r, now),
             AnyRequest::UpdateFirmware(r) => self.on_update_firmware(&id, r, now),
             AnyRequest::GetDiagnostics(r) => self.on_get_diagnostics(&id, r, now),
+            AnyRequest::GetLog(r) => self.on_get_log(&id, r, now),
+            AnyRequest::InstallCertificate(r) => self.on_install_certificate(&id, &r, now),
+            AnyRequest::GetInstalledCertificateIds(r) => {
+                self.on_get_installed_certificate_ids(&id, &r)
+            }
+            AnyRequest::DeleteCertificate(r) => self.on_delete_certificate(&id, &r),
             other => self.respond_not_supported(&id, other.action()),
         }
     }
@@ -165,7 +173,7 @@ impl ChargePoint {
 
     /// A known action this station does not support yet: NotSupported ("recognized but not
     /// supported"), never a pretended success.
-    fn respond_not_supported(&mut self, id: &MessageId, action: Action) {
+    pub(super) fn respond_not_supported(&mut self, id: &MessageId, action: Action) {
         tracing::info!(%id, %action, "action not supported yet");
         let description = format!("{action} is not supported by this charge point yet");
         self.respond_error(id, CallErrorCode::NotSupported, &description);

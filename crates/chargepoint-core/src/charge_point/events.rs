@@ -223,6 +223,17 @@ pub enum StationEvent {
         /// Why: EmergencyStop, Local, Reboot, PowerLoss, Other, ...
         reason: Reason,
     },
+    /// The station disabled (true) or enabled again a connector on its own (EVerest's
+    /// `enable_disable` from a source other than the CSMS: a local API, a key lock, a service
+    /// technician), as libocpp's `on_disabled` / `on_enabled`: a disabled connector is
+    /// Unavailable, whatever ChangeAvailability said, until the station enables it again.
+    /// A ChangeAvailability of the CSMS is not reported back this way: the core made it.
+    Disabled {
+        /// The connector.
+        connector: u32,
+        /// Disabled (true) or enabled again.
+        disabled: bool,
+    },
     /// The result of a [`StationCommand::UnlockConnector`].
     UnlockResult {
         /// The connector.
@@ -275,6 +286,36 @@ pub enum StationEvent {
         /// The new status.
         status: DiagnosticsProgress,
     },
+    /// The answer to a [`StationCommand::UploadLog`]: the name of the file the station will
+    /// upload (GetLog.conf carries it), or `None` when it has no such log (then GetLog is
+    /// answered Rejected and no [`StationEvent::LogStatus`] follows).
+    LogFile {
+        /// The `request_id` of the command.
+        request_id: u64,
+        /// The file name (not a path; cut to 255 characters).
+        file_name: Option<String>,
+    },
+    /// Progress of the upload of a [`StationCommand::UploadLog`]; the core sends
+    /// LogStatusNotification only when it changes. Every status but Uploading is final: report
+    /// it once, after the last attempt.
+    LogStatus {
+        /// The `request_id` of the command.
+        request_id: u64,
+        /// The new status.
+        status: LogProgress,
+    },
+    /// A security event the station detected (a firmware signature that does not verify, the
+    /// enclosure opened, memory running out, ...; EVerest's `security_event` command of the
+    /// OCPP module): written to the security log ([`StationCommand::SecurityEvent`] comes
+    /// back), and sent as SecurityEventNotification when
+    /// [`security_events::is_sent`](super::security_events::is_sent) says so.
+    SecurityEvent {
+        /// The whitepaper's type name ([`security_events::kind`](super::security_events::kind)),
+        /// cut to 50 characters.
+        kind: String,
+        /// Free text, cut to 255 characters.
+        tech_info: Option<String>,
+    },
 }
 
 /// The steps of a firmware update the station reports (OCPP 1.6 FirmwareStatus without Idle,
@@ -305,6 +346,27 @@ pub enum DiagnosticsProgress {
     Uploaded,
     /// Every upload attempt failed (final).
     UploadFailed,
+}
+
+/// The steps of a log upload the station reports (the Security whitepaper's
+/// UploadLogStatusEnumType without Idle, which only the core says). The failures are told
+/// apart as everest-core's `diagnostics_uploader.sh` tells them from curl's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogProgress {
+    /// The file is being uploaded.
+    Uploading,
+    /// The file was uploaded (final).
+    Uploaded,
+    /// Every upload attempt failed, for another reason than the three below (final).
+    UploadFailure,
+    /// The location is malformed, or the server spoke something the station does not
+    /// understand (final).
+    BadMessage,
+    /// The server refused the station's credentials or the write (final).
+    PermissionDenied,
+    /// The location's protocol is not one the station uploads over, or the server does not
+    /// support the upload (final).
+    NotSupportedOperation,
 }
 
 /// Something the station must do, from [`ChargePoint::poll_command`](super::ChargePoint::poll_command).
@@ -531,6 +593,30 @@ pub enum StationCommand {
         start_time: Option<DateTime>,
         /// The latest moment the diagnostics should cover (System `latest_timestamp`).
         stop_time: Option<DateTime>,
+    },
+    /// Upload a log to `location` (GetLog): first report [`StationEvent::LogFile`] with this
+    /// `request_id` at once (the central system waits for its answer, ten seconds at most),
+    /// then [`StationEvent::LogStatus`]: Uploading, then Uploaded or, after the last attempt,
+    /// the failure. The station runs one upload at a time (as everest-core's System module's
+    /// upload_logs): one of a log still running is cancelled and reports nothing more (the
+    /// core answers this GetLog AcceptedCanceled and forgets it); one of diagnostics reports
+    /// UploadFailed, as for a second [`StationCommand::UploadDiagnostics`].
+    UploadLog {
+        /// Chosen by the core, to match the answer and the reports to the request.
+        request_id: u64,
+        /// DiagnosticsLog (what GetDiagnostics uploads) or SecurityLog (the security events).
+        log_type: ocpp_types::security::LogType,
+        /// The directory URI to upload to (GetLog's remoteLocation).
+        location: String,
+        /// How many times to retry a failed upload (attempts in all: this + 1, as for
+        /// [`StationCommand::DownloadFirmware`]); `None`: the station's default.
+        retries: Option<u32>,
+        /// Seconds to wait between attempts; `None`: the station's default.
+        retry_interval_s: Option<u32>,
+        /// The oldest moment the log should cover (GetLog's oldestTimestamp).
+        oldest_timestamp: Option<DateTime>,
+        /// The latest moment the log should cover (GetLog's latestTimestamp).
+        latest_timestamp: Option<DateTime>,
     },
 }
 

@@ -33,6 +33,6 @@ impl ChargePoint {
 
     /// Heartbeat.conf.
     pub(crate) fn on_heartbeat_response(&mut self, response: HeartbeatResponse, now: Now) {
-        self.set_clock_offset(response.current_time, now);
+        self.set_clock_offset(response.current_time, Action::Heartbeat, now);
     }
 }

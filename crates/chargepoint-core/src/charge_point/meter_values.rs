@@ -302,25 +302,30 @@ impl ChargePoint {
             tx.record.transaction_data.push(value);
             bound_transaction_data(&mut tx.record.transaction_data, max_message_size);
         }
-        // Stored at every sample, as libocpp: what a power loss leaves is at most one interval old.
-        if let Err(e) = self.store.save_transaction(&tx.record) {
-            tracing::error!(connector = id, error = %e, "transaction sample not stored");
-        }
-        let ids = (tx.record.transaction_id, tx.record.placeholder_id);
-        let transaction_id = self.wire_id(ids.0, ids.1);
-        if let Some(value) = sampled {
-            let request = MeterValuesRequest {
-                connector_id: id as i32,
-                transaction_id,
-                meter_value: NonEmptyVec::one(value),
-            };
-            self.queue.push_transaction(
-                self.store.as_mut(),
-                Action::MeterValues,
-                ocpp_types::encode(&request),
-                None,
-            );
-        }
+        let record = tx.record.clone();
+        let transaction_id = self.wire_id(record.transaction_id, record.placeholder_id);
+        // Stored at every sample, as libocpp: what a power loss leaves is at most one interval
+        // old. With its MeterValues, in one write: a power loss between two would leave the
+        // sample in the transaction's record (its StopTransaction's transactionData, its
+        // meterStop) with no MeterValues to carry it.
+        let Some(value) = sampled else {
+            if let Err(e) = self.store.save_transaction(&record) {
+                tracing::error!(connector = id, error = %e, "transaction sample not stored");
+            }
+            return;
+        };
+        let request = MeterValuesRequest {
+            connector_id: id as i32,
+            transaction_id,
+            meter_value: NonEmptyVec::one(value),
+        };
+        self.queue.push_transaction_with_record(
+            self.store.as_mut(),
+            Action::MeterValues,
+            ocpp_types::encode(&request),
+            None,
+            &record,
+        );
     }
 }
 

@@ -26,12 +26,15 @@
 //! | `meter_values.rs`, `clock_aligned.rs` | sampled and clock-aligned MeterValues, transactionData |
 //! | `remote_control.rs` | RemoteStart/StopTransaction, Reset |
 //! | `availability.rs`, `reservation.rs`, `unlock_connector.rs`, `remote_trigger.rs` | ChangeAvailability, ReserveNow/CancelReservation, UnlockConnector, TriggerMessage |
+//! | `extended_trigger.rs` | ExtendedTriggerMessage (Security whitepaper) |
 //! | `configuration_handlers.rs`, `station_config.rs` | GetConfiguration, ChangeConfiguration; configuration changes the station makes itself |
 //! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
 //! | `cost_and_price/` | California Pricing: SetUserPrice, RunningCost, FinalCost, the default price, the meter value triggers, the display time |
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
 //! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
-//! | `security_events.rs` | security events: the security log, SecurityEventNotification |
+//! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
+//! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
+//! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -72,6 +75,7 @@
 mod authorization;
 mod authorization_cache;
 mod availability;
+mod certificates;
 mod clock_aligned;
 mod configuration_handlers;
 mod connector_status;
@@ -80,8 +84,12 @@ mod data_transfer;
 mod diagnostics;
 mod dispatch;
 pub mod events;
+pub mod evse_security;
+mod extended_trigger;
 mod firmware;
+mod get_log;
 mod heartbeat;
+mod invalid_messages;
 pub mod limits;
 mod local_auth_list;
 mod local_auth_list_handlers;
@@ -114,7 +122,7 @@ use crate::config::{Configuration, SecurityProfileGate};
 pub use events::{EnergyFlow, MeasuredValue, MeterReading, Now, StationCommand, StationEvent};
 pub use snapshot::{ConnectorSnapshot, CoreSnapshot, ReservationSnapshot, TransactionSnapshot};
 pub use store::{
-    MemoryStore, Store, StoreError, StoredLocalList, StoredMessage, StoredReservation,
+    MemoryStore, Store, StoreError, StoreWrite, StoredLocalList, StoredMessage, StoredReservation,
     StoredTransaction,
 };
 
@@ -159,6 +167,14 @@ pub struct ChargePoint {
     /// California Pricing: identifiers waiting for SetUserPrice, tariffs kept for sessions to
     /// come, the time offset transition.
     cost_and_price: cost_and_price::CostAndPrice,
+    /// GetLog waiting for the station, and the upload reported on.
+    logs: get_log::Logs,
+    /// The station's certificate store, when one is connected ([`ChargePoint::with_evse_security`]).
+    evse_security: Option<Box<dyn evse_security::EvseSecurity + Send>>,
+    /// What the store held when last read (`certificates.rs`), for the snapshot.
+    installed_certificates: Vec<evse_security::InstalledCertificate>,
+    /// The station's own certificates when last read, for the snapshot.
+    leaf_certificates: Vec<evse_security::LeafCertificate>,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -210,10 +226,12 @@ impl ChargePoint {
                 "NumberOfConnectors differs from the connectors of the station"
             );
         }
+        let mut store = store;
         let messages = store.messages().unwrap_or_else(|e| {
             tracing::error!(error = %e, "queued transaction messages could not be read");
             Vec::new()
         });
+        let messages = security_events::drop_if_disabled(store.as_mut(), messages, &config);
         let availability = store.availability().unwrap_or_else(|e| {
             tracing::error!(error = %e, "connector availability could not be read");
             Default::default()
@@ -257,6 +275,10 @@ impl ChargePoint {
             firmware: Default::default(),
             diagnostics: Default::default(),
             cost_and_price: Default::default(),
+            logs: Default::default(),
+            evse_security: None,
+            installed_certificates: Vec::new(),
+            leaf_certificates: Vec::new(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -331,6 +353,13 @@ impl ChargePoint {
         self.queue.transaction_messages()
     }
 
+    /// The bytes of JSON those messages' payloads are: what the queue takes in memory, and the
+    /// store on disk, beyond a fixed few dozen bytes per message (docs/core/message-queue.md,
+    /// "A week offline").
+    pub fn queued_transaction_bytes(&self) -> usize {
+        self.queue.transaction_bytes()
+    }
+
     /// The time to stamp messages with: the station's clock corrected by the central system's.
     pub fn clock(&self, now: Now) -> DateTime {
         let millis = now.utc.unix_millis().saturating_add(self.clock_offset_ms);
@@ -342,6 +371,8 @@ impl ChargePoint {
         tracing::debug!("connected to the central system");
         self.connected = true;
         self.publish_default_price(false);
+        // A certificate put into the store by hand shows from the next connection on.
+        self.refresh_installed_certificates();
         self.on_connected(now);
         self.smart_charging_connection_changed(now);
     }
@@ -405,6 +436,7 @@ impl ChargePoint {
         self.remote_control_timer(now);
         self.firmware_timer(now);
         self.diagnostics_timer(now);
+        self.get_log_timer(now);
         self.smart_charging_timer(now);
         self.pricing_timer(now);
     }
@@ -461,6 +493,15 @@ impl ChargePoint {
             StationEvent::UnlockResult { connector, status } => {
                 self.on_unlock_result(connector, status)
             }
+            StationEvent::Disabled {
+                connector,
+                disabled,
+            } => {
+                if let Some(c) = self.connector_mut(connector) {
+                    c.disabled = disabled;
+                }
+                self.update_status(connector, now);
+            }
             StationEvent::ErrorRaised {
                 connector,
                 id,
@@ -498,6 +539,16 @@ impl ChargePoint {
             } => self.on_diagnostics_file(request_id, file_name),
             StationEvent::DiagnosticsStatus { request_id, status } => {
                 self.on_diagnostics_status(request_id, status)
+            }
+            StationEvent::LogFile {
+                request_id,
+                file_name,
+            } => self.on_log_file(request_id, file_name),
+            StationEvent::LogStatus { request_id, status } => {
+                self.on_log_status(request_id, status)
+            }
+            StationEvent::SecurityEvent { kind, tech_info } => {
+                self.security_event(&kind, tech_info.as_deref(), now)
             }
         }
         // A Reset waits for the transactions the station reports stopped.
@@ -551,6 +602,7 @@ impl ChargePoint {
             self.remote.deadline(),
             self.firmware.deadline(),
             self.diagnostics.deadline(),
+            self.logs.deadline(),
             self.smart_charging.deadline(),
             self.pricing_deadline(),
         ]

@@ -9,7 +9,8 @@
 //!   sets the system time only on Accepted (`set_system_time_callback`); OCPP 1.6 §4.2
 //!   recommends synchronising with the currentTime of every BootNotification.conf, and a
 //!   Pending station stamps the messages a TriggerMessage asks for, so the core takes it
-//!   whatever the status;
+//!   whatever the status. A correction of [`CLOCK_SET_STEP`] or more raises the security event
+//!   SettingSystemTime, as a Heartbeat.conf's does;
 //! - Accepted: the heartbeat and the clock-aligned timer start and every connector's status
 //!   is sent, connector 0 first;
 //! - Pending / Rejected: BootNotification again after `interval` seconds, or after
@@ -41,7 +42,13 @@ use ocpp_types::core::{BootNotificationRequest, BootNotificationResponse, Regist
 use ocpp_types::{Action, CiString20, CiString25, CiString50, DateTime};
 
 use super::message_queue::Purpose;
+use super::security_events::kind;
 use super::{limits, ChargePoint, Now};
+
+/// The smallest correction of the clock by the central system's currentTime that sets the
+/// clock (security event SettingSystemTime): far above the error of one reading (half a round
+/// trip), far below a clock that is wrong.
+pub const CLOCK_SET_STEP: Duration = Duration::from_secs(5);
 
 /// The wait before the next BootNotification when the central system gives an interval of 0,
 /// does not answer or answers with a CALLERROR (libocpp: 60 s).
@@ -140,7 +147,7 @@ impl ChargePoint {
                 tracing::warn!(error = %e, "HeartbeatInterval from BootNotification.conf not kept");
             }
         }
-        self.set_clock_offset(response.current_time, now);
+        self.set_clock_offset(response.current_time, Action::BootNotification, now);
         match response.status {
             RegistrationStatus::Accepted => {
                 self.registration.next_boot = None;
@@ -179,12 +186,31 @@ impl ChargePoint {
         self.registration_timer(now);
     }
 
-    /// Takes the central system's time as the time of `now`.
-    pub(crate) fn set_clock_offset(&mut self, central_system_time: DateTime, now: Now) {
+    /// Takes the central system's time (the currentTime of `source`) as the time of `now`.
+    /// A correction of [`CLOCK_SET_STEP`] or more sets the clock: the security event
+    /// SettingSystemTime (critical, so sent). libocpp hands every currentTime to the station
+    /// (set_system_time_callback) and raises no event; the whitepaper's "the system time has
+    /// been set" is a step of the clock, not the few milliseconds each Heartbeat corrects.
+    pub(crate) fn set_clock_offset(
+        &mut self,
+        central_system_time: DateTime,
+        source: Action,
+        now: Now,
+    ) {
+        let before = self.clock_offset_ms;
         self.clock_offset_ms = central_system_time.unix_millis() - now.utc.unix_millis();
         tracing::debug!(
             offset_ms = self.clock_offset_ms,
             "clock offset to the central system"
         );
+        let step_ms = self.clock_offset_ms.saturating_sub(before);
+        let threshold = i64::try_from(CLOCK_SET_STEP.as_millis()).unwrap_or(i64::MAX);
+        if step_ms.saturating_abs() >= threshold {
+            let tech_info = format!(
+                "clock set by {:+.3} s to the currentTime of {source}.conf",
+                step_ms as f64 / 1000.0
+            );
+            self.security_event(kind::SETTING_SYSTEM_TIME, Some(&tech_info), now);
+        }
     }
 }

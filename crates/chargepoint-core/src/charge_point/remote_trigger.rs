@@ -38,18 +38,9 @@ impl ChargePoint {
         request: &TriggerMessageRequest,
         now: Now,
     ) {
-        let connectors: Vec<u32> = match request.connector_id.map(u32::try_from) {
-            None => (0..=self.number_of_connectors()).collect(),
-            Some(Ok(c)) if c <= self.number_of_connectors() => vec![c],
-            Some(_) => Vec::new(),
-        };
-        let has_reading = |c: &u32| {
-            self.connectors
-                .get(*c as usize)
-                .is_some_and(|c| c.reading.is_some())
-        };
+        let connectors = self.trigger_connectors(request.connector_id);
         let possible = match request.requested_message {
-            MessageTrigger::MeterValues => connectors.iter().any(has_reading),
+            MessageTrigger::MeterValues => self.any_reading(&connectors),
             _ => !connectors.is_empty(),
         };
         let status = if possible {
@@ -67,11 +58,7 @@ impl ChargePoint {
         }
         match request.requested_message {
             MessageTrigger::BootNotification => self.queue_boot_notification(now),
-            MessageTrigger::Heartbeat => self.queue.push_triggered(
-                Action::Heartbeat,
-                serde_json::json!({}),
-                Purpose::Heartbeat,
-            ),
+            MessageTrigger::Heartbeat => self.trigger_heartbeat(),
             MessageTrigger::StatusNotification => {
                 for c in connectors {
                     self.queue_status_notification(c, now, true);
@@ -105,8 +92,33 @@ impl ChargePoint {
         }
     }
 
+    /// The connectors a trigger is about: the one given, or every one (0 included) without
+    /// one; none for a connectorId outside 0..=NumberOfConnectors (the trigger is Rejected).
+    pub(crate) fn trigger_connectors(&self, connector_id: Option<i32>) -> Vec<u32> {
+        match connector_id.map(u32::try_from) {
+            None => (0..=self.number_of_connectors()).collect(),
+            Some(Ok(c)) if c <= self.number_of_connectors() => vec![c],
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// Whether one of `connectors` has a meter reading to send.
+    pub(crate) fn any_reading(&self, connectors: &[u32]) -> bool {
+        connectors.iter().any(|c| {
+            self.connectors
+                .get(*c as usize)
+                .is_some_and(|c| c.reading.is_some())
+        })
+    }
+
+    /// A Heartbeat for a trigger.
+    pub(crate) fn trigger_heartbeat(&mut self) {
+        self.queue
+            .push_triggered(Action::Heartbeat, serde_json::json!({}), Purpose::Heartbeat);
+    }
+
     /// A MeterValues of connector `id` for a TriggerMessage, if it has a reading.
-    fn trigger_meter_values(&mut self, id: u32, now: Now) {
+    pub(crate) fn trigger_meter_values(&mut self, id: u32, now: Now) {
         let timestamp = self.clock(now);
         let Some(connector) = self.connectors.get(id as usize) else {
             return;

@@ -9,6 +9,7 @@ use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus, RegistrationStat
 use ocpp_types::DateTime;
 
 use super::cost_and_price::{DefaultPriceSnapshot, PricingSnapshot};
+use super::evse_security::{InstalledCertificate, LeafCertificate};
 use super::ChargePoint;
 
 /// The core's state at one moment, as plain data for the station to show: computed from the
@@ -32,6 +33,13 @@ pub struct CoreSnapshot {
     /// California Pricing: the default price in force; `None` when California Pricing is off
     /// (CustomDisplayCostAndPrice false).
     pub default_price: Option<DefaultPriceSnapshot>,
+    /// The CA certificates in the station's certificate store (CSMS, manufacturer, V2G and
+    /// MO roots, the CSMS fallback root included) as the core last read them: at start, at
+    /// every connection and after every change it made; empty without a store.
+    pub certificates: Vec<InstalledCertificate>,
+    /// The station's own certificates (the charge point certificate, the SECC certificate),
+    /// read when `certificates` is.
+    pub own_certificates: Vec<LeafCertificate>,
 }
 
 impl CoreSnapshot {
@@ -141,6 +149,8 @@ impl ChargePoint {
                 })
                 .collect(),
             default_price: self.default_price_snapshot(),
+            certificates: self.installed_certificates_cached().to_vec(),
+            own_certificates: self.leaf_certificates_cached().to_vec(),
         }
     }
 }

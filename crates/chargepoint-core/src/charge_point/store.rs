@@ -116,6 +116,17 @@ pub struct StoredReservation {
     pub expiry_date: DateTime,
 }
 
+/// One of the writes [`Store::write_all`] makes durable together.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreWrite {
+    /// Inserts or replaces a transaction, as [`Store::save_transaction`].
+    SaveTransaction(StoredTransaction),
+    /// Appends or replaces a queued message, as [`Store::save_message`].
+    SaveMessage(StoredMessage),
+    /// Removes a queued message, as [`Store::remove_message`].
+    RemoveMessage(u64),
+}
+
 /// Persistence of the charge-point core. A write must be durable when it returns `Ok`: the core
 /// acts on it only afterwards.
 pub trait Store: Send {
@@ -185,6 +196,15 @@ pub trait Store: Send {
     /// Every stored reservation, by reservationId.
     fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError>;
 
+    /// Makes `writes` durable together, in order: after a power loss either all of them are
+    /// stored or none (SQLite: one transaction). The core stores so a transaction with its
+    /// StartTransaction, a sample with its MeterValues, and the delete of an answered
+    /// StartTransaction with the transactionId it gave: written one after the other, a power
+    /// loss in between leaves a transaction nothing reports, a sample in the transaction's
+    /// record (its StopTransaction's transactionData) that no MeterValues carries, or a
+    /// registered transaction whose StopTransaction is dropped for want of its id.
+    fn write_all(&mut self, writes: &[StoreWrite]) -> Result<(), StoreError>;
+
     /// Appends a message to the queue (or replaces the one with the same key).
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError>;
     /// Replaces several messages at once (the placeholder transaction id replaced in every
@@ -225,12 +245,18 @@ pub struct MemoryStore {
     pub reservations: BTreeMap<i32, StoredReservation>,
     /// Make every write fail (to test how the core copes).
     pub fail_writes: bool,
+    /// Make every write fail once this many more have been made (`Some(0)`: from now on): a
+    /// power loss between two writes, to test what each leaves.
+    pub writes_left: Option<u32>,
 }
 
 impl MemoryStore {
-    fn check_writable(&self) -> Result<(), StoreError> {
-        if self.fail_writes {
+    fn check_writable(&mut self) -> Result<(), StoreError> {
+        if self.fail_writes || self.writes_left == Some(0) {
             return Err(StoreError::Backend("writes are switched off".to_string()));
+        }
+        if let Some(left) = self.writes_left.as_mut() {
+            *left -= 1;
         }
         Ok(())
     }
@@ -360,15 +386,50 @@ impl Store for MemoryStore {
         Ok(self.reservations.values().cloned().collect())
     }
 
+    fn write_all(&mut self, writes: &[StoreWrite]) -> Result<(), StoreError> {
+        // One write: all or none.
+        self.check_writable()?;
+        for write in writes {
+            match write {
+                StoreWrite::SaveTransaction(t) => {
+                    self.transactions.insert(t.connector, t.clone());
+                }
+                StoreWrite::SaveMessage(m) => {
+                    self.messages.insert(m.key, m.clone());
+                }
+                StoreWrite::RemoveMessage(key) => {
+                    self.messages.remove(key);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
         self.check_writable()?;
         self.messages.insert(message.key, message.clone());
         Ok(())
     }
 
+    fn save_messages(&mut self, messages: &[StoredMessage]) -> Result<(), StoreError> {
+        self.check_writable()?;
+        for m in messages {
+            self.messages.insert(m.key, m.clone());
+        }
+        Ok(())
+    }
+
     fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
         self.check_writable()?;
         self.messages.remove(&key);
+        Ok(())
+    }
+
+    fn remove_messages(&mut self, keys: &[u64]) -> Result<(), StoreError> {
+        self.check_writable()?;
+        for key in keys {
+            self.messages.remove(key);
+        }
         Ok(())
     }
 

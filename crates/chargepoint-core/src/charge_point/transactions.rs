@@ -104,9 +104,6 @@ impl ChargePoint {
             parent_id_tag: self.cached_parent(&id_tag, now),
             energy_limit_wh: None,
         };
-        if let Err(e) = self.store.save_transaction(&record) {
-            tracing::error!(connector = id, error = %e, "transaction not stored; going on in memory");
-        }
         let request = StartTransactionRequest {
             connector_id: id as i32,
             id_tag: id_tag.clone(),
@@ -114,11 +111,16 @@ impl ChargePoint {
             reservation_id,
             timestamp: started_at,
         };
-        self.queue.push_transaction(
+        // The transaction and its StartTransaction in one write: a power loss between two
+        // would leave a transaction stored that the next start stops, but with nothing queued
+        // to register it, so its StopTransaction would be dropped and the session never
+        // reported (tests/power_loss_between_writes.rs).
+        self.queue.push_transaction_with_record(
             self.store.as_mut(),
             Action::StartTransaction,
             ocpp_types::encode(&request),
             Some(placeholder_id),
+            &record,
         );
         tracing::info!(connector = id, placeholder_id, "transaction started");
         self.resume_transaction(record, now);
@@ -293,6 +295,35 @@ impl ChargePoint {
         self.pricing_unplugged(id, now);
     }
 
+    /// The first effect of a CALLRESULT to the transaction message `message`: its durable
+    /// delete (docs/core/delivery-guarantees.md). For a StartTransaction, the transactionId it
+    /// gives goes into the messages queued behind it and into the transaction's record in the
+    /// same write ([`MessageQueue::answered_start`](super::message_queue::MessageQueue::answered_start)).
+    pub(crate) fn forget_answered(&mut self, message: &StoredMessage, response: &AnyResponse) {
+        let (Some(placeholder), AnyResponse::StartTransaction(conf)) =
+            (message.starts_transaction, response)
+        else {
+            return self.queue.answered(self.store.as_mut(), message.key);
+        };
+        let real = conf.transaction_id;
+        let record = self
+            .connectors
+            .iter_mut()
+            .filter_map(|c| c.transaction.as_mut())
+            .find(|t| t.record.placeholder_id == placeholder)
+            .map(|t| {
+                t.record.transaction_id = Some(real);
+                t.record.clone()
+            });
+        self.queue.answered_start(
+            self.store.as_mut(),
+            message.key,
+            placeholder,
+            real,
+            record.as_ref(),
+        );
+    }
+
     /// The answer (or failure) of a transaction-related message.
     pub(crate) fn on_transaction_response(
         &mut self,
@@ -329,8 +360,8 @@ impl ChargePoint {
                     transaction_id = real,
                     "StartTransaction answered"
                 );
-                self.queue
-                    .replace_transaction_id(self.store.as_mut(), placeholder, real);
+                // The real id is in the queued messages and the record already, written with the
+                // delete (`forget_answered`).
                 self.pricing_transaction_id(placeholder, real);
                 let Some((id, tx)) = self.connectors.iter_mut().enumerate().find_map(|(i, c)| {
                     c.transaction
@@ -340,10 +371,11 @@ impl ChargePoint {
                 }) else {
                     return;
                 };
-                tx.record.transaction_id = Some(real);
                 // Kept with the transaction for the group stop, as libocpp's update_transaction;
                 // an answer without one leaves the parent the cache gave.
+                let mut changed = false;
                 if let Some(parent) = conf.id_tag_info.parent_id_tag.clone() {
+                    changed = tx.record.parent_id_tag.as_ref() != Some(&parent);
                     tx.record.parent_id_tag = Some(parent);
                 }
                 let accepted = conf.id_tag_info.status == AuthorizationStatus::Accepted;
@@ -353,9 +385,12 @@ impl ChargePoint {
                     let allowed = i32::try_from(allowed).unwrap_or(i32::MAX);
                     tx.record.energy_limit_wh =
                         Some(tx.record.meter_start_wh.saturating_add(allowed));
+                    changed = true;
                 }
-                if let Err(e) = self.store.save_transaction(&tx.record) {
-                    tracing::error!(connector = id, error = %e, "transaction id not stored");
+                if changed {
+                    if let Err(e) = self.store.save_transaction(&tx.record) {
+                        tracing::error!(connector = id, error = %e, "transaction not stored");
+                    }
                 }
                 if !accepted {
                     self.on_invalid_id(id, conf.id_tag_info.status, now);

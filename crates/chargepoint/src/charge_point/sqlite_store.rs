@@ -31,7 +31,8 @@ use rusqlite::{params, Connection, Row, Transaction};
 use serde::de::DeserializeOwned;
 
 use super::store::{
-    Store, StoreError, StoredLocalList, StoredMessage, StoredReservation, StoredTransaction,
+    Store, StoreError, StoreWrite, StoredLocalList, StoredMessage, StoredReservation,
+    StoredTransaction,
 };
 use crate::recovery::{self, row_key, InitError, Recovered, SqliteFile, Table};
 
@@ -394,16 +395,50 @@ fn message_key(key: u64) -> Result<i64, StoreError> {
     i64::try_from(key).map_err(|_| StoreError::Backend(format!("message key {key} is too large")))
 }
 
+const SAVE_TRANSACTION: &str =
+    "INSERT OR REPLACE INTO transactions (connector, record) VALUES (?1, ?2)";
+const REMOVE_MESSAGE: &str = "DELETE FROM messages WHERE key = ?1";
+const SAVE_MESSAGE: &str =
+    "INSERT OR REPLACE INTO messages (key, action, payload, attempts, starts_transaction)
+     VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// A queued message as the row [`SAVE_MESSAGE`] writes: its key and payload checked and
+/// encoded before the SQLite transaction begins.
+struct MessageRow<'a> {
+    key: i64,
+    message: &'a StoredMessage,
+    payload: String,
+}
+
+fn message_row(m: &StoredMessage) -> Result<MessageRow<'_>, StoreError> {
+    Ok(MessageRow {
+        key: message_key(m.key)?,
+        message: m,
+        payload: serde_json::to_string(&m.payload).map_err(|e| backend("save_message", e))?,
+    })
+}
+
+impl MessageRow<'_> {
+    fn execute(&self, stmt: &mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<()> {
+        let m = self.message;
+        stmt.execute(params![
+            self.key,
+            m.action.as_str(),
+            self.payload,
+            m.attempts,
+            m.starts_transaction
+        ])
+        .map(drop)
+    }
+}
+
 impl Store for SqliteStore {
     fn save_transaction(&mut self, transaction: &StoredTransaction) -> Result<(), StoreError> {
         let record =
             serde_json::to_string(transaction).map_err(|e| backend("save_transaction", e))?;
         self.write("save_transaction", |tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO transactions (connector, record) VALUES (?1, ?2)",
-                params![transaction.connector, record],
-            )
-            .map(drop)
+            tx.execute(SAVE_TRANSACTION, params![transaction.connector, record])
+                .map(drop)
         })
     }
 
@@ -581,27 +616,47 @@ impl Store for SqliteStore {
     fn save_messages(&mut self, messages: &[StoredMessage]) -> Result<(), StoreError> {
         let rows = messages
             .iter()
-            .map(|m| {
-                let key = message_key(m.key)?;
-                let payload =
-                    serde_json::to_string(&m.payload).map_err(|e| backend("save_message", e))?;
-                Ok((key, m, payload))
-            })
+            .map(message_row)
             .collect::<Result<Vec<_>, StoreError>>()?;
         // One transaction, so one fsync, however many.
         self.write("save_messages", |tx| {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR REPLACE INTO messages (key, action, payload, attempts, starts_transaction)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for (key, m, payload) in &rows {
-                stmt.execute(params![
-                    key,
-                    m.action.as_str(),
-                    payload,
-                    m.attempts,
-                    m.starts_transaction
-                ])?;
+            let mut stmt = tx.prepare_cached(SAVE_MESSAGE)?;
+            for row in &rows {
+                row.execute(&mut stmt)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn write_all(&mut self, writes: &[StoreWrite]) -> Result<(), StoreError> {
+        enum Encoded<'a> {
+            Transaction(u32, String),
+            Message(MessageRow<'a>),
+            Remove(i64),
+        }
+        let rows = writes
+            .iter()
+            .map(|w| match w {
+                StoreWrite::SaveTransaction(t) => serde_json::to_string(t)
+                    .map(|record| Encoded::Transaction(t.connector, record))
+                    .map_err(|e| backend("write_all", e)),
+                StoreWrite::SaveMessage(m) => message_row(m).map(Encoded::Message),
+                StoreWrite::RemoveMessage(key) => message_key(*key).map(Encoded::Remove),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // One transaction: all of them are durable after the one fsync of its commit, or none.
+        self.write("write_all", |tx| {
+            for row in &rows {
+                match row {
+                    Encoded::Transaction(connector, record) => {
+                        tx.prepare_cached(SAVE_TRANSACTION)?
+                            .execute(params![connector, record])?;
+                    }
+                    Encoded::Message(row) => row.execute(&mut tx.prepare_cached(SAVE_MESSAGE)?)?,
+                    Encoded::Remove(key) => {
+                        tx.prepare_cached(REMOVE_MESSAGE)?.execute(params![key])?;
+                    }
+                }
             }
             Ok(())
         })
@@ -610,8 +665,7 @@ impl Store for SqliteStore {
     fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
         let key = message_key(key)?;
         self.write("remove_message", |tx| {
-            tx.execute("DELETE FROM messages WHERE key = ?1", params![key])
-                .map(drop)
+            tx.execute(REMOVE_MESSAGE, params![key]).map(drop)
         })
     }
 
@@ -623,7 +677,7 @@ impl Store for SqliteStore {
         // One transaction, so one fsync, however many: dropping thousands of MeterValues one
         // commit at a time would stall the core for seconds.
         self.write("remove_messages", |tx| {
-            let mut stmt = tx.prepare_cached("DELETE FROM messages WHERE key = ?1")?;
+            let mut stmt = tx.prepare_cached(REMOVE_MESSAGE)?;
             for key in keys {
                 stmt.execute(params![key])?;
             }

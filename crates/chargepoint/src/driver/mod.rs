@@ -424,11 +424,21 @@ impl Driver {
     fn on_transport(&mut self, event: Event) {
         let now = now();
         match event {
-            Event::Connected { url, profile, .. } => {
+            Event::Connected {
+                url,
+                profile,
+                fallback_root,
+                ..
+            } => {
                 if let Some(previous) = self.trial.take() {
                     tracing::info!(%profile, previous, "the new security profile is in use");
                 }
                 self.cp.handle_connected(now);
+                // AdditionalRootCertificateCheck: a new CSMS root that verified the CSMS makes
+                // the fallback root it replaced unnecessary.
+                if profile.uses_tls() && !fallback_root {
+                    self.cp.handle_csms_root_verified();
+                }
                 self.notify(Notice::Connected {
                     url,
                     profile: profile.number(),
@@ -485,7 +495,18 @@ impl Driver {
             .cp
             .set_configuration_by_station("SecurityProfile", restored.number().into())
         {
-            Ok(Some(change)) => self.notify(Notice::ConfigurationChanged(change)),
+            Ok(Some(change)) => {
+                // A security parameter changed, as by ChangeConfiguration.
+                let tech_info = format!(
+                    "SecurityProfile set back to {restored}: profile {tried} did not connect"
+                );
+                self.cp.security_event(
+                    security_events::kind::RECONFIGURATION_OF_SECURITY_PARAMETERS,
+                    Some(&tech_info),
+                    now(),
+                );
+                self.notify(Notice::ConfigurationChanged(change))
+            }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "SecurityProfile could not be set back"),
         }

@@ -2,7 +2,10 @@
 //!
 //! - TLS 1.2 and 1.3 only, with the configured cipher suites ([`super::ciphers`]).
 //! - The CSMS certificate must chain to the CSMS root CA of the store, plus the system roots
-//!   when `Internal.UseSslDefaultVerifyPaths` is true (libocpp loads both likewise).
+//!   when `Internal.UseSslDefaultVerifyPaths` is true (libocpp loads both likewise); when
+//!   those do not verify it, to the store's fallback CSMS root (AdditionalRootCertificateCheck:
+//!   a replaced root stays usable until the new one verified a connection), and the probe
+//!   notes that the fallback did ([`HandshakeProbe::fallback_root_used`]).
 //! - The host name is checked unless `Internal.VerifyCsmsCommonName` is false; a name matched
 //!   only through a wildcard is refused unless `Internal.VerifyCsmsAllowWildcards` is true.
 //!   Departure: names come from the subjectAltName only (webpki, RFC 6125); OpenSSL's
@@ -35,6 +38,8 @@ use super::ciphers::CipherSelection;
 pub struct HandshakeProbe {
     server_certificate_seen: AtomicBool,
     client_certificate_requested: AtomicBool,
+    server_signature_refused: AtomicBool,
+    fallback_root_used: AtomicBool,
 }
 
 impl HandshakeProbe {
@@ -46,6 +51,19 @@ impl HandshakeProbe {
     /// Whether the server asked for a client certificate.
     pub fn client_certificate_requested(&self) -> bool {
         self.client_certificate_requested.load(Ordering::Relaxed)
+    }
+
+    /// Whether the server's handshake signature (TLS 1.3 CertificateVerify, TLS 1.2
+    /// ServerKeyExchange) did not verify with the key of the certificate it presented: the
+    /// server did not prove it holds that certificate's private key.
+    pub fn server_signature_refused(&self) -> bool {
+        self.server_signature_refused.load(Ordering::Relaxed)
+    }
+
+    /// Whether the server's certificate was verified by the fallback CSMS root, the other
+    /// roots having refused it.
+    pub fn fallback_root_used(&self) -> bool {
+        self.fallback_root_used.load(Ordering::Relaxed)
     }
 
     /// A handshake that got past the server certificate to the certificate request.
@@ -83,10 +101,12 @@ pub fn provider_with(suites: Vec<rustls::SupportedCipherSuite>) -> CryptoProvide
     }
 }
 
-/// Builds the client configuration of one attempt. `roots` must not be empty.
+/// Builds the client configuration of one attempt. `roots` and `fallback_roots` must not both
+/// be empty; `fallback_roots` verify the CSMS only when `roots` do not.
 pub fn client_config(
     ciphers: &CipherSelection,
     roots: RootCertStore,
+    fallback_roots: RootCertStore,
     verification: ServerVerification,
     client_certificate: Option<Arc<CertifiedKey>>,
     probe: Arc<HandshakeProbe>,
@@ -100,14 +120,17 @@ pub fn client_config(
         versions.push(&rustls::version::TLS12);
     }
     let webpki =
-        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-            .build()
-            .map_err(|e| rustls::Error::General(format!("server verifier: {e}")))?;
-    let verifier = CsmsVerifier {
-        inner: webpki,
-        verification,
-        probe: Arc::clone(&probe),
-    };
+        |roots: RootCertStore| -> Result<Option<Arc<WebPkiServerVerifier>>, rustls::Error> {
+            if roots.is_empty() {
+                return Ok(None);
+            }
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+                .build()
+                .map(Some)
+                .map_err(|e| rustls::Error::General(format!("server verifier: {e}")))
+        };
+    let (primary, fallback) = (webpki(roots)?, webpki(fallback_roots)?);
+    let verifier = CsmsVerifier::new(primary, fallback, verification, Arc::clone(&probe))?;
     let config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)?
         .dangerous()
@@ -119,12 +142,53 @@ pub fn client_config(
     Ok(config)
 }
 
-/// webpki's verification, plus the host-name policy of libocpp's Internal keys.
+/// webpki's verification, with the fallback root after the others, plus the host-name policy
+/// of libocpp's Internal keys.
 #[derive(Debug)]
 struct CsmsVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    /// The installed roots (and the system's), when there are any.
+    primary: Option<Arc<WebPkiServerVerifier>>,
+    /// The fallback CSMS root, when there is one.
+    fallback: Option<Arc<WebPkiServerVerifier>>,
+    /// Either of them: the handshake signatures do not depend on the roots.
+    any: Arc<WebPkiServerVerifier>,
     verification: ServerVerification,
     probe: Arc<HandshakeProbe>,
+}
+
+impl CsmsVerifier {
+    fn new(
+        primary: Option<Arc<WebPkiServerVerifier>>,
+        fallback: Option<Arc<WebPkiServerVerifier>>,
+        verification: ServerVerification,
+        probe: Arc<HandshakeProbe>,
+    ) -> Result<CsmsVerifier, rustls::Error> {
+        let any = primary
+            .clone()
+            .or_else(|| fallback.clone())
+            .ok_or_else(|| {
+                rustls::Error::General("no root certificate to verify the CSMS".to_owned())
+            })?;
+        Ok(CsmsVerifier {
+            primary,
+            fallback,
+            any,
+            verification,
+            probe,
+        })
+    }
+}
+
+/// Whether webpki's `result` says the chain is fine (it checks the name last, so a name error
+/// means the chain itself verified).
+fn chain_verified(result: &Result<ServerCertVerified, rustls::Error>) -> bool {
+    matches!(
+        result,
+        Ok(_)
+            | Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            ))
+    )
 }
 
 impl ServerCertVerifier for CsmsVerifier {
@@ -139,13 +203,30 @@ impl ServerCertVerifier for CsmsVerifier {
         self.probe
             .server_certificate_seen
             .store(true, Ordering::Relaxed);
-        let verified = self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        );
+        let verify = |verifier: &WebPkiServerVerifier| {
+            verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        let primary = self.primary.as_deref().map(verify);
+        let verified = match (primary, self.fallback.as_deref()) {
+            (Some(result), _) if chain_verified(&result) => result,
+            (primary, Some(fallback)) => {
+                let result = verify(fallback);
+                if chain_verified(&result) {
+                    tracing::warn!(
+                        "the CSMS certificate is verified by the fallback CSMS root only: the new root is not used by the CSMS yet"
+                    );
+                    self.probe.fallback_root_used.store(true, Ordering::Relaxed);
+                    result
+                } else {
+                    // The installed roots' refusal says more than the fallback's.
+                    primary.unwrap_or(result)
+                }
+            }
+            (Some(result), None) => result,
+            (None, None) => Err(rustls::Error::General(
+                "no root certificate to verify the CSMS".to_owned(),
+            )),
+        };
         match verified {
             // webpki checks the name last: this error means the chain itself is fine.
             Err(rustls::Error::InvalidCertificate(
@@ -173,7 +254,7 @@ impl ServerCertVerifier for CsmsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.signature_checked(self.any.verify_tls12_signature(message, cert, dss))
     }
 
     fn verify_tls13_signature(
@@ -182,11 +263,27 @@ impl ServerCertVerifier for CsmsVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.signature_checked(self.any.verify_tls13_signature(message, cert, dss))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.any.supported_verify_schemes()
+    }
+}
+
+impl CsmsVerifier {
+    /// Notes a handshake signature that did not verify (see
+    /// [`HandshakeProbe::server_signature_refused`]).
+    fn signature_checked(
+        &self,
+        result: Result<HandshakeSignatureValid, rustls::Error>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        if result.is_err() {
+            self.probe
+                .server_signature_refused
+                .store(true, Ordering::Relaxed);
+        }
+        result
     }
 }
 
@@ -268,20 +365,90 @@ mod tests {
         let mut roots = RootCertStore::empty();
         roots.add(root).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = CsmsVerifier {
-            inner: WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .unwrap(),
-            verification: ServerVerification {
+        let verifier = CsmsVerifier::new(
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .unwrap(),
+            ),
+            None,
+            ServerVerification {
                 verify_host_name,
                 allow_wildcards,
             },
-            probe: Arc::default(),
-        };
+            Arc::default(),
+        )
+        .unwrap();
         let name = ServerName::try_from(host.to_owned()).unwrap();
         verifier
             .verify_server_cert(&leaf, &[], &name, &[], UnixTime::now())
             .map(|_| ())
+    }
+
+    /// Verifies the server certificate of `pki(["csms"])`'s second part against `primary` and
+    /// `fallback` (DER roots); whether it passed and whether the fallback did it.
+    fn verify_with(
+        leaf: &CertificateDer<'static>,
+        primary: &[&CertificateDer<'static>],
+        fallback: &[&CertificateDer<'static>],
+    ) -> (Result<(), rustls::Error>, bool) {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = |roots: &[&CertificateDer<'static>]| {
+            let mut store = RootCertStore::empty();
+            for root in roots {
+                store.add((*root).clone()).unwrap();
+            }
+            (!roots.is_empty()).then(|| {
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), Arc::clone(&provider))
+                    .build()
+                    .unwrap()
+            })
+        };
+        let probe = Arc::new(HandshakeProbe::default());
+        let verifier = CsmsVerifier::new(
+            verifier(primary),
+            verifier(fallback),
+            ServerVerification {
+                verify_host_name: true,
+                allow_wildcards: false,
+            },
+            Arc::clone(&probe),
+        )
+        .unwrap();
+        let name = ServerName::try_from("csms").unwrap();
+        let result = verifier
+            .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+            .map(|_| ());
+        (result, probe.fallback_root_used())
+    }
+
+    #[test]
+    fn the_fallback_root_verifies_only_what_the_others_do_not() {
+        let (old_root, old_leaf) = pki(&["csms"]);
+        let (new_root, new_leaf) = pki(&["csms"]);
+        let (other_root, _) = pki(&["csms"]);
+        // The CSMS already presents the new chain: the installed root verifies it.
+        let (result, fallback) = verify_with(&new_leaf, &[&new_root], &[&old_root]);
+        assert!(result.is_ok() && !fallback);
+        // The CSMS still presents the old chain: the fallback verifies it, and says so.
+        let (result, fallback) = verify_with(&old_leaf, &[&new_root], &[&old_root]);
+        assert!(result.is_ok() && fallback);
+        // Neither: refused (the three roots share rcgen's default name, so webpki finds the
+        // signature bad rather than the issuer unknown).
+        let (result, fallback) = verify_with(&old_leaf, &[&new_root], &[&other_root]);
+        assert!(
+            matches!(
+                result,
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::BadSignature
+                ))
+            ),
+            "{result:?}"
+        );
+        assert!(!fallback);
+        // Only a fallback (a bundle emptied by hand): it is what verifies.
+        let (result, fallback) = verify_with(&old_leaf, &[], &[&old_root]);
+        assert!(result.is_ok() && fallback);
     }
 
     fn is_wildcard_refusal(result: Result<(), rustls::Error>) -> bool {

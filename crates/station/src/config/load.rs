@@ -12,8 +12,8 @@ use serde_yaml_ng::Value;
 use super::connections::{connections, evses};
 use super::error::ConfigError;
 use super::model::{
-    ConfigFile, ControlApiToken, Implementation, Mapping, ModuleInstance, Settings, StationConfig,
-    DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
+    ConfigFile, ControlApiToken, Implementation, Mapping, ModuleInstance, MqttBroker, MqttSetting,
+    Settings, StationConfig, DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
 };
 use super::parameters::{check_parameters, describe};
 use super::raw::{self, Entries, RawConfig, RawModule};
@@ -161,6 +161,11 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
     let mut data_dir = DEFAULT_DATA_DIR.to_owned();
     let mut control_api = Some(DEFAULT_CONTROL_API.to_owned());
     let mut token = None;
+    let mut mqtt = MqttSetting::Default;
+    // EVerest's own pair of settings; `mqtt` wins when both are given.
+    let mut everest_host: Option<String> = None;
+    let mut everest_port: Option<u16> = None;
+    let mut external_prefix = String::new();
     for (key, value) in &raw.0 {
         let bad = |problem: String| ConfigError::Setting {
             key: key.clone(),
@@ -181,9 +186,30 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
                     .transpose()
                     .map_err(bad)?
             }
+            "mqtt" => {
+                let text = text()?;
+                mqtt = if text.is_empty() {
+                    MqttSetting::Off
+                } else {
+                    MqttSetting::Broker(MqttBroker::parse(&text).map_err(bad)?)
+                }
+            }
+            "mqtt_broker_host" => everest_host = Some(text()?),
+            "mqtt_broker_port" => {
+                everest_port = Some(
+                    value
+                        .as_u64()
+                        .and_then(|p| u16::try_from(p).ok())
+                        .filter(|p| *p > 0)
+                        .ok_or_else(|| bad(format!("expected a port (1..65535), found {}", describe(value))))?,
+                )
+            }
+            "mqtt_external_prefix" => external_prefix = text()?,
             _ => {
                 return Err(bad(
-                    "unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token)".into(),
+                    "unknown setting (ferrocharge's settings: data_dir, control_api, control_api_token, \
+                     mqtt, mqtt_broker_host, mqtt_broker_port, mqtt_external_prefix)"
+                        .into(),
                 ))
             }
         }
@@ -217,11 +243,30 @@ fn settings(raw: &Entries<Value>) -> Result<Settings, ConfigError> {
             });
         }
     }
+    if mqtt == MqttSetting::Default && (everest_host.is_some() || everest_port.is_some()) {
+        let host = everest_host.unwrap_or_else(|| "127.0.0.1".to_owned());
+        let broker = MqttBroker::parse(&format!("{host}:{}", everest_port.unwrap_or(1883)))
+            .map_err(|problem| ConfigError::Setting {
+                key: "mqtt_broker_host".into(),
+                problem,
+            })?;
+        mqtt = MqttSetting::Broker(broker);
+    }
+    // A topic level of its own or none: EVerest joins prefix and topic as text, so a prefix
+    // with a wildcard or a NUL would make topics no broker takes.
+    if external_prefix.contains(['#', '+', '\0']) {
+        return Err(ConfigError::Setting {
+            key: "mqtt_external_prefix".into(),
+            problem: "may not contain '#', '+' or NUL (MQTT wildcards)".into(),
+        });
+    }
     Ok(Settings {
         data_dir: PathBuf::from(data_dir),
         control_api,
         control_api_token: token,
         csms_web_ui: None,
+        mqtt,
+        mqtt_external_prefix: external_prefix,
     })
 }
 

@@ -19,7 +19,7 @@
 //! - `model`: the loaded config as data ([`StationConfig`], [`ModuleInstance`], [`Settings`],
 //!   [`Parameters`], ...).
 //! - `load`: reading and parsing the YAML, `settings` (`data_dir`, `control_api`,
-//!   `control_api_token`), module types and mappings, and where relative input paths resolve
+//!   `control_api_token`, `mqtt`, `mqtt_external_prefix`), module types and mappings, and where relative input paths resolve
 //!   ([`resolve_input`]).
 //! - [`shipped`]: the station YAMLs and the OCPP configuration built into the binary.
 //! - `parameters`: the parameters given against the declared ones, defaults filled in.
@@ -48,6 +48,7 @@ pub use error::ConfigError;
 pub use load::resolve_input;
 pub use model::{
     ConfigFile, Connection, ControlApiToken, Evse, Implementation, Mapping, ModuleInstance,
-    ParamValue, Parameters, Requirement, Settings, StationConfig, CONTROL_API_TOKEN_MIN_LEN,
-    DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, MAX_EVSES,
+    MqttBroker, MqttSetting, ParamValue, Parameters, Requirement, Settings, StationConfig,
+    CONTROL_API_TOKEN_MIN_LEN, DEFAULT_CONTROL_API, DEFAULT_DATA_DIR, DEFAULT_MQTT_BROKER,
+    MAX_EVSES,
 };

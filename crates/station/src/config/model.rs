@@ -80,6 +80,69 @@ pub struct Settings {
     /// (the state's `ocpp.csms_web_ui`). Not read from the YAML: `ferrocharge sil` sets it to
     /// its dev CSMS's.
     pub csms_web_ui: Option<String>,
+    /// `mqtt` (or EVerest's `mqtt_broker_host` / `mqtt_broker_port`): the MQTT broker of
+    /// EVerest's external API; see [`StationConfig::mqtt_broker`] for when it is used.
+    pub mqtt: MqttSetting,
+    /// `mqtt_external_prefix` (EVerest's setting, default empty): put before every external
+    /// topic, as EVerest's framework puts it before the topics of its external MQTT API.
+    pub mqtt_external_prefix: String,
+}
+
+/// The broker EVerest uses when a module needs MQTT and the config names none.
+pub const DEFAULT_MQTT_BROKER: &str = "127.0.0.1:1883";
+
+/// `settings.mqtt`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MqttSetting {
+    /// Not given: EVerest's default broker ([`DEFAULT_MQTT_BROKER`]) when a module exists
+    /// only to speak MQTT (API, EvAPI, OCPP with `EnableExternalWebsocketControl`).
+    #[default]
+    Default,
+    /// This broker.
+    Broker(MqttBroker),
+    /// `""`: no MQTT connection, whatever the modules.
+    Off,
+}
+
+/// Where an MQTT broker listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MqttBroker {
+    /// A host name or IP address.
+    pub host: String,
+    /// The TCP port.
+    pub port: u16,
+}
+
+impl MqttBroker {
+    /// `host:port` (an IPv6 address in brackets, `[::1]:1883`); else why not.
+    pub fn parse(text: &str) -> Result<MqttBroker, String> {
+        let bad = || {
+            format!("'{text}' is not a host and port such as {DEFAULT_MQTT_BROKER} (\"\" turns MQTT off)")
+        };
+        let (host, port) = text.rsplit_once(':').ok_or_else(bad)?;
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        if host.is_empty() || port == 0 || host.chars().any(|c| c.is_whitespace() || c == '/') {
+            return Err(bad());
+        }
+        Ok(MqttBroker {
+            host: host.to_owned(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for MqttBroker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// The fewest characters a [`ControlApiToken`] has: guessing one of 16 characters from a
@@ -290,6 +353,53 @@ impl StationConfig {
     pub fn connected_module(&self, module_id: &str, requirement: &str) -> Option<&ModuleInstance> {
         let connection = self.module(module_id)?.connections(requirement).first()?;
         self.module(&connection.module_id)
+    }
+
+    /// The broker of EVerest's external MQTT API, if the station connects to one: the one
+    /// `settings.mqtt` names, else EVerest's default ([`DEFAULT_MQTT_BROKER`]) when a module
+    /// exists only to speak MQTT ([`StationConfig::needs_mqtt`]); never when no module has
+    /// an MQTT topic ([`StationConfig::serves_mqtt`]) or `settings.mqtt` is `""`.
+    pub fn mqtt_broker(&self) -> Option<MqttBroker> {
+        if !self.serves_mqtt() {
+            return None;
+        }
+        match &self.settings.mqtt {
+            MqttSetting::Broker(broker) => Some(broker.clone()),
+            MqttSetting::Off => None,
+            MqttSetting::Default if self.needs_mqtt() => {
+                MqttBroker::parse(DEFAULT_MQTT_BROKER).ok()
+            }
+            MqttSetting::Default => None,
+        }
+    }
+
+    /// Whether a module exists only to speak MQTT: API, EvAPI, or an OCPP module with
+    /// `EnableExternalWebsocketControl`. Such a station connects to EVerest's default broker
+    /// when `settings.mqtt` names none.
+    pub fn needs_mqtt(&self) -> bool {
+        use crate::module_types as t;
+        self.modules.iter().any(|m| {
+            m.type_name() == t::API.name
+                || m.type_name() == t::EV_API.name
+                || (m.type_name() == t::OCPP.name
+                    && m.parameters.bool("EnableExternalWebsocketControl") == Some(true))
+        })
+    }
+
+    /// Whether any module has an MQTT topic: those of [`StationConfig::needs_mqtt`], and
+    /// DummyTokenProviderManual, EvManager and YetiSimulator, which also work without MQTT
+    /// (through the control API) and serve their topics when the station connects anyway.
+    pub fn serves_mqtt(&self) -> bool {
+        use crate::module_types as t;
+        self.needs_mqtt()
+            || self.modules.iter().any(|m| {
+                [
+                    t::DUMMY_TOKEN_PROVIDER_MANUAL.name,
+                    t::EV_MANAGER.name,
+                    t::YETI_SIMULATOR.name,
+                ]
+                .contains(&m.type_name())
+            })
     }
 
     /// The module instances of type `name`, in file order.

@@ -10,6 +10,7 @@ use super::state::{Identification, OcppFrame, StationState};
 use crate::display::{
     ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
 };
+pub use crate::sim::enable_sources::{EnableSource, EnableState};
 
 /// How many of the last OCPP frames the station keeps for [`StationControl::recent_frames`].
 pub const RECENT_FRAMES: usize = 200;
@@ -68,6 +69,12 @@ pub trait StationControl: Send + Sync + 'static {
     fn ev_resume(&self, connector: u32) -> Reply<'_>;
     /// The car at `connector` runs `request.script` (EvManager's command language).
     fn car_script(&self, connector: u32, request: CarScript) -> Reply<'_>;
+    /// The car simulation at `connector` is enabled or disabled (EvManager's `enable`): a
+    /// disabled car leaves the plug and takes no script. The default: not simulated.
+    fn car_enable(&self, connector: u32, enable: bool) -> Reply<'_> {
+        let _ = (connector, enable);
+        unsupported("car_enable")
+    }
     /// A hardware fault at `connector` is raised or cleared.
     fn hardware_error(&self, connector: u32, request: HardwareError) -> Reply<'_>;
     /// The simulated meter of `connector` shows the given values.
@@ -88,6 +95,36 @@ pub trait StationControl: Send + Sync + 'static {
     fn recent_frames(&self) -> Vec<OcppFrame> {
         Vec::new()
     }
+    /// EVerest's `enable_disable` of the EVSE at `connector`: `request.source` asks for
+    /// `request.state` at `request.priority`, and the EVSE is enabled or disabled as the
+    /// table of every source's last request decides (docs/mqtt.md). The default: refused.
+    fn enable_disable(&self, connector: u32, request: EnableDisable) -> Reply<'_> {
+        let _ = (connector, request);
+        unsupported("enable_disable")
+    }
+    /// The EVSE at `connector` stops offering energy; its transaction goes on (OCPP
+    /// SuspendedEVSE), until [`resume_charging`](Self::resume_charging).
+    fn pause_charging(&self, connector: u32) -> Reply<'_> {
+        let _ = connector;
+        unsupported("pause_charging")
+    }
+    /// The EVSE at `connector` offers energy again after [`pause_charging`](Self::pause_charging).
+    fn resume_charging(&self, connector: u32) -> Reply<'_> {
+        let _ = connector;
+        unsupported("resume_charging")
+    }
+    /// An external limit on the energy sink of the EVSE at `connector` (EVerest's API
+    /// `evse_energy_sink`): the energy manager shares no more than it there.
+    fn set_limit(&self, connector: u32, request: ExternalLimit) -> Reply<'_> {
+        let _ = (connector, request);
+        unsupported("set_limit")
+    }
+    /// The connector is unlocked, as OCPP's UnlockConnector does it: a running transaction
+    /// stops first (reason UnlockCommand).
+    fn force_unlock(&self, connector: u32) -> Reply<'_> {
+        let _ = connector;
+        unsupported("force_unlock")
+    }
     /// The display (a TerminalDisplayMessage module) takes `messages`: its
     /// `set_display_message` answer. The default: the station has no display.
     fn set_display_messages(
@@ -97,6 +134,15 @@ pub trait StationControl: Send + Sync + 'static {
         let _ = messages;
         Err(no_display())
     }
+    /// The ErrorHistory module's errors that pass `filter` (its `get_errors`), oldest first.
+    /// The default: the station has no ErrorHistory module.
+    fn error_history(
+        &self,
+        filter: &crate::error_history::ErrorFilter,
+    ) -> Result<Vec<crate::error_history::ErrorObject>, ControlError> {
+        let _ = filter;
+        Err(no_error_history())
+    }
     /// The display's messages that pass `request`'s filters (`get_display_messages`).
     fn display_messages(
         &self,
@@ -105,11 +151,36 @@ pub trait StationControl: Send + Sync + 'static {
         let _ = request;
         Err(no_display())
     }
+    /// The station detected the security event `request` (already checked: a type of the
+    /// whitepaper's list, a techInfo of at most 255 characters): it goes to the security log
+    /// (the state's `security_events` shows it), and to the CSMS as SecurityEventNotification
+    /// when critical. The default: the station takes none.
+    fn security_event(&self, request: SecurityEventRequest) -> Reply<'_> {
+        let _ = request;
+        Box::pin(async {
+            Err(ControlError::NotFound(
+                "this station takes no security events".to_owned(),
+            ))
+        })
+    }
     /// The display's message `id` is removed (`clear_display_message`).
     fn clear_display_message(&self, id: i32) -> Result<ClearMessageResponse, ControlError> {
         let _ = id;
         Err(no_display())
     }
+}
+
+/// What a station answers a command it does not carry out.
+fn unsupported(what: &str) -> Reply<'static> {
+    let message = format!("{what}: not supported by this station");
+    Box::pin(async move { Err(ControlError::NotFound(message)) })
+}
+
+/// What a station without an ErrorHistory module answers the error history route.
+pub fn no_error_history() -> ControlError {
+    ControlError::NotFound(
+        "the station has no error history: no ErrorHistory module in its config".to_owned(),
+    )
 }
 
 /// What a station without a display answers the display routes.
@@ -208,6 +279,20 @@ fn local_reason() -> String {
 /// what happens (EVDisconnected: unplug; PowerLoss: the station dies).
 pub const STATION_STOP_REASONS: [&str; 4] = ["Local", "EmergencyStop", "Reboot", "Other"];
 
+/// `POST /api/v1/security-events`: a security event the station detected, as EVerest's OCPP
+/// module takes it with its `security_event` command (`type`, `info`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityEventRequest {
+    /// One of the Security whitepaper's event types
+    /// ([`security_events::ALL`](chargepoint::charge_point::security_events::ALL)).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Free text, at most 255 characters (the notification's techInfo).
+    #[serde(default)]
+    pub tech_info: Option<String>,
+}
+
 /// `POST /api/v1/connectors/{c}/meter`: each given value replaces the simulated one.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,6 +305,55 @@ pub struct MeterOverride {
     pub voltage_v: Option<f64>,
     /// Current, A (every phase in use).
     pub current_a: Option<f64>,
+}
+
+/// EVerest's `enable_disable` command (API's `cmd/enable_disable` payload, `POST
+/// .../enable-disable`): a source asks for a state at a priority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnableDisable {
+    /// The connector of the EVSE (0: the whole EVSE; an EVSE here has connector 1).
+    #[serde(default)]
+    pub connector_id: u32,
+    /// Who asks (`LocalAPI` when absent, as EVerest's API module).
+    #[serde(default = "local_api")]
+    pub source: EnableSource,
+    /// What it asks for (`Enable` when absent).
+    #[serde(default = "enable")]
+    pub state: EnableState,
+    /// Its priority, 0 (highest) to 10000 (100 when absent).
+    #[serde(default = "api_priority")]
+    pub priority: u32,
+}
+
+fn local_api() -> EnableSource {
+    EnableSource::LocalApi
+}
+
+fn enable() -> EnableState {
+    EnableState::Enable
+}
+
+/// The priority EVerest's API module gives its `enable`, `disable` and `enable_disable`.
+pub const API_PRIORITY: u32 = 100;
+
+fn api_priority() -> u32 {
+    API_PRIORITY
+}
+
+/// An external limit on an EVSE's energy sink (API's `set_limit_amps`, `set_limit_watts`,
+/// `set_limit_amps_phases`; `POST .../limit`): exactly one of `amps` and `watts`. A limit of
+/// 0 or below limits import to nothing (EVerest puts a negative one on export, which an AC
+/// station does not do).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalLimit {
+    /// Current per phase, A.
+    pub amps: Option<f64>,
+    /// Total power, W.
+    pub watts: Option<f64>,
+    /// The phase count allowed (1 or 3), with `amps`.
+    pub phases: Option<u8>,
 }
 
 /// `POST /api/v1/tokens`: an RFID swipe.

@@ -14,7 +14,10 @@
 //! | `POST /api/v1/tokens` | [`Token`] |
 //! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
 //! | `GET`/`POST /api/v1/display-messages`, `DELETE /api/v1/display-messages/{id}` | the display (`display_routes`) |
+//! | `POST /api/v1/security-events` | [`SecurityEventRequest`]: a security event the station detected (`security_routes`) |
 //! | `POST /api/v1/session` | `{"token": "..."}`: the web UI's login ([`Access`]) |
+//! | `GET /api/v1/error-history` | the ErrorHistory module's errors (`history_routes`) |
+//! | `POST /api/v1/connectors/{c}/enable-disable`, `/pause-charging`, `/resume-charging`, `/limit`, `/force-unlock`, `/car-enable` | the EVSE's own commands, as EVerest's API takes them (`evse_routes`) |
 //!
 //! A command answers `{"ok": true}` once the station carried it out and the state shows it
 //! (a command that only starts something adds `"started"`: [`Outcome`]). A refused one
@@ -40,7 +43,10 @@ mod access;
 mod control;
 mod display_routes;
 mod pricing_state;
+mod evse_routes;
+mod history_routes;
 mod routes;
+mod security_routes;
 mod sse;
 mod state;
 mod ui;
@@ -56,15 +62,17 @@ use tokio::sync::{broadcast, watch};
 
 pub use access::{Access, AccessError, COOKIE, LOGIN_PATH};
 pub use control::{
-    no_display, CarScript, ChargeMode, ControlError, HardwareError, MeterOverride, Outcome, PlugIn,
-    Reply, StationControl, StopTransaction, Token, ERROR_TYPES, RECENT_FRAMES,
-    STATION_STOP_REASONS,
+    no_display, no_error_history, CarScript, ChargeMode, ControlError, EnableDisable, EnableSource,
+    EnableState, ExternalLimit, HardwareError, MeterOverride, Outcome, PlugIn, Reply,
+    SecurityEventRequest, StationControl, StopTransaction, Token, API_PRIORITY, ERROR_TYPES,
+    RECENT_FRAMES, STATION_STOP_REASONS,
 };
 pub use pricing_state::{DefaultPriceState, IdleFee, NextPeriodState, PricingState, UnitPrices};
 pub use state::{
-    ConnectionFailure, ConnectorState, FrameDirection, Identification, IdentificationResult,
-    LimitSource, OcppFrame, OcppState, ReservationState, StationEvent, StationState,
-    TransactionState,
+    CertificateState, CertificateType, ConnectionFailure, ConnectorState, FrameDirection,
+    Identification, IdentificationResult, LimitSource, MqttState, OcppFrame, OcppState,
+    ReservationState, SecurityEventEntry, StationEvent, StationState, TransactionState,
+    RECENT_SECURITY_EVENTS,
 };
 
 /// What every handler shares.
@@ -113,6 +121,7 @@ fn build(api: Api) -> Router {
             post(routes::stop_transaction),
         )
         .route("/api/v1/tokens", post(routes::tokens))
+        .route("/api/v1/security-events", post(security_routes::raise))
         .route(
             "/api/v1/display-messages",
             get(display_routes::list).post(display_routes::set),
@@ -121,6 +130,22 @@ fn build(api: Api) -> Router {
             "/api/v1/display-messages/{id}",
             delete(display_routes::clear),
         )
+        .route("/api/v1/error-history", get(history_routes::list))
+        .route(
+            &connector("enable-disable"),
+            post(evse_routes::enable_disable),
+        )
+        .route(
+            &connector("pause-charging"),
+            post(evse_routes::pause_charging),
+        )
+        .route(
+            &connector("resume-charging"),
+            post(evse_routes::resume_charging),
+        )
+        .route(&connector("limit"), post(evse_routes::limit))
+        .route(&connector("force-unlock"), post(evse_routes::force_unlock))
+        .route(&connector("car-enable"), post(evse_routes::car_enable))
         .route("/api/v1/ocpp/disconnect", post(routes::ocpp_disconnect))
         .route("/api/v1/ocpp/connect", post(routes::ocpp_connect))
         .route("/api/v1/station/stop", post(routes::stop))

@@ -85,7 +85,7 @@ pub(super) fn to_json(value: &impl Serialize) -> Response {
 }
 
 /// Waits for the station to carry the command out, and answers what it did.
-async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response {
+pub(super) async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response {
     match reply {
         Ok(reply) => match reply.await {
             Ok(outcome) => to_json(&outcome),
@@ -96,11 +96,14 @@ async fn carried_out(reply: Result<Reply<'_>, ApiError>) -> Response {
 }
 
 pub(super) type Shared = State<Arc<Api>>;
-type ConnectorPath = Result<Path<String>, PathRejection>;
+pub(super) type ConnectorPath = Result<Path<String>, PathRejection>;
 pub(super) type Body = Result<Bytes, BytesRejection>;
 
 /// The connector named in the path, when the station has it.
-fn connector(control: &dyn StationControl, path: ConnectorPath) -> Result<u32, ApiError> {
+pub(super) fn connector(
+    control: &dyn StationControl,
+    path: ConnectorPath,
+) -> Result<u32, ApiError> {
     let Path(raw) = path.map_err(|e| ApiError::bad(e.body_text()))?;
     let state = control.state();
     raw.parse::<u32>()

@@ -28,6 +28,52 @@ pub struct StationState {
     /// costs); `None` when California Pricing is off.
     #[serde(default)]
     pub default_price: Option<Box<super::DefaultPriceState>>,
+    /// The security log's last events (at most [`RECENT_SECURITY_EVENTS`]), oldest first:
+    /// those of earlier runs read back from the log at start, then every event of this run
+    /// as the station writes it.
+    #[serde(default)]
+    pub security_events: Vec<SecurityEventEntry>,
+    /// The connection to the MQTT broker of EVerest's external API; `None` when the station
+    /// has none (docs/mqtt.md).
+    #[serde(default)]
+    pub mqtt: Option<MqttState>,
+    /// The certificates of the station's certificate store (its EvseSecurity module): the CSMS
+    /// roots (the fallback root included), the manufacturer, V2G and MO roots, then the
+    /// station's own certificates, as the charge-point core last read them. Empty without a
+    /// store.
+    #[serde(default)]
+    pub certificates: Vec<CertificateState>,
+}
+
+/// How many of the security log's last events the state holds.
+pub const RECENT_SECURITY_EVENTS: usize = 20;
+
+/// One event of the station's security log (OCPP 1.6 Security whitepaper, its list of
+/// security events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventEntry {
+    /// When, RFC 3339 with milliseconds: the event's timestamp, on the CSMS's clock as the
+    /// station keeps it (what its SecurityEventNotification carries).
+    pub time: String,
+    /// The whitepaper's type (`StartupOfTheDevice`, `TamperDetectionActivated`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Free text (techInfo).
+    #[serde(default)]
+    pub tech_info: Option<String>,
+    /// Whether the whitepaper calls it critical: a critical event is also sent to the CSMS
+    /// as SecurityEventNotification (queued while offline), as are refused certificates and
+    /// firmware signatures.
+    pub critical: bool,
+}
+
+/// The `mqtt` part of the state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MqttState {
+    /// The broker, `host:port`.
+    pub broker: String,
+    /// Whether it is connected now (the station goes on without it, and connects again).
+    pub connected: bool,
 }
 
 impl StationState {
@@ -73,6 +119,44 @@ pub struct ConnectionFailure {
     pub kind: String,
     /// What happened, in words.
     pub message: String,
+}
+
+/// The kind of an installed CA certificate: OCPP 1.6's CertificateUse names for the two
+/// InstallCertificate installs, OCPP 2.0.1's GetCertificateIdUse names for the ISO 15118 ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateType {
+    /// A CSMS root (`csms_ca_bundle`).
+    CentralSystemRootCertificate,
+    /// A manufacturer root (`mf_ca_bundle`).
+    ManufacturerRootCertificate,
+    /// An ISO 15118 V2G root (`v2g_ca_bundle`).
+    #[serde(rename = "V2GRootCertificate")]
+    V2gRootCertificate,
+    /// An ISO 15118 mobility operator root (`mo_ca_bundle`).
+    #[serde(rename = "MORootCertificate")]
+    MoRootCertificate,
+    /// The charge point's own certificate for the CSMS connection (`csms_leaf_cert_directory`).
+    ChargePointCertificate,
+    /// The ISO 15118 SECC certificate (`secc_leaf_cert_directory`).
+    #[serde(rename = "V2GCertificate")]
+    V2gCertificate,
+}
+
+/// One installed CA certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateState {
+    /// Its kind (its bundle).
+    #[serde(rename = "type")]
+    pub kind: CertificateType,
+    /// Its subject, as RFC 4514 writes it (`CN=Root,O=Example`).
+    pub subject: String,
+    /// The end of its validity (notAfter), RFC 3339.
+    pub expiry: String,
+    /// Its serial number, hexadecimal (as GetInstalledCertificateIds names it).
+    pub serial_number: String,
+    /// The CSMS root kept as the fallback (AdditionalRootCertificateCheck) until the root that
+    /// replaced it verified a connection.
+    pub fallback: bool,
 }
 
 /// The last identification (an RFID card, a remote start) at a connector, and its result.
@@ -123,6 +207,9 @@ pub enum LimitSource {
     OcppProfile,
     /// The car: it draws less than offered, at most what it takes by itself.
     Car,
+    /// An external limit of EVerest's API module (`cmd/set_limit_amps`, ..., or the control
+    /// API's `limit` route) on the EVSE's API energy sink.
+    Api,
 }
 
 /// A running transaction as the charge-point core holds it.

@@ -69,6 +69,9 @@ pub enum LimitSource {
     /// A Smart Charging limit (a charging profile) on the EnergyNode that takes the OCPP
     /// module's limits for this EVSE, or for the whole station (connector 0).
     OcppProfile,
+    /// An external limit of EVerest's API module (`set_limit_amps`, ...) on the EnergyNode
+    /// its `evse_energy_sink` maps to this EVSE.
+    Api,
 }
 
 impl Offer {
@@ -84,6 +87,8 @@ pub struct StationEnergy {
     tree: EnergyTree,
     /// Connector (0: the station) → the node that takes its Smart Charging limit.
     sinks: HashMap<u32, NodeId>,
+    /// EVSE → the node that takes the API module's limits (its `evse_energy_sink`).
+    api_sinks: HashMap<u32, NodeId>,
     /// A limit or a demand changed since [`take_changed`](Self::take_changed).
     changed: bool,
 }
@@ -128,6 +133,7 @@ impl StationEnergy {
         StationEnergy {
             tree,
             sinks,
+            api_sinks: HashMap::new(),
             changed: true,
         }
     }
@@ -163,26 +169,14 @@ impl StationEnergy {
                 b.tree.add_leaf(e.connector, None, e.max_a, e.min_a);
             }
         }
-        let mut sinks = HashMap::new();
         let ocpp = config.modules_of_type(module_types::OCPP.name).next();
-        for c in ocpp.map_or(&[][..], |o| o.connections("evse_energy_sink")) {
-            let evse = config
-                .module(&c.module_id)
-                .and_then(|m| m.mapping_of(c.implementation_id))
-                .map(|m| m.evse);
-            match (evse, b.ids.get(c.module_id.as_str())) {
-                (Some(evse), Some(node)) => {
-                    sinks.insert(evse, *node);
-                }
-                _ => tracing::warn!(
-                    module = %c.module_id,
-                    "evse_energy_sink is not a node of the energy tree: its limits change nothing"
-                ),
-            }
-        }
+        let sinks = b.sinks_of(ocpp);
+        let api = config.modules_of_type(module_types::API.name).next();
+        let api_sinks = b.sinks_of(api);
         Ok(StationEnergy {
             tree: b.tree,
             sinks,
+            api_sinks,
             changed: true,
         })
     }
@@ -211,6 +205,28 @@ impl StationEnergy {
         let changed = self.tree.set_external_limit(node, amps);
         self.changed |= changed;
         Some(changed)
+    }
+
+    /// Sets the API module's limit of the EVSE `connector` on its sink node, A per phase
+    /// (`None`: no limit). Returns whether it changed; `None` when the API module has no
+    /// `evse_energy_sink` for that EVSE (EVerest's API then serves no limit topic for it).
+    pub fn set_api_limit(&mut self, connector: u32, amps: Option<f64>) -> Option<bool> {
+        let node = *self.api_sinks.get(&connector)?;
+        let changed = self.tree.set_external_limit(node, amps);
+        self.changed |= changed;
+        Some(changed)
+    }
+
+    /// The phase count of the API module's sink node of `connector` (its EnergyNode's
+    /// `phase_count`; 3 when it has none), to turn a power limit into a current.
+    pub fn api_sink_phases(&self, connector: u32) -> Option<u32> {
+        let node = self.tree.node(*self.api_sinks.get(&connector)?)?;
+        Some(node.phases.unwrap_or(3))
+    }
+
+    /// Whether the API module has a sink for the EVSE `connector`.
+    pub fn has_api_sink(&self, connector: u32) -> bool {
+        self.api_sinks.contains_key(&connector)
     }
 
     /// Sets what the EVSE of `connector` asks for; returns whether it changed.
@@ -261,7 +277,11 @@ impl StationEnergy {
                     .external_a
                     .is_some_and(|e| node.fuse_a.is_none_or(|f| e <= f)) =>
             {
-                LimitSource::OcppProfile
+                if self.api_sinks.values().any(|n| *n == id) {
+                    LimitSource::Api
+                } else {
+                    LimitSource::OcppProfile
+                }
             }
             Some(_) => LimitSource::Fuse,
             None => LimitSource::Evse,
@@ -280,6 +300,29 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    /// EVSE → node of `module`'s `evse_energy_sink` connections (the OCPP or the API module):
+    /// each connected EnergyNode by the EVSE of its mapping (0: the station).
+    fn sinks_of(&self, module: Option<&ModuleInstance>) -> HashMap<u32, NodeId> {
+        let mut sinks = HashMap::new();
+        for c in module.map_or(&[][..], |o| o.connections("evse_energy_sink")) {
+            let evse = self
+                .config
+                .module(&c.module_id)
+                .and_then(|m| m.mapping_of(c.implementation_id))
+                .map(|m| m.evse);
+            match (evse, self.ids.get(c.module_id.as_str())) {
+                (Some(evse), Some(node)) => {
+                    sinks.insert(evse, *node);
+                }
+                _ => tracing::warn!(
+                    module = %c.module_id,
+                    "evse_energy_sink is not a node of the energy tree: its limits change nothing"
+                ),
+            }
+        }
+        sinks
+    }
+
     fn visit(&mut self, module_id: &'a str, parent: Option<NodeId>) -> Result<(), EnergyError> {
         if !self.seen.insert(module_id) {
             return Err(EnergyError::NotATree {

@@ -12,7 +12,7 @@
 //! | `html` | `<start>.html` | a page with a table row per message: time, direction, type, action, message id, the JSON pretty printed |
 //! | `console` | `tracing`, target `ocpp_message` | one line per message: direction, type, action |
 //! | `console_detailed` | `tracing`, target `ocpp_message` | the same with the JSON |
-//! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
+//! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends); rotated as Internal.LogRotation says ([`rotation`]) |
 //! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: ferrocharge writes no per-session logs (EvseManager's session_logging parameters are not read either), and the control API's event stream is the callback |
 //!
 //! No format shows a secret: the values of write-only configuration keys (AuthorizationKey, and
@@ -46,6 +46,8 @@ mod frame;
 mod html;
 mod json_text;
 pub mod redact;
+pub mod rotation;
+pub mod security_file;
 mod sink;
 
 use std::path::Path;
@@ -56,6 +58,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub use frame::{Direction, FrameInfo, MessageKind};
 use html::HtmlLog;
 pub use redact::{SecretKeys, REDACTED};
+pub use rotation::{Rotated, Rotation};
 use sink::FileSink;
 
 /// The OCPP module's `MessageLogPath` when not given (everest-core's default).
@@ -134,6 +137,8 @@ pub struct MessageLog {
     log: Option<FileSink>,
     html: Option<HtmlLog>,
     security: Option<FileSink>,
+    /// How the security file rotates (Internal.LogRotation), if it does.
+    security_rotation: Option<Rotation>,
     console: Option<Format>,
 }
 
@@ -183,6 +188,7 @@ impl MessageLog {
             log,
             html,
             security,
+            security_rotation: None,
             console,
         })
     }
@@ -194,6 +200,12 @@ impl MessageLog {
         self
     }
 
+    /// The same log, rotating the security file as `rotation` says ([`rotation`]).
+    pub fn with_security_rotation(mut self, rotation: Option<Rotation>) -> Self {
+        self.security_rotation = rotation;
+        self
+    }
+
     /// A log that writes nothing (`Internal.LogMessages` false).
     pub fn disabled() -> Self {
         MessageLog {
@@ -201,6 +213,7 @@ impl MessageLog {
             log: None,
             html: None,
             security: None,
+            security_rotation: None,
             console: None,
         }
     }
@@ -224,16 +237,39 @@ impl MessageLog {
 
     /// Logs a security event (OCPP Security whitepaper: `kind` such as `StartupOfTheDevice`,
     /// `tech_info` the free text) to the security file, as the JSON of the
-    /// SecurityEventNotification it goes with, one per line, like libocpp.
+    /// SecurityEventNotification it goes with, one per line, like libocpp. The file is rotated
+    /// first when it is due ([`rotation`]); [`Rotated::WithDeletion`] says the security log
+    /// lost its oldest events (the caller raises SecurityLogWasCleared, as libocpp's status
+    /// callback does).
     pub fn record_security_event(
         &mut self,
         kind: &str,
         tech_info: Option<&str>,
         time: DateTime<Utc>,
-    ) {
-        if let Some(security) = &mut self.security {
-            security.write(&security_line(kind, tech_info, time));
+    ) -> Rotated {
+        let Some(security) = &mut self.security else {
+            return Rotated::No;
+        };
+        let mut rotated = Rotated::No;
+        if let Some(rotation) = &self.security_rotation {
+            if security
+                .size()
+                .is_some_and(|len| len >= rotation.max_file_size)
+            {
+                let path = security.path().to_path_buf();
+                match rotation::rotate(&path, rotation, Utc::now()) {
+                    Ok(done) => {
+                        rotated = done;
+                        *security = FileSink::create(path);
+                    }
+                    Err(error) => {
+                        tracing::warn!(file = %path.display(), %error, "security log not rotated");
+                    }
+                }
+            }
         }
+        security.write(&security_line(kind, tech_info, time));
+        rotated
     }
 
     /// The security event file, when the `security` format is selected and the file could be

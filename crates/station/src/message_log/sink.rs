@@ -32,6 +32,11 @@ impl FileSink {
         &self.path
     }
 
+    /// The file's size now, while it is written.
+    pub fn size(&self) -> Option<u64> {
+        self.file.as_ref()?.metadata().ok().map(|m| m.len())
+    }
+
     /// Whether it is still written.
     pub fn is_enabled(&self) -> bool {
         self.file.is_some()

@@ -26,10 +26,13 @@ macro_rules! module_types {
 // compares names against `module_types::OCPP.name` and the like) and lists it in `ALL`, so a
 // new type cannot be declared and then forgotten in one of three places.
 module_types! {
+    api::API,
     auth::AUTH,
     dummy_token_provider_manual::DUMMY_TOKEN_PROVIDER_MANUAL,
     energy_manager::ENERGY_MANAGER,
     energy_node::ENERGY_NODE,
+    error_history::ERROR_HISTORY,
+    ev_api::EV_API,
     ev_manager::EV_MANAGER,
     evse_manager::EVSE_MANAGER,
     evse_security::EVSE_SECURITY,

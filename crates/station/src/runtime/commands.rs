@@ -1,10 +1,10 @@
 //! What the station does for the core ([`StationCommand`], as everest-core's OCPP module calls
 //! EvseManager and Auth): [`Station::command`] hands each command to the method that carries
 //! it out. The EVSEs' part is here; Auth's token flow is in `auth`, the Reset and the restart
-//! after a firmware update in `reset`, the firmware and diagnostics jobs in `jobs`, the
+//! after a firmware update in `reset`, the firmware, diagnostics and log jobs in `jobs`, the
 //! charging limits in `energy`.
 
-use chargepoint::charge_point::{StationCommand, StationEvent as CoreEvent};
+use chargepoint::charge_point::{security_events, StationCommand, StationEvent as CoreEvent};
 use chargepoint::config::{ConfigChange, ConfigValue};
 use ocpp_types::core::{
     DataTransferRequest, DataTransferResponse, DataTransferStatus, Reason, UnlockStatus,
@@ -12,6 +12,8 @@ use ocpp_types::core::{
 use ocpp_types::security::SecurityEventNotificationRequest;
 
 use super::Station;
+use crate::control_api::SecurityEventEntry;
+use crate::message_log::Rotated;
 use crate::sim::StopTransactionReason;
 
 impl Station {
@@ -107,6 +109,23 @@ impl Station {
                 start_time,
                 stop_time,
             ),
+            StationCommand::UploadLog {
+                request_id,
+                log_type,
+                location,
+                retries,
+                retry_interval_s,
+                oldest_timestamp,
+                latest_timestamp,
+            } => self.upload_log(
+                request_id,
+                log_type,
+                location,
+                retries,
+                retry_interval_s,
+                oldest_timestamp,
+                latest_timestamp,
+            ),
             StationCommand::FirmwareRestart { request_id } => self.restart_for_firmware(request_id),
             StationCommand::Reset { kind } => self.reset(kind),
             StationCommand::TariffMessage(m) => self.tariff_message(&m),
@@ -117,13 +136,31 @@ impl Station {
         self.step(false);
     }
 
-    /// The core's security event goes into the message logs.
+    /// The core's security event goes into the security log, and the state's last events.
     fn security_event(&mut self, event: &SecurityEventNotificationRequest) {
-        self.log.record_security_event(
-            event.kind.as_str(),
-            event.tech_info.as_ref().map(|t| t.as_str()),
-            event.timestamp.to_chrono(),
-        );
+        let time = event.timestamp.to_chrono();
+        let tech_info = event.tech_info.as_ref().map(|t| t.as_str());
+        let rotated = self
+            .log
+            .record_security_event(event.kind.as_str(), tech_info, time);
+        // Not for the rotation a SecurityLogWasCleared itself caused: with a maximum size below
+        // one line every write rotates, and each would raise the next one for ever.
+        let cleared = security_events::kind::SECURITY_LOG_WAS_CLEARED;
+        if rotated == Rotated::WithDeletion && event.kind.as_str() != cleared {
+            // libocpp's MessageLogging status callback, with its techInfo.
+            self.tell_core(CoreEvent::SecurityEvent {
+                kind: cleared.to_owned(),
+                tech_info: Some(
+                    "Security log was rotated and an old log was deleted in the process".to_owned(),
+                ),
+            });
+        }
+        self.view.security_event(SecurityEventEntry {
+            time: crate::message_log::timestamp(time),
+            kind: event.kind.to_string(),
+            tech_info: tech_info.map(str::to_owned),
+            critical: security_events::is_critical(event.kind.as_str()),
+        });
     }
 
     /// The EVSE of `connector` stops its transaction, if it runs one, for `reason`.
@@ -163,15 +200,6 @@ impl Station {
             None => UnlockStatus::NotSupported,
         };
         self.tell_core(CoreEvent::UnlockResult { connector, status });
-    }
-
-    /// ChangeAvailability: `connector` 0 is every EVSE.
-    fn set_availability(&mut self, connector: u32, operative: bool) {
-        for evse in &mut self.evses {
-            if connector == 0 || evse.connector == connector {
-                evse.sim.evse_manager_mut().enable_disable(operative);
-            }
-        }
     }
 
     /// The driver applies the transport's part; the core its timers; the EVSEs what they do

@@ -11,13 +11,16 @@ use tokio::sync::{mpsc, oneshot, watch};
 use ocpp_types::core::Reason;
 
 use crate::control_api::{
-    no_display, CarScript, ControlError, HardwareError as ErrorRequest, MeterOverride, OcppFrame,
-    Outcome, PlugIn, Reply, StationControl, StationState, StopTransaction, Token, RECENT_FRAMES,
+    no_display, no_error_history, CarScript, ControlError, HardwareError as ErrorRequest,
+    MeterOverride, OcppFrame, Outcome, PlugIn, Reply, SecurityEventRequest, StationControl,
+    StationState, StopTransaction, Token, RECENT_FRAMES,
 };
+use crate::control_api::{EnableDisable, ExternalLimit};
 use crate::display::{
     ClearMessageResponse, DisplayMessage, GetDisplayMessageRequest, SetDisplayMessageResponse,
     TerminalDisplay,
 };
+use crate::sim::enable_sources::{EnableEntry, LOWEST_PRIORITY};
 use crate::sim::{HardwareError, Script};
 
 /// How many control-API orders may wait for the station loop; more wait in their HTTP request.
@@ -48,6 +51,16 @@ pub enum OrderKind {
     EvResume(u32),
     /// A car script (parsed), replacing the running one or not.
     CarScript(u32, Script, bool),
+    /// The car simulation enabled (true) or disabled.
+    CarEnable(u32, bool),
+    /// A source enables or disables the EVSE.
+    EnableDisable(u32, EnableEntry),
+    /// The EVSE pauses (true) or resumes charging.
+    PauseCharging(u32, bool),
+    /// The API's limit on the EVSE's energy sink, A per phase or W in total.
+    SetLimit(u32, LimitValue),
+    /// The connector is unlocked (a running transaction stops first).
+    ForceUnlock(u32),
     /// A hardware fault raised (true) or cleared.
     HardwareError(u32, HardwareError, bool),
     /// Meter values to show.
@@ -58,9 +71,24 @@ pub enum OrderKind {
     Online(bool),
     /// The station stops the transaction at a connector (stop button, emergency stop).
     StopTransaction(u32, Reason),
+    /// The station detected a security event.
+    SecurityEvent(SecurityEventRequest),
     /// Stop the station.
     Stop,
 }
+
+/// An external limit, checked: current per phase or total power (0: import nothing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LimitValue {
+    /// A per phase, at most on `phases` phases when given.
+    Amps(f64, Option<u8>),
+    /// W in total.
+    Watts(f64),
+}
+
+/// The largest limit taken, A or W (beyond any station): keeps the energy tree's arithmetic
+/// finite.
+const MAX_LIMIT: f64 = 1e7;
 
 /// The handle the control API (and tests) drive the station with.
 #[derive(Debug, Clone)]
@@ -74,6 +102,8 @@ pub struct StationHandle {
     display: Option<SharedDisplay>,
     /// The last [`RECENT_FRAMES`] OCPP frames, oldest first.
     frames: Arc<Mutex<VecDeque<OcppFrame>>>,
+    /// The ErrorHistory module's database, if the station has one.
+    error_history: Option<crate::error_history::SharedErrorHistory>,
 }
 
 /// A DummyTokenProviderManual module Auth reads tokens from.
@@ -109,7 +139,17 @@ impl StationHandle {
             token_providers,
             display: None,
             frames: Arc::default(),
+            error_history: None,
         }
+    }
+
+    /// The handle with the station's error history.
+    pub fn with_error_history(
+        mut self,
+        history: Option<crate::error_history::SharedErrorHistory>,
+    ) -> Self {
+        self.error_history = history;
+        self
     }
 
     /// The handle with the station's display.
@@ -224,6 +264,84 @@ impl StationControl for StationHandle {
         }
     }
 
+    fn car_enable(&self, connector: u32, enable: bool) -> Reply<'_> {
+        self.ask(OrderKind::CarEnable(connector, enable))
+    }
+
+    fn enable_disable(&self, connector: u32, request: EnableDisable) -> Reply<'_> {
+        if request.priority > LOWEST_PRIORITY {
+            return Self::refuse(ControlError::Invalid(format!(
+                "priority: {} is out of range (0 to {LOWEST_PRIORITY})",
+                request.priority
+            )));
+        }
+        // An EVSE of the simulation has one connector: 0 (the EVSE) and 1 name it.
+        if request.connector_id > 1 {
+            return Self::refuse(ControlError::Invalid(format!(
+                "connector_id: {} is not a connector of the EVSE at connector {connector} (0: the EVSE, 1: its connector)",
+                request.connector_id
+            )));
+        }
+        self.ask(OrderKind::EnableDisable(
+            connector,
+            EnableEntry {
+                source: request.source,
+                state: request.state,
+                priority: request.priority,
+            },
+        ))
+    }
+
+    fn pause_charging(&self, connector: u32) -> Reply<'_> {
+        self.ask(OrderKind::PauseCharging(connector, true))
+    }
+
+    fn resume_charging(&self, connector: u32) -> Reply<'_> {
+        self.ask(OrderKind::PauseCharging(connector, false))
+    }
+
+    fn set_limit(&self, connector: u32, request: ExternalLimit) -> Reply<'_> {
+        let finite = |name: &str, v: f64| {
+            if v.is_finite() && v.abs() <= MAX_LIMIT {
+                Ok(v)
+            } else {
+                Err(ControlError::Invalid(format!(
+                    "{name}: {v} is out of range (-{MAX_LIMIT} to {MAX_LIMIT})"
+                )))
+            }
+        };
+        let value = match request {
+            ExternalLimit {
+                amps: Some(a),
+                watts: None,
+                phases,
+            } => {
+                if let Some(p) = phases.filter(|p| ![1, 3].contains(p)) {
+                    return Self::refuse(ControlError::Invalid(format!(
+                        "phases: {p} is not 1 or 3"
+                    )));
+                }
+                finite("amps", a).map(|a| LimitValue::Amps(a, phases))
+            }
+            ExternalLimit {
+                amps: None,
+                watts: Some(w),
+                phases: None,
+            } => finite("watts", w).map(LimitValue::Watts),
+            _ => Err(ControlError::Invalid(
+                "give either amps (with phases or not) or watts".to_owned(),
+            )),
+        };
+        match value {
+            Ok(value) => self.ask(OrderKind::SetLimit(connector, value)),
+            Err(e) => Self::refuse(e),
+        }
+    }
+
+    fn force_unlock(&self, connector: u32) -> Reply<'_> {
+        self.ask(OrderKind::ForceUnlock(connector))
+    }
+
     fn hardware_error(&self, connector: u32, request: ErrorRequest) -> Reply<'_> {
         match HardwareError::from_name(&request.error_type) {
             Ok(error) => self.ask(OrderKind::HardwareError(connector, error, request.raise)),
@@ -287,6 +405,10 @@ impl StationControl for StationHandle {
         self.ask(OrderKind::StopTransaction(connector, reason))
     }
 
+    fn security_event(&self, request: SecurityEventRequest) -> Reply<'_> {
+        self.ask(OrderKind::SecurityEvent(request))
+    }
+
     fn recent_frames(&self) -> Vec<OcppFrame> {
         self.frames
             .lock()
@@ -301,6 +423,16 @@ impl StationControl for StationHandle {
         messages: Vec<DisplayMessage>,
     ) -> Result<SetDisplayMessageResponse, ControlError> {
         Ok(self.display()?.set(messages, chrono::Utc::now()))
+    }
+
+    fn error_history(
+        &self,
+        filter: &crate::error_history::ErrorFilter,
+    ) -> Result<Vec<crate::error_history::ErrorObject>, ControlError> {
+        let history = self.error_history.as_ref().ok_or_else(no_error_history)?;
+        crate::error_history::lock(history)
+            .errors(filter)
+            .map_err(|e| ControlError::Unavailable(e.to_string()))
     }
 
     fn display_messages(

@@ -33,6 +33,31 @@ pub struct Evse {
     pub session_id: Option<String>,
     /// The PersistentStores of its EvManager and EvseManager.
     stores: EvseStores,
+    /// Who enabled or disabled it, and who wins (EvseManager's enable_disable table).
+    pub enable: crate::sim::enable_sources::EnableSources,
+    /// Whether the core was told the station disabled it (a source other than the CSMS).
+    pub disabled_by_station: bool,
+    /// The phase count of the API's last `set_limit_amps_phases` (shown in its `limits`).
+    pub api_phases: Option<u8>,
+    /// The API module's view of the session (its `session_info`).
+    pub api_session: crate::mqtt::SessionTracker,
+    /// The module id of the EvManager driving the board, if there is one.
+    pub ev_manager: Option<String>,
+    /// The module id of its board (the YetiSimulator its errors come from).
+    pub board_module: String,
+    /// The uuid of each active error (EVerest's error handle).
+    active_errors: std::collections::HashMap<HardwareError, String>,
+    /// Errors raised and cleared since the station loop last took them (for ErrorHistory).
+    pub error_changes: Vec<ErrorChange>,
+}
+
+/// An error raised or cleared at an EVSE, as ErrorHistory keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorChange {
+    /// Raised.
+    Raised(crate::error_history::ErrorObject),
+    /// Cleared: its uuid.
+    Cleared(String),
 }
 
 impl Evse {
@@ -46,6 +71,14 @@ impl Evse {
             id_tag: None,
             session_id: None,
             stores: EvseStores::default(),
+            enable: Default::default(),
+            disabled_by_station: false,
+            api_phases: None,
+            api_session: crate::mqtt::SessionTracker::new(chrono::Utc::now()),
+            ev_manager: None,
+            board_module: String::new(),
+            active_errors: Default::default(),
+            error_changes: Vec::new(),
         }
     }
 
@@ -79,6 +112,7 @@ impl Evse {
     }
 
     fn run(&mut self, text: &str) -> Result<(), ControlError> {
+        self.car_enabled()?;
         let script = Script::parse(text).map_err(|e| ControlError::Invalid(e.to_string()))?;
         self.sim.car_mut().modify(script);
         Ok(())
@@ -114,6 +148,7 @@ impl Evse {
 
     /// The car runs `script`, after the running one or instead of it.
     pub fn car_script(&mut self, script: Script, replace: bool) -> Result<(), ControlError> {
+        self.car_enabled()?;
         if replace {
             self.sim.car_mut().modify(script);
             Ok(())
@@ -122,6 +157,30 @@ impl Evse {
                 .car_mut()
                 .execute(script)
                 .map_err(|e| ControlError::Conflict(e.to_string()))
+        }
+    }
+
+    /// The car simulation is enabled or disabled (EvManager's `enable`).
+    pub fn car_enable(&mut self, enable: bool) -> Result<(), ControlError> {
+        if self.sim.car_mut().set_enabled(enable) {
+            Ok(())
+        } else {
+            Err(ControlError::Conflict(format!(
+                "the car simulation at connector {} is {} already",
+                self.connector,
+                if enable { "enabled" } else { "disabled" }
+            )))
+        }
+    }
+
+    fn car_enabled(&self) -> Result<(), ControlError> {
+        if self.sim.car().is_enabled() {
+            Ok(())
+        } else {
+            Err(ControlError::Conflict(format!(
+                "the car simulation at connector {} is disabled (EvManager's enable topic enables it)",
+                self.connector
+            )))
         }
     }
 
@@ -186,6 +245,12 @@ impl Evse {
                     }
                     self.session_id = Some(session_id);
                 }
+                SessionEvent::Error { error } => self.error_raised(*error),
+                SessionEvent::ErrorCleared { error } => {
+                    if let Some(uuid) = self.active_errors.remove(error) {
+                        self.error_changes.push(ErrorChange::Cleared(uuid));
+                    }
+                }
                 SessionEvent::TransactionFinished { .. } => {
                     self.id_tag = None;
                     self.session_id = None;
@@ -196,6 +261,7 @@ impl Evse {
                 }
                 _ => {}
             }
+            self.api_session.on_event(&event, chrono::Utc::now());
             tracing::debug!(connector, ?event, "session event");
             out.extend(translate::station_event(connector, &event));
         }
@@ -203,7 +269,71 @@ impl Evse {
             out.push(StationEvent::Unplugged { connector });
         }
         self.plugged = plugged;
+        self.api_session
+            .on_meter(self.sim.board().meter().energy_wh(), chrono::Utc::now());
         out
+    }
+
+    /// An error raised by the board: EVerest's error object (YetiSimulator's message and
+    /// severity, everest-core's description, a new uuid).
+    fn error_raised(&mut self, error: HardwareError) {
+        use crate::error_history::{self as h, ErrorObject, ErrorState, Origin, Severity};
+        let uuid = uuid::Uuid::new_v4().to_string();
+        self.active_errors.insert(error, uuid.clone());
+        self.error_changes.push(ErrorChange::Raised(ErrorObject {
+            description: h::description(error.name()).to_owned(),
+            message: "Simulated fault event".to_owned(),
+            origin: Origin {
+                implementation_id: h::implementation_of(error.interface()).to_owned(),
+                module_id: self.board_module.clone(),
+            },
+            severity: Severity::High,
+            state: ErrorState::Active,
+            sub_type: String::new(),
+            timestamp: crate::mqtt::vars::rfc3339(chrono::Utc::now()),
+            error_type: error.name().to_owned(),
+            uuid,
+        }));
+    }
+
+    /// What the MQTT side publishes of this EVSE.
+    pub fn mqtt_vars(&self) -> crate::mqtt::EvseVars {
+        use crate::mqtt::vars::{CarVars, SessionVars};
+        let manager = self.sim.evse_manager();
+        let meter = self.sim.board().meter().reading();
+        crate::mqtt::EvseVars {
+            connector: self.connector,
+            session: SessionVars {
+                state: self.api_session.state(),
+                charged_energy_wh: self.api_session.charged_energy_wh(),
+                charging_duration_s: self.api_session.charging_duration_s(),
+                latest_total_w: meter.power_w,
+                permanent_fault: manager.is_faulted(),
+                enable: self.enable.active(),
+            },
+            max_current_a: manager.max_current_a(),
+            offered_a: manager.current_limit_a(),
+            phases: self.api_phases.unwrap_or(3),
+            relais_on: self.sim.board().relays_closed(),
+            meter,
+            car: self.ev_manager.as_ref().map(|id| CarVars {
+                ev_manager: id.clone(),
+                bsp_event: cp_event(self.sim.board().cp_state()),
+            }),
+        }
+    }
+}
+
+/// EVerest's `board_support_common` Event name of a pilot state.
+fn cp_event(cp: crate::sim::CpState) -> &'static str {
+    use crate::sim::CpState;
+    match cp {
+        CpState::A => "A",
+        CpState::B => "B",
+        CpState::C => "C",
+        CpState::D => "D",
+        CpState::E => "E",
+        CpState::F => "F",
     }
 }
 

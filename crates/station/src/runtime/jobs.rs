@@ -1,6 +1,7 @@
-//! The core's firmware and diagnostics commands carried out by the System module (everest-core's
-//! OCPP module calling System's `update_firmware`, `allow_firmware_installation` and
-//! `upload_logs`): each runs on its own task, one firmware job and one diagnostics job at a
+//! The core's firmware, diagnostics and log commands carried out by the System module
+//! (everest-core's OCPP module calling System's `update_firmware`,
+//! `allow_firmware_installation` and `upload_logs`): each runs on its own task, one firmware
+//! job and one upload (diagnostics or a GetLog's log, as System's one upload thread) at a
 //! time, and reports its progress through the station loop, which passes it to the core as
 //! the simulation's events go.
 //!
@@ -11,14 +12,18 @@
 
 use std::time::Duration;
 
-use chargepoint::charge_point::events::{DiagnosticsProgress, FirmwareProgress};
+use chargepoint::charge_point::events::{DiagnosticsProgress, FirmwareProgress, LogProgress};
 use chargepoint::charge_point::StationEvent as CoreEvent;
+use ocpp_types::security::LogType;
 use ocpp_types::DateTime;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::Station;
-use crate::system::{DiagnosticsRequest, FirmwareRequest, FirmwareStatus, System, UploadStatus};
+use crate::system::{
+    DiagnosticsRequest, FirmwareRequest, FirmwareStatus, LogKind, LogRequest, LogUploadStatus,
+    System, UploadStatus,
+};
 
 /// A firmware update the System module runs: downloading, or downloaded and waiting for the
 /// core's InstallFirmware, or installing.
@@ -30,10 +35,13 @@ pub(super) struct FirmwareJob {
     task: JoinHandle<()>,
 }
 
-/// A diagnostics upload the System module runs.
+/// An upload the System module runs: a GetDiagnostics' or a GetLog's.
 #[derive(Debug)]
-pub(super) struct DiagnosticsJob {
+pub(super) struct UploadJob {
     request_id: u64,
+    /// A GetLog's: when cancelled it reports nothing more (the core forgot it); a
+    /// GetDiagnostics' reports UploadFailed.
+    log: bool,
     task: JoinHandle<()>,
 }
 
@@ -46,7 +54,7 @@ pub(super) struct Jobs {
     /// The jobs' reports for the core, read by the station loop.
     pub(super) reports: mpsc::UnboundedReceiver<CoreEvent>,
     firmware: Option<FirmwareJob>,
-    diagnostics: Option<DiagnosticsJob>,
+    upload: Option<UploadJob>,
 }
 
 impl Jobs {
@@ -58,7 +66,7 @@ impl Jobs {
             reports_tx,
             reports,
             firmware: None,
-            diagnostics: None,
+            upload: None,
         }
     }
 
@@ -68,7 +76,7 @@ impl Jobs {
         if let Some(job) = self.firmware.take() {
             job.task.abort();
         }
-        if let Some(job) = self.diagnostics.take() {
+        if let Some(job) = self.upload.take() {
             job.task.abort();
         }
     }
@@ -82,6 +90,17 @@ fn firmware_progress(status: FirmwareStatus) -> FirmwareProgress {
         FirmwareStatus::Installing => FirmwareProgress::Installing,
         FirmwareStatus::Installed => FirmwareProgress::Installed,
         FirmwareStatus::InstallationFailed => FirmwareProgress::InstallationFailed,
+    }
+}
+
+fn log_progress(status: LogUploadStatus) -> LogProgress {
+    match status {
+        LogUploadStatus::Uploading => LogProgress::Uploading,
+        LogUploadStatus::Uploaded => LogProgress::Uploaded,
+        LogUploadStatus::UploadFailure => LogProgress::UploadFailure,
+        LogUploadStatus::BadMessage => LogProgress::BadMessage,
+        LogUploadStatus::PermissionDenied => LogProgress::PermissionDenied,
+        LogUploadStatus::NotSupportedOperation => LogProgress::NotSupportedOperation,
     }
 }
 
@@ -209,22 +228,7 @@ impl Station {
         start_time: Option<DateTime>,
         stop_time: Option<DateTime>,
     ) {
-        if let Some(old) = self.jobs.diagnostics.take() {
-            if !old.task.is_finished() {
-                // As System's upload_logs: a new request cancels the running upload. Its
-                // request ends failed, so the core does not wait on it.
-                tracing::warn!(
-                    old = old.request_id,
-                    new = request_id,
-                    "diagnostics upload cancelled"
-                );
-                old.task.abort();
-                let _ = self.jobs.reports_tx.send(CoreEvent::DiagnosticsStatus {
-                    request_id: old.request_id,
-                    status: DiagnosticsProgress::UploadFailed,
-                });
-            }
-        }
+        self.cancel_upload(request_id);
         let request = DiagnosticsRequest {
             location,
             retries,
@@ -258,6 +262,90 @@ impl Station {
                 Err(error) => tracing::warn!(request_id, %error, "diagnostics upload failed"),
             }
         });
-        self.jobs.diagnostics = Some(DiagnosticsJob { request_id, task });
+        self.jobs.upload = Some(UploadJob {
+            request_id,
+            log: false,
+            task,
+        });
+    }
+
+    /// As System's upload_logs: a new upload request cancels the one running. A GetDiagnostics'
+    /// ends failed, so the core does not wait on it; a GetLog's reports nothing more (the core
+    /// answers the new GetLog AcceptedCanceled, or forgot it for the new GetDiagnostics).
+    fn cancel_upload(&mut self, new: u64) {
+        let Some(old) = self.jobs.upload.take() else {
+            return;
+        };
+        if old.task.is_finished() {
+            return;
+        }
+        tracing::warn!(old = old.request_id, new, "upload cancelled");
+        old.task.abort();
+        if !old.log {
+            let _ = self.jobs.reports_tx.send(CoreEvent::DiagnosticsStatus {
+                request_id: old.request_id,
+                status: DiagnosticsProgress::UploadFailed,
+            });
+        }
+    }
+
+    /// UploadLog (GetLog): names the file at once (GetLog.conf waits for it; none when the
+    /// station keeps no such log), then builds and uploads the archive on a task.
+    #[allow(clippy::too_many_arguments)] // the command's fields, as they come
+    pub(super) fn upload_log(
+        &mut self,
+        request_id: u64,
+        log_type: LogType,
+        location: String,
+        retries: Option<u32>,
+        retry_interval_s: Option<u32>,
+        oldest: Option<DateTime>,
+        latest: Option<DateTime>,
+    ) {
+        self.cancel_upload(request_id);
+        let kind = match log_type {
+            LogType::DiagnosticsLog => LogKind::Diagnostics,
+            LogType::SecurityLog => LogKind::Security,
+        };
+        let file_name = self.jobs.system.log_file_name(kind, chrono::Utc::now());
+        let shown = crate::system::redact(&location);
+        tracing::info!(request_id, ?kind, location = %shown, ?file_name, "log upload");
+        // Straight to the core, ahead of the statuses the task reports.
+        self.tell_core(CoreEvent::LogFile {
+            request_id,
+            file_name: file_name.clone(),
+        });
+        let Some(file_name) = file_name else {
+            tracing::warn!(request_id, "GetLog of the security log: no security log is kept (the message log's `security` format is off)");
+            return;
+        };
+        let request = LogRequest {
+            kind,
+            location,
+            retries,
+            retry_interval: seconds(retry_interval_s),
+            oldest: oldest.map(DateTime::to_chrono),
+            latest: latest.map(DateTime::to_chrono),
+        };
+        let system = self.jobs.system.clone();
+        let tx = self.jobs.reports_tx.clone();
+        let on_status = move |status| {
+            // A closed channel means the station stopped: nobody is left to tell.
+            let _ = tx.send(CoreEvent::LogStatus {
+                request_id,
+                status: log_progress(status),
+            });
+        };
+        let task = tokio::spawn(async move {
+            match system.upload_log(request, &file_name, on_status).await {
+                Ok(()) => tracing::info!(request_id, %file_name, "log uploaded"),
+                Err(error) => tracing::warn!(request_id, %error, "log upload failed"),
+            }
+        });
+        self.jobs.upload = Some(UploadJob {
+            request_id,
+            log: true,
+            task,
+        });
     }
 }

@@ -13,11 +13,14 @@
 //!   update; `jobs`: the firmware and diagnostics commands, by the System module
 //!   ([`crate::system`]); [`pricing`]: California Pricing's session_cost publications and
 //!   the pricing on the display.
-//! - `orders`: the control API's orders carried out; `replies`: their answers, sent once the
+//! - `orders`: the control API's orders carried out (`evse_orders`: the EVSE's own commands,
+//!   enable / disable by source, pause, the API's limit, unlock); `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
 //!   [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
+//! - [`crate::mqtt`]: EVerest's external MQTT API, started here when the station has a broker;
+//!   it drives the station through the same [`StationHandle`] as the control API.
 //!
 //! [`StationControl`]: crate::control_api::StationControl
 
@@ -26,6 +29,7 @@ mod commands;
 pub mod control;
 mod energy;
 pub mod evse;
+mod evse_orders;
 mod jobs;
 pub mod ocpp;
 mod orders;
@@ -108,6 +112,9 @@ pub enum RuntimeError {
     /// The System module (firmware, diagnostics) cannot be set up.
     #[error("System module: {0}")]
     System(#[from] crate::system::SetupError),
+    /// The ErrorHistory module's database does not open.
+    #[error("ErrorHistory: {0}")]
+    ErrorHistory(#[from] crate::error_history::ErrorHistoryError),
     /// The control API cannot listen.
     #[error("the control API cannot listen on {addr}: {message}")]
     ControlApi {
@@ -197,6 +204,14 @@ pub struct Station {
     replies: Vec<replies::PendingReply>,
     /// California Pricing: who gets the session_cost publications, what the display shows.
     pricing: pricing::Pricing,
+    /// The MQTT side (EVerest's external API), when the station has a broker.
+    mqtt: Option<crate::mqtt::Mqtt>,
+    /// Whether the MQTT broker is connected (never changes without one).
+    mqtt_connected: watch::Receiver<bool>,
+    /// What the MQTT side publishes, as of the last step.
+    mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
+    /// The ErrorHistory module's database, when the station has one.
+    error_history: Option<crate::error_history::SharedErrorHistory>,
 }
 
 /// The served control API.
@@ -235,8 +250,26 @@ impl Station {
         let mut cp = cp.with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
+        // The security log's last events of earlier runs, for the state (read before this
+        // run's file exists).
+        let earlier_security_events = earlier_security_events(&paths.message_log_dir);
+        let log = MessageLog::new(
+            &cp.config().internal().log_messages_format,
+            &paths.message_log_dir,
+            chrono::Utc::now(),
+        )
+        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
+        // The station's own write-only keys: a custom schema may declare more.
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()))
+        .with_security_rotation(security_rotation(cp.config().internal()));
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
+        // What a GetLog of the SecurityLog uploads: the security file's folder, when one is
+        // written.
+        system_config.security_log_dir = log
+            .security_log_path()
+            .and_then(|p| p.parent())
+            .map(PathBuf::from);
         system_retries(config, &ocpp_module.id, &mut system_config);
         if let Some(listed) = cp
             .config()
@@ -253,14 +286,6 @@ impl Station {
                 .internal()
                 .wait_for_stop_transactions_on_reset_timeout,
         ));
-        let log = MessageLog::new(
-            &cp.config().internal().log_messages_format,
-            &paths.message_log_dir,
-            chrono::Utc::now(),
-        )
-        .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
-        // The station's own write-only keys: a custom schema may declare more.
-        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();
@@ -282,6 +307,12 @@ impl Station {
                 min_a: MIN_CURRENT_A,
             });
             let mut evse = evse::Evse::new(e.id, SimulatedEvse::new(sim));
+            evse.ev_manager =
+                crate::sim::wiring::ev_manager_of(config, &e.evse_manager).map(|m| m.id.clone());
+            evse.board_module = config
+                .connected_module(&e.evse_manager, "bsp")
+                .map(|m| m.id.clone())
+                .unwrap_or_default();
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
             let evse_stores =
                 crate::sim::kvs::EvseStores::for_evse(config, &e.evse_manager, &mut stores)
@@ -304,8 +335,12 @@ impl Station {
         }
         recovered.extend_from_slice(stores.recovered());
         let energy = StationEnergy::from_config(config, &leaves)?;
-        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4);
+        // The certificate store is the EvseSecurity module's, under the data dir (DESIGN §4):
+        // the core installs into it and lists it, the connection reads it at every attempt;
         // without one, profiles 2 and 3 are refused rather than tried against nothing.
+        if let Some(store) = crate::evse_security::file_store(config, &ocpp_module.id) {
+            cp = cp.with_evse_security(Box::new(store));
+        }
         let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
@@ -322,6 +357,21 @@ impl Station {
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
             .with_display(display.clone());
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let error_history = open_error_history(config)?;
+        let handle = handle.with_error_history(error_history.clone());
+        let (mqtt_vars, mqtt_vars_rx) = watch::channel(crate::mqtt::StationVars::default());
+        // The broker's client id: one per station, the same on every start, so the broker
+        // keeps the session (and the commands it holds) across restarts.
+        let mqtt = crate::mqtt::Mqtt::start(
+            config,
+            &format!("ferrocharge-{charge_point_id}"),
+            std::sync::Arc::new(handle.clone()),
+            mqtt_vars_rx,
+            error_history.clone(),
+        );
+        let mqtt_connected = mqtt
+            .as_ref()
+            .map_or_else(|| watch::channel(false).1, |m| m.connected());
         let control_api = match config.settings.control_api {
             Some(addr) => Some(
                 serve(
@@ -341,7 +391,9 @@ impl Station {
             core,
             view: state::StationView::new(&charge_point_id)
                 .with_csms_web_ui(config.settings.csms_web_ui.clone())
-                .with_store_recovered(recovered),
+                .with_store_recovered(recovered)
+                .with_security_events(earlier_security_events)
+                .with_mqtt(mqtt.as_ref().map(|m| m.broker())),
             log,
             events,
             state,
@@ -361,6 +413,10 @@ impl Station {
             display,
             online: true,
             replies: Vec::new(),
+            mqtt,
+            mqtt_connected,
+            mqtt_vars,
+            error_history,
         })
     }
 
@@ -394,6 +450,27 @@ impl Station {
         // A closed channel means the driver ended: the loop sees it on `commands`.
         let _ = self.link.events.send(event);
     }
+}
+
+/// The ErrorHistory module's database at its `database_path` (a relative path under
+/// `settings.data_dir`), when the config has the module.
+fn open_error_history(
+    config: &StationConfig,
+) -> Result<Option<crate::error_history::SharedErrorHistory>, RuntimeError> {
+    let Some(module) = config
+        .modules_of_type(module_types::ERROR_HISTORY.name)
+        .next()
+    else {
+        return Ok(None);
+    };
+    let path = module
+        .implementation("error_history")
+        .and_then(|i| i.parameters.str("database_path"))
+        .unwrap_or("error_history.db");
+    let path = config.settings.data_dir.join(path);
+    tracing::info!(path = %path.display(), "ErrorHistory: database");
+    let history = crate::error_history::ErrorHistory::open(&path)?;
+    Ok(Some(std::sync::Arc::new(std::sync::Mutex::new(history))))
 }
 
 /// The display, when the config has a TerminalDisplayMessage module (connected to the OCPP
@@ -479,6 +556,36 @@ fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider>
         }
     }
     providers
+}
+
+/// How the security log rotates: the Internal.LogRotation keys.
+fn security_rotation(
+    internal: &chargepoint::config::typed::Internal,
+) -> Option<crate::message_log::Rotation> {
+    crate::message_log::Rotation::from_keys(
+        internal.log_rotation,
+        internal.log_rotation_maximum_file_size,
+        internal.log_rotation_maximum_file_count,
+        internal.log_rotation_date_suffix,
+    )
+}
+
+/// The last [`RECENT_SECURITY_EVENTS`](control_api::RECENT_SECURITY_EVENTS) events of the
+/// security log in `dir`, as the state shows them.
+fn earlier_security_events(dir: &std::path::Path) -> Vec<control_api::SecurityEventEntry> {
+    use chargepoint::charge_point::security_events::is_critical;
+    crate::message_log::security_file::last_security_events(
+        dir,
+        control_api::RECENT_SECURITY_EVENTS,
+    )
+    .into_iter()
+    .map(|e| control_api::SecurityEventEntry {
+        critical: is_critical(&e.kind),
+        time: e.timestamp,
+        kind: e.kind,
+        tech_info: e.tech_info,
+    })
+    .collect()
 }
 
 /// The security event of a boot, as libocpp's `ChargePointImpl::start` raises it for its boot

@@ -89,8 +89,36 @@ impl Station {
                     Outcome::started("the car runs the script from its next step"),
                 ))
             }),
+            OrderKind::CarEnable(c, enable) => self.on_evse(c, |e| {
+                e.car_enable(enable)?;
+                Ok((
+                    Until::Plugged(c, e.sim.car().state() != CarState::Unplugged),
+                    Outcome::done(),
+                ))
+            }),
+            OrderKind::EnableDisable(c, entry) => self.enable_disable_order(c, entry),
+            OrderKind::PauseCharging(c, pause) => self.pause_order(c, pause),
+            OrderKind::SetLimit(c, value) => self.limit_order(c, value),
+            OrderKind::ForceUnlock(c) => self.force_unlock_order(c),
             OrderKind::HardwareError(c, error, raise) => {
                 self.on_evse(c, |e| hardware_error(c, e, error, raise))
+            }
+            OrderKind::SecurityEvent(request) => {
+                // As EVerest's OCPP module hands its `security_event` command to libocpp's
+                // on_security_event: the core logs it and decides whether it is sent.
+                let after = self.view.security_events_logged();
+                self.tell_core(CoreEvent::SecurityEvent {
+                    kind: request.kind.clone(),
+                    tech_info: request.tech_info.clone(),
+                });
+                Ok((
+                    Until::SecurityEventLogged {
+                        after,
+                        kind: request.kind,
+                        tech_info: request.tech_info,
+                    },
+                    Outcome::done(),
+                ))
             }
             OrderKind::Meter(c, request) => self.on_evse(c, |e| {
                 e.meter(&request);
@@ -111,7 +139,7 @@ impl Station {
         None
     }
 
-    fn on_evse(
+    pub(super) fn on_evse(
         &mut self,
         connector: u32,
         f: impl FnOnce(&mut Evse) -> Result<Accepted, ControlError>,

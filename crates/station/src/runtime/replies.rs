@@ -38,6 +38,8 @@ pub(super) enum Until {
     Error(u32, HardwareError, bool),
     /// The core holds no transaction at the connector (its StopTransaction is queued).
     NoTransaction(u32),
+    /// The core shows this status at the connector.
+    Status(u32, ChargePointStatus),
     /// The identification of `id_tag` at `connectors` is decided, or has waited
     /// [`AUTHORIZE_WAIT`] for the CSMS's answer.
     Identified {
@@ -48,6 +50,15 @@ pub(super) enum Until {
     },
     /// The connection to the CSMS is closed.
     Disconnected,
+    /// The security log has the event (logged after the first `after` of this run).
+    SecurityEventLogged {
+        /// How many events the run had logged before.
+        after: u64,
+        /// Its type.
+        kind: String,
+        /// Its techInfo.
+        tech_info: Option<String>,
+    },
 }
 
 /// An order carried out, waiting for its answer.
@@ -136,7 +147,15 @@ impl Station {
                         == board.is_error_active(*error)
             }
             Until::NoTransaction(c) => core(*c)?.transaction.is_none(),
+            Until::Status(c, status) => core_status(self, *c)? == *status,
             Until::Disconnected => !self.core.connected,
+            Until::SecurityEventLogged {
+                after,
+                kind,
+                tech_info,
+            } => self
+                .view
+                .has_security_event(*after, kind, tech_info.as_deref()),
             Until::Identified { id_tag, connectors } => {
                 // The newest decision for the tag (an older one may show elsewhere).
                 let decided = connectors

@@ -54,6 +54,10 @@ impl Station {
                     self.core = self.link.core.borrow_and_update().clone();
                 }
                 Some(notice) = self.link.notices.recv() => self.notice(notice),
+                Ok(()) = self.mqtt_connected.changed() => {
+                    let connected = *self.mqtt_connected.borrow_and_update();
+                    self.view.mqtt_connected(connected);
+                }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
                 Some(report) = self.jobs.reports.recv() => self.tell_core(report),
                 Some(frame) = self.link.frames.recv() => self.frame(frame),
@@ -101,6 +105,18 @@ impl Station {
             let mut events = evse.step(now);
             if let Some(session) = &evse.session_id {
                 self.pricing.session(evse.connector, session);
+            }
+            for change in evse.error_changes.drain(..) {
+                if let Some(history) = &self.error_history {
+                    let history = crate::error_history::lock(history);
+                    let written = match &change {
+                        super::evse::ErrorChange::Raised(error) => history.raised(error),
+                        super::evse::ErrorChange::Cleared(uuid) => history.cleared(uuid),
+                    };
+                    if let Err(e) = written {
+                        tracing::error!(error = %e, "ErrorHistory: not written");
+                    }
+                }
             }
             let session_ended = session_before.filter(|s| evse.session_id.as_ref() != Some(s));
             let ended_tag = tag_before.filter(|_| session_ended.is_some());
@@ -227,6 +243,13 @@ impl Station {
         if changed {
             let _ = self.events.send(StationEvent::State(state));
         }
+        if self.mqtt.is_some() {
+            let vars = crate::mqtt::StationVars {
+                ocpp_connected: self.core.connected,
+                evses: self.evses.iter().map(|e| e.mqtt_vars()).collect(),
+            };
+            self.mqtt_vars.send_replace(vars);
+        }
     }
 
     async fn shutdown(self) {
@@ -235,9 +258,13 @@ impl Station {
             link,
             control_api,
             mut jobs,
+            mqtt,
             ..
         } = self;
         jobs.abort_all();
+        if let Some(mqtt) = mqtt {
+            mqtt.stop().await;
+        }
         // Dropping the event sender is what stops the driver; it closes the connection.
         drop(link);
         match driver.await {

@@ -8,11 +8,14 @@
 //! - the simulation: plug, car, meter, raised hardware errors, the EvseManager's state;
 //! - the energy tree's offers: the current each EVSE offers and what sets it;
 //! - what only the runtime sees ([`StationView`]): why the connection failed, the
-//!   identifications at each connector with their results, and the store files found
-//!   unreadable at start.
+//!   identifications at each connector with their results, the store files found
+//!   unreadable at start, and the security log's last events.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
+use chargepoint::charge_point::evse_security::{
+    CaCertificateType, InstalledCertificate, LeafCertificate, LeafCertificateType,
+};
 use chargepoint::charge_point::{ConnectorSnapshot, CoreSnapshot};
 use chargepoint::recovery::Recovered;
 use ocpp_types::core::{ChargePointErrorCode, ChargePointStatus};
@@ -20,8 +23,9 @@ use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 
 use super::evse::Evse;
 use crate::control_api::{
-    ConnectionFailure, ConnectorState, DefaultPriceState, Identification, IdentificationResult,
-    LimitSource, OcppState, PricingState, ReservationState, StationState, TransactionState,
+    CertificateState, CertificateType, ConnectionFailure, ConnectorState, DefaultPriceState,
+    Identification, IdentificationResult, LimitSource, MqttState, OcppState, PricingState,
+    ReservationState, SecurityEventEntry, StationState, TransactionState, RECENT_SECURITY_EVENTS,
 };
 use crate::display::DisplayMessage;
 use crate::energy::{self, Offer};
@@ -47,6 +51,13 @@ pub struct StationView {
     presented: Vec<Presented>,
     /// The files found unreadable at start and moved aside: shown for the whole run.
     store_recovered: Vec<Recovered>,
+    /// The security log's last events, oldest first, each with its number in this run (0
+    /// for those read back from earlier runs).
+    security_events: VecDeque<(u64, SecurityEventEntry)>,
+    /// How many security events this run logged.
+    security_events_logged: u64,
+    /// The MQTT broker and whether it is connected, when the station has one.
+    mqtt: Option<MqttState>,
 }
 
 fn now_text() -> String {
@@ -72,6 +83,66 @@ impl StationView {
     pub fn with_store_recovered(mut self, recovered: Vec<Recovered>) -> StationView {
         self.store_recovered = recovered;
         self
+    }
+
+    /// The security log's last events of earlier runs, oldest first (read back at start).
+    pub fn with_security_events(mut self, earlier: Vec<SecurityEventEntry>) -> StationView {
+        for entry in earlier {
+            self.push_security_event(0, entry);
+        }
+        self
+    }
+
+    /// The station logged a security event: returns its number in this run.
+    pub fn security_event(&mut self, entry: SecurityEventEntry) -> u64 {
+        self.security_events_logged += 1;
+        let seq = self.security_events_logged;
+        self.push_security_event(seq, entry);
+        seq
+    }
+
+    fn push_security_event(&mut self, seq: u64, entry: SecurityEventEntry) {
+        if self.security_events.len() == RECENT_SECURITY_EVENTS {
+            self.security_events.pop_front();
+        }
+        self.security_events.push_back((seq, entry));
+    }
+
+    /// The security log's last events, oldest first (the state's `security_events`).
+    pub fn security_events(&self) -> Vec<SecurityEventEntry> {
+        self.security_events
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    /// How many security events this run logged so far.
+    pub fn security_events_logged(&self) -> u64 {
+        self.security_events_logged
+    }
+
+    /// Whether an event of `kind` with `tech_info` was logged after the first `after` of
+    /// this run (and is still among the last ones).
+    pub fn has_security_event(&self, after: u64, kind: &str, tech_info: Option<&str>) -> bool {
+        self.security_events
+            .iter()
+            .any(|(seq, e)| *seq > after && e.kind == kind && e.tech_info.as_deref() == tech_info)
+    }
+
+    /// The station connects to the MQTT broker `broker` (the state's `mqtt`).
+    pub fn with_mqtt(mut self, broker: Option<&str>) -> StationView {
+        self.mqtt = broker.map(|broker| MqttState {
+            broker: broker.to_owned(),
+            connected: false,
+        });
+        self
+    }
+
+    /// The MQTT broker is connected (true) or away.
+    pub fn mqtt_connected(&mut self, connected: bool) {
+        if let Some(mqtt) = &mut self.mqtt {
+            mqtt.connected = connected;
+        }
     }
 
     /// The last identification at `connector`.
@@ -272,6 +343,14 @@ impl StationView {
                 .default_price
                 .as_ref()
                 .map(|p| Box::new(DefaultPriceState::from(p))),
+            security_events: self.security_events(),
+            mqtt: self.mqtt.clone(),
+            certificates: core
+                .certificates
+                .iter()
+                .map(certificate_state)
+                .chain(core.own_certificates.iter().map(own_certificate_state))
+                .collect(),
         }
     }
 
@@ -292,6 +371,7 @@ impl StationView {
                 energy::LimitSource::Evse => LimitSource::Evse,
                 energy::LimitSource::Fuse => LimitSource::Fuse,
                 energy::LimitSource::OcppProfile => LimitSource::OcppProfile,
+                energy::LimitSource::Api => LimitSource::Api,
             },
         });
         ConnectorState {
@@ -397,12 +477,109 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
         display_messages: None,
         store_recovered: Vec::new(),
         default_price: None,
+        security_events: Vec::new(),
+        mqtt: None,
+        certificates: Vec::new(),
+    }
+}
+
+/// One of the station's own certificates as the state shows it.
+fn own_certificate_state(c: &LeafCertificate) -> CertificateState {
+    CertificateState {
+        kind: match c.kind {
+            LeafCertificateType::Csms => CertificateType::ChargePointCertificate,
+            LeafCertificateType::V2g => CertificateType::V2gCertificate,
+        },
+        subject: c.subject.clone(),
+        expiry: c.not_after.to_string(),
+        serial_number: c.serial_number.clone(),
+        fallback: false,
+    }
+}
+
+/// An installed certificate as the state shows it.
+fn certificate_state(c: &InstalledCertificate) -> CertificateState {
+    CertificateState {
+        kind: match c.kind {
+            CaCertificateType::Csms => CertificateType::CentralSystemRootCertificate,
+            CaCertificateType::Mf => CertificateType::ManufacturerRootCertificate,
+            CaCertificateType::V2g => CertificateType::V2gRootCertificate,
+            CaCertificateType::Mo => CertificateType::MoRootCertificate,
+        },
+        subject: c.subject.clone(),
+        expiry: c.not_after.to_string(),
+        serial_number: c.hash_data.serial_number.to_string(),
+        fallback: c.fallback,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_installed_certificate_shows_its_type_subject_and_expiry() {
+        use ocpp_types::security::{CertificateHashData, HashAlgorithm};
+        let hash = |serial: &str| CertificateHashData {
+            hash_algorithm: HashAlgorithm::Sha256,
+            issuer_name_hash: ocpp_types::CiString::new("aa").unwrap(),
+            issuer_key_hash: ocpp_types::CiString::new("bb").unwrap(),
+            serial_number: ocpp_types::CiString::new(serial).unwrap(),
+        };
+        let shown: Vec<serde_json::Value> = [
+            (CaCertificateType::Csms, "a1b2c", false),
+            (CaCertificateType::Csms, "1", true),
+            (CaCertificateType::Mf, "2", false),
+            (CaCertificateType::V2g, "3", false),
+            (CaCertificateType::Mo, "4", false),
+        ]
+        .into_iter()
+        .map(|(kind, serial, fallback)| {
+            let installed = InstalledCertificate {
+                kind,
+                hash_data: hash(serial),
+                subject: "CN=Root,O=Example".to_owned(),
+                not_after: ocpp_types::DateTime::parse("2045-01-01T00:00:00Z").unwrap(),
+                fallback,
+            };
+            serde_json::to_value(certificate_state(&installed)).unwrap()
+        })
+        .collect();
+        assert_eq!(
+            shown[0],
+            serde_json::json!({"type": "CentralSystemRootCertificate",
+                "subject": "CN=Root,O=Example", "expiry": "2045-01-01T00:00:00.000Z",
+                "serial_number": "a1b2c", "fallback": false})
+        );
+        assert_eq!(shown[1]["fallback"], true);
+        let types: Vec<&str> = shown.iter().filter_map(|s| s["type"].as_str()).collect();
+        assert_eq!(
+            types,
+            vec![
+                "CentralSystemRootCertificate",
+                "CentralSystemRootCertificate",
+                "ManufacturerRootCertificate",
+                "V2GRootCertificate",
+                "MORootCertificate"
+            ]
+        );
+        let own = |kind| {
+            serde_json::to_value(own_certificate_state(&LeafCertificate {
+                kind,
+                subject: "CN=cp001".to_owned(),
+                not_after: ocpp_types::DateTime::parse("2027-01-01T00:00:00Z").unwrap(),
+                serial_number: "c0ffee".to_owned(),
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            own(LeafCertificateType::Csms),
+            serde_json::json!({"type": "ChargePointCertificate", "subject": "CN=cp001",
+                "expiry": "2027-01-01T00:00:00.000Z", "serial_number": "c0ffee",
+                "fallback": false})
+        );
+        assert_eq!(own(LeafCertificateType::V2g)["type"], "V2GCertificate");
+    }
 
     fn info(status: AuthorizationStatus) -> IdTagInfo {
         IdTagInfo::with_status(status)
@@ -501,5 +678,36 @@ mod tests {
             ))
         );
         assert_eq!(view.identification(1), None);
+    }
+
+    fn entry(kind: &str, tech_info: Option<&str>) -> SecurityEventEntry {
+        SecurityEventEntry {
+            time: "2026-11-24T06:00:00.000Z".to_owned(),
+            kind: kind.to_owned(),
+            tech_info: tech_info.map(str::to_owned),
+            critical: false,
+        }
+    }
+
+    #[test]
+    fn the_last_security_events_follow_those_of_earlier_runs_and_are_bounded() {
+        let mut view = StationView::new("cp")
+            .with_security_events(vec![entry("StartupOfTheDevice", Some("earlier"))]);
+        assert_eq!(view.security_events_logged(), 0);
+        let first = view.security_event(entry("InvalidMessages", Some("a")));
+        assert_eq!(first, 1);
+        assert!(view.has_security_event(0, "InvalidMessages", Some("a")));
+        assert!(!view.has_security_event(1, "InvalidMessages", Some("a")));
+        assert!(!view.has_security_event(0, "StartupOfTheDevice", Some("earlier")));
+        for n in 0..RECENT_SECURITY_EVENTS {
+            view.security_event(entry("InvalidMessages", Some(&n.to_string())));
+        }
+        let shown = view.security_events();
+        assert_eq!(shown.len(), RECENT_SECURITY_EVENTS);
+        assert_eq!(shown[0].tech_info.as_deref(), Some("0"));
+        assert_eq!(
+            shown[RECENT_SECURITY_EVENTS - 1].tech_info.as_deref(),
+            Some("19")
+        );
     }
 }

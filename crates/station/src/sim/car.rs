@@ -139,6 +139,9 @@ pub struct Car {
     battery_wh: f64,
     duty_percent: f64,
     next_step: Option<Instant>,
+    /// Whether the simulation is enabled (EvManager's `enabled`, from its MQTT `enable`
+    /// topic): a disabled car runs no script and is not at the plug.
+    enabled: bool,
 }
 
 impl Car {
@@ -158,6 +161,7 @@ impl Car {
             battery_wh,
             duty_percent: 100.0,
             next_step: None,
+            enabled: true,
             config,
         };
         if let Some(script) = car.config.auto_exec.clone() {
@@ -207,6 +211,29 @@ impl Car {
         self.queue.clear();
         self.sleep_steps_left = None;
         self.running = false;
+    }
+
+    /// Enables or disables the simulation (EvManager's `handle_enable`): disabling stops the
+    /// script and takes the car from the plug, as EvManager resets its simulation; a disabled
+    /// car takes no script until it is enabled again. Returns whether it changed (EvManager
+    /// ignores an enable that changes nothing).
+    pub fn set_enabled(&mut self, enabled: bool) -> bool {
+        if self.enabled == enabled {
+            return false;
+        }
+        self.enabled = enabled;
+        if !enabled {
+            self.cancel();
+            self.state = CarState::Unplugged;
+            self.draw = None;
+            self.rcd_current_ma = 0.0;
+        }
+        true
+    }
+
+    /// Whether the simulation is enabled (see [`Car::set_enabled`]).
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
     }
 
     /// Whether a script runs.

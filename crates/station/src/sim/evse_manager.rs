@@ -180,6 +180,17 @@ impl EvseManager {
         }
     }
 
+    /// The current it may offer now, A per phase: the smaller of the hardware maximum and
+    /// the external limit, offered or not (EvseManager's `limits.max_current`).
+    pub fn current_limit_a(&self) -> f64 {
+        self.limit_a()
+    }
+
+    /// The hardware maximum, A per phase.
+    pub fn max_current_a(&self) -> f64 {
+        self.config.max_current_a
+    }
+
     /// The external limit from the energy tree, A (`None`: none).
     pub fn external_limit_a(&self) -> Option<f64> {
         self.external_limit_a

@@ -10,6 +10,7 @@
 //! - [`errors`]: hardware errors by their EVerest names and the OCPP error each maps to.
 //! - [`evse_manager`]: the session logic of one EVSE (everest-core's EvseManager), emitting
 //!   the [`session`] events.
+//! - [`enable_sources`]: who may enable or disable an EVSE, and who wins.
 //! - [`car`]: the car (everest-core's EvManager) running a [`script`] in the car command
 //!   language.
 //! - [`kvs`]: what the car and the EvseManager keep in their PersistentStore across restarts.
@@ -34,6 +35,7 @@
 
 pub mod board;
 pub mod car;
+pub mod enable_sources;
 pub mod errors;
 pub mod evse;
 pub mod evse_manager;

@@ -19,6 +19,8 @@
 //!   data dir for the next boot ([`installed_firmware_version`]).
 //! - [`System::start_diagnostics`]: names the archive at once (GetDiagnostics.conf needs the
 //!   name), then builds a tar.gz of the log files and uploads it with retries.
+//! - [`System::upload_log`]: GetLog's DiagnosticsLog (the same archive) and SecurityLog (the
+//!   security log's events), reporting the whitepaper's [`LogUploadStatus`] (`logs`).
 //!
 //! Nothing here knows OCPP's message types: the runtime maps requests to [`FirmwareRequest`] /
 //! [`DiagnosticsRequest`] and the reported [`FirmwareStatus`] / [`UploadStatus`] (named as OCPP
@@ -33,6 +35,7 @@ pub mod firmware;
 mod ftp;
 mod http;
 mod location;
+mod logs;
 mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +48,9 @@ pub use diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary, Uplo
 pub use error::{DiagnosticsError, FirmwareError, InstallError, SetupError, TransferError};
 pub use firmware::{installed_firmware_version, version_from_file_name, FirmwareStatus};
 pub use location::{redact, Location, Scheme};
+pub use logs::{
+    build_security_archive, security_log_file_name, LogKind, LogRequest, LogUploadStatus,
+};
 pub use transfer::{
     LogThrottle, Retries, TransferClient, TransferSettings, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TRANSFER_TIMEOUT, THROTTLE_EVERY,
@@ -60,6 +66,9 @@ pub struct SystemConfig {
     pub charge_point_id: String,
     /// The log files and folders a diagnostics archive holds (e.g. the OCPP MessageLogPath).
     pub log_paths: Vec<PathBuf>,
+    /// The folder of the security log (`*.security.log`, the message log's `security`
+    /// format), what a GetLog of type SecurityLog uploads; `None`: no security log is kept.
+    pub security_log_dir: Option<PathBuf>,
     /// Retries when a request names none (the module's `DefaultRetries`).
     pub default_retries: u32,
     /// The interval when a request names none (the module's `DefaultRetryInterval`).
@@ -80,6 +89,7 @@ impl SystemConfig {
             data_dir: data_dir.into(),
             charge_point_id: charge_point_id.into(),
             log_paths: Vec::new(),
+            security_log_dir: None,
             default_retries: 1,
             default_retry_interval: Duration::from_secs(1),
             transfer: TransferSettings::default(),
@@ -331,22 +341,40 @@ impl System {
         request: &DiagnosticsRequest,
         file_name: &str,
     ) -> Result<(), DiagnosticsError> {
-        let refused = |last| DiagnosticsError::Upload { attempts: 0, last };
-        // For file://, `allowed` checks the folder; the archive's own name goes below it.
-        self.allowed(&request.location).map_err(refused)?;
-        let target = upload_target(&request.location, file_name).map_err(refused)?;
-        let data_dir = self.config.data_dir.clone();
-        let dir = data_dir.join("diagnostics");
-        let archive = dir.join(file_name);
         let (sources, start, stop) = (
             self.config.log_paths.clone(),
             request.start_time,
             request.stop_time,
         );
+        let upload = Upload {
+            location: &request.location,
+            retries: self.retries(request.retries, request.retry_interval),
+            file_name,
+            what: "diagnostics upload",
+        };
+        self.build_and_upload(upload, move |out| build_archive(out, &sources, start, stop))
+            .await
+    }
+
+    /// Builds the archive `upload.file_name` in the data dir's `diagnostics/` folder with
+    /// `build` (given the path to write) and uploads it with retries; the archive is removed
+    /// afterwards either way. A location refused fails at once, with no attempt.
+    async fn build_and_upload(
+        &self,
+        upload: Upload<'_>,
+        build: impl FnOnce(&Path) -> std::io::Result<ArchiveSummary> + Send + 'static,
+    ) -> Result<(), DiagnosticsError> {
+        let refused = |last| DiagnosticsError::Upload { attempts: 0, last };
+        // For file://, `allowed` checks the folder; the archive's own name goes below it.
+        self.allowed(upload.location).map_err(refused)?;
+        let target = upload_target(upload.location, upload.file_name).map_err(refused)?;
+        let data_dir = self.config.data_dir.clone();
+        let dir = data_dir.join("diagnostics");
+        let archive = dir.join(upload.file_name);
         let out = archive.clone();
         let built = tokio::task::spawn_blocking(move || {
             confine::private_folder(&data_dir, "diagnostics").map_err(std::io::Error::other)?;
-            build_archive(&out, &sources, start, stop)
+            build(&out)
         })
         .await
         .map_err(|e| DiagnosticsError::Task(e.to_string()))?
@@ -354,9 +382,8 @@ impl System {
             path: archive.clone(),
             source,
         })?;
-        tracing::info!(archive = %archive.display(), files = built.files.len(), "diagnostics archive built");
-        let retries = self.retries(request.retries, request.retry_interval);
-        let uploaded = transfer::retry(retries, &target, "diagnostics upload", || {
+        tracing::info!(archive = %archive.display(), files = built.files.len(), "archive built");
+        let uploaded = transfer::retry(upload.retries, &target, upload.what, || {
             self.client.upload_to(&archive, &target)
         })
         .await;
@@ -384,6 +411,17 @@ impl System {
         });
         (name, task)
     }
+}
+
+/// One archive to build and upload.
+struct Upload<'a> {
+    /// The folder URI to upload to.
+    location: &'a str,
+    retries: Retries,
+    /// The archive's name.
+    file_name: &'a str,
+    /// What the retry loop logs it as.
+    what: &'static str,
 }
 
 /// Where an archive named `file_name` goes for an upload `location` (see

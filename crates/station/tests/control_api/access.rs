@@ -104,6 +104,11 @@ async fn a_foreign_host_is_refused_on_every_route() {
             ("GET", "/no/such/route", ""),
             ("POST", "/api/v1/station/stop", ""),
             ("POST", "/api/v1/tokens", r#"{"id_tag":"RFID1"}"#),
+            (
+                "POST",
+                "/api/v1/security-events",
+                r#"{"type":"TamperDetectionActivated"}"#,
+            ),
         ] {
             let answer = request(&app, method, path, &[("host", host), JSON], body).await;
             assert_eq!(
@@ -161,6 +166,11 @@ async fn a_command_from_another_origin_is_refused() {
             ("POST", "/api/v1/tokens", r#"{"id_tag":"RFID1"}"#),
             ("POST", "/api/v1/station/stop", ""),
             ("DELETE", "/api/v1/display-messages/1", ""),
+            (
+                "POST",
+                "/api/v1/security-events",
+                r#"{"type":"TamperDetectionActivated"}"#,
+            ),
         ] {
             let headers = [("host", HOST), ("origin", origin), JSON];
             let answer = request(&app, method, path, &headers, body).await;
@@ -227,6 +237,7 @@ async fn a_command_whose_body_is_not_json_is_refused() {
         for (path, body) in [
             ("/api/v1/tokens", r#"{"id_tag":"RFID1"}"#),
             ("/api/v1/station/stop", ""),
+            ("/api/v1/security-events", r#"{"type":"MemoryExhaustion"}"#),
         ] {
             let headers = [("host", HOST), ("content-type", content_type)];
             let answer = request(&app, "POST", path, &headers, body).await;
@@ -311,6 +322,11 @@ async fn with_a_token_every_api_request_needs_it() {
             ("GET", "/no/such/route", ""),
             ("POST", "/api/v1/station/stop", ""),
             ("POST", "/api/v1/tokens", r#"{"id_tag":"RFID1"}"#),
+            (
+                "POST",
+                "/api/v1/security-events",
+                r#"{"type":"TamperDetectionActivated"}"#,
+            ),
         ] {
             let mut all = vec![("host", HOST), JSON];
             all.extend(headers.iter().copied());

@@ -6,7 +6,8 @@ use axum::Router;
 use ocpp_types::core::RegistrationStatus;
 use station::control_api::{
     router, Access, CarScript, ControlError, HardwareError, MeterOverride, OcppFrame, Outcome,
-    PlugIn, Reply, StationControl, StationEvent, StationState, StopTransaction, Token,
+    PlugIn, Reply, SecurityEventRequest, StationControl, StationEvent, StationState,
+    StopTransaction, Token,
 };
 use tokio::sync::broadcast;
 
@@ -25,6 +26,7 @@ pub enum Call {
     OcppConnect,
     Stop,
     StopTransaction(u32, StopTransaction),
+    SecurityEvent(SecurityEventRequest),
 }
 
 /// Two connectors; records every call; answers `refuse` when set.
@@ -108,6 +110,9 @@ impl StationControl for Fake {
     }
     fn stop_transaction(&self, c: u32, r: StopTransaction) -> Reply<'_> {
         self.answer(Call::StopTransaction(c, r))
+    }
+    fn security_event(&self, r: SecurityEventRequest) -> Reply<'_> {
+        self.answer(Call::SecurityEvent(r))
     }
 }
 

@@ -8,6 +8,7 @@
 mod access;
 mod events;
 mod fake;
+mod security_events;
 mod serve;
 
 use axum::body::Body;
@@ -21,6 +22,8 @@ use station::control_api::{
 use tower::ServiceExt;
 
 use fake::{setup, Call};
+
+pub(crate) use post as post_json;
 
 async fn send(app: &Router, method: &str, path: &str, body: &str) -> (StatusCode, Value) {
     let request = Request::builder()
@@ -75,6 +78,9 @@ async fn state_is_the_contract_document() {
             "display_messages": null,
             "store_recovered": [],
             "default_price": null
+            "security_events": [],
+            "mqtt": null,
+            "certificates": []
         })
     );
     assert!(fake.calls().is_empty());

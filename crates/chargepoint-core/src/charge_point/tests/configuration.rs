@@ -16,7 +16,7 @@ fn get_configuration_over_the_key_limit_is_an_occurrence_violation() {
     assert_eq!(
         frames,
         vec![Frame::Error {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             code: "OccurenceConstraintViolation".into()
         }]
     );
@@ -129,14 +129,14 @@ fn known_actions_not_supported_yet_get_not_supported() {
             json!({"certificateType": "CentralSystemRootCertificate"}),
         ),
         (
-            "ExtendedTriggerMessage",
-            json!({"requestedMessage": "Heartbeat"}),
+            "CertificateSigned",
+            json!({"certificateChain": "-----BEGIN CERTIFICATE-----"}),
         ),
     ] {
         assert_eq!(
             h.csms_call(action, payload),
             vec![Frame::Error {
-                id: "csms-1".into(),
+                id: h.csms_id(),
                 code: "NotSupported".into()
             }],
             "{action}"
@@ -146,7 +146,7 @@ fn known_actions_not_supported_yet_get_not_supported() {
     assert_eq!(
         h.csms_call("MakeCoffee", json!({})),
         vec![Frame::Error {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             code: "NotImplemented".into()
         }]
     );

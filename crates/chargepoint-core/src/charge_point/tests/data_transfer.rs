@@ -39,7 +39,7 @@ fn without_a_module_the_answer_is_unknown_vendor_id() {
             json!({"vendorId": "com.example", "messageId": "Price", "data": "{}"})
         ),
         vec![Frame::Result {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             payload: json!({"status": "UnknownVendorId"})
         }]
     );
@@ -70,7 +70,7 @@ fn the_module_answers_the_central_system() {
     assert_eq!(
         h.frames(),
         vec![Frame::Result {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             payload: json!({"status": "Accepted", "data": "ok"})
         }]
     );

@@ -348,7 +348,7 @@ fn without_the_profile_update_firmware_is_not_supported() {
     assert_eq!(
         frames,
         vec![Frame::Error {
-            id: "csms-1".to_string(),
+            id: h.csms_id(),
             code: "NotSupported".to_string()
         }]
     );

@@ -4,7 +4,7 @@
 
 use ocpp_types::meter::Measurand;
 use ocpp_types::{Action, DateTime};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{tag, Harness, T0};
 use crate::charge_point::message_queue::{
@@ -463,5 +463,104 @@ fn a_week_offline_with_10_s_samples_stays_within_the_threshold() {
         last >= 7 * DAY as i64 * 1000 - 20_000,
         "the newest samples are kept"
     );
+    assert_eq!(h.stored_messages(), vec![]);
+}
+
+/// More sessions offline than MessageQueueSizeThreshold has room for: no StartTransaction or
+/// StopTransaction is dropped (libocpp's thinning drops MeterValues only), so the queue grows
+/// past the threshold by them alone, and of the samples queued meanwhile the newest two at
+/// most stay. What the queue holds in memory is its payloads' text: the same bytes as the
+/// store's rows. When the central system is back, every Start and Stop goes, in the order of
+/// the sessions, each Stop with the id its own Start was given.
+#[test]
+fn sessions_beyond_the_threshold_keep_every_start_and_stop_and_deliver_them_in_order() {
+    let mut h = Harness::registered(
+        json!({"Internal": {"MessageQueueSizeThreshold": 10},
+            "Core": {"MeterValueSampleInterval": 10, "ClockAlignedDataInterval": 0,
+            "MeterValuesSampledData": "Energy.Active.Import.Register",
+            "StopTxnSampledData": "Energy.Active.Import.Register"}}),
+        1,
+    );
+    h.disconnect();
+    let mut wh = 1000;
+    for session in 0..8 {
+        h.event(energy_reading(f64::from(wh)));
+        h.event(StationEvent::TransactionStarted {
+            connector: 1,
+            id_tag: tag("RFID1"),
+            meter_start_wh: wh,
+            reservation_id: None,
+        });
+        for _ in 0..6 {
+            wh += 10;
+            h.event(energy_reading(f64::from(wh)));
+            h.advance(10);
+            let start_stop = 2 * session + 1;
+            let queued = h.cp.queued_transaction_messages();
+            assert!(queued <= 10.max(start_stop + 2), "{queued} queued");
+            let stored = h.cp.store().messages().unwrap();
+            assert_eq!(stored.len(), queued);
+            let bytes: usize = stored.iter().map(|m| m.payload.to_string().len()).sum();
+            assert_eq!(h.cp.queued_transaction_bytes(), bytes);
+        }
+        h.event(StationEvent::TransactionStopped {
+            connector: 1,
+            meter_stop_wh: wh,
+            reason: ocpp_types::core::Reason::Local,
+            id_tag: None,
+        });
+        h.advance(10);
+    }
+    // 16 Start/Stop above a threshold of 10, and one sample: the last MeterValues is one of the
+    // last two messages, which the thinning never drops.
+    let stored = h.stored_messages();
+    assert_eq!(stored.len(), 17);
+    assert_eq!(stored[15].0, "MeterValues");
+
+    h.connect();
+    let mut sent = Vec::new();
+    let mut next_id = 100;
+    while let Some((id, action, payload)) = h.frames().into_iter().find_map(|f| match f {
+        super::Frame::Call {
+            id,
+            action,
+            payload,
+        } => Some((id, action, payload)),
+        _ => None,
+    }) {
+        let reply = if action == "StartTransaction" {
+            next_id += 1;
+            json!({"idTagInfo": {"status": "Accepted"}, "transactionId": next_id})
+        } else {
+            json!({})
+        };
+        h.answer(&id, reply);
+        sent.push((action, payload));
+    }
+    let samples: Vec<&Value> = sent
+        .iter()
+        .filter(|(action, _)| action == "MeterValues")
+        .map(|(_, p)| &p["transactionId"])
+        .collect();
+    assert_eq!(samples, [&json!(108)]);
+    let transaction: Vec<(String, Value)> = sent
+        .into_iter()
+        .filter(|(action, _)| action.ends_with("Transaction"))
+        .map(|(action, p)| match action.as_str() {
+            "StartTransaction" => (action, p["meterStart"].clone()),
+            _ => (action, json!([p["transactionId"], p["meterStop"]])),
+        })
+        .collect();
+    let expected: Vec<(String, Value)> = (0..8)
+        .flat_map(|k| {
+            let start = 1000 + 60 * k;
+            [
+                ("StartTransaction".to_string(), json!(start)),
+                ("StopTransaction".to_string(), json!([101 + k, start + 60])),
+            ]
+        })
+        .collect();
+    assert_eq!(transaction, expected);
+    assert_eq!(h.cp.queued_transaction_messages(), 0);
     assert_eq!(h.stored_messages(), vec![]);
 }

@@ -4,12 +4,15 @@
 
 mod authorization_cache;
 mod availability;
+mod certificates;
 mod clock_aligned;
 mod configuration;
 mod connector_status;
 mod data_transfer;
 mod diagnostics;
+mod extended_trigger;
 mod firmware;
+mod get_log;
 mod invalid_id;
 mod local_auth_list;
 mod message_queue;
@@ -18,6 +21,7 @@ mod offline_start;
 mod parent_id_tag;
 mod power_loss;
 mod pricing;
+mod power_loss_between_writes;
 mod queue_delivery;
 mod registration;
 mod remote_control;
@@ -91,6 +95,9 @@ pub(super) enum Frame {
 pub(super) struct Harness {
     pub cp: ChargePoint,
     pub now: Now,
+    /// How many CALLs [`Harness::csms_call`] sent: each gets an id of its own, `csms-<n>`, as
+    /// OCPP-J asks of a central system (a repeated id is an AttemptedReplayAttacks).
+    csms_calls: u32,
     /// Frames taken from the charge point but not yet looked at.
     held: Vec<Frame>,
 }
@@ -128,6 +135,7 @@ impl Harness {
         Harness {
             cp,
             now,
+            csms_calls: 0,
             held: Vec::new(),
         }
     }
@@ -221,11 +229,18 @@ impl Harness {
         self.cp.handle_frame(&text, self.now);
     }
 
-    /// Sends a CALL of the central system and returns the charge point's answer frames.
+    /// Sends a CALL of the central system (its id: [`Harness::csms_id`]) and returns the
+    /// charge point's answer frames.
     pub fn csms_call(&mut self, action: &str, payload: Value) -> Vec<Frame> {
-        let text = json!([2, "csms-1", action, payload]).to_string();
+        self.csms_calls += 1;
+        let text = json!([2, self.csms_id(), action, payload]).to_string();
         self.cp.handle_frame(&text, self.now);
         self.frames()
+    }
+
+    /// The id of the last CALL [`Harness::csms_call`] sent.
+    pub fn csms_id(&self) -> String {
+        format!("csms-{}", self.csms_calls)
     }
 
     /// Sends a CALL of the central system and returns the CALLRESULT payload; CALLs the
@@ -247,7 +262,7 @@ impl Harness {
 
     /// Answers every CALL the charge point sends with a plain success, until it has nothing
     /// more to send, and returns them as (action, payload) in order. StartTransaction gets
-    /// transactionId 42.
+    /// transactionId 42; BootNotification and Heartbeat the station's own time.
     pub fn pump(&mut self) -> Vec<(String, Value)> {
         let mut sent = Vec::new();
         loop {
@@ -265,8 +280,10 @@ impl Harness {
                     panic!("unexpected answer frame {frame:?}");
                 };
                 let answer = match action.as_str() {
+                    // The central system's clock is the station's: no correction.
                     "BootNotification" => {
-                        json!({"status": "Accepted", "currentTime": T0, "interval": 300})
+                        json!({"status": "Accepted", "currentTime": self.now.utc.to_string(),
+                               "interval": 300})
                     }
                     "Heartbeat" => json!({"currentTime": self.now.utc.to_string()}),
                     "Authorize" => json!({"idTagInfo": {"status": "Accepted"}}),

@@ -88,8 +88,17 @@ impl Store for SharedStore {
     fn reservations(&self) -> Result<Vec<crate::charge_point::StoredReservation>, StoreError> {
         self.get().reservations()
     }
+    fn write_all(&mut self, writes: &[crate::charge_point::StoreWrite]) -> Result<(), StoreError> {
+        self.get().write_all(writes)
+    }
     fn save_message(&mut self, message: &StoredMessage) -> Result<(), StoreError> {
         self.get().save_message(message)
+    }
+    fn save_messages(&mut self, messages: &[StoredMessage]) -> Result<(), StoreError> {
+        self.get().save_messages(messages)
+    }
+    fn remove_messages(&mut self, keys: &[u64]) -> Result<(), StoreError> {
+        self.get().remove_messages(keys)
     }
     fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
         self.get().remove_message(key)
@@ -134,6 +143,7 @@ fn restarted(store: Box<dyn Store>, patch: Value, from: &Harness) -> Harness {
     Harness {
         cp,
         now: from.now,
+        csms_calls: from.csms_calls,
         held: Vec::new(),
     }
 }

@@ -49,6 +49,11 @@ fn accepted_takes_the_interval_and_the_clock_then_reports_every_connector() {
     assert_eq!(
         sent,
         vec![
+            (
+                "SecurityEventNotification".to_string(),
+                json!({"type": "SettingSystemTime", "timestamp": h.at(10),
+                       "techInfo": "clock set by +10.000 s to the currentTime of BootNotification.conf"})
+            ),
             h.status(0, "Available", 10),
             h.status(1, "Available", 10),
             h.status(2, "Available", 10)
@@ -63,6 +68,14 @@ fn accepted_takes_the_interval_and_the_clock_then_reports_every_connector() {
     // Its answer moves the clock again: now 1 min ahead.
     h.answer(&id, json!({"currentTime": "2026-11-24T06:03:00.000Z"}));
     assert_eq!(h.cp.clock(h.now).to_string(), "2026-11-24T06:03:00.000Z");
+    assert_eq!(
+        h.pump(),
+        vec![(
+            "SecurityEventNotification".to_string(),
+            json!({"type": "SettingSystemTime", "timestamp": "2026-11-24T06:03:00.000Z",
+                   "techInfo": "clock set by +50.000 s to the currentTime of Heartbeat.conf"})
+        )]
+    );
     h.advance(120);
     assert_eq!(h.call().1, "Heartbeat");
 }
@@ -298,9 +311,11 @@ fn pending_takes_the_clock_and_handles_every_other_call() {
     h.answer(&id, json!({}));
     h.assert_silent();
     let commands = h.commands();
+    // The clock was set (SettingSystemTime): logged now, sent once Accepted.
     assert!(matches!(
         commands.as_slice(),
         [
+            StationCommand::SecurityEvent(_),
             StationCommand::ApplyConfigurationChange(_),
             StationCommand::SetAvailability {
                 connector: 1,

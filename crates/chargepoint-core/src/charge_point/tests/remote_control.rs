@@ -174,7 +174,7 @@ fn reset_is_answered_then_stops_transactions_and_restarts_once_they_stopped() {
     assert_eq!(
         h.csms_call("Reset", json!({"type": "Soft"})),
         vec![Frame::Result {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             payload: json!({"status": "Accepted"})
         }]
     );
@@ -276,7 +276,7 @@ fn unlock_connector_is_answered_with_the_station_result() {
     assert_eq!(
         h.frames(),
         vec![Frame::Result {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             payload: json!({"status": "Unlocked"})
         }]
     );
@@ -307,7 +307,7 @@ fn unlock_of_an_idle_connector_asks_the_station_only() {
     assert_eq!(
         h.frames(),
         vec![Frame::Result {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             payload: json!({"status": "UnlockFailed"})
         }]
     );

@@ -275,7 +275,7 @@ fn an_unknown_requested_message_is_a_call_error() {
             json!({"requestedMessage": "SignChargePointCertificate"})
         ),
         vec![Frame::Error {
-            id: "csms-1".into(),
+            id: h.csms_id(),
             code: "PropertyConstraintViolation".into()
         }]
     );

@@ -280,6 +280,7 @@ fn restarted(store: &SharedStore, patch: Value, connectors: u32, from: &Harness)
     Harness {
         cp,
         now: from.now,
+        csms_calls: from.csms_calls,
         held: Vec::new(),
     }
 }

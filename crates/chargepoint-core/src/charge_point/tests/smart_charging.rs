@@ -272,7 +272,7 @@ fn without_the_smart_charging_profile_the_actions_are_not_supported() {
         assert_eq!(
             h.csms_call(action, payload),
             vec![Frame::Error {
-                id: "csms-1".into(),
+                id: h.csms_id(),
                 code: "NotSupported".into()
             }],
             "{action}"
@@ -404,6 +404,7 @@ fn restarted(store: &SharedStore, from: &Harness, resumed: &[u32]) -> Harness {
     Harness {
         cp,
         now: from.now,
+        csms_calls: from.csms_calls,
         held: Vec::new(),
     }
 }

@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 use super::{Frame, Harness};
 use crate::charge_point::{MeasuredValue, MeterReading, StationEvent};
 
-/// The actions of the CALLs that followed the answer, checking that the answer came first and
-/// said `status`.
-fn answered_then(frames: &[Frame], status: &str) -> Vec<(String, Value)> {
+/// The actions of the CALLs that followed the answer, checking that the answer to `call` came
+/// first and said `status`.
+fn answered_then(frames: &[Frame], call: &str, status: &str) -> Vec<(String, Value)> {
     match frames.split_first() {
         Some((Frame::Result { id, payload }, rest)) => {
-            assert_eq!(id, "csms-1");
+            assert_eq!(id, call);
             assert_eq!(payload, &json!({ "status": status }));
             rest.iter()
                 .map(|f| match f {
@@ -66,7 +66,7 @@ fn each_triggered_message_follows_its_answer_on_the_wire() {
     ];
     for (request, action) in cases {
         let frames = h.csms_call("TriggerMessage", request.clone());
-        let calls = answered_then(&frames, "Accepted");
+        let calls = answered_then(&frames, &h.csms_id(), "Accepted");
         assert_eq!(
             calls.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
             [action],
@@ -92,7 +92,7 @@ fn each_triggered_message_follows_its_answer_on_the_wire() {
         json!({"requestedMessage": "StatusNotification"}),
     );
     assert_eq!(
-        answered_then(&frames, "Accepted"),
+        answered_then(&frames, &h.csms_id(), "Accepted"),
         vec![h.status(0, "Available", 0)],
         "one CALL at a time: the others follow their answers"
     );
@@ -122,7 +122,11 @@ fn an_unknown_connector_is_rejected_and_nothing_follows() {
             "TriggerMessage",
             json!({"requestedMessage": message, "connectorId": 3}),
         );
-        assert_eq!(answered_then(&frames, "Rejected"), vec![], "{message}");
+        assert_eq!(
+            answered_then(&frames, &h.csms_id(), "Rejected"),
+            vec![],
+            "{message}"
+        );
         h.assert_silent();
     }
 }

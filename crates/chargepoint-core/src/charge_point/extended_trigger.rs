@@ -1,0 +1,142 @@
+//! ExtendedTriggerMessage (OCPP 1.6 Security whitepaper edition 2, §5.5 / §5.6, use case F06),
+//! as libocpp's `ChargePointImpl::handleExtendedTriggerMessageRequest`: the answer first, then
+//! the message asked for, which (like every triggered message, `remote_trigger.rs`) may go out
+//! while registration is Pending. The messages TriggerMessage also sends are made by the same
+//! code (`remote_trigger.rs`, `connector_status.rs`, `registration.rs`).
+//!
+//! | requestedMessage | answer | sent after the answer |
+//! |---|---|---|
+//! | BootNotification | Accepted | BootNotification |
+//! | Heartbeat | Accepted | Heartbeat |
+//! | StatusNotification | Accepted | StatusNotification of the connector given, or of every connector (0 included) |
+//! | MeterValues | Accepted when the connector given (without one: any connector) has a reading; Rejected otherwise | MeterValues with context Trigger of each connector with a reading |
+//! | LogStatusNotification | Accepted | LogStatusNotification: the status of the GetLog upload under way with its requestId, or Idle without requestId |
+//! | FirmwareStatusNotification | Accepted | SignedFirmwareStatusNotification (not 1.6's FirmwareStatusNotification): the signed update's status, Idle without requestId when none runs |
+//! | SignChargePointCertificate | Rejected: see below | nothing |
+//!
+//! A connectorId outside 0..=NumberOfConnectors is Rejected whatever the message, as libocpp.
+//! The whitepaper asks for connectorId > 0 when one is given; libocpp takes 0 (the station) as
+//! TriggerMessage does, and so does this core.
+//!
+//! Where this differs from libocpp, and why:
+//! - MeterValues without a reading: libocpp answers Accepted and sends nothing (it only warns
+//!   "Could not send triggered meter value"); the whitepaper's Rejected means "the requested
+//!   notification will not be sent", so that is the answer here, as libocpp's own
+//!   TriggerMessage answers (`handleTriggerMessageRequest` checks the measurement first).
+//! - MeterValues without connectorId: libocpp's ExtendedTriggerMessage samples connector 0
+//!   only (`connectorId.value_or(0)`), its TriggerMessage every connector; the whitepaper says
+//!   connectorId is "only filled in when [the] request applies to a specific connector", so
+//!   without one it applies to all, as TriggerMessage here.
+//! - LogStatusNotification while no upload runs: libocpp sends Idle with the requestId of the
+//!   last upload; the whitepaper (and OCPP 2.0.1 N01, whose message this is) leaves requestId
+//!   out exactly when a trigger finds no upload in progress, so Idle goes without one here.
+//!
+//! SignChargePointCertificate asks for a SignCertificate.req with a new CSR. libocpp answers
+//! Accepted only when CpoName is set (the CSR's organization; Rejected without it) and then
+//! asks its EvseSecurity for the CSR. This station has no key pair generator and no CSR yet:
+//! the SignCertificate work of issue 17 (item 4) adds them. Until then the answer is Rejected
+//! (the whitepaper's "will not be sent"), never an Accepted followed by nothing, and the log
+//! says why; item 4 turns this into libocpp's answer.
+
+use ocpp_rpc::MessageId;
+use ocpp_types::remote_trigger::TriggerMessageStatus;
+use ocpp_types::security::{
+    ExtendedMessageTrigger, ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse,
+    LogStatusNotificationRequest, SignedFirmwareStatus, SignedFirmwareStatusNotificationRequest,
+};
+use ocpp_types::{Action, AnyResponse};
+
+use super::message_queue::Purpose;
+use super::{ChargePoint, Now};
+
+impl ChargePoint {
+    /// ExtendedTriggerMessage.req (see the [module docs](self)).
+    pub(crate) fn on_extended_trigger_message(
+        &mut self,
+        id: &MessageId,
+        request: &ExtendedTriggerMessageRequest,
+        now: Now,
+    ) {
+        let requested = request.requested_message;
+        let connectors = self.trigger_connectors(request.connector_id);
+        let possible = !connectors.is_empty()
+            && match requested {
+                ExtendedMessageTrigger::MeterValues => self.any_reading(&connectors),
+                ExtendedMessageTrigger::SignChargePointCertificate => {
+                    self.can_send_sign_certificate()
+                }
+                _ => true,
+            };
+        let status = if possible {
+            TriggerMessageStatus::Accepted
+        } else {
+            TriggerMessageStatus::Rejected
+        };
+        tracing::info!(message = ?requested, connector = ?request.connector_id, ?status, "ExtendedTriggerMessage");
+        self.respond(
+            id,
+            AnyResponse::ExtendedTriggerMessage(ExtendedTriggerMessageResponse { status }),
+        );
+        if !possible {
+            return;
+        }
+        match requested {
+            ExtendedMessageTrigger::BootNotification => self.queue_boot_notification(now),
+            ExtendedMessageTrigger::Heartbeat => self.trigger_heartbeat(),
+            ExtendedMessageTrigger::StatusNotification => {
+                for c in connectors {
+                    self.queue_status_notification(c, now, true);
+                }
+            }
+            ExtendedMessageTrigger::MeterValues => {
+                for c in connectors {
+                    self.trigger_meter_values(c, now);
+                }
+            }
+            ExtendedMessageTrigger::LogStatusNotification => {
+                let (status, request_id) = self.log_upload_status();
+                let request = LogStatusNotificationRequest { status, request_id };
+                self.queue.push_triggered(
+                    Action::LogStatusNotification,
+                    ocpp_types::encode(&request),
+                    Purpose::Triggered,
+                );
+            }
+            ExtendedMessageTrigger::FirmwareStatusNotification => {
+                let (status, request_id) = self.signed_firmware_status();
+                let request = SignedFirmwareStatusNotificationRequest { status, request_id };
+                self.queue.push_triggered(
+                    Action::SignedFirmwareStatusNotification,
+                    ocpp_types::encode(&request),
+                    Purpose::Triggered,
+                );
+            }
+            // Never possible yet (see the module docs).
+            ExtendedMessageTrigger::SignChargePointCertificate => {}
+        }
+    }
+
+    /// Whether a SignCertificate.req can follow a SignChargePointCertificate trigger: not yet,
+    /// see the [module docs](self). Says why in the log.
+    fn can_send_sign_certificate(&self) -> bool {
+        if self.config.typed().security.cpo_name.is_none() {
+            // libocpp's own reason to refuse.
+            tracing::warn!("SignChargePointCertificate: no CpoName is set; Rejected");
+        } else {
+            tracing::warn!(
+                "SignChargePointCertificate: this station generates no key pair and no CSR yet \
+                 (SignCertificate is not built); Rejected"
+            );
+        }
+        false
+    }
+
+    /// The signed firmware update's status and its requestId, for a triggered
+    /// SignedFirmwareStatusNotification: SignedUpdateFirmware is answered NotSupported by this
+    /// station (`dispatch.rs`), so no signed update ever runs and the status is Idle, without
+    /// requestId (libocpp's signed_firmware_status before its first update). The
+    /// SignedUpdateFirmware work of issue 17 (item 7) reports its update's status here.
+    fn signed_firmware_status(&self) -> (SignedFirmwareStatus, Option<i32>) {
+        (SignedFirmwareStatus::Idle, None)
+    }
+}

@@ -1,0 +1,187 @@
+//! Reading the security log back: the `<start>.security.log` files of the message log folder
+//! (one SecurityEventNotification JSON a line, [`MessageLog::record_security_event`]), for the
+//! SecurityLog a GetLog uploads and the last events the control API shows.
+//!
+//! [`MessageLog::record_security_event`]: super::MessageLog::record_security_event
+
+use std::io::{self, Read as _, Seek as _, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// The security log files' suffix.
+pub const SECURITY_SUFFIX: &str = ".security.log";
+
+/// How much of the end of a file [`last_security_events`] reads: the last events fit, however
+/// long a station flooded with InvalidMessages made the file.
+const TAIL_BYTES: u64 = 64 * 1024;
+
+/// One event read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityLogEvent {
+    /// Its timestamp as written (RFC 3339).
+    pub timestamp: String,
+    /// Its type.
+    pub kind: String,
+    /// Its techInfo.
+    pub tech_info: Option<String>,
+}
+
+/// The security log files in `dir`, oldest first: by the start time in their names (`-1`,
+/// `-2`, ... after the file of the same millisecond without one), each start's rotated files
+/// ([`rotation`](super::rotation)) before its current one. None when `dir` cannot be read.
+pub fn security_log_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stems: Vec<(String, u32, String)> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // `<stem>.security.log` or a rotated `<stem>.security.log.<suffix>`.
+            let (stem, _) = name.split_once(SECURITY_SUFFIX)?;
+            let stem = stem.to_owned();
+            // `<time>Z` or `<time>Z-<n>` (free_stem's names).
+            let (time, n) = match stem.rsplit_once("Z-") {
+                Some((time, n)) => (format!("{time}Z"), n.parse().unwrap_or(u32::MAX)),
+                None => (stem.clone(), 0),
+            };
+            Some((time, n, stem))
+        })
+        .collect();
+    stems.sort();
+    stems.dedup();
+    let mut files = Vec::new();
+    for (_, _, stem) in stems {
+        let base = dir.join(format!("{stem}{SECURITY_SUFFIX}"));
+        files.extend(super::rotation::rotated_files(&base));
+        if base.is_file() {
+            files.push(base);
+        }
+    }
+    files
+}
+
+/// The text of `path`, its last `max_bytes` when longer (from the first whole line in them).
+pub fn read_tail(path: &Path, max_bytes: u64) -> io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let skip = len.saturating_sub(max_bytes);
+    file.seek(SeekFrom::Start(skip))?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes).read_to_end(&mut bytes)?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Ok(if skip > 0 {
+        text.split_once('\n')
+            .map(|(_, rest)| rest.to_owned())
+            .unwrap_or_default()
+    } else {
+        text
+    })
+}
+
+/// The event a security log line holds, if it reads as one.
+pub fn parse_line(line: &str) -> Option<SecurityLogEvent> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    Some(SecurityLogEvent {
+        timestamp: value.get("timestamp")?.as_str()?.to_owned(),
+        kind: value.get("type")?.as_str()?.to_owned(),
+        tech_info: value
+            .get("techInfo")
+            .and_then(|t| t.as_str())
+            .map(str::to_owned),
+    })
+}
+
+/// The last `max` events of the security log in `dir`, oldest first; lines that do not read
+/// as events are skipped, as are files that cannot be read (logged).
+pub fn last_security_events(dir: &Path, max: usize) -> Vec<SecurityLogEvent> {
+    let mut newest_first = Vec::new();
+    for path in security_log_files(dir).iter().rev() {
+        if newest_first.len() >= max {
+            break;
+        }
+        match read_tail(path, TAIL_BYTES) {
+            Ok(text) => newest_first.extend(
+                text.lines()
+                    .rev()
+                    .filter_map(parse_line)
+                    .take(max - newest_first.len()),
+            ),
+            Err(error) => tracing::warn!(file = %path.display(), %error, "security log not read"),
+        }
+    }
+    newest_first.reverse();
+    newest_first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(time: &str, kind: &str) -> String {
+        format!("{{\"timestamp\":\"{time}\",\"type\":\"{kind}\"}}\n")
+    }
+
+    #[test]
+    fn the_last_events_come_from_the_newest_files_oldest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "2026-11-24T06:00:00.000Z.security.log",
+            line("2026-11-24T06:00:00.000Z", "StartupOfTheDevice")
+                + &line("2026-11-24T06:00:01.000Z", "SettingSystemTime"),
+        );
+        write(
+            "2026-11-24T07:00:00.000Z.security.log",
+            line("2026-11-24T07:00:00.000Z", "ResetOrReboot") + "garbage\n",
+        );
+        write(
+            "2026-11-24T07:00:00.000Z-1.security.log",
+            "{\"techInfo\":\"lid\",\"timestamp\":\"2026-11-24T07:00:05.000Z\",\"type\":\"TamperDetectionActivated\"}\n".to_owned(),
+        );
+        write("2026-11-24T08:00:00.000Z.log", "frames".to_owned());
+        // A rotated file of the first start: older than its current one.
+        write(
+            "2026-11-24T06:00:00.000Z.security.log.0",
+            line("2026-11-24T05:59:00.000Z", "SecurityLogWasCleared"),
+        );
+        let names: Vec<String> = security_log_files(dir.path())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "2026-11-24T06:00:00.000Z.security.log.0",
+                "2026-11-24T06:00:00.000Z.security.log",
+                "2026-11-24T07:00:00.000Z.security.log",
+                "2026-11-24T07:00:00.000Z-1.security.log"
+            ]
+        );
+        let kinds = |events: Vec<SecurityLogEvent>| -> Vec<String> {
+            events.into_iter().map(|e| e.kind).collect()
+        };
+        assert_eq!(
+            kinds(last_security_events(dir.path(), 3)),
+            [
+                "SettingSystemTime",
+                "ResetOrReboot",
+                "TamperDetectionActivated"
+            ]
+        );
+        let all = last_security_events(dir.path(), 10);
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[0].kind, "SecurityLogWasCleared");
+        assert_eq!(all[4].tech_info.as_deref(), Some("lid"));
+        assert_eq!(last_security_events(&dir.path().join("none"), 10), []);
+    }
+
+    #[test]
+    fn a_long_file_is_read_from_a_whole_line_near_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.security.log");
+        std::fs::write(&path, "aaaa\nbbbb\ncccc\n").unwrap();
+        assert_eq!(read_tail(&path, 7).unwrap(), "cccc\n");
+        assert_eq!(read_tail(&path, 100).unwrap(), "aaaa\nbbbb\ncccc\n");
+    }
+}

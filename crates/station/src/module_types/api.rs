@@ -1,0 +1,57 @@
+//! The API module type: the declarations of everest-core's `modules/API/API/manifest.yaml`.
+
+use super::{ModuleType, Param, Require};
+
+/// The EVerest API module, exposing some internal functionality on an external MQTT
+/// connection.
+pub const API: ModuleType = ModuleType {
+    name: "API",
+    provides: &[],
+    requires: &[
+        Require::new("charger_information", "charger_information", 0, 1),
+        Require::new("evse_manager", "evse_manager", 1, 128),
+        Require::new("ocpp", "ocpp", 0, 1),
+        Require::new("random_delay", "uk_random_delay", 0, 128),
+        Require::new("error_history", "error_history", 0, 1),
+        Require::new("evse_energy_sink", "external_energy_limits", 0, 128),
+    ],
+    parameters: &[
+        Param::string("charger_information_file").default_str(""),
+        Param::integer("powermeter_energy_import_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("powermeter_energy_export_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("powermeter_power_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("powermeter_voltage_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("powermeter_VAR_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("powermeter_current_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("powermeter_frequency_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("hw_caps_max_current_export_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("hw_caps_max_current_import_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("hw_caps_min_current_export_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("hw_caps_min_current_import_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("hw_caps_max_plug_temperature_C_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("limits_max_current_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("telemetry_evse_temperature_C_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("telemetry_fan_rpm_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("telemetry_supply_voltage_12V_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("telemetry_supply_voltage_minus_12V_decimal_places").default_int(2).minimum(0.0),
+        Param::integer("telemetry_plug_temperature_C_decimal_places").default_int(2).minimum(0.0),
+        Param::number("powermeter_energy_import_round_to").default_num(0.0),
+        Param::number("powermeter_energy_export_round_to").default_num(0.0),
+        Param::number("powermeter_power_round_to").default_num(0.0),
+        Param::number("powermeter_voltage_round_to").default_num(0.0),
+        Param::number("powermeter_VAR_round_to").default_num(0.0),
+        Param::number("powermeter_current_round_to").default_num(0.0),
+        Param::number("powermeter_frequency_round_to").default_num(0.0),
+        Param::number("hw_caps_max_current_export_round_to").default_num(0.0),
+        Param::number("hw_caps_max_current_import_round_to").default_num(0.0),
+        Param::number("hw_caps_min_current_export_round_to").default_num(0.0),
+        Param::number("hw_caps_min_current_import_round_to").default_num(0.0),
+        Param::number("hw_caps_max_plug_temperature_C_round_to").default_num(0.0),
+        Param::number("limits_max_current_round_to").default_num(0.0),
+        Param::number("telemetry_evse_temperature_C_round_to").default_num(0.0),
+        Param::number("telemetry_fan_rpm_round_to").default_num(0.0),
+        Param::number("telemetry_supply_voltage_12V_round_to").default_num(0.0),
+        Param::number("telemetry_supply_voltage_minus_12V_round_to").default_num(0.0),
+        Param::number("telemetry_plug_temperature_C_round_to").default_num(0.0),
+    ],
+};

@@ -1,0 +1,166 @@
+//! The EVSE's own commands, as EVerest's `evse_manager` interface and its API module take
+//! them (the control API and MQTT call them alike): enable / disable by source and priority,
+//! a pause by the EVSE, the API's external limit on its energy sink, and a forced unlock.
+//! ChangeAvailability from the CSMS goes through the same enable table, as the CSMS's entry.
+
+use chargepoint::charge_point::StationEvent as CoreEvent;
+use ocpp_types::core::{ChargePointStatus, Reason};
+
+use super::control::LimitValue;
+use super::orders::Accepted;
+use super::replies::Until;
+use super::Station;
+use crate::control_api::{ControlError, Outcome};
+use crate::sim::enable_sources::{EnableEntry, EnableSource, EnableState, CSMS_PRIORITY};
+use crate::sim::EvseError;
+
+/// The nominal voltage a power limit is turned into a current with (EVerest's EnergyManager
+/// default, and the simulated board's).
+const NOMINAL_VOLTAGE_V: f64 = 230.0;
+
+impl Station {
+    /// Puts `entry` in the enable table of the EVSE at `connector`, enables or disables the
+    /// EVSE as the table decides, and tells the core when the station itself disabled it (a
+    /// ChangeAvailability of the CSMS the core made itself).
+    pub(super) fn apply_enable_entry(&mut self, connector: u32, entry: EnableEntry) {
+        let Some(evse) = self.evse_mut(connector) else {
+            return;
+        };
+        let enabled = evse.enable.update(entry);
+        let manager = evse.sim.evse_manager_mut();
+        let was_enabled = manager.state() != crate::sim::EvseState::Disabled;
+        if enabled != was_enabled {
+            tracing::info!(connector, ?entry, enabled, "EVSE enable/disable");
+            manager.enable_disable(enabled);
+        }
+        let disabled_by_station = !enabled && evse.enable.active().source != EnableSource::Csms;
+        if disabled_by_station != evse.disabled_by_station {
+            evse.disabled_by_station = disabled_by_station;
+            self.tell_core(CoreEvent::Disabled {
+                connector,
+                disabled: disabled_by_station,
+            });
+        }
+    }
+
+    /// ChangeAvailability (the core's SetAvailability): the CSMS's entry, at the priority
+    /// everest-core's OCPP module gives it; `connector` 0 is every EVSE.
+    pub(super) fn set_availability(&mut self, connector: u32, operative: bool) {
+        let entry = EnableEntry {
+            source: EnableSource::Csms,
+            state: if operative {
+                EnableState::Enable
+            } else {
+                EnableState::Disable
+            },
+            priority: CSMS_PRIORITY,
+        };
+        let targets: Vec<u32> = self
+            .evses
+            .iter()
+            .map(|e| e.connector)
+            .filter(|c| connector == 0 || *c == connector)
+            .collect();
+        for c in targets {
+            self.apply_enable_entry(c, entry);
+        }
+    }
+
+    pub(super) fn enable_disable_order(
+        &mut self,
+        connector: u32,
+        entry: EnableEntry,
+    ) -> Result<Accepted, ControlError> {
+        if self.evse_mut(connector).is_none() {
+            return Err(ControlError::NotFound(format!("no connector {connector}")));
+        }
+        self.apply_enable_entry(connector, entry);
+        Ok((Until::Now, Outcome::done()))
+    }
+
+    pub(super) fn pause_order(
+        &mut self,
+        connector: u32,
+        pause: bool,
+    ) -> Result<Accepted, ControlError> {
+        self.on_evse(connector, |e| {
+            let manager = e.sim.evse_manager_mut();
+            let result = if pause {
+                manager.pause_charging()
+            } else {
+                manager.resume_charging()
+            };
+            match result {
+                Ok(()) if pause => Ok((
+                    Until::Status(connector, ChargePointStatus::SuspendedEVSE),
+                    Outcome::done(),
+                )),
+                Ok(()) => Ok((Until::Now, Outcome::done())),
+                Err(EvseError::NoTransaction) => Err(ControlError::Conflict(format!(
+                    "no transaction runs at connector {connector}"
+                ))),
+                Err(e) => Err(ControlError::Conflict(format!(
+                    "connector {connector}: {e}"
+                ))),
+            }
+        })
+    }
+
+    pub(super) fn limit_order(
+        &mut self,
+        connector: u32,
+        value: LimitValue,
+    ) -> Result<Accepted, ControlError> {
+        if self.evse_mut(connector).is_none() {
+            return Err(ControlError::NotFound(format!("no connector {connector}")));
+        }
+        let Some(phases) = self.energy.api_sink_phases(connector) else {
+            return Err(ControlError::NotFound(format!(
+                "the API module has no evse_energy_sink for the EVSE at connector {connector}: no limit can be set there"
+            )));
+        };
+        // EVerest: a limit of 0 or below goes on export, and import gets 0.
+        let amps = match value {
+            LimitValue::Amps(a, _) => a.max(0.0),
+            LimitValue::Watts(w) => w.max(0.0) / (NOMINAL_VOLTAGE_V * f64::from(phases)),
+        };
+        if let Some(evse) = self.evse_mut(connector) {
+            evse.api_phases = match value {
+                LimitValue::Amps(_, Some(p)) => Some(p),
+                _ => None,
+            };
+        }
+        tracing::info!(connector, ?value, amps, "API limit");
+        if self.energy.set_api_limit(connector, Some(amps)) == Some(true) {
+            self.distribute_energy();
+        }
+        Ok((Until::Now, Outcome::done()))
+    }
+
+    /// As everest-core's API module (and libocpp's UnlockConnector): the transaction stops
+    /// with UnlockCommand, then the connector unlocks.
+    pub(super) fn force_unlock_order(&mut self, connector: u32) -> Result<Accepted, ControlError> {
+        if self.evse_mut(connector).is_none() {
+            return Err(ControlError::NotFound(format!("no connector {connector}")));
+        }
+        let running = self
+            .core
+            .connector(connector)
+            .is_some_and(|c| c.transaction.is_some());
+        if running {
+            self.tell_core(CoreEvent::StopRequested {
+                connector: Some(connector),
+                reason: Reason::UnlockCommand,
+            });
+        }
+        if let Some(evse) = self.evse_mut(connector) {
+            evse.sim.evse_manager_mut().force_unlock();
+        }
+        let until = if running {
+            Until::NoTransaction(connector)
+        } else {
+            Until::Now
+        };
+        Ok((until, Outcome::done()))
+    }
+}
