@@ -77,7 +77,7 @@ async fn state_is_the_contract_document() {
             ],
             "display_messages": null,
             "store_recovered": [],
-            "default_price": null
+            "default_price": null,
             "security_events": [],
             "mqtt": null,
             "certificates": []
