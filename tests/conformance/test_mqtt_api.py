@@ -40,7 +40,10 @@ class Broker:
         self.conf = dir / "mosquitto.conf"
         self.conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-            f"persistence true\npersistence_location {dir}/\n")
+            f"persistence true\npersistence_location {dir}/\n"
+            # Started as root, mosquitto would become user `mosquitto`, who cannot write its
+            # persistence file into the test's directory: it stays who it was started as.
+            "user root\n")
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Broker":
@@ -236,5 +239,45 @@ def test_enable_disable_by_priority_and_the_broker_flag(make_station, csms, brok
         csms.wait_for("StatusNotification", status(1, "Available"), after=m)
         assert [p["status"] for p in csms.find("StatusNotification", after=m)
                 if p["connectorId"] == 1] == ["Unavailable", "Available"]
+    finally:
+        mqtt.close()
+
+
+def test_a_broker_restart_mid_session_loses_no_command_and_no_ocpp_message(
+        make_station, csms, broker):
+    """The broker goes away in the middle of a session and comes back (with its persistence,
+    as mosquitto keeps sessions across a restart). Meanwhile the station goes on charging and
+    the CSMS gets its MeterValues; the state flag says the broker is gone. A pause published
+    while the broker is away (the tool's client keeps it, QoS 1) and a resume published as soon
+    as the broker is back, before the station has connected again (the broker keeps it for the
+    station's persistent session), are both carried out, in order."""
+    mqtt = Client(broker.port)
+    try:
+        station = make_station(yaml_edit=with_mqtt(broker.port))
+        tx_id = start_session_over_mqtt(csms, station, mqtt)
+        m = csms.index()
+        broker.stop()
+        station.wait_state(lambda s: s["mqtt"]["connected"] is False)
+        # The station charges on without its broker: its sampled meter values keep coming.
+        csms.wait_for("MeterValues", lambda p: p.get("transactionId") == tx_id, after=m)
+        csms.wait_for("MeterValues", lambda p: p.get("transactionId") == tx_id,
+                      after=csms.index())
+        mqtt.publish(CMD + "pause_charging", "now")  # held by the tool's client
+        broker.start()
+        mqtt.publish(CMD + "resume_charging", "now")  # held by the broker for the station
+        csms.wait_for("StatusNotification", status(1, "SuspendedEVSE"), after=m)
+        csms.wait_for("StatusNotification", status(1, "Charging"), after=m)
+        station.wait_state(lambda s: s["mqtt"]["connected"] is True)
+        mqtt.publish(CARSIM + "modify_charging_session", "unplug")
+        stop = csms.wait_for("StopTransaction", after=m)
+        assert (stop["transactionId"], stop["reason"]) == (tx_id, "EVDisconnected")
+        csms.wait_for("StatusNotification", status(1, "Available"), after=m)
+        assert [p["status"] for p in csms.find("StatusNotification", after=m)
+                if p["connectorId"] == 1] == ["SuspendedEVSE", "Charging", "Finishing", "Available"]
+        # Every OCPP message of the session reached the CSMS once: the meter values of the
+        # transaction are in time order with no gap the sample interval does not explain.
+        stamps = [mv["timestamp"] for p in csms.find("MeterValues", after=m)
+                  if p.get("transactionId") == tx_id for mv in p["meterValue"]]
+        assert stamps == sorted(stamps) and len(stamps) == len(set(stamps))
     finally:
         mqtt.close()
