@@ -42,9 +42,9 @@
 mod access;
 mod control;
 mod display_routes;
-mod pricing_state;
 mod evse_routes;
 mod history_routes;
+mod pricing_state;
 mod routes;
 mod security_routes;
 mod sse;
