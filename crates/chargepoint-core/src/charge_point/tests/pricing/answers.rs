@@ -19,7 +19,7 @@ fn with_california_pricing_off_every_cost_message_is_an_unknown_vendor() {
                 "DataTransfer",
                 json!({"vendorId": VENDOR, "messageId": message_id, "data": data})
             ),
-            result(json!({"status": "UnknownVendorId"})),
+            result(&h, json!({"status": "UnknownVendorId"})),
             "{message_id}"
         );
     }
@@ -37,7 +37,7 @@ fn an_unknown_message_id_is_unknown_and_another_vendor_is_not_pricing() {
     );
     assert_eq!(
         h.csms_call("DataTransfer", json!({"vendorId": VENDOR, "data": "{}"})),
-        result(json!({"status": "UnknownMessageId"})),
+        result(&h, json!({"status": "UnknownMessageId"})),
         "no messageId"
     );
     assert_eq!(
@@ -45,7 +45,7 @@ fn an_unknown_message_id_is_unknown_and_another_vendor_is_not_pricing() {
             "DataTransfer",
             json!({"vendorId": "com.example", "messageId": "SetUserPrice", "data": "{}"})
         ),
-        result(json!({"status": "UnknownVendorId"}))
+        result(&h, json!({"status": "UnknownVendorId"}))
     );
     assert_eq!(h.commands(), vec![]);
 }
@@ -106,7 +106,7 @@ fn malformed_data_is_rejected_and_parse_failures_of_costs_say_so() {
         }
         assert_eq!(
             h.csms_call("DataTransfer", request),
-            result(expected),
+            result(&h, expected),
             "{message_id} {data:?}"
         );
     }

@@ -126,10 +126,10 @@ pub(super) fn charging(extra: Value) -> Harness {
     h
 }
 
-/// The CALLRESULT of the central system's CALL, as the harness names it.
-pub(super) fn result(payload: Value) -> Vec<Frame> {
+/// The CALLRESULT of the central system's last CALL, as the harness names it.
+pub(super) fn result(h: &Harness, payload: Value) -> Vec<Frame> {
     vec![Frame::Result {
-        id: "csms-1".into(),
+        id: h.csms_id(),
         payload,
     }]
 }
