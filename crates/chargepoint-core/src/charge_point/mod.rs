@@ -34,6 +34,7 @@
 //! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
 //! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
 //! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
+//! | `sign_certificate.rs` | SignCertificate, its retries and the renewal before expiry; CertificateSigned |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -98,6 +99,7 @@ mod remote_control;
 mod remote_trigger;
 mod reservation;
 pub mod security_events;
+pub mod sign_certificate;
 mod smart_charging_handlers;
 mod snapshot;
 pub mod station_config;
@@ -170,6 +172,8 @@ pub struct ChargePoint {
     installed_certificates: Vec<evse_security::InstalledCertificate>,
     /// The station's own certificates when last read, for the snapshot.
     leaf_certificates: Vec<evse_security::LeafCertificate>,
+    /// The SignCertificate series and the charge point certificate's expiry check.
+    signing: sign_certificate::CertificateSigning,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -273,6 +277,7 @@ impl ChargePoint {
             evse_security: None,
             installed_certificates: Vec::new(),
             leaf_certificates: Vec::new(),
+            signing: Default::default(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -426,6 +431,7 @@ impl ChargePoint {
         self.diagnostics_timer(now);
         self.get_log_timer(now);
         self.smart_charging_timer(now);
+        self.certificate_signing_timer(now);
     }
 
     /// Something happened at the station.
@@ -591,6 +597,7 @@ impl ChargePoint {
             self.diagnostics.deadline(),
             self.logs.deadline(),
             self.smart_charging.deadline(),
+            self.signing.deadline(),
         ]
         .into_iter()
         .flatten()
