@@ -6,7 +6,8 @@ station, with a PKI made at test time with `cryptography` (tests/transport/pki.p
   O = CpoName, C = DE (libocpp's), the key kept in client/csms with mode 0600;
 - at SecurityProfile 3 against a wss CSMS that requires client certificates: the CSMS's root
   signs the CSR, CertificateSigned is Accepted, the chain is stored beside its key, and the
-  station reconnects by itself presenting the new certificate;
+  station reconnects by itself presenting the new certificate; a factory certificate that ends
+  within 30 days makes the station send SignCertificate by itself (60 s after registration);
 - a chain the station cannot verify (another CA), one for a key it did not make, and one longer
   than CertificateSignedMaxChainSize are Rejected, each with a SecurityEventNotification
   InvalidChargePointCertificate (sent, and in the security log) and nothing stored."""
@@ -26,7 +27,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from conformance_csms import Csms
 from conformance_station import Station, write_config
 from core_steps import FAST_RECONNECT, booted
-from pki import Ca, certificate_store
+from pki import Ca, Leaf, certificate_store
 from test_certificates import ask, install, security_log
 
 SERIAL = "SN-4711"
@@ -101,47 +102,89 @@ def mutual_tls(tmp_path):
     made.csms.close()
 
 
-def test_profile_3_reconnects_with_the_certificate_signed_for_its_csr(
-        ferrocharge_bin, mutual_tls, tmp_path):
-    csms, a = mutual_tls.csms, mutual_tls.root_a
-    dir = tmp_path / "station"
+def client_until(ca: Ca, days: int) -> Leaf:
+    """A factory charge point certificate issued by `ca` that ends in `days` days."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cp001")]))
+            .issuer_name(ca.cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=300))
+            .not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca.key, hashes.SHA256()))
+    return Leaf(cert.public_bytes(serialization.Encoding.PEM),
+                key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+
+
+def profile_3_station(ferrocharge_bin, tls: MutualTls, dir, first: Leaf) -> Station:
+    """A station at SecurityProfile 3 whose store holds root A and the factory certificate
+    `first`, registered at the CSMS, which saw `first` presented."""
     dir.mkdir()
-    # The factory certificate the station first connects with, issued by A.
-    first = a.client("cp001")
-    certificate_store(dir / "data" / "certs", a, first)
-    config, api = write_config(dir, csms.uri(), ocpp_overrides={
+    certificate_store(dir / "data" / "certs", tls.root_a, first)
+    config, api = write_config(dir, tls.csms.uri(), ocpp_overrides={
         "Security": {"SecurityProfile": 3, "CpoName": CPO},
         "Internal": {"ChargeBoxSerialNumber": SERIAL, "UseSslDefaultVerifyPaths": False,
                      **FAST_RECONNECT}})
     station = Station(ferrocharge_bin, config, api, dir)
+    station.wait_api()
+    booted(tls.csms, station)
+    first_der = x509.load_pem_x509_certificate(first.cert_pem).public_bytes(
+        serialization.Encoding.DER)
+    assert tls.csms.client_certificates == [first_der]
+    return station
+
+
+def sign_and_see_it_presented(station: Station, csms: Csms, a: Ca,
+                              csr: x509.CertificateSigningRequest) -> None:
+    """The CSMS's root signs `csr`; CertificateSigned is Accepted, the chain stored beside its
+    key, and the station reconnects by itself presenting it."""
+    [key], _ = leaf_files(station)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    chain = signed(a, csr)
+    connections = csms.connections()
+    assert certificate_signed(csms, chain) == {"status": "Accepted"}
+    new = x509.load_pem_x509_certificate(chain)
+    [stored] = leaf_files(station)[1]
+    assert stored.name == f"CSMS_LEAF_{new.serial_number:x}.pem"
+    assert stored.read_bytes() == chain
+    # libocpp reconnects 1 s after the answer; the new handshake presents the new certificate.
+    csms.wait_connections(connections + 1)
+    assert csms.client_certificates[-1] == new.public_bytes(serialization.Encoding.DER)
+    station.wait_state(lambda s: s["ocpp"]["connected"])
+    assert csms.find("SecurityEventNotification",
+                     lambda p: p["type"] == "InvalidChargePointCertificate") == []
+
+
+def test_profile_3_reconnects_with_the_certificate_signed_for_its_csr(
+        ferrocharge_bin, mutual_tls, tmp_path):
+    a = mutual_tls.root_a
+    station = profile_3_station(ferrocharge_bin, mutual_tls, tmp_path / "station", a.client("cp001"))
     try:
-        station.wait_api()
-        booted(csms, station)
-        first_der = x509.load_pem_x509_certificate(first.cert_pem).public_bytes(
-            serialization.Encoding.DER)
-        assert csms.client_certificates == [first_der]
-
-        csr = requested_csr(csms)
+        csr = requested_csr(mutual_tls.csms)
         check_csr(csr)
-        [key], _ = leaf_files(station)
-        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        sign_and_see_it_presented(station, mutual_tls.csms, a, csr)
+    finally:
+        station.stop()
 
-        chain = signed(a, csr)
-        connections = csms.connections()
-        assert certificate_signed(csms, chain) == {"status": "Accepted"}
-        # Stored beside its key, under its serial number.
-        new = x509.load_pem_x509_certificate(chain)
-        [stored] = leaf_files(station)[1]
-        assert stored.name == f"CSMS_LEAF_{new.serial_number:x}.pem"
-        assert stored.read_bytes() == chain
 
-        # The station reconnects by itself (libocpp: after 1 s) and presents the new one.
-        csms.wait_connections(connections + 1)
-        assert csms.client_certificates[-1] == new.public_bytes(serialization.Encoding.DER)
-        station.wait_state(lambda s: s["ocpp"]["connected"])
-        # The CSMS hears nothing bad of it.
-        assert csms.find("SecurityEventNotification",
-                         lambda p: p["type"] == "InvalidChargePointCertificate") == []
+def test_a_certificate_ending_within_30_days_is_renewed_by_the_station_itself(
+        ferrocharge_bin, mutual_tls, tmp_path):
+    """libocpp's check 60 s after registration: 10 days left, so SignCertificate goes unasked."""
+    csms, a = mutual_tls.csms, mutual_tls.root_a
+    station = profile_3_station(ferrocharge_bin, mutual_tls, tmp_path / "station",
+                                client_until(a, 10))
+    try:
+        payload = csms.wait_for("SignCertificate", timeout=90)
+        # Unasked: the CSMS sent no trigger.
+        assert not any('"ExtendedTriggerMessage"' in text for way, text in csms.frames
+                       if way == "out")
+        csr = x509.load_pem_x509_csr(payload["csr"].encode())
+        check_csr(csr)
+        sign_and_see_it_presented(station, csms, a, csr)
     finally:
         station.stop()
 
