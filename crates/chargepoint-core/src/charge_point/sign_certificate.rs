@@ -69,8 +69,6 @@ pub const CSR_GENERATION_FAILED: &str = "CSRGenerationFailed";
 /// The state of the SignCertificate series.
 #[derive(Debug, Default)]
 pub(crate) struct CertificateSigning {
-    /// A SignCertificate.req is queued or in flight.
-    sending: bool,
     /// Which SignCertificate of the series the last one was, 1 for the first.
     attempt: u32,
     /// When a new CSR goes if no CertificateSigned.req came (the central system Accepted the
@@ -89,13 +87,7 @@ impl CertificateSigning {
             .min()
     }
 
-    /// Whether a series is under way (a SignCertificate on its way or a retry waiting).
-    fn under_way(&self) -> bool {
-        self.sending || self.retry_at.is_some()
-    }
-
     fn end_series(&mut self) {
-        self.sending = false;
         self.attempt = 0;
         self.retry_at = None;
     }
@@ -129,7 +121,7 @@ impl ChargePoint {
     /// asked (ExtendedTriggerMessage), so it goes even while another series is under way (which
     /// it replaces) and is queued as a triggered message.
     pub(crate) fn start_certificate_signing(&mut self, triggered: bool, now: Now) {
-        if !triggered && self.signing.under_way() {
+        if !triggered && self.certificate_signing_under_way() {
             tracing::info!("SignCertificate: a request is under way already");
             return;
         }
@@ -189,7 +181,12 @@ impl ChargePoint {
             self.queue
                 .push_normal(Action::SignCertificate, payload, Purpose::SignCertificate);
         }
-        self.signing.sending = true;
+    }
+
+    /// Whether a series is under way: a SignCertificate queued or in flight (asked of the queue,
+    /// so that one it dropped never blocks the next), or a retry waiting.
+    fn certificate_signing_under_way(&self) -> bool {
+        self.signing.retry_at.is_some() || self.queue.has_normal(&Purpose::SignCertificate)
     }
 
     /// The wait after the SignCertificate of `attempt` was Accepted, if another may follow:
@@ -215,7 +212,6 @@ impl ChargePoint {
         result: Result<AnyResponse, CallErrorInfo>,
         now: Now,
     ) {
-        self.signing.sending = false;
         match result {
             Ok(AnyResponse::SignCertificate(r)) if r.status == GenericStatus::Accepted => {
                 match self.sign_certificate_retry_wait(self.signing.attempt) {

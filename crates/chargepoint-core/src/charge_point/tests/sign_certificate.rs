@@ -571,3 +571,42 @@ fn below_profile_3_the_expiry_is_not_checked() {
     assert_eq!(wait(&mut h, 24 * 3600), Vec::<String>::new());
     assert!(store.state().csrs.is_empty());
 }
+
+#[test]
+fn a_sign_certificate_lost_with_the_connection_ends_the_series() {
+    let store = FakeStore::default();
+    let mut h = harness(
+        json!({"PnC": {"CertSigningWaitMinimum": 30, "CertSigningRepeatTimes": 2}}),
+        &store,
+    );
+    let frames = trigger(&mut h);
+    assert!(
+        matches!(frames.as_slice(), [Frame::Result { .. }, Frame::Call { action, .. }] if action == "SignCertificate"),
+        "{frames:?}"
+    );
+    h.disconnect();
+    h.connect();
+    // The new connection registers again; the lost request is not sent again, nor retried.
+    let sent: Vec<String> = h.pump().into_iter().map(|(action, _)| action).collect();
+    assert!(!sent.iter().any(|a| a == "SignCertificate"), "{sent:?}");
+    assert_eq!(wait(&mut h, 3600), Vec::<String>::new());
+    assert_eq!(store.state().csrs.len(), 1);
+}
+
+#[test]
+fn the_expiry_check_does_not_start_a_second_series_while_one_is_under_way() {
+    let store = FakeStore::default();
+    store.state().leaf_not_after = days_after_t0(5.0);
+    let mut h = harness(
+        json!({"Security": {"SecurityProfile": 3},
+               "PnC": {"CertSigningWaitMinimum": 100, "CertSigningRepeatTimes": 1}}),
+        &store,
+    );
+    // The trigger's request is Accepted and waits 100 s for CertificateSigned; the expiry check
+    // at 60 s finds it under way and sends nothing; the retry at 100 s does.
+    assert_eq!(triggered(&mut h, "Accepted"), "CSR-1");
+    assert_eq!(wait(&mut h, 99), Vec::<String>::new());
+    h.advance(1);
+    assert_eq!(sign_request_answered(&mut h, "Accepted"), "CSR-2");
+    assert_eq!(store.state().csrs.len(), 2);
+}
