@@ -346,3 +346,33 @@ fn a_chain_through_a_sub_ca_verifies_against_the_installed_root_only_whole() {
     // Stored whole, leaf first, for the TLS handshake to present.
     assert_eq!(fs::read_to_string(stored).unwrap(), chain);
 }
+
+#[test]
+fn once_a_certificate_came_the_keys_of_requests_left_unanswered_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), None);
+    let ca = root("CSMS Root");
+    install_root(&s, &ca);
+    // A factory key (another name) and the certificate of a first request stay.
+    let factory = dir.path().join("client/csms/CSMS_LEAF.key");
+    fs::create_dir_all(factory.parent().unwrap()).unwrap();
+    fs::write(
+        &factory,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let (first_csr, first_key) = s.generate_certificate_signing_request(&request()).unwrap();
+    s.update_leaf_certificate(&sign(&ca, &first_csr, None), LeafCertificateType::Csms, NOW)
+        .unwrap();
+    // Three retried requests; the certificate of the second comes.
+    let made: Vec<(String, std::path::PathBuf)> = (0..3)
+        .map(|_| s.generate_certificate_signing_request(&request()).unwrap())
+        .collect();
+    s.update_leaf_certificate(&sign(&ca, &made[1].0, None), LeafCertificateType::Csms, NOW)
+        .unwrap();
+    assert!(!made[0].1.exists());
+    assert!(made[1].1.exists());
+    assert!(!made[2].1.exists());
+    assert!(first_key.exists(), "its certificate is still there");
+    assert!(factory.exists(), "not a key this store generated");
+}
