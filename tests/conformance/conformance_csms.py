@@ -154,6 +154,11 @@ class _ChargePoint(OcppChargePoint):
         self._rec("SecurityEventNotification", kw)
         return call_result.SecurityEventNotification()
 
+    @on(Action.sign_certificate)
+    def on_sign_certificate(self, **kw):
+        self._rec("SignCertificate", kw)
+        return call_result.SignCertificate(status=self.csms.sign_certificate_status)
+
     @on(Action.log_status_notification)
     def on_log_status(self, **kw):
         self._rec("LogStatusNotification", kw)
@@ -209,6 +214,10 @@ class Csms:
         self.paths: list[str] = []
         # The Authorization header of each connection (None without one), by connection.
         self.authorizations: list[str | None] = []
+        # The client certificate (DER) each TLS connection presented (None: none, or no TLS).
+        self.client_certificates: list[bytes | None] = []
+        # The answer to SignCertificate.
+        self.sign_certificate_status = "Accepted"
         # The answers to the next BootNotifications (Accepted after them), with this interval.
         self.boot_statuses: list[str] = []
         self.boot_interval = HEARTBEAT_S
@@ -555,6 +564,9 @@ class Csms:
         with self._cond:
             self.paths.append(ws.request.path)
             self.authorizations.append(ws.request.headers.get("Authorization"))
+            ssl_object = ws.transport.get_extra_info("ssl_object")
+            self.client_certificates.append(
+                ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None)
             self._busy = 0
             self._cond.notify_all()
         wire = _Wire(ws, self)

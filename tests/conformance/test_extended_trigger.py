@@ -2,8 +2,9 @@
 each requestedMessage is answered, and what it asks for follows the answer on the wire:
 BootNotification, Heartbeat, MeterValues and StatusNotification (one connector or every one),
 LogStatusNotification (Idle, no upload runs) and SignedFirmwareStatusNotification (Idle, no
-signed update runs); SignChargePointCertificate is Rejected while the station makes no CSR; an
-unknown connector is Rejected and nothing follows. Against the real station binary, kept quiet
+signed update runs), SignCertificate with a new CSR for SignChargePointCertificate (the shipped
+CpoName; test_sign_certificate.py has the rest); an unknown connector is Rejected and nothing
+follows. Against the real station binary, kept quiet
 (long heartbeat, no periodic meter values) so that every CALL seen after a trigger is the
 triggered one; every wait is bounded by a timeout."""
 
@@ -85,12 +86,17 @@ def test_status_notification_for_every_connector(quiet_station, csms):
     assert calls_since(csms, f) == ["StatusNotification", "StatusNotification"]
 
 
-def test_sign_charge_point_certificate_is_rejected_while_the_station_makes_no_csr(
+def test_sign_charge_point_certificate_is_answered_then_sign_certificate_follows(
         quiet_station, csms):
     f = csms.frame_count()
-    assert csms.call(trigger("SignChargePointCertificate")) == {"status": "Rejected"}
+    request = trigger("SignChargePointCertificate")
+    assert csms.call(request) == {"status": "Accepted"}
+    i_answer, i_call, frame = answer_then_call(csms, request, "SignCertificate", f)
+    assert i_answer < i_call
+    assert list(frame[3]) == ["csr"]
+    assert frame[3]["csr"].startswith("-----BEGIN CERTIFICATE REQUEST-----\n")
     csms.wait_quiet(quiet=1.0)
-    assert calls_since(csms, f) == []
+    assert calls_since(csms, f) == ["SignCertificate"]
 
 
 def test_an_unknown_connector_is_rejected_for_every_message_and_nothing_follows(

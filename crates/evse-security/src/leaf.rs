@@ -14,13 +14,16 @@
 //!   key of the key directory is written, whole, to the certificate directory
 //!   (`CSMS_LEAF_<serial>.pem`), where the CSMS connection finds it (ocpp-ws picks, of the valid
 //!   certificates with a key, the one issued last). libevse-security writes the leaf and the
-//!   chain to two files; one file with the chain is what the connection reads.
+//!   chain to two files; one file with the chain is what the connection reads. The keys this
+//!   store generated that now belong to no certificate (requests whose certificate never came,
+//!   as a retried SignCertificate leaves them) are deleted then.
 //!
 //! Keys are read as PKCS#8 (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY` with the password), SEC1
 //! (`EC PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`); OpenSSL's encrypted traditional keys
 //! (`Proc-Type: 4,ENCRYPTED`), which ocpp-ws reads for the connection, are skipped here with a
 //! warning. Unlike libevse-security, a key whose certificate never came is not deleted after
-//! a while (its `csr_expiry` garbage collection).
+//! a while (its `csr_expiry` garbage collection), only when a certificate for another key of
+//! the store arrives.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -264,7 +267,54 @@ impl FileStore {
         files::write_atomically(&path, text.as_bytes(), CERTIFICATE_MODE)?;
         tracing::info!(path = %path.display(), key = %key.display(), subject = leaf.subject(),
             "leaf certificate stored");
+        self.forget_unused_keys(kind, &key);
         Ok(path)
+    }
+
+    /// Deletes the keys this store generated for `kind` (`<prefix>_<16 hex digits>.key`), other
+    /// than `kept`, that belong to no certificate of the certificate directory: the keys of
+    /// requests whose certificate never came, once one came (libevse-security deletes them
+    /// after its `csr_expiry`). A key it cannot read is kept: it cannot tell whose it is.
+    fn forget_unused_keys(&self, kind: LeafCertificateType, kept: &Path) {
+        let (cert_dir, key_dir) = self.leaf_directories(kind);
+        let mut skipped: Vec<Skipped> = Vec::new();
+        let in_use: Vec<Vec<u8>> = leaf_files(cert_dir, &mut skipped)
+            .iter()
+            .filter_map(|file| file.certificates().first().map(|c| c.spki().to_vec()))
+            .collect();
+        let provider = rustls::crypto::ring::default_provider();
+        let password = self.paths().private_key_password.as_deref();
+        let Ok(entries) = std::fs::read_dir(key_dir) else {
+            return;
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path == kept || !is_generated_key_name(kind, &path) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let keys = private_keys(&path, &text, password);
+            if keys.is_empty() {
+                continue;
+            }
+            let used = keys.into_iter().any(|key| {
+                provider
+                    .key_provider
+                    .load_private_key(key)
+                    .ok()
+                    .and_then(|signing| signing.public_key().map(|spki| spki.as_ref().to_vec()))
+                    .is_some_and(|spki| in_use.contains(&spki))
+            });
+            if used {
+                continue;
+            }
+            match files::remove(&path) {
+                Ok(()) => tracing::info!(path = %path.display(),
+                    "key of a request whose certificate never came deleted"),
+                Err(e) => tracing::warn!(error = %e, "unused key not deleted"),
+            }
+        }
     }
 
     /// The key file of `key_dir` whose key belongs to `leaf`.
@@ -344,6 +394,23 @@ impl FileStore {
         tracing::info!(path = %path.display(), "key generated for a certificate signing request");
         Ok((csr, path))
     }
+}
+
+/// Whether `path` is named as [`FileStore::generate_certificate_signing_request`] names the keys
+/// it makes for `kind`: `<prefix>_<16 lower-case hex digits>.key`.
+fn is_generated_key_name(kind: LeafCertificateType, path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name.strip_prefix(prefix(kind))
+        .and_then(|rest| rest.strip_prefix('_'))
+        .and_then(|rest| rest.strip_suffix(".key"))
+        .is_some_and(|hex| {
+            hex.len() == 16
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }
 
 /// A PKCS#8 key encrypted with `password` (PBES2: PBKDF2-SHA256, AES-256-CBC), PEM.

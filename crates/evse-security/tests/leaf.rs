@@ -293,3 +293,86 @@ fn a_chain_that_does_not_verify_or_has_no_key_is_refused() {
         .collect();
     assert_eq!(written, Vec::<String>::new(), "nothing stored");
 }
+
+#[test]
+fn a_p384_key_signs_its_csr_with_sha384() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), None);
+    let mut wanted = request();
+    wanted.key = KeyType::EcdsaP384;
+    wanted.country = None;
+    let (csr, _) = s.generate_certificate_signing_request(&wanted).unwrap();
+    let request = parse_csr(&csr);
+    assert_eq!(request.info.subject.to_string(), "CN=cp001,O=ferrocharge");
+    let info = request.info.to_der().unwrap();
+    let public_key = request.info.public_key.subject_public_key.raw_bytes();
+    webpki::ring::ECDSA_P384_SHA384
+        .verify_signature(public_key, &info, request.signature.raw_bytes())
+        .unwrap();
+}
+
+/// A sub-CA of `parent`.
+fn sub_ca(parent: &Root, cn: &str) -> Root {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, cn);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let pem = params.signed_by(&key, &parent.issuer).unwrap().pem();
+    Root {
+        issuer: rcgen::Issuer::new(params, key),
+        pem,
+    }
+}
+
+#[test]
+fn a_chain_through_a_sub_ca_verifies_against_the_installed_root_only_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), None);
+    let ca = root("CSMS Root");
+    install_root(&s, &ca);
+    let sub = sub_ca(&ca, "CPO Sub-CA");
+    let (csr, _) = s.generate_certificate_signing_request(&request()).unwrap();
+    let leaf = sign(&sub, &csr, None);
+    let verify = |chain: &str| s.verify_certificate(chain, LeafCertificateType::Csms, NOW);
+    // The leaf alone does not reach the root; with its sub-CA it does.
+    assert_eq!(verify(&leaf), CertificateValidationResult::IssuerNotFound);
+    let chain = format!("{leaf}{}", sub.pem);
+    assert_eq!(verify(&chain), CertificateValidationResult::Valid);
+    let stored = s
+        .update_leaf_certificate(&chain, LeafCertificateType::Csms, NOW)
+        .unwrap();
+    // Stored whole, leaf first, for the TLS handshake to present.
+    assert_eq!(fs::read_to_string(stored).unwrap(), chain);
+}
+
+#[test]
+fn once_a_certificate_came_the_keys_of_requests_left_unanswered_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), None);
+    let ca = root("CSMS Root");
+    install_root(&s, &ca);
+    // A factory key (another name) and the certificate of a first request stay.
+    let factory = dir.path().join("client/csms/CSMS_LEAF.key");
+    fs::create_dir_all(factory.parent().unwrap()).unwrap();
+    fs::write(
+        &factory,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let (first_csr, first_key) = s.generate_certificate_signing_request(&request()).unwrap();
+    s.update_leaf_certificate(&sign(&ca, &first_csr, None), LeafCertificateType::Csms, NOW)
+        .unwrap();
+    // Three retried requests; the certificate of the second comes.
+    let made: Vec<(String, std::path::PathBuf)> = (0..3)
+        .map(|_| s.generate_certificate_signing_request(&request()).unwrap())
+        .collect();
+    s.update_leaf_certificate(&sign(&ca, &made[1].0, None), LeafCertificateType::Csms, NOW)
+        .unwrap();
+    assert!(!made[0].1.exists());
+    assert!(made[1].1.exists());
+    assert!(!made[2].1.exists());
+    assert!(first_key.exists(), "its certificate is still there");
+    assert!(factory.exists(), "not a key this store generated");
+}

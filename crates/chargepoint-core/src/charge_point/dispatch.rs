@@ -87,6 +87,7 @@ impl ChargePoint {
                 tracing::warn!(request_id, ?result, "DataTransfer got no answer");
                 self.data_transfer_result(request_id, None)
             }
+            (Purpose::SignCertificate, result) => self.on_sign_certificate_response(result, now),
             (Purpose::StatusNotification | Purpose::Triggered, Ok(_)) => {}
             (purpose, Ok(response)) => {
                 tracing::warn!(?purpose, action = %response.action(), "unexpected answer ignored")
@@ -101,6 +102,7 @@ impl ChargePoint {
             Purpose::Authorize(asked) => self.on_authorize_response(asked, None, now),
             Purpose::BootNotification => self.registration.boot_queued = false,
             Purpose::DataTransfer(request_id) => self.data_transfer_result(request_id, None),
+            Purpose::SignCertificate => self.on_sign_certificate_dropped(),
             _ => {}
         }
     }
@@ -153,6 +155,7 @@ impl ChargePoint {
                 self.on_get_installed_certificate_ids(&id, &r)
             }
             AnyRequest::DeleteCertificate(r) => self.on_delete_certificate(&id, &r),
+            AnyRequest::CertificateSigned(r) => self.on_certificate_signed(&id, &r, now),
             other => self.respond_not_supported(&id, other.action()),
         }
     }

@@ -507,6 +507,10 @@ pub enum StationCommand {
     /// AuthorizationKey or SecurityProfile, new WebSocketPingInterval, ...). The core has
     /// already applied its own part (heartbeat and sampling timers).
     ApplyConfigurationChange(ConfigChange),
+    /// A CertificateSigned stored a new charge point certificate while SecurityProfile is 3:
+    /// reconnect, so that the connection presents it (libocpp's `websocket->reconnect(1000)`
+    /// in `handleCertificateSignedRequest`). The station itself has nothing to do.
+    UseNewChargePointCertificate,
     /// Restart the station now: the transactions the core asked to stop (with
     /// [`StationCommand::StopTransaction`], reason SoftReset / HardReset) were reported stopped,
     /// or WaitForStopTransactionsOnResetTimeout passed (as libocpp's reset thread).

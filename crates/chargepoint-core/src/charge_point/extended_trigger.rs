@@ -33,10 +33,9 @@
 //!
 //! SignChargePointCertificate asks for a SignCertificate.req with a new CSR. libocpp answers
 //! Accepted only when CpoName is set (the CSR's organization; Rejected without it) and then
-//! asks its EvseSecurity for the CSR. This station has no key pair generator and no CSR yet:
-//! the SignCertificate work of issue 17 (item 4) adds them. Until then the answer is Rejected
-//! (the whitepaper's "will not be sent"), never an Accepted followed by nothing, and the log
-//! says why; item 4 turns this into libocpp's answer.
+//! asks its EvseSecurity for the CSR; here a certificate store must be connected too (without
+//! one no key can be made: Rejected, the whitepaper's "will not be sent"). After the answer the
+//! SignCertificate.req goes (`sign_certificate.rs`), replacing a series under way.
 
 use ocpp_rpc::MessageId;
 use ocpp_types::remote_trigger::TriggerMessageStatus;
@@ -62,9 +61,7 @@ impl ChargePoint {
         let possible = !connectors.is_empty()
             && match requested {
                 ExtendedMessageTrigger::MeterValues => self.any_reading(&connectors),
-                ExtendedMessageTrigger::SignChargePointCertificate => {
-                    self.can_send_sign_certificate()
-                }
+                ExtendedMessageTrigger::SignChargePointCertificate => self.can_sign_certificate(),
                 _ => true,
             };
         let status = if possible {
@@ -111,24 +108,10 @@ impl ChargePoint {
                     Purpose::Triggered,
                 );
             }
-            // Never possible yet (see the module docs).
-            ExtendedMessageTrigger::SignChargePointCertificate => {}
+            ExtendedMessageTrigger::SignChargePointCertificate => {
+                self.start_certificate_signing(true, now)
+            }
         }
-    }
-
-    /// Whether a SignCertificate.req can follow a SignChargePointCertificate trigger: not yet,
-    /// see the [module docs](self). Says why in the log.
-    fn can_send_sign_certificate(&self) -> bool {
-        if self.config.typed().security.cpo_name.is_none() {
-            // libocpp's own reason to refuse.
-            tracing::warn!("SignChargePointCertificate: no CpoName is set; Rejected");
-        } else {
-            tracing::warn!(
-                "SignChargePointCertificate: this station generates no key pair and no CSR yet \
-                 (SignCertificate is not built); Rejected"
-            );
-        }
-        false
     }
 
     /// The signed firmware update's status and its requestId, for a triggered

@@ -57,6 +57,8 @@ pub(crate) enum Purpose {
     Triggered,
     /// A DataTransfer the station asked for, with the station's request id.
     DataTransfer(u64),
+    /// A SignCertificate with a new CSR (`sign_certificate.rs`).
+    SignCertificate,
 }
 
 impl Purpose {

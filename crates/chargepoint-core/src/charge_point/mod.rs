@@ -35,6 +35,7 @@
 //! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
 //! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
 //! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
+//! | `sign_certificate.rs` | SignCertificate, its retries and the renewal before expiry; CertificateSigned |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -100,6 +101,7 @@ mod remote_control;
 mod remote_trigger;
 mod reservation;
 pub mod security_events;
+pub mod sign_certificate;
 mod smart_charging_handlers;
 mod snapshot;
 pub mod station_config;
@@ -175,6 +177,8 @@ pub struct ChargePoint {
     installed_certificates: Vec<evse_security::InstalledCertificate>,
     /// The station's own certificates when last read, for the snapshot.
     leaf_certificates: Vec<evse_security::LeafCertificate>,
+    /// The SignCertificate series and the charge point certificate's expiry check.
+    signing: sign_certificate::CertificateSigning,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -279,6 +283,7 @@ impl ChargePoint {
             evse_security: None,
             installed_certificates: Vec::new(),
             leaf_certificates: Vec::new(),
+            signing: Default::default(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -439,6 +444,7 @@ impl ChargePoint {
         self.get_log_timer(now);
         self.smart_charging_timer(now);
         self.pricing_timer(now);
+        self.certificate_signing_timer(now);
     }
 
     /// Something happened at the station.
@@ -605,6 +611,7 @@ impl ChargePoint {
             self.logs.deadline(),
             self.smart_charging.deadline(),
             self.pricing_deadline(),
+            self.signing.deadline(),
         ]
         .into_iter()
         .flatten()

@@ -204,7 +204,12 @@ pub struct Driver {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Deferred {
     Reconnect,
-    TryProfile { previous: u8 },
+    /// A new charge point certificate (CertificateSigned at profile 3): the next TLS handshake
+    /// presents it (ocpp-ws reads the certificate store at every connection).
+    NewCertificate,
+    TryProfile {
+        previous: u8,
+    },
 }
 
 /// The time now: tokio's monotonic clock and the system's wall clock.
@@ -370,6 +375,9 @@ impl Driver {
             if let StationCommand::ApplyConfigurationChange(change) = &command {
                 self.apply_transport_change(change);
                 self.notify(Notice::ConfigurationChanged(change.clone()));
+            }
+            if matches!(command, StationCommand::UseNewChargePointCertificate) {
+                self.defer(RECONNECT_DELAY, Deferred::NewCertificate);
             }
             if self.commands.send(command).await.is_err() {
                 tracing::debug!("the station no longer reads commands");
@@ -551,9 +559,14 @@ impl Driver {
                 (PROFILE_SWITCH_DELAY, Deferred::TryProfile { previous })
             }
         };
-        // A profile switch rebuilds the options too, so it wins over a plain reconnect.
+        self.defer(delay, deferred);
+    }
+
+    /// Carries out `deferred` after `delay`, unless a profile switch waits: it rebuilds the
+    /// options and reconnects too, so it wins over a plain reconnect.
+    fn defer(&mut self, delay: Duration, deferred: Deferred) {
         if matches!(self.deferred, Some((_, Deferred::TryProfile { .. })))
-            && deferred == Deferred::Reconnect
+            && matches!(deferred, Deferred::Reconnect | Deferred::NewCertificate)
         {
             return;
         }
@@ -566,6 +579,7 @@ impl Driver {
         };
         match deferred {
             Deferred::Reconnect => self.reconnect("new AuthorizationKey"),
+            Deferred::NewCertificate => self.reconnect("new charge point certificate"),
             Deferred::TryProfile { previous } => {
                 let Some(options) = self.options() else {
                     return;

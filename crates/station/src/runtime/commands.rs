@@ -76,6 +76,8 @@ impl Station {
             StationCommand::ApplyConfigurationChange(change) => {
                 self.apply_configuration_change(&change)
             }
+            // The driver reconnects with the new certificate; nothing at the connectors.
+            StationCommand::UseNewChargePointCertificate => {}
             StationCommand::DataTransfer {
                 request_id,
                 request,

@@ -1,7 +1,8 @@
 //! ExtendedTriggerMessage: every requestedMessage, its answer first and the message after it on
 //! the wire, per connector, unknown connectors Rejected, the messages it alone sends
 //! (LogStatusNotification, SignedFirmwareStatusNotification), SignChargePointCertificate
-//! Rejected while the station makes no CSR, and a trigger while Pending.
+//! Rejected without a certificate store (tests/sign_certificate.rs has the rest), and a trigger
+//! while Pending.
 
 use ocpp_types::meter::Measurand;
 use serde_json::{json, Value};
@@ -208,7 +209,7 @@ fn firmware_status_is_the_signed_update_status_not_the_firmware_status_notificat
 }
 
 #[test]
-fn sign_charge_point_certificate_is_rejected_while_the_station_makes_no_csr() {
+fn sign_charge_point_certificate_is_rejected_without_a_certificate_store() {
     for patch in [
         json!({}),
         json!({"Security": {"CpoName": "ferrocharge CPO"}}),

@@ -30,6 +30,7 @@ mod reservation;
 mod reservation_lifetime;
 mod security_events;
 mod sessions;
+mod sign_certificate;
 mod smart_charging;
 mod start_transaction_given_up;
 mod stop_reasons;

@@ -67,6 +67,9 @@ pub struct Internal {
     /// UseTPM.
     #[serde(rename = "UseTPM")]
     pub use_tpm: bool,
+    /// CertificateSigningKeyType: `ECDSA_P256` or `ECDSA_P384` (the schema refuses others).
+    #[serde(rename = "CertificateSigningKeyType")]
+    pub certificate_signing_key_type: String,
     /// UseTPMSeccLeafCertificate.
     #[serde(rename = "UseTPMSeccLeafCertificate")]
     pub use_tpm_secc_leaf_certificate: bool,
