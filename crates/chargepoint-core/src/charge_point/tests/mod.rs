@@ -29,6 +29,7 @@ mod reservation;
 mod reservation_lifetime;
 mod security_events;
 mod sessions;
+mod signed_firmware;
 mod smart_charging;
 mod start_transaction_given_up;
 mod stop_reasons;
