@@ -6,7 +6,11 @@
 //!   intermediates after it) must lead to a root of the `mf_ca_bundle` (what InstallCertificate
 //!   ManufacturerRootCertificate installs), every certificate valid now. As libevse-security's
 //!   `verify_certificate(..., MF)`, which runs OpenSSL's chain check with no purpose, no
-//!   extended key usage is asked of the leaf.
+//!   extended key usage is asked of the leaf. webpki checks the chain; a chain with an X.509
+//!   version 1 certificate (what `openssl x509 -req` makes without an extensions file, and
+//!   OpenSSL takes), which webpki refuses, is checked by signatures and validity instead: each
+//!   certificate issued (name and signature) by the next, intermediates certificate
+//!   authorities, the last issued by an installed root.
 //! - [`verify_file_signature`]: the signature (Base64, as the request carries it; DER
 //!   inside) over the file's bytes with SHA-256, by the type of the certificate's key: ECDSA on
 //!   P-256 or P-384, or RSA PKCS#1 v1.5 (2048 to 8192 bits). That is what everest-core's
@@ -19,11 +23,11 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use chargepoint_core::charge_point::evse_security::CertificateValidationResult;
-use rustls_pki_types::CertificateDer;
 
 use crate::bundle::Bundle;
 use crate::leaf::{chain_of, verify_chain_to};
 use crate::store::FileStore;
+use crate::x509::Certificate;
 
 /// The largest firmware file whose signature is checked: 512 MiB.
 pub const MAX_SIGNED_FILE_SIZE: u64 = 512 * 1024 * 1024;
@@ -37,7 +41,7 @@ pub enum SignatureError {
     /// The signature is not Base64 (or longer than the whitepaper allows).
     #[error("the signature is not Base64: {0}")]
     NotBase64(String),
-    /// The signing certificate is not one PEM certificate webpki can read.
+    /// The signing certificate is not a PEM certificate.
     #[error("the signing certificate cannot be read: {0}")]
     Certificate(String),
     /// The certificate's key is neither ECDSA P-256 / P-384 nor RSA of 2048 to 8192 bits.
@@ -99,8 +103,49 @@ impl FileStore {
             .certificates()
             .cloned()
             .collect();
-        verify_chain_to(&chain, &roots, AnyUsage, now)
+        let verified = verify_chain_to(&chain, &roots, AnyUsage, now);
+        if verified == CertificateValidationResult::InvalidChain
+            && chain.iter().any(Certificate::is_v1)
+        {
+            return verify_v1_chain(&chain, &roots, now);
+        }
+        verified
     }
+}
+
+/// The check of a chain webpki does not take because it holds an X.509 version 1 certificate
+/// (see the [module docs](self)).
+fn verify_v1_chain(
+    chain: &[Certificate],
+    roots: &[Certificate],
+    now: i64,
+) -> CertificateValidationResult {
+    let Some(mut current) = chain.first() else {
+        return CertificateValidationResult::InvalidFormat;
+    };
+    let mut path = vec![current];
+    // Each step takes another certificate of the chain: it ends.
+    for _ in 0..chain.len() {
+        if let Some(root) = roots.iter().find(|r| current.is_issued_by(r)) {
+            path.push(root);
+            return if path.iter().all(|c| c.is_valid_at(now)) {
+                CertificateValidationResult::Valid
+            } else {
+                CertificateValidationResult::Expired
+            };
+        }
+        let next = chain[1..]
+            .iter()
+            .find(|c| c.is_ca() && !path.contains(c) && current.is_issued_by(c));
+        match next {
+            Some(next) => {
+                path.push(next);
+                current = next;
+            }
+            None => return CertificateValidationResult::IssuerNotFound,
+        }
+    }
+    CertificateValidationResult::IssuerNotFound
 }
 
 /// Checks that `signature` (Base64) signs the bytes of `file` with the key of
@@ -128,21 +173,12 @@ pub fn verify_file_signature(
     let Some(leaf) = chain.first() else {
         return Err(SignatureError::Certificate("no certificate".to_owned()));
     };
-    let der = CertificateDer::from(leaf.der().to_vec());
-    let certificate = webpki::EndEntityCert::try_from(&der)
-        .map_err(|e| SignatureError::Certificate(e.to_string()))?;
     let bytes = read_bounded(file)?;
-    for algorithm in ALGORITHMS {
-        match certificate.verify_signature(algorithm, &bytes, &signature) {
-            Ok(()) => return Ok(()),
-            Err(webpki::Error::InvalidSignatureForPublicKey) => {
-                return Err(SignatureError::Mismatch)
-            }
-            // Another key type: the next algorithm.
-            Err(_) => continue,
-        }
+    match leaf.verify_with_key(&ALGORITHMS, &bytes, &signature) {
+        Some(true) => Ok(()),
+        Some(false) => Err(SignatureError::Mismatch),
+        None => Err(SignatureError::UnsupportedKey),
     }
-    Err(SignatureError::UnsupportedKey)
 }
 
 /// The bytes of `file`, at most [`MAX_SIGNED_FILE_SIZE`].

@@ -189,3 +189,95 @@ fn bad_input_is_refused_with_its_reason() {
         Err(SignatureError::Io { .. })
     ));
 }
+
+/// An X.509 version 1 certificate for a new P-256 key, issued by `ca` (what `openssl x509 -req`
+/// makes without an extensions file), PEM, with the key. rcgen writes version 3 only: built
+/// with x509-cert and signed with ring.
+fn v1_signer(ca: &Ca) -> (String, rcgen::KeyPair) {
+    use x509_cert::der::{Decode, Encode};
+    use x509_cert::spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
+    let root_der = pem_der(&ca.pem);
+    let root = x509_cert::Certificate::from_der(&root_der).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let ecdsa_sha256 = AlgorithmIdentifierOwned {
+        oid: ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+        parameters: None,
+    };
+    let tbs = x509_cert::TbsCertificate {
+        version: x509_cert::Version::V1,
+        serial_number: x509_cert::serial_number::SerialNumber::new(&[0x01, 0x23]).unwrap(),
+        signature: ecdsa_sha256.clone(),
+        issuer: root.tbs_certificate.subject.clone(),
+        validity: root.tbs_certificate.validity,
+        subject: "CN=firmware signing v1".parse().unwrap(),
+        subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(
+            &rcgen::PublicKeyData::subject_public_key_info(&key),
+        )
+        .unwrap(),
+        issuer_unique_id: None,
+        subject_unique_id: None,
+        extensions: None,
+    };
+    let rng = ring::rand::SystemRandom::new();
+    let issuer_key = ring::signature::EcdsaKeyPair::from_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        &ca.issuer.key().serialize_der(),
+        &rng,
+    )
+    .unwrap();
+    let signature = issuer_key.sign(&rng, &tbs.to_der().unwrap()).unwrap();
+    let cert = x509_cert::Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm: ecdsa_sha256,
+        signature: x509_cert::der::asn1::BitString::from_bytes(signature.as_ref()).unwrap(),
+    };
+    let body = base64::engine::general_purpose::STANDARD.encode(cert.to_der().unwrap());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    );
+    (pem, key)
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+#[test]
+fn a_version_1_signing_certificate_is_checked_by_its_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mf = ca("MF root");
+    let s = store_with_mf(dir.path(), &mf);
+    let (cert, key) = v1_signer(&mf);
+    assert_eq!(
+        s.verify_firmware_signing_certificate(&cert, NOW),
+        CertificateValidationResult::Valid
+    );
+    // Issued by another root: no.
+    let (stranger, _) = v1_signer(&ca("MF root"));
+    assert_eq!(
+        s.verify_firmware_signing_certificate(&stranger, NOW),
+        CertificateValidationResult::IssuerNotFound
+    );
+    // Before the root's validity: expired.
+    assert_eq!(
+        s.verify_firmware_signing_certificate(&cert, 0),
+        CertificateValidationResult::Expired
+    );
+    let file = dir.path().join("fw.bin");
+    std::fs::write(&file, FIRMWARE).unwrap();
+    let p256 = &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+    verify_file_signature(&file, &sign(&key, p256, FIRMWARE), &cert).unwrap();
+    assert!(matches!(
+        verify_file_signature(&file, &sign(&key, p256, b"other"), &cert),
+        Err(SignatureError::Mismatch)
+    ));
+}
