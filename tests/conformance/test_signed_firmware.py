@@ -13,7 +13,8 @@ messages the test CSMS receives; every wait is on a message, bounded by a timeou
   security event InvalidFirmwareSigningCertificate; nothing downloaded;
 - a second request while one waits for its retrieveDateTime: AcceptedCanceled, and only the
   second is downloaded; ExtendedTriggerMessage FirmwareStatusNotification tells the status of
-  the update under way with its requestId."""
+  the update under way with its requestId;
+- during a transaction: verified at once, installed only after the transaction ended."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ocpp.v16 import call
 
-from core_steps import booted
+from core_steps import booted, session, status
 from pki import Ca
 
 # Download, verification, installation and the restart in one wait.
@@ -227,3 +228,39 @@ def test_a_second_request_cancels_the_first_and_the_trigger_tells_the_status(
     assert "/second.bin" in http_server.requests
     assert csms.find("BootNotification", after=m) == []
     assert [c["status"] for c in station.state()["connectors"]] == ["Available"]
+
+
+def test_the_installation_waits_for_the_running_transaction(make_station, csms, http_server):
+    """A signed update during a transaction: downloaded and verified at once, the installation
+    waits; the transaction charges on until the CSMS stops it; then the connector goes
+    Unavailable, Installing follows, and the station reboots into the new version."""
+    station = make_station()
+    mf = with_mf_root(csms, station)
+    _, tx_id = session(csms, station)
+    signer = Signer(mf, "p256")
+    (http_server.root / "ferrocharge-9.9.24.bin").write_bytes(FIRMWARE)
+    m = csms.index()
+    assert signed_update(csms, 9, http_server.url("ferrocharge-9.9.24.bin"), signer,
+                         signer.sign(FIRMWARE)) == {"status": "Accepted"}
+    verified = csms.wait_index("SignedFirmwareStatusNotification",
+                               lambda p: p["status"] == "SignatureVerified", after=m)
+    # The transaction goes on after the verification: a sample of it comes, and no Installing.
+    csms.wait_for("MeterValues", lambda p: p.get("transactionId") == tx_id, after=verified + 1)
+    assert signed_statuses(csms, m) == [("Downloading", 9), ("Downloaded", 9),
+                                        ("SignatureVerified", 9)]
+    assert station.state()["connectors"][0]["transaction_id"] == tx_id
+    r = csms.index()
+    assert csms.call(call.RemoteStopTransaction(transaction_id=tx_id)) == {"status": "Accepted"}
+    stop = csms.wait_for("StopTransaction", after=r)
+    unavailable = csms.wait_index("StatusNotification", status(1, "Unavailable"), after=r)
+    installing = csms.wait_index("SignedFirmwareStatusNotification",
+                                 lambda p: p["status"] == "Installing", after=m)
+    assert csms.index_of(stop) < installing and csms.index_of(stop) < unavailable
+    boot = csms.wait_index("BootNotification", after=r, timeout=FLOW_TIMEOUT)
+    assert csms.messages[boot][1]["firmwareVersion"] == "9.9.24"
+    assert unavailable < boot
+    csms.wait_for("SignedFirmwareStatusNotification", lambda p: p["status"] == "Installed",
+                  after=boot)
+    assert signed_statuses(csms, m) == [
+        ("Downloading", 9), ("Downloaded", 9), ("SignatureVerified", 9), ("Installing", 9),
+        ("InstallRebooting", 9), ("Installed", 9)]
