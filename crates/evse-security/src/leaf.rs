@@ -83,7 +83,7 @@ fn prefix(kind: LeafCertificateType) -> &'static str {
 }
 
 /// The certificates of `pem`, leaf first; every block must be one.
-fn chain_of(pem: &str) -> Result<Vec<Certificate>, String> {
+pub(crate) fn chain_of(pem: &str) -> Result<Vec<Certificate>, String> {
     let blocks = certificate_blocks(pem);
     if blocks.is_empty() {
         return Err("no PEM CERTIFICATE block".to_owned());
@@ -95,6 +95,61 @@ fn chain_of(pem: &str) -> Result<Vec<Certificate>, String> {
             Block::Unreadable { index, reason } => Err(format!("certificate {index}: {reason}")),
         })
         .collect()
+}
+
+/// Whether `chain` (leaf first) leads to one of `roots` at `now` (Unix seconds), its leaf
+/// allowed the extended key `usage`; webpki's answer as libocpp's validation result.
+pub(crate) fn verify_chain_to(
+    chain: &[Certificate],
+    roots: &[Certificate],
+    usage: impl webpki::ExtendedKeyUsageValidator,
+    now: i64,
+) -> CertificateValidationResult {
+    let Some((leaf, intermediates)) = chain.split_first() else {
+        return CertificateValidationResult::InvalidFormat;
+    };
+    let roots: Vec<CertificateDer<'static>> = roots
+        .iter()
+        .map(|r| CertificateDer::from(r.der().to_vec()))
+        .collect();
+    let anchors: Vec<_> = roots
+        .iter()
+        .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
+        .collect();
+    if anchors.is_empty() {
+        return CertificateValidationResult::IssuerNotFound;
+    }
+    let intermediates: Vec<CertificateDer<'static>> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    let leaf_der = CertificateDer::from(leaf.der().to_vec());
+    let Ok(end_entity) = webpki::EndEntityCert::try_from(&leaf_der) else {
+        return CertificateValidationResult::InvalidChain;
+    };
+    let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now).unwrap_or(0)));
+    match end_entity.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &anchors,
+        &intermediates,
+        time,
+        usage,
+        None,
+        None,
+    ) {
+        Ok(_) => CertificateValidationResult::Valid,
+        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) => {
+            CertificateValidationResult::Expired
+        }
+        Err(webpki::Error::UnknownIssuer) => CertificateValidationResult::IssuerNotFound,
+        Err(webpki::Error::InvalidSignatureForPublicKey) => {
+            CertificateValidationResult::InvalidSignature
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "certificate chain refused");
+            CertificateValidationResult::InvalidChain
+        }
+    }
 }
 
 /// Random bytes from the system.
@@ -190,56 +245,11 @@ impl FileStore {
         kind: LeafCertificateType,
         now: i64,
     ) -> CertificateValidationResult {
-        let Some((leaf, intermediates)) = chain.split_first() else {
-            return CertificateValidationResult::InvalidFormat;
-        };
-        let roots: Vec<CertificateDer<'static>> = self
-            .roots_of(kind)
-            .iter()
-            .map(|r| CertificateDer::from(r.der().to_vec()))
-            .collect();
-        let anchors: Vec<_> = roots
-            .iter()
-            .filter_map(|r| webpki::anchor_from_trusted_cert(r).ok())
-            .collect();
-        if anchors.is_empty() {
-            return CertificateValidationResult::IssuerNotFound;
-        }
-        let intermediates: Vec<CertificateDer<'static>> = intermediates
-            .iter()
-            .map(|c| CertificateDer::from(c.der().to_vec()))
-            .collect();
-        let leaf_der = CertificateDer::from(leaf.der().to_vec());
-        let Ok(end_entity) = webpki::EndEntityCert::try_from(&leaf_der) else {
-            return CertificateValidationResult::InvalidChain;
-        };
         let usage = match kind {
             LeafCertificateType::Csms => webpki::KeyUsage::client_auth(),
             LeafCertificateType::V2g => webpki::KeyUsage::server_auth(),
         };
-        let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now).unwrap_or(0)));
-        match end_entity.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &anchors,
-            &intermediates,
-            time,
-            usage,
-            None,
-            None,
-        ) {
-            Ok(_) => CertificateValidationResult::Valid,
-            Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) => {
-                CertificateValidationResult::Expired
-            }
-            Err(webpki::Error::UnknownIssuer) => CertificateValidationResult::IssuerNotFound,
-            Err(webpki::Error::InvalidSignatureForPublicKey) => {
-                CertificateValidationResult::InvalidSignature
-            }
-            Err(e) => {
-                tracing::info!(error = %e, "certificate chain refused");
-                CertificateValidationResult::InvalidChain
-            }
-        }
+        verify_chain_to(chain, &self.roots_of(kind), usage, now)
     }
 
     /// Stores `chain` (PEM, leaf first) as the station's `kind` certificate when it verifies at

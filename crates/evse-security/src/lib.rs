@@ -8,6 +8,8 @@
 //!   charge-point core's [`EvseSecurity`] trait, which is how the core uses it.
 //! - `leaf.rs`: the station's own certificates: a key with its certificate signing request,
 //!   the signed chain verified (webpki) and stored beside its key.
+//! - `firmware.rs`: signed firmware: the signing certificate against the manufacturer roots,
+//!   the signature over the downloaded file ([`verify_file_signature`]).
 //! - [`Certificate`] (`x509.rs`): what the store reads of a certificate, and its hash data.
 //! - `bundle.rs`, `pem.rs`: reading and writing bundles; a file or certificate that cannot be
 //!   read is reported with its path ([`Skipped`], and a warning in the log) and skipped, never
@@ -21,6 +23,7 @@
 mod bundle;
 pub mod error;
 pub mod files;
+pub mod firmware;
 pub mod leaf;
 pub mod paths;
 mod pem;
@@ -36,6 +39,7 @@ use ocpp_types::security::{CertificateHashData, HashAlgorithm};
 use ocpp_types::DateTime;
 
 pub use error::{DeleteError, InstallError, Skipped, StoreError};
+pub use firmware::{verify_file_signature, SignatureError, MAX_SIGNED_FILE_SIZE};
 pub use leaf::LeafError;
 pub use paths::FilePaths;
 pub use store::{FileStore, InstallRules, Listed, Listing};
@@ -117,6 +121,14 @@ impl EvseSecurity for FileStore {
         now: DateTime,
     ) -> CertificateValidationResult {
         FileStore::verify_certificate(self, chain, kind, unix_seconds(now))
+    }
+
+    fn verify_firmware_signing_certificate(
+        &self,
+        chain: &str,
+        now: DateTime,
+    ) -> CertificateValidationResult {
+        FileStore::verify_firmware_signing_certificate(self, chain, unix_seconds(now))
     }
 
     fn update_leaf_certificate(

@@ -42,6 +42,8 @@ pub struct Certificate {
     not_before: i64,
     not_after: i64,
     is_ca: bool,
+    /// An X.509 version 1 certificate (no extensions), which webpki does not take.
+    is_v1: bool,
     tbs_raw: Vec<u8>,
     signature_algorithm: Vec<u8>,
     signature: Vec<u8>,
@@ -181,6 +183,7 @@ impl Certificate {
             not_before: unix_seconds(tbs.validity.not_before)?,
             not_after: unix_seconds(tbs.validity.not_after)?,
             is_ca,
+            is_v1: tbs.version == x509_cert::Version::V1,
             tbs_raw: raw.tbs,
             signature_algorithm: raw.signature_algorithm,
             signature: raw.signature,
@@ -243,6 +246,30 @@ impl Certificate {
     /// keyUsage if it has one.
     pub fn is_ca(&self) -> bool {
         self.is_ca
+    }
+
+    /// Whether it is an X.509 version 1 certificate (what `openssl x509 -req` makes without
+    /// an extensions file).
+    pub fn is_v1(&self) -> bool {
+        self.is_v1
+    }
+
+    /// Whether `signature` over `message` verifies with this certificate's public key, by the
+    /// first of `algorithms` made for its key type; `None` when none is.
+    pub fn verify_with_key(
+        &self,
+        algorithms: &[&dyn SignatureVerificationAlgorithm],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Option<bool> {
+        let algorithm = algorithms
+            .iter()
+            .find(|alg| alg.public_key_alg_id().as_ref() == self.key_algorithm.as_slice())?;
+        Some(
+            algorithm
+                .verify_signature(&self.public_key, message, signature)
+                .is_ok(),
+        )
     }
 
     /// Whether subject and issuer are the same name (byte for byte): a root, or a root's new

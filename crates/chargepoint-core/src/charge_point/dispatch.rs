@@ -148,6 +148,7 @@ impl ChargePoint {
             AnyRequest::ClearChargingProfile(r) => self.on_clear_charging_profile(&id, &r, now),
             AnyRequest::GetCompositeSchedule(r) => self.on_get_composite_schedule(&id, &r, now),
             AnyRequest::UpdateFirmware(r) => self.on_update_firmware(&id, r, now),
+            AnyRequest::SignedUpdateFirmware(r) => self.on_signed_update_firmware(&id, r, now),
             AnyRequest::GetDiagnostics(r) => self.on_get_diagnostics(&id, r, now),
             AnyRequest::GetLog(r) => self.on_get_log(&id, r, now),
             AnyRequest::InstallCertificate(r) => self.on_install_certificate(&id, &r, now),

@@ -318,16 +318,34 @@ pub enum StationEvent {
     },
 }
 
+/// How the file of a SignedUpdateFirmware must verify (the whitepaper's FirmwareType).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmwareSignature {
+    /// The signature of the file, Base64 (ECDSA or RSA PKCS#1 v1.5 over its SHA-256 digest,
+    /// by the signing key's type: what `openssl dgst -sha256 -sign` makes).
+    pub signature: String,
+    /// The PEM certificate whose key signed it; the core verified it against the
+    /// manufacturer roots before it asked for the download.
+    pub signing_certificate: String,
+}
+
 /// The steps of a firmware update the station reports (OCPP 1.6 FirmwareStatus without Idle,
 /// which only the core says).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FirmwareProgress {
     /// The firmware is being downloaded.
     Downloading,
-    /// The firmware was downloaded; the core asks for the installation when it may start.
+    /// The firmware was downloaded; the core asks for the installation when it may start
+    /// (a signed update's: once its signature is verified).
     Downloaded,
     /// Every download attempt failed (final).
     DownloadFailed,
+    /// A signed update's file verifies with its signature and signing certificate; the core
+    /// asks for the installation when it may start.
+    SignatureVerified,
+    /// A signed update's file does not verify with its signature (final: nothing is
+    /// installed, the file is deleted).
+    InvalidSignature,
     /// The firmware is being installed.
     Installing,
     /// The firmware was installed; the core asks for the restart (final).
@@ -543,7 +561,8 @@ pub enum StationCommand {
     SecurityEvent(ocpp_types::security::SecurityEventNotificationRequest),
     /// Download the firmware at `location` now (UpdateFirmware's retrieveDate has come), then
     /// report [`StationEvent::FirmwareStatus`] with this `request_id`: Downloading, then
-    /// Downloaded or, after the last attempt, DownloadFailed. Do not install yet: wait for
+    /// Downloaded or, after the last attempt, DownloadFailed; for a `signed` update then
+    /// SignatureVerified or InvalidSignature. Do not install yet: wait for
     /// [`StationCommand::InstallFirmware`].
     DownloadFirmware {
         /// Chosen by the core, to match the reports to the update.
@@ -556,6 +575,15 @@ pub enum StationCommand {
         retries: Option<u32>,
         /// Seconds to wait between attempts; `None`: the station's default.
         retry_interval_s: Option<u32>,
+        /// A SignedUpdateFirmware's signature and signing certificate: the downloaded file
+        /// must verify with them before it may be installed. `None`: plain UpdateFirmware.
+        signed: Option<FirmwareSignature>,
+    },
+    /// Forget the update `request_id` (a SignedUpdateFirmware cancelled it): stop its download,
+    /// delete its file, report nothing more about it.
+    CancelFirmware {
+        /// The `request_id` of the [`StationCommand::DownloadFirmware`].
+        request_id: u64,
     },
     /// Install the firmware of `request_id` downloaded before: no transaction runs and every
     /// connector is Unavailable (everest-core's `allow_firmware_installation`). Report
@@ -570,6 +598,11 @@ pub enum StationCommand {
     FirmwareRestart {
         /// The `request_id` of the update.
         request_id: u64,
+        /// A SignedUpdateFirmware's requestId: the next boot hands it back to the core
+        /// ([`ChargePoint::signed_firmware_installed`](super::ChargePoint::signed_firmware_installed)),
+        /// which then reports SignedFirmwareStatusNotification Installed. `None`: plain
+        /// UpdateFirmware (its Installed went before the restart).
+        signed_request_id: Option<i32>,
     },
     /// California Pricing: the tariff of a driver (SetUserPrice, or the default price a session
     /// goes on with), for the station's `session_cost` interface (`tariff_message`).

@@ -279,6 +279,16 @@ pub trait EvseSecurity: fmt::Debug {
         now: DateTime,
     ) -> CertificateValidationResult;
 
+    /// Checks a firmware signing certificate, `chain` (PEM, the leaf first, intermediates
+    /// after it), against the installed manufacturer roots at `now` (libocpp's
+    /// `verify_certificate(..., LeafCertificateType::MF)`, which SignedUpdateFirmware asks
+    /// before anything else).
+    fn verify_firmware_signing_certificate(
+        &self,
+        chain: &str,
+        now: DateTime,
+    ) -> CertificateValidationResult;
+
     /// Installs `chain` (PEM, the leaf first) as the station's `kind` certificate: it must
     /// verify ([`EvseSecurity::verify_certificate`]) and its key must be in the store (made by
     /// [`EvseSecurity::generate_certificate_signing_request`]); libocpp's

@@ -11,7 +11,7 @@
 //! | StatusNotification | Accepted | StatusNotification of the connector given, or of every connector (0 included) |
 //! | MeterValues | Accepted when the connector given (without one: any connector) has a reading; Rejected otherwise | MeterValues with context Trigger of each connector with a reading |
 //! | LogStatusNotification | Accepted | LogStatusNotification: the status of the GetLog upload under way with its requestId, or Idle without requestId |
-//! | FirmwareStatusNotification | Accepted | SignedFirmwareStatusNotification (not 1.6's FirmwareStatusNotification): the signed update's status, Idle without requestId when none runs |
+//! | FirmwareStatusNotification | Accepted | SignedFirmwareStatusNotification (not 1.6's FirmwareStatusNotification): the last status of the signed update under way with its requestId, Idle without requestId when none runs (`signed_firmware.rs`) |
 //! | SignChargePointCertificate | Rejected: see below | nothing |
 //!
 //! A connectorId outside 0..=NumberOfConnectors is Rejected whatever the message, as libocpp.
@@ -41,7 +41,7 @@ use ocpp_rpc::MessageId;
 use ocpp_types::remote_trigger::TriggerMessageStatus;
 use ocpp_types::security::{
     ExtendedMessageTrigger, ExtendedTriggerMessageRequest, ExtendedTriggerMessageResponse,
-    LogStatusNotificationRequest, SignedFirmwareStatus, SignedFirmwareStatusNotificationRequest,
+    LogStatusNotificationRequest, SignedFirmwareStatusNotificationRequest,
 };
 use ocpp_types::{Action, AnyResponse};
 
@@ -112,14 +112,5 @@ impl ChargePoint {
                 self.start_certificate_signing(true, now)
             }
         }
-    }
-
-    /// The signed firmware update's status and its requestId, for a triggered
-    /// SignedFirmwareStatusNotification: SignedUpdateFirmware is answered NotSupported by this
-    /// station (`dispatch.rs`), so no signed update ever runs and the status is Idle, without
-    /// requestId (libocpp's signed_firmware_status before its first update). The
-    /// SignedUpdateFirmware work of issue 17 (item 7) reports its update's status here.
-    fn signed_firmware_status(&self) -> (SignedFirmwareStatus, Option<i32>) {
-        (SignedFirmwareStatus::Idle, None)
     }
 }

@@ -16,6 +16,9 @@
 //!   has left, [`RESTART_WAIT`] at the latest.
 //! - Nothing is stored: a restart forgets an update.
 //!
+//! SignedUpdateFirmware (Security whitepaper) runs through the same steps with a few more;
+//! `signed_firmware.rs` has its rules and messages.
+//!
 //! As libocpp with everest-core's System module; the full behaviour and where it differs:
 //! docs/core/firmware-and-diagnostics.md.
 
@@ -28,8 +31,9 @@ use ocpp_types::firmware::{
 };
 use ocpp_types::{Action, AnyResponse};
 
-use super::events::FirmwareProgress;
+use super::events::{FirmwareProgress, FirmwareSignature};
 use super::message_queue::Purpose;
+use super::signed_firmware::Signed;
 use super::{limits, ChargePoint, Now, StationCommand};
 use crate::config::ProfileName;
 
@@ -40,31 +44,63 @@ pub(crate) const RESTART_WAIT: Duration = Duration::from_secs(60);
 /// The firmware update under way, if any.
 #[derive(Debug, Default)]
 pub(crate) struct Firmware {
-    update: Option<Update>,
+    pub(super) update: Option<Update>,
     /// The request id of the last update (counting from 1).
     last_request_id: u64,
+    /// The requestId of a SignedUpdateFirmware whose firmware this boot runs: its
+    /// SignedFirmwareStatusNotification Installed goes once the registration is Accepted.
+    pub(super) installed_after_restart: Option<i32>,
 }
 
-/// One UpdateFirmware being carried out.
+/// One UpdateFirmware or SignedUpdateFirmware being carried out.
 #[derive(Debug)]
-struct Update {
-    request_id: u64,
+pub(super) struct Update {
+    pub(super) request_id: u64,
     location: String,
     retries: Option<u32>,
     retry_interval_s: Option<u32>,
-    phase: Phase,
+    pub(super) phase: Phase,
     /// The last status sent (or that would have been, offline), never repeated.
     reported: Option<FirmwareProgress>,
+    /// A SignedUpdateFirmware's part; `None`: plain UpdateFirmware.
+    pub(super) signed: Option<Signed>,
+}
+
+impl Update {
+    /// A new update of `request_id`, downloading at `due`.
+    pub(super) fn new(
+        request_id: u64,
+        location: String,
+        retries: Option<i32>,
+        retry_interval: Option<i32>,
+        due: Instant,
+        signed: Option<Signed>,
+    ) -> Update {
+        Update {
+            request_id,
+            location,
+            retries: limits::file_transfer_retries(retries),
+            retry_interval_s: limits::file_transfer_retry_interval_s(retry_interval),
+            phase: Phase::Scheduled { due },
+            reported: None,
+            signed,
+        }
+    }
 }
 
 /// Where an update is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     /// Waiting for retrieveDate.
     Scheduled { due: Instant },
     /// DownloadFirmware given.
     Downloading,
-    /// Downloaded: the connectors go Unavailable, the transactions are let to end.
+    /// A signed update's file is downloaded: the station verifies its signature.
+    Verifying,
+    /// A signed update's signature verified: waiting for its installDateTime.
+    InstallScheduled { due: Instant },
+    /// Downloaded (signed: verified, and installDateTime reached): the connectors go
+    /// Unavailable, the transactions are let to end.
     WaitingToInstall,
     /// InstallFirmware given.
     Installing,
@@ -76,16 +112,24 @@ impl Firmware {
     /// The next timer: retrieveDate, or the latest restart.
     pub fn deadline(&self) -> Option<Instant> {
         match self.update.as_ref()?.phase {
-            Phase::Scheduled { due } => Some(due),
+            Phase::Scheduled { due } | Phase::InstallScheduled { due } => Some(due),
             Phase::Restarting { until } => Some(until),
             _ => None,
         }
     }
 
+    /// The core's id for the next update.
+    pub(super) fn next_request_id(&mut self) -> u64 {
+        self.last_request_id += 1;
+        self.last_request_id
+    }
+
     /// What TriggerMessage FirmwareStatusNotification reports: the last status sent, Idle
-    /// when none was or the update ended (docs/core/firmware-and-diagnostics.md).
+    /// when none was or the update ended (docs/core/firmware-and-diagnostics.md). A signed
+    /// update's statuses are SignedFirmwareStatusNotification's (ExtendedTriggerMessage).
     pub fn status(&self) -> FirmwareStatus {
-        match self.update.as_ref().and_then(|u| u.reported) {
+        let plain = self.update.as_ref().filter(|u| u.signed.is_none());
+        match plain.and_then(|u| u.reported) {
             Some(FirmwareProgress::Downloading) => FirmwareStatus::Downloading,
             Some(FirmwareProgress::Downloaded) => FirmwareStatus::Downloaded,
             Some(FirmwareProgress::Installing) => FirmwareStatus::Installing,
@@ -103,6 +147,10 @@ fn wire(status: FirmwareProgress) -> FirmwareStatus {
         FirmwareProgress::Installing => FirmwareStatus::Installing,
         FirmwareProgress::Installed => FirmwareStatus::Installed,
         FirmwareProgress::InstallationFailed => FirmwareStatus::InstallationFailed,
+        // Only a signed update reports these (on_firmware_status refuses them otherwise).
+        FirmwareProgress::SignatureVerified | FirmwareProgress::InvalidSignature => {
+            FirmwareStatus::Idle
+        }
     }
 }
 
@@ -124,6 +172,13 @@ impl ChargePoint {
         }
         self.respond(id, AnyResponse::UpdateFirmware(UpdateFirmwareResponse {}));
         if let Some(update) = &self.firmware.update {
+            if update.signed.is_some() {
+                tracing::warn!(
+                    request_id = update.request_id,
+                    "UpdateFirmware while a SignedUpdateFirmware is under way: ignored"
+                );
+                return;
+            }
             if !matches!(update.phase, Phase::Scheduled { .. }) {
                 tracing::warn!(
                     request_id = update.request_id,
@@ -136,24 +191,27 @@ impl ChargePoint {
                 "UpdateFirmware replaces the update waiting for its retrieveDate"
             );
         }
-        let wait_ms = request
-            .retrieve_date
-            .unix_millis()
-            .saturating_sub(self.clock(now).unix_millis());
-        let due = now.instant + Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0));
-        self.firmware.last_request_id += 1;
-        let request_id = self.firmware.last_request_id;
+        let due = self.instant_of(request.retrieve_date, now);
+        let request_id = self.firmware.next_request_id();
         tracing::info!(request_id, location = %request.location,
             retrieve_date = %request.retrieve_date, "UpdateFirmware accepted");
-        self.firmware.update = Some(Update {
+        self.firmware.update = Some(Update::new(
             request_id,
-            location: request.location,
-            retries: limits::file_transfer_retries(request.retries),
-            retry_interval_s: limits::file_transfer_retry_interval_s(request.retry_interval),
-            phase: Phase::Scheduled { due },
-            reported: None,
-        });
+            request.location,
+            request.retries,
+            request.retry_interval,
+            due,
+            None,
+        ));
         self.firmware_timer(now);
+    }
+
+    /// The moment `at` (on the central system's clock) is, now or later.
+    pub(super) fn instant_of(&self, at: ocpp_types::DateTime, now: Now) -> Instant {
+        let wait_ms = at
+            .unix_millis()
+            .saturating_sub(self.clock(now).unix_millis());
+        now.instant + Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0))
     }
 
     /// Starts the download at retrieveDate; restarts after Installed at the latest when
@@ -169,13 +227,26 @@ impl ChargePoint {
                     request_id = update.request_id,
                     "retrieveDate reached: downloading"
                 );
+                let signed = update.signed.as_ref().map(|s| FirmwareSignature {
+                    signature: s.signature.clone(),
+                    signing_certificate: s.signing_certificate.clone(),
+                });
                 let command = StationCommand::DownloadFirmware {
                     request_id: update.request_id,
                     location: update.location.clone(),
                     retries: update.retries,
                     retry_interval_s: update.retry_interval_s,
+                    signed,
                 };
                 self.commands.push_back(command);
+            }
+            Phase::InstallScheduled { due } if due <= now.instant => {
+                update.phase = Phase::WaitingToInstall;
+                tracing::info!(
+                    request_id = update.request_id,
+                    "installDateTime reached: installing once no transaction runs"
+                );
+                self.continue_firmware_install(now);
             }
             Phase::Restarting { .. } => self.continue_firmware_restart(now),
             _ => {}
@@ -203,11 +274,13 @@ impl ChargePoint {
             return;
         };
         let phase = update.phase;
-        if matches!(phase, Phase::Scheduled { .. } | Phase::Restarting { .. }) {
+        let signed = update.signed.is_some();
+        if !in_turn(phase, status, signed) {
             tracing::warn!(
                 request_id,
                 ?status,
                 ?phase,
+                signed,
                 "firmware status out of turn ignored"
             );
             return;
@@ -222,32 +295,50 @@ impl ChargePoint {
         }
         update.reported = Some(status);
         tracing::info!(request_id, ?status, "firmware status");
+        if signed {
+            return self.on_signed_firmware_status(status, phase, now);
+        }
         self.queue_firmware_status(wire(status));
         match status {
-            FirmwareProgress::Downloading | FirmwareProgress::Installing => {}
+            FirmwareProgress::Downloading
+            | FirmwareProgress::Installing
+            | FirmwareProgress::SignatureVerified
+            | FirmwareProgress::InvalidSignature => {}
             FirmwareProgress::Downloaded => {
                 if phase == Phase::Downloading {
-                    if let Some(update) = self.firmware.update.as_mut() {
-                        update.phase = Phase::WaitingToInstall;
-                    }
+                    self.set_firmware_phase(Phase::WaitingToInstall);
                     self.continue_firmware_install(now);
                 }
             }
             FirmwareProgress::DownloadFailed | FirmwareProgress::InstallationFailed => {
-                self.firmware.update = None;
-                if matches!(phase, Phase::WaitingToInstall | Phase::Installing) {
-                    self.restore_availability_after_firmware(now);
-                }
+                self.end_firmware_update(phase, now)
             }
-            FirmwareProgress::Installed => {
-                if let Some(update) = self.firmware.update.as_mut() {
-                    update.phase = Phase::Restarting {
-                        until: now.instant + RESTART_WAIT,
-                    };
-                }
-                self.continue_firmware_restart(now);
-            }
+            FirmwareProgress::Installed => self.restart_after_firmware(now),
         }
+    }
+
+    /// Moves the update under way to `phase`.
+    pub(super) fn set_firmware_phase(&mut self, phase: Phase) {
+        if let Some(update) = self.firmware.update.as_mut() {
+            update.phase = phase;
+        }
+    }
+
+    /// The update under way ended without installing (it was in `phase`): the connectors it
+    /// made Unavailable get their stored availability back.
+    pub(super) fn end_firmware_update(&mut self, phase: Phase, now: Now) {
+        self.firmware.update = None;
+        if matches!(phase, Phase::WaitingToInstall | Phase::Installing) {
+            self.restore_availability_after_firmware(now);
+        }
+    }
+
+    /// Installed: the restart, once the notification left ([`RESTART_WAIT`] at the latest).
+    pub(super) fn restart_after_firmware(&mut self, now: Now) {
+        self.set_firmware_phase(Phase::Restarting {
+            until: now.instant + RESTART_WAIT,
+        });
+        self.continue_firmware_restart(now);
     }
 
     /// While a downloaded firmware waits: makes the connectors without a transaction
@@ -315,13 +406,20 @@ impl ChargePoint {
             );
         }
         tracing::info!(request_id, "firmware installed: restarting");
-        self.firmware.update = None;
-        self.commands
-            .push_back(StationCommand::FirmwareRestart { request_id });
+        let signed_request_id = self
+            .firmware
+            .update
+            .take()
+            .and_then(|u| u.signed)
+            .map(|s| s.request_id);
+        self.commands.push_back(StationCommand::FirmwareRestart {
+            request_id,
+            signed_request_id,
+        });
     }
 
     /// Gives every connector back the availability the store records (Operative when none).
-    fn restore_availability_after_firmware(&mut self, now: Now) {
+    pub(super) fn restore_availability_after_firmware(&mut self, now: Now) {
         let stored = self.store.availability().unwrap_or_else(|e| {
             tracing::error!(error = %e, "connector availability could not be read; Operative");
             Default::default()
@@ -353,5 +451,23 @@ impl ChargePoint {
         // Purpose::Triggered: its answer is only acknowledged, as a triggered one's.
         self.queue
             .push_normal(action, ocpp_types::encode(&request), Purpose::Triggered);
+    }
+}
+
+/// Whether the station may report `status` in `phase` (a signed update's `signed`): each step
+/// in its turn, SignatureVerified and InvalidSignature only for a signed update's download,
+/// nothing while waiting for retrieveDate, installDateTime or the restart.
+fn in_turn(phase: Phase, status: FirmwareProgress, signed: bool) -> bool {
+    use FirmwareProgress as P;
+    match phase {
+        Phase::Scheduled { .. } | Phase::InstallScheduled { .. } | Phase::Restarting { .. } => {
+            false
+        }
+        Phase::Verifying => matches!(status, P::SignatureVerified | P::InvalidSignature),
+        _ if matches!(status, P::SignatureVerified | P::InvalidSignature) => false,
+        Phase::Downloading => {
+            !signed || matches!(status, P::Downloading | P::Downloaded | P::DownloadFailed)
+        }
+        Phase::WaitingToInstall | Phase::Installing => true,
     }
 }

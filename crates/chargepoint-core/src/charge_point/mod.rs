@@ -31,7 +31,7 @@
 //! | `data_transfer.rs` | DataTransfer both ways, through the station's data_transfer module |
 //! | `cost_and_price/` | California Pricing: SetUserPrice, RunningCost, FinalCost, the default price, the meter value triggers, the display time |
 //! | `smart_charging_handlers.rs` | SetChargingProfile, ClearChargingProfile, GetCompositeSchedule, the limits for the energy system |
-//! | `firmware.rs`, `diagnostics.rs` | UpdateFirmware, GetDiagnostics and their status notifications |
+//! | `firmware.rs`, `signed_firmware.rs`, `diagnostics.rs` | UpdateFirmware, SignedUpdateFirmware (Security whitepaper), GetDiagnostics and their status notifications |
 //! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
 //! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
 //! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
@@ -102,6 +102,7 @@ mod remote_trigger;
 mod reservation;
 pub mod security_events;
 pub mod sign_certificate;
+mod signed_firmware;
 mod smart_charging_handlers;
 mod snapshot;
 pub mod station_config;
@@ -162,7 +163,7 @@ pub struct ChargePoint {
     data_transfers: data_transfer::DataTransfers,
     /// The installed charging profiles and the limits the station was given.
     smart_charging: smart_charging_handlers::SmartCharging,
-    /// The firmware update under way (UpdateFirmware).
+    /// The firmware update under way (UpdateFirmware, SignedUpdateFirmware).
     firmware: firmware::Firmware,
     /// GetDiagnostics waiting for the station, and the uploads reported on.
     diagnostics: diagnostics::Diagnostics,

@@ -155,6 +155,8 @@ impl ChargePoint {
                 self.restart_clock_aligned(now);
                 self.queue_all_status_notifications(now);
                 self.schedule_certificate_expiry_check(now);
+                // After a restart into a signed update's firmware: its Installed.
+                self.send_installed_after_restart();
             }
             RegistrationStatus::Pending | RegistrationStatus::Rejected => {
                 let wait = u64::try_from(response.interval)

@@ -26,7 +26,8 @@
 //! | ReconfigurationOfSecurityParameters | here, when ChangeConfiguration changes a key of the Security section (`configuration_handlers.rs`); the driver, when it sets SecurityProfile back after a failed switch |
 //! | SecurityLogWasCleared | the station, when the rotation of its security log (Internal.LogRotation) deletes a file, as libocpp's MessageLogging status callback ([`StationEvent::SecurityEvent`]) |
 //! | MemoryExhaustion, TamperDetectionActivated (and any type, for tests) | the station: its control API's `POST /api/v1/security-events` ([`StationEvent::SecurityEvent`]) |
-//! | InvalidFirmwareSignature, InvalidFirmwareSigningCertificate, InvalidChargePointCertificate (CertificateSigned), InvalidCentralSystemCertificate (InstallCertificate) | whoever checks the signature or the certificate: the core with [`ChargePoint::security_event`], the station with [`StationEvent::SecurityEvent`] |
+//! | InvalidFirmwareSigningCertificate, InvalidFirmwareSignature | here, from SignedUpdateFirmware (`signed_firmware.rs`): the certificate store's answer on the signing certificate, the station's InvalidSignature on the downloaded file |
+//! | InvalidChargePointCertificate (CertificateSigned), InvalidCentralSystemCertificate (InstallCertificate) | whoever checks the certificate: the core with [`ChargePoint::security_event`], the station with [`StationEvent::SecurityEvent`] |
 //!
 //! [`StationEvent::SecurityEvent`]: super::StationEvent::SecurityEvent
 

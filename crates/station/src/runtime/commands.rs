@@ -94,7 +94,9 @@ impl Station {
                 location,
                 retries,
                 retry_interval_s,
-            } => self.download_firmware(request_id, location, retries, retry_interval_s),
+                signed,
+            } => self.download_firmware(request_id, location, retries, retry_interval_s, signed),
+            StationCommand::CancelFirmware { request_id } => self.cancel_firmware(request_id),
             StationCommand::InstallFirmware { request_id } => self.install_firmware(request_id),
             StationCommand::UploadDiagnostics {
                 request_id,
@@ -128,7 +130,10 @@ impl Station {
                 oldest_timestamp,
                 latest_timestamp,
             ),
-            StationCommand::FirmwareRestart { request_id } => self.restart_for_firmware(request_id),
+            StationCommand::FirmwareRestart {
+                request_id,
+                signed_request_id,
+            } => self.restart_for_firmware(request_id, signed_request_id),
             StationCommand::Reset { kind } => self.reset(kind),
             StationCommand::TariffMessage(m) => self.tariff_message(&m),
             StationCommand::SessionCost(c) => self.session_cost(&c),

@@ -21,8 +21,8 @@ use tokio::task::JoinHandle;
 
 use super::Station;
 use crate::system::{
-    DiagnosticsRequest, FirmwareRequest, FirmwareStatus, LogKind, LogRequest, LogUploadStatus,
-    System, UploadStatus,
+    DiagnosticsRequest, FirmwareRequest, FirmwareSignature, FirmwareStatus, LogKind, LogRequest,
+    LogUploadStatus, System, UploadStatus,
 };
 
 /// A firmware update the System module runs: downloading, or downloaded and waiting for the
@@ -87,6 +87,8 @@ fn firmware_progress(status: FirmwareStatus) -> FirmwareProgress {
         FirmwareStatus::Downloading => FirmwareProgress::Downloading,
         FirmwareStatus::Downloaded => FirmwareProgress::Downloaded,
         FirmwareStatus::DownloadFailed => FirmwareProgress::DownloadFailed,
+        FirmwareStatus::SignatureVerified => FirmwareProgress::SignatureVerified,
+        FirmwareStatus::InvalidSignature => FirmwareProgress::InvalidSignature,
         FirmwareStatus::Installing => FirmwareProgress::Installing,
         FirmwareStatus::Installed => FirmwareProgress::Installed,
         FirmwareStatus::InstallationFailed => FirmwareProgress::InstallationFailed,
@@ -132,14 +134,15 @@ fn seconds(s: Option<u32>) -> Option<Duration> {
 }
 
 impl Station {
-    /// DownloadFirmware: download now (the core waited for retrieveDate), then wait for
-    /// InstallFirmware.
+    /// DownloadFirmware: download now (the core waited for retrieveDate), verify a signed
+    /// file's signature, then wait for InstallFirmware.
     pub(super) fn download_firmware(
         &mut self,
         request_id: u64,
         location: String,
         retries: Option<u32>,
         retry_interval_s: Option<u32>,
+        signed: Option<chargepoint::charge_point::events::FirmwareSignature>,
     ) {
         if let Some(old) = self.jobs.firmware.take() {
             if !old.task.is_finished() {
@@ -161,7 +164,11 @@ impl Station {
         };
         // An ftp:// location may hold a password: never logged.
         let shown = crate::system::redact(&request.location);
-        tracing::info!(request_id, location = %shown, "firmware download");
+        let signature = signed.map(|s| FirmwareSignature {
+            signature: s.signature,
+            signing_certificate: s.signing_certificate,
+        });
+        tracing::info!(request_id, location = %shown, signed = signature.is_some(), "firmware download");
         let (install, allowed) = oneshot::channel();
         let system = self.jobs.system.clone();
         let mut on_download = firmware_reporter(&self.jobs.reports_tx, request_id);
@@ -174,6 +181,15 @@ impl Station {
                     return;
                 }
             };
+            if let Some(signature) = &signature {
+                if !system
+                    .verify_firmware_signature(&path, signature, &mut on_download)
+                    .await
+                {
+                    tracing::warn!(request_id, "firmware update ended: invalid signature");
+                    return;
+                }
+            }
             // The core asks for the installation once no transaction is left.
             if allowed.await.is_err() {
                 tracing::info!(request_id, "downloaded firmware not installed");
@@ -188,6 +204,20 @@ impl Station {
             install: Some(install),
             task,
         });
+    }
+
+    /// CancelFirmware: the update `request_id` ends where it is and reports nothing more (a
+    /// SignedUpdateFirmware replaced it).
+    pub(super) fn cancel_firmware(&mut self, request_id: u64) {
+        let Some(job) = self.jobs.firmware.take() else {
+            return;
+        };
+        if job.request_id != request_id {
+            self.jobs.firmware = Some(job);
+            return;
+        }
+        tracing::info!(request_id, "firmware update cancelled");
+        job.task.abort();
     }
 
     /// InstallFirmware: the downloaded firmware of `request_id` may be installed now.

@@ -134,7 +134,10 @@ pub enum Exit {
     Restart(ResetType),
     /// A firmware update was installed: the caller should start the station again with
     /// [`BootReason::FirmwareUpdate`].
-    FirmwareUpdate,
+    FirmwareUpdate {
+        /// The requestId of the SignedUpdateFirmware installed, if it was one.
+        signed_request_id: Option<i32>,
+    },
 }
 
 /// Why the station starts (libocpp's BootReasonEnum, as far as the station can tell).
@@ -146,8 +149,12 @@ pub enum BootReason {
     /// Started again after a Reset.
     Reset,
     /// Started again to run newly installed firmware: the core raises the security event
-    /// FirmwareUpdated (sent to the CSMS once registered).
-    FirmwareUpdate,
+    /// FirmwareUpdated (sent to the CSMS once registered), and for a SignedUpdateFirmware
+    /// sends its SignedFirmwareStatusNotification Installed.
+    FirmwareUpdate {
+        /// The requestId of the SignedUpdateFirmware installed, if it was one.
+        signed_request_id: Option<i32>,
+    },
 }
 
 impl Exit {
@@ -156,7 +163,9 @@ impl Exit {
         match self {
             Exit::Stopped => None,
             Exit::Restart(_) => Some(BootReason::Reset),
-            Exit::FirmwareUpdate => Some(BootReason::FirmwareUpdate),
+            Exit::FirmwareUpdate { signed_request_id } => {
+                Some(BootReason::FirmwareUpdate { signed_request_id })
+            }
         }
     }
 }
@@ -190,8 +199,9 @@ pub struct Station {
     energy: StationEnergy,
     /// What each EVSE offers after the last distribution, by connector.
     offers: HashMap<u32, Offer>,
-    /// A firmware installation asks for a restart.
-    firmware_restart: bool,
+    /// A firmware installation asks for a restart (with the requestId of a
+    /// SignedUpdateFirmware's).
+    firmware_restart: Option<Option<i32>>,
     /// The System module's firmware and diagnostics jobs.
     jobs: jobs::Jobs,
     /// The TerminalDisplayMessage module's display, if the station has one.
@@ -406,7 +416,7 @@ impl Station {
             stopping: None,
             energy,
             offers: HashMap::new(),
-            firmware_restart: false,
+            firmware_restart: None,
             jobs: jobs::Jobs::new(system),
             display_shown: display.as_ref().map(|_| Vec::new()),
             pricing: pricing::Pricing::of(config, &ocpp_module.id, display.is_some()),
@@ -599,12 +609,18 @@ fn boot_security_event(cp: &mut chargepoint::ChargePoint, reason: BootReason) {
             kind::RESET_OR_REBOOT,
             "Charging Station rebooted due to requested remote reset!",
         ),
-        BootReason::FirmwareUpdate => (
+        BootReason::FirmwareUpdate { .. } => (
             kind::FIRMWARE_UPDATED,
             "Charging Station rebooted due to firmware update!",
         ),
     };
     cp.security_event(event, Some(tech_info), chargepoint::driver::now());
+    if let BootReason::FirmwareUpdate {
+        signed_request_id: Some(request_id),
+    } = reason
+    {
+        cp.signed_firmware_installed(request_id);
+    }
 }
 
 async fn serve(

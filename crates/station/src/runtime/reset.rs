@@ -44,10 +44,15 @@ impl Station {
         });
     }
 
-    /// The core installed new firmware: the station restarts to run it.
-    pub(super) fn restart_for_firmware(&mut self, request_id: u64) {
-        tracing::info!(request_id, "firmware installed: restarting");
-        self.firmware_restart = true;
+    /// The core installed new firmware (of SignedUpdateFirmware `signed_request_id`, if
+    /// signed): the station restarts to run it.
+    pub(super) fn restart_for_firmware(&mut self, request_id: u64, signed_request_id: Option<i32>) {
+        tracing::info!(
+            request_id,
+            ?signed_request_id,
+            "firmware installed: restarting"
+        );
+        self.firmware_restart = Some(signed_request_id);
     }
 
     /// When a Reset ends the station at the latest.
@@ -63,8 +68,8 @@ impl Station {
     /// Whether the station must restart now, and why: after a firmware installation, or for
     /// a Reset that is [ready](Self::reset_ready).
     pub(super) fn restart_due(&self) -> Option<Exit> {
-        if self.firmware_restart {
-            Some(Exit::FirmwareUpdate)
+        if let Some(signed_request_id) = self.firmware_restart {
+            Some(Exit::FirmwareUpdate { signed_request_id })
         } else if self.reset_ready() {
             Some(Exit::Restart(self.reset_kind()))
         } else {

@@ -12,9 +12,11 @@ pub const FIRMWARE_VERSION_FILE: &str = "firmware_version";
 /// Longest firmwareVersion a BootNotification carries (CiString50Type).
 const MAX_VERSION_LEN: usize = 50;
 
-/// The progress of a firmware update, with OCPP 1.6's FirmwareStatus names. Each update reports
-/// each status at most once, in this order: Downloading, then DownloadFailed (the end) or
-/// Downloaded, Installing, then Installed or InstallationFailed.
+/// The progress of a firmware update, with OCPP 1.6's FirmwareStatus names (and the Security
+/// whitepaper's for a signed file). Each update reports each status at most once, in this
+/// order: Downloading, then DownloadFailed (the end) or Downloaded, for a signed file then
+/// InvalidSignature (the end) or SignatureVerified, then Installing, then Installed or
+/// InstallationFailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FirmwareStatus {
     /// The download started.
@@ -23,6 +25,10 @@ pub enum FirmwareStatus {
     Downloaded,
     /// Every attempt failed (an end state).
     DownloadFailed,
+    /// The signed file verifies with its signature.
+    SignatureVerified,
+    /// The signed file does not verify (an end state; the file is deleted).
+    InvalidSignature,
     /// The installation started.
     Installing,
     /// The new version is recorded (an end state; the station reboots into it).
@@ -38,6 +44,8 @@ impl FirmwareStatus {
             FirmwareStatus::Downloading => "Downloading",
             FirmwareStatus::Downloaded => "Downloaded",
             FirmwareStatus::DownloadFailed => "DownloadFailed",
+            FirmwareStatus::SignatureVerified => "SignatureVerified",
+            FirmwareStatus::InvalidSignature => "InvalidSignature",
             FirmwareStatus::Installing => "Installing",
             FirmwareStatus::Installed => "Installed",
             FirmwareStatus::InstallationFailed => "InstallationFailed",

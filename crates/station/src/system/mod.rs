@@ -17,6 +17,9 @@
 //!   at a time; [`System::update_firmware`] runs both: the version comes from a `<file>.version` file served beside the
 //!   firmware, else from its name (`ferrocharge-1.2.3.bin` → `1.2.3`), and is recorded under the
 //!   data dir for the next boot ([`installed_firmware_version`]).
+//! - [`System::verify_firmware_signature`]: a SignedUpdateFirmware's file checked with its
+//!   signature and signing certificate (`evse_security::verify_file_signature`) between the
+//!   download and the installation; a file that does not verify is deleted.
 //! - [`System::start_diagnostics`]: names the archive at once (GetDiagnostics.conf needs the
 //!   name), then builds a tar.gz of the log files and uploads it with retries.
 //! - [`System::upload_log`]: GetLog's DiagnosticsLog (the same archive) and SecurityLog (the
@@ -109,6 +112,16 @@ pub struct FirmwareRequest {
     pub retries: Option<u32>,
     /// Between attempts; `None`: the config's default.
     pub retry_interval: Option<Duration>,
+}
+
+/// How a signed firmware file must verify (SignedUpdateFirmware's signature and
+/// signingCertificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmwareSignature {
+    /// The signature, Base64.
+    pub signature: String,
+    /// The PEM certificate of the key that signed the file.
+    pub signing_certificate: String,
 }
 
 /// A GetDiagnostics request, in plain terms.
@@ -257,6 +270,43 @@ impl System {
                 tracing::warn!(error = %e, "firmware installation failed");
                 on_status(FirmwareStatus::InstallationFailed);
                 Err(e.into())
+            }
+        }
+    }
+
+    /// Checks the downloaded firmware `path` with `signature`: reports SignatureVerified, or
+    /// InvalidSignature (and deletes the file). Whether it verified.
+    pub async fn verify_firmware_signature(
+        &self,
+        path: &Path,
+        signature: &FirmwareSignature,
+        mut on_status: impl FnMut(FirmwareStatus) + Send,
+    ) -> bool {
+        let (file, signature) = (path.to_path_buf(), signature.clone());
+        // Reads the whole file and hashes it: off the async threads.
+        let verified = tokio::task::spawn_blocking(move || {
+            evse_security::verify_file_signature(
+                &file,
+                &signature.signature,
+                &signature.signing_certificate,
+            )
+            .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match verified {
+            Ok(()) => {
+                tracing::info!(file = %path.display(), "firmware signature verified");
+                on_status(FirmwareStatus::SignatureVerified);
+                true
+            }
+            Err(error) => {
+                tracing::warn!(file = %path.display(), %error, "firmware signature does not verify");
+                if let Err(e) = tokio::fs::remove_file(path).await {
+                    tracing::warn!(file = %path.display(), error = %e, "refused firmware not deleted");
+                }
+                on_status(FirmwareStatus::InvalidSignature);
+                false
             }
         }
     }

@@ -168,6 +168,14 @@ impl EvseSecurity for FakeStore {
         CertificateValidationResult::InvalidFormat
     }
 
+    fn verify_firmware_signing_certificate(
+        &self,
+        _chain: &str,
+        _now: DateTime,
+    ) -> CertificateValidationResult {
+        CertificateValidationResult::InvalidFormat
+    }
+
     fn update_leaf_certificate(
         &mut self,
         _chain: &str,

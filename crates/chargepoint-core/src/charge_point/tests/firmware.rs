@@ -28,6 +28,7 @@ fn download(request_id: u64) -> StationCommand {
         location: "ftp://fw.example.com/cp-2.0.bin".to_string(),
         retries: Some(2),
         retry_interval_s: Some(30),
+        signed: None,
     }
 }
 
@@ -197,7 +198,10 @@ fn downloaded_firmware_waits_for_the_running_transaction() {
     assert_eq!(h.pump(), vec![fsn("Installed")]);
     assert_eq!(
         h.commands(),
-        vec![StationCommand::FirmwareRestart { request_id: 1 }]
+        vec![StationCommand::FirmwareRestart {
+            request_id: 1,
+            signed_request_id: None
+        }]
     );
     assert_eq!(
         trigger(&mut h),
@@ -287,7 +291,10 @@ fn the_restart_goes_when_the_notification_fails_or_cannot_be_sent() {
     h.advance(1);
     assert_eq!(
         h.commands(),
-        vec![StationCommand::FirmwareRestart { request_id: 1 }]
+        vec![StationCommand::FirmwareRestart {
+            request_id: 1,
+            signed_request_id: None
+        }]
     );
 
     // The connection drops before it is sent.
@@ -301,7 +308,10 @@ fn the_restart_goes_when_the_notification_fails_or_cannot_be_sent() {
     h.disconnect();
     assert_eq!(
         h.commands(),
-        vec![StationCommand::FirmwareRestart { request_id: 1 }]
+        vec![StationCommand::FirmwareRestart {
+            request_id: 1,
+            signed_request_id: None
+        }]
     );
 
     // Offline it is not sent at all: the restart is at once.
@@ -314,7 +324,10 @@ fn the_restart_goes_when_the_notification_fails_or_cannot_be_sent() {
     progress(&mut h, 1, FirmwareProgress::Installed);
     assert_eq!(
         h.commands(),
-        vec![StationCommand::FirmwareRestart { request_id: 1 }]
+        vec![StationCommand::FirmwareRestart {
+            request_id: 1,
+            signed_request_id: None
+        }]
     );
 }
 
@@ -373,5 +386,6 @@ fn retries_and_retry_interval_from_the_central_system_are_bounded() {
         location: "http://127.0.0.1:1/fw.bin".to_string(),
         retries: Some(10),
         retry_interval_s: Some(1),
+        signed: None,
     }));
 }

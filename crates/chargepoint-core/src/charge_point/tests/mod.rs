@@ -31,6 +31,7 @@ mod reservation_lifetime;
 mod security_events;
 mod sessions;
 mod sign_certificate;
+mod signed_firmware;
 mod smart_charging;
 mod start_transaction_given_up;
 mod stop_reasons;

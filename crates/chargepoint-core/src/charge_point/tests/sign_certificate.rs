@@ -56,6 +56,14 @@ impl EvseSecurity for FakeStore {
         DeleteCertificateResult::NotFound
     }
 
+    fn verify_firmware_signing_certificate(
+        &self,
+        _chain: &str,
+        _now: DateTime,
+    ) -> CertificateValidationResult {
+        CertificateValidationResult::InvalidFormat
+    }
+
     fn installed_certificates(
         &self,
         _kinds: &[CaCertificateType],
