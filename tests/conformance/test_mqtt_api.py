@@ -281,3 +281,75 @@ def test_a_broker_restart_mid_session_loses_no_command_and_no_ocpp_message(
         assert stamps == sorted(stamps) and len(stamps) == len(set(stamps))
     finally:
         mqtt.close()
+
+
+def with_random_delay(port: int):
+    """with_mqtt, the EVSE's UK random delay on (EvseManager's parameters, at most 600 s) and
+    the API's `random_delay` connection to it, as EVerest's config-sil-ocpp-API.yaml has it."""
+    mqtt_edit = with_mqtt(port)
+
+    def edit(yaml: str) -> str:
+        yaml = mqtt_edit(yaml)
+        yaml = yaml.replace(
+            "      request_zero_power_in_idle: true\n",
+            "      request_zero_power_in_idle: true\n"
+            "      uk_smartcharging_random_delay_enable: true\n"
+            "      uk_smartcharging_random_delay_max_duration: 600\n", 1)
+        return yaml.replace(
+            "      evse_energy_sink:\n        - module_id: evse_manager_1_api_sink\n",
+            "      random_delay:\n        - module_id: evse_manager_1\n"
+            "          implementation_id: random_delay\n"
+            "      evse_energy_sink:\n        - module_id: evse_manager_1_api_sink\n", 1)
+    return edit
+
+
+def test_the_uk_random_delay_holds_the_start_back_until_it_ends_or_is_cancelled(
+        make_station, csms, broker):
+    """EVerest's random delay (EvseManager uk_smartcharging_random_delay_*, API
+    cmd/uk_random_delay): a session's start waits at 0 A (SuspendedEVSE) while the delay runs,
+    and the API's session_info and the state show the countdown; cancel over MQTT ends it:
+    the EVSE offers its current (Charging). A longest delay of 0 s, set over MQTT, means no
+    delay at the next change; disable turns it off (the state's random_delay is null)."""
+    mqtt = Client(broker.port)
+    try:
+        station = make_station(yaml_edit=with_random_delay(broker.port))
+        booted(csms, station)
+        mqtt.wait(VAR + "session_info", session_state("Unplugged"))
+        n = csms.index()
+        mqtt.publish(CARSIM + "execute_charging_session",
+                     "sleep 1;iec_wait_pwr_ready;sleep 1;draw_power_regulated 16,3;sleep 300;unplug")
+        mqtt.publish("everest_api/token_provider_1/cmd/provide", TOKEN)
+        csms.wait_for("StartTransaction", lambda p: p["connectorId"] == 1, after=n)
+        state = station.wait_state(
+            lambda s: (s["connectors"][0]["random_delay"] or {}).get("countdown_s", 0) > 0)
+        delay = state["connectors"][0]["random_delay"]
+        assert delay["max_duration_s"] == 600 and 0 < delay["countdown_s"] < 600
+        assert (delay["limit_during_a"], delay["limit_after_a"]) == (0.0, 32.0)
+        info = json.loads(mqtt.wait(VAR + "session_info",
+                                    lambda p: "uk_random_delay" in json.loads(p)))
+        assert set(info["uk_random_delay"]) == {"remaining_s", "current_limit_after_delay_A",
+                                                "current_limit_during_delay_A", "start_time"}
+        assert info["uk_random_delay"]["current_limit_during_delay_A"] == 0.0
+        assert 0 < info["uk_random_delay"]["remaining_s"] < 600
+        # Held back: no energy, so the transaction waits suspended by the EVSE.
+        csms.wait_for("StatusNotification", status(1, "SuspendedEVSE"), after=n)
+        assert not [p for p in csms.find("StatusNotification", after=n)
+                    if p["connectorId"] == 1 and p["status"] == "Charging"]
+
+        m = csms.index()
+        mqtt.publish(CMD + "uk_random_delay", "cancel")
+        csms.wait_for("StatusNotification", status(1, "Charging"), after=m)
+        state = station.wait_state(lambda s: s["connectors"][0]["random_delay"]["countdown_s"] == 0)
+        assert state["connectors"][0]["limit_a"] == 32.0
+        mqtt.wait(VAR + "session_info", lambda p: "uk_random_delay" not in json.loads(p)
+                  and json.loads(p)["state"] == "Charging")
+
+        # No delay with a longest delay of 0 s: a limit change applies at once.
+        mqtt.publish(CMD + "uk_random_delay_set_max_duration_s", "0")
+        station.wait_state(lambda s: s["connectors"][0]["random_delay"]["max_duration_s"] == 0)
+        mqtt.publish(CMD + "set_limit_amps", "10")
+        mqtt.wait(VAR + "limits", lambda p: json.loads(p)["max_current"] == 10.0)
+        mqtt.publish(CMD + "uk_random_delay", "disable")
+        station.wait_state(lambda s: s["connectors"][0]["random_delay"] is None)
+    finally:
+        mqtt.close()

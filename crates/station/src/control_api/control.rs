@@ -3,6 +3,7 @@
 //! connector, an empty script or an unknown error type), what a command did ([`Outcome`]) and
 //! the errors it may answer.
 
+use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +125,12 @@ pub trait StationControl: Send + Sync + 'static {
     fn force_unlock(&self, connector: u32) -> Reply<'_> {
         let _ = connector;
         unsupported("force_unlock")
+    }
+    /// A command of the UK random delay of the EVSE at `connector` (EVerest's
+    /// `uk_random_delay` interface: enable, disable, cancel, the longest delay).
+    fn random_delay(&self, connector: u32, command: RandomDelayCommand) -> Reply<'_> {
+        let _ = (connector, command);
+        unsupported("random_delay")
     }
     /// The display (a TerminalDisplayMessage module) takes `messages`: its
     /// `set_display_message` answer. The default: the station has no display.

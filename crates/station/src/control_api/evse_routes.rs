@@ -7,12 +7,15 @@
 //! | `POST .../pause-charging`, `.../resume-charging`, `.../force-unlock` | none |
 //! | `POST .../limit` | [`ExternalLimit`]: `{"amps": 16}`, `{"amps": 8, "phases": 1}` or `{"watts": 7400}` |
 //! | `POST .../car-enable` | `{"enable": bool}` |
+//! | `POST .../random-delay` | `{"command": "enable"\|"disable"\|"cancel"}` or `{"max_duration_s": int}` |
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::control::{EnableDisable, ExternalLimit, Reply};
+use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use super::routes::{body, carried_out, connector, ApiError, Body, ConnectorPath, Shared};
 
 /// `POST /api/v1/connectors/{c}/enable-disable`.
@@ -46,6 +49,41 @@ pub async fn limit(State(api): Shared, path: ConnectorPath, raw: Body) -> Respon
         let c = connector(api.control.as_ref(), path)?;
         let request: ExternalLimit = body(raw, false)?;
         Ok(api.control.set_limit(c, request))
+    };
+    carried_out(run()).await
+}
+
+/// `POST /api/v1/connectors/{c}/random-delay`: one of EVerest's `uk_random_delay` commands.
+pub async fn random_delay(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "snake_case")]
+    enum Command {
+        Enable,
+        Disable,
+        Cancel,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RandomDelay {
+        command: Option<Command>,
+        max_duration_s: Option<u32>,
+    }
+    let run = || -> Result<Reply<'_>, ApiError> {
+        let c = connector(api.control.as_ref(), path)?;
+        let request: RandomDelay = body(raw, false)?;
+        let command = match (request.command, request.max_duration_s) {
+            (Some(Command::Enable), None) => RandomDelayCommand::Enable,
+            (Some(Command::Disable), None) => RandomDelayCommand::Disable,
+            (Some(Command::Cancel), None) => RandomDelayCommand::Cancel,
+            (None, Some(s)) => RandomDelayCommand::SetMaxDuration(s),
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "give either \"command\" (enable, disable, cancel) or \"max_duration_s\"",
+                ))
+            }
+        };
+        Ok(api.control.random_delay(c, command))
     };
     carried_out(run()).await
 }

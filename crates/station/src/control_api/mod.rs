@@ -71,7 +71,7 @@ pub use pricing_state::{DefaultPriceState, IdleFee, NextPeriodState, PricingStat
 pub use state::{
     CertificateState, CertificateType, ConnectionFailure, ConnectorState, FrameDirection,
     Identification, IdentificationResult, LimitSource, MqttState, OcppFrame, OcppState,
-    ReservationState, SecurityEventEntry, StationEvent, StationState, TransactionState,
+    RandomDelayState, ReservationState, SecurityEventEntry, StationEvent, StationState, TransactionState,
     RECENT_SECURITY_EVENTS,
 };
 
@@ -145,6 +145,7 @@ fn build(api: Api) -> Router {
         )
         .route(&connector("limit"), post(evse_routes::limit))
         .route(&connector("force-unlock"), post(evse_routes::force_unlock))
+        .route(&connector("random-delay"), post(evse_routes::random_delay))
         .route(&connector("car-enable"), post(evse_routes::car_enable))
         .route("/api/v1/ocpp/disconnect", post(routes::ocpp_disconnect))
         .route("/api/v1/ocpp/connect", post(routes::ocpp_connect))

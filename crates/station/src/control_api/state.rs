@@ -304,6 +304,23 @@ pub struct ConnectorState {
     /// `error_e`, `diode_fail`.
     #[serde(default)]
     pub car: String,
+    /// The UK random delay of the EVSE (EvseManager `uk_smartcharging_random_delay_*`);
+    /// `None` while random delays are off.
+    #[serde(default)]
+    pub random_delay: Option<RandomDelayState>,
+}
+
+/// The `random_delay` part of a connector's state: EVerest's `uk_random_delay` countdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RandomDelayState {
+    /// The longest delay, s.
+    pub max_duration_s: u64,
+    /// Seconds left of the running delay; 0 when none runs.
+    pub countdown_s: u64,
+    /// The limit in force while the delay runs, A per phase.
+    pub limit_during_a: f64,
+    /// The limit that applies once it is over, A per phase.
+    pub limit_after_a: f64,
 }
 
 /// Which way a frame went, from the station's side.

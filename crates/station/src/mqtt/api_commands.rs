@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::commands::PayloadError;
+use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use crate::control_api::{
     ControlError, EnableDisable, EnableSource, EnableState, ExternalLimit, Outcome, StationControl,
     StopTransaction, API_PRIORITY,
@@ -33,11 +34,15 @@ pub enum ApiTopic {
     SetLimitWatts,
     /// `cmd/set_limit_amps_phases`: `{"amps": number, "phases": 1|3}`.
     SetLimitAmpsPhases,
+    /// `cmd/uk_random_delay`: `enable`, `disable` or `cancel`.
+    UkRandomDelay,
+    /// `cmd/uk_random_delay_set_max_duration_s`: whole seconds.
+    UkRandomDelaySetMaxDuration,
 }
 
 impl ApiTopic {
     /// Every command topic, with its last topic level.
-    pub const ALL: [(&'static str, ApiTopic); 10] = [
+    pub const ALL: [(&'static str, ApiTopic); 12] = [
         ("enable_disable", ApiTopic::EnableDisable),
         ("enable", ApiTopic::Enable),
         ("disable", ApiTopic::Disable),
@@ -48,6 +53,11 @@ impl ApiTopic {
         ("set_limit_amps", ApiTopic::SetLimitAmps),
         ("set_limit_watts", ApiTopic::SetLimitWatts),
         ("set_limit_amps_phases", ApiTopic::SetLimitAmpsPhases),
+        ("uk_random_delay", ApiTopic::UkRandomDelay),
+        (
+            "uk_random_delay_set_max_duration_s",
+            ApiTopic::UkRandomDelaySetMaxDuration,
+        ),
     ];
 
     /// Whether the topic needs the API module's energy sink for the EVSE.
@@ -55,6 +65,15 @@ impl ApiTopic {
         matches!(
             self,
             ApiTopic::SetLimitAmps | ApiTopic::SetLimitWatts | ApiTopic::SetLimitAmpsPhases
+        )
+    }
+
+    /// Whether the topic needs the API module's `random_delay` connection to the EVSE's
+    /// EvseManager.
+    pub fn needs_random_delay(self) -> bool {
+        matches!(
+            self,
+            ApiTopic::UkRandomDelay | ApiTopic::UkRandomDelaySetMaxDuration
         )
     }
 }
@@ -74,6 +93,8 @@ pub enum ApiCommand {
     ForceUnlock,
     /// A limit on the EVSE's energy sink.
     SetLimit(ExternalLimit),
+    /// A command of the EVSE's UK random delay.
+    RandomDelay(RandomDelayCommand),
 }
 
 /// The command `text` asks for on `topic`.
@@ -149,6 +170,24 @@ pub fn parse(topic: ApiTopic, text: &str) -> Result<ApiCommand, PayloadError> {
                 phases: Some(phases),
             })
         }
+        ApiTopic::UkRandomDelay => ApiCommand::RandomDelay(match text {
+            "enable" => RandomDelayCommand::Enable,
+            "disable" => RandomDelayCommand::Disable,
+            "cancel" => RandomDelayCommand::Cancel,
+            other => {
+                return Err(invalid(format!(
+                    "'{other}' is not enable, disable or cancel"
+                )))
+            }
+        }),
+        // EVerest takes 600 s for a payload that is no number; here it changes nothing, as
+        // any payload that is not what the command takes (docs/mqtt.md).
+        ApiTopic::UkRandomDelaySetMaxDuration => {
+            let seconds: u32 = text.trim().parse().map_err(|_| {
+                invalid(format!("'{text}' is not a whole number of seconds"))
+            })?;
+            ApiCommand::RandomDelay(RandomDelayCommand::SetMaxDuration(seconds))
+        }
     })
 }
 
@@ -189,6 +228,7 @@ pub async fn execute(
         }
         ApiCommand::ForceUnlock => control.force_unlock(connector).await,
         ApiCommand::SetLimit(limit) => control.set_limit(connector, limit).await,
+        ApiCommand::RandomDelay(command) => control.random_delay(connector, command).await,
     }
 }
 
@@ -297,5 +337,27 @@ mod tests {
             parse(ApiTopic::StopCharging, ""),
             Ok(ApiCommand::StopCharging)
         );
+    }
+
+    #[test]
+    fn uk_random_delay_takes_everests_words_and_whole_seconds() {
+        assert_eq!(
+            parse(ApiTopic::UkRandomDelay, "cancel"),
+            Ok(ApiCommand::RandomDelay(RandomDelayCommand::Cancel))
+        );
+        assert_eq!(
+            parse(ApiTopic::UkRandomDelaySetMaxDuration, "30"),
+            Ok(ApiCommand::RandomDelay(RandomDelayCommand::SetMaxDuration(
+                30
+            )))
+        );
+        for (topic, bad) in [
+            (ApiTopic::UkRandomDelay, "Enable"),
+            (ApiTopic::UkRandomDelay, ""),
+            (ApiTopic::UkRandomDelaySetMaxDuration, "-1"),
+            (ApiTopic::UkRandomDelaySetMaxDuration, "ten"),
+        ] {
+            assert!(parse(topic, bad).is_err(), "{bad}");
+        }
     }
 }

@@ -174,12 +174,13 @@ fn api_routes(
             Some(node.mapping_of(c.implementation_id)?.evse)
         })
         .collect();
-    if !api.connections("random_delay").is_empty() {
-        tracing::warn!(
-            "API: random_delay is connected, but the UK random delay is not simulated: \
-             cmd/uk_random_delay and cmd/uk_random_delay_set_max_duration_s are not served"
-        );
-    }
+    // EVerest serves the random delay's topics of an EVSE only when a `random_delay`
+    // connection names its EvseManager.
+    let delay_managers: Vec<&str> = api
+        .connections("random_delay")
+        .iter()
+        .map(|c| c.module_id.as_str())
+        .collect();
     for c in api.connections("evse_manager") {
         let Some(evse) = config.evses.iter().find(|e| e.evse_manager == c.module_id) else {
             continue;
@@ -193,6 +194,9 @@ fn api_routes(
         }
         for (name, topic) in ApiTopic::ALL {
             if topic.needs_sink() && !has_sink {
+                continue;
+            }
+            if topic.needs_random_delay() && !delay_managers.contains(&c.module_id.as_str()) {
                 continue;
             }
             routes.push((

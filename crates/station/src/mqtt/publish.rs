@@ -33,6 +33,9 @@ pub struct Plan {
     pub api_evses: Option<Vec<(u32, String)>>,
     /// Whether the API module has an `ocpp` connection.
     pub api_ocpp: bool,
+    /// The EvseManagers the API module's `random_delay` connections name: their
+    /// `session_info` shows a running UK random delay.
+    pub api_random_delay: Vec<String>,
     /// The charger information (`charger_information_file` as JSON).
     pub charger_info: Option<String>,
     /// EvAPI's cars: (connector, EvManager module id), in connection order.
@@ -79,6 +82,14 @@ impl Plan {
             prefix: config.settings.mqtt_external_prefix.clone(),
             api_evses,
             api_ocpp: api.is_some_and(|a| !a.connections("ocpp").is_empty()),
+            api_random_delay: api
+                .map(|a| {
+                    a.connections("random_delay")
+                        .iter()
+                        .map(|c| c.module_id.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
             charger_info,
             ev_api,
             errors: None,
@@ -115,7 +126,11 @@ impl Plan {
                 };
                 let var = |name: &str| format!("{p}everest_api/{module}/var/{name}");
                 out.push((var("datetime"), datetime.clone()));
-                out.push((var("session_info"), vars::session_info(&e.session, now)));
+                let delay = e
+                    .random_delay
+                    .as_ref()
+                    .filter(|_| self.api_random_delay.contains(module));
+                out.push((var("session_info"), vars::session_info(&e.session, delay, now)));
                 out.push((
                     var("hardware_capabilities"),
                     vars::hardware_capabilities(e.max_current_a),

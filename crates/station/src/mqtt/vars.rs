@@ -40,6 +40,21 @@ pub struct EvseVars {
     pub relais_on: bool,
     /// The car driving the board, if there is one.
     pub car: Option<CarVars>,
+    /// The UK random delay that runs, if one does.
+    pub random_delay: Option<RandomDelayVars>,
+}
+
+/// A running UK random delay (EVerest's `uk_random_delay` CountDown), for `session_info`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RandomDelayVars {
+    /// Seconds left.
+    pub remaining_s: u64,
+    /// The limit once it is over, A.
+    pub current_limit_after_delay_a: f64,
+    /// The limit while it runs, A.
+    pub current_limit_during_delay_a: f64,
+    /// When it started, RFC 3339.
+    pub start_time: String,
 }
 
 /// The car at an EVSE, for EvAPI.
@@ -179,9 +194,14 @@ fn state_name(state: EnableState) -> &'static str {
     }
 }
 
-/// `var/session_info` (nlohmann: keys sorted).
-pub fn session_info(s: &SessionVars, now: DateTime<Utc>) -> String {
-    serde_json::json!({
+/// `var/session_info` (nlohmann: keys sorted), with `uk_random_delay` while a random delay
+/// runs (EVerest: only with the API's `random_delay` connection to this EVSE).
+pub fn session_info(
+    s: &SessionVars,
+    random_delay: Option<&RandomDelayVars>,
+    now: DateTime<Utc>,
+) -> String {
+    let mut info = serde_json::json!({
         "active_enable_disable_source": {
             "priority": s.enable.priority,
             "source": source_name(s.enable.source),
@@ -194,8 +214,19 @@ pub fn session_info(s: &SessionVars, now: DateTime<Utc>) -> String {
         "latest_total_w": s.latest_total_w,
         "permanent_fault": s.permanent_fault,
         "state": s.state,
-    })
-    .to_string()
+    });
+    if let (Some(d), Some(object)) = (random_delay, info.as_object_mut()) {
+        object.insert(
+            "uk_random_delay".to_owned(),
+            serde_json::json!({
+                "current_limit_after_delay_A": d.current_limit_after_delay_a,
+                "current_limit_during_delay_A": d.current_limit_during_delay_a,
+                "remaining_s": d.remaining_s,
+                "start_time": d.start_time,
+            }),
+        );
+    }
+    info.to_string()
 }
 
 /// A JSON object written in the order its fields are added (ryml's), numbers with EVerest's
@@ -346,7 +377,7 @@ mod tests {
             },
         };
         assert_eq!(
-            session_info(&s, now),
+            session_info(&s, None, now),
             r#"{"active_enable_disable_source":{"priority":10000,"source":"Unspecified","state":"Enable"},"charged_energy_wh":120,"charging_duration_s":84,"datetime":"2022-10-11T16:48:35.747Z","discharged_energy_wh":0,"latest_total_w":11040.0,"permanent_fault":false,"state":"Charging"}"#
         );
         assert_eq!(

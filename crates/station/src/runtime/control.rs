@@ -21,6 +21,7 @@ use crate::display::{
     TerminalDisplay,
 };
 use crate::sim::enable_sources::{EnableEntry, LOWEST_PRIORITY};
+use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use crate::sim::{HardwareError, Script};
 
 /// How many control-API orders may wait for the station loop; more wait in their HTTP request.
@@ -61,6 +62,8 @@ pub enum OrderKind {
     SetLimit(u32, LimitValue),
     /// The connector is unlocked (a running transaction stops first).
     ForceUnlock(u32),
+    /// A command of the EVSE's UK random delay.
+    RandomDelay(u32, RandomDelayCommand),
     /// A hardware fault raised (true) or cleared.
     HardwareError(u32, HardwareError, bool),
     /// Meter values to show.
@@ -294,6 +297,10 @@ impl StationControl for StationHandle {
 
     fn pause_charging(&self, connector: u32) -> Reply<'_> {
         self.ask(OrderKind::PauseCharging(connector, true))
+    }
+
+    fn random_delay(&self, connector: u32, command: RandomDelayCommand) -> Reply<'_> {
+        self.ask(OrderKind::RandomDelay(connector, command))
     }
 
     fn resume_charging(&self, connector: u32) -> Reply<'_> {

@@ -320,6 +320,19 @@ impl Evse {
                 ev_manager: id.clone(),
                 bsp_event: cp_event(self.sim.board().cp_state()),
             }),
+            random_delay: manager
+                .random_delay_countdown()
+                .filter(|c| c.countdown_s > 0)
+                .map(|c| crate::mqtt::vars::RandomDelayVars {
+                    remaining_s: c.countdown_s,
+                    current_limit_after_delay_a: c.current_limit_after_delay_a,
+                    current_limit_during_delay_a: c.current_limit_during_delay_a,
+                    start_time: c
+                        .started
+                        .and_then(|s| chrono::TimeDelta::from_std(s.elapsed()).ok())
+                        .map(|ago| crate::mqtt::vars::rfc3339(chrono::Utc::now() - ago))
+                        .unwrap_or_default(),
+                }),
         }
     }
 }

@@ -100,6 +100,10 @@ impl Station {
             OrderKind::PauseCharging(c, pause) => self.pause_order(c, pause),
             OrderKind::SetLimit(c, value) => self.limit_order(c, value),
             OrderKind::ForceUnlock(c) => self.force_unlock_order(c),
+            OrderKind::RandomDelay(c, command) => self.on_evse(c, |e| {
+                e.sim.evse_manager_mut().random_delay_command(command);
+                Ok((Until::Now, Outcome::done()))
+            }),
             OrderKind::HardwareError(c, error, raise) => {
                 self.on_evse(c, |e| hardware_error(c, e, error, raise))
             }

@@ -420,6 +420,7 @@ impl StationView {
                 .and_then(|c| c.pricing.as_ref())
                 .map(PricingState::from),
             car: car_state(evse).to_owned(),
+            random_delay: random_delay_state(evse.sim.evse_manager()),
         }
     }
 }
@@ -472,6 +473,7 @@ pub fn initial(charge_point_id: &str, connectors: u32) -> StationState {
                 evse_state: "Idle".to_owned(),
                 pricing: None,
                 car: "unplugged".to_owned(),
+                random_delay: None,
             })
             .collect(),
         display_messages: None,
@@ -710,4 +712,17 @@ mod tests {
             Some("19")
         );
     }
+}
+
+/// The random delay of an EVSE as the state shows it (`None` while random delays are off).
+fn random_delay_state(
+    manager: &crate::sim::evse_manager::EvseManager,
+) -> Option<crate::control_api::RandomDelayState> {
+    let countdown = manager.random_delay_countdown()?;
+    Some(crate::control_api::RandomDelayState {
+        max_duration_s: manager.random_delay_settings().1,
+        countdown_s: countdown.countdown_s,
+        limit_during_a: countdown.current_limit_during_delay_a,
+        limit_after_a: countdown.current_limit_after_delay_a,
+    })
 }

@@ -27,7 +27,7 @@
 
 use std::collections::BTreeSet;
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::{debug, info};
 
@@ -36,6 +36,9 @@ use super::errors::HardwareError;
 pub use super::evse_manager_config::EvseManagerConfig;
 use super::pilot::{CpState, PwmOutput, MIN_CURRENT_A};
 use super::session::{PauseReason, SessionEvent, StartSessionReason, StopTransactionReason};
+use random_delay::{CountDown, RandomDelay, RandomDelayCommand};
+
+pub mod random_delay;
 
 /// The session state (everest-core's `EvseState`, plus `WaitingForPlugIn` for an
 /// authorization that came before the car).
@@ -107,6 +110,12 @@ pub struct EvseManager {
     transaction: Option<Transaction>,
     user_pause: bool,
     external_limit_a: Option<f64>,
+    /// The UK random delay between a requested limit and the one in force.
+    random_delay: RandomDelay,
+    /// The limit in force, A per phase: the requested one after the random delay.
+    applied_limit_a: f64,
+    /// When the EVSE became ready (its first tick), for the random delay's start-up check.
+    ready_at: Option<Instant>,
     errors: BTreeSet<HardwareError>,
     fault_f_until: Option<Instant>,
     locked: bool,
@@ -122,6 +131,13 @@ impl EvseManager {
     pub fn new(config: EvseManagerConfig) -> Self {
         EvseManager {
             ready: !config.external_ready_to_start_charging,
+            random_delay: RandomDelay::new(
+                config.random_delay_enable,
+                config.random_delay_max_duration_s,
+                config.random_delay_at_any_change,
+            ),
+            applied_limit_a: config.max_current_a,
+            ready_at: None,
             config,
             state: EvseState::Idle,
             plugged: false,
@@ -214,12 +230,40 @@ impl EvseManager {
         }
     }
 
-    /// Advances the clock (ends the F phase after a fault).
+    /// Advances the clock (ends the F phase after a fault, and a random delay whose time is
+    /// up).
     pub fn tick(&mut self, now: Instant) {
         self.now = Some(now);
+        self.ready_at.get_or_insert(now);
         if self.fault_f_until.is_some_and(|until| now >= until) {
             self.fault_f_until = None;
         }
+        self.refresh_limit();
+    }
+
+    /// Carries out a command of the `uk_random_delay` interface (EVerest's `random_delay`
+    /// implementation of the EvseManager).
+    pub fn random_delay_command(&mut self, command: RandomDelayCommand) {
+        info!(?command, "evse: random delay");
+        self.random_delay.command(command);
+        self.refresh_limit();
+    }
+
+    /// The random delay's `countdown` now; `None` while random delays are off (EVerest
+    /// publishes it only then).
+    pub fn random_delay_countdown(&self) -> Option<CountDown> {
+        let now = self.now?;
+        self.random_delay
+            .is_enabled()
+            .then(|| self.random_delay.countdown(now))
+    }
+
+    /// Whether random delays are on, and the longest one, s.
+    pub fn random_delay_settings(&self) -> (bool, u64) {
+        (
+            self.random_delay.is_enabled(),
+            self.random_delay.max_duration_s(),
+        )
     }
 
     /// Handles what the board reported.
@@ -326,6 +370,7 @@ impl EvseManager {
     /// the EVSE pauses (NoEnergy), since a PWM cannot offer less.
     pub fn set_external_limit(&mut self, amps: Option<f64>) {
         self.external_limit_a = amps.map(|a| if a.is_finite() { a.max(0.0) } else { 0.0 });
+        self.refresh_limit();
         self.update_charging();
     }
 
@@ -551,8 +596,52 @@ impl EvseManager {
     }
 
     fn limit_a(&self) -> f64 {
+        self.applied_limit_a
+    }
+
+    /// The limit requested: the hardware maximum, or less by the energy tree.
+    fn requested_limit_a(&self) -> f64 {
         let max = self.config.max_current_a;
         self.external_limit_a.map_or(max, |l| l.min(max))
+    }
+
+    /// Whether the session asks for energy, as EVerest's random delay checks it
+    /// (PrepareCharging, Charging, WaitingForAuthentication; here also the pause for lack of
+    /// energy before the car ever drew, which is EVerest's PrepareCharging waiting for power).
+    fn wants_energy(&self) -> bool {
+        use EvseState as S;
+        match self.state {
+            S::PrepareCharging | S::Charging | S::WaitingForAuthentication => true,
+            S::ChargingPausedEVSE => {
+                self.transaction
+                    .as_ref()
+                    .is_some_and(|t| !t.charging_started)
+                    && !self.user_pause
+                    && !self.is_faulted()
+            }
+            _ => false,
+        }
+    }
+
+    /// Puts the limit after the random delay in force; moves the charging state when it
+    /// changed.
+    fn refresh_limit(&mut self) {
+        let requested = self.requested_limit_a();
+        let applied = match self.now {
+            Some(now) => {
+                let ready_since = self
+                    .ready_at
+                    .map_or(Duration::ZERO, |r| now.saturating_duration_since(r));
+                let wants = self.wants_energy();
+                self.random_delay
+                    .limit(requested, wants, ready_since, now, fastrand::u64(..))
+            }
+            None => requested,
+        };
+        if (applied - self.applied_limit_a).abs() > f64::EPSILON {
+            self.applied_limit_a = applied;
+            self.update_charging();
+        }
     }
 
     fn pwm(&self) -> PwmOutput {

@@ -16,6 +16,13 @@ pub struct EvseManagerConfig {
     pub lock_connector_in_state_b: bool,
     /// How long the pilot shows F after a fault while charging.
     pub state_f_after_fault: Duration,
+    /// UK random delays from the start (`uk_smartcharging_random_delay_enable`).
+    pub random_delay_enable: bool,
+    /// The longest random delay, s (`uk_smartcharging_random_delay_max_duration`).
+    pub random_delay_max_duration_s: u32,
+    /// A random delay at any change of the limit, or only from and to zero
+    /// (`uk_smartcharging_random_delay_at_any_change`).
+    pub random_delay_at_any_change: bool,
 }
 
 impl Default for EvseManagerConfig {
@@ -25,14 +32,17 @@ impl Default for EvseManagerConfig {
             external_ready_to_start_charging: false,
             lock_connector_in_state_b: true,
             state_f_after_fault: Duration::from_millis(300),
+            random_delay_enable: false,
+            random_delay_max_duration_s: super::evse_manager::random_delay::DEFAULT_MAX_DURATION_S,
+            random_delay_at_any_change: true,
         }
     }
 }
 
 impl EvseManagerConfig {
     /// The config of an EvseManager module instance (`external_ready_to_start_charging`,
-    /// `lock_connector_in_state_b`, `state_F_after_fault_ms`); `max_current_a` is the
-    /// board's.
+    /// `lock_connector_in_state_b`, `state_F_after_fault_ms`, `uk_smartcharging_random_delay_*`);
+    /// `max_current_a` is the board's.
     pub fn from_parameters(parameters: &Parameters, max_current_a: f64) -> Self {
         let d = EvseManagerConfig::default();
         EvseManagerConfig {
@@ -47,6 +57,18 @@ impl EvseManagerConfig {
                 .int("state_F_after_fault_ms")
                 .and_then(|ms| u64::try_from(ms).ok())
                 .map_or(d.state_f_after_fault, Duration::from_millis),
+            random_delay_enable: parameters
+                .bool("uk_smartcharging_random_delay_enable")
+                .unwrap_or(d.random_delay_enable),
+            // A negative duration is no delay (EVerest would take it modulo a negative).
+            random_delay_max_duration_s: parameters
+                .int("uk_smartcharging_random_delay_max_duration")
+                .map_or(d.random_delay_max_duration_s, |s| {
+                    u32::try_from(s.max(0)).unwrap_or(u32::MAX)
+                }),
+            random_delay_at_any_change: parameters
+                .bool("uk_smartcharging_random_delay_at_any_change")
+                .unwrap_or(d.random_delay_at_any_change),
         }
     }
 }
