@@ -220,6 +220,7 @@ fn everest_test_configs_load_or_are_refused_for_their_module_types() {
         [
             "everest-config-042_1.yaml",
             "everest-config-078.yaml",
+            "everest-config-ocpp16-costandprice.yaml",
             "everest-config-security-profile-1.yaml",
             "everest-config-security-profile-2.yaml",
             "everest-config-sil-ocpp.yaml",
@@ -228,30 +229,14 @@ fn everest_test_configs_load_or_are_refused_for_their_module_types() {
     );
 }
 
-/// everest-core's California Pricing test station: only its ErrorHistory module is not provided
-/// yet (EVerest's API modules, with the MQTT API); without it the station loads unchanged,
-/// its TerminalCostAndPriceMessage connected to OCPP's session_cost.
+/// everest-core's California Pricing test station loads unchanged (its ErrorHistory module
+/// included), its TerminalCostAndPriceMessage connected to OCPP's session_cost.
 #[test]
-fn everest_cost_and_price_config_loads_without_its_error_history() {
+fn everest_cost_and_price_config_loads_unchanged() {
     let Some(dir) = reference_dir("tests/ocpp_tests/test_sets/everest-aux/config") else {
         return;
     };
-    let file = dir.join("everest-config-ocpp16-costandprice.yaml");
-    assert_eq!(
-        StationConfig::load(&file).unwrap_err().to_string(),
-        format!(
-            "error_history: module type ErrorHistory is not provided by ferrocharge \
-             (supported: {SUPPORTED})"
-        )
-    );
-    let text = read(&file);
-    let start = text.find("  error_history:\n").unwrap();
-    let end = start + text[start..].find("  system:\n").unwrap();
-    let without = format!("{}{}", &text[..start], &text[end..]);
-    let copy = tempfile::tempdir().unwrap();
-    let path = copy.path().join("everest-config-ocpp16-costandprice.yaml");
-    std::fs::write(&path, without).unwrap();
-    let config = StationConfig::load(&path).unwrap();
+    let config = StationConfig::load(dir.join("everest-config-ocpp16-costandprice.yaml")).unwrap();
     let session_cost = config
         .modules_of_type("TerminalCostAndPriceMessage")
         .next()

@@ -15,8 +15,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::control::{EnableDisable, ExternalLimit, Reply};
-use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use super::routes::{body, carried_out, connector, ApiError, Body, ConnectorPath, Shared};
+use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 
 /// `POST /api/v1/connectors/{c}/enable-disable`.
 pub async fn enable_disable(State(api): Shared, path: ConnectorPath, raw: Body) -> Response {

@@ -71,8 +71,8 @@ pub use pricing_state::{DefaultPriceState, IdleFee, NextPeriodState, PricingStat
 pub use state::{
     CertificateState, CertificateType, ConnectionFailure, ConnectorState, FrameDirection,
     Identification, IdentificationResult, LimitSource, MqttState, OcppFrame, OcppState,
-    RandomDelayState, ReservationState, SecurityEventEntry, StationEvent, StationState, TransactionState,
-    RECENT_SECURITY_EVENTS,
+    RandomDelayState, ReservationState, SecurityEventEntry, StationEvent, StationState,
+    TransactionState, RECENT_SECURITY_EVENTS,
 };
 
 /// What every handler shares.

@@ -5,11 +5,11 @@
 use serde::Deserialize;
 
 use super::commands::PayloadError;
-use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use crate::control_api::{
     ControlError, EnableDisable, EnableSource, EnableState, ExternalLimit, Outcome, StationControl,
     StopTransaction, API_PRIORITY,
 };
+use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 
 /// A command topic of the API module, for the EVSE at a connector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,9 +183,10 @@ pub fn parse(topic: ApiTopic, text: &str) -> Result<ApiCommand, PayloadError> {
         // EVerest takes 600 s for a payload that is no number; here it changes nothing, as
         // any payload that is not what the command takes (docs/mqtt.md).
         ApiTopic::UkRandomDelaySetMaxDuration => {
-            let seconds: u32 = text.trim().parse().map_err(|_| {
-                invalid(format!("'{text}' is not a whole number of seconds"))
-            })?;
+            let seconds: u32 = text
+                .trim()
+                .parse()
+                .map_err(|_| invalid(format!("'{text}' is not a whole number of seconds")))?;
             ApiCommand::RandomDelay(RandomDelayCommand::SetMaxDuration(seconds))
         }
     })

@@ -130,7 +130,10 @@ impl Plan {
                     .random_delay
                     .as_ref()
                     .filter(|_| self.api_random_delay.contains(module));
-                out.push((var("session_info"), vars::session_info(&e.session, delay, now)));
+                out.push((
+                    var("session_info"),
+                    vars::session_info(&e.session, delay, now),
+                ));
                 out.push((
                     var("hardware_capabilities"),
                     vars::hardware_capabilities(e.max_current_a),

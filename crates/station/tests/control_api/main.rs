@@ -68,12 +68,12 @@ async fn state_is_the_contract_document() {
                  "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false,
                  "limit_a": null, "limit_source": null, "fault": [], "fault_raised": [], "error_info": null,
                  "authorization": null, "transaction": null, "reservation": null,
-                 "evse_state": "Idle", "pricing": null, "car": "unplugged"},
+                 "evse_state": "Idle", "pricing": null, "car": "unplugged", "random_delay": null},
                 {"id": 2, "status": "Available", "error_code": "NoError", "transaction_id": null,
                  "id_tag": null, "session_id": null, "power_w": 0.0, "energy_wh": 0.0, "plugged": false,
                  "limit_a": null, "limit_source": null, "fault": [], "fault_raised": [], "error_info": null,
                  "authorization": null, "transaction": null, "reservation": null,
-                 "evse_state": "Idle", "pricing": null, "car": "unplugged"}
+                 "evse_state": "Idle", "pricing": null, "car": "unplugged", "random_delay": null}
             ],
             "display_messages": null,
             "store_recovered": [],

@@ -148,9 +148,8 @@ impl RandomDelay {
         }
         if self.running.is_none() {
             // Once: a session asking for energy this soon after the EVSE became ready.
-            let from_startup = wants_energy
-                && !self.startup_checked
-                && ready_since < STARTUP_WITH_EV_ATTACHED;
+            let from_startup =
+                wants_energy && !self.startup_checked && ready_since < STARTUP_WITH_EV_ATTACHED;
             self.startup_checked |= wants_energy || ready_since >= STARTUP_WITH_EV_ATTACHED;
             let needed = wants_energy && (self.change_needs_delay(requested_a) || from_startup);
             let seconds = draw.checked_rem(self.max_duration.as_secs()).unwrap_or(0);
@@ -243,7 +242,11 @@ mod tests {
         assert_eq!(d.limit(32.0, true, READY_LONG_AGO, t0, 1234), 0.0);
         let c = d.countdown(t0 + Duration::from_secs(4));
         assert_eq!(
-            (c.countdown_s, c.current_limit_after_delay_a, c.current_limit_during_delay_a),
+            (
+                c.countdown_s,
+                c.current_limit_after_delay_a,
+                c.current_limit_during_delay_a
+            ),
             (30, 32.0, 0.0)
         );
         assert_eq!(c.started, Some(t0));
