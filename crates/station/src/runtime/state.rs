@@ -515,6 +515,19 @@ fn certificate_state(c: &InstalledCertificate) -> CertificateState {
     }
 }
 
+/// The random delay of an EVSE as the state shows it (`None` while random delays are off).
+fn random_delay_state(
+    manager: &crate::sim::evse_manager::EvseManager,
+) -> Option<crate::control_api::RandomDelayState> {
+    let countdown = manager.random_delay_countdown()?;
+    Some(crate::control_api::RandomDelayState {
+        max_duration_s: manager.random_delay_settings().1,
+        countdown_s: countdown.countdown_s,
+        limit_during_a: countdown.current_limit_during_delay_a,
+        limit_after_a: countdown.current_limit_after_delay_a,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,17 +725,4 @@ mod tests {
             Some("19")
         );
     }
-}
-
-/// The random delay of an EVSE as the state shows it (`None` while random delays are off).
-fn random_delay_state(
-    manager: &crate::sim::evse_manager::EvseManager,
-) -> Option<crate::control_api::RandomDelayState> {
-    let countdown = manager.random_delay_countdown()?;
-    Some(crate::control_api::RandomDelayState {
-        max_duration_s: manager.random_delay_settings().1,
-        countdown_s: countdown.countdown_s,
-        limit_during_a: countdown.current_limit_during_delay_a,
-        limit_after_a: countdown.current_limit_after_delay_a,
-    })
 }
