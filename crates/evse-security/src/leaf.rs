@@ -80,7 +80,7 @@ fn prefix(kind: LeafCertificateType) -> &'static str {
 }
 
 /// The certificates of `pem`, leaf first; every block must be one.
-fn chain_of(pem: &str) -> Result<Vec<Certificate>, String> {
+pub(crate) fn chain_of(pem: &str) -> Result<Vec<Certificate>, String> {
     let blocks = certificate_blocks(pem);
     if blocks.is_empty() {
         return Err("no PEM CERTIFICATE block".to_owned());
@@ -187,11 +187,27 @@ impl FileStore {
         kind: LeafCertificateType,
         now: i64,
     ) -> CertificateValidationResult {
+        let usage = match kind {
+            LeafCertificateType::Csms => webpki::KeyUsage::client_auth(),
+            LeafCertificateType::V2g => webpki::KeyUsage::server_auth(),
+        };
+        verify_with_roots(chain, &self.roots_of(kind), usage, now)
+    }
+}
+
+/// Whether `chain` (leaf first) leads to one of `roots` at `now` (Unix seconds), its leaf fit
+/// for `usage`.
+pub(crate) fn verify_with_roots(
+    chain: &[Certificate],
+    roots: &[Certificate],
+    usage: webpki::KeyUsage,
+    now: i64,
+) -> CertificateValidationResult {
+    {
         let Some((leaf, intermediates)) = chain.split_first() else {
             return CertificateValidationResult::InvalidFormat;
         };
-        let roots: Vec<CertificateDer<'static>> = self
-            .roots_of(kind)
+        let roots: Vec<CertificateDer<'static>> = roots
             .iter()
             .map(|r| CertificateDer::from(r.der().to_vec()))
             .collect();
@@ -209,10 +225,6 @@ impl FileStore {
         let leaf_der = CertificateDer::from(leaf.der().to_vec());
         let Ok(end_entity) = webpki::EndEntityCert::try_from(&leaf_der) else {
             return CertificateValidationResult::InvalidChain;
-        };
-        let usage = match kind {
-            LeafCertificateType::Csms => webpki::KeyUsage::client_auth(),
-            LeafCertificateType::V2g => webpki::KeyUsage::server_auth(),
         };
         let time = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(now).unwrap_or(0)));
         match end_entity.verify_for_usage(
@@ -238,7 +250,9 @@ impl FileStore {
             }
         }
     }
+}
 
+impl FileStore {
     /// Stores `chain` (PEM, leaf first) as the station's `kind` certificate when it verifies at
     /// `now` and a key of the key directory belongs to its leaf; the file written.
     pub fn update_leaf_certificate(
