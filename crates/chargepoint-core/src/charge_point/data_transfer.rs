@@ -3,7 +3,9 @@
 //! registers libocpp's data_transfer_callback only when its `data_transfer` requirement is
 //! connected (`OCPP::ready`, modules/EVSE/OCPP/OCPP.cpp: `register_data_transfer_callback`).
 //!
-//! - From the central system: with a data_transfer module
+//! - From the central system: a Plug&Charge DataTransfer (vendorId
+//!   `org.openchargealliance.iso15118pnc`) with ISO15118CertificateManagementEnabled is the
+//!   core's own (`pnc/`); every other one, with a data_transfer module
 //!   ([`ChargePoint::with_data_transfer_module`]) the request goes to the station as
 //!   [`StationCommand::DataTransfer`] and the module's answer
 //!   ([`StationEvent::DataTransferAnswered`](super::StationEvent::DataTransferAnswered)) is the
@@ -45,7 +47,15 @@ impl ChargePoint {
     }
 
     /// DataTransfer.req from the central system.
-    pub(crate) fn on_data_transfer(&mut self, id: &MessageId, request: DataTransferRequest) {
+    pub(crate) fn on_data_transfer(
+        &mut self,
+        id: &MessageId,
+        request: DataTransferRequest,
+        now: super::Now,
+    ) {
+        if self.on_pnc_data_transfer(id, &request, now) {
+            return;
+        }
         if !self.data_transfers.module {
             tracing::info!(vendor_id = %request.vendor_id, "DataTransfer without a data_transfer module: UnknownVendorId");
             let response = DataTransferResponse {

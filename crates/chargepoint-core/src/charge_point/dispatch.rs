@@ -87,6 +87,7 @@ impl ChargePoint {
                 tracing::warn!(request_id, ?result, "DataTransfer got no answer");
                 self.data_transfer_result(request_id, None)
             }
+            (Purpose::Pnc(purpose), result) => self.on_pnc_response(purpose, result, now),
             (Purpose::StatusNotification | Purpose::Triggered, Ok(_)) => {}
             (purpose, Ok(response)) => {
                 tracing::warn!(?purpose, action = %response.action(), "unexpected answer ignored")
@@ -101,6 +102,7 @@ impl ChargePoint {
             Purpose::Authorize(asked) => self.on_authorize_response(asked, None, now),
             Purpose::BootNotification => self.registration.boot_queued = false,
             Purpose::DataTransfer(request_id) => self.data_transfer_result(request_id, None),
+            Purpose::Pnc(purpose) => self.on_pnc_dropped(purpose, now),
             _ => {}
         }
     }
@@ -133,7 +135,7 @@ impl ChargePoint {
             AnyRequest::RemoteStartTransaction(r) => self.on_remote_start_transaction(&id, r, now),
             AnyRequest::RemoteStopTransaction(r) => self.on_remote_stop_transaction(&id, &r),
             AnyRequest::Reset(r) => self.on_reset(&id, &r, now),
-            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r),
+            AnyRequest::DataTransfer(r) => self.on_data_transfer(&id, r, now),
             AnyRequest::TriggerMessage(r) => self.on_trigger_message(&id, &r, now),
             AnyRequest::ExtendedTriggerMessage(r) => self.on_extended_trigger_message(&id, &r, now),
             AnyRequest::UnlockConnector(r) => self.on_unlock_connector(&id, &r),

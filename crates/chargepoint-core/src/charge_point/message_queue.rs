@@ -57,6 +57,8 @@ pub(crate) enum Purpose {
     Triggered,
     /// A DataTransfer the station asked for, with the station's request id.
     DataTransfer(u64),
+    /// A Plug&Charge DataTransfer (`pnc/`).
+    Pnc(super::pnc::PncPurpose),
 }
 
 impl Purpose {
@@ -66,7 +68,10 @@ impl Purpose {
     fn awaited(&self) -> bool {
         matches!(
             self,
-            Purpose::Authorize(_) | Purpose::BootNotification | Purpose::DataTransfer(_)
+            Purpose::Authorize(_)
+                | Purpose::BootNotification
+                | Purpose::DataTransfer(_)
+                | Purpose::Pnc(_)
         )
     }
 }

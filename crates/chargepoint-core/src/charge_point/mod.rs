@@ -34,6 +34,7 @@
 //! | `get_log.rs` | GetLog and LogStatusNotification (Security whitepaper) |
 //! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
 //! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
+//! | `pnc/` | Plug&Charge over DataTransfer (`org.openchargealliance.iso15118pnc`): certificate management, the SECC certificate, Authorize with a contract, GetCertificateStatus, Get15118EVCertificate ([`pnc`]) |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -93,6 +94,7 @@ mod local_auth_list;
 mod local_auth_list_handlers;
 mod message_queue;
 mod meter_values;
+pub mod pnc;
 mod registration;
 mod remote_control;
 mod remote_trigger;
@@ -170,6 +172,8 @@ pub struct ChargePoint {
     installed_certificates: Vec<evse_security::InstalledCertificate>,
     /// The station's own certificates when last read, for the snapshot.
     leaf_certificates: Vec<evse_security::LeafCertificate>,
+    /// Plug&Charge timers and the SECC certificate signing under way (`pnc/`).
+    pnc: pnc::Pnc,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -273,6 +277,7 @@ impl ChargePoint {
             evse_security: None,
             installed_certificates: Vec::new(),
             leaf_certificates: Vec::new(),
+            pnc: Default::default(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -426,6 +431,7 @@ impl ChargePoint {
         self.diagnostics_timer(now);
         self.get_log_timer(now);
         self.smart_charging_timer(now);
+        self.pnc_timer(now);
     }
 
     /// Something happened at the station.
@@ -537,6 +543,7 @@ impl ChargePoint {
             StationEvent::SecurityEvent { kind, tech_info } => {
                 self.security_event(&kind, tech_info.as_deref(), now)
             }
+            StationEvent::Pnc(event) => self.on_pnc_event(event, now),
         }
         // A Reset waits for the transactions the station reports stopped.
         self.continue_reset(now);
@@ -591,6 +598,7 @@ impl ChargePoint {
             self.diagnostics.deadline(),
             self.logs.deadline(),
             self.smart_charging.deadline(),
+            self.pnc.deadline(),
         ]
         .into_iter()
         .flatten()

@@ -154,6 +154,7 @@ impl ChargePoint {
                 self.restart_heartbeat(now);
                 self.restart_clock_aligned(now);
                 self.queue_all_status_notifications(now);
+                self.pnc_registered(now);
             }
             RegistrationStatus::Pending | RegistrationStatus::Rejected => {
                 let wait = u64::try_from(response.interval)
