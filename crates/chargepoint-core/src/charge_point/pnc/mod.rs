@@ -352,12 +352,23 @@ impl ChargePoint {
         }
     }
 
-    /// Runs the PnC timers due at `now`.
+    /// Runs the PnC timers due at `now`; starts them when ISO15118CertificateManagementEnabled
+    /// was switched on since the BootNotification, stops them when it was switched off.
     pub(crate) fn pnc_timer(&mut self, now: Now) {
         let enabled = self.pnc_certificate_management_enabled();
         if !enabled {
             // Switched off (ChangeConfiguration): the timers stop, as libocpp's.
             self.pnc = Pnc::default();
+            return;
+        }
+        if self.pnc.next_ocsp_update.is_none()
+            && self.pnc.next_v2g_certificate_check.is_none()
+            && self.registration.status == Some(ocpp_types::core::RegistrationStatus::Accepted)
+        {
+            // Switched on since the BootNotification (ChangeConfiguration): the timers start
+            // a minute from the first timer run that sees it, as libocpp's start a minute
+            // after the change.
+            self.pnc_registered(now);
             return;
         }
         if self

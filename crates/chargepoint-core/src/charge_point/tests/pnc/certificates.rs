@@ -342,3 +342,30 @@ fn secc_certificate_renewal_and_ocsp_rounds_start_a_minute_after_boot() {
     answer_pnc(&mut h, &id, json!({"status": "Rejected"}));
     h.assert_silent();
 }
+
+#[test]
+fn certificate_management_switched_on_later_starts_the_timers() {
+    let store = Fake::new();
+    store.state().secc_not_after = Some(DateTime::parse("2036-01-01T00:00:00Z").unwrap());
+    store.state().v2g_ocsp = vec![ocsp("5ecc")];
+    let mut h = harness(
+        pnc_config(json!({"PnC": {"ISO15118CertificateManagementEnabled": false}})),
+        &store,
+    );
+    h.advance(120);
+    h.assert_silent();
+    let changed = h.csms_call_ok(
+        "ChangeConfiguration",
+        json!({"key": "ISO15118CertificateManagementEnabled", "value": "true"}),
+    );
+    assert_eq!(changed, json!({"status": "Accepted"}));
+    // The next timer run (here the heartbeat's) starts them; a minute later the OCSP round.
+    let heartbeat = h.cp.poll_timeout().unwrap() - h.now.instant;
+    h.advance(heartbeat.as_secs());
+    let sent = h.pump();
+    assert!(sent.iter().all(|(a, _)| a == "Heartbeat"), "{sent:?}");
+    h.advance(60);
+    let (_, message, data) = pnc_sent(&mut h);
+    assert_eq!(message, "GetCertificateStatus");
+    assert_eq!(data, json!({"ocspRequestData": ocsp_json("5ecc")}));
+}
