@@ -140,9 +140,13 @@ impl ChargePoint {
         let whole_certificate = || BoundedString::<5500>::new(certificate).ok();
         if online {
             if verified != CertificateValidationResult::IssuerNotFound {
-                let computed: Vec<_> = computed.iter().filter_map(to_ocsp_request_data).collect();
-                let computed_count = computed.len().min(4);
-                let computed: Vec<_> = computed.into_iter().take(computed_count).collect();
+                // iso15118CertificateHashData holds at most 4: a contract chain has a leaf and
+                // at most two sub-CAs, so nothing real is cut.
+                let computed: Vec<_> = computed
+                    .iter()
+                    .filter_map(to_ocsp_request_data)
+                    .take(4)
+                    .collect();
                 if let Ok(data) = BoundedVec::new(computed) {
                     return Ok(Evidence::OcspData(data));
                 }
