@@ -248,3 +248,35 @@ fn get_15118_ev_certificate_passes_exi_through() {
         }]
     ));
 }
+
+#[test]
+fn authorize_without_an_answer_is_unknown() {
+    let store = Fake::new();
+    let mut h = harness(pnc_config(json!({})), &store);
+    // The connection drops while the Authorize waits for its answer.
+    authorize(&mut h, Some("CONTRACT"), None);
+    let (_, message, _) = pnc_sent(&mut h);
+    assert_eq!(message, "Authorize");
+    h.disconnect();
+    assert_eq!(
+        authorize_result(&mut h),
+        (AuthorizationStatusEnum::Unknown, None)
+    );
+    // A DataTransfer the central system does not accept, and a CALLERROR.
+    h.connect();
+    h.pump();
+    authorize(&mut h, Some("CONTRACT"), None);
+    let (id, _, _) = pnc_sent(&mut h);
+    h.answer(&id, json!({"status": "UnknownVendorId"}));
+    assert_eq!(
+        authorize_result(&mut h),
+        (AuthorizationStatusEnum::Unknown, None)
+    );
+    authorize(&mut h, Some("CONTRACT"), None);
+    let (id, _, _) = pnc_sent(&mut h);
+    h.answer_error(&id);
+    assert_eq!(
+        authorize_result(&mut h),
+        (AuthorizationStatusEnum::Unknown, None)
+    );
+}

@@ -369,3 +369,29 @@ fn certificate_management_switched_on_later_starts_the_timers() {
     assert_eq!(message, "GetCertificateStatus");
     assert_eq!(data, json!({"ocspRequestData": ocsp_json("5ecc")}));
 }
+
+#[test]
+fn a_chain_over_certificate_signed_max_chain_size_is_rejected() {
+    let store = Fake::new();
+    let mut h = harness(
+        pnc_config(json!({"Security": {"CertificateSignedMaxChainSize": 10}})),
+        &store,
+    );
+    let refused = pnc_call(
+        &mut h,
+        "CertificateSigned",
+        json!({"certificateChain": "ELEVEN-CHAR"}),
+    );
+    assert_eq!(inner(&refused), json!({"status": "Rejected"}));
+    assert!(
+        store.state().leaf_updates.is_empty(),
+        "not given to the store"
+    );
+    let fits = pnc_call(
+        &mut h,
+        "CertificateSigned",
+        json!({"certificateChain": "TEN-CHARS!"}),
+    );
+    assert_eq!(inner(&fits), json!({"status": "Accepted"}));
+    assert_eq!(store.state().leaf_updates, ["TEN-CHARS!"]);
+}
