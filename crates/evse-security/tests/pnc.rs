@@ -345,3 +345,19 @@ fn ocsp_responses_are_kept_with_their_validity() {
     s.update_ocsp_cache(&hash, &b64(&open)).unwrap();
     assert_eq!(s.cached_ocsp_response(&hash, NOW), Some(open));
 }
+
+#[test]
+fn a_contract_chain_of_a_v2g_root_is_valid_without_an_mo_root() {
+    // libocpp checks a contract against the MO roots, then the V2G roots.
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let v2g = root("V2G Root");
+    install(&s, &v2g, CaCertificateType::V2g);
+    let (chain, _) = contract_chain(&v2g);
+    assert_eq!(
+        s.verify_contract_certificate(&chain, NOW),
+        CertificateValidationResult::Valid
+    );
+    // Its OCSP data takes the sub-CA's issuer from the V2G roots.
+    assert_eq!(s.contract_ocsp_request_data(&chain).len(), 2);
+}
