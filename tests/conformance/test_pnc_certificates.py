@@ -28,9 +28,9 @@ from core_steps import booted
 from pki import Ca
 
 VENDOR = "org.openchargealliance.iso15118pnc"
-PROFILES = "Core,FirmwareManagement,RemoteTrigger,Reservation,LocalAuthListManagement,SmartCharging,PnC"
+# As EVerest's libocpp-config-iso-pnc.json: SupportedFeatureProfiles does not list PnC, the PnC
+# section brings it.
 PNC = {
-    "Core": {"SupportedFeatureProfiles": PROFILES},
     "Security": {"CpoName": "ExampleCPO"},
     "PnC": {"ISO15118PnCEnabled": True, "ISO15118CertificateManagementEnabled": True,
             "ContractValidationOffline": True},

@@ -13,8 +13,9 @@
 //! | `certificate_status.rs` | GetCertificateStatus: the SECC chain's OCSP responses, refreshed |
 //! | `ev_certificate.rs` | Get15118EVCertificate: the car's contract certificate installation / update, EXI passed through |
 //!
-//! The keys (PnC section), as libocpp reads them; each also needs `PnC` in
-//! SupportedFeatureProfiles:
+//! The keys (PnC section), as libocpp reads them. libocpp adds the PnC feature profile itself
+//! whenever the config has a PnC section (`ChargePointConfiguration`'s constructor), so
+//! SupportedFeatureProfiles need not list it: without the section every key reads as off.
 //!
 //! - ISO15118CertificateManagementEnabled: the central system's PnC DataTransfers are handled
 //!   here; without it they are any other DataTransfer (the station's data_transfer module, or
@@ -47,7 +48,6 @@ use ocpp_types::{Action, AnyResponse};
 
 use super::message_queue::Purpose;
 use super::{ChargePoint, Now, StationCommand};
-use crate::config::ProfileName;
 
 /// What the station's ISO 15118 side (EvseV2G, through everest-core's `iso15118_extensions`
 /// interface) asks of the OCPP side.
@@ -156,35 +156,24 @@ fn data_transfer_status(status: DataTransferStatus) -> AnyResponse {
 }
 
 impl ChargePoint {
-    /// Whether the PnC feature profile is supported (SupportedFeatureProfiles).
-    fn pnc_profile_supported(&self) -> bool {
-        self.config
-            .core()
-            .supported_feature_profiles
-            .contains(&ProfileName::PnC)
-    }
-
-    /// ISO15118PnCEnabled (libocpp's `is_pnc_enabled`).
+    /// ISO15118PnCEnabled (libocpp's `is_pnc_enabled`: the PnC profile, which the PnC
+    /// section brings, and the key).
     pub(crate) fn pnc_enabled(&self) -> bool {
-        self.pnc_profile_supported()
-            && self
-                .config
-                .typed()
-                .pnc
-                .as_ref()
-                .is_some_and(|p| p.iso15118_pnc_enabled)
+        self.config
+            .typed()
+            .pnc
+            .as_ref()
+            .is_some_and(|p| p.iso15118_pnc_enabled)
     }
 
     /// ISO15118CertificateManagementEnabled (libocpp's
     /// `is_iso15118_certificate_management_enabled`).
     pub(crate) fn pnc_certificate_management_enabled(&self) -> bool {
-        self.pnc_profile_supported()
-            && self
-                .config
-                .typed()
-                .pnc
-                .as_ref()
-                .is_some_and(|p| p.iso15118_certificate_management_enabled)
+        self.config
+            .typed()
+            .pnc
+            .as_ref()
+            .is_some_and(|p| p.iso15118_certificate_management_enabled)
     }
 
     /// A DataTransfer.req from the central system: handled here when it is a PnC one and

@@ -19,12 +19,11 @@ fn without_certificate_management_pnc_is_an_unknown_vendor() {
     );
     assert_eq!(answer, json!({"status": "UnknownVendorId"}));
     assert!(store.state().installed.is_empty());
-    // Nor without the PnC feature profile.
+    // Nor without the PnC section (which brings the PnC profile, as libocpp's config).
     let store = Fake::new();
-    let mut h = harness(
-        pnc_config(json!({"Core": {"SupportedFeatureProfiles": "Core"}})),
-        &store,
-    );
+    let mut patch = pnc_config(json!({}));
+    patch["PnC"] = Value::Null;
+    let mut h = harness(patch, &store);
     let answer = pnc_call(&mut h, "GetInstalledCertificateIds", json!({}));
     assert_eq!(answer, json!({"status": "UnknownVendorId"}));
     // No certificate timers either: nothing is sent a minute after boot.

@@ -218,11 +218,10 @@ impl EvseSecurity for Fake {
     }
 }
 
-/// The PnC keys on (with the PnC profile), CpoName set, and `patch` over them.
+/// The PnC keys on, CpoName set, and `patch` over them. SupportedFeatureProfiles does not list
+/// PnC, as in EVerest's libocpp-config-iso-pnc.json: the section brings the profile.
 pub(super) fn pnc_config(patch: Value) -> Value {
     let mut base = json!({
-        "Core": {"SupportedFeatureProfiles":
-            "Core,FirmwareManagement,RemoteTrigger,Reservation,LocalAuthListManagement,SmartCharging,PnC"},
         "Security": {"CpoName": "ExampleCPO"},
         "PnC": {"ISO15118PnCEnabled": true, "ISO15118CertificateManagementEnabled": true,
                 "ContractValidationOffline": true, "CentralContractValidationAllowed": true}
