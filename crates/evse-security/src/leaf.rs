@@ -251,7 +251,9 @@ impl FileStore {
         };
         verify_chain_to(chain, &self.roots_of(kind), usage, now)
     }
+}
 
+impl FileStore {
     /// Stores `chain` (PEM, leaf first) as the station's `kind` certificate when it verifies at
     /// `now` and a key of the key directory belongs to its leaf; the file written.
     pub fn update_leaf_certificate(

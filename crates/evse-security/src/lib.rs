@@ -27,13 +27,14 @@ pub mod firmware;
 pub mod leaf;
 pub mod paths;
 mod pem;
+pub mod pnc;
 pub mod store;
 pub mod x509;
 
 use chargepoint_core::charge_point::evse_security::{
-    CaCertificateType, CertificateValidationResult, CsrError, CsrRequest, DeleteCertificateResult,
-    EvseSecurity, InstallCertificateResult, InstallOptions, InstalledCertificate, LeafCertificate,
-    LeafCertificateType,
+    CaCertificateType, CertificateChainHashData, CertificateValidationResult, CsrError, CsrRequest,
+    DeleteCertificateResult, EvseSecurity, InstallCertificateResult, InstallOptions,
+    InstalledCertificate, LeafCertificate, LeafCertificateType, OcspRequest,
 };
 use ocpp_types::security::{CertificateHashData, HashAlgorithm};
 use ocpp_types::DateTime;
@@ -181,6 +182,36 @@ impl EvseSecurity for FileStore {
             Err(LeafError::Request(why)) => Err(CsrError::GenerationError(why)),
             Err(e) => Err(CsrError::KeyGenError(e.to_string())),
         }
+    }
+
+    fn verify_contract_certificate(
+        &self,
+        chain: &str,
+        now: DateTime,
+    ) -> CertificateValidationResult {
+        FileStore::verify_contract_certificate(self, chain, unix_seconds(now))
+    }
+
+    fn contract_ocsp_request_data(&self, chain: &str) -> Vec<OcspRequest> {
+        FileStore::contract_ocsp_request_data(self, chain)
+    }
+
+    fn v2g_ocsp_request_data(&self) -> Vec<OcspRequest> {
+        FileStore::v2g_ocsp_request_data(self)
+    }
+
+    fn update_ocsp_cache(
+        &mut self,
+        hash_data: &CertificateHashData,
+        ocsp_response: &str,
+    ) -> Result<(), String> {
+        FileStore::update_ocsp_cache(self, hash_data, ocsp_response)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    fn v2g_certificate_chains(&self, algorithm: HashAlgorithm) -> Vec<CertificateChainHashData> {
+        FileStore::v2g_certificate_chains(self, algorithm)
     }
 }
 

@@ -10,7 +10,8 @@ use ocpp_types::CiString;
 use rustls_pki_types::SignatureVerificationAlgorithm;
 use x509_cert::der::asn1::{AnyRef, BitStringRef};
 use x509_cert::der::{Decode, Reader, SliceReader};
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, BasicConstraints, KeyUsage};
 use x509_cert::time::Time;
 
 /// Why bytes are not a certificate the store can use.
@@ -47,7 +48,13 @@ pub struct Certificate {
     tbs_raw: Vec<u8>,
     signature_algorithm: Vec<u8>,
     signature: Vec<u8>,
+    /// The first OCSP responder URL of its authorityInfoAccess extension.
+    ocsp_responder: Option<String>,
 }
+
+/// RFC 5280's id-ad-ocsp: an authorityInfoAccess entry naming an OCSP responder.
+const ID_AD_OCSP: x509_cert::der::oid::ObjectIdentifier =
+    x509_cert::der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
 
 impl PartialEq for Certificate {
     fn eq(&self, other: &Certificate) -> bool {
@@ -171,6 +178,24 @@ impl Certificate {
         // when there is one, must allow signing certificates.
         let is_ca = basic.is_some_and(|(_, b)| b.ca)
             && key_usage.is_none_or(|(_, usage)| usage.key_cert_sign());
+        // An authorityInfoAccess that does not parse names no responder: the certificate is
+        // still usable, only not for OCSP.
+        let ocsp_responder = tbs
+            .get::<AuthorityInfoAccessSyntax>()
+            .ok()
+            .flatten()
+            .and_then(|(_, aia)| {
+                aia.0
+                    .into_iter()
+                    .find_map(|access| match access.access_location {
+                        GeneralName::UniformResourceIdentifier(uri)
+                            if access.access_method == ID_AD_OCSP =>
+                        {
+                            Some(uri.to_string())
+                        }
+                        _ => None,
+                    })
+            });
         Ok(Certificate {
             der: der.to_vec(),
             subject: tbs.subject.to_string(),
@@ -187,6 +212,7 @@ impl Certificate {
             tbs_raw: raw.tbs,
             signature_algorithm: raw.signature_algorithm,
             signature: raw.signature,
+            ocsp_responder,
         })
     }
 
@@ -199,6 +225,11 @@ impl Certificate {
             }
             None => Err(CertificateError::Der("no PEM CERTIFICATE block".to_owned())),
         }
+    }
+
+    /// The OCSP responder its authorityInfoAccess extension names, if any.
+    pub fn ocsp_responder(&self) -> Option<&str> {
+        self.ocsp_responder.as_deref()
     }
 
     /// The DER encoding.

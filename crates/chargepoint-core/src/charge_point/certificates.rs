@@ -209,7 +209,7 @@ impl ChargePoint {
 
 /// Whether deleting what `wanted` names would leave no CSMS root: it names one, and every
 /// other is named by it too (the store deletes every match).
-fn is_last_csms_root(
+pub(super) fn is_last_csms_root(
     store: &dyn EvseSecurity,
     wanted: &ocpp_types::security::CertificateHashData,
 ) -> bool {

@@ -4,8 +4,10 @@
 //! connected (`OCPP::ready`, modules/EVSE/OCPP/OCPP.cpp: `register_data_transfer_callback`).
 //!
 //! - From the central system: California Pricing's messages (vendorId
-//!   `org.openchargealliance.costmsg`, when CustomDisplayCostAndPrice is true) are the core's
-//!   own (`cost_and_price/messages.rs`); for any other, with a data_transfer module
+//!   `org.openchargealliance.costmsg`, when CustomDisplayCostAndPrice is true) and a
+//!   Plug&Charge DataTransfer (vendorId `org.openchargealliance.iso15118pnc`, with
+//!   ISO15118CertificateManagementEnabled) are the core's own (`cost_and_price/messages.rs`,
+//!   `pnc/`); for any other, with a data_transfer module
 //!   ([`ChargePoint::with_data_transfer_module`]) the request goes to the station as
 //!   [`StationCommand::DataTransfer`] and the module's answer
 //!   ([`StationEvent::DataTransferAnswered`](super::StationEvent::DataTransferAnswered)) is the
@@ -46,15 +48,17 @@ impl ChargePoint {
         self
     }
 
-    /// DataTransfer.req from the central system. California Pricing's messages are the core's
-    /// own (`cost_and_price/messages.rs`), as libocpp registers callbacks of its own for them.
+    /// DataTransfer.req from the central system. California Pricing's and Plug&Charge's
+    /// messages are the core's own, as libocpp registers callbacks of its own for them.
     pub(crate) fn on_data_transfer(
         &mut self,
         id: &MessageId,
         request: DataTransferRequest,
         now: super::Now,
     ) {
-        if self.on_cost_data_transfer(id, &request, now) {
+        if self.on_cost_data_transfer(id, &request, now)
+            || self.on_pnc_data_transfer(id, &request, now)
+        {
             return;
         }
         if !self.data_transfers.module {

@@ -88,6 +88,7 @@ impl ChargePoint {
                 self.data_transfer_result(request_id, None)
             }
             (Purpose::SignCertificate, result) => self.on_sign_certificate_response(result, now),
+            (Purpose::Pnc(purpose), result) => self.on_pnc_response(purpose, result, now),
             (Purpose::StatusNotification | Purpose::Triggered, Ok(_)) => {}
             (purpose, Ok(response)) => {
                 tracing::warn!(?purpose, action = %response.action(), "unexpected answer ignored")
@@ -103,6 +104,7 @@ impl ChargePoint {
             Purpose::BootNotification => self.registration.boot_queued = false,
             Purpose::DataTransfer(request_id) => self.data_transfer_result(request_id, None),
             Purpose::SignCertificate => self.on_sign_certificate_dropped(),
+            Purpose::Pnc(purpose) => self.on_pnc_dropped(purpose, now),
             _ => {}
         }
     }

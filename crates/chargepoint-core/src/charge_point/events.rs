@@ -316,6 +316,9 @@ pub enum StationEvent {
         /// Free text, cut to 255 characters.
         tech_info: Option<String>,
     },
+    /// The station's ISO 15118 side asks for a Plug&Charge authorization or a contract
+    /// certificate ([`super::pnc`]); answered with [`StationCommand::Pnc`].
+    Pnc(super::pnc::PncEvent),
 }
 
 /// How the file of a SignedUpdateFirmware must verify (the whitepaper's FirmwareType).
@@ -655,6 +658,8 @@ pub enum StationCommand {
         /// The latest moment the log should cover (GetLog's latestTimestamp).
         latest_timestamp: Option<DateTime>,
     },
+    /// For the station's ISO 15118 side: the answer to a [`StationEvent::Pnc`].
+    Pnc(super::pnc::PncCommand),
 }
 
 /// A fault as the core keeps it, for StatusNotification.

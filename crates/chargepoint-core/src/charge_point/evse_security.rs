@@ -307,6 +307,62 @@ pub trait EvseSecurity: fmt::Debug {
         &mut self,
         request: &CsrRequest,
     ) -> Result<String, CsrError>;
+
+    // Plug&Charge (ISO 15118 over OCPP 1.6, `pnc/`): the contract certificates, the SECC
+    // certificate's chain and its OCSP responses.
+
+    /// Checks a contract certificate `chain` (PEM, the leaf first, as the EV sent it) at `now`
+    /// against the installed MO roots, then the V2G roots (libocpp's `verify_certificate(chain,
+    /// {MO, V2G})`).
+    fn verify_contract_certificate(
+        &self,
+        chain: &str,
+        now: DateTime,
+    ) -> CertificateValidationResult;
+
+    /// The OCSP request data of every certificate of a contract `chain` (PEM, the leaf first)
+    /// that names an OCSP responder (authorityInfoAccess), its issuer taken from the chain or
+    /// the installed MO roots; SHA256 (libevse-security's `get_mo_ocsp_request_data`). Empty
+    /// when the chain cannot be read or no certificate of it names a responder.
+    fn contract_ocsp_request_data(&self, chain: &str) -> Vec<OcspRequest>;
+
+    /// The OCSP request data of the station's SECC certificate chains (the leaf and its
+    /// sub-CAs, issuers from the chain or the installed V2G roots), for the certificates that
+    /// name an OCSP responder; SHA256 (libevse-security's `get_v2g_ocsp_request_data`).
+    fn v2g_ocsp_request_data(&self) -> Vec<OcspRequest>;
+
+    /// Keeps `ocsp_response` (base64 DER, as GetCertificateStatus.conf's ocspResult) for the
+    /// certificate `hash_data` names, replacing the one kept before, so that the SECC can
+    /// staple it (libevse-security's `update_ocsp_cache`). The reason when it was not kept.
+    fn update_ocsp_cache(
+        &mut self,
+        hash_data: &CertificateHashData,
+        ocsp_response: &str,
+    ) -> Result<(), String>;
+
+    /// The station's SECC certificate chains, each as its leaf's hash data and its sub-CAs'
+    /// (from the leaf up), computed with `algorithm`: GetInstalledCertificateIds'
+    /// V2GCertificateChain.
+    fn v2g_certificate_chains(&self, algorithm: HashAlgorithm) -> Vec<CertificateChainHashData>;
+}
+
+/// What an OCSP request about one certificate needs (OCPP 2.0.1's OCSPRequestDataType, libocpp's
+/// `OCSPRequestData`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcspRequest {
+    /// The certificate's hash data (RFC 6960 CertID).
+    pub hash_data: CertificateHashData,
+    /// The OCSP responder of its authorityInfoAccess extension.
+    pub responder_url: String,
+}
+
+/// One certificate chain of the station, by hash data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificateChainHashData {
+    /// The leaf's.
+    pub leaf: CertificateHashData,
+    /// The sub-CA certificates', from the leaf up (the root is not part of it).
+    pub children: Vec<CertificateHashData>,
 }
 
 /// Whether two certificate hash data name the same certificate: the same algorithm, the same

@@ -59,6 +59,8 @@ pub(crate) enum Purpose {
     DataTransfer(u64),
     /// A SignCertificate with a new CSR (`sign_certificate.rs`).
     SignCertificate,
+    /// A Plug&Charge DataTransfer (`pnc/`).
+    Pnc(super::pnc::PncPurpose),
 }
 
 impl Purpose {
@@ -68,7 +70,10 @@ impl Purpose {
     fn awaited(&self) -> bool {
         matches!(
             self,
-            Purpose::Authorize(_) | Purpose::BootNotification | Purpose::DataTransfer(_)
+            Purpose::Authorize(_)
+                | Purpose::BootNotification
+                | Purpose::DataTransfer(_)
+                | Purpose::Pnc(_)
         )
     }
 }

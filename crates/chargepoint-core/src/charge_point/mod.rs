@@ -36,6 +36,7 @@
 //! | `security_events.rs`, `invalid_messages.rs` | security events: the security log, SecurityEventNotification; InvalidMessages and AttemptedReplayAttacks from what ocpp-rpc refused |
 //! | `evse_security.rs`, `certificates.rs` | the certificate store trait ([`evse_security::EvseSecurity`]); InstallCertificate, DeleteCertificate, GetInstalledCertificateIds |
 //! | `sign_certificate.rs` | SignCertificate, its retries and the renewal before expiry; CertificateSigned |
+//! | `pnc/` | Plug&Charge over DataTransfer (`org.openchargealliance.iso15118pnc`): certificate management, the SECC certificate, Authorize with a contract, GetCertificateStatus, Get15118EVCertificate ([`pnc`]) |
 //! | `dispatch.rs` | which handler gets which CALL or answer; NotSupported for the rest |
 //! | `limits.rs` | bounds on what the central system can make the station hold or do: the largest message decoded, clamped counts and intervals |
 //! | `message_queue.rs`, `store.rs` | what is sent when; what survives a power loss |
@@ -96,6 +97,7 @@ mod local_auth_list;
 mod local_auth_list_handlers;
 mod message_queue;
 mod meter_values;
+pub mod pnc;
 mod registration;
 mod remote_control;
 mod remote_trigger;
@@ -180,6 +182,8 @@ pub struct ChargePoint {
     leaf_certificates: Vec<evse_security::LeafCertificate>,
     /// The SignCertificate series and the charge point certificate's expiry check.
     signing: sign_certificate::CertificateSigning,
+    /// Plug&Charge timers and the SECC certificate signing under way (`pnc/`).
+    pnc: pnc::Pnc,
 }
 
 impl std::fmt::Debug for ChargePoint {
@@ -285,6 +289,7 @@ impl ChargePoint {
             installed_certificates: Vec::new(),
             leaf_certificates: Vec::new(),
             signing: Default::default(),
+            pnc: Default::default(),
             smart_charging: smart_charging_handlers::SmartCharging::new(
                 number_of_connectors,
                 now.instant,
@@ -446,6 +451,7 @@ impl ChargePoint {
         self.smart_charging_timer(now);
         self.pricing_timer(now);
         self.certificate_signing_timer(now);
+        self.pnc_timer(now);
     }
 
     /// Something happened at the station.
@@ -557,6 +563,7 @@ impl ChargePoint {
             StationEvent::SecurityEvent { kind, tech_info } => {
                 self.security_event(&kind, tech_info.as_deref(), now)
             }
+            StationEvent::Pnc(event) => self.on_pnc_event(event, now),
         }
         // A Reset waits for the transactions the station reports stopped.
         self.continue_reset(now);
@@ -613,6 +620,7 @@ impl ChargePoint {
             self.smart_charging.deadline(),
             self.pricing_deadline(),
             self.signing.deadline(),
+            self.pnc.deadline(),
         ]
         .into_iter()
         .flatten()

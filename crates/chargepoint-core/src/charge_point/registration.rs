@@ -157,6 +157,7 @@ impl ChargePoint {
                 self.schedule_certificate_expiry_check(now);
                 // After a restart into a signed update's firmware: its Installed.
                 self.send_installed_after_restart();
+                self.pnc_registered(now);
             }
             RegistrationStatus::Pending | RegistrationStatus::Rejected => {
                 let wait = u64::try_from(response.interval)

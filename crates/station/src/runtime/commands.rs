@@ -89,6 +89,14 @@ impl Station {
                 // The station sends no DataTransfer.req of its own yet.
                 tracing::info!(request_id, ?response, "DataTransfer answered");
             }
+            StationCommand::Pnc(answer) => {
+                // No ISO 15118 module (EvseV2G) asks the core for Plug&Charge yet, so no
+                // answer has anyone waiting for it (docs/plug-and-charge.md).
+                tracing::info!(
+                    ?answer,
+                    "Plug&Charge answer with no ISO 15118 module to take it"
+                );
+            }
             StationCommand::DownloadFirmware {
                 request_id,
                 location,

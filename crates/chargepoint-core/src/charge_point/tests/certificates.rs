@@ -191,6 +191,41 @@ impl EvseSecurity for FakeStore {
     ) -> Result<String, CsrError> {
         Err(CsrError::GenerationError("not in this fake".to_owned()))
     }
+
+    // Plug&Charge is tested over its own fake (tests/pnc.rs).
+    fn verify_contract_certificate(
+        &self,
+        _chain: &str,
+        _now: DateTime,
+    ) -> CertificateValidationResult {
+        CertificateValidationResult::IssuerNotFound
+    }
+
+    fn contract_ocsp_request_data(
+        &self,
+        _chain: &str,
+    ) -> Vec<crate::charge_point::evse_security::OcspRequest> {
+        Vec::new()
+    }
+
+    fn v2g_ocsp_request_data(&self) -> Vec<crate::charge_point::evse_security::OcspRequest> {
+        Vec::new()
+    }
+
+    fn update_ocsp_cache(
+        &mut self,
+        _hash_data: &CertificateHashData,
+        _ocsp_response: &str,
+    ) -> Result<(), String> {
+        Err("not in this fake".to_owned())
+    }
+
+    fn v2g_certificate_chains(
+        &self,
+        _algorithm: HashAlgorithm,
+    ) -> Vec<crate::charge_point::evse_security::CertificateChainHashData> {
+        Vec::new()
+    }
 }
 
 /// A registered charge point with `patch` and the fake `store` connected.

@@ -19,6 +19,7 @@ mod message_queue;
 mod meter_values;
 mod offline_start;
 mod parent_id_tag;
+mod pnc;
 mod power_loss;
 mod power_loss_between_writes;
 mod pricing;
