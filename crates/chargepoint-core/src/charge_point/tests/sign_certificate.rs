@@ -131,6 +131,41 @@ impl EvseSecurity for FakeStore {
         state.csrs.push(request.clone());
         Ok(format!("CSR-{}", state.csrs.len()))
     }
+
+    // Plug&Charge is tested over its own fake (tests/pnc/).
+    fn verify_contract_certificate(
+        &self,
+        _chain: &str,
+        _now: ocpp_types::DateTime,
+    ) -> crate::charge_point::evse_security::CertificateValidationResult {
+        crate::charge_point::evse_security::CertificateValidationResult::IssuerNotFound
+    }
+
+    fn contract_ocsp_request_data(
+        &self,
+        _chain: &str,
+    ) -> Vec<crate::charge_point::evse_security::OcspRequest> {
+        Vec::new()
+    }
+
+    fn v2g_ocsp_request_data(&self) -> Vec<crate::charge_point::evse_security::OcspRequest> {
+        Vec::new()
+    }
+
+    fn update_ocsp_cache(
+        &mut self,
+        _hash_data: &ocpp_types::security::CertificateHashData,
+        _ocsp_response: &str,
+    ) -> Result<(), String> {
+        Err("not in this fake".to_owned())
+    }
+
+    fn v2g_certificate_chains(
+        &self,
+        _algorithm: ocpp_types::security::HashAlgorithm,
+    ) -> Vec<crate::charge_point::evse_security::CertificateChainHashData> {
+        Vec::new()
+    }
 }
 
 /// A registered charge point with CpoName "Example CPO", `patch` and `store`.

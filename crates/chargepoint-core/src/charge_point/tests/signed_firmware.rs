@@ -86,6 +86,41 @@ impl EvseSecurity for MfRoots {
     ) -> Result<String, CsrError> {
         Err(CsrError::GenerationError("not in this fake".to_owned()))
     }
+
+    // Plug&Charge is tested over its own fake (tests/pnc/).
+    fn verify_contract_certificate(
+        &self,
+        _chain: &str,
+        _now: ocpp_types::DateTime,
+    ) -> crate::charge_point::evse_security::CertificateValidationResult {
+        crate::charge_point::evse_security::CertificateValidationResult::IssuerNotFound
+    }
+
+    fn contract_ocsp_request_data(
+        &self,
+        _chain: &str,
+    ) -> Vec<crate::charge_point::evse_security::OcspRequest> {
+        Vec::new()
+    }
+
+    fn v2g_ocsp_request_data(&self) -> Vec<crate::charge_point::evse_security::OcspRequest> {
+        Vec::new()
+    }
+
+    fn update_ocsp_cache(
+        &mut self,
+        _hash_data: &ocpp_types::security::CertificateHashData,
+        _ocsp_response: &str,
+    ) -> Result<(), String> {
+        Err("not in this fake".to_owned())
+    }
+
+    fn v2g_certificate_chains(
+        &self,
+        _algorithm: ocpp_types::security::HashAlgorithm,
+    ) -> Vec<crate::charge_point::evse_security::CertificateChainHashData> {
+        Vec::new()
+    }
 }
 
 /// A registered station of `connectors` connectors with the fake store connected.

@@ -216,6 +216,14 @@ impl EvseSecurity for Fake {
     fn v2g_certificate_chains(&self, _algorithm: HashAlgorithm) -> Vec<CertificateChainHashData> {
         self.state().secc_chains.clone()
     }
+
+    fn verify_firmware_signing_certificate(
+        &self,
+        _chain: &str,
+        _now: ocpp_types::DateTime,
+    ) -> crate::charge_point::evse_security::CertificateValidationResult {
+        crate::charge_point::evse_security::CertificateValidationResult::InvalidFormat
+    }
 }
 
 /// The PnC keys on, CpoName set, and `patch` over them. SupportedFeatureProfiles does not list
