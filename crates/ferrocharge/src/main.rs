@@ -6,12 +6,14 @@
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
 //!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
+//!     ferrocharge pki init [--dir DIR]                     the development PKI (TLS, firmware, ISO 15118)
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod dev_csms;
 mod logging;
+mod pki;
 mod station;
 
 use anyhow::Context;
@@ -54,6 +56,10 @@ enum Command {
     /// SteVe's URL ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>,
     /// with its web UI on http://127.0.0.1:8850/.
     Csms(dev_csms::CsmsArgs),
+    /// The development PKI: certificates for security profiles 2 and 3, SignedUpdateFirmware
+    /// and ISO 15118 Plug&Charge, in EVerest's layout (docs/dev-pki.md).
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
 }
 
 #[derive(Subcommand)]
@@ -111,6 +117,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             station::sil(config, csms_http, &held)
         }
         Command::Csms(args) => dev_csms::run(args),
+        Command::Pki(command) => pki::run(command),
         Command::Config(ConfigCommand::Check { file, options }) => {
             Ok(match load(Some(&file), &options)? {
                 Ok(_) => {
