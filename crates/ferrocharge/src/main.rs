@@ -7,6 +7,7 @@
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
 //!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
 //!     ferrocharge pki init [--dir DIR]                     the development PKI (TLS, firmware, ISO 15118)
+//!     ferrocharge pki sign-firmware FILE [--dir DIR]       SignedUpdateFirmware's signature of FILE
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

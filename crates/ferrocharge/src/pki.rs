@@ -1,6 +1,7 @@
 //! `ferrocharge pki`: the development PKI of `csms::dev_pki` on the command line.
 //!
 //!     ferrocharge pki init [--dir DIR] [--charge-point ID]...   make what is missing, list it
+//!     ferrocharge pki sign-firmware FILE [--dir DIR] [--json]   SignedUpdateFirmware's signature
 //!
 //! DIR defaults to /tmp/ferrocharge/pki: the `pki` folder of the SIL station's data dir, where
 //! `ferrocharge sil --security-profile 2|3` keeps its PKI.
@@ -8,6 +9,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
 use csms::dev_pki::{DevPki, DEFAULT_CHARGE_POINT, EMAID};
 
@@ -33,6 +35,20 @@ pub enum PkiCommand {
         #[arg(long = "charge-point", value_name = "ID")]
         charge_points: Vec<String>,
     },
+    /// Sign FILE for SignedUpdateFirmware with the PKI's firmware signing key (ECDSA P-256,
+    /// SHA-256): prints `firmware.signature` (base64 of the DER signature) and where
+    /// `firmware.signingCertificate` is.
+    SignFirmware {
+        /// The firmware file.
+        file: PathBuf,
+        /// The PKI's folder (made by `ferrocharge pki init`).
+        #[arg(long, value_name = "DIR", default_value = DEFAULT_PKI_DIR)]
+        dir: PathBuf,
+        /// Print {"signature": ..., "signingCertificate": PEM} instead: the two fields of
+        /// SignedUpdateFirmware's `firmware`, ready to paste.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs `ferrocharge pki ...`.
@@ -53,6 +69,25 @@ pub fn run(command: PkiCommand) -> anyhow::Result<ExitCode> {
                     charge_points: &charge_points
                 }
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        PkiCommand::SignFirmware { file, dir, json } => {
+            let firmware =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let signed = DevPki::open(&dir).sign_firmware(&firmware)?;
+            if json {
+                let fields = serde_json::json!({
+                    "signature": signed.signature,
+                    "signingCertificate": signed.signing_certificate,
+                });
+                println!("{fields}");
+            } else {
+                println!("signature           {}", signed.signature);
+                println!(
+                    "signingCertificate  {}",
+                    signed.signing_certificate_path.display()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
