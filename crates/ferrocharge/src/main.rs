@@ -2,7 +2,7 @@
 //! `config` tools for OCPP 1.6 configuration files.
 //!
 //!     ferrocharge run --config FILE                        the station, until Ctrl-C or station/stop
-//!     ferrocharge sil [--config FILE]                      the dev CSMS and the SIL station in one process
+//!     ferrocharge sil [--config FILE] [--security-profile 2|3]  the dev CSMS and the SIL station in one process
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
 //!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
@@ -15,6 +15,7 @@ use std::process::ExitCode;
 mod dev_csms;
 mod logging;
 mod pki;
+mod sil_security;
 mod station;
 
 use anyhow::Context;
@@ -49,6 +50,11 @@ enum Command {
         /// Where the dev CSMS serves its web UI and HTTP API (port 0: any free port).
         #[arg(long, value_name = "ADDR", default_value_t = csms::DEFAULT_HTTP)]
         csms_http: std::net::SocketAddr,
+        /// Run over wss:// at OCPP security profile 2 (TLS + Basic auth with an
+        /// AuthorizationKey) or 3 (TLS + client certificate), with the development PKI in the
+        /// station's data_dir/pki (made the first time, see `ferrocharge pki init`).
+        #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
+        security_profile: Option<u8>,
     },
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
@@ -113,9 +119,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let held = logging::init()?;
             station::run(&config, &held)
         }
-        Command::Sil { config, csms_http } => {
+        Command::Sil {
+            config,
+            csms_http,
+            security_profile,
+        } => {
             let held = logging::init()?;
-            station::sil(config, csms_http, &held)
+            station::sil(config, csms_http, security_profile, &held)
         }
         Command::Csms(args) => dev_csms::run(args),
         Command::Pki(command) => pki::run(command),
