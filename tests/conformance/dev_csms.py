@@ -21,7 +21,9 @@ class Sil(Station):
     CSMS's HTTP API."""
 
     def __init__(self, binary: Path, dir: Path, yaml_name: str = "config-sil-one-evse.yaml",
-                 **kwargs) -> None:
+                 sil_args: tuple[str, ...] = (), **kwargs) -> None:
+        # More arguments of `sil` (--security-profile N).
+        self.sil_args = list(sil_args)
         self.csms_port = free_port()
         self.csms_http = f"127.0.0.1:{free_port()}"
         uri = f"127.0.0.1:{self.csms_port}/steve/websocket/CentralSystemService/"
@@ -31,7 +33,7 @@ class Sil(Station):
     def _spawn(self):
         # Station's arguments are `<bin> run --config FILE`: the same station, under `sil`.
         binary, _, flag, config = self._args[:4]
-        self._args = [binary, "sil", flag, config, "--csms-http", self.csms_http]
+        self._args = [binary, "sil", flag, config, "--csms-http", self.csms_http, *self.sil_args]
         return super()._spawn()
 
     def csms(self, method: str, path: str, body=None, expect: int | None = 200):

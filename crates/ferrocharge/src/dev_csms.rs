@@ -28,10 +28,10 @@ pub struct CsmsArgs {
     path_prefix: Option<String>,
     /// TLS (wss://, security profiles 2 and 3) with the development PKI in DIR (`ferrocharge
     /// pki init`; made where missing): the CSMS's certificate, client certificates checked
-    /// against its CSMS root, and for cp001 and each charge point of the config a client
-    /// certificate in the station certificate store (DIR/station) and an AuthorizationKey
-    /// (DIR/csms/<id>.authorization-key), which becomes its password unless the config gives
-    /// one.
+    /// against its CSMS root, and for cp001 and each charge point with a password in the
+    /// config a client certificate in the station certificate store (DIR/station) and an
+    /// AuthorizationKey (DIR/csms/<id>.authorization-key); cp001's is its password unless the
+    /// config gives it one.
     #[arg(long, value_name = "DIR")]
     dev_pki: Option<PathBuf>,
     /// Refuse the TLS handshake of a station without a client certificate (profile 3 only);
