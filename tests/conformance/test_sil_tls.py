@@ -7,7 +7,8 @@
   firmware signing certificate -> MF root. A second run changes nothing.
 - `ferrocharge sil --security-profile 3` (on the PKI `pki init` made) boots over wss with a
   client certificate, `--security-profile 2` with TLS and Basic auth: the dev CSMS's API says how
-  the station authenticated, and the station reports the SecurityProfile it runs at.
+  the station authenticated, and the station reports the SecurityProfile it runs at; the dev
+  CSMS's SignedUpdateFirmware template carries the PKI's signing certificate.
 - `ferrocharge csms --dev-pki DIR --require-client-certificate` with `ferrocharge run` pointed at
   DIR/station: the two-command way to profile 3.
 - `ferrocharge pki sign-firmware FILE` prints a signature that verifies, with the signing
@@ -172,6 +173,11 @@ def test_sil_at_profile_3_boots_over_wss_with_the_client_certificate_of_the_pki(
     assert security_profile_of_the_station(sil) == "3"
     assert "  CSMS         wss://127.0.0.1:" in sil.log()
     assert snapshot(pki_dir) == made, "sil used the PKI pki init made"
+    # The web UI's SignedUpdateFirmware template carries the PKI's signing certificate.
+    [action] = [a for a in sil.csms("GET", "/actions") if a["action"] == "SignedUpdateFirmware"]
+    [template] = action["templates"]
+    assert template["payload"]["firmware"]["signingCertificate"] == \
+        (pki_dir / "mf/FIRMWARE_SIGNING.pem").read_text()
 
 
 def test_sil_at_profile_2_boots_over_wss_with_basic_auth(make_sil, pki_dir):

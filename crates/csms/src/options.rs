@@ -137,6 +137,9 @@ pub struct CsmsOptions {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// How long a CSMS-initiated CALL waits for its answer (default 30 s, ocpp-rpc's default).
     pub call_timeout: std::time::Duration,
+    /// A firmware signing certificate (PEM; the development PKI's) that the web UI's
+    /// SignedUpdateFirmware template carries as `signingCertificate`; `None`: no template.
+    pub firmware_signing_certificate: Option<String>,
 }
 
 impl Default for CsmsOptions {
@@ -154,6 +157,7 @@ impl Default for CsmsOptions {
             passwords: HashMap::new(),
             tls: None,
             call_timeout: ocpp_rpc::Config::DEFAULT_CALL_TIMEOUT,
+            firmware_signing_certificate: None,
         }
     }
 }

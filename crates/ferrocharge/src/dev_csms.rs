@@ -117,6 +117,7 @@ fn options(args: CsmsArgs) -> anyhow::Result<(csms::CsmsOptions, Option<DevPki>)
             made.tls_files(args.require_client_certificate)
                 .server_config()?,
         );
+        options.firmware_signing_certificate = Some(made.firmware_signing_certificate()?);
         pki = Some(made);
     }
     if let Some(interval) = args.heartbeat_interval {

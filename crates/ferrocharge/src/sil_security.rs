@@ -13,7 +13,8 @@
 //!
 //! and the dev CSMS serves TLS with the PKI's server certificate: for profile 2 it requires the
 //! AuthorizationKey as Basic auth, for profile 3 a client certificate under the PKI's CSMS
-//! root whose CN is the ChargePointId (no TLS without one).
+//! root whose CN is the ChargePointId (no TLS without one). Its web UI offers a
+//! SignedUpdateFirmware template with the PKI's firmware signing certificate.
 //!
 //! The user config (`user_config.json`) still goes over the OCPP configuration, as always: one
 //! that sets another SecurityProfile is refused with its path.
@@ -143,6 +144,8 @@ impl SilSecurity {
             );
         }
         options.tls = Some(files.server_config()?);
+        // The web UI's SignedUpdateFirmware template carries the PKI's signing certificate.
+        options.firmware_signing_certificate = Some(self.pki.firmware_signing_certificate()?);
         Ok(())
     }
 
@@ -291,6 +294,12 @@ mod tests {
         assert_eq!(
             options.passwords.get("cp001").map(Vec::as_slice),
             Some(key.as_bytes())
+        );
+        assert_eq!(
+            options.firmware_signing_certificate.as_deref(),
+            std::fs::read_to_string(data.join("pki/mf/FIRMWARE_SIGNING.pem"))
+                .ok()
+                .as_deref()
         );
     }
 

@@ -380,6 +380,16 @@ impl DevPki {
         )
     }
 
+    /// The firmware signing certificate, PEM (what SignedUpdateFirmware's
+    /// `signingCertificate` carries).
+    pub fn firmware_signing_certificate(&self) -> Result<String, PkiError> {
+        let (cert, _) = self.firmware_signing_files();
+        if !cert.exists() {
+            return Err(PkiError::NotMade(cert));
+        }
+        read(&cert)
+    }
+
     /// Where charge point `id`'s AuthorizationKey is kept.
     pub fn authorization_key_file(&self, id: &str) -> PathBuf {
         self.dir
