@@ -112,6 +112,9 @@ pub enum PkiError {
     /// ring refused to sign.
     #[error("cannot sign: {0}")]
     Signing(String),
+    /// The system gave no random bytes (for an AuthorizationKey).
+    #[error("the system gave no random bytes")]
+    Random,
 }
 
 /// The development PKI in a folder; see the [module docs](self).
@@ -440,9 +443,7 @@ fn new_authorization_key() -> Result<String, PkiError> {
     let mut key = String::from("dev-");
     while key.len() < 32 {
         let mut byte = [0u8; 1];
-        random
-            .fill(&mut byte)
-            .map_err(|_| PkiError::Signing("no random bytes from the system".to_owned()))?;
+        random.fill(&mut byte).map_err(|_| PkiError::Random)?;
         // Bytes beyond the last whole multiple of 62 are dropped: no letter more likely.
         if byte[0] < 248 {
             if let Some(c) = ALPHABET.get(usize::from(byte[0]) % ALPHABET.len()) {
