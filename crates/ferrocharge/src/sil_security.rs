@@ -17,7 +17,8 @@
 //! SignedUpdateFirmware template with the PKI's firmware signing certificate.
 //!
 //! The user config (`user_config.json`) still goes over the OCPP configuration, as always: one
-//! that sets another SecurityProfile is refused with its path.
+//! that sets another SecurityProfile (or, for profile 2, another AuthorizationKey) is refused
+//! with its path.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use csms::dev_pki::DevPki;
 use csms::CsmsOptions;
+
+use crate::station::CsmsConnection;
 use station::runtime::OcppPaths;
 use station::{ParamValue, StationConfig};
 
@@ -132,6 +135,33 @@ impl SilSecurity {
         Ok(())
     }
 
+    /// Refuses a station that would not connect as this profile says once its user config is
+    /// over the OCPP configuration written for it (a CSMS changed SecurityProfile or
+    /// AuthorizationKey, and the station keeps that): the dev CSMS would refuse it, for reasons
+    /// far from the cause.
+    pub fn check(&self, connection: &CsmsConnection) -> anyhow::Result<()> {
+        let user_config = connection.user_config.display();
+        if connection.security_profile != self.profile {
+            bail!(
+                "--security-profile {}: the station's user config {user_config} sets \
+                 SecurityProfile {}; remove that key from it (or the file) to use \
+                 --security-profile",
+                self.profile,
+                connection.security_profile
+            );
+        }
+        if self.profile == 2
+            && connection.authorization_key.as_deref() != Some(self.authorization_key.as_str())
+        {
+            bail!(
+                "--security-profile 2: the station's user config {user_config} sets another \
+                 AuthorizationKey than the development PKI's; remove that key from it (or the \
+                 file) to use --security-profile"
+            );
+        }
+        Ok(())
+    }
+
     /// The dev CSMS's TLS and credentials for this profile.
     pub fn csms_options(&self, options: &mut CsmsOptions) -> anyhow::Result<()> {
         let mut files = self.pki.tls_files(self.profile == 3);
@@ -147,11 +177,6 @@ impl SilSecurity {
         // The web UI's SignedUpdateFirmware template carries the PKI's signing certificate.
         options.firmware_signing_certificate = Some(self.pki.firmware_signing_certificate()?);
         Ok(())
-    }
-
-    /// The profile.
-    pub fn profile(&self) -> u8 {
-        self.profile
     }
 
     /// One line for the banner: what the station proves itself with, and where it is.
@@ -318,5 +343,48 @@ mod tests {
         assert!(options.tls.is_some());
         assert!(options.passwords.is_empty());
         assert!(SilSecurity::prepare(&config, 1, "cp001").is_err());
+    }
+
+    #[test]
+    fn a_user_config_that_changes_the_profile_or_the_key_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = station(dir.path());
+        let security = SilSecurity::prepare(&config, 2, "cp001").unwrap();
+        security.apply(&mut config).unwrap();
+        let connection = crate::station::csms_connection(&config).unwrap();
+        assert!(connection.url.is_secure());
+        security.check(&connection).unwrap();
+
+        let user_config = dir.path().join("data/user_config.json");
+        std::fs::write(&user_config, r#"{"Security": {"SecurityProfile": 3}}"#).unwrap();
+        let refused = security
+            .check(&crate::station::csms_connection(&config).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            refused,
+            format!(
+                "--security-profile 2: the station's user config {} sets SecurityProfile 3; \
+                 remove that key from it (or the file) to use --security-profile",
+                user_config.display()
+            )
+        );
+        std::fs::write(
+            &user_config,
+            r#"{"Security": {"AuthorizationKey": "another key of 16 bytes"}}"#,
+        )
+        .unwrap();
+        let refused = security
+            .check(&crate::station::csms_connection(&config).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("sets another AuthorizationKey"),
+            "{refused}"
+        );
+        assert!(
+            !refused.contains("another key of 16 bytes"),
+            "never the key"
+        );
     }
 }

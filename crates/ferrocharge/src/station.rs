@@ -53,6 +53,7 @@ pub fn sil(
             let id = csms_url(&station)?.charge_point_id().to_owned();
             let security = SilSecurity::prepare(&station, profile, &id)?;
             security.apply(&mut station)?;
+            security.check(&csms_connection(&station)?)?;
             Some(security)
         }
         None => None,
@@ -76,6 +77,23 @@ pub fn sil(
 /// The URL the station of `config` connects to: its OCPP module's CentralSystemURI and
 /// ChargePointId, with the user config over them, as the station builds it when it starts.
 fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
+    Ok(csms_connection(config)?.url)
+}
+
+/// How the station of `config` connects to its CSMS, from its effective OCPP configuration.
+pub(crate) struct CsmsConnection {
+    /// Where.
+    pub url: CsmsUrl,
+    /// Its SecurityProfile.
+    pub security_profile: u8,
+    /// Its AuthorizationKey, if it has one.
+    pub authorization_key: Option<String>,
+    /// The user config that goes over its OCPP configuration.
+    pub user_config: PathBuf,
+}
+
+/// See [`CsmsConnection`].
+pub(crate) fn csms_connection(config: &StationConfig) -> anyhow::Result<CsmsConnection> {
     let module = config
         .modules_of_type(station::module_types::OCPP.name)
         .next()
@@ -102,22 +120,22 @@ fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
     };
     let ocpp = OcppConfig::from_document(&effective)?;
     let profile = SecurityProfile::from_number(i64::from(ocpp.security.security_profile))?;
-    Ok(CsmsUrl::parse(
-        &ocpp.internal.central_system_uri,
-        &ocpp.internal.charge_point_id,
-        profile,
-    )?)
+    Ok(CsmsConnection {
+        url: CsmsUrl::parse(
+            &ocpp.internal.central_system_uri,
+            &ocpp.internal.charge_point_id,
+            profile,
+        )?,
+        security_profile: ocpp.security.security_profile,
+        authorization_key: ocpp.security.authorization_key.map(|key| key.0),
+        user_config: paths.user_config,
+    })
 }
 
 /// The dev CSMS that serves `url`: on its port and path, which must be a URL on this machine
 /// (an IP address or `localhost`); `wss://` with `security` only.
 fn dev_csms_options(url: &CsmsUrl, security: Option<&SilSecurity>) -> anyhow::Result<CsmsOptions> {
     match security {
-        Some(security) if !url.is_secure() => bail!(
-            "the station connects to {url} at security profile {}: its user config sets another \
-             SecurityProfile; remove that from the user config to use --security-profile",
-            security.profile()
-        ),
         None if url.is_secure() => bail!(
             "the station connects to {url}: `sil` runs the dev CSMS over wss:// only with \
              --security-profile 2|3 (its development PKI); use `ferrocharge run --config FILE` \
