@@ -22,6 +22,7 @@ class Sil(Station):
 
     def __init__(self, binary: Path, dir: Path, yaml_name: str = "config-sil-one-evse.yaml",
                  sil_args: tuple[str, ...] = (), **kwargs) -> None:
+        # More arguments of `sil` (--security-profile N).
         self.sil_args = list(sil_args)
         self.csms_port = free_port()
         self.csms_http = f"127.0.0.1:{free_port()}"

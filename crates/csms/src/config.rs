@@ -240,6 +240,7 @@ impl CsmsConfig {
                     ids.push("cp001".to_owned());
                 }
                 let pki = DevPki::ensure(&resolve(dir), &ids)?;
+                options.firmware_signing_certificate = Some(pki.firmware_signing_certificate()?);
                 let mut files = pki.tls_files(tls.require_client_certificate);
                 if let Some(ca) = tls.client_ca {
                     files.client_ca = Some(resolve(ca));

@@ -143,6 +143,9 @@ pub struct CsmsOptions {
     /// Pricing switched on or off at start, whatever the settings say (`--pricing`,
     /// `--no-pricing`; `ferrocharge sil` turns it on).
     pub pricing_enabled: Option<bool>,
+    /// A firmware signing certificate (PEM; the development PKI's) that the web UI's
+    /// SignedUpdateFirmware template carries as `signingCertificate`; `None`: no template.
+    pub firmware_signing_certificate: Option<String>,
 }
 
 impl Default for CsmsOptions {
@@ -162,6 +165,7 @@ impl Default for CsmsOptions {
             call_timeout: ocpp_rpc::Config::DEFAULT_CALL_TIMEOUT,
             pricing: None,
             pricing_enabled: None,
+            firmware_signing_certificate: None,
         }
     }
 }

@@ -26,11 +26,18 @@ pub struct CsmsArgs {
     /// The path before the ChargePointId [default: SteVe's, /steve/websocket/CentralSystemService/].
     #[arg(long, value_name = "PATH")]
     path_prefix: Option<String>,
-    /// TLS (wss://, security profiles 2 and 3) with a development PKI in DIR, made the first
-    /// time: the CSMS's certificate, and a client certificate for cp001 and each charge point
-    /// of the config, in a station certificate store (DIR/station).
+    /// TLS (wss://, security profiles 2 and 3) with the development PKI in DIR (`ferrocharge
+    /// pki init`; made where missing): the CSMS's certificate, client certificates checked
+    /// against its CSMS root, and for cp001 and each charge point with a password in the
+    /// config a client certificate in the station certificate store (DIR/station) and an
+    /// AuthorizationKey (DIR/csms/<id>.authorization-key); cp001's is its password unless the
+    /// config gives it one.
     #[arg(long, value_name = "DIR")]
     dev_pki: Option<PathBuf>,
+    /// Refuse the TLS handshake of a station without a client certificate (profile 3 only);
+    /// needs --dev-pki.
+    #[arg(long, requires = "dev_pki")]
+    require_client_certificate: bool,
     /// An idTag to accept (repeatable); replaces the tags in the database, which start as the
     /// ones EVerest's SIL uses (DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123, RFID_VALID1,
     /// RFID_VALID2).
@@ -106,7 +113,19 @@ fn options(args: CsmsArgs) -> anyhow::Result<(csms::CsmsOptions, Option<DevPki>)
             .chain(std::iter::once("cp001".to_owned()))
             .collect();
         let made = DevPki::ensure(dir, &ids)?;
-        options.tls = Some(made.tls_files(false).server_config()?);
+        for id in &ids {
+            if options.passwords.contains_key(id) {
+                continue;
+            }
+            if let Some(key) = made.authorization_key(id)? {
+                options.passwords.insert(id.clone(), key.into_bytes());
+            }
+        }
+        options.tls = Some(
+            made.tls_files(args.require_client_certificate)
+                .server_config()?,
+        );
+        options.firmware_signing_certificate = Some(made.firmware_signing_certificate()?);
         pki = Some(made);
     }
     if let Some(interval) = args.heartbeat_interval {
@@ -189,6 +208,11 @@ impl std::fmt::Display for Banner<'_> {
                 f,
                 "  station PKI  {} (EvseSecurity certificate store: ca/csms/CSMS_ROOT_CA.pem, client/csms/<ChargePointId>.pem|.key)",
                 pki.station_store().display()
+            )?;
+            writeln!(
+                f,
+                "  passwords    each charge point's AuthorizationKey, in {}",
+                pki.authorization_key_file("<ChargePointId>").display()
             )?;
         }
         match csms.http_addr() {

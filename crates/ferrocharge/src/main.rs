@@ -2,16 +2,20 @@
 //! `config` tools for OCPP 1.6 configuration files.
 //!
 //!     ferrocharge run --config FILE                        the station, until Ctrl-C or station/stop
-//!     ferrocharge sil [--config FILE]                      the dev CSMS and the SIL station in one process
+//!     ferrocharge sil [--config FILE] [--security-profile 2|3]  the dev CSMS and the SIL station in one process
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
 //!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
+//!     ferrocharge pki init [--dir DIR]                     the development PKI (TLS, firmware, ISO 15118)
+//!     ferrocharge pki sign-firmware FILE [--dir DIR]       SignedUpdateFirmware's signature of FILE
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod dev_csms;
 mod logging;
+mod pki;
+mod sil_security;
 mod station;
 
 use anyhow::Context;
@@ -50,6 +54,11 @@ enum Command {
         /// RunningCost and FinalCost from each tag's tariff).
         #[arg(long)]
         no_pricing: bool,
+        /// Run over wss:// at OCPP security profile 2 (TLS + Basic auth with an
+        /// AuthorizationKey) or 3 (TLS + client certificate), with the development PKI in the
+        /// station's data_dir/pki (made the first time, see `ferrocharge pki init`).
+        #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
+        security_profile: Option<u8>,
     },
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
@@ -58,6 +67,10 @@ enum Command {
     /// SteVe's URL ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>,
     /// with its web UI on http://127.0.0.1:8850/.
     Csms(dev_csms::CsmsArgs),
+    /// The development PKI: certificates for security profiles 2 and 3, SignedUpdateFirmware
+    /// and ISO 15118 Plug&Charge, in EVerest's layout (docs/dev-pki.md).
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
 }
 
 #[derive(Subcommand)]
@@ -114,11 +127,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             config,
             csms_http,
             no_pricing,
+            security_profile,
         } => {
             let held = logging::init()?;
-            station::sil(config, csms_http, !no_pricing, &held)
+            station::sil(config, csms_http, !no_pricing, security_profile, &held)
         }
         Command::Csms(args) => dev_csms::run(args),
+        Command::Pki(command) => pki::run(command),
         Command::Config(ConfigCommand::Check { file, options }) => {
             Ok(match load(Some(&file), &options)? {
                 Ok(_) => {

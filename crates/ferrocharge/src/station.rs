@@ -16,6 +16,7 @@ use station::runtime::{BootReason, OcppPaths, Station};
 use station::{ConfigFile, StationConfig};
 
 use crate::logging::Held;
+use crate::sil_security::SilSecurity;
 
 /// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
 /// the CSMS starts it again in the same process (the config is read again, like a reboot).
@@ -24,29 +25,43 @@ pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
     runtime.block_on(run_station(
         &ConfigFile::Path(config.to_path_buf()),
         None,
+        None,
         held,
     ))
 }
 
-/// `ferrocharge sil [--config FILE]`: the station of `config` (the shipped
-/// config-sil-ocpp.yaml, built into the binary, by default) and, in the same process, the dev
-/// CSMS listening where the station connects (SteVe's default URL for the shipped configs),
-/// its web UI on `csms_http` and its database under the station's data dir (`csms/`); it prices
-/// the sessions (California Pricing) when `pricing`, so the station shows prices out of the box.
+/// `ferrocharge sil [--config FILE] [--no-pricing] [--security-profile 2|3]`: the station of
+/// `config` (the shipped config-sil-ocpp.yaml, built into the binary, by default) and, in the
+/// same process, the dev CSMS listening where the station connects (SteVe's default URL for the
+/// shipped configs), its web UI on `csms_http` and its database under the station's data dir
+/// (`csms/`). It prices the sessions (California Pricing) when `pricing`, so the station shows
+/// prices out of the box. With a security profile, over `wss://` with the development PKI
+/// ([`SilSecurity`]).
 pub fn sil(
     config: Option<PathBuf>,
     csms_http: SocketAddr,
     pricing: bool,
+    security_profile: Option<u8>,
     held: &Held,
 ) -> anyhow::Result<ExitCode> {
     let config = match config {
         Some(path) => ConfigFile::Path(path),
         None => ConfigFile::Shipped(&shipped::SIL_OCPP),
     };
-    let station =
+    let mut station =
         StationConfig::from_file(&config).with_context(|| format!("cannot load {config}"))?;
+    let security = match security_profile {
+        Some(profile) => {
+            let id = csms_url(&station)?.charge_point_id().to_owned();
+            let security = SilSecurity::prepare(&station, profile, &id)?;
+            security.apply(&mut station)?;
+            security.check(&csms_connection(&station)?)?;
+            Some(security)
+        }
+        None => None,
+    };
     let url = csms_url(&station)?;
-    let mut options = dev_csms_options(&url)?;
+    let mut options = dev_csms_options(&url, security.as_ref())?;
     options.http = Some(csms_http);
     options.data_dir = Some(station.settings.data_dir.join("csms"));
     options.pricing_enabled = Some(pricing);
@@ -56,7 +71,7 @@ pub fn sil(
         let csms = csms::Csms::bind(options).await.with_context(|| {
             format!("cannot start the dev CSMS on {listen} (is SteVe or another CSMS on its port?)")
         })?;
-        let code = run_station(&config, Some(&csms), held).await;
+        let code = run_station(&config, Some(&csms), security.as_ref(), held).await;
         drop(csms);
         code
     })
@@ -65,6 +80,23 @@ pub fn sil(
 /// The URL the station of `config` connects to: its OCPP module's CentralSystemURI and
 /// ChargePointId, with the user config over them, as the station builds it when it starts.
 fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
+    Ok(csms_connection(config)?.url)
+}
+
+/// How the station of `config` connects to its CSMS, from its effective OCPP configuration.
+pub(crate) struct CsmsConnection {
+    /// Where.
+    pub url: CsmsUrl,
+    /// Its SecurityProfile.
+    pub security_profile: u8,
+    /// Its AuthorizationKey, if it has one.
+    pub authorization_key: Option<String>,
+    /// The user config that goes over its OCPP configuration.
+    pub user_config: PathBuf,
+}
+
+/// See [`CsmsConnection`].
+pub(crate) fn csms_connection(config: &StationConfig) -> anyhow::Result<CsmsConnection> {
     let module = config
         .modules_of_type(station::module_types::OCPP.name)
         .next()
@@ -91,21 +123,28 @@ fn csms_url(config: &StationConfig) -> anyhow::Result<CsmsUrl> {
     };
     let ocpp = OcppConfig::from_document(&effective)?;
     let profile = SecurityProfile::from_number(i64::from(ocpp.security.security_profile))?;
-    Ok(CsmsUrl::parse(
-        &ocpp.internal.central_system_uri,
-        &ocpp.internal.charge_point_id,
-        profile,
-    )?)
+    Ok(CsmsConnection {
+        url: CsmsUrl::parse(
+            &ocpp.internal.central_system_uri,
+            &ocpp.internal.charge_point_id,
+            profile,
+        )?,
+        security_profile: ocpp.security.security_profile,
+        authorization_key: ocpp.security.authorization_key.map(|key| key.0),
+        user_config: paths.user_config,
+    })
 }
 
-/// The dev CSMS that serves `url`: on its port and path, which must be a `ws://` URL on this
-/// machine (an IP address or `localhost`).
-fn dev_csms_options(url: &CsmsUrl) -> anyhow::Result<CsmsOptions> {
-    if url.is_secure() {
-        bail!(
-            "the station connects to {url}: the dev CSMS of `sil` speaks ws:// only; \
-             use `ferrocharge run --config FILE` with a CSMS that speaks TLS"
-        );
+/// The dev CSMS that serves `url`: on its port and path, which must be a URL on this machine
+/// (an IP address or `localhost`); `wss://` with `security` only.
+fn dev_csms_options(url: &CsmsUrl, security: Option<&SilSecurity>) -> anyhow::Result<CsmsOptions> {
+    match security {
+        None if url.is_secure() => bail!(
+            "the station connects to {url}: `sil` runs the dev CSMS over wss:// only with \
+             --security-profile 2|3 (its development PKI); use `ferrocharge run --config FILE` \
+             with a CSMS of your own"
+        ),
+        _ => {}
     }
     let ip = match url.host() {
         "localhost" => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -117,18 +156,24 @@ fn dev_csms_options(url: &CsmsUrl) -> anyhow::Result<CsmsOptions> {
             )
         })?,
     };
-    Ok(CsmsOptions {
+    let mut options = CsmsOptions {
         listen: SocketAddr::new(ip, url.port()),
         path_prefix: url.base_path().to_owned(),
         ..CsmsOptions::default()
-    })
+    };
+    if let Some(security) = security {
+        security.csms_options(&mut options)?;
+    }
+    Ok(options)
 }
 
 /// Runs the station of `config` until it stops, starting it again after a Reset or a firmware
-/// update. `csms` is the dev CSMS, when `sil` runs one.
+/// update. `csms` is the dev CSMS, when `sil` runs one; `security` what `sil
+/// --security-profile` changes in the config at every start.
 async fn run_station(
     config: &ConfigFile,
     csms: Option<&csms::Csms>,
+    security: Option<&SilSecurity>,
     held: &Held,
 ) -> anyhow::Result<ExitCode> {
     // The banner lists the tags that charge; the web UI shows every tag.
@@ -138,6 +183,9 @@ async fn run_station(
     loop {
         let mut cfg =
             StationConfig::from_file(config).with_context(|| format!("cannot load {config}"))?;
+        if let Some(security) = security {
+            security.apply(&mut cfg)?;
+        }
         // The station's web UI links the dev CSMS's.
         cfg.settings.csms_web_ui = csms
             .and_then(csms::Csms::http_addr)
@@ -159,6 +207,7 @@ async fn run_station(
                 csms_ui: csms.and_then(csms::Csms::http_addr),
                 html_log: station.html_log(),
                 tags: tags.as_deref(),
+                security: security.map(SilSecurity::describe),
             };
             print!("{banner}");
             held.release();
@@ -246,6 +295,8 @@ struct Banner<'a> {
     html_log: Option<PathBuf>,
     /// The idTags of the dev CSMS, when `sil` runs one.
     tags: Option<&'a [TagEntry]>,
+    /// The security profile of `sil --security-profile`, described.
+    security: Option<String>,
 }
 
 impl std::fmt::Display for Banner<'_> {
@@ -274,6 +325,9 @@ impl std::fmt::Display for Banner<'_> {
         }
         if let Some(url) = &self.csms {
             writeln!(f, "  CSMS         {url}")?;
+        }
+        if let Some(security) = &self.security {
+            writeln!(f, "  security     {security}")?;
         }
         if let Some(addr) = self.csms_ui {
             writeln!(f, "  CSMS web UI  http://{addr}/")?;
@@ -367,18 +421,21 @@ mod tests {
 
     #[test]
     fn the_dev_csms_listens_where_the_station_connects() {
-        let options =
-            dev_csms_options(&url("127.0.0.1:8180/steve/websocket/CentralSystemService/")).unwrap();
+        let options = dev_csms_options(
+            &url("127.0.0.1:8180/steve/websocket/CentralSystemService/"),
+            None,
+        )
+        .unwrap();
         assert_eq!(options.listen.to_string(), "127.0.0.1:8180");
         assert_eq!(
             options.path_prefix,
             "/steve/websocket/CentralSystemService/"
         );
         assert_eq!(options.tags, csms::default_tags());
-        let options = dev_csms_options(&url("ws://localhost:9000/ocpp")).unwrap();
+        let options = dev_csms_options(&url("ws://localhost:9000/ocpp"), None).unwrap();
         assert_eq!(options.listen.to_string(), "127.0.0.1:9000");
         assert_eq!(options.path_prefix, "/ocpp/");
-        let refused = dev_csms_options(&url("ws://csms.example.com/ocpp/")).unwrap_err();
+        let refused = dev_csms_options(&url("ws://csms.example.com/ocpp/"), None).unwrap_err();
         assert!(
             refused
                 .to_string()
@@ -399,6 +456,7 @@ mod tests {
             csms_ui: Some(SocketAddr::from(([127, 0, 0, 1], 8850))),
             html_log: Some(PathBuf::from("/tmp/logs/start.html")),
             tags: Some(&tags),
+            security: Some("profile 3: TLS, client certificate".to_owned()),
         };
         let text = banner.to_string();
         let lines: Vec<&str> = text.lines().collect();
@@ -408,6 +466,7 @@ mod tests {
                 "ferrocharge sil: /no/such/station.yaml (2 EVSEs) with the dev CSMS",
                 "  web UI       http://127.0.0.1:8849/",
                 "  CSMS         ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001",
+                "  security     profile 3: TLS, client certificate",
                 "  CSMS web UI  http://127.0.0.1:8850/",
                 "  message log  /tmp/logs/start.html",
                 "  idTags       Accepted: DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123,",

@@ -189,7 +189,7 @@ fn dev_pki_serves_wss_and_tells_where_the_stations_certificates_are() {
         )
     );
     for file in [
-        "root-ca.pem",
+        "ca/CSMS_ROOT_CA.pem",
         "csms/server.pem",
         "station/ca/csms/CSMS_ROOT_CA.pem",
         "station/client/csms/cp001.pem",

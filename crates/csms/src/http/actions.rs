@@ -2,14 +2,16 @@
 //! and the official OCPP 1.6 JSON schema of its request (crates/csms/schemas/v16, copied
 //! unchanged from the PyPI `ocpp` package that tests/schema checks every message type
 //! against), and for DataTransfer the ready-made payloads of the Plug&Charge and California
-//! Pricing messages a CSMS sends. The web UI builds its forms from these.
+//! Pricing messages a CSMS sends; for SignedUpdateFirmware, when the CSMS has a firmware
+//! signing certificate (the development PKI's), one that carries it. The web UI builds its
+//! forms from these.
 
 use axum::response::Response;
 use ocpp_types::Action;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::to_json;
+use super::{to_json, ApiState};
 
 /// The request schemas, by action.
 const SCHEMAS: &[(&str, &str)] = &[
@@ -154,9 +156,26 @@ fn data_transfer_templates() -> Vec<Value> {
     .collect()
 }
 
+/// A SignedUpdateFirmware with `certificate` as its signing certificate: the signature is the
+/// one `ferrocharge pki sign-firmware FILE` prints for the file at `location`.
+fn signed_update_firmware_template(certificate: &str) -> Value {
+    json!({
+        "name": "SignedUpdateFirmware with the dev PKI's signing certificate",
+        "payload": {
+            "requestId": 1,
+            "firmware": {
+                "location": "http://127.0.0.1:8000/firmware.bin",
+                "retrieveDateTime": "2026-01-01T00:00:00Z",
+                "signingCertificate": certificate,
+                "signature": "the signature `ferrocharge pki sign-firmware FILE` prints"
+            }
+        }
+    })
+}
+
 /// Every CSMS-initiated action with its schema, in the order of [`Action::ALL`] (by feature
-/// profile).
-pub(crate) fn all() -> Vec<ActionInfo> {
+/// profile); `signing_certificate` makes SignedUpdateFirmware's template.
+pub(crate) fn all(signing_certificate: Option<&str>) -> Vec<ActionInfo> {
     Action::ALL
         .iter()
         .filter(|a| a.initiator().central_system_may_send())
@@ -167,10 +186,12 @@ pub(crate) fn all() -> Vec<ActionInfo> {
                 action: a.as_str(),
                 profile: a.profile().as_str(),
                 schema,
-                templates: if *a == Action::DataTransfer {
-                    data_transfer_templates()
-                } else {
-                    Vec::new()
+                templates: match (a, signing_certificate) {
+                    (Action::DataTransfer, _) => data_transfer_templates(),
+                    (Action::SignedUpdateFirmware, Some(certificate)) => {
+                        vec![signed_update_firmware_template(certificate)]
+                    }
+                    _ => Vec::new(),
                 },
             })
         })
@@ -178,8 +199,12 @@ pub(crate) fn all() -> Vec<ActionInfo> {
 }
 
 /// `GET /api/v1/actions`.
-pub(crate) async fn list() -> Response {
-    to_json(&all())
+pub(crate) async fn list(axum::extract::State(api): ApiState) -> Response {
+    to_json(&all(api
+        .shared
+        .options
+        .firmware_signing_certificate
+        .as_deref()))
 }
 
 #[cfg(test)]
@@ -191,7 +216,7 @@ mod tests {
 
     #[test]
     fn every_csms_action_has_its_schema() {
-        let listed: Vec<&str> = all().iter().map(|a| a.action).collect();
+        let listed: Vec<&str> = all(None).iter().map(|a| a.action).collect();
         let expected: Vec<&str> = Action::ALL
             .iter()
             .filter(|a| a.initiator() != Initiator::ChargePoint)
@@ -199,9 +224,29 @@ mod tests {
             .collect();
         assert_eq!(listed, expected);
         assert_eq!(listed.len(), 26);
-        for info in all() {
+        for info in all(None) {
             assert_eq!(info.schema["type"], "object", "{}", info.action);
         }
+    }
+
+    #[test]
+    fn a_signing_certificate_makes_a_signed_update_firmware_template() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let templates = |certificate| {
+            all(certificate)
+                .into_iter()
+                .find(|a| a.action == "SignedUpdateFirmware")
+                .map(|a| a.templates)
+                .unwrap_or_default()
+        };
+        assert_eq!(templates(None), Vec::<Value>::new());
+        let [template] = &templates(Some(pem))[..] else {
+            panic!("one template");
+        };
+        let payload = &template["payload"];
+        assert_eq!(payload["firmware"]["signingCertificate"], pem);
+        let decoded = AnyRequest::decode(Action::SignedUpdateFirmware, payload);
+        assert!(decoded.is_ok(), "{template}: {decoded:?}");
     }
 
     #[test]

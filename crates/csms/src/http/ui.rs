@@ -37,19 +37,28 @@ fn script_safe(json: &str) -> String {
     json.replace('<', "\\u003c")
 }
 
-/// The page, built once.
-fn rendered() -> &'static str {
+/// The page with these actions.
+fn build(actions: &[super::actions::ActionInfo]) -> String {
+    let actions = serde_json::to_string(actions).unwrap_or_else(|_| "[]".to_owned());
+    let scripts = [FORMS, CHARTS, RECORDS, PRICING, APP].join("\n");
+    PAGE.replacen(SCRIPTS_PLACEHOLDER, &scripts, 1).replacen(
+        ACTIONS_PLACEHOLDER,
+        &script_safe(&actions),
+        1,
+    )
+}
+
+/// The page: built once, or, for a CSMS with a firmware signing certificate (its
+/// SignedUpdateFirmware template carries it), built for it.
+fn rendered(signing_certificate: Option<&str>) -> std::borrow::Cow<'static, str> {
     static PAGE_BUILT: OnceLock<String> = OnceLock::new();
-    PAGE_BUILT.get_or_init(|| {
-        let actions =
-            serde_json::to_string(&super::actions::all()).unwrap_or_else(|_| "[]".to_owned());
-        let scripts = [FORMS, CHARTS, RECORDS, PRICING, APP].join("\n");
-        PAGE.replacen(SCRIPTS_PLACEHOLDER, &scripts, 1).replacen(
-            ACTIONS_PLACEHOLDER,
-            &script_safe(&actions),
-            1,
-        )
-    })
+    match signing_certificate {
+        None => PAGE_BUILT
+            .get_or_init(|| build(&super::actions::all(None)))
+            .as_str()
+            .into(),
+        Some(certificate) => build(&super::actions::all(Some(certificate))).into(),
+    }
 }
 
 fn html(page: &str) -> Response {
@@ -68,7 +77,9 @@ pub(crate) async fn page(State(api): ApiState, headers: HeaderMap) -> Response {
     if api.access.has_token() && !api.access.authorized(&headers) {
         return html(LOGIN_PAGE);
     }
-    html(rendered())
+    html(&rendered(
+        api.shared.options.firmware_signing_certificate.as_deref(),
+    ))
 }
 
 /// `POST /api/v1/session`'s body.
@@ -106,7 +117,7 @@ mod tests {
     fn the_page_gets_its_scripts_and_the_actions() {
         assert!(super::PAGE.contains(super::SCRIPTS_PLACEHOLDER));
         assert!(super::PAGE.contains(super::ACTIONS_PLACEHOLDER));
-        let page = super::rendered();
+        let page = super::rendered(None);
         assert!(!page.contains("/*SCRIPTS*/") && !page.contains("/*ACTIONS*/"));
         assert!(page.contains(r#"{"action":"CancelReservation","profile":"Reservation","#));
     }
