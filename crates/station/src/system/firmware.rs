@@ -12,15 +12,19 @@ pub const FIRMWARE_VERSION_FILE: &str = "firmware_version";
 /// Longest firmwareVersion a BootNotification carries (CiString50Type).
 const MAX_VERSION_LEN: usize = 50;
 
-/// The progress of a firmware update, with OCPP 1.6's FirmwareStatus names. Each update reports
-/// each status at most once, in this order: Downloading, then DownloadFailed (the end) or
-/// Downloaded, Installing, then Installed or InstallationFailed.
+/// The progress of a firmware update, with OCPP 1.6's FirmwareStatus names. Each update reports,
+/// in this order: Downloading, then for each download attempt that fails and is retried
+/// DownloadAttemptFailed and Downloading again (as everest-core's System module reports every
+/// attempt), then DownloadFailed (the end) or Downloaded, Installing, then Installed or
+/// InstallationFailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FirmwareStatus {
     /// The download started.
     Downloading,
     /// The file is here.
     Downloaded,
+    /// A download attempt failed; another follows after the retry interval.
+    DownloadAttemptFailed,
     /// Every attempt failed (an end state).
     DownloadFailed,
     /// The installation started.
@@ -37,7 +41,9 @@ impl FirmwareStatus {
         match self {
             FirmwareStatus::Downloading => "Downloading",
             FirmwareStatus::Downloaded => "Downloaded",
-            FirmwareStatus::DownloadFailed => "DownloadFailed",
+            FirmwareStatus::DownloadAttemptFailed | FirmwareStatus::DownloadFailed => {
+                "DownloadFailed"
+            }
             FirmwareStatus::Installing => "Installing",
             FirmwareStatus::Installed => "Installed",
             FirmwareStatus::InstallationFailed => "InstallationFailed",
