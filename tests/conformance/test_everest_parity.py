@@ -11,7 +11,7 @@ import datetime as dt
 from ocpp.v16 import call
 
 from conformance_station import free_port
-from core_steps import booted
+from core_steps import booted, session
 
 
 def _now() -> str:
@@ -85,3 +85,69 @@ def test_every_security_log_upload_attempt_is_reported(make_station, csms):
     assert [(p["status"], p["requestId"]) for a, p in csms.messages[m:]
             if a == "LogStatusNotification"] == [("Uploading", 1), ("UploadFailure", 1)] * 3
 
+
+# -- UnlockConnector -----------------------------------------------------------------------------
+
+
+def _without_connector_lock(yaml: str) -> str:
+    """The EvseManager loses its connector_lock connection: a fixed cable, as everest-core's
+    everest-config-two-connectors.yaml."""
+    lock = ("      connector_lock:\n"
+            "        - module_id: yeti_driver_1\n"
+            "          implementation_id: connector_lock\n")
+    assert lock in yaml
+    return yaml.replace(lock, "", 1)
+
+
+def test_unlock_without_a_connector_lock_is_not_supported_and_the_transaction_goes_on(
+        make_station, csms):
+    """Mirrors ocpp_compliance_tests.py::test_unlock_connector_no_charging_fixed_cable and
+    ::test_unlock_connector_with_charging_session_fixed_cable: an EVSE without a connector
+    lock answers UnlockConnector NotSupported, idle or charging; the transaction goes on and
+    ends with RemoteStopTransaction (reason Remote)."""
+    station = make_station(yaml_edit=_without_connector_lock)
+    n = booted(csms, station)
+    assert csms.call(call.UnlockConnector(connector_id=1)) == {"status": "NotSupported"}
+    _, tx_id = session(csms, station)
+    m = csms.index()
+    assert csms.call(call.UnlockConnector(connector_id=1)) == {"status": "NotSupported"}
+    # Still charging: a MeterValues of the transaction comes, no StopTransaction.
+    csms.wait_for("MeterValues", lambda p: p.get("transactionId") == tx_id, after=m)
+    assert csms.find("StopTransaction", after=n) == []
+    assert csms.call(call.RemoteStopTransaction(transaction_id=tx_id)) == {"status": "Accepted"}
+    stop = csms.wait_for("StopTransaction", after=m)
+    assert (stop["transactionId"], stop["reason"]) == (tx_id, "Remote")
+
+
+def test_unlock_without_a_connector_lock_stops_the_transaction_when_configured(
+        make_station, csms):
+    """Mirrors libocpp's StopTransactionIfUnlockNotSupported as everest-core's
+    ocpp_compliance_tests.py::test_unlock_connector_with_charging_session_fixed_cable sets the
+    scene (no connector lock, a transaction running): with the key true, NotSupported and the
+    transaction stops with reason UnlockCommand."""
+    station = make_station(yaml_edit=_without_connector_lock,
+                           ocpp_overrides={"Internal": {"StopTransactionIfUnlockNotSupported": True}})
+    booted(csms, station)
+    _, tx_id = session(csms, station)
+    m = csms.index()
+    assert csms.call(call.UnlockConnector(connector_id=1)) == {"status": "NotSupported"}
+    stop = csms.wait_for("StopTransaction", after=m)
+    assert (stop["transactionId"], stop["reason"]) == (tx_id, "UnlockCommand")
+
+
+def test_unlock_with_a_lock_that_does_not_open_fails(make_station, csms):
+    """Mirrors ocpp_compliance_tests.py::test_unlock_connector_failure (skipped in EVerest: its
+    SIL cannot make the lock fail; here the lock reports ConnectorLockFailedUnlock): the answer
+    is UnlockFailed. ::test_unlock_unknown_connector: connector 2 of a one-connector station
+    is NotSupported. ::test_unlock_connector_no_charging_no_fixed_cable: once the error
+    clears, Unlocked."""
+    station = make_station()
+    booted(csms, station)
+    assert csms.call(call.UnlockConnector(connector_id=2)) == {"status": "NotSupported"}
+    error = {"type": "connector_lock/ConnectorLockFailedUnlock"}
+    station.api("POST", "/connectors/1/errors", {**error, "raise": True})
+    station.wait_state(lambda s: s["connectors"][0]["status"] == "Faulted")
+    assert csms.call(call.UnlockConnector(connector_id=1)) == {"status": "UnlockFailed"}
+    station.api("POST", "/connectors/1/errors", {**error, "raise": False})
+    station.wait_state(lambda s: s["connectors"][0]["status"] == "Available")
+    assert csms.call(call.UnlockConnector(connector_id=1)) == {"status": "Unlocked"}

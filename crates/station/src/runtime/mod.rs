@@ -208,6 +208,9 @@ pub struct Station {
     mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
     /// The ErrorHistory module's database, when the station has one.
     error_history: Option<crate::error_history::SharedErrorHistory>,
+    /// Events for the core that must follow what the EVSEs report in their next step (an
+    /// UnlockConnector's result after the StopTransaction of the transaction it stopped).
+    after_step: Vec<chargepoint::charge_point::StationEvent>,
 }
 
 /// The served control API.
@@ -404,6 +407,7 @@ impl Station {
             offers: HashMap::new(),
             firmware_restart: false,
             jobs: jobs::Jobs::new(system),
+            after_step: Vec::new(),
             display_shown: display.as_ref().map(|_| Vec::new()),
             display,
             online: true,

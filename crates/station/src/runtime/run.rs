@@ -140,6 +140,9 @@ impl Station {
                 });
             }
         }
+        for event in std::mem::take(&mut self.after_step) {
+            let _ = self.link.events.send(event);
+        }
         self.update_display(&ended_sessions);
     }
 

@@ -16,6 +16,9 @@ pub struct EvseManagerConfig {
     pub lock_connector_in_state_b: bool,
     /// How long the pilot shows F after a fault while charging.
     pub state_f_after_fault: Duration,
+    /// A connector lock is connected (the EvseManager's `connector_lock` requirement); without
+    /// one the cable is fixed and `force_unlock` is not supported.
+    pub connector_lock: bool,
 }
 
 impl Default for EvseManagerConfig {
@@ -25,6 +28,7 @@ impl Default for EvseManagerConfig {
             external_ready_to_start_charging: false,
             lock_connector_in_state_b: true,
             state_f_after_fault: Duration::from_millis(300),
+            connector_lock: true,
         }
     }
 }
@@ -32,7 +36,8 @@ impl Default for EvseManagerConfig {
 impl EvseManagerConfig {
     /// The config of an EvseManager module instance (`external_ready_to_start_charging`,
     /// `lock_connector_in_state_b`, `state_F_after_fault_ms`); `max_current_a` is the
-    /// board's.
+    /// board's. `connector_lock` is not a parameter but a connection: true here, set by the
+    /// wiring from the config's connections.
     pub fn from_parameters(parameters: &Parameters, max_current_a: f64) -> Self {
         let d = EvseManagerConfig::default();
         EvseManagerConfig {
@@ -47,6 +52,7 @@ impl EvseManagerConfig {
                 .int("state_F_after_fault_ms")
                 .and_then(|ms| u64::try_from(ms).ok())
                 .map_or(d.state_f_after_fault, Duration::from_millis),
+            connector_lock: d.connector_lock,
         }
     }
 }
