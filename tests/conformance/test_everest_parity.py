@@ -151,3 +151,22 @@ def test_unlock_with_a_lock_that_does_not_open_fails(make_station, csms):
     station.api("POST", "/connectors/1/errors", {**error, "raise": False})
     station.wait_state(lambda s: s["connectors"][0]["status"] == "Available")
     assert csms.call(call.UnlockConnector(connector_id=1)) == {"status": "Unlocked"}
+
+
+# -- StopTransaction reason ----------------------------------------------------------------------
+
+
+def test_a_local_stop_says_reason_local(make_station, csms):
+    """Mirrors ocpp_compliance_tests.py::test_regular_charging_session_plugin: plug in, swipe,
+    charge, swipe the same card: Finishing, then StopTransaction with reason Local written out
+    (OCPP 1.6 makes Local the default of a missing reason; libocpp always sends it, and EVerest's
+    validate_standard_stop_transaction compares it)."""
+    station = make_station()
+    booted(csms, station)
+    _, tx_id = session(csms, station, "RFID1")
+    m = csms.index()
+    station.api("POST", "/tokens", {"id_tag": "RFID1"})
+    csms.wait_for("StatusNotification",
+                  lambda p: p["connectorId"] == 1 and p["status"] == "Finishing", after=m)
+    stop = csms.wait_for("StopTransaction", after=m)
+    assert (stop["transactionId"], stop["reason"], stop["idTag"]) == (tx_id, "Local", "RFID1")
