@@ -7,6 +7,8 @@ state, bounded by a timeout."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 
 from ocpp.v16 import call
 
@@ -170,3 +172,41 @@ def test_a_local_stop_says_reason_local(make_station, csms):
                   lambda p: p["connectorId"] == 1 and p["status"] == "Finishing", after=m)
     stop = csms.wait_for("StopTransaction", after=m)
     assert (stop["transactionId"], stop["reason"], stop["idTag"]) == (tx_id, "Local", "RFID1")
+
+
+# -- OCPP module parameters ----------------------------------------------------------------------
+
+
+def _ocpp_parameter(name: str, value) -> callable:
+    """A yaml_edit giving the OCPP module's config_module `name: value`."""
+    def edit(yaml: str) -> str:
+        anchor = "      DatabasePath: db\n"
+        assert anchor in yaml
+        return yaml.replace(anchor, f"{anchor}      {name}: {value}\n", 1)
+    return edit
+
+
+def test_message_queue_resume_delay_lets_the_csms_speak_first_after_a_reconnect(
+        make_station, csms):
+    """Mirrors everest-core's OCPP module parameter MessageQueueResumeDelay
+    (modules/EVSE/OCPP/manifest.yaml; EVerest's pytest suite has no scenario of its own, its
+    OCTT setup sets it): after a reconnect the station sends none of its own messages for that
+    long, while it answers the CSMS at once; the first connection is not delayed."""
+    station = make_station(yaml_edit=_ocpp_parameter("MessageQueueResumeDelay", 4))
+    booted(csms, station)
+    station.api("POST", "/ocpp/disconnect")
+    station.wait_state(lambda s: not s["ocpp"]["connected"])
+    m = csms.index()
+    f = csms.frame_count()
+    station.api("POST", "/ocpp/connect")
+    csms.wait_connections(2)
+    connected_at = time.monotonic()
+    answer = csms.call(call.GetConfiguration(key=["HeartbeatInterval"]))
+    assert answer["configurationKey"][0]["value"] == "2"
+    # The queue resumes: the reconnect's StatusNotification, then the heartbeats.
+    first = csms.wait_index("StatusNotification", after=m, timeout=15)
+    assert csms.times[first] - connected_at >= 3.5
+    kinds = [(d, json.loads(t)[0]) for d, t in csms.frames[f:]]
+    first_call = kinds.index(("in", 2))
+    answered = kinds.index(("in", 3))
+    assert answered < first_call, kinds

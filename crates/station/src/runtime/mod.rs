@@ -246,7 +246,13 @@ impl Station {
         // is the BootNotification's firmwareVersion.
         let installed = crate::system::installed_firmware_version(data_dir);
         let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref())?;
-        let mut cp = cp.with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
+        let mut cp = cp
+            .with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id))
+            .with_message_queue_resume_delay(ocpp::seconds_parameter(
+                config,
+                &ocpp_module.id,
+                "MessageQueueResumeDelay",
+            ));
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         // The security log's last events of earlier runs, for the state (read before this

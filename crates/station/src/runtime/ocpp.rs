@@ -83,6 +83,20 @@ pub fn publish_interval(station: &crate::StationConfig, module_id: &str) -> std:
     std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
 
+/// An integer parameter of the OCPP module in seconds (MessageQueueResumeDelay,
+/// ResetStopDelay); absent, 0 or less: none.
+pub fn seconds_parameter(
+    station: &crate::StationConfig,
+    module_id: &str,
+    name: &str,
+) -> std::time::Duration {
+    let secs = station
+        .module(module_id)
+        .and_then(|m| m.parameters.int(name))
+        .unwrap_or(0);
+    std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod publish_interval_tests {
     use std::time::Duration;
