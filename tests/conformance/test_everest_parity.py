@@ -210,3 +210,22 @@ def test_message_queue_resume_delay_lets_the_csms_speak_first_after_a_reconnect(
     first_call = kinds.index(("in", 2))
     answered = kinds.index(("in", 3))
     assert answered < first_call, kinds
+
+
+def test_reset_stop_delay_keeps_the_station_up_after_the_last_stop_transaction(
+        make_station, csms):
+    """Mirrors everest-core's OCPP module parameter ResetStopDelay (modules/EVSE/OCPP/OCPP.cpp,
+    its reset callback sleeps that long before it stops the charge point; EVerest's pytest
+    suite has no scenario of its own): Reset during a transaction, StopTransaction SoftReset
+    confirmed, then the station stays connected for the delay before it restarts."""
+    station = make_station(yaml_edit=_ocpp_parameter("ResetStopDelay", 3))
+    booted(csms, station)
+    _, tx_id = session(csms, station)
+    m = csms.index()
+    assert csms.call(call.Reset(type="Soft")) == {"status": "Accepted"}
+    stop = csms.wait_index("StopTransaction", after=m)
+    assert (csms.messages[stop][1]["transactionId"], csms.messages[stop][1]["reason"]) == (
+        tx_id, "SoftReset")
+    boot = csms.wait_index("BootNotification", after=m, timeout=20)
+    assert csms.times[boot] - csms.times[stop] >= 3
+    csms.wait_connections(2)

@@ -180,6 +180,9 @@ pub struct Station {
     /// Internal.WaitForStopTransactionsOnResetTimeout: how long a Reset waits at most for the
     /// StopTransaction confirmations.
     reset_timeout: std::time::Duration,
+    /// The OCPP module's ResetStopDelay: how long a Reset that is ready to restart waits
+    /// still, so that the CSMS can answer the station's last messages.
+    reset_stop_delay: std::time::Duration,
     /// A Reset under way.
     reset: Option<reset::PendingReset>,
     /// A graceful stop under way.
@@ -291,6 +294,7 @@ impl Station {
                 .internal()
                 .wait_for_stop_transactions_on_reset_timeout,
         ));
+        let reset_stop_delay = ocpp::seconds_parameter(config, &ocpp_module.id, "ResetStopDelay");
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();
@@ -407,6 +411,7 @@ impl Station {
             control_api,
             tokens: auth::PendingTokens::default(),
             reset_timeout,
+            reset_stop_delay,
             reset: None,
             stopping: None,
             energy,
