@@ -229,3 +229,15 @@ def test_reset_stop_delay_keeps_the_station_up_after_the_last_stop_transaction(
     boot = csms.wait_index("BootNotification", after=m, timeout=20)
     assert csms.times[boot] - csms.times[stop] >= 3
     csms.wait_connections(2)
+
+
+def test_delay_ocpp_start_holds_the_connection_back(make_station, csms):
+    """Mirrors everest-core's OCPP module parameter DelayOcppStart (modules/EVSE/OCPP/OCPP.cpp,
+    OCPP::ready sleeps that many milliseconds before ChargePoint::start; EVerest's pytest suite
+    has no scenario of its own): the station connects and sends its BootNotification no sooner
+    than the delay after it was started."""
+    started = time.monotonic()
+    station = make_station(yaml_edit=_ocpp_parameter("DelayOcppStart", 3000), wait=False)
+    boot = csms.wait_index("BootNotification", timeout=20)
+    assert csms.times[boot] - started >= 3
+    booted(csms, station)

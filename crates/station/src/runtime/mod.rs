@@ -351,6 +351,15 @@ impl Station {
             cp = cp.with_evse_security(Box::new(store));
         }
         let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
+        // The OCPP module's DelayOcppStart (ms): everest-core's OCPP::ready sleeps that long
+        // before ChargePoint::start opens the connection. Here the station is not up meanwhile
+        // (its simulated EVSEs have nothing to report before it is), so only the time of the
+        // connection and of the BootNotification shows it.
+        let delay = ocpp::millis_parameter(config, &ocpp_module.id, "DelayOcppStart");
+        if !delay.is_zero() {
+            tracing::info!(?delay, "DelayOcppStart: OCPP starts after the delay");
+            tokio::time::sleep(delay).await;
+        }
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
         let core = link.core.borrow().clone();

@@ -97,6 +97,20 @@ pub fn seconds_parameter(
     std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
 }
 
+/// An integer parameter of the OCPP module in milliseconds (DelayOcppStart); absent, 0 or
+/// less: none.
+pub fn millis_parameter(
+    station: &crate::StationConfig,
+    module_id: &str,
+    name: &str,
+) -> std::time::Duration {
+    let ms = station
+        .module(module_id)
+        .and_then(|m| m.parameters.int(name))
+        .unwrap_or(0);
+    std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod publish_interval_tests {
     use std::time::Duration;
