@@ -6,6 +6,7 @@ state, bounded by a timeout."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import time
@@ -241,3 +242,64 @@ def test_delay_ocpp_start_holds_the_connection_back(make_station, csms):
     boot = csms.wait_index("BootNotification", timeout=20)
     assert csms.times[boot] - started >= 3
     booted(csms, station)
+
+
+# -- Scenarios EVerest has -----------------------------------------------------------------------
+
+
+def test_a_card_swiped_while_finishing_stops_and_starts_nothing(make_station, csms):
+    """Mirrors authorization_tests.py::test_swipe_on_finishing: a transaction stopped by its
+    card (Finishing, StopTransaction Local); the same card swiped again while Finishing starts
+    no transaction and stops nothing; the car leaves and the connector is Available."""
+    station = make_station()
+    booted(csms, station)
+    _, tx_id = session(csms, station, "RFID1")
+    m = csms.index()
+    station.api("POST", "/tokens", {"id_tag": "RFID1"})
+    csms.wait_for("StatusNotification",
+                  lambda p: p["connectorId"] == 1 and p["status"] == "Finishing", after=m)
+    stop = csms.wait_for("StopTransaction", after=m)
+    assert (stop["transactionId"], stop["reason"]) == (tx_id, "Local")
+    station.wait_state(lambda s: s["connectors"][0]["transaction_id"] is None)
+    f = csms.index()
+    station.api("POST", "/tokens", {"id_tag": "RFID1"})
+    station.wait_state(lambda s: (s["connectors"][0].get("authorization") or {}).get("id_tag")
+                       == "RFID1" and s["connectors"][0]["status"] == "Finishing", timeout=10)
+    station.api("POST", "/connectors/1/unplug")
+    csms.wait_for("StatusNotification",
+                  lambda p: p["connectorId"] == 1 and p["status"] == "Available", after=f)
+    csms.wait_quiet()
+    assert csms.find("StopTransaction", after=f) == []
+    assert csms.find("StartTransaction", after=f) == []
+    assert station.state()["connectors"][0]["status"] == "Available"
+
+
+def test_authorization_key_changed_while_pending_reconnects_with_it(make_station, csms):
+    """Mirrors booting.py::test_change_authorization_key_in_pending: security profile 1, the
+    CSMS answers the BootNotification Pending, reads the configuration, changes
+    MeterValueSampleInterval and the AuthorizationKey: the station connects again with the new
+    key (HTTP basic auth), boots, is Accepted, sends StatusNotification Available and
+    Heartbeats."""
+    csms.boot_statuses = ["Pending"]
+    csms.boot_interval = 10
+    station = make_station(ocpp_overrides={
+        "Security": {"SecurityProfile": 1, "AuthorizationKey": "0123456789abcdef"}})
+    csms.wait_for("BootNotification")
+    answer = csms.call(call.GetConfiguration())
+    assert len(answer["configurationKey"]) > 20
+    assert all(k["key"] != "AuthorizationKey" for k in answer["configurationKey"])
+    assert csms.call(call.ChangeConfiguration(key="MeterValueSampleInterval", value="10")) == {
+        "status": "Accepted"}
+    m = csms.index()
+    assert csms.call(call.ChangeConfiguration(key="AuthorizationKey",
+                                              value="DEADBEEFDEADBEEF")) == {"status": "Accepted"}
+    csms.wait_connections(2)
+    expected = "Basic " + base64.b64encode(b"cp001:DEADBEEFDEADBEEF").decode()
+    assert csms.authorizations[1] == expected
+    assert csms.authorizations[0] == "Basic " + base64.b64encode(
+        b"cp001:0123456789abcdef").decode()
+    boot = csms.wait_index("BootNotification", after=m)
+    csms.wait_for("StatusNotification",
+                  lambda p: p["connectorId"] == 1 and p["status"] == "Available", after=boot)
+    csms.wait_for("Heartbeat", after=boot)
+    assert station.state()["ocpp"]["registration"] == "Accepted"
