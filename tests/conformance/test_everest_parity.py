@@ -303,3 +303,32 @@ def test_authorization_key_changed_while_pending_reconnects_with_it(make_station
                   lambda p: p["connectorId"] == 1 and p["status"] == "Available", after=boot)
     csms.wait_for("Heartbeat", after=boot)
     assert station.state()["ocpp"]["registration"] == "Accepted"
+
+
+# -- Eichrecht -----------------------------------------------------------------------------------
+
+
+def _keys(answer: dict) -> list:
+    return [(k["key"], k["readonly"], k.get("value")) for k in answer.get("configurationKey") or []]
+
+
+def test_meter_public_keys_come_from_the_powermeters(make_station, csms):
+    """Mirrors eichrecht.py::test_meter_public_key: two EVSEs whose YetiSimulator powermeters
+    publish TESTPUBLICKEY1 and TESTPUBLICKEY2: GetConfiguration reports MeterPublicKey1 and
+    MeterPublicKey2 (read-only) by name and among all keys; MeterPublicKey3, MeterPublicKey,
+    MeterPublicKeyMeterPublicKey1, MeterPublicKey1X, MeterPublicKeybanana and MeterPublicKey0
+    are unknown; ChangeConfiguration of MeterPublicKey1 is Rejected."""
+    station = make_station("config-sil-ocpp.yaml")
+    booted(csms, station, connectors=(1, 2))
+    for n in (1, 2):
+        answer = csms.call(call.GetConfiguration(key=[f"MeterPublicKey{n}"]))
+        assert _keys(answer) == [(f"MeterPublicKey{n}", True, f"TESTPUBLICKEY{n}")]
+    for unknown in ("MeterPublicKey3", "MeterPublicKey", "MeterPublicKeyMeterPublicKey1",
+                    "MeterPublicKey1X", "MeterPublicKeybanana", "MeterPublicKey0"):
+        answer = csms.call(call.GetConfiguration(key=[unknown]))
+        assert (answer["unknownKey"], _keys(answer)) == ([unknown], []), unknown
+    every = _keys(csms.call(call.GetConfiguration()))
+    assert ("MeterPublicKey1", True, "TESTPUBLICKEY1") in every
+    assert ("MeterPublicKey2", True, "TESTPUBLICKEY2") in every
+    assert csms.call(call.ChangeConfiguration(key="MeterPublicKey1", value="TEST")) == {
+        "status": "Rejected"}

@@ -248,7 +248,8 @@ impl Station {
         // The firmware the System module installed last is what this boot runs: its version
         // is the BootNotification's firmwareVersion.
         let installed = crate::system::installed_firmware_version(data_dir);
-        let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref())?;
+        let meter_keys = ocpp::meter_public_keys(config);
+        let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref(), &meter_keys)?;
         let mut cp = cp
             .with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id))
             .with_message_queue_resume_delay(ocpp::seconds_parameter(
