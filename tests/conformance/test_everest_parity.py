@@ -15,6 +15,7 @@ from ocpp.v16 import call
 
 from conformance_station import free_port
 from core_steps import booted, session
+from smart_charging_steps import now_utc, profile, whole_second
 
 
 def _now() -> str:
@@ -332,3 +333,38 @@ def test_meter_public_keys_come_from_the_powermeters(make_station, csms):
     assert ("MeterPublicKey2", True, "TESTPUBLICKEY2") in every
     assert csms.call(call.ChangeConfiguration(key="MeterPublicKey1", value="TEST")) == {
         "status": "Rejected"}
+
+
+# -- minChargingRate -----------------------------------------------------------------------------
+
+
+def _tx_profile(tx_id: int, limit: float, min_rate: float | None) -> dict:
+    p = profile(7, "TxProfile", [(0, limit)], transaction_id=tx_id,
+                start=whole_second(now_utc()) - dt.timedelta(seconds=1))
+    if min_rate is not None:
+        p["charging_schedule"]["min_charging_rate"] = min_rate
+    return p
+
+
+def test_min_charging_rate_raises_the_minimum_current(make_station, csms):
+    """Mirrors everest-core's OCPP module (modules/EVSE/OCPP/OCPP.cpp, set_external_limits: a
+    schedule's minChargingRate becomes the limit's ac_min_current_A for the energy manager;
+    EVerest's pytest suite has no scenario of its own): a TxProfile of 8 A lets the EVSE offer
+    8 A (above the 6 A every EVSE needs); with minChargingRate 10 the EVSE gets nothing and
+    pauses (SuspendedEVSE); a limit of 12 A with minChargingRate 10 is offered again."""
+    station = make_station()
+    booted(csms, station)
+    _, tx_id = session(csms, station)
+    for limit, min_rate, offered, status in ((8, None, 8, "Charging"),
+                                             (8, 10, 0, "SuspendedEVSE"),
+                                             (12, 10, 12, "Charging")):
+        m = csms.index()
+        answer = csms.call(call.SetChargingProfile(
+            connector_id=1, cs_charging_profiles=_tx_profile(tx_id, limit, min_rate)))
+        assert answer == {"status": "Accepted"}
+        station.wait_state(lambda s: s["connectors"][0]["limit_a"] == offered
+                           and s["connectors"][0]["status"] == status)
+        if status == "SuspendedEVSE":
+            csms.wait_for("StatusNotification",
+                          lambda p: p["connectorId"] == 1 and p["status"] == "SuspendedEVSE",
+                          after=m)

@@ -58,10 +58,12 @@ impl Station {
                 amps,
                 watts,
                 limited,
+                min_amps,
                 ..
             } => {
                 // Repeated every PublishChargingScheduleIntervalS: debug, not info.
-                tracing::debug!(connector, amps, watts, limited, "charging limit");
+                tracing::debug!(connector, amps, watts, limited, ?min_amps, "charging limit");
+                self.min_charging_rate(connector, min_amps.filter(|_| limited));
                 self.charging_limit(connector, limited.then_some(amps));
             }
             StationCommand::Reserved { connector, .. }
