@@ -46,7 +46,7 @@ def test_parent_id_tag_stops_the_transaction(make_station, csms):
     auth = csms.wait_index("Authorize", lambda p: p["idTag"] == "TAG2", after=m)
     stop = csms.wait_for("StopTransaction", after=m)
     assert stop["transactionId"] == tx_id
-    assert stop.get("reason", "Local") == "Local"
+    assert stop["reason"] == "Local"
     assert stop["idTag"] == "TAG2"
     assert stop["meterStop"] >= start["meterStart"]
     assert auth < csms.index_of(stop)

@@ -704,9 +704,8 @@ impl Week {
                     if let Some(id_tag) = id_tag {
                         stop["idTag"] = json!(id_tag);
                     }
-                    if reason != Reason::Local {
-                        stop["reason"] = json!(format!("{reason:?}"));
-                    }
+                    // Always sent, Local too (as libocpp).
+                    stop["reason"] = json!(format!("{reason:?}"));
                     ("StopTransaction".to_string(), stop)
                 }
             })

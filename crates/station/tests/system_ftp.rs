@@ -347,6 +347,8 @@ async fn the_security_log_is_stored_into_the_ftp_folder_and_a_refused_login_is_p
         *seen.lock().unwrap(),
         [
             LogUploadStatus::Uploading,
+            LogUploadStatus::AttemptFailed,
+            LogUploadStatus::Uploading,
             LogUploadStatus::PermissionDenied
         ]
     );

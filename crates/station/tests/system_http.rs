@@ -247,9 +247,18 @@ async fn an_unreachable_server_fails_after_retries_plus_one_attempts() {
         }
         other => panic!("{other:?}"),
     }
+    // Every attempt is reported, as everest-core's System module does.
+    use FirmwareStatus::{DownloadAttemptFailed, DownloadFailed, Downloading};
     assert_eq!(
         *seen.lock().unwrap(),
-        [FirmwareStatus::Downloading, FirmwareStatus::DownloadFailed]
+        [
+            Downloading,
+            DownloadAttemptFailed,
+            Downloading,
+            DownloadAttemptFailed,
+            Downloading,
+            DownloadFailed
+        ]
     );
     assert!(!dir.path().join("firmware/ferrocharge-1.0.0.bin").exists());
     assert!(!dir
@@ -282,12 +291,12 @@ async fn a_failing_server_sees_exactly_retries_plus_one_requests() {
         "{result:?}"
     );
     assert_eq!(server.hits.load(Ordering::SeqCst), 4);
-    assert_eq!(
-        *seen.lock().unwrap(),
-        [FirmwareStatus::Downloading, FirmwareStatus::DownloadFailed]
-    );
+    use FirmwareStatus::{DownloadAttemptFailed, DownloadFailed, Downloading};
+    let mut expected = [Downloading, DownloadAttemptFailed].repeat(3);
+    expected.extend([Downloading, DownloadFailed]);
+    assert_eq!(*seen.lock().unwrap(), expected);
 
-    // The same for an upload: 1 + 1 retries, one UploadFailed.
+    // The same for an upload: 1 + 1 retries, each attempt reported.
     server.hits.store(0, Ordering::SeqCst);
     let (seen, on_status) = recorder();
     let (_, task) = sys.start_diagnostics(
@@ -308,7 +317,12 @@ async fn a_failing_server_sees_exactly_retries_plus_one_requests() {
     assert_eq!(server.hits.load(Ordering::SeqCst), 2);
     assert_eq!(
         *seen.lock().unwrap(),
-        [UploadStatus::Uploading, UploadStatus::UploadFailed]
+        [
+            UploadStatus::Uploading,
+            UploadStatus::AttemptFailed,
+            UploadStatus::Uploading,
+            UploadStatus::UploadFailed
+        ]
     );
 }
 

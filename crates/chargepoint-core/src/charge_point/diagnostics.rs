@@ -7,8 +7,11 @@
 //! - GetDiagnostics.conf waits for the file name the station gives, at most [`ANSWER_WAIT`],
 //!   then goes without fileName. A second GetDiagnostics during an upload is passed on like the
 //!   first (the station cancels the running upload).
-//! - Each status of the upload goes out once as DiagnosticsStatusNotification; TriggerMessage
-//!   reports Uploading while an upload is reported Uploading, Idle otherwise.
+//! - Each status of the upload goes out once as DiagnosticsStatusNotification; a failed
+//!   attempt that is retried goes out as UploadFailed and the next as Uploading again
+//!   (everest-core reports every attempt: test_get_diagnostics_retries). TriggerMessage
+//!   reports Uploading while an upload is reported Uploading, Idle otherwise (also between
+//!   two attempts: libocpp's diagnostics_status goes back to Idle after UploadFailed).
 //! - Nothing is stored.
 //!
 //! As libocpp with everest-core's OCPP and System modules; the full behaviour:
@@ -195,9 +198,15 @@ impl ChargePoint {
         let wire = match status {
             DiagnosticsProgress::Uploading => DiagnosticsStatus::Uploading,
             DiagnosticsProgress::Uploaded => DiagnosticsStatus::Uploaded,
-            DiagnosticsProgress::UploadFailed => DiagnosticsStatus::UploadFailed,
+            DiagnosticsProgress::UploadAttemptFailed | DiagnosticsProgress::UploadFailed => {
+                DiagnosticsStatus::UploadFailed
+            }
         };
-        if status != DiagnosticsProgress::Uploading {
+        let goes_on = matches!(
+            status,
+            DiagnosticsProgress::Uploading | DiagnosticsProgress::UploadAttemptFailed
+        );
+        if !goes_on {
             self.diagnostics
                 .uploads
                 .retain(|u| u.request_id != request_id);

@@ -260,8 +260,8 @@ pub enum StationEvent {
     /// Progress of the firmware update started by [`StationCommand::DownloadFirmware`] (and
     /// continued by [`StationCommand::InstallFirmware`]). Each status may be reported as often
     /// as the station likes: the core sends FirmwareStatusNotification only when it changes.
-    /// DownloadFailed is final: report it once, after the last attempt (keep Downloading
-    /// between attempts).
+    /// DownloadFailed is final: report it once, after the last attempt; report each earlier
+    /// failed attempt as DownloadAttemptFailed and the next attempt as Downloading again.
     FirmwareStatus {
         /// The `request_id` of the command.
         request_id: u64,
@@ -279,7 +279,8 @@ pub enum StationEvent {
     },
     /// Progress of the upload of a [`StationCommand::UploadDiagnostics`]; the core sends
     /// DiagnosticsStatusNotification only when it changes. Uploaded and UploadFailed are final:
-    /// report UploadFailed once, after the last attempt.
+    /// report UploadFailed once, after the last attempt, and each earlier failed attempt as
+    /// UploadAttemptFailed followed by Uploading for the next.
     DiagnosticsStatus {
         /// The `request_id` of the command.
         request_id: u64,
@@ -296,8 +297,9 @@ pub enum StationEvent {
         file_name: Option<String>,
     },
     /// Progress of the upload of a [`StationCommand::UploadLog`]; the core sends
-    /// LogStatusNotification only when it changes. Every status but Uploading is final: report
-    /// it once, after the last attempt.
+    /// LogStatusNotification only when it changes. Every status but Uploading and
+    /// AttemptFailed is final: report it once, after the last attempt, and each earlier failed
+    /// attempt as AttemptFailed followed by Uploading for the next.
     LogStatus {
         /// The `request_id` of the command.
         request_id: u64,
@@ -341,6 +343,10 @@ pub enum FirmwareProgress {
     /// The firmware was downloaded; the core asks for the installation when it may start
     /// (a signed update's: once its signature is verified).
     Downloaded,
+    /// A download attempt failed and another follows after the retry interval: sent as
+    /// DownloadFailed, and the update goes on (libocpp passes on every status everest-core's
+    /// System module reports, one DownloadFailed per failed attempt).
+    DownloadAttemptFailed,
     /// Every download attempt failed (final).
     DownloadFailed,
     /// A signed update's file verifies with its signature and signing certificate; the core
@@ -365,6 +371,9 @@ pub enum DiagnosticsProgress {
     Uploading,
     /// The file was uploaded (final).
     Uploaded,
+    /// An upload attempt failed and another follows after the retry interval: sent as
+    /// UploadFailed, and the upload goes on (as everest-core reports every attempt).
+    UploadAttemptFailed,
     /// Every upload attempt failed (final).
     UploadFailed,
 }
@@ -378,6 +387,10 @@ pub enum LogProgress {
     Uploading,
     /// The file was uploaded (final).
     Uploaded,
+    /// An upload attempt failed and another follows after the retry interval: sent as
+    /// UploadFailure, and the upload goes on (everest-core's System module publishes every
+    /// failed attempt as UploadFailure).
+    AttemptFailed,
     /// Every upload attempt failed, for another reason than the three below (final).
     UploadFailure,
     /// The location is malformed, or the server spoke something the station does not
@@ -508,7 +521,10 @@ pub enum StationCommand {
         reservation_id: i32,
     },
     /// Unlock the cable of `connector` (UnlockConnector), then report
-    /// [`StationEvent::UnlockResult`]. Also issued when a transaction ended because the cable
+    /// [`StationEvent::UnlockResult`]: with a connector lock, stop a running transaction first
+    /// (a [`StationEvent::StopRequested`] with reason UnlockCommand), then Unlocked or
+    /// UnlockFailed; without one (a fixed cable), NotSupported and the transaction goes on
+    /// (everest-core's EvseManager `handle_force_unlock`). Also issued when a transaction ended because the cable
     /// was unplugged at the EV and UnlockConnectorOnEVSideDisconnect is true (as libocpp); the
     /// result then answers nothing and may be left out.
     UnlockConnector {

@@ -8,7 +8,9 @@
 //! - UpdateFirmware.conf (empty) goes at once; the download starts at retrieveDate, on the
 //!   central system's clock ([`ChargePoint::clock`]). A second UpdateFirmware replaces one
 //!   still waiting for its retrieveDate and is ignored while one is under way.
-//! - Each status the station reports goes out once as FirmwareStatusNotification.
+//! - Each status the station reports goes out once as FirmwareStatusNotification; a failed
+//!   attempt that is retried goes out as DownloadFailed and the next as Downloading again
+//!   (everest-core reports every attempt: test_firwmare_update_retries).
 //! - Downloaded: connectors without a transaction become Unavailable at once (not stored),
 //!   those with one when it ends; with no transaction left, [`StationCommand::InstallFirmware`].
 //!   DownloadFailed and InstallationFailed give the connectors their stored availability back.
@@ -143,7 +145,9 @@ fn wire(status: FirmwareProgress) -> FirmwareStatus {
     match status {
         FirmwareProgress::Downloading => FirmwareStatus::Downloading,
         FirmwareProgress::Downloaded => FirmwareStatus::Downloaded,
-        FirmwareProgress::DownloadFailed => FirmwareStatus::DownloadFailed,
+        FirmwareProgress::DownloadAttemptFailed | FirmwareProgress::DownloadFailed => {
+            FirmwareStatus::DownloadFailed
+        }
         FirmwareProgress::Installing => FirmwareStatus::Installing,
         FirmwareProgress::Installed => FirmwareStatus::Installed,
         FirmwareProgress::InstallationFailed => FirmwareStatus::InstallationFailed,
@@ -301,6 +305,7 @@ impl ChargePoint {
         self.queue_firmware_status(wire(status));
         match status {
             FirmwareProgress::Downloading
+            | FirmwareProgress::DownloadAttemptFailed
             | FirmwareProgress::Installing
             | FirmwareProgress::SignatureVerified
             | FirmwareProgress::InvalidSignature => {}

@@ -17,7 +17,9 @@
 //!   status without a filename (as GetDiagnostics), and what it reports later is still sent.
 //! - retries and retryInterval go to the station bounded as GetDiagnostics' (`limits.rs`).
 //! - Every status of the upload goes out once, with the GetLog's requestId, as
-//!   LogStatusNotification: Uploading, then Uploaded, UploadFailure, BadMessage,
+//!   LogStatusNotification: Uploading (and for each failed attempt that is retried
+//!   UploadFailure, then Uploading again, as everest-core reports every attempt:
+//!   test_upload_security_log_retries), then Uploaded, UploadFailure, BadMessage,
 //!   PermissionDenied or NotSupportedOperation. everest-core's System module reads these four
 //!   failures from its upload script and then publishes all of them as UploadFailure; the
 //!   station here reports the one that happened, since the whitepaper defines each.
@@ -109,7 +111,7 @@ fn wire_status(status: LogProgress) -> UploadLogStatus {
     match status {
         LogProgress::Uploading => UploadLogStatus::Uploading,
         LogProgress::Uploaded => UploadLogStatus::Uploaded,
-        LogProgress::UploadFailure => UploadLogStatus::UploadFailure,
+        LogProgress::AttemptFailed | LogProgress::UploadFailure => UploadLogStatus::UploadFailure,
         LogProgress::BadMessage => UploadLogStatus::BadMessage,
         LogProgress::PermissionDenied => UploadLogStatus::PermissionDenied,
         LogProgress::NotSupportedOperation => UploadLogStatus::NotSupportedOperation,
@@ -210,7 +212,7 @@ impl ChargePoint {
         }
         upload.reported = Some(status);
         let request_id = upload.request_id;
-        if status != LogProgress::Uploading {
+        if !matches!(status, LogProgress::Uploading | LogProgress::AttemptFailed) {
             self.logs.upload = None;
         }
         tracing::info!(request_id, ?status, "log upload status");

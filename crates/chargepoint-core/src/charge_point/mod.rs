@@ -98,6 +98,7 @@ mod local_auth_list_handlers;
 mod message_queue;
 mod meter_values;
 pub mod pnc;
+mod queue_resume;
 mod registration;
 mod remote_control;
 mod remote_trigger;
@@ -157,6 +158,8 @@ pub struct ChargePoint {
     next_placeholder_id: i32,
     /// UnlockConnector CALLs waiting for the station's result, by connector.
     pending_unlocks: Vec<(u32, ocpp_rpc::MessageId)>,
+    /// MessageQueueResumeDelay after a reconnect.
+    queue_resume: queue_resume::QueueResume,
     /// The local authorization list (SendLocalList), as stored.
     local_list: local_auth_list::LocalAuthList,
     /// A remote start waiting for a car, a Reset waiting for the transactions to stop.
@@ -275,6 +278,7 @@ impl ChargePoint {
             security_profile_gate: Box::new(no_certificates),
             next_placeholder_id: -1,
             pending_unlocks: Vec::new(),
+            queue_resume: Default::default(),
             local_list: local_auth_list::LocalAuthList::restore(
                 local_list.version,
                 local_list.entries,
@@ -382,6 +386,7 @@ impl ChargePoint {
         tracing::debug!("connected to the central system");
         self.connected = true;
         self.publish_default_price(false);
+        self.queue_resume_connected(now);
         // A certificate put into the store by hand shows from the next connection on.
         self.refresh_installed_certificates();
         self.on_connected(now);
@@ -437,6 +442,7 @@ impl ChargePoint {
         self.rpc.handle_timeout(now.instant);
         self.process_rpc_events(now);
         self.queue.release_due_retry(now.instant);
+        self.queue_resume_timer(now);
         self.registration_timer(now);
         self.heartbeat_timer(now);
         self.sampling_timer(now);
@@ -576,7 +582,10 @@ impl ChargePoint {
         if !self.connected {
             return None;
         }
-        if self.rpc.outstanding_call().is_none() && self.rpc.queued_calls() == 0 {
+        if self.rpc.outstanding_call().is_none()
+            && self.rpc.queued_calls() == 0
+            && self.queue_resume.may_send(now.instant)
+        {
             let registered = self.registration.status == Some(RegistrationStatus::Accepted);
             let rpc = &mut self.rpc;
             self.queue
@@ -612,6 +621,7 @@ impl ChargePoint {
             self.next_heartbeat,
             self.next_clock_aligned.map(|n| n.due),
             self.queue.next_retry(),
+            self.queue_resume.deadline(),
             self.status_deadline(),
             self.remote.deadline(),
             self.firmware.deadline(),

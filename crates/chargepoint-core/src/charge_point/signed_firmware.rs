@@ -177,6 +177,11 @@ impl ChargePoint {
                     self.set_firmware_phase(Phase::Verifying);
                 }
             }
+            // A failed attempt that is retried: reported as libocpp passes on every status of
+            // everest-core's System module; the update goes on.
+            FirmwareProgress::DownloadAttemptFailed => {
+                self.send_signed_firmware_status(S::DownloadFailed)
+            }
             FirmwareProgress::DownloadFailed => {
                 self.send_signed_firmware_status(S::DownloadFailed);
                 self.end_firmware_update(phase, now);

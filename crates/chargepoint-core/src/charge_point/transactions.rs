@@ -26,8 +26,9 @@
 //! The session itself goes on, as in libocpp, which stops nothing either: the driver was
 //! authorized, and the energy shows in the MeterValues.
 //!
-//! StopTransaction carries idTag (the identifier that stopped it, when one did), reason (left
-//! out for Local, the spec's default; libocpp always sends it) and transactionData: the
+//! StopTransaction carries idTag (the identifier that stopped it, when one did), reason (always,
+//! Local too, though OCPP 1.6 makes Local the default of a missing reason: libocpp always sends
+//! it, so a central system tested against EVerest sees the same) and transactionData: the
 //! StopTxnSampledData samples, Transaction.Begin first and Transaction.End last.
 //!
 //! Who stops a transaction, and with which reason:
@@ -247,7 +248,9 @@ impl ChargePoint {
                     meter_stop: meter_stop_wh,
                     timestamp,
                     transaction_id,
-                    reason: (reason != Reason::Local).then_some(reason),
+                    // Always sent, Local too (the spec's default when left out): libocpp
+                    // always sends it, and a CSMS written against EVerest may read it.
+                    reason: Some(reason),
                     transaction_data: (!data.is_empty()).then_some(data),
                 });
         // Queued (and stored) before the transaction is forgotten: a power loss in between

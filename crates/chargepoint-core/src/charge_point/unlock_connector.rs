@@ -3,15 +3,18 @@
 //!
 //! - connector 0 or unknown: NotSupported at once (libocpp's
 //!   `ChargePointImpl::handleUnlockConnectorRequest`);
-//! - otherwise a running transaction is stopped first (reason UnlockCommand, as §5.18 asks),
-//!   then the station is asked to unlock ([`StationCommand::UnlockConnector`]) and its result
-//!   (Unlocked, UnlockFailed, NotSupported) is the answer. This is the order everest-core's
-//!   EvseManager follows inside libocpp's unlock callback
-//!   (`evse_managerImpl::handle_force_unlock`: cancel_transaction with UnlockCommand, then
-//!   connector_force_unlock), so the station carries out the two commands in the order given.
-//!   libocpp itself only stops the transaction after a NotSupported answer with
-//!   StopTransactionIfUnlockNotSupported; the stop comes first here, as the spec and
-//!   everest-core do it.
+//! - otherwise the station is asked to unlock ([`StationCommand::UnlockConnector`]) and its
+//!   result is the answer. As everest-core's EvseManager (`handle_force_unlock`, the OCPP
+//!   module's unlock callback): an EVSE with a connector lock stops a running transaction
+//!   first (reason UnlockCommand, as §5.18 asks), then opens the lock: Unlocked, or
+//!   UnlockFailed when the lock does not open; an EVSE without a connector lock (a fixed
+//!   cable) answers NotSupported and its transaction goes on;
+//! - after NotSupported on a connector with a transaction, the transaction is stopped
+//!   (reason UnlockCommand) when StopTransactionIfUnlockNotSupported is true, as libocpp.
+//!
+//! everest-core's OCPP module answers NotSupported for a lock that fails to open too ("Failed
+//! is currently not supported by EVerest"); ferrocharge answers UnlockFailed, the status OCPP
+//! 1.6 defines for it and the one everest-core's `test_unlock_connector_failure` expects.
 //!
 //! An UnlockConnector still waiting when the connection drops is forgotten (its answer could
 //! not reach the central system anyway).
@@ -34,16 +37,6 @@ impl ChargePoint {
             };
             return self.respond(id, AnyResponse::UnlockConnector(response));
         };
-        let running = self
-            .connectors
-            .get(connector as usize)
-            .is_some_and(|c| c.transaction.is_some());
-        if running {
-            self.commands.push_back(StationCommand::StopTransaction {
-                connector,
-                reason: Reason::UnlockCommand,
-            });
-        }
         self.pending_unlocks.push((connector, id.clone()));
         self.commands
             .push_back(StationCommand::UnlockConnector { connector });
@@ -62,9 +55,31 @@ impl ChargePoint {
                 "unlock result without an UnlockConnector"
             );
         }
+        let answered = !done.is_empty();
         for (_, id) in done {
             let response = UnlockConnectorResponse { status };
             self.respond(&id, AnyResponse::UnlockConnector(response));
+        }
+        let running = self
+            .connectors
+            .get(connector as usize)
+            .is_some_and(|c| c.transaction.is_some());
+        if answered
+            && status == UnlockStatus::NotSupported
+            && running
+            && self
+                .config
+                .internal()
+                .stop_transaction_if_unlock_not_supported
+        {
+            tracing::info!(
+                connector,
+                "no lock to open: StopTransactionIfUnlockNotSupported stops the transaction"
+            );
+            self.commands.push_back(StationCommand::StopTransaction {
+                connector,
+                reason: Reason::UnlockCommand,
+            });
         }
     }
 }

@@ -6,9 +6,10 @@
 //! objects are sorted maps). Keys that libocpp forgets in its `get()` (UseTPM, LogRotation ...,
 //! a known bug: EVerest issue 1796) are reported too. Write-only keys (AuthorizationKey) are
 //! never reported, not even when asked for by name: like libocpp, they answer as unknownKey.
-//! MeterPublicKeys is reported as `MeterPublicKey[1]`, `MeterPublicKey[2]`, ... and DefaultPriceText
-//! as `DefaultPriceText,<language>`, as libocpp and the California Pricing whitepaper do (a
-//! language without a text, asked for by name, with an empty value, as libocpp).
+//! MeterPublicKeys is reported as `MeterPublicKey1`, `MeterPublicKey2`, ... (libocpp's
+//! `getAllMeterPublicKeyKeyValues`, everest-core's eichrecht.py::test_meter_public_key) and
+//! DefaultPriceText as `DefaultPriceText,<language>`, as libocpp and the California Pricing
+//! whitepaper do (a language without a text, asked for by name, with an empty value, as libocpp).
 
 use ocpp_types::core::{GetConfigurationRequest, GetConfigurationResponse, KeyValue};
 use ocpp_types::{CallErrorCode, CiString50, CiString500};
@@ -150,11 +151,12 @@ impl Configuration {
     }
 }
 
-/// For a name reported in place of a stored key (`MeterPublicKey[2]`, `DefaultPriceText,en`):
+/// For a name reported in place of a stored key (`MeterPublicKey2`, `DefaultPriceText,en`):
 /// the stored key and the part (index from 1, or language).
 pub(crate) fn split_reported_name(key: &str) -> Option<(&'static str, &str)> {
-    if let Some(rest) = key.strip_prefix("MeterPublicKey[") {
-        return Some(("MeterPublicKeys", rest.strip_suffix(']')?));
+    if let Some(index) = key.strip_prefix("MeterPublicKey") {
+        let digits = !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
+        return digits.then_some(("MeterPublicKeys", index));
     }
     if let Some(language) = key.strip_prefix("DefaultPriceText,") {
         return Some(("DefaultPriceText", language));
@@ -181,7 +183,7 @@ fn expand(spec: &KeySpec, value: &Value) -> Vec<Reported> {
             .flatten()
             .enumerate()
             .map(|(i, v)| Reported {
-                key: format!("MeterPublicKey[{}]", i + 1),
+                key: format!("MeterPublicKey{}", i + 1),
                 readonly,
                 value: to_ocpp_string(v),
             })
@@ -386,8 +388,8 @@ mod tests {
         );
         let resp = cfg
             .get_configuration(&request(&[
-                "MeterPublicKey[2]",
-                "MeterPublicKey[3]",
+                "MeterPublicKey2",
+                "MeterPublicKey3",
                 "MeterPublicKeys",
                 "DefaultPriceText,en",
                 "DefaultPriceText",
@@ -396,7 +398,7 @@ mod tests {
         assert_eq!(
             pairs(&resp),
             [
-                ("MeterPublicKey[2]".into(), true, Some("KEY2".into())),
+                ("MeterPublicKey2".into(), true, Some("KEY2".into())),
                 (
                     "DefaultPriceText,en".into(),
                     false,
@@ -418,7 +420,7 @@ mod tests {
                 .unwrap(),
         );
         let names: Vec<&str> = all.iter().map(|(k, _, _)| k.as_str()).collect();
-        assert!(names.contains(&"MeterPublicKey[1]") && names.contains(&"DefaultPriceText,de"));
+        assert!(names.contains(&"MeterPublicKey1") && names.contains(&"DefaultPriceText,de"));
         assert!(!names.contains(&"MeterPublicKeys"));
     }
 

@@ -96,7 +96,8 @@ pub enum Format {
 /// How a key is reported under other names (`x-reportedAs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportedAs {
-    /// `MeterPublicKey[<n>]`, one per element of the array, from 1.
+    /// `MeterPublicKey<n>`, one per element of the array, from 1 (the schema's marker keeps
+    /// its older spelling `MeterPublicKey[<connector>]`).
     MeterPublicKey,
     /// `DefaultPriceText,<language>`, one per element of `priceTexts`.
     DefaultPriceText,

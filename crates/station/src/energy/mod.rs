@@ -207,6 +207,14 @@ impl StationEnergy {
         Some(changed)
     }
 
+    /// Sets the Smart Charging minChargingRate of the EVSE `connector`, A per phase (`None`:
+    /// none): it raises the EVSE's minimum current, so that it gets at least that or nothing.
+    pub fn set_min_charging_rate(&mut self, connector: u32, amps: Option<f64>) -> bool {
+        let changed = self.tree.set_min_charging_rate(connector, amps);
+        self.changed |= changed;
+        changed
+    }
+
     /// Sets the API module's limit of the EVSE `connector` on its sink node, A per phase
     /// (`None`: no limit). Returns whether it changed; `None` when the API module has no
     /// `evse_energy_sink` for that EVSE (EVerest's API then serves no limit topic for it).

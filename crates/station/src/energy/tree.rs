@@ -83,10 +83,20 @@ pub struct Leaf {
     pub max_a: f64,
     /// The least it can offer, A per phase (IEC 61851-1 PWM: 6 A); less is nothing.
     pub min_a: f64,
+    /// The Smart Charging profile's minChargingRate for it, A per phase: raises `min_a`
+    /// (everest-core's OCPP module sets it as the limit's `ac_min_current_A`).
+    pub min_charging_rate_a: Option<f64>,
     /// `request_zero_power_in_idle`: idle, it asks for nothing.
     pub zero_power_in_idle: bool,
     /// What it asks for now.
     pub demand: Demand,
+}
+
+impl Leaf {
+    /// The least it is given, or nothing: its minimum, raised by a minChargingRate.
+    pub fn least_a(&self) -> f64 {
+        self.min_a.max(self.min_charging_rate_a.unwrap_or(0.0))
+    }
 }
 
 /// The energy tree. See the module docs.
@@ -146,9 +156,23 @@ impl EnergyTree {
             parent: parent.filter(|p| p.0 < self.nodes.len()),
             max_a: sane(max_a),
             min_a: sane(min_a),
+            min_charging_rate_a: None,
             zero_power_in_idle: true,
             demand: Demand::None,
         });
+    }
+
+    /// Sets the minChargingRate of the leaf of `connector`, A per phase (`None`: none);
+    /// returns whether it changed.
+    pub fn set_min_charging_rate(&mut self, connector: u32, amps: Option<f64>) -> bool {
+        let amps = amps.map(sane);
+        match self.leaves.iter_mut().find(|l| l.connector == connector) {
+            Some(l) if l.min_charging_rate_a != amps => {
+                l.min_charging_rate_a = amps;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Sets `request_zero_power_in_idle` of the leaf of `connector`.
@@ -282,7 +306,7 @@ impl EnergyTree {
             .zip(demands)
             .map(|(l, d)| match d {
                 Demand::None => 0.0,
-                Demand::Min => l.min_a.min(l.max_a),
+                Demand::Min => l.least_a().min(l.max_a),
                 Demand::Full => l.max_a,
             })
             .collect();
@@ -301,8 +325,8 @@ impl EnergyTree {
                 let amount = if !started[i] {
                     // BrokerFastCharging::tradeImpl: the first trade buys the minimum
                     // current or nothing (`buy_ampere_import(.., allow_less = false)`).
-                    if available + EPS >= leaf.min_a {
-                        leaf.min_a
+                    if available + EPS >= leaf.least_a() {
+                        leaf.least_a()
                     } else {
                         continue;
                     }
@@ -558,6 +582,22 @@ mod tests {
         t.add_leaf(1, None, 5.0, MIN);
         t.set_demand(1, Demand::Full);
         assert_eq!(t.allocate(), vec![0.0]);
+    }
+
+    #[test]
+    fn a_min_charging_rate_raises_the_minimum() {
+        let (mut t, grid, _) = station(Some(40.0), 1);
+        t.set_external_limit(grid, Some(8.0));
+        charging(&mut t, &[1]);
+        assert_eq!(t.allocate(), vec![8.0]);
+        assert!(t.set_min_charging_rate(1, Some(10.0)));
+        assert!(!t.set_min_charging_rate(1, Some(10.0)), "unchanged");
+        assert_eq!(t.allocate(), vec![0.0], "8 A is less than the 10 A minimum");
+        t.set_external_limit(grid, Some(12.0));
+        assert_eq!(t.allocate(), vec![12.0]);
+        assert!(t.set_min_charging_rate(1, None));
+        t.set_external_limit(grid, Some(8.0));
+        assert_eq!(t.allocate(), vec![8.0]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use ocpp_types::security::SecurityEventNotificationRequest;
 use super::Station;
 use crate::control_api::SecurityEventEntry;
 use crate::message_log::Rotated;
-use crate::sim::StopTransactionReason;
+use crate::sim::{ForceUnlock, StopTransactionReason};
 
 impl Station {
     /// Carries out one of the core's commands.
@@ -58,10 +58,12 @@ impl Station {
                 amps,
                 watts,
                 limited,
+                min_amps,
                 ..
             } => {
                 // Repeated every PublishChargingScheduleIntervalS: debug, not info.
-                tracing::debug!(connector, amps, watts, limited, "charging limit");
+                tracing::debug!(connector, amps, watts, limited, ?min_amps, "charging limit");
+                self.min_charging_rate(connector, min_amps.filter(|_| limited));
                 self.charging_limit(connector, limited.then_some(amps));
             }
             StationCommand::Reserved { connector, .. }
@@ -205,16 +207,37 @@ impl Station {
         tracing::info!(connector, "reservation changed");
     }
 
+    /// As everest-core's EvseManager `handle_force_unlock`: with a connector lock, a running
+    /// transaction stops (UnlockCommand), then the lock opens (or an error keeps it closed:
+    /// UnlockFailed); without one, NotSupported and the transaction goes on. The result goes
+    /// to the core after the EVSE's next step, behind the transaction's end, so that
+    /// StopTransaction leaves before the answer (OCPP 1.6 §5.18: the transaction is finished
+    /// first).
     fn unlock_connector(&mut self, connector: u32) {
+        let has_lock = self
+            .evse_mut(connector)
+            .map(|evse| evse.sim.evse_manager().has_connector_lock());
+        if has_lock == Some(true) {
+            self.stop_transaction(connector, Reason::UnlockCommand);
+        }
         let unlocked = self
             .evse_mut(connector)
             .map(|evse| evse.sim.evse_manager_mut().force_unlock());
         let status = match unlocked {
-            Some(true) => UnlockStatus::Unlocked,
-            Some(false) => UnlockStatus::UnlockFailed,
-            None => UnlockStatus::NotSupported,
+            Some(ForceUnlock::Unlocked) => UnlockStatus::Unlocked,
+            Some(ForceUnlock::Failed) => UnlockStatus::UnlockFailed,
+            Some(ForceUnlock::NoLock) | None => UnlockStatus::NotSupported,
         };
-        self.tell_core(CoreEvent::UnlockResult { connector, status });
+        tracing::info!(connector, ?status, "UnlockConnector");
+        self.after_step
+            .push(CoreEvent::UnlockResult { connector, status });
+    }
+
+    /// Whether the core has a transaction on `connector`.
+    pub(super) fn transaction_running(&self, connector: u32) -> bool {
+        self.core
+            .connector(connector)
+            .is_some_and(|c| c.transaction.is_some())
     }
 
     /// The driver applies the transport's part; the core its timers; the EVSEs what they do

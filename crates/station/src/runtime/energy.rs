@@ -47,6 +47,23 @@ impl Station {
         }
     }
 
+    /// The minChargingRate of the profile in force on `connector`, A per phase: the EVSE gets
+    /// at least that or nothing (everest-core's OCPP module passes it to the energy manager as
+    /// `ac_min_current_A`). Connector 0's (a ChargePointMaxProfile's) is not applied: the
+    /// energy tree keeps minimums per EVSE only.
+    pub(super) fn min_charging_rate(&mut self, connector: u32, amps: Option<f64>) {
+        if connector == 0 {
+            if amps.is_some() {
+                tracing::debug!(?amps, "minChargingRate of connector 0: not applied");
+            }
+            return;
+        }
+        if self.energy.set_min_charging_rate(connector, amps) {
+            tracing::info!(connector, ?amps, "minChargingRate");
+            self.distribute_energy();
+        }
+    }
+
     /// Distributes the energy over the EVSEs as their states ask, and sets each one's
     /// offered current to its share.
     pub(super) fn distribute_energy(&mut self) {

@@ -12,7 +12,7 @@ use super::replies::Until;
 use super::Station;
 use crate::control_api::{ControlError, Outcome};
 use crate::sim::enable_sources::{EnableEntry, EnableSource, EnableState, CSMS_PRIORITY};
-use crate::sim::EvseError;
+use crate::sim::{EvseError, ForceUnlock};
 
 /// The nominal voltage a power limit is turned into a current with (EVerest's EnergyManager
 /// default, and the simulated board's).
@@ -137,16 +137,19 @@ impl Station {
         Ok((Until::Now, Outcome::done()))
     }
 
-    /// As everest-core's API module (and libocpp's UnlockConnector): the transaction stops
-    /// with UnlockCommand, then the connector unlocks.
+    /// As everest-core's API module (EvseManager's `force_unlock`): the transaction stops
+    /// with UnlockCommand, then the connector unlocks. An EVSE without a connector lock
+    /// refuses (409) and its transaction goes on.
     pub(super) fn force_unlock_order(&mut self, connector: u32) -> Result<Accepted, ControlError> {
-        if self.evse_mut(connector).is_none() {
+        let Some(evse) = self.evse_mut(connector) else {
             return Err(ControlError::NotFound(format!("no connector {connector}")));
+        };
+        if !evse.sim.evse_manager().has_connector_lock() {
+            return Err(ControlError::Conflict(format!(
+                "connector {connector} has no connector lock (its EvseManager has no connector_lock connection)"
+            )));
         }
-        let running = self
-            .core
-            .connector(connector)
-            .is_some_and(|c| c.transaction.is_some());
+        let running = self.transaction_running(connector);
         if running {
             self.tell_core(CoreEvent::StopRequested {
                 connector: Some(connector),
@@ -154,7 +157,9 @@ impl Station {
             });
         }
         if let Some(evse) = self.evse_mut(connector) {
-            evse.sim.evse_manager_mut().force_unlock();
+            if evse.sim.evse_manager_mut().force_unlock() == ForceUnlock::Failed {
+                tracing::warn!(connector, "force unlock: the connector lock did not open");
+            }
         }
         let until = if running {
             Until::NoTransaction(connector)

@@ -86,6 +86,7 @@ fn firmware_progress(status: FirmwareStatus) -> FirmwareProgress {
     match status {
         FirmwareStatus::Downloading => FirmwareProgress::Downloading,
         FirmwareStatus::Downloaded => FirmwareProgress::Downloaded,
+        FirmwareStatus::DownloadAttemptFailed => FirmwareProgress::DownloadAttemptFailed,
         FirmwareStatus::DownloadFailed => FirmwareProgress::DownloadFailed,
         FirmwareStatus::SignatureVerified => FirmwareProgress::SignatureVerified,
         FirmwareStatus::InvalidSignature => FirmwareProgress::InvalidSignature,
@@ -99,6 +100,7 @@ fn log_progress(status: LogUploadStatus) -> LogProgress {
     match status {
         LogUploadStatus::Uploading => LogProgress::Uploading,
         LogUploadStatus::Uploaded => LogProgress::Uploaded,
+        LogUploadStatus::AttemptFailed => LogProgress::AttemptFailed,
         LogUploadStatus::UploadFailure => LogProgress::UploadFailure,
         LogUploadStatus::BadMessage => LogProgress::BadMessage,
         LogUploadStatus::PermissionDenied => LogProgress::PermissionDenied,
@@ -110,6 +112,7 @@ fn diagnostics_progress(status: UploadStatus) -> DiagnosticsProgress {
     match status {
         UploadStatus::Uploading => DiagnosticsProgress::Uploading,
         UploadStatus::Uploaded => DiagnosticsProgress::Uploaded,
+        UploadStatus::AttemptFailed => DiagnosticsProgress::UploadAttemptFailed,
         UploadStatus::UploadFailed => DiagnosticsProgress::UploadFailed,
     }
 }

@@ -191,6 +191,9 @@ pub struct Station {
     /// Internal.WaitForStopTransactionsOnResetTimeout: how long a Reset waits at most for the
     /// StopTransaction confirmations.
     reset_timeout: std::time::Duration,
+    /// The OCPP module's ResetStopDelay: how long a Reset that is ready to restart waits
+    /// still, so that the CSMS can answer the station's last messages.
+    reset_stop_delay: std::time::Duration,
     /// A Reset under way.
     reset: Option<reset::PendingReset>,
     /// A graceful stop under way.
@@ -222,6 +225,9 @@ pub struct Station {
     mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
     /// The ErrorHistory module's database, when the station has one.
     error_history: Option<crate::error_history::SharedErrorHistory>,
+    /// Events for the core that must follow what the EVSEs report in their next step (an
+    /// UnlockConnector's result after the StopTransaction of the transaction it stopped).
+    after_step: Vec<chargepoint::charge_point::StationEvent>,
 }
 
 /// The served control API.
@@ -256,8 +262,15 @@ impl Station {
         // The firmware the System module installed last is what this boot runs: its version
         // is the BootNotification's firmwareVersion.
         let installed = crate::system::installed_firmware_version(data_dir);
-        let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref())?;
-        let mut cp = cp.with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id));
+        let meter_keys = ocpp::meter_public_keys(config);
+        let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref(), &meter_keys)?;
+        let mut cp = cp
+            .with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id))
+            .with_message_queue_resume_delay(ocpp::seconds_parameter(
+                config,
+                &ocpp_module.id,
+                "MessageQueueResumeDelay",
+            ));
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         // The security log's last events of earlier runs, for the state (read before this
@@ -296,6 +309,7 @@ impl Station {
                 .internal()
                 .wait_for_stop_transactions_on_reset_timeout,
         ));
+        let reset_stop_delay = ocpp::seconds_parameter(config, &ocpp_module.id, "ResetStopDelay");
         let stop_on_unplug = cp.config().core().stop_transaction_on_ev_side_disconnect;
         let mut evses = Vec::new();
         let mut leaves = Vec::new();
@@ -352,6 +366,15 @@ impl Station {
             cp = cp.with_evse_security(Box::new(store));
         }
         let cert_store = crate::evse_security::certificate_store(config, &ocpp_module.id);
+        // The OCPP module's DelayOcppStart (ms): everest-core's OCPP::ready sleeps that long
+        // before ChargePoint::start opens the connection. Here the station is not up meanwhile
+        // (its simulated EVSEs have nothing to report before it is), so only the time of the
+        // connection and of the BootNotification shows it.
+        let delay = ocpp::millis_parameter(config, &ocpp_module.id, "DelayOcppStart");
+        if !delay.is_zero() {
+            tracing::info!(?delay, "DelayOcppStart: OCPP starts after the delay");
+            tokio::time::sleep(delay).await;
+        }
         let (driver, link) = Driver::start(cp, DriverSettings { cert_store })?;
         let driver = tokio::spawn(driver.run());
         let core = link.core.borrow().clone();
@@ -412,12 +435,14 @@ impl Station {
             control_api,
             tokens: auth::PendingTokens::default(),
             reset_timeout,
+            reset_stop_delay,
             reset: None,
             stopping: None,
             energy,
             offers: HashMap::new(),
             firmware_restart: None,
             jobs: jobs::Jobs::new(system),
+            after_step: Vec::new(),
             display_shown: display.as_ref().map(|_| Vec::new()),
             pricing: pricing::Pricing::of(config, &ocpp_module.id, display.is_some()),
             display,

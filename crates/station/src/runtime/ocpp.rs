@@ -15,10 +15,13 @@ use super::RuntimeError;
 /// version the System module installed last, if any), and opens the SQLite store: the core,
 /// ready for the driver, and the files among them found unreadable and moved aside (the user
 /// config, the database: chargepoint's `recovery`), which the station then starts without.
+/// `meter_public_keys` ([`meter_public_keys`]), when one is not empty, become
+/// Internal.MeterPublicKeys.
 pub fn charge_point(
     paths: &OcppPaths,
     evses: u32,
     installed_firmware: Option<&str>,
+    meter_public_keys: &[String],
 ) -> Result<(ChargePoint, Vec<Recovered>), RuntimeError> {
     let base = paths
         .charge_point_document()
@@ -44,6 +47,14 @@ pub fn charge_point(
                 Ok(_) => tracing::info!(version, "running the installed firmware"),
                 Err(error) => tracing::warn!(version, %error, "installed firmware version"),
             }
+        }
+    }
+    // everest-core's OCPP module passes each EVSE's powermeter public_key_ocmf to libocpp's
+    // set_powermeter_public_key, which stores it in MeterPublicKeys (and the user config).
+    if meter_public_keys.iter().any(|k| !k.is_empty()) {
+        let keys = serde_json::Value::from(meter_public_keys.to_vec());
+        if let Err(error) = config.set_by_station("MeterPublicKeys", keys) {
+            tracing::warn!(%error, "MeterPublicKeys from the powermeters");
         }
     }
     create_dir(Some(paths.database_dir.clone()))?;
@@ -72,6 +83,28 @@ fn create_dir(dir: Option<PathBuf>) -> Result<(), RuntimeError> {
     }
 }
 
+/// The public key each EVSE's powermeter publishes (`public_key_ocmf`), in EVSE order, empty
+/// for an EVSE without one: the simulated YetiSimulator's powermeter publishes
+/// `TESTPUBLICKEY<its connector_id>`, as everest-core's (`powermeterImpl::init`). An
+/// EvseManager's powermeter is its `powermeter_grid_side` connection.
+pub fn meter_public_keys(station: &crate::StationConfig) -> Vec<String> {
+    station
+        .evses
+        .iter()
+        .map(|evse| {
+            let meter = station
+                .module(&evse.evse_manager)
+                .and_then(|m| m.connections("powermeter_grid_side").first())
+                .and_then(|c| station.module(&c.module_id))
+                .filter(|m| m.type_name() == crate::module_types::YETI_SIMULATOR.name);
+            meter.map_or_else(String::new, |m| {
+                let connector = m.parameters.int("connector_id").unwrap_or(evse.id.into());
+                format!("TESTPUBLICKEY{connector}")
+            })
+        })
+        .collect()
+}
+
 /// The OCPP module's PublishChargingScheduleIntervalS (everest-core's OCPP manifest, default
 /// 30 s): how often the core issues every connector's charging limit again
 /// ([`ChargePoint::with_publish_interval`]); 0 or less: only when a limit changes.
@@ -81,6 +114,34 @@ pub fn publish_interval(station: &crate::StationConfig, module_id: &str) -> std:
         .and_then(|m| m.parameters.int("PublishChargingScheduleIntervalS"))
         .unwrap_or(0);
     std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+/// An integer parameter of the OCPP module in seconds (MessageQueueResumeDelay,
+/// ResetStopDelay); absent, 0 or less: none.
+pub fn seconds_parameter(
+    station: &crate::StationConfig,
+    module_id: &str,
+    name: &str,
+) -> std::time::Duration {
+    let secs = station
+        .module(module_id)
+        .and_then(|m| m.parameters.int(name))
+        .unwrap_or(0);
+    std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+}
+
+/// An integer parameter of the OCPP module in milliseconds (DelayOcppStart); absent, 0 or
+/// less: none.
+pub fn millis_parameter(
+    station: &crate::StationConfig,
+    module_id: &str,
+    name: &str,
+) -> std::time::Duration {
+    let ms = station
+        .module(module_id)
+        .and_then(|m| m.parameters.int(name))
+        .unwrap_or(0);
+    std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
 #[cfg(test)]

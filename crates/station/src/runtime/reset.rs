@@ -11,11 +11,16 @@ use super::{Exit, Station};
 
 /// A Reset the station carries out: it restarts once the CSMS confirmed every transaction
 /// message, at once while offline, or at `deadline` (what is not confirmed by then stays
-/// queued in the database and goes after the restart).
+/// queued in the database and goes after the restart); from the moment it could restart it
+/// waits the OCPP module's ResetStopDelay still (everest-core's reset callback sleeps that
+/// long before it stops the charge point, "so that the CSMS has enough time to respond to the
+/// charge point's last messages").
 #[derive(Debug)]
 pub(super) struct PendingReset {
     kind: ResetType,
     deadline: tokio::time::Instant,
+    /// When the Reset first could restart (set once, by [`Station::restart_due`]).
+    ready_since: std::cell::Cell<Option<tokio::time::Instant>>,
 }
 
 impl Station {
@@ -41,6 +46,7 @@ impl Station {
         self.reset = Some(PendingReset {
             kind,
             deadline: tokio::time::Instant::now() + self.reset_timeout,
+            ready_since: std::cell::Cell::new(None),
         });
     }
 
@@ -55,9 +61,19 @@ impl Station {
         self.firmware_restart = Some(signed_request_id);
     }
 
-    /// When a Reset ends the station at the latest.
+    /// When the loop must look at the Reset again: its deadline, or the end of its
+    /// ResetStopDelay once it could restart.
     pub(super) fn reset_at(&self) -> Option<tokio::time::Instant> {
-        self.reset.as_ref().map(|r| r.deadline)
+        let reset = self.reset.as_ref()?;
+        let delayed = reset.ready_since.get().map(|t| t + self.reset_stop_delay);
+        Some(delayed.map_or(reset.deadline, |d| d.min(reset.deadline)))
+    }
+
+    /// Whether the Reset's deadline passed (the StopTransactions were not all confirmed).
+    pub(super) fn reset_deadline_passed(&self) -> bool {
+        self.reset
+            .as_ref()
+            .is_some_and(|r| r.deadline <= tokio::time::Instant::now())
     }
 
     /// The Reset's kind.
@@ -84,6 +100,20 @@ impl Station {
     /// transaction message. Offline nothing can be confirmed: the StopTransactions wait in
     /// the database for the next boot.
     fn reset_ready(&self) -> bool {
-        self.reset.is_some() && self.transactions_ended() && self.transaction_messages_settled()
+        let Some(reset) = &self.reset else {
+            return false;
+        };
+        if !(self.transactions_ended() && self.transaction_messages_settled()) {
+            return false;
+        }
+        let now = tokio::time::Instant::now();
+        let since = reset.ready_since.get().unwrap_or_else(|| {
+            if !self.reset_stop_delay.is_zero() {
+                tracing::info!(delay = ?self.reset_stop_delay, "reset: waiting ResetStopDelay");
+            }
+            reset.ready_since.set(Some(now));
+            now
+        });
+        since + self.reset_stop_delay <= now
     }
 }

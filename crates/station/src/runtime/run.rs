@@ -67,8 +67,11 @@ impl Station {
                     }
                 }
                 () = sleep_until(reset_at), if reset_at.is_some() => {
-                    tracing::warn!("reset: not every StopTransaction was confirmed in time");
-                    break Exit::Restart(self.reset_kind());
+                    // Else the ResetStopDelay ended: restart_due below says so.
+                    if self.reset_deadline_passed() {
+                        tracing::warn!("reset: not every StopTransaction was confirmed in time");
+                        break Exit::Restart(self.reset_kind());
+                    }
                 }
                 () = sleep_until(stop_at), if stop_at.is_some() => {
                     tracing::warn!(queued = self.core.queued_transaction_messages,
@@ -142,6 +145,9 @@ impl Station {
                     session_id: Some(session_id),
                 });
             }
+        }
+        for event in std::mem::take(&mut self.after_step) {
+            let _ = self.link.events.send(event);
         }
         self.update_display(&ended_sessions);
     }

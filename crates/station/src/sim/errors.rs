@@ -372,6 +372,21 @@ impl HardwareError {
         )
     }
 
+    /// Whether, while it is raised, the connector lock cannot open: its motor has no charge
+    /// (ConnectorLockCapNotCharged), its feedback stays closed (ConnectorLockFailedUnlock,
+    /// ConnectorLockUnexpectedClose), or it failed (MREC1ConnectorLockFailure, VendorError).
+    pub fn keeps_lock_closed(self) -> bool {
+        self.interface() == "connector_lock"
+            && matches!(
+                self.short_name(),
+                "ConnectorLockCapNotCharged"
+                    | "ConnectorLockFailedUnlock"
+                    | "ConnectorLockUnexpectedClose"
+                    | "MREC1ConnectorLockFailure"
+                    | "VendorError"
+            )
+    }
+
     /// The OCPP 1.6 error it is reported as.
     pub fn ocpp(self) -> OcppError {
         let def = ERRORS.iter().find(|d| d.name == self.name);

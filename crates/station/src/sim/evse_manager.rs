@@ -56,6 +56,18 @@ pub enum EvseState {
     Finished,
 }
 
+/// What [`EvseManager::force_unlock`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForceUnlock {
+    /// The lock is open.
+    Unlocked,
+    /// The lock did not open: an error keeps it closed
+    /// ([`HardwareError::keeps_lock_closed`]).
+    Failed,
+    /// There is no connector lock (a fixed cable).
+    NoLock,
+}
+
 /// A command the EvseManager refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvseError {
@@ -408,10 +420,27 @@ impl EvseManager {
         self.stop_on_unplug = stop;
     }
 
-    /// `force_unlock`: unlocks the connector now.
-    pub fn force_unlock(&mut self) -> bool {
+    /// Whether a connector lock is connected ([`EvseManagerConfig::connector_lock`]).
+    pub fn has_connector_lock(&self) -> bool {
+        self.config.connector_lock
+    }
+
+    /// `force_unlock`: opens the connector lock now. The caller stops a running transaction
+    /// first (reason UnlockCommand), as everest-core's `handle_force_unlock` does, when
+    /// [`EvseManager::has_connector_lock`].
+    pub fn force_unlock(&mut self) -> ForceUnlock {
+        if !self.config.connector_lock {
+            return ForceUnlock::NoLock;
+        }
+        if let Some(error) = self.errors.iter().find(|e| e.keeps_lock_closed()) {
+            info!(
+                error = error.name(),
+                "evse: the connector lock does not open"
+            );
+            return ForceUnlock::Failed;
+        }
         self.locked = false;
-        true
+        ForceUnlock::Unlocked
     }
 
     /// `external_ready_to_start_charging`: the runtime (the OCPP module after boot) lets

@@ -23,6 +23,9 @@ pub struct EvseManagerConfig {
     /// A random delay at any change of the limit, or only from and to zero
     /// (`uk_smartcharging_random_delay_at_any_change`).
     pub random_delay_at_any_change: bool,
+    /// A connector lock is connected (the EvseManager's `connector_lock` requirement); without
+    /// one the cable is fixed and `force_unlock` is not supported.
+    pub connector_lock: bool,
 }
 
 impl Default for EvseManagerConfig {
@@ -35,6 +38,7 @@ impl Default for EvseManagerConfig {
             random_delay_enable: false,
             random_delay_max_duration_s: super::evse_manager::random_delay::DEFAULT_MAX_DURATION_S,
             random_delay_at_any_change: true,
+            connector_lock: true,
         }
     }
 }
@@ -42,7 +46,8 @@ impl Default for EvseManagerConfig {
 impl EvseManagerConfig {
     /// The config of an EvseManager module instance (`external_ready_to_start_charging`,
     /// `lock_connector_in_state_b`, `state_F_after_fault_ms`, `uk_smartcharging_random_delay_*`);
-    /// `max_current_a` is the board's.
+    /// `max_current_a` is the board's. `connector_lock` is not a parameter but a connection:
+    /// true here, set by the wiring from the config's connections.
     pub fn from_parameters(parameters: &Parameters, max_current_a: f64) -> Self {
         let d = EvseManagerConfig::default();
         EvseManagerConfig {
@@ -69,6 +74,7 @@ impl EvseManagerConfig {
             random_delay_at_any_change: parameters
                 .bool("uk_smartcharging_random_delay_at_any_change")
                 .unwrap_or(d.random_delay_at_any_change),
+            connector_lock: d.connector_lock,
         }
     }
 }

@@ -51,7 +51,9 @@ pub use board::{Board, BoardConfig, BoardEvent, Draw, EvSignal};
 pub use car::{Car, CarConfig, CarError, CarState, PlugRecord};
 pub use errors::{HardwareError, OcppError, UnknownError};
 pub use evse::{SimulatedEvse, SimulatedEvseConfig};
-pub use evse_manager::{BoardOutputs, EvseError, EvseManager, EvseManagerConfig, EvseState};
+pub use evse_manager::{
+    BoardOutputs, EvseError, EvseManager, EvseManagerConfig, EvseState, ForceUnlock,
+};
 pub use meter::{MeterReading, PowerMeter};
 pub use pilot::{CpState, PwmOutput};
 pub use script::{Command, Script, ScriptError, ScriptProblem};

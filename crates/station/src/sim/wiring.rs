@@ -114,7 +114,7 @@ impl SimulatedEvseConfig {
             warn!(board = %bsp.id, car = %other.id, "several EvManagers on one board; the first drives it");
         }
         let empty = crate::Parameters::default();
-        Self::from_parameters(
+        let mut config = Self::from_parameters(
             &manager.parameters,
             &bsp.parameters,
             car.map_or(&empty, |c| &c.parameters),
@@ -122,7 +122,10 @@ impl SimulatedEvseConfig {
         .map_err(|source| WiringError::Car {
             ev_manager: car.map_or_else(String::new, |c| c.id.clone()),
             source,
-        })
+        })?;
+        // As everest-core's EvseManager: force_unlock needs its connector_lock requirement.
+        config.evse_manager.connector_lock = !manager.connections("connector_lock").is_empty();
+        Ok(config)
     }
 }
 

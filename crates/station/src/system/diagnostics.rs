@@ -16,13 +16,17 @@ use flate2::Compression;
 const MAX_DEPTH: usize = 8;
 
 /// The progress of a diagnostics upload, with OCPP 1.6's DiagnosticsStatus names. Each upload
-/// reports Uploading, then Uploaded or UploadFailed, each once.
+/// reports Uploading, then for each attempt that fails and is retried AttemptFailed and
+/// Uploading again (as everest-core's System module reports every attempt), then Uploaded or
+/// UploadFailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UploadStatus {
     /// The archive is being built and sent.
     Uploading,
     /// The server has the file (an end state).
     Uploaded,
+    /// An attempt failed; another follows after the retry interval (UploadFailed on the wire).
+    AttemptFailed,
     /// Every attempt failed, or the archive could not be built (an end state).
     UploadFailed,
 }
@@ -33,7 +37,7 @@ impl UploadStatus {
         match self {
             UploadStatus::Uploading => "Uploading",
             UploadStatus::Uploaded => "Uploaded",
-            UploadStatus::UploadFailed => "UploadFailed",
+            UploadStatus::AttemptFailed | UploadStatus::UploadFailed => "UploadFailed",
         }
     }
 }

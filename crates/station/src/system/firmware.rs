@@ -13,9 +13,11 @@ pub const FIRMWARE_VERSION_FILE: &str = "firmware_version";
 const MAX_VERSION_LEN: usize = 50;
 
 /// The progress of a firmware update, with OCPP 1.6's FirmwareStatus names (and the Security
-/// whitepaper's for a signed file). Each update reports each status at most once, in this
-/// order: Downloading, then DownloadFailed (the end) or Downloaded, for a signed file then
-/// InvalidSignature (the end) or SignatureVerified, then Installing, then Installed or
+/// whitepaper's for a signed file). Each update reports, in this order: Downloading, then for
+/// each download attempt that fails and is retried DownloadAttemptFailed and Downloading again
+/// (as everest-core's System module reports every attempt), then DownloadFailed (the end) or
+/// Downloaded, for a signed file then InvalidSignature (the end) or SignatureVerified, then
+/// Installing, then Installed or
 /// InstallationFailed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FirmwareStatus {
@@ -23,6 +25,8 @@ pub enum FirmwareStatus {
     Downloading,
     /// The file is here.
     Downloaded,
+    /// A download attempt failed; another follows after the retry interval.
+    DownloadAttemptFailed,
     /// Every attempt failed (an end state).
     DownloadFailed,
     /// The signed file verifies with its signature.
@@ -43,7 +47,9 @@ impl FirmwareStatus {
         match self {
             FirmwareStatus::Downloading => "Downloading",
             FirmwareStatus::Downloaded => "Downloaded",
-            FirmwareStatus::DownloadFailed => "DownloadFailed",
+            FirmwareStatus::DownloadAttemptFailed | FirmwareStatus::DownloadFailed => {
+                "DownloadFailed"
+            }
             FirmwareStatus::SignatureVerified => "SignatureVerified",
             FirmwareStatus::InvalidSignature => "InvalidSignature",
             FirmwareStatus::Installing => "Installing",

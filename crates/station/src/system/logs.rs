@@ -23,6 +23,7 @@ use flate2::Compression;
 
 use super::diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary};
 use super::error::{DiagnosticsError, TransferError};
+use super::transfer::RetryStep;
 use super::{System, Upload};
 use crate::message_log::security_file::{parse_line, read_tail, security_log_files};
 
@@ -57,13 +58,18 @@ pub struct LogRequest {
 }
 
 /// The progress of a log upload, with the whitepaper's UploadLogStatusEnumType names (without
-/// Idle, which no upload reports). Each upload reports Uploading, then one of the others.
+/// Idle, which no upload reports). Each upload reports Uploading, then for each attempt that
+/// fails and is retried AttemptFailed and Uploading again (as everest-core's System module
+/// reports every attempt), then one of the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogUploadStatus {
     /// The archive is being built and sent.
     Uploading,
     /// The server has the file.
     Uploaded,
+    /// An attempt failed; another follows after the retry interval. UploadFailure on the wire,
+    /// whatever the cause: everest-core's System module publishes every failed attempt so.
+    AttemptFailed,
     /// The upload failed for another reason than the three below.
     UploadFailure,
     /// The location is malformed, or the server's answer could not be understood.
@@ -81,7 +87,7 @@ impl LogUploadStatus {
         match self {
             LogUploadStatus::Uploading => "Uploading",
             LogUploadStatus::Uploaded => "Uploaded",
-            LogUploadStatus::UploadFailure => "UploadFailure",
+            LogUploadStatus::AttemptFailed | LogUploadStatus::UploadFailure => "UploadFailure",
             LogUploadStatus::BadMessage => "BadMessage",
             LogUploadStatus::PermissionDenied => "PermissionDenied",
             LogUploadStatus::NotSupportedOperation => "NotSupportedOperation",
@@ -256,7 +262,8 @@ impl System {
     }
 
     /// Builds the archive `file_name` of `request` and uploads it with retries, reporting
-    /// [`LogUploadStatus`]es (Uploading first, then Uploaded or the failure). The archive is
+    /// [`LogUploadStatus`]es (Uploading first; AttemptFailed and Uploading again for each
+    /// failed attempt that is retried; then Uploaded or the failure). The archive is
     /// removed afterwards either way: the logs it holds are still on disk.
     pub async fn upload_log(
         &self,
@@ -265,11 +272,18 @@ impl System {
         mut on_status: impl FnMut(LogUploadStatus) + Send,
     ) -> Result<(), DiagnosticsError> {
         on_status(LogUploadStatus::Uploading);
+        let mut on_step = |step| {
+            on_status(match step {
+                RetryStep::AttemptFailed => LogUploadStatus::AttemptFailed,
+                RetryStep::NextAttempt => LogUploadStatus::Uploading,
+            })
+        };
         let upload = Upload {
             location: &request.location,
             retries: self.retries(request.retries, request.retry_interval),
             file_name,
             what: "log upload",
+            on_step: &mut on_step,
         };
         let (oldest, latest) = (request.oldest, request.latest);
         let result = match request.kind {

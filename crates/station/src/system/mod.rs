@@ -29,7 +29,8 @@
 //! [`DiagnosticsRequest`] and the reported [`FirmwareStatus`] / [`UploadStatus`] (named as OCPP
 //! 1.6's FirmwareStatus / DiagnosticsStatus) to status notifications. Statuses go to a
 //! callback, typically `move |s| { let _ = tx.send(s); }` on a tokio channel; each is reported
-//! at most once per request.
+//! once, except Downloading / Uploading, which each retried attempt reports again after its
+//! failure (as everest-core's System module).
 
 mod confine;
 mod diagnostics;
@@ -54,6 +55,7 @@ pub use location::{redact, Location, Scheme};
 pub use logs::{
     build_security_archive, security_log_file_name, LogKind, LogRequest, LogUploadStatus,
 };
+use transfer::RetryStep;
 pub use transfer::{
     LogThrottle, Retries, TransferClient, TransferSettings, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TRANSFER_TIMEOUT, THROTTLE_EVERY,
@@ -202,8 +204,9 @@ impl System {
 
     /// Downloads the firmware of `request` now, with retries, into the data dir's `firmware/`
     /// folder (its `retrieve_date` is not looked at: the caller waited for it). Reports
-    /// Downloading, then Downloaded or, once after the last attempt, DownloadFailed. Returns
-    /// the downloaded file, for [`System::install_firmware`].
+    /// Downloading; for each failed attempt that is retried DownloadAttemptFailed, then
+    /// Downloading when the next starts; then Downloaded or, after the last attempt,
+    /// DownloadFailed. Returns the downloaded file, for [`System::install_firmware`].
     pub async fn download_firmware(
         &self,
         request: &FirmwareRequest,
@@ -228,9 +231,18 @@ impl System {
                 });
             }
         };
-        let downloaded = transfer::retry(retries, &location, "firmware download", || {
-            self.client.download_from(&location, &dest)
-        })
+        let downloaded = transfer::retry(
+            retries,
+            &location,
+            "firmware download",
+            || self.client.download_from(&location, &dest),
+            |step| {
+                on_status(match step {
+                    RetryStep::AttemptFailed => FirmwareStatus::DownloadAttemptFailed,
+                    RetryStep::NextAttempt => FirmwareStatus::Downloading,
+                })
+            },
+        )
         .await;
         if let Err((attempts, last)) = downloaded {
             on_status(FirmwareStatus::DownloadFailed);
@@ -369,8 +381,9 @@ impl System {
     }
 
     /// Builds the archive `file_name` and uploads it with retries, reporting
-    /// [`UploadStatus`]es (Uploading first, then Uploaded or UploadFailed). The archive is
-    /// removed afterwards either way: the logs it holds are still on disk.
+    /// [`UploadStatus`]es (Uploading first; AttemptFailed and Uploading again for each failed
+    /// attempt that is retried; then Uploaded or UploadFailed). The archive is removed
+    /// afterwards either way: the logs it holds are still on disk.
     pub async fn upload_diagnostics(
         &self,
         request: DiagnosticsRequest,
@@ -378,7 +391,13 @@ impl System {
         mut on_status: impl FnMut(UploadStatus) + Send,
     ) -> Result<(), DiagnosticsError> {
         on_status(UploadStatus::Uploading);
-        let result = self.diagnostics(&request, file_name).await;
+        let mut on_step = |step| {
+            on_status(match step {
+                RetryStep::AttemptFailed => UploadStatus::AttemptFailed,
+                RetryStep::NextAttempt => UploadStatus::Uploading,
+            })
+        };
+        let result = self.diagnostics(&request, file_name, &mut on_step).await;
         on_status(match result {
             Ok(()) => UploadStatus::Uploaded,
             Err(_) => UploadStatus::UploadFailed,
@@ -390,6 +409,7 @@ impl System {
         &self,
         request: &DiagnosticsRequest,
         file_name: &str,
+        on_step: &mut (dyn FnMut(RetryStep) + Send),
     ) -> Result<(), DiagnosticsError> {
         let (sources, start, stop) = (
             self.config.log_paths.clone(),
@@ -401,6 +421,7 @@ impl System {
             retries: self.retries(request.retries, request.retry_interval),
             file_name,
             what: "diagnostics upload",
+            on_step,
         };
         self.build_and_upload(upload, move |out| build_archive(out, &sources, start, stop))
             .await
@@ -433,9 +454,14 @@ impl System {
             source,
         })?;
         tracing::info!(archive = %archive.display(), files = built.files.len(), "archive built");
-        let uploaded = transfer::retry(upload.retries, &target, upload.what, || {
-            self.client.upload_to(&archive, &target)
-        })
+        let on_step = upload.on_step;
+        let uploaded = transfer::retry(
+            upload.retries,
+            &target,
+            upload.what,
+            || self.client.upload_to(&archive, &target),
+            on_step,
+        )
         .await;
         let _ = tokio::fs::remove_file(&archive).await;
         uploaded.map_err(|(attempts, last)| DiagnosticsError::Upload { attempts, last })
@@ -472,6 +498,8 @@ struct Upload<'a> {
     file_name: &'a str,
     /// What the retry loop logs it as.
     what: &'static str,
+    /// Hears of each failed attempt that is retried and of the retry starting.
+    on_step: &'a mut (dyn FnMut(RetryStep) + Send),
 }
 
 /// Where an archive named `file_name` goes for an upload `location` (see

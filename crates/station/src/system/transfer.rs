@@ -160,9 +160,13 @@ impl TransferClient {
         retries: Retries,
     ) -> Result<u64, (u32, TransferError)> {
         let location = Location::parse(location).map_err(|e| (1, e))?;
-        retry(retries, &location, "download", || {
-            self.download_from(&location, dest)
-        })
+        retry(
+            retries,
+            &location,
+            "download",
+            || self.download_from(&location, dest),
+            |_| {},
+        )
         .await
     }
 
@@ -174,9 +178,13 @@ impl TransferClient {
         retries: Retries,
     ) -> Result<(), (u32, TransferError)> {
         let location = Location::parse(location).map_err(|e| (1, e))?;
-        retry(retries, &location, "upload", || {
-            self.upload_to(file, &location)
-        })
+        retry(
+            retries,
+            &location,
+            "upload",
+            || self.upload_to(file, &location),
+            |_| {},
+        )
         .await
     }
 
@@ -263,13 +271,25 @@ impl LogThrottle {
     }
 }
 
+/// A step between two attempts of a retried transfer, for its caller to report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryStep {
+    /// An attempt failed and another follows after the retry interval.
+    AttemptFailed,
+    /// The retry interval passed: the next attempt starts now.
+    NextAttempt,
+}
+
 /// Runs `attempt` up to `retries.attempts()` times, `retries.interval` apart, until it
-/// succeeds; on failure returns the number of attempts and the last error.
+/// succeeds; on failure returns the number of attempts and the last error. `on_step` hears
+/// of every failed attempt that is retried and of the retry starting (everest-core's System
+/// module reports each attempt's status; the last attempt's end is the caller's to report).
 pub(super) async fn retry<T, F, Fut>(
     retries: Retries,
     location: &Location,
     what: &str,
     mut attempt: F,
+    mut on_step: impl FnMut(RetryStep),
 ) -> Result<T, (u32, TransferError)>
 where
     F: FnMut() -> Fut,
@@ -297,8 +317,10 @@ where
                 if let Some(left_out) = throttle.allow(tokio::time::Instant::now()) {
                     tracing::warn!(%error, attempt = n, of = attempts, left_out, "{what} failed");
                 }
+                on_step(RetryStep::AttemptFailed);
             }
         }
         tokio::time::sleep(retries.interval).await;
+        on_step(RetryStep::NextAttempt);
     }
 }

@@ -109,6 +109,26 @@ fn a_failed_upload_is_reported_once() {
 }
 
 #[test]
+fn each_failed_attempt_is_reported_as_everest_does() {
+    // everest-core test_get_diagnostics_retries: Uploading, UploadFailed for every attempt.
+    let mut h = Harness::registered(json!({}), 1);
+    get_diagnostics(&mut h);
+    file(&mut h, 1, Some("diag.log"));
+    h.frames();
+    for _ in 0..2 {
+        progress(&mut h, 1, DiagnosticsProgress::Uploading);
+        progress(&mut h, 1, DiagnosticsProgress::UploadAttemptFailed);
+        assert_eq!(h.pump(), vec![dsn("Uploading"), dsn("UploadFailed")]);
+        assert_eq!(trigger(&mut h), vec![dsn("Idle")]);
+    }
+    progress(&mut h, 1, DiagnosticsProgress::Uploading);
+    progress(&mut h, 1, DiagnosticsProgress::Uploaded);
+    assert_eq!(h.pump(), vec![dsn("Uploading"), dsn("Uploaded")]);
+    progress(&mut h, 1, DiagnosticsProgress::Uploading);
+    h.assert_silent();
+}
+
+#[test]
 fn a_station_that_does_not_answer_in_time_gets_the_answer_given_without_a_file_name() {
     let mut h = Harness::registered(json!({}), 1);
     get_diagnostics(&mut h);

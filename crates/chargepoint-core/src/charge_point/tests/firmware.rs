@@ -125,6 +125,59 @@ fn a_download_that_failed_after_the_retries_is_reported_once() {
 }
 
 #[test]
+fn each_failed_attempt_is_reported_as_everest_does() {
+    // everest-core test_firwmare_update_retries: retries 2 gives three attempts, each
+    // reported Downloading then DownloadFailed.
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    update_firmware(&mut h, 0);
+    assert_eq!(h.commands(), vec![download(1)]);
+    for _ in 0..2 {
+        progress(&mut h, 1, FirmwareProgress::Downloading);
+        progress(&mut h, 1, FirmwareProgress::DownloadAttemptFailed);
+        assert_eq!(h.pump(), vec![fsn("Downloading"), fsn("DownloadFailed")]);
+        // Between two attempts nothing is under way: Idle, as libocpp.
+        assert_eq!(trigger(&mut h), vec![fsn("Idle")]);
+    }
+    progress(&mut h, 1, FirmwareProgress::Downloading);
+    progress(&mut h, 1, FirmwareProgress::DownloadFailed);
+    assert_eq!(h.pump(), vec![fsn("Downloading"), fsn("DownloadFailed")]);
+    // The update is over: the station's next report belongs to no update.
+    progress(&mut h, 1, FirmwareProgress::Downloading);
+    h.assert_silent();
+    assert_eq!(h.commands(), vec![]);
+}
+
+#[test]
+fn a_retried_download_that_succeeds_goes_on_to_the_installation() {
+    let mut h = Harness::registered(json!({}), 1);
+    h.commands();
+    update_firmware(&mut h, 0);
+    assert_eq!(h.commands(), vec![download(1)]);
+    progress(&mut h, 1, FirmwareProgress::Downloading);
+    progress(&mut h, 1, FirmwareProgress::DownloadAttemptFailed);
+    progress(&mut h, 1, FirmwareProgress::Downloading);
+    progress(&mut h, 1, FirmwareProgress::Downloaded);
+    assert_eq!(
+        h.pump(),
+        vec![
+            fsn("Downloading"),
+            fsn("DownloadFailed"),
+            fsn("Downloading"),
+            fsn("Downloaded"),
+            h.status(1, "Unavailable", 0)
+        ]
+    );
+    assert_eq!(
+        h.commands(),
+        vec![
+            set(1, false),
+            StationCommand::InstallFirmware { request_id: 1 }
+        ]
+    );
+}
+
+#[test]
 fn downloaded_firmware_waits_for_the_running_transaction() {
     let mut h = charging(2);
     update_firmware(&mut h, 0);

@@ -125,6 +125,28 @@ fn each_failure_the_station_reports_is_sent_as_it_is() {
 }
 
 #[test]
+fn each_failed_attempt_is_reported_as_everest_does() {
+    // everest-core test_upload_security_log_retries: Uploading, UploadFailure per attempt.
+    let mut h = Harness::registered(json!({}), 1);
+    get_log(&mut h, "log-1", 1, "SecurityLog");
+    file(&mut h, 1, Some("security.tar.gz"));
+    h.frames();
+    for _ in 0..2 {
+        progress(&mut h, 1, LogProgress::Uploading);
+        progress(&mut h, 1, LogProgress::AttemptFailed);
+        assert_eq!(h.pump(), vec![lsn("Uploading", 1), lsn("UploadFailure", 1)]);
+    }
+    progress(&mut h, 1, LogProgress::Uploading);
+    progress(&mut h, 1, LogProgress::PermissionDenied);
+    assert_eq!(
+        h.pump(),
+        vec![lsn("Uploading", 1), lsn("PermissionDenied", 1)]
+    );
+    progress(&mut h, 1, LogProgress::Uploading);
+    h.assert_silent();
+}
+
+#[test]
 fn a_second_get_log_cancels_the_first_which_reports_nothing_more() {
     let mut h = Harness::registered(json!({}), 1);
     get_log(&mut h, "log-1", 1, "DiagnosticsLog");

@@ -260,7 +260,8 @@ fn a_session_entirely_offline_is_reported_afterwards_with_its_own_times() {
             ("MeterValues".to_string(), energy("1200", h.at(120))),
             (
                 "StopTransaction".to_string(),
-                json!({"meterStop": 1250, "timestamp": h.at(150), "transactionId": 808})
+                json!({"meterStop": 1250, "timestamp": h.at(150), "transactionId": 808,
+                    "reason": "Local"})
             ),
             h.status(0, "Available", 750),
             h.status(1, "Available", 750),

@@ -95,7 +95,7 @@ fn a_second_card_of_the_group_is_authorized_then_stops_the_transaction() {
             (
                 "StopTransaction".to_string(),
                 json!({"idTag": "CARD-B", "meterStop": 700, "timestamp": h.at(30),
-                    "transactionId": 42})
+                    "transactionId": 42, "reason": "Local"})
             ),
             h.status(1, "Available", 30),
         ]

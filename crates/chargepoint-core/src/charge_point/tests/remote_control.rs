@@ -259,15 +259,10 @@ fn unlock_connector_is_answered_with_the_station_result() {
         h.csms_call("UnlockConnector", json!({"connectorId": 1})),
         vec![]
     );
+    // The station stops the transaction itself when it has a lock to open.
     assert_eq!(
         h.commands(),
-        vec![
-            StationCommand::StopTransaction {
-                connector: 1,
-                reason: Reason::UnlockCommand
-            },
-            StationCommand::UnlockConnector { connector: 1 },
-        ]
+        vec![StationCommand::UnlockConnector { connector: 1 }]
     );
     h.event(StationEvent::UnlockResult {
         connector: 1,
@@ -286,6 +281,51 @@ fn unlock_connector_is_answered_with_the_station_result() {
         status: UnlockStatus::UnlockFailed,
     });
     h.assert_silent();
+}
+
+#[test]
+fn without_a_lock_the_transaction_goes_on_unless_stop_transaction_if_unlock_not_supported() {
+    use ocpp_types::core::UnlockStatus;
+    for stop in [false, true] {
+        let mut h = Harness::registered(
+            json!({"Internal": {"StopTransactionIfUnlockNotSupported": stop}}),
+            1,
+        );
+        start_transaction(&mut h, 1);
+        h.commands();
+        assert_eq!(
+            h.csms_call("UnlockConnector", json!({"connectorId": 1})),
+            vec![]
+        );
+        assert_eq!(
+            h.commands(),
+            vec![StationCommand::UnlockConnector { connector: 1 }]
+        );
+        h.event(StationEvent::UnlockResult {
+            connector: 1,
+            status: UnlockStatus::NotSupported,
+        });
+        assert_eq!(
+            h.frames(),
+            vec![Frame::Result {
+                id: h.csms_id(),
+                payload: json!({"status": "NotSupported"})
+            }]
+        );
+        let expected = if stop {
+            vec![StationCommand::StopTransaction {
+                connector: 1,
+                reason: Reason::UnlockCommand,
+            }]
+        } else {
+            vec![]
+        };
+        assert_eq!(
+            h.commands(),
+            expected,
+            "StopTransactionIfUnlockNotSupported {stop}"
+        );
+    }
 }
 
 #[test]

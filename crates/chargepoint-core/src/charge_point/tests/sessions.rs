@@ -151,7 +151,7 @@ fn plug_first_session_with_meter_values_and_a_local_stop_by_the_same_tag() {
             (
                 "StopTransaction".to_string(),
                 json!({"idTag": "rfid1", "meterStop": 1200, "timestamp": h.at(90),
-                "transactionId": 42, "transactionData": [
+                "transactionId": 42, "reason": "Local", "transactionData": [
                     energy("1000", "Transaction.Begin", h.at(0)),
                     energy("1100.5", "Sample.Periodic", h.at(60)),
                     energy("1200", "Transaction.End", h.at(90)),

@@ -70,14 +70,14 @@ fn read_only_keys_are_rejected() {
         "GetConfigurationMaxKeys",
         "CentralSystemURI",
         "ChargePointId",
-        "MeterPublicKey[1]",
+        "MeterPublicKey1",
         "LocalAuthListMaxLength",
     ] {
         let outcome = change(&mut cfg, key, "1");
         assert_eq!(outcome.status, Rejected, "{key}");
         assert!(outcome.reason.unwrap().contains("read-only"), "{key}");
     }
-    assert_eq!(status(&mut cfg, "MeterPublicKey[2]", "1"), NotSupported);
+    assert_eq!(status(&mut cfg, "MeterPublicKey2", "1"), NotSupported);
     assert_eq!(cfg.overlay(), &json!({}));
 }
 

@@ -304,7 +304,7 @@ fn disable_enable_and_unlock() {
     cp(&mut evse, CpState::B); // F → B: the car is still there
     assert_eq!(evse.state(), EvseState::WaitingForAuthentication);
     assert!(evse.board_outputs().locked);
-    assert!(evse.force_unlock());
+    assert_eq!(evse.force_unlock(), ForceUnlock::Unlocked);
     assert!(!evse.board_outputs().locked);
     let events = drain(&mut evse);
     assert_eq!(
