@@ -306,7 +306,8 @@ def with_random_delay(port: int):
 def test_the_uk_random_delay_holds_the_start_back_until_it_ends_or_is_cancelled(
         make_station, csms, broker):
     """EVerest's random delay (EvseManager uk_smartcharging_random_delay_*, API
-    cmd/uk_random_delay): a session's start waits at 0 A (SuspendedEVSE) while the delay runs,
+    cmd/uk_random_delay): a session's start waits at 0 A (SuspendedEVSE right after the
+    transaction started) while the delay runs,
     and the API's session_info and the state show the countdown; cancel over MQTT ends it:
     the EVSE offers its current (Charging). A longest delay of 0 s, set over MQTT, means no
     delay at the next change; disable turns it off (the state's random_delay is null)."""
@@ -331,10 +332,11 @@ def test_the_uk_random_delay_holds_the_start_back_until_it_ends_or_is_cancelled(
                                                 "current_limit_during_delay_A", "start_time"}
         assert info["uk_random_delay"]["current_limit_during_delay_A"] == 0.0
         assert 0 < info["uk_random_delay"]["remaining_s"] < 600
-        # Held back: no energy, so the transaction waits suspended by the EVSE.
+        # Held back: the transaction starts (Charging, as any start) and at once waits without
+        # energy, suspended by the EVSE, until the delay is over.
         csms.wait_for("StatusNotification", status(1, "SuspendedEVSE"), after=n)
-        assert not [p for p in csms.find("StatusNotification", after=n)
-                    if p["connectorId"] == 1 and p["status"] == "Charging"]
+        assert [p["status"] for p in csms.find("StatusNotification", after=n)
+                if p["connectorId"] == 1] == ["Preparing", "Charging", "SuspendedEVSE"]
 
         m = csms.index()
         mqtt.publish(CMD + "uk_random_delay", "cancel")

@@ -655,7 +655,19 @@ impl EvseManager {
     /// Puts the limit after the random delay in force; moves the charging state when it
     /// changed.
     fn refresh_limit(&mut self) {
-        let requested = self.requested_limit_a();
+        use EvseState as S;
+        // Without a session EVerest's energy manager offers an EvseManager nothing (the SIL's
+        // request_zero_power_in_idle), so a session's start is a change from zero, which the
+        // random delay holds back; the simulated energy tree leaves an idle EVSE's last offer.
+        let idle = matches!(
+            self.state,
+            S::Idle | S::WaitingForPlugIn | S::Finished | S::Disabled
+        );
+        let requested = if idle && self.random_delay.is_enabled() {
+            0.0
+        } else {
+            self.requested_limit_a()
+        };
         let applied = match self.now {
             Some(now) => {
                 let ready_since = self
