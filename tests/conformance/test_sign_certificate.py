@@ -21,7 +21,7 @@ import stat
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conformance_csms import Csms
@@ -120,15 +120,17 @@ def client_until(ca: Ca, days: int) -> Leaf:
                                   serialization.NoEncryption()))
 
 
-def profile_3_station(ferrocharge_bin, tls: MutualTls, dir, first: Leaf) -> Station:
+def profile_3_station(ferrocharge_bin, tls: MutualTls, dir, first: Leaf,
+                      internal: dict | None = None) -> Station:
     """A station at SecurityProfile 3 whose store holds root A and the factory certificate
-    `first`, registered at the CSMS, which saw `first` presented."""
+    `first`, registered at the CSMS, which saw `first` presented; `internal`: more Internal
+    keys."""
     dir.mkdir()
     certificate_store(dir / "data" / "certs", tls.root_a, first)
     config, api = write_config(dir, tls.csms.uri(), ocpp_overrides={
         "Security": {"SecurityProfile": 3, "CpoName": CPO},
         "Internal": {"ChargeBoxSerialNumber": SERIAL, "UseSslDefaultVerifyPaths": False,
-                     **FAST_RECONNECT}})
+                     **FAST_RECONNECT, **(internal or {})}})
     station = Station(ferrocharge_bin, config, api, dir)
     station.wait_api()
     booted(tls.csms, station)
@@ -166,6 +168,27 @@ def test_profile_3_reconnects_with_the_certificate_signed_for_its_csr(
     try:
         csr = requested_csr(mutual_tls.csms)
         check_csr(csr)
+        sign_and_see_it_presented(station, mutual_tls.csms, a, csr)
+    finally:
+        station.stop()
+
+
+def test_an_rsa_2048_key_by_config_gives_a_csr_and_a_certificate_the_next_connection_presents(
+        ferrocharge_bin, mutual_tls, tmp_path):
+    """Internal.CertificateSigningKeyType RSA_2048: the CSR carries a 2048-bit RSA key and is
+    signed with it (PKCS#1 v1.5, SHA-256); the certificate signed for it is presented at the
+    next profile-3 handshake."""
+    a = mutual_tls.root_a
+    station = profile_3_station(ferrocharge_bin, mutual_tls, tmp_path / "station",
+                                a.client("cp001"),
+                                internal={"CertificateSigningKeyType": "RSA_2048"})
+    try:
+        csr = requested_csr(mutual_tls.csms)
+        assert csr.is_signature_valid
+        assert csr.subject.rfc4514_string() == f"CN={SERIAL},O={CPO},C=DE"
+        key = csr.public_key()
+        assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048
+        assert isinstance(csr.signature_hash_algorithm, hashes.SHA256)
         sign_and_see_it_presented(station, mutual_tls.csms, a, csr)
     finally:
         station.stop()

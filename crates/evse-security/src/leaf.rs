@@ -373,12 +373,15 @@ impl FileStore {
         &self,
         request: &CsrRequest,
     ) -> Result<(String, PathBuf), LeafError> {
-        let algorithm = match request.key {
-            KeyType::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
-            KeyType::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+        let ecdsa = |algorithm| {
+            rcgen::KeyPair::generate_for(algorithm)
+                .map_err(|e| LeafError::KeyGeneration(e.to_string()))
         };
-        let key = rcgen::KeyPair::generate_for(algorithm)
-            .map_err(|e| LeafError::KeyGeneration(e.to_string()))?;
+        let key = match request.key {
+            KeyType::EcdsaP256 => ecdsa(&rcgen::PKCS_ECDSA_P256_SHA256)?,
+            KeyType::EcdsaP384 => ecdsa(&rcgen::PKCS_ECDSA_P384_SHA384)?,
+            KeyType::Rsa2048 => rsa_2048_key().map_err(LeafError::KeyGeneration)?,
+        };
         let mut params = rcgen::CertificateParams::default();
         let mut name = rcgen::DistinguishedName::new();
         if let Some(country) = &request.country {
@@ -406,6 +409,18 @@ impl FileStore {
         tracing::info!(path = %path.display(), "key generated for a certificate signing request");
         Ok((csr, path))
     }
+}
+
+/// A new RSA key with a 2048-bit modulus (the `rsa` crate: ring cannot generate RSA keys), for
+/// rcgen to sign with PKCS#1 v1.5 and SHA-256.
+fn rsa_2048_key() -> Result<rcgen::KeyPair, String> {
+    use rsa::pkcs8::EncodePrivateKey;
+    let key =
+        rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
+    let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+    let der = rustls_pki_types::PrivatePkcs8KeyDer::from(der.as_bytes().to_vec());
+    rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256)
+        .map_err(|e| e.to_string())
 }
 
 /// Whether `path` is named as [`FileStore::generate_certificate_signing_request`] names the keys

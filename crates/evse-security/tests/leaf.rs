@@ -311,6 +311,30 @@ fn a_p384_key_signs_its_csr_with_sha384() {
         .unwrap();
 }
 
+#[test]
+fn an_rsa_2048_key_signs_its_csr_with_sha256() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path(), None);
+    let mut wanted = request();
+    wanted.key = KeyType::Rsa2048;
+    wanted.country = None;
+    let (csr, key_file) = s.generate_certificate_signing_request(&wanted).unwrap();
+    let request = parse_csr(&csr);
+    assert_eq!(request.info.subject.to_string(), "CN=cp001,O=ferrocharge");
+    let info = request.info.to_der().unwrap();
+    let public_key = request.info.public_key.subject_public_key.raw_bytes();
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256
+        .verify_signature(public_key, &info, request.signature.raw_bytes())
+        .unwrap();
+    // The key is kept for the owner only, as the ECDSA ones.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(&key_file)
+        .unwrap()
+        .contains("BEGIN PRIVATE KEY"));
+}
+
 /// A sub-CA of `parent`.
 fn sub_ca(parent: &Root, cn: &str) -> Root {
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -208,6 +208,8 @@ pub enum KeyType {
     EcdsaP256,
     /// ECDSA on P-384 (with SHA-384).
     EcdsaP384,
+    /// RSA with a 2048-bit modulus (PKCS#1 v1.5 with SHA-256).
+    Rsa2048,
 }
 
 /// A certificate signing request to make: a new key, kept by the store until the certificate

@@ -93,10 +93,11 @@ impl CertificateSigning {
     }
 }
 
-/// The key of Internal.CertificateSigningKeyType (the schema allows only these two).
+/// The key of Internal.CertificateSigningKeyType (the schema allows only these three).
 fn key_type(name: &str) -> KeyType {
     match name {
         "ECDSA_P384" => KeyType::EcdsaP384,
+        "RSA_2048" => KeyType::Rsa2048,
         _ => KeyType::EcdsaP256,
     }
 }

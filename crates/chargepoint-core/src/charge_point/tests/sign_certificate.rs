@@ -350,21 +350,26 @@ fn the_subject_and_the_key_come_from_the_configuration() {
 }
 
 #[test]
-fn rsa_is_refused_by_the_configuration() {
-    let base =
-        crate::config::Document::parse("ocpp-config.json", crate::config::DEFAULT_CONFIG).unwrap();
-    let mut patched = base.clone();
-    crate::config::merge_patch::apply(
-        &mut patched.value,
-        &json!({"Internal": {"CertificateSigningKeyType": "RSA_2048"}}),
-    );
-    let loaded = crate::config::Configuration::load(
-        crate::config::Registry::embedded().unwrap().clone(),
-        &patched,
-        Box::new(crate::config::MemoryOverlay::default()),
-    );
-    let Err(error) = loaded else {
-        panic!("RSA_2048 must be refused");
+fn another_key_type_than_the_three_is_refused_by_the_configuration() {
+    let load = |kind: &str| {
+        let mut patched =
+            crate::config::Document::parse("ocpp-config.json", crate::config::DEFAULT_CONFIG)
+                .unwrap();
+        crate::config::merge_patch::apply(
+            &mut patched.value,
+            &json!({"Internal": {"CertificateSigningKeyType": kind}}),
+        );
+        crate::config::Configuration::load(
+            crate::config::Registry::embedded().unwrap().clone(),
+            &patched,
+            Box::new(crate::config::MemoryOverlay::default()),
+        )
+    };
+    for kind in ["ECDSA_P256", "ECDSA_P384", "RSA_2048"] {
+        assert!(load(kind).is_ok(), "{kind}");
+    }
+    let Err(error) = load("RSA_4096") else {
+        panic!("RSA_4096 must be refused");
     };
     let error = error.to_string();
     assert!(error.contains("CertificateSigningKeyType"), "{error}");

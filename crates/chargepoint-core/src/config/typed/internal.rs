@@ -67,7 +67,8 @@ pub struct Internal {
     /// UseTPM.
     #[serde(rename = "UseTPM")]
     pub use_tpm: bool,
-    /// CertificateSigningKeyType: `ECDSA_P256` or `ECDSA_P384` (the schema refuses others).
+    /// CertificateSigningKeyType: `ECDSA_P256`, `ECDSA_P384` or `RSA_2048` (the schema refuses
+    /// others).
     #[serde(rename = "CertificateSigningKeyType")]
     pub certificate_signing_key_type: String,
     /// UseTPMSeccLeafCertificate.
