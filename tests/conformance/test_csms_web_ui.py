@@ -83,7 +83,8 @@ def test_remote_start_from_the_form_shows_the_transaction_with_its_meter_values(
     click(page, "document.getElementById('send-button')")
     text = newest_call(page, "RemoteStartTransaction", "answered")
     assert '"status": "Accepted"' in text
-    state = sil.wait_state(lambda s: connector(s)["transaction_id"] is not None)
+    # The CSMS's id (positive), not the placeholder the station shows until the answer.
+    state = sil.wait_state(lambda s: (connector(s)["transaction_id"] or 0) > 0)
     tx_id = connector(state)["transaction_id"]
     page.wait_for(f"document.getElementById('cp-facts').textContent.includes('#{tx_id}')")
 

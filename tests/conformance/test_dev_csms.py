@@ -137,7 +137,9 @@ def test_tags_set_in_the_csms_api_answer_the_stations_authorize(make_sil):
     created = sil.csms("POST", "/tags", {"id_tag": "NEWCARD", "parent_id_tag": "FLEET"}, expect=201)
     assert created["status"] == "Accepted"
     sil.api("POST", "/tokens", {"id_tag": "NEWCARD", "connectors": [1]})
-    state = sil.wait_state(lambda s: connector(s)["transaction_id"] is not None)
+    # A positive id: the CSMS's, once StartTransaction is answered (a negative one is the
+    # station's placeholder until then).
+    state = sil.wait_state(lambda s: (connector(s)["transaction_id"] or 0) > 0)
     tx = sil.wait_csms(lambda ts: len(ts) == 1, "/transactions?active=true")[0]
     assert (tx["id"], tx["id_tag"], tx["id_tag_status"]) == (
         connector(state)["transaction_id"], "NEWCARD", "Accepted")

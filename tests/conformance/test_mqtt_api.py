@@ -175,7 +175,8 @@ def start_session_over_mqtt(csms, station, mqtt: Client) -> int:
     assert start["idTag"] == "RFID1"
     csms.wait_for("StatusNotification", status(1, "Charging"), after=n)
     mqtt.wait(VAR + "session_info", session_state("Charging"))
-    return station.wait_state(lambda s: s["connectors"][0]["transaction_id"] is not None)[
+    # The CSMS's id (positive), not the placeholder the station shows until the answer.
+    return station.wait_state(lambda s: (s["connectors"][0]["transaction_id"] or 0) > 0)[
         "connectors"][0]["transaction_id"]
 
 
