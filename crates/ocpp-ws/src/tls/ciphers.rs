@@ -2,9 +2,11 @@
 //! to `SSL_CTX_set_cipher_list` / `SSL_CTX_set_ciphersuites`) to rustls cipher suites.
 //!
 //! rustls has only AEAD suites with forward secrecy. Names it does not have (libocpp's default
-//! list holds `AES128-GCM-SHA256` and `AES256-GCM-SHA384`, RSA key exchange) are ignored with a
-//! warning, as are unknown names. IANA names (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`) are
-//! accepted too. A version whose list maps to nothing is not offered.
+//! list holds `AES128-GCM-SHA256` and `AES256-GCM-SHA384`, RSA key exchange) are ignored, as are
+//! unknown names (with a warning). IANA names (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`) are
+//! accepted too. A version whose list maps to nothing is not offered. Each ignored name is
+//! logged once per process (the RSA key-exchange ones at info level: configuring them is
+//! normal, libocpp's defaults do).
 
 use rustls::crypto::ring::cipher_suite as suite;
 use rustls::SupportedCipherSuite;
@@ -105,13 +107,47 @@ fn lookup(table: &[(&str, SupportedCipherSuite)], name: &str) -> Option<Supporte
     })
 }
 
+/// Suites of libocpp's default lists (and their OpenSSL relatives) with RSA key exchange: no
+/// forward secrecy, so rustls leaves them out on purpose. Configuring them is normal (libocpp's
+/// defaults do), so they are reported at info level, not as a warning.
+const WITHOUT_FORWARD_SECRECY: [&str; 4] = [
+    "AES128-GCM-SHA256",
+    "AES256-GCM-SHA384",
+    "AES128-SHA256",
+    "AES256-SHA256",
+];
+
+/// Names already reported in this process: the options are checked at every connection
+/// attempt, and one line per name is enough (the shipped config would otherwise log two
+/// warnings at every TLS start).
+static REPORTED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 fn ignore(selection: &mut CipherSelection, name: &str, key: &str) {
-    tracing::warn!(
-        cipher = name,
-        key,
-        "cipher suite not supported by rustls (or not for this TLS version); ignored"
-    );
     selection.ignored.push(name.to_owned());
+    let first_time = match REPORTED.lock() {
+        Ok(mut reported) => reported.insert(format!("{key}/{name}")),
+        Err(_) => true,
+    };
+    if !first_time {
+        return;
+    }
+    if WITHOUT_FORWARD_SECRECY
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+    {
+        tracing::info!(
+            cipher = name,
+            key,
+            "cipher suite without forward secrecy (RSA key exchange), which rustls does not offer; ignored"
+        );
+    } else {
+        tracing::warn!(
+            cipher = name,
+            key,
+            "cipher suite not supported by rustls (or not for this TLS version); ignored"
+        );
+    }
 }
 
 #[cfg(test)]
