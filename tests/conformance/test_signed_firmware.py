@@ -6,7 +6,8 @@ messages the test CSMS receives; every wait is on a message, bounded by a timeou
 
 - a valid signed file (ECDSA P-256, ECDSA P-384, RSA 2048; SHA-256): DownloadScheduled,
   Downloading, Downloaded, SignatureVerified, Installing, InstallRebooting with the requestId;
-  the station restarts into the new version and then says Installed and FirmwareUpdated;
+  the station restarts into the new version and then says Installed and FirmwareUpdated, even
+  when the power goes before the new firmware's boot is accepted;
 - a signature that is not the file's: InvalidSignature and the security event
   InvalidFirmwareSignature; nothing installed, no restart;
 - a signing certificate no installed manufacturer root issued: InvalidCertificate and the
@@ -140,6 +141,51 @@ def test_a_valid_signed_update_installs_and_reports_installed_after_the_restart(
     assert signed_statuses(csms, boot) == [("Installed", 77)]
     assert csms.find("FirmwareStatusNotification", after=m) == []
     assert "/ferrocharge-9.9.20.bin" in http_server.requests
+
+
+def test_a_power_cut_before_the_new_firmware_registers_still_reports_installed(
+        make_station, csms, http_server):
+    """The restart into the new firmware is answered Pending, and the power goes before the
+    CSMS accepts it. The next boot is still the firmware update's: once Accepted the station
+    says Installed with the requestId and raises FirmwareUpdated, not StartupOfTheDevice (the
+    reason is recorded under the data dir before the restart, not kept in memory)."""
+    station = make_station()
+    mf = with_mf_root(csms, station)
+    signer = Signer(mf, "p256")
+    (http_server.root / "ferrocharge-9.9.21.bin").write_bytes(FIRMWARE)
+    m = csms.index()
+    # The restart's BootNotification is answered Pending, retried only after a long interval.
+    csms.boot_statuses = ["Pending"]
+    csms.boot_interval = 300
+    assert signed_update(csms, 78, http_server.url("ferrocharge-9.9.21.bin"), signer,
+                         signer.sign(FIRMWARE)) == {"status": "Accepted"}
+    pending = csms.wait_index("BootNotification", after=m, timeout=FLOW_TIMEOUT)
+    assert csms.messages[pending][1]["firmwareVersion"] == "9.9.21"
+    csms.wait_quiet()
+    assert signed_statuses(csms, pending) == []
+    station.kill()
+    cut = csms.index()
+    station.restart()
+    boot = csms.wait_index("BootNotification", after=cut)
+    assert csms.messages[boot][1]["firmwareVersion"] == "9.9.21"
+    installed = csms.wait_index("SignedFirmwareStatusNotification",
+                                lambda p: p["status"] == "Installed", after=boot)
+    assert csms.messages[installed][1] == {"status": "Installed", "requestId": 78}
+    event = csms.wait_for("SecurityEventNotification",
+                          lambda p: p["type"] == "FirmwareUpdated", after=boot)
+    assert event["techInfo"] == "Charging Station rebooted due to firmware update!"
+    csms.wait_quiet()
+    assert [p["type"] for p in csms.find("SecurityEventNotification", after=boot)
+            if p["type"] == "StartupOfTheDevice"] == []
+    # Registered: the record is gone, so the next power cut is a plain power-up again.
+    station.kill()
+    again = csms.index()
+    station.restart()
+    boot = csms.wait_index("BootNotification", after=again)
+    csms.wait_for("SecurityEventNotification", lambda p: p["type"] == "StartupOfTheDevice",
+                  after=boot)
+    csms.wait_quiet()
+    assert signed_statuses(csms, boot) == []
 
 
 def test_a_bad_signature_is_reported_and_nothing_is_installed(make_station, csms, http_server):

@@ -205,6 +205,11 @@ pub struct Station {
     /// A firmware installation asks for a restart (with the requestId of a
     /// SignedUpdateFirmware's).
     firmware_restart: Option<Option<i32>>,
+    /// `settings.data_dir`, where the firmware boot record is kept.
+    data_dir: PathBuf,
+    /// This boot runs newly installed firmware whose record is still on disk: it is removed
+    /// once the CSMS accepts the boot ([`crate::system::firmware_boot`]).
+    firmware_boot_pending: bool,
     /// The System module's firmware and diagnostics jobs.
     jobs: jobs::Jobs,
     /// The TerminalDisplayMessage module's display, if the station has one.
@@ -262,6 +267,19 @@ impl Station {
         // The firmware the System module installed last is what this boot runs: its version
         // is the BootNotification's firmwareVersion.
         let installed = crate::system::installed_firmware_version(data_dir);
+        // An installation whose new firmware never registered (a power cut after the restart)
+        // left its record: this boot is still the firmware update's.
+        let reason = match (reason, crate::system::pending_firmware_boot(data_dir)) {
+            (BootReason::PowerUp, Some(signed_request_id)) => {
+                tracing::info!(
+                    ?signed_request_id,
+                    "booting newly installed firmware that has not registered yet"
+                );
+                BootReason::FirmwareUpdate { signed_request_id }
+            }
+            (reason, _) => reason,
+        };
+        let firmware_boot_pending = matches!(reason, BootReason::FirmwareUpdate { .. });
         let meter_keys = ocpp::meter_public_keys(config);
         let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref(), &meter_keys)?;
         let mut cp = cp
@@ -441,6 +459,8 @@ impl Station {
             energy,
             offers: HashMap::new(),
             firmware_restart: None,
+            data_dir: data_dir.clone(),
+            firmware_boot_pending,
             jobs: jobs::Jobs::new(system),
             after_step: Vec::new(),
             display_shown: display.as_ref().map(|_| Vec::new()),

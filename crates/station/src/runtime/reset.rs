@@ -58,7 +58,26 @@ impl Station {
             ?signed_request_id,
             "firmware installed: restarting"
         );
+        // The reason of the next boot must survive a power cut before the new firmware
+        // registers; without the record that boot would count as a plain power-up.
+        if let Err(error) = crate::system::record_firmware_boot(&self.data_dir, signed_request_id) {
+            tracing::warn!(%error, "cannot record the firmware boot; a power cut before the next registration would lose FirmwareUpdated");
+        }
         self.firmware_restart = Some(signed_request_id);
+    }
+
+    /// The CSMS accepted this boot: the core now sends what a firmware boot owes it
+    /// (FirmwareUpdated, a signed update's Installed), so the record that made this boot a
+    /// firmware update is removed. The core sends both within the same step as the
+    /// acceptance; a power cut in the milliseconds between would lose them, as libocpp's
+    /// in-memory queue would.
+    pub(super) fn firmware_boot_registered(&mut self) {
+        if self.firmware_boot_pending
+            && self.core.registration == Some(ocpp_types::core::RegistrationStatus::Accepted)
+        {
+            self.firmware_boot_pending = false;
+            crate::system::clear_firmware_boot(&self.data_dir);
+        }
     }
 
     /// When the loop must look at the Reset again: its deadline, or the end of its

@@ -52,6 +52,7 @@ impl Station {
                 },
                 Ok(()) = self.link.core.changed() => {
                     self.core = self.link.core.borrow_and_update().clone();
+                    self.firmware_boot_registered();
                 }
                 Some(notice) = self.link.notices.recv() => self.notice(notice),
                 Ok(()) = self.mqtt_connected.changed() => {

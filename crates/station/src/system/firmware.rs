@@ -159,7 +159,12 @@ pub fn install(file: &Path, data_dir: &Path) -> Result<String, InstallError> {
     let _ = std::fs::remove_file(&tmp);
     crate::private_files::new_file()
         .open(&tmp)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{version}\n").as_bytes()))
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, format!("{version}\n").as_bytes())?;
+            // Synced before the rename: a power cut leaves the old version or the new one,
+            // never an empty file (the next BootNotification's firmwareVersion).
+            f.sync_all()
+        })
         .map_err(io(&tmp))?;
     std::fs::rename(&tmp, &target).map_err(io(&target))?;
     tracing::info!(%version, file = %file.display(), "firmware installed");

@@ -36,6 +36,7 @@ mod confine;
 mod diagnostics;
 mod error;
 pub mod firmware;
+pub mod firmware_boot;
 mod ftp;
 mod http;
 mod location;
@@ -51,6 +52,7 @@ use chrono::{DateTime, Utc};
 pub use diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary, UploadStatus};
 pub use error::{DiagnosticsError, FirmwareError, InstallError, SetupError, TransferError};
 pub use firmware::{installed_firmware_version, version_from_file_name, FirmwareStatus};
+pub use firmware_boot::{clear_firmware_boot, pending_firmware_boot, record_firmware_boot};
 pub use location::{redact, Location, Scheme};
 pub use logs::{
     build_security_archive, security_log_file_name, LogKind, LogRequest, LogUploadStatus,
