@@ -159,3 +159,40 @@ def test_503_while_the_station_stops(make_station, csms):
     assert station.proc.wait(15) == 0
     stops = csms.find("StopTransaction", lambda p: p["transactionId"] == tx_id)
     assert stops and stops[-1]["reason"] == "Other"
+
+
+def test_an_enable_of_higher_priority_than_the_csms_keeps_the_connector_available(make_station, csms):
+    """EVerest's enable table: a key lock's enable at priority 10 outranks the CSMS's
+    ChangeAvailability (priority 5000). The EVSE stays enabled, so the connector is reported
+    Available and a session charges although the Inoperative is stored (libocpp: the
+    EvseManager never publishes Disabled, so on_disabled never comes). When the key lock
+    steps back the stored Inoperative applies: Unavailable; when it enables again: Available."""
+    from ocpp.v16 import call
+
+    station = make_station()
+    booted(csms, station)
+
+    def enable_disable(state: str) -> None:
+        assert station.api("POST", "/connectors/1/enable-disable",
+                           {"source": "LocalKeyLock", "state": state, "priority": 10}) == {"ok": True}
+
+    enable_disable("Enable")
+    m = csms.index()
+    assert csms.call(call.ChangeAvailability(connector_id=1, type="Inoperative")) == {
+        "status": "Accepted"}
+    csms.wait_for("StatusNotification", status(1, "Available"), after=m)
+    station.wait_state(lambda s: s["connectors"][0]["status"] == "Available")
+    csms.wait_quiet()
+    assert csms.find("StatusNotification", after=m)[-1]["status"] == "Available"
+
+    m = csms.index()
+    enable_disable("Unassigned")
+    csms.wait_for("StatusNotification", status(1, "Unavailable"), after=m)
+    station.wait_state(lambda s: s["connectors"][0]["status"] == "Unavailable")
+
+    m = csms.index()
+    enable_disable("Enable")
+    csms.wait_for("StatusNotification", status(1, "Available"), after=m)
+    _, tx_id = session(csms, station)
+    assert tx_id > 0
+    station.wait_state(lambda s: s["connectors"][0]["status"] == "Charging")

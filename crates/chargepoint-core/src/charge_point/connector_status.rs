@@ -79,6 +79,10 @@ pub(crate) struct Connector {
     pub inoperative: bool,
     /// Disabled by the station itself ([`StationEvent::Disabled`](super::StationEvent)).
     pub disabled: bool,
+    /// Enabled by the station over the CSMS's Inoperative
+    /// ([`StationEvent::EnabledOverInoperative`](super::StationEvent)): usable and shown
+    /// Available although ChangeAvailability's Inoperative stays stored.
+    pub enabled_over_inoperative: bool,
     /// A ChangeAvailability waiting for the connector to be idle (true: Inoperative).
     pub scheduled_inoperative: Option<bool>,
     /// The latest meter reading.
@@ -139,7 +143,7 @@ impl Connector {
                 EnergyFlow::SuspendedEVSE => ChargePointStatus::SuspendedEVSE,
             };
         }
-        if self.inoperative || self.disabled {
+        if self.out_of_service() {
             return ChargePointStatus::Unavailable;
         }
         if station {
@@ -189,11 +193,16 @@ impl Connector {
             });
     }
 
+    /// Whether the connector is Unavailable for its availability: Inoperative by the CSMS
+    /// (unless the station enabled it over that), or disabled by the station.
+    pub fn out_of_service(&self) -> bool {
+        (self.inoperative && !self.enabled_over_inoperative) || self.disabled
+    }
+
     /// Whether a new session may start here (operative, no transaction, no fault, not
     /// finishing).
     pub fn is_free(&self) -> bool {
-        !self.inoperative
-            && !self.disabled
+        !self.out_of_service()
             && self.transaction.is_none()
             && self.fault.is_none()
             && !self.finishing

@@ -234,6 +234,18 @@ pub enum StationEvent {
         /// Disabled (true) or enabled again.
         disabled: bool,
     },
+    /// A source of higher priority than the CSMS enabled the connector although the CSMS
+    /// made it Inoperative (true), or no longer does (false). EVerest's EvseManager then
+    /// publishes Enabled and libocpp's `on_enabled` makes the connector Available while the
+    /// stored availability stays Inoperative (it applies again at the next boot, or when the
+    /// higher-priority source steps back): the connector is usable and shown Available, so
+    /// that what the CSMS sees is what the EVSE does.
+    EnabledOverInoperative {
+        /// The connector.
+        connector: u32,
+        /// Enabled over the Inoperative (true), or not any more.
+        enabled: bool,
+    },
     /// The result of a [`StationCommand::UnlockConnector`].
     UnlockResult {
         /// The connector.

@@ -521,6 +521,12 @@ impl ChargePoint {
                 }
                 self.update_status(connector, now);
             }
+            StationEvent::EnabledOverInoperative { connector, enabled } => {
+                if let Some(c) = self.connector_mut(connector) {
+                    c.enabled_over_inoperative = enabled;
+                }
+                self.update_status(connector, now);
+            }
             StationEvent::ErrorRaised {
                 connector,
                 id,

@@ -37,6 +37,9 @@ pub struct Evse {
     pub enable: crate::sim::enable_sources::EnableSources,
     /// Whether the core was told the station disabled it (a source other than the CSMS).
     pub disabled_by_station: bool,
+    /// Enabled by a source of higher priority although the CSMS's entry disables it (the
+    /// core was told: the connector stays usable and Available).
+    pub enabled_over_inoperative: bool,
     /// The phase count of the API's last `set_limit_amps_phases` (shown in its `limits`).
     pub api_phases: Option<u8>,
     /// The API module's view of the session (its `session_info`).
@@ -73,6 +76,7 @@ impl Evse {
             stores: EvseStores::default(),
             enable: Default::default(),
             disabled_by_station: false,
+            enabled_over_inoperative: false,
             api_phases: None,
             api_session: crate::mqtt::SessionTracker::new(chrono::Utc::now()),
             ev_manager: None,

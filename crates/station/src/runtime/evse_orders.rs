@@ -34,12 +34,27 @@ impl Station {
             manager.enable_disable(enabled);
         }
         let disabled_by_station = !enabled && evse.enable.active().source != EnableSource::Csms;
+        // The CSMS's Inoperative overridden by a source of higher priority: the EVSE charges,
+        // so the core must not report it Unavailable (EVerest: EvseManager's Enabled event,
+        // libocpp's on_enabled).
+        let over_inoperative =
+            enabled && evse.enable.state_of(EnableSource::Csms) == EnableState::Disable;
+        let tell_over = (over_inoperative != evse.enabled_over_inoperative).then(|| {
+            evse.enabled_over_inoperative = over_inoperative;
+            CoreEvent::EnabledOverInoperative {
+                connector,
+                enabled: over_inoperative,
+            }
+        });
         if disabled_by_station != evse.disabled_by_station {
             evse.disabled_by_station = disabled_by_station;
             self.tell_core(CoreEvent::Disabled {
                 connector,
                 disabled: disabled_by_station,
             });
+        }
+        if let Some(event) = tell_over {
+            self.tell_core(event);
         }
     }
 

@@ -107,6 +107,14 @@ impl EnableSources {
         self.active.state != EnableState::Disable
     }
 
+    /// What `source` asks for (`Unassigned` when it never said).
+    pub fn state_of(&self, source: EnableSource) -> EnableState {
+        self.table
+            .iter()
+            .find(|e| e.source == source)
+            .map_or(EnableState::Unassigned, |e| e.state)
+    }
+
     /// The entry that decides now (EVerest's `active_enable_disable_source`).
     pub fn active(&self) -> EnableEntry {
         self.active
