@@ -356,3 +356,30 @@ def test_the_uk_random_delay_holds_the_start_back_until_it_ends_or_is_cancelled(
         station.wait_state(lambda s: s["connectors"][0]["random_delay"] is None)
     finally:
         mqtt.close()
+
+
+def test_a_command_over_the_packet_limit_is_dropped_by_the_broker_and_the_rest_go_on(
+        make_station, csms, broker):
+    """A 100 kB QoS 1 command (over the station's 64 KiB limit, which it declares in its MQTT 5
+    CONNECT) never reaches the station: the broker discards it for this client. The connection
+    stays up and the next command works. (With MQTT 3.1.1 the client could only drop the
+    connection, and the broker redelivered the message at every reconnection, for ever.)"""
+    mqtt = Client(broker.port)
+    try:
+        station = make_station(yaml_edit=with_mqtt(broker.port))
+        booted(csms, station)
+        station.wait_state(lambda s: s["mqtt"] and s["mqtt"]["connected"])
+        m = csms.index()
+        huge = json.dumps({"connector_id": 0, "source": "LocalAPI", "state": "enable",
+                           "priority": 42, "padding": "x" * 100_000})
+        mqtt.publish(CMD + "enable_disable", huge)
+        mqtt.publish(CMD + "enable_disable",
+                     '{"connector_id": 0, "source": "LocalAPI", "state": "disable", "priority": 42}')
+        csms.wait_for("StatusNotification", status(1, "Unavailable"), after=m)
+        info = json.loads(mqtt.wait(VAR + "session_info", session_state("Disabled")))
+        assert info["active_enable_disable_source"] == {
+            "priority": 42, "source": "LocalAPI", "state": "Disable"}
+        assert station.state()["mqtt"]["connected"] is True
+        assert "MQTT: the broker is not reachable" not in station.log()
+    finally:
+        mqtt.close()

@@ -6,19 +6,27 @@
 //!   then twice as long each time, at most [`MAX_BACKOFF`]. The first failure is a warning
 //!   (the station goes on without MQTT), the following ones are debug lines; the state flag
 //!   ([`MqttClient::connected`]) says whether the broker is there.
-//! - **Loses no command**: the session is persistent (clean session off, the same client id
-//!   on every connection) and every subscription is QoS 1, so a command published while the
-//!   station was away is kept by the broker and delivered when it is back. After every
+//! - **MQTT 5**, so that the broker knows the station's packet limit: a 3.1.1 client can only
+//!   drop the connection on a packet over its limit, and the broker then delivers that QoS 1
+//!   message again at every reconnection, for ever. With the CONNECT's Maximum Packet Size the
+//!   broker discards such a message for this client instead (MQTT 5, 3.1.2.11.4); the
+//!   connection and every other command live on. (Mosquitto speaks MQTT 5 since 1.6.)
+//! - **Loses no command**: the session is persistent (clean start off, a session that never
+//!   expires, the same client id on every connection) and every subscription is QoS 1, so a
+//!   command published while the station was away is kept by the broker and delivered when it
+//!   is back. After every
 //!   connection the subscriptions are made again, for a broker that lost them (one restarted
 //!   without persistence).
 //! - **Publishes only while connected**: variables are published every second anyway, so one
 //!   published while the broker is away would only arrive late, out of date.
-//! - **Bounded**: a packet over [`MAX_PACKET`] is refused by the client; commands wait in a
-//!   bounded queue ([`INBOX`]) for the station, which takes them in order.
+//! - **Bounded**: a packet over [`MAX_PACKET`] is never sent to the station (see above);
+//!   commands wait in a bounded queue ([`INBOX`]) for the station, which takes them in order.
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
+use rumqttc::v5::mqttbytes::v5::{Filter, Packet};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -31,6 +39,8 @@ pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// The largest MQTT packet the station takes or sends (EVerest's payloads are a few hundred
 /// bytes; a token or car script a few kB).
 pub const MAX_PACKET: usize = 64 * 1024;
+/// [`MAX_PACKET`] as the CONNECT property takes it.
+const MAX_PACKET_U32: u32 = 64 * 1024;
 /// How many received messages may wait for the station.
 pub const INBOX: usize = 1024;
 /// The keep-alive: a broker that is gone is noticed within about this long.
@@ -65,8 +75,11 @@ impl MqttClient {
         let mut options = MqttOptions::new(client_id, broker.host.clone(), broker.port);
         options
             .set_keep_alive(KEEP_ALIVE)
-            .set_clean_session(false)
-            .set_max_packet_size(MAX_PACKET, MAX_PACKET);
+            .set_clean_start(false)
+            // Never expires: what the broker keeps for the station waits however long it is
+            // away (MQTT 3.1.1's clean session off).
+            .set_session_expiry_interval(Some(u32::MAX))
+            .set_max_packet_size(Some(MAX_PACKET_U32));
         let (client, eventloop) = AsyncClient::new(options, 256);
         let (inbox_tx, inbox) = mpsc::channel(INBOX);
         let (connected_tx, connected) = watch::channel(false);
@@ -165,7 +178,7 @@ async fn run(
                 failures = 0;
                 let subscriptions = topics
                     .iter()
-                    .map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce));
+                    .map(|t| Filter::new(t.clone(), QoS::AtLeastOnce));
                 if !topics.is_empty() {
                     if let Err(e) = client.try_subscribe_many(subscriptions) {
                         tracing::error!(error = %e, "MQTT: cannot subscribe");
@@ -174,8 +187,13 @@ async fn run(
                 connected.send_replace(true);
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
+                let Ok(topic) = String::from_utf8(publish.topic.to_vec()) else {
+                    // MQTT topics are UTF-8; a broker that sends anything else is ignored.
+                    tracing::warn!("MQTT: a message with a topic that is not UTF-8; ignored");
+                    continue;
+                };
                 let received = Received {
-                    topic: publish.topic,
+                    topic,
                     payload: publish.payload.to_vec(),
                 };
                 // Waits while the station is busy: back-pressure on the broker, nothing lost.
