@@ -26,6 +26,7 @@ use chargepoint::charge_point::evse_security::CertificateValidationResult;
 use chargepoint::charge_point::pnc::{PncCommand, PncEvent};
 use chargepoint::charge_point::StationEvent as CoreEvent;
 use evse_security::{Certificate, FileStore};
+use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
 use ocpp_types::pnc::AuthorizationStatusEnum;
 
 use super::{translate, Station};
@@ -178,6 +179,21 @@ impl Station {
                 let status = response.id_token_info.status;
                 tracing::info!(connector, emaid, ?status, certificate_status = ?response.certificate_status, "Plug&Charge authorization");
                 if status != AuthorizationStatusEnum::Accepted {
+                    // The state shows the refusal as the OCPP 1.6 status nearest to it.
+                    let status_16 = match status {
+                        AuthorizationStatusEnum::Blocked => AuthorizationStatus::Blocked,
+                        AuthorizationStatusEnum::Expired => AuthorizationStatus::Expired,
+                        AuthorizationStatusEnum::ConcurrentTx => AuthorizationStatus::ConcurrentTx,
+                        _ => AuthorizationStatus::Invalid,
+                    };
+                    self.view.token_presented(&emaid, &[connector]);
+                    self.view.authorization_result(
+                        &emaid,
+                        false,
+                        Some(&IdTagInfo::with_status(status_16)),
+                        None,
+                        self.core.connected,
+                    );
                     self.pnc_refused(connector);
                     return;
                 }

@@ -4,7 +4,8 @@
 //!
 //! - A session starts when the car asks for one over a matched SLAC link. The SECC offers
 //!   external payment always and the contract (Plug&Charge) when TLS is possible (`tls_security`
-//!   not `prohibit`, the car's `tls_active`) and it has a SECC certificate.
+//!   not `prohibit`, the car's `tls_active`), it has a SECC certificate and the EVSE is not
+//!   authorized already (a card swiped before the session leaves only external payment).
 //! - Contract: the car's certificate chain and eMAID become a Plug&Charge token
 //!   ([`ChargerRequest::PncAuthorization`], EvseV2G's `Require_Auth_PnC` with the ProvidedIdToken
 //!   of iso_server.cpp's PaymentDetails), checked by the station
@@ -186,7 +187,10 @@ impl Secc {
             self.state = SessionState::Authorized;
             return;
         }
-        let selected = select_payment(asked, self.offers_contract(car_tls), contract.is_some());
+        // Identified before the session (a card swiped first, a remote start): the EvseManager
+        // runs a transaction already, so the SECC offers external payment only.
+        let contract_offered = self.offers_contract(car_tls) && !view.transaction;
+        let selected = select_payment(asked, contract_offered, contract.is_some());
         tracing::info!(?asked, ?selected, "iso15118: V2G session, payment selected");
         let (contract_used, timeout_s) = match (selected, contract) {
             (PaymentChoice::Contract, Some(c)) => {
