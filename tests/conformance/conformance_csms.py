@@ -22,6 +22,8 @@ What a scenario can make it do:
 - `user_prices`: idTag -> the SetUserPrice data (California Pricing) sent after the answer
   to that idTag's Authorize, its answer recorded as "DataTransfer.conf";
 - `data_transfer_status`: the answer to the station's DataTransfers (UnknownVendorId);
+- `pnc_authorize_status`: the idTokenInfo status answered to the station's Plug&Charge
+  Authorize DataTransfer (Accepted with the 2.0.1 AuthorizeResponse as data);
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
   `send_bytes(data, text)`: any bytes as a text frame (not UTF-8 checked) or a binary one;
   `send_huge_frame(start, size)`: one text frame of `size` bytes (`start`, then padding),
@@ -50,6 +52,7 @@ from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
 from websockets.asyncio.server import serve
 
+PNC_VENDOR = "org.openchargealliance.iso15118pnc"
 KNOWN_TAGS = {"RFID1", "DEADBEEF", "REMOTE1", "REMOTE2", "TAG2"}
 HEARTBEAT_S = 2
 
@@ -137,6 +140,12 @@ class _ChargePoint(OcppChargePoint):
     @on(Action.data_transfer)
     def on_data_transfer(self, **kw):
         self._rec("DataTransfer", kw)
+        pnc_status = self.csms.pnc_authorize_status
+        if (pnc_status is not None and kw.get("vendor_id") == PNC_VENDOR
+                and kw.get("message_id") == "Authorize"):
+            # OCPP 2.0.1's AuthorizeResponse as JSON text (the OCA PnC whitepaper).
+            return call_result.DataTransfer(
+                status="Accepted", data=json.dumps({"idTokenInfo": {"status": pnc_status}}))
         return call_result.DataTransfer(status=self.csms.data_transfer_status)
 
     @on(Action.firmware_status_notification)
@@ -234,6 +243,9 @@ class Csms:
         self.user_prices: dict[str, dict] = {}
         # The answer to the station's DataTransfers.
         self.data_transfer_status = "UnknownVendorId"
+        # The idTokenInfo status of the answer to the station's Plug&Charge Authorize
+        # DataTransfer (None: such a DataTransfer is answered as any other).
+        self.pnc_authorize_status: str | None = None
         self._failures: dict[str, list[str]] = {}
         self._offline = False
         self._tx_ids = itertools.count(first_transaction_id)

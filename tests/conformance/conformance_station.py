@@ -54,12 +54,15 @@ def write_config(dir: Path, csms_uri: str, yaml_name: str = "config-sil-one-evse
     yaml = replace(yaml, "  control_api: 127.0.0.1:8849", f"  control_api: {api}")
     # The shipped configs' own DatabasePath goes: each test has its own (below).
     yaml = re.sub(r"\n      DatabasePath: [^\n]*", "", yaml)
-    yaml = replace(
-        yaml,
-        "      ChargePointConfigPath: ocpp-config.json",
-        f"      ChargePointConfigPath: {ocpp_path}\n"
+    # The shipped configs name ocpp-config.json (config-sil-pnc.yaml ocpp-config-pnc.json).
+    assert "      ChargePointConfigPath: ocpp-config" in yaml, f"{yaml_name} has no ChargePointConfigPath"
+    yaml = re.sub(
+        r"      ChargePointConfigPath: ocpp-config[^\n]*",
+        lambda _: f"      ChargePointConfigPath: {ocpp_path}\n"
         f"      MessageLogPath: {dir / 'logs'}\n"
         f"      DatabasePath: db",
+        yaml,
+        count=1,
     )
     yaml = yaml.replace("session_logging_path: /tmp/everest-logs",
                         f"session_logging_path: {dir / 'sessions'}")

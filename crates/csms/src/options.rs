@@ -90,6 +90,8 @@ impl TagEntry {
 ///   `authorization_info.valid_id_tag_1/2` and `parent_id_tag` of
 ///   tests/ocpp_tests/test_sets/test_config.json (its `RFID_INVALID` stays unknown, so it is
 ///   answered Invalid as the suite expects).
+/// - `DEFRCC00000001`: the eMAID of the development PKI's contract ([`crate::dev_pki::EMAID`]),
+///   so the simulated car's Plug&Charge is authorized.
 pub fn default_tags() -> Vec<TagEntry> {
     vec![
         TagEntry::new("DEADBEEF"),
@@ -98,6 +100,7 @@ pub fn default_tags() -> Vec<TagEntry> {
         TagEntry::new("123"),
         TagEntry::with_parent("RFID_VALID1", "RFID_PARENT"),
         TagEntry::with_parent("RFID_VALID2", "RFID_PARENT"),
+        TagEntry::new(crate::dev_pki::EMAID),
     ]
 }
 

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 mod dev_csms;
 mod logging;
 mod pki;
+mod sil_pnc;
 mod sil_security;
 mod station;
 

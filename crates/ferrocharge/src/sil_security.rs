@@ -121,17 +121,7 @@ impl SilSecurity {
         set_string(config, &module, "ChargePointConfigPath", |_| {
             ocpp_config.clone()
         })?;
-        let store = self.pki.station_store();
-        for name in STORE_PARAMETERS {
-            // Relative paths are EvseSecurity's layout under the certificate folder: the PKI's
-            // store takes the place of data_dir/certs. Absolute ones are the config's own.
-            set_string(config, &security, name, |value| {
-                match Path::new(value).is_absolute() {
-                    true => value.to_owned(),
-                    false => store.join(value).display().to_string(),
-                }
-            })?;
-        }
+        redirect_store(config, &security, &self.pki.station_store())?;
         Ok(())
     }
 
@@ -197,8 +187,27 @@ impl SilSecurity {
     }
 }
 
+/// Points the EvseSecurity module `security` of `config` at the certificate store `store`:
+/// relative paths are EvseSecurity's layout under the certificate folder, so the PKI's store
+/// takes the place of data_dir/certs; absolute ones are the config's own.
+pub(crate) fn redirect_store(
+    config: &mut StationConfig,
+    security: &str,
+    store: &Path,
+) -> anyhow::Result<()> {
+    for name in STORE_PARAMETERS {
+        set_string(config, security, name, |value| {
+            match Path::new(value).is_absolute() {
+                true => value.to_owned(),
+                false => store.join(value).display().to_string(),
+            }
+        })?;
+    }
+    Ok(())
+}
+
 /// The id of the station's OCPP module.
-fn ocpp_module(config: &StationConfig) -> anyhow::Result<String> {
+pub(crate) fn ocpp_module(config: &StationConfig) -> anyhow::Result<String> {
     config
         .modules_of_type(station::module_types::OCPP.name)
         .next()

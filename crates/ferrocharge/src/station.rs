@@ -16,6 +16,7 @@ use station::runtime::{BootReason, OcppPaths, Station};
 use station::{ConfigFile, StationConfig};
 
 use crate::logging::Held;
+use crate::sil_pnc::SilPnc;
 use crate::sil_security::SilSecurity;
 
 /// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
@@ -24,6 +25,7 @@ pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
     runtime.block_on(run_station(
         &ConfigFile::Path(config.to_path_buf()),
+        None,
         None,
         None,
         held,
@@ -60,6 +62,7 @@ pub fn sil(
         }
         None => None,
     };
+    let pnc = SilPnc::prepare(&station, csms_url(&station)?.charge_point_id())?;
     let url = csms_url(&station)?;
     let mut options = dev_csms_options(&url, security.as_ref())?;
     options.http = Some(csms_http);
@@ -71,7 +74,7 @@ pub fn sil(
         let csms = csms::Csms::bind(options).await.with_context(|| {
             format!("cannot start the dev CSMS on {listen} (is SteVe or another CSMS on its port?)")
         })?;
-        let code = run_station(&config, Some(&csms), security.as_ref(), held).await;
+        let code = run_station(&config, Some(&csms), security.as_ref(), pnc.as_ref(), held).await;
         drop(csms);
         code
     })
@@ -174,6 +177,7 @@ async fn run_station(
     config: &ConfigFile,
     csms: Option<&csms::Csms>,
     security: Option<&SilSecurity>,
+    pnc: Option<&SilPnc>,
     held: &Held,
 ) -> anyhow::Result<ExitCode> {
     // The banner lists the tags that charge; the web UI shows every tag.
@@ -185,6 +189,9 @@ async fn run_station(
             StationConfig::from_file(config).with_context(|| format!("cannot load {config}"))?;
         if let Some(security) = security {
             security.apply(&mut cfg)?;
+        }
+        if let Some(pnc) = pnc {
+            pnc.apply(&mut cfg)?;
         }
         // The station's web UI links the dev CSMS's.
         cfg.settings.csms_web_ui = csms
@@ -208,6 +215,7 @@ async fn run_station(
                 html_log: station.html_log(),
                 tags: tags.as_deref(),
                 security: security.map(SilSecurity::describe),
+                pnc: pnc.map(SilPnc::describe),
             };
             print!("{banner}");
             held.release();
@@ -297,6 +305,8 @@ struct Banner<'a> {
     tags: Option<&'a [TagEntry]>,
     /// The security profile of `sil --security-profile`, described.
     security: Option<String>,
+    /// The Plug&Charge PKI of `sil` with an ISO 15118 station, described.
+    pnc: Option<String>,
 }
 
 impl std::fmt::Display for Banner<'_> {
@@ -325,6 +335,9 @@ impl std::fmt::Display for Banner<'_> {
         }
         if let Some(url) = &self.csms {
             writeln!(f, "  CSMS         {url}")?;
+        }
+        if let Some(pnc) = &self.pnc {
+            writeln!(f, "  Plug&Charge  {pnc}")?;
         }
         if let Some(security) = &self.security {
             writeln!(f, "  security     {security}")?;
@@ -457,6 +470,7 @@ mod tests {
             html_log: Some(PathBuf::from("/tmp/logs/start.html")),
             tags: Some(&tags),
             security: Some("profile 3: TLS, client certificate".to_owned()),
+            pnc: Some("development PKI /tmp/ferrocharge/pki".to_owned()),
         };
         let text = banner.to_string();
         let lines: Vec<&str> = text.lines().collect();
@@ -466,12 +480,13 @@ mod tests {
                 "ferrocharge sil: /no/such/station.yaml (2 EVSEs) with the dev CSMS",
                 "  web UI       http://127.0.0.1:8849/",
                 "  CSMS         ws://127.0.0.1:8180/steve/websocket/CentralSystemService/cp001",
+                "  Plug&Charge  development PKI /tmp/ferrocharge/pki",
                 "  security     profile 3: TLS, client certificate",
                 "  CSMS web UI  http://127.0.0.1:8850/",
                 "  message log  /tmp/logs/start.html",
                 "  idTags       Accepted: DEADBEEF, ABC12345, VID:AABBCCDDEEFF, 123,",
-                "               RFID_VALID1 (group RFID_PARENT),",
-                "               RFID_VALID2 (group RFID_PARENT); any other: Invalid.",
+                "               RFID_VALID1 (group RFID_PARENT), RFID_VALID2 (group RFID_PARENT),",
+                "               DEFRCC00000001; any other: Invalid.",
                 "               A tag ends its own session wherever it is swiped: one tag per EVSE.",
                 "  Ctrl-C stops the station; RUST_LOG=debug shows more",
             ]

@@ -284,6 +284,17 @@ impl ChargePoint {
         };
         connector.plugged = false;
         connector.finishing = false;
+        // An identifier accepted while this car was plugged in, that the EVSE did not take (its
+        // session had failed: a refused Plug&Charge contract), leaves with the car: Preparing
+        // ends (libocpp's connector state machine goes Preparing -> Available on the unplug)
+        // and the station forgets it.
+        let unused = match connector.transaction {
+            None => connector.authorized.take(),
+            Some(_) => None,
+        };
+        if unused.is_some() {
+            connector.authorized_until = None;
+        }
         if let Some(tx) = connector.transaction.as_mut() {
             if stop {
                 self.commands.push_back(StationCommand::StopTransaction {
@@ -293,6 +304,17 @@ impl ChargePoint {
             } else {
                 tx.flow = EnergyFlow::SuspendedEV;
             }
+        }
+        if let Some(id_tag) = unused {
+            tracing::info!(
+                connector = id,
+                "car unplugged before its authorization was used"
+            );
+            self.commands
+                .push_back(StationCommand::AuthorizationExpired {
+                    connector: id,
+                    id_tag,
+                });
         }
         self.update_status(id, now);
         self.pricing_unplugged(id, now);

@@ -7,6 +7,7 @@
 
 mod core;
 mod notifications;
+mod pnc;
 
 use ocpp_types::{AnyRequest, AnyResponse, CallErrorCode, DateTime};
 
@@ -51,7 +52,9 @@ pub(crate) fn handle(
         AnyRequest::StatusNotification(r) => {
             AnyResponse::StatusNotification(on_status_notification(ctx, r))
         }
-        AnyRequest::DataTransfer(r) => AnyResponse::DataTransfer(on_data_transfer(ctx, r)),
+        AnyRequest::DataTransfer(r) => AnyResponse::DataTransfer(
+            pnc::on_pnc_authorize(ctx, &r).unwrap_or_else(|| on_data_transfer(ctx, r)),
+        ),
         AnyRequest::DiagnosticsStatusNotification(r) => {
             AnyResponse::DiagnosticsStatusNotification(on_diagnostics_status_notification(ctx, r))
         }

@@ -44,6 +44,20 @@ pub static SIL_ONE_EVSE: ShippedFile = ShippedFile {
     text: include_str!("../../config/config-sil-one-evse.yaml"),
 };
 
+/// The Plug&Charge SIL station: one simulated AC EVSE with an ISO 15118 car
+/// (`ferrocharge sil --config config/config-sil-pnc.yaml`).
+pub static SIL_PNC: ShippedFile = ShippedFile {
+    name: "config-sil-pnc.yaml",
+    text: include_str!("../../config/config-sil-pnc.yaml"),
+};
+
+/// The OCPP configuration of [`SIL_PNC`]: [`OCPP_CONFIG`] with Plug&Charge on (the PnC section
+/// of EVerest's libocpp-config-iso-pnc.json).
+pub static OCPP_CONFIG_PNC: ShippedFile = ShippedFile {
+    name: "ocpp-config-pnc.json",
+    text: include_str!("../../config/ocpp-config-pnc.json"),
+};
+
 /// The OCPP configuration the shipped station YAMLs name as their `ChargePointConfigPath`.
 pub static OCPP_CONFIG: ShippedFile = ShippedFile {
     name: "ocpp-config.json",
@@ -51,7 +65,13 @@ pub static OCPP_CONFIG: ShippedFile = ShippedFile {
 };
 
 /// Every shipped file.
-pub static ALL: &[&ShippedFile] = &[&SIL_OCPP, &SIL_ONE_EVSE, &OCPP_CONFIG];
+pub static ALL: &[&ShippedFile] = &[
+    &SIL_OCPP,
+    &SIL_ONE_EVSE,
+    &SIL_PNC,
+    &OCPP_CONFIG,
+    &OCPP_CONFIG_PNC,
+];
 
 /// The shipped file called `name`.
 pub fn file(name: &str) -> Option<&'static ShippedFile> {

@@ -243,6 +243,30 @@ pub struct PlugIn {
     pub phases: Option<u8>,
     /// The charge mode (basic when absent).
     pub mode: Option<ChargeMode>,
+    /// The payment option an ISO 15118 car selects (`auto` when absent: the contract when the
+    /// charger offers it and the car has one).
+    pub payment: Option<Payment>,
+}
+
+/// The payment option of an ISO 15118 car (ISO 15118-2 PaymentOption; EvManager's
+/// `iso_start_v2g_session` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Payment {
+    /// Plug&Charge with the car's contract certificate.
+    Contract,
+    /// External identification (a card, an app).
+    ExternalPayment,
+}
+
+impl Payment {
+    /// The car command language's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Payment::Contract => "contract",
+            Payment::ExternalPayment => "externalpayment",
+        }
+    }
 }
 
 /// `POST /api/v1/connectors/{c}/car-script`.

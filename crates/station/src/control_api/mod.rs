@@ -63,7 +63,7 @@ use tokio::sync::{broadcast, watch};
 pub use access::{Access, AccessError, COOKIE, LOGIN_PATH};
 pub use control::{
     no_display, no_error_history, CarScript, ChargeMode, ControlError, EnableDisable, EnableSource,
-    EnableState, ExternalLimit, HardwareError, MeterOverride, Outcome, PlugIn, Reply,
+    EnableState, ExternalLimit, HardwareError, MeterOverride, Outcome, Payment, PlugIn, Reply,
     SecurityEventRequest, StationControl, StopTransaction, Token, API_PRIORITY, ERROR_TYPES,
     RECENT_FRAMES, STATION_STOP_REASONS,
 };

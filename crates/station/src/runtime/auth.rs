@@ -27,7 +27,7 @@ pub(super) struct PendingTokens(HashMap<String, Option<Vec<u32>>>);
 
 impl PendingTokens {
     /// `id_tag` was presented for `connectors`.
-    fn presented(&mut self, id_tag: String, connectors: Option<Vec<u32>>) {
+    pub(super) fn presented(&mut self, id_tag: String, connectors: Option<Vec<u32>>) {
         self.0.insert(id_tag, connectors);
     }
 

@@ -2,7 +2,7 @@
 //! EvseManager and Auth): [`Station::command`] hands each command to the method that carries
 //! it out. The EVSEs' part is here; Auth's token flow is in `auth`, the Reset and the restart
 //! after a firmware update in `reset`, the firmware, diagnostics and log jobs in `jobs`, the
-//! charging limits in `energy`.
+//! charging limits in `energy`, the Plug&Charge answers in `iso15118`.
 
 use chargepoint::charge_point::{security_events, StationCommand, StationEvent as CoreEvent};
 use chargepoint::config::{ConfigChange, ConfigValue};
@@ -91,14 +91,7 @@ impl Station {
                 // The station sends no DataTransfer.req of its own yet.
                 tracing::info!(request_id, ?response, "DataTransfer answered");
             }
-            StationCommand::Pnc(answer) => {
-                // No ISO 15118 module (EvseV2G) asks the core for Plug&Charge yet, so no
-                // answer has anyone waiting for it (docs/plug-and-charge.md).
-                tracing::info!(
-                    ?answer,
-                    "Plug&Charge answer with no ISO 15118 module to take it"
-                );
-            }
+            StationCommand::Pnc(answer) => self.pnc_answer(answer),
             StationCommand::DownloadFirmware {
                 request_id,
                 location,

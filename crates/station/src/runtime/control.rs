@@ -261,7 +261,9 @@ impl StationControl for StationHandle {
     }
 
     fn car_script(&self, connector: u32, request: CarScript) -> Reply<'_> {
-        match Script::parse(&request.script) {
+        // Parsed for any car here; the EVSE's car refuses the iso_ commands it is not
+        // connected for when it gets the script.
+        match Script::parse_with(&request.script, crate::sim::IsoSupport::ALL) {
             Ok(script) => self.ask(OrderKind::CarScript(connector, script, request.replace)),
             Err(e) => Self::refuse(ControlError::Invalid(e.to_string())),
         }

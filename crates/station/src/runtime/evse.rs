@@ -7,7 +7,7 @@ use std::time::Instant;
 use chargepoint::charge_point::StationEvent;
 
 use super::translate;
-use crate::control_api::{ControlError, MeterOverride, PlugIn};
+use crate::control_api::{ChargeMode, ControlError, MeterOverride, Payment, PlugIn};
 use crate::sim::kvs::EvseStores;
 use crate::sim::{HardwareError, Script, SessionEvent, SimulatedEvse};
 
@@ -117,21 +117,53 @@ impl Evse {
 
     fn run(&mut self, text: &str) -> Result<(), ControlError> {
         self.car_enabled()?;
-        let script = Script::parse(text).map_err(|e| ControlError::Invalid(e.to_string()))?;
-        self.sim.car_mut().modify(script);
-        Ok(())
+        let car = self.sim.car_mut();
+        let script = car
+            .parse(text)
+            .map_err(|e| ControlError::Invalid(e.to_string()))?;
+        car.modify(script)
+            .map_err(|e| ControlError::Invalid(e.to_string()))
     }
 
-    /// A car plugs in and charges as soon as the EVSE offers energy.
+    /// A car plugs in and charges as soon as the EVSE offers energy: in basic mode, the
+    /// IEC 61851 car; in `iso_ac`, EVerest's test controller's ISO 15118 AC session
+    /// (`plug_in_ac_iso`: SLAC, a V2G session with the payment option asked for, 60 s of
+    /// charging, the session stopped, unplugged), which needs an EvManager connected to a
+    /// SlacSimulator and a PyEvJosev.
     pub fn plug_in(&mut self, request: &PlugIn) -> Result<(), ControlError> {
-        self.draw = (
+        let draw = (
             request.max_current_a.unwrap_or(DEFAULT_DRAW.0),
             request.phases.unwrap_or(DEFAULT_DRAW.1),
         );
-        let (amps, phases) = self.draw;
-        self.run(&format!(
-            "iec_wait_pwr_ready;draw_power_regulated {amps},{phases}"
-        ))
+        let (amps, phases) = draw;
+        let script = match (request.mode.unwrap_or_default(), request.payment) {
+            (ChargeMode::Basic, None) => {
+                format!("iec_wait_pwr_ready;draw_power_regulated {amps},{phases}")
+            }
+            (ChargeMode::Basic, Some(_)) => {
+                return Err(ControlError::Invalid(
+                    "payment: only an ISO 15118 car (mode iso_ac) selects a payment option"
+                        .to_owned(),
+                ))
+            }
+            (ChargeMode::IsoAc, payment) => {
+                let payment = payment.map_or("auto", Payment::as_str);
+                format!(
+                    "sleep 1;iso_wait_slac_matched;iso_start_v2g_session AC,{payment},86400,0;\
+                     iso_wait_pwr_ready;iso_draw_power_regulated {amps},{phases};sleep 60;\
+                     iso_stop_charging;iso_wait_v2g_session_stopped;unplug"
+                )
+            }
+            (ChargeMode::IsoDc, _) => {
+                return Err(ControlError::Invalid(
+                    "mode: iso_dc is not simulated (the simulated board, meter and car are AC)"
+                        .to_owned(),
+                ))
+            }
+        };
+        self.run(&script)?;
+        self.draw = draw;
+        Ok(())
     }
 
     /// The car pulls its cable.
@@ -154,8 +186,10 @@ impl Evse {
     pub fn car_script(&mut self, script: Script, replace: bool) -> Result<(), ControlError> {
         self.car_enabled()?;
         if replace {
-            self.sim.car_mut().modify(script);
-            Ok(())
+            self.sim
+                .car_mut()
+                .modify(script)
+                .map_err(|e| ControlError::Invalid(e.to_string()))
         } else {
             self.sim
                 .car_mut()

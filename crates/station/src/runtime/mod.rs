@@ -13,6 +13,8 @@
 //!   update; `jobs`: the firmware and diagnostics commands, by the System module
 //!   ([`crate::system`]); [`pricing`]: California Pricing's session_cost publications and
 //!   the pricing on the display.
+//! - `iso15118`: the ISO 15118 side: each SECC's Plug&Charge contract to the core, its answer
+//!   back to the SECC and Auth.
 //! - `orders`: the control API's orders carried out (`evse_orders`: the EVSE's own commands,
 //!   enable / disable by source, pause, the API's limit, unlock); `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
@@ -30,6 +32,7 @@ pub mod control;
 mod energy;
 pub mod evse;
 mod evse_orders;
+mod iso15118;
 mod jobs;
 pub mod ocpp;
 mod orders;
@@ -188,6 +191,12 @@ pub struct Station {
     control_api: Option<ControlApi>,
     /// Tokens waiting for their authorization result, with the connectors they may use.
     tokens: auth::PendingTokens,
+    /// Plug&Charge authorizations waiting for the core's answer.
+    pnc_requests: iso15118::PncRequests,
+    /// The certificate store the SECCs check contracts against.
+    contract_store: Option<evse_security::FileStore>,
+    /// The connectors whose EvseV2G has `verify_contract_cert_chain`.
+    verify_contract_cert_chain: Vec<u32>,
     /// Internal.WaitForStopTransactionsOnResetTimeout: how long a Reset waits at most for the
     /// StopTransaction confirmations.
     reset_timeout: std::time::Duration,
@@ -333,13 +342,23 @@ impl Station {
         let mut leaves = Vec::new();
         // The PersistentStore modules, each opened once for the EVSEs connected to it.
         let mut stores = crate::persistent_store::Stores::new();
+        let contract_store = crate::evse_security::file_store(config, &ocpp_module.id);
+        let mut verify_contract_cert_chain = Vec::new();
         for e in &config.evses {
-            let sim = SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
-                RuntimeError::Evse {
-                    evse: e.id,
-                    message: err.to_string(),
-                }
-            })?;
+            let mut sim =
+                SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
+                    RuntimeError::Evse {
+                        evse: e.id,
+                        message: err.to_string(),
+                    }
+                })?;
+            iso15118::set_up(config, contract_store.as_ref(), &mut sim);
+            if crate::sim::wiring::evse_v2g_of(config, &e.evse_manager)
+                .and_then(|m| m.parameters.bool("verify_contract_cert_chain"))
+                == Some(true)
+            {
+                verify_contract_cert_chain.push(e.id);
+            }
             leaves.push(EvseLeaf {
                 connector: e.id,
                 evse_manager: e.evse_manager.clone(),
@@ -452,6 +471,9 @@ impl Station {
             handle,
             control_api,
             tokens: auth::PendingTokens::default(),
+            pnc_requests: iso15118::PncRequests::default(),
+            contract_store,
+            verify_contract_cert_chain,
             reset_timeout,
             reset_stop_delay,
             reset: None,

@@ -147,6 +147,7 @@ impl Station {
                 });
             }
         }
+        self.iso15118_requests();
         for event in std::mem::take(&mut self.after_step) {
             let _ = self.link.events.send(event);
         }

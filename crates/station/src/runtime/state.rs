@@ -430,9 +430,13 @@ pub fn car_state(evse: &Evse) -> &'static str {
     let car = evse.sim.car();
     match car.state() {
         CarState::Unplugged => "unplugged",
-        CarState::PluggedIn if car.is_running() => "plugged_in",
-        CarState::PluggedIn => "paused",
-        CarState::ChargingRegulated | CarState::ChargingFixed => "drawing",
+        CarState::PluggedIn | CarState::IsoPowerReady | CarState::BcbToggle { .. }
+            if car.is_running() =>
+        {
+            "plugged_in"
+        }
+        CarState::PluggedIn | CarState::IsoPowerReady | CarState::BcbToggle { .. } => "paused",
+        CarState::ChargingRegulated | CarState::ChargingFixed | CarState::IsoCharging => "drawing",
         CarState::ErrorE => "error_e",
         CarState::DiodeFail => "diode_fail",
     }

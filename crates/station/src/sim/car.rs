@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use tracing::{debug, warn};
 
 use super::board::{Draw, EvSignal};
-use super::script::{Command, Script, ScriptError};
+use super::iso15118::{EvCall, EvFeedback};
+use super::script::{Command, IsoSupport, Script, ScriptError};
 use crate::Parameters;
 
 /// EvManager's loop interval.
@@ -35,6 +36,8 @@ pub struct CarConfig {
     pub auto_exec: Option<Script>,
     /// Run `auto_exec` again whenever it ends (`auto_exec_infinite`).
     pub auto_exec_infinite: bool,
+    /// What its `iso_` commands may use (its `slac` and `ev` connections).
+    pub iso: IsoSupport,
 }
 
 impl Default for CarConfig {
@@ -45,6 +48,7 @@ impl Default for CarConfig {
             plugin_commands: Script::default(),
             auto_exec: None,
             auto_exec_infinite: false,
+            iso: IsoSupport::NONE,
         }
     }
 }
@@ -53,10 +57,20 @@ impl CarConfig {
     /// The config of an EvManager module instance; a `plugin_commands` or
     /// `auto_exec_commands` that does not parse is an error.
     pub fn from_parameters(parameters: &Parameters) -> Result<Self, ScriptError> {
+        Self::from_parameters_with(parameters, IsoSupport::NONE)
+    }
+
+    /// The same for an EvManager connected as `iso` says (its scripts may use those `iso_`
+    /// commands).
+    pub fn from_parameters_with(
+        parameters: &Parameters,
+        iso: IsoSupport,
+    ) -> Result<Self, ScriptError> {
         let default = CarConfig::default();
         let auto_exec = if parameters.bool("auto_exec").unwrap_or(false) {
-            Some(Script::parse(
+            Some(Script::parse_with(
                 parameters.str("auto_exec_commands").unwrap_or_default(),
+                iso,
             )?)
         } else {
             None
@@ -70,9 +84,13 @@ impl CarConfig {
                 .num("soc")
                 .map(|s| s.clamp(0.0, 100.0))
                 .unwrap_or(default.soc_percent),
-            plugin_commands: Script::parse(parameters.str("plugin_commands").unwrap_or_default())?,
+            plugin_commands: Script::parse_with(
+                parameters.str("plugin_commands").unwrap_or_default(),
+                iso,
+            )?,
             auto_exec,
             auto_exec_infinite: parameters.bool("auto_exec_infinite").unwrap_or(false),
+            iso,
         })
     }
 }
@@ -92,6 +110,15 @@ pub enum CarState {
     ErrorE,
     /// Pilot diode shorted.
     DiodeFail,
+    /// ISO 15118: the charger said power is ready; S2 closed (state C), nothing drawn yet.
+    IsoPowerReady,
+    /// ISO 15118: drawing at most what the PWM offers, in state C.
+    IsoCharging,
+    /// ISO 15118: toggling B/C to wake the EVSE (`iso_start_bcb_toggle`); in C now or not.
+    BcbToggle {
+        /// In state C.
+        c: bool,
+    },
 }
 
 /// A script the car could not take.
@@ -142,6 +169,15 @@ pub struct Car {
     /// Whether the simulation is enabled (EvManager's `enabled`, from its MQTT `enable`
     /// topic): a disabled car runs no script and is not at the plug.
     enabled: bool,
+    /// The calls of its `iso_` commands not yet taken by its ISO 15118 stack.
+    iso_calls: Vec<EvCall>,
+    /// What its ISO 15118 stack and SLAC last said (`v2g_finished` and `stopped_by_charger`
+    /// latched until a command reads them, as EvManager's sim_data flags).
+    iso_feedback: EvFeedback,
+    /// Whether the SLAC matching was triggered since the car was unplugged.
+    slac_triggered: bool,
+    /// B/C toggles done by the running `iso_start_bcb_toggle`.
+    bcb_toggles: u32,
 }
 
 impl Car {
@@ -162,6 +198,10 @@ impl Car {
             duty_percent: 100.0,
             next_step: None,
             enabled: true,
+            iso_calls: Vec::new(),
+            iso_feedback: EvFeedback::default(),
+            slac_triggered: false,
+            bcb_toggles: 0,
             config,
         };
         if let Some(script) = car.config.auto_exec.clone() {
@@ -170,25 +210,57 @@ impl Car {
         car
     }
 
-    /// Runs `script` (EvManager's `execute_charging_session`); refused while one runs.
+    /// Runs `script` (EvManager's `execute_charging_session`); refused while one runs, or
+    /// when it has `iso_` commands the car is not connected for.
     pub fn execute(&mut self, script: Script) -> Result<(), CarError> {
         if self.running {
             return Err(CarError::Busy);
         }
+        self.check(&script)?;
         self.start(script);
         Ok(())
     }
 
     /// Parses and runs `text`; a script that does not parse changes nothing.
     pub fn execute_str(&mut self, text: &str) -> Result<(), CarError> {
-        let script = Script::parse(text)?;
+        let script = self.parse(text)?;
         self.execute(script)
     }
 
+    /// Parses `text` with the `iso_` commands this car is connected for.
+    pub fn parse(&self, text: &str) -> Result<Script, ScriptError> {
+        Script::parse_with(text, self.config.iso)
+    }
+
+    /// Whether the car can run `script` (parsed for another car): its `iso_` commands need the
+    /// car's connections.
+    pub fn check(&self, script: &Script) -> Result<(), ScriptError> {
+        self.parse(&script.to_string()).map(|_| ())
+    }
+
     /// Replaces what runs by `script` (EvManager's `modify_charging_session`); the car keeps
-    /// its physical state.
-    pub fn modify(&mut self, script: Script) {
+    /// its physical state. Refused (nothing changes) when it has `iso_` commands the car is
+    /// not connected for.
+    pub fn modify(&mut self, script: Script) -> Result<(), CarError> {
+        self.check(&script)?;
         self.start(script);
+        Ok(())
+    }
+
+    /// The calls of the car's `iso_` commands since the last step, for its ISO 15118 stack.
+    pub fn take_iso_calls(&mut self) -> Vec<EvCall> {
+        std::mem::take(&mut self.iso_calls)
+    }
+
+    /// What the car's ISO 15118 stack and SLAC say now; `v2g_finished` and
+    /// `stopped_by_charger` stay set until a command reads them.
+    pub fn set_iso_feedback(&mut self, feedback: EvFeedback) {
+        let latched = self.iso_feedback;
+        self.iso_feedback = EvFeedback {
+            v2g_finished: latched.v2g_finished || feedback.v2g_finished,
+            stopped_by_charger: latched.stopped_by_charger || feedback.stopped_by_charger,
+            ..feedback
+        };
     }
 
     /// The car was plugged in when the station went down (its `kvs` says so): it runs
@@ -197,7 +269,9 @@ impl Car {
     /// recorded again; `script` replaces anything `auto_exec` started, as EvManager refuses
     /// `auto_exec` while the restored script runs.
     pub fn resume_plugged_in(&mut self, script: Script) {
-        self.modify(script);
+        if let Err(e) = self.modify(script) {
+            warn!(error = %e, "car: the script it ran before the restart is refused now");
+        }
         self.plugged_in = true;
     }
 
@@ -265,7 +339,8 @@ impl Car {
             plugged,
             s2_closed: match self.state {
                 CarState::ChargingRegulated => pwm_offers_energy(self.duty_percent),
-                CarState::ChargingFixed => true,
+                CarState::ChargingFixed | CarState::IsoPowerReady | CarState::IsoCharging => true,
+                CarState::BcbToggle { c } => c,
                 _ => false,
             },
             ventilation: false,
@@ -343,12 +418,7 @@ impl Car {
             Command::IecWaitPwrReady => {
                 // EvManager's iec_wait_pwr_ready: the first one stores the plug-in and the
                 // script that did it, for keep_cross_boot_plugin_state.
-                if !self.plugged_in {
-                    self.plugged_in = true;
-                    self.plug_record = Some(PlugRecord::PluggedIn {
-                        commands: self.last_commands.clone(),
-                    });
-                }
+                self.record_plug_in();
                 self.state = CarState::PluggedIn;
                 if !pwm_offers_energy(self.duty_percent) {
                     return Outcome::Blocked;
@@ -371,7 +441,101 @@ impl Car {
                 self.state = CarState::ChargingFixed;
             }
             Command::Pause => self.state = CarState::PluggedIn,
+            Command::IsoWaitSlacMatched => {
+                // EvManager records the plug-in here too (with its kvs).
+                self.record_plug_in();
+                self.state = CarState::PluggedIn;
+                if !self.slac_triggered {
+                    self.slac_triggered = true;
+                    self.iso_calls.push(EvCall::TriggerSlacMatching);
+                }
+                if !self.iso_feedback.slac_matched {
+                    return Outcome::Blocked;
+                }
+            }
+            Command::IsoStartV2gSession {
+                payment,
+                departure_s,
+                e_amount_wh,
+            } => {
+                self.iso_feedback.stopped_by_charger = false;
+                self.iso_calls.push(EvCall::StartCharging {
+                    payment,
+                    departure_s,
+                    e_amount_wh,
+                });
+            }
+            Command::IsoWaitPwrReady => {
+                if !self.iso_feedback.power_ready {
+                    return Outcome::Blocked;
+                }
+                self.draw = None;
+                self.state = CarState::IsoPowerReady;
+            }
+            Command::IsoDrawPowerRegulated { current_a, phases } => {
+                self.draw = Some(Draw {
+                    current_a,
+                    phases,
+                    regulated: true,
+                });
+                self.state = CarState::IsoCharging;
+            }
+            Command::IsoStopCharging => {
+                self.iso_calls.push(EvCall::StopCharging);
+                self.draw = None;
+                self.state = CarState::PluggedIn;
+            }
+            Command::IsoWaitForStop { seconds } => {
+                let left = self.sleep_steps_left.get_or_insert_with(|| {
+                    (seconds * 1000.0 / LOOP_INTERVAL.as_millis() as f64) as u64 + 1
+                });
+                *left = left.saturating_sub(1);
+                if *left == 0 {
+                    self.iso_calls.push(EvCall::StopCharging);
+                } else if !self.iso_feedback.stopped_by_charger {
+                    return Outcome::Blocked;
+                }
+                self.sleep_steps_left = None;
+                self.draw = None;
+                self.state = CarState::PluggedIn;
+            }
+            Command::IsoWaitV2gSessionStopped => {
+                if !self.iso_feedback.v2g_finished {
+                    return Outcome::Blocked;
+                }
+                self.iso_feedback.v2g_finished = false;
+            }
+            Command::IsoPauseCharging => {
+                self.iso_calls.push(EvCall::PauseCharging);
+                self.draw = None;
+                self.state = CarState::PluggedIn;
+            }
+            Command::IsoWaitForResume => return Outcome::Blocked,
+            Command::IsoStartBcbToggle { toggles } => {
+                self.iso_feedback.v2g_finished = false;
+                if self.bcb_toggles >= toggles.min(3) {
+                    self.bcb_toggles = 0;
+                    self.state = CarState::PluggedIn;
+                } else {
+                    // One half-toggle per step (EvManager's BCB_TOGGLE state): C, then B,
+                    // which counts one toggle; EvManager stops at 3 whatever was asked.
+                    if self.state == (CarState::BcbToggle { c: true }) {
+                        self.state = CarState::BcbToggle { c: false };
+                        self.bcb_toggles += 1;
+                    } else {
+                        self.state = CarState::BcbToggle { c: true };
+                    }
+                    return Outcome::Blocked;
+                }
+            }
+            Command::IsoWaitPwmIsRunning => {
+                self.state = CarState::PluggedIn;
+                if !(self.duty_percent > 4.0 && self.duty_percent < 97.0) {
+                    return Outcome::Blocked;
+                }
+            }
             Command::Unplug => {
+                self.slac_triggered = false;
                 if self.plugged_in {
                     self.plugged_in = false;
                     self.plug_record = Some(PlugRecord::Unplugged);
@@ -401,6 +565,19 @@ impl Car {
             }
         }
         Outcome::Done
+    }
+}
+
+impl Car {
+    /// The first plug-in command stores the plug-in and the script that did it, for
+    /// keep_cross_boot_plugin_state.
+    fn record_plug_in(&mut self) {
+        if !self.plugged_in {
+            self.plugged_in = true;
+            self.plug_record = Some(PlugRecord::PluggedIn {
+                commands: self.last_commands.clone(),
+            });
+        }
     }
 }
 
@@ -455,7 +632,8 @@ mod tests {
         // The EVSE pauses: a regulated car goes back to B, a fixed one stays in C.
         car.tick(at(t0, 3), 100.0);
         assert!(!car.signal().s2_closed);
-        car.modify(Script::parse("draw_power_fixed 10,1").unwrap());
+        car.modify(Script::parse("draw_power_fixed 10,1").unwrap())
+            .unwrap();
         car.tick(at(t0, 4), 100.0);
         assert!(car.signal().s2_closed);
         assert_eq!(car.signal().draw.map(|d| d.regulated), Some(false));
@@ -518,7 +696,7 @@ mod tests {
         assert_eq!(car.take_plug_record(), None);
         car.tick(at(t0, 2), 100.0);
         assert_eq!(car.take_plug_record(), None);
-        car.modify(Script::parse("unplug;unplug").unwrap());
+        car.modify(Script::parse("unplug;unplug").unwrap()).unwrap();
         car.tick(at(t0, 3), 100.0);
         assert_eq!(car.take_plug_record(), Some(PlugRecord::Unplugged));
         // `plugin` records plugin_commands, what EvManager's last_commands then is.

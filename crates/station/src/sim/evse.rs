@@ -12,7 +12,8 @@ use std::time::Instant;
 use super::board::{Board, BoardConfig};
 use super::car::{Car, CarConfig, LOOP_INTERVAL};
 use super::evse_manager::{EvseManager, EvseManagerConfig};
-use super::script::ScriptError;
+use super::iso15118::{EvseView, Iso15118, Iso15118Config};
+use super::script::{IsoSupport, ScriptError};
 use super::session::SessionEvent;
 use crate::Parameters;
 
@@ -25,6 +26,8 @@ pub struct SimulatedEvseConfig {
     pub car: CarConfig,
     /// The EvseManager's.
     pub evse_manager: EvseManagerConfig,
+    /// Its ISO 15118 parts (SlacSimulator, EvseV2G, PyEvJosev), if it has any.
+    pub iso: Iso15118Config,
 }
 
 impl SimulatedEvseConfig {
@@ -35,12 +38,23 @@ impl SimulatedEvseConfig {
         yeti_simulator: &Parameters,
         ev_manager: &Parameters,
     ) -> Result<Self, ScriptError> {
+        Self::from_parameters_with(evse_manager, yeti_simulator, ev_manager, IsoSupport::NONE)
+    }
+
+    /// The same with a car whose `iso_` commands may use what `car_iso` says.
+    pub fn from_parameters_with(
+        evse_manager: &Parameters,
+        yeti_simulator: &Parameters,
+        ev_manager: &Parameters,
+        car_iso: IsoSupport,
+    ) -> Result<Self, ScriptError> {
         let board = BoardConfig::from_parameters(yeti_simulator);
         let evse_manager = EvseManagerConfig::from_parameters(evse_manager, board.max_current_a);
         Ok(SimulatedEvseConfig {
-            car: CarConfig::from_parameters(ev_manager)?,
+            car: CarConfig::from_parameters_with(ev_manager, car_iso)?,
             board,
             evse_manager,
+            iso: Iso15118Config::default(),
         })
     }
 }
@@ -51,6 +65,7 @@ pub struct SimulatedEvse {
     board: Board,
     car: Car,
     evse_manager: EvseManager,
+    iso: Iso15118,
     next_step: Option<Instant>,
     last_energy_wh: f64,
 }
@@ -62,6 +77,7 @@ impl SimulatedEvse {
             board: Board::new(config.board),
             car: Car::new(config.car),
             evse_manager: EvseManager::new(config.evse_manager),
+            iso: Iso15118::new(config.iso),
             next_step: None,
             last_energy_wh: 0.0,
         }
@@ -117,9 +133,20 @@ impl SimulatedEvse {
         &mut self.evse_manager
     }
 
+    /// Its ISO 15118 parts.
+    pub fn iso(&self) -> &Iso15118 {
+        &self.iso
+    }
+
+    /// Its ISO 15118 parts, for the station's answers to the SECC.
+    pub fn iso_mut(&mut self) -> &mut Iso15118 {
+        &mut self.iso
+    }
+
     fn step(&mut self, t: Instant) {
         self.apply_outputs();
         self.car.tick(t, self.board.pwm().duty_percent());
+        let iso_calls = self.car.take_iso_calls();
         self.board.set_ev(self.car.signal());
         self.board.tick(t);
 
@@ -135,6 +162,17 @@ impl SimulatedEvse {
         while let Some(event) = self.board.poll_event() {
             self.evse_manager.handle_board_event(event);
         }
+        let pwm = self.board.pwm().duty_percent();
+        let feedback = self.iso.step(
+            iso_calls,
+            EvseView {
+                plugged: self.car.signal().plugged,
+                slac_matched: false,
+                transaction: self.evse_manager.transaction_active(),
+                pwm_on: pwm > 7.0 && pwm < 97.0,
+            },
+        );
+        self.car.set_iso_feedback(feedback);
         self.apply_outputs();
     }
 

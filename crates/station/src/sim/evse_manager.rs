@@ -133,6 +133,10 @@ pub struct EvseManager {
     locked: bool,
     /// Whether an unplug stops the transaction (OCPP's StopTransactionOnEVSideDisconnect).
     stop_on_unplug: bool,
+    /// The ISO 15118 session's Plug&Charge authorization was refused: no other authorization
+    /// is taken until the car is unplugged (a card does not start charging a car whose contract
+    /// was rejected, as EVerest's plug_and_charge_tests::test_pnc_reject expects).
+    hlc_authorization_refused: bool,
     energy_wh: f64,
     now: Option<Instant>,
     events: VecDeque<SessionEvent>,
@@ -163,6 +167,7 @@ impl EvseManager {
             fault_f_until: None,
             locked: false,
             stop_on_unplug: true,
+            hlc_authorization_refused: false,
             energy_wh: 0.0,
             now: None,
             events: VecDeque::new(),
@@ -307,6 +312,9 @@ impl EvseManager {
     /// `authorize_response` (accepted): authorizes a transaction, for the car plugged in or
     /// the next one (swipe first).
     pub fn authorize(&mut self, id_tag: &str) -> Result<(), EvseError> {
+        if self.hlc_authorization_refused {
+            return Err(EvseError::ReplugRequired);
+        }
         match self.state {
             EvseState::Disabled => Err(EvseError::Disabled),
             EvseState::Finished => Err(EvseError::ReplugRequired),
@@ -497,8 +505,15 @@ impl EvseManager {
         }
     }
 
+    /// The car's Plug&Charge contract was refused (Auth's answer to the ISO 15118 side): until
+    /// the car is unplugged no authorization is taken.
+    pub fn refuse_authorization_until_unplug(&mut self) {
+        self.hlc_authorization_refused = true;
+    }
+
     fn unplug(&mut self) {
         debug!("evse: car unplugged");
+        self.hlc_authorization_refused = false;
         if self.transaction.is_some() && !self.stop_on_unplug {
             // The transaction goes on without the car (SuspendedEV); a car plugging in again
             // charges in it.

@@ -283,7 +283,9 @@ mod tests {
             .is_none());
 
         // Unplugged before the power went: not plugged in again.
-        evse.car_mut().modify(Script::parse("unplug").unwrap());
+        evse.car_mut()
+            .modify(Script::parse("unplug").unwrap())
+            .unwrap();
         run(&mut evse, &kvs, t0, Duration::from_secs(4));
         assert_eq!(
             store

@@ -13,6 +13,8 @@
 //! - [`enable_sources`]: who may enable or disable an EVSE, and who wins.
 //! - [`car`]: the car (everest-core's EvManager) running a [`script`] in the car command
 //!   language.
+//! - [`iso15118`]: SLAC and the ISO 15118-2 AC session (SlacSimulator, EvseV2G, PyEvJosev) at
+//!   the level of EVerest's interfaces.
 //! - [`kvs`]: what the car and the EvseManager keep in their PersistentStore across restarts.
 //!
 //! ```
@@ -40,6 +42,7 @@ pub mod errors;
 pub mod evse;
 pub mod evse_manager;
 mod evse_manager_config;
+pub mod iso15118;
 pub mod kvs;
 pub mod meter;
 pub mod pilot;
@@ -56,6 +59,6 @@ pub use evse_manager::{
 };
 pub use meter::{MeterReading, PowerMeter};
 pub use pilot::{CpState, PwmOutput};
-pub use script::{Command, Script, ScriptError, ScriptProblem};
+pub use script::{Command, IsoSupport, PaymentChoice, Script, ScriptError, ScriptProblem};
 pub use session::{PauseReason, SessionEvent, StartSessionReason, StopTransactionReason};
 pub use wiring::WiringError;

@@ -5,7 +5,8 @@
 use tracing::warn;
 
 use super::evse::SimulatedEvseConfig;
-use super::script::ScriptError;
+use super::iso15118::{EvConfig, Iso15118Config, SeccConfig, TlsSecurity};
+use super::script::{IsoSupport, ScriptError};
 use crate::{module_types, ModuleInstance, StationConfig};
 
 /// The EvManagers whose `ev_board_support` is connected to board `bsp`, in file order (the
@@ -114,10 +115,16 @@ impl SimulatedEvseConfig {
             warn!(board = %bsp.id, car = %other.id, "several EvManagers on one board; the first drives it");
         }
         let empty = crate::Parameters::default();
-        let mut config = Self::from_parameters(
+        let iso = iso_config(station, manager, car);
+        let car_iso = IsoSupport {
+            slac: car.is_some_and(|c| !c.connections("slac").is_empty()),
+            ev: car.is_some_and(|c| !c.connections("ev").is_empty()),
+        };
+        let mut config = Self::from_parameters_with(
             &manager.parameters,
             &bsp.parameters,
             car.map_or(&empty, |c| &c.parameters),
+            car_iso,
         )
         .map_err(|source| WiringError::Car {
             ev_manager: car.map_or_else(String::new, |c| c.id.clone()),
@@ -125,8 +132,73 @@ impl SimulatedEvseConfig {
         })?;
         // As everest-core's EvseManager: force_unlock needs its connector_lock requirement.
         config.evse_manager.connector_lock = !manager.connections("connector_lock").is_empty();
+        config.iso = iso;
         Ok(config)
     }
+}
+
+/// The ISO 15118 parts of the EVSE of EvseManager `manager` and car `car`: as EVerest's
+/// EvseManager, an AC EVSE talks ISO 15118 only with `ac_hlc_enabled`; then its `hlc` (an
+/// EvseV2G) is its SECC, and SLAC runs when it and the car are connected to the same
+/// SlacSimulator. The car's stack is the PyEvJosev on its `ev`. The SECC's certificate and the
+/// car's contract are filled in by the station, which reads its files.
+fn iso_config(
+    station: &StationConfig,
+    manager: &ModuleInstance,
+    car: Option<&ModuleInstance>,
+) -> Iso15118Config {
+    let hlc_enabled = manager.parameters.bool("ac_hlc_enabled").unwrap_or(false);
+    let connected = |module: &ModuleInstance, requirement: &str, type_name: &str| {
+        station
+            .connected_module(&module.id, requirement)
+            .filter(|m| m.type_name() == type_name)
+            .map(|m| m.id.clone())
+    };
+    let evse_slac = connected(manager, "slac", module_types::SLAC_SIMULATOR.name);
+    let car_slac = car.and_then(|c| connected(c, "slac", module_types::SLAC_SIMULATOR.name));
+    let secc = station
+        .connected_module(&manager.id, "hlc")
+        .filter(|m| hlc_enabled && m.type_name() == module_types::EVSE_V2G.name)
+        .map(|m| SeccConfig {
+            tls_security: TlsSecurity::from_parameter(m.parameters.str("tls_security")),
+            auth_timeout_pnc_s: m
+                .parameters
+                .num("auth_timeout_pnc")
+                .map_or(55, |s| s.max(0.0) as u64),
+            auth_timeout_eim_s: m
+                .parameters
+                .num("auth_timeout_eim")
+                .map_or(300, |s| s.max(0.0) as u64),
+            has_secc_certificate: false,
+        });
+    let ev = car
+        .and_then(|c| station.connected_module(&c.id, "ev"))
+        .filter(|m| m.type_name() == module_types::PY_EV_JOSEV.name)
+        .map(|m| EvConfig {
+            tls_active: m.parameters.bool("tls_active").unwrap_or(false),
+            enforce_tls: m.parameters.bool("enforce_tls").unwrap_or(false),
+            contract: None,
+        });
+    Iso15118Config {
+        slac: hlc_enabled && evse_slac.is_some() && evse_slac == car_slac,
+        secc,
+        ev,
+    }
+}
+
+/// The EvseV2G on the `hlc` of EvseManager `evse_manager`, if the EVSE talks ISO 15118
+/// (`ac_hlc_enabled`).
+pub(crate) fn evse_v2g_of<'a>(
+    station: &'a StationConfig,
+    evse_manager: &str,
+) -> Option<&'a ModuleInstance> {
+    let manager = station.module(evse_manager)?;
+    if !manager.parameters.bool("ac_hlc_enabled").unwrap_or(false) {
+        return None;
+    }
+    station
+        .connected_module(evse_manager, "hlc")
+        .filter(|m| m.type_name() == module_types::EVSE_V2G.name)
 }
 
 #[cfg(test)]

@@ -92,13 +92,14 @@ async fn every_command_calls_the_station_with_its_arguments() {
     let cases: Vec<(&str, &str, Call)> = vec![
         (
             "/api/v1/connectors/1/plug-in",
-            r#"{"max_current_a": 16, "phases": 3, "mode": "iso_ac"}"#,
+            r#"{"max_current_a": 16, "phases": 3, "mode": "iso_ac", "payment": "externalpayment"}"#,
             Call::PlugIn(
                 1,
                 PlugIn {
                     max_current_a: Some(16.0),
                     phases: Some(3),
                     mode: Some(ChargeMode::IsoAc),
+                    payment: Some(station::control_api::Payment::ExternalPayment),
                 },
             ),
         ),

@@ -1,0 +1,96 @@
+//! everest-core's PyEvJosev, the car's ISO 15118-2 stack, at the level of its `ISO15118_ev`
+//! interface: what the car's `iso_` commands call (`start_charging` with a payment option,
+//! `stop_charging`, `pause_charging`) and what the stack reports back (`ev_power_ready`,
+//! `stop_from_charger`, `v2g_session_finished`). What it holds for Plug&Charge is the car's
+//! contract certificate chain (PEM, the leaf first, then its sub-CAs) and its eMAID.
+
+use crate::sim::script::PaymentChoice;
+
+/// The car stack's configuration (PyEvJosev's parameters that change what is simulated, and
+/// the contract it holds).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EvConfig {
+    /// `tls_active`: the car connects with TLS, without which ISO 15118-2 offers no contract
+    /// payment.
+    pub tls_active: bool,
+    /// `enforce_tls`: the car refuses a session without TLS.
+    pub enforce_tls: bool,
+    /// The car's contract: its eMAID and certificate chain.
+    pub contract: Option<Contract>,
+}
+
+/// A contract certificate the car holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contract {
+    /// The eMAID (the contract certificate's CN).
+    pub emaid: String,
+    /// The contract certificate and its sub-CAs, PEM, the leaf first.
+    pub chain_pem: String,
+}
+
+/// What the car's commands ask of its ISO 15118 stack and SLAC (EvManager's calls on `ev` and
+/// `slac`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvCall {
+    /// `slac.reset` + `slac.trigger_matching`.
+    TriggerSlacMatching,
+    /// `ev.start_charging`: a V2G session (AC) with this payment option.
+    StartCharging {
+        /// The payment option asked for.
+        payment: PaymentChoice,
+        /// Departure time, s (`None`: EvManager's default).
+        departure_s: Option<i64>,
+        /// Energy wanted, Wh (`None`: EvManager's default).
+        e_amount_wh: Option<i64>,
+    },
+    /// `ev.stop_charging`.
+    StopCharging,
+    /// `ev.pause_charging`.
+    PauseCharging,
+}
+
+/// What the stack tells the car (EvManager's subscriptions to `ev` and `slac`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EvFeedback {
+    /// `slac` state MATCHED.
+    pub slac_matched: bool,
+    /// `ev_power_ready`: the charger is ready to deliver energy.
+    pub power_ready: bool,
+    /// `stop_from_charger`: the charger ended the charging.
+    pub stopped_by_charger: bool,
+    /// `v2g_session_finished`: the V2G session is over (EvManager clears it when it read it).
+    pub v2g_finished: bool,
+}
+
+/// The payment option the car selects among those the SECC offers (ISO 15118-2
+/// ServicePaymentSelection, as Josev: the one asked for when offered; otherwise, and for
+/// `auto`, the contract when offered and the car holds one, else external payment).
+pub fn select_payment(
+    asked: PaymentChoice,
+    contract_offered: bool,
+    has_contract: bool,
+) -> PaymentChoice {
+    let contract_possible = contract_offered && has_contract;
+    match asked {
+        PaymentChoice::ExternalPayment => PaymentChoice::ExternalPayment,
+        PaymentChoice::Contract | PaymentChoice::Auto if contract_possible => {
+            PaymentChoice::Contract
+        }
+        _ => PaymentChoice::ExternalPayment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_selection_follows_the_offer_and_the_contract() {
+        use PaymentChoice::*;
+        assert_eq!(select_payment(Contract, true, true), Contract);
+        assert_eq!(select_payment(Auto, true, true), Contract);
+        assert_eq!(select_payment(Auto, true, false), ExternalPayment);
+        assert_eq!(select_payment(Contract, false, true), ExternalPayment);
+        assert_eq!(select_payment(ExternalPayment, true, true), ExternalPayment);
+    }
+}
