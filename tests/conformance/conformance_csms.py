@@ -21,7 +21,8 @@ What a scenario can make it do:
 - `authorize_delay`: seconds an Authorize's answer waits (a slow CSMS);
 - `user_prices`: idTag -> the SetUserPrice data (California Pricing) sent after the answer
   to that idTag's Authorize, its answer recorded as "DataTransfer.conf";
-- `data_transfer_status`: the answer to the station's DataTransfers (UnknownVendorId);
+- `data_transfer_status`, `data_transfer_data`: the answer to the station's DataTransfers
+  (UnknownVendorId, no data);
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
   `send_bytes(data, text)`: any bytes as a text frame (not UTF-8 checked) or a binary one;
   `send_huge_frame(start, size)`: one text frame of `size` bytes (`start`, then padding),
@@ -137,7 +138,8 @@ class _ChargePoint(OcppChargePoint):
     @on(Action.data_transfer)
     def on_data_transfer(self, **kw):
         self._rec("DataTransfer", kw)
-        return call_result.DataTransfer(status=self.csms.data_transfer_status)
+        return call_result.DataTransfer(status=self.csms.data_transfer_status,
+                                        data=self.csms.data_transfer_data)
 
     @on(Action.firmware_status_notification)
     def on_fw(self, **kw):
@@ -234,6 +236,8 @@ class Csms:
         self.user_prices: dict[str, dict] = {}
         # The answer to the station's DataTransfers.
         self.data_transfer_status = "UnknownVendorId"
+        # Its data (none unless a test sets it).
+        self.data_transfer_data: str | None = None
         self._failures: dict[str, list[str]] = {}
         self._offline = False
         self._tx_ids = itertools.count(first_transaction_id)

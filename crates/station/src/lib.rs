@@ -11,6 +11,7 @@
 //! - [`evse_security`]: the OCPP module's certificate store, from the EvseSecurity module.
 //! - [`persistent_store`]: the PersistentStore module's key-value store in SQLite.
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
+//! - [`data_transfer`]: the DataTransferResponder module: answers the CSMS's DataTransfers.
 //! - [`session_cost`]: the OCPP module's `session_cost` interface (California Pricing);
 //!   [`cost_and_price_message`]: the TerminalCostAndPriceMessage module that logs it.
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
@@ -24,6 +25,7 @@
 pub mod config;
 pub mod control_api;
 pub mod cost_and_price_message;
+pub mod data_transfer;
 pub mod display;
 pub mod energy;
 pub mod error_history;

@@ -7,6 +7,8 @@
 //!   and meter as the core's station events.
 //! - `energy`: the Smart Charging limits on the energy tree ([`crate::energy`]) and what it
 //!   distributes as each EVSE's offered current.
+//! - `data_transfer`: DataTransfer both ways: the CSMS's to the DataTransferResponder
+//!   ([`crate::data_transfer`]), the control API's to the CSMS.
 //! - `commands`: the core's station commands, each handed to the method that carries it out;
 //!   the EVSEs' own ones are there. `auth`: Auth's token flow (a token to the core, its
 //!   result to an EVSE, FindFirst); `reset`: a Reset, and the restart after a firmware
@@ -27,6 +29,7 @@
 mod auth;
 mod commands;
 pub mod control;
+mod data_transfer;
 mod energy;
 pub mod evse;
 mod evse_orders;
@@ -103,6 +106,9 @@ pub enum RuntimeError {
     /// The energy tree does not hold together.
     #[error(transparent)]
     Energy(#[from] EnergyError),
+    /// The DataTransferResponder's configuration is refused.
+    #[error("{0}")]
+    DataTransfer(String),
     /// The message logs cannot be set up.
     #[error("message log: {0}")]
     MessageLog(String),
@@ -225,6 +231,9 @@ pub struct Station {
     mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
     /// The ErrorHistory module's database, when the station has one.
     error_history: Option<crate::error_history::SharedErrorHistory>,
+    /// DataTransfers under way: the CSMS's at the DataTransferResponder, the control API's at
+    /// the CSMS.
+    data_transfers: data_transfer::DataTransfers,
     /// Events for the core that must follow what the EVSEs report in their next step (an
     /// UnlockConnector's result after the StopTransaction of the transaction it stopped).
     after_step: Vec<chargepoint::charge_point::StationEvent>,
@@ -271,6 +280,13 @@ impl Station {
                 &ocpp_module.id,
                 "MessageQueueResumeDelay",
             ));
+        // The DataTransferResponder on the OCPP module's `data_transfer` requirement: as
+        // everest-core's OCPP module registers libocpp's data_transfer_callback only then.
+        let responder = crate::data_transfer::Responder::of(config, &ocpp_module.id)
+            .map_err(|e| RuntimeError::DataTransfer(e.to_string()))?;
+        if responder.is_some() {
+            cp = cp.with_data_transfer_module();
+        }
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         // The security log's last events of earlier runs, for the state (read before this
@@ -443,6 +459,7 @@ impl Station {
             firmware_restart: None,
             jobs: jobs::Jobs::new(system),
             after_step: Vec::new(),
+            data_transfers: data_transfer::DataTransfers::new(responder),
             display_shown: display.as_ref().map(|_| Vec::new()),
             pricing: pricing::Pricing::of(config, &ocpp_module.id, display.is_some()),
             display,
