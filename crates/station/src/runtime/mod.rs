@@ -292,15 +292,15 @@ impl Station {
         // The security log's last events of earlier runs, for the state (read before this
         // run's file exists).
         let earlier_security_events = earlier_security_events(&paths.message_log_dir);
-        let log = MessageLog::new(
+        let log = MessageLog::with_files(
             &cp.config().internal().log_messages_format,
             &paths.message_log_dir,
             chrono::Utc::now(),
+            log_files(cp.config().internal()),
         )
         .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
         // The station's own write-only keys: a custom schema may declare more.
-        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()))
-        .with_security_rotation(security_rotation(cp.config().internal()));
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
         // What a GetLog of the SecurityLog uploads: the security file's folder, when one is
@@ -610,16 +610,19 @@ fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider>
     providers
 }
 
-/// How the security log rotates: the Internal.LogRotation keys.
-fn security_rotation(
-    internal: &chargepoint::config::typed::Internal,
-) -> Option<crate::message_log::Rotation> {
-    crate::message_log::Rotation::from_keys(
-        internal.log_rotation,
-        internal.log_rotation_maximum_file_size,
-        internal.log_rotation_maximum_file_count,
-        internal.log_rotation_date_suffix,
-    )
+/// How the message log files are named and rotated, and whether raw ones are written: the
+/// Internal keys LogRotation*, LogMessagesRaw.
+fn log_files(internal: &chargepoint::config::typed::Internal) -> crate::message_log::FileOptions {
+    crate::message_log::FileOptions {
+        log_rotation: internal.log_rotation,
+        rotation: crate::message_log::Rotation::from_keys(
+            internal.log_rotation,
+            internal.log_rotation_maximum_file_size,
+            internal.log_rotation_maximum_file_count,
+            internal.log_rotation_date_suffix,
+        ),
+        raw: internal.log_messages_raw,
+    }
 }
 
 /// The last [`RECENT_SECURITY_EVENTS`](control_api::RECENT_SECURITY_EVENTS) events of the
