@@ -14,6 +14,7 @@
 //! - [`data_transfer`]: the DataTransferResponder module: answers the CSMS's DataTransfers.
 //! - [`session_cost`]: the OCPP module's `session_cost` interface (California Pricing);
 //!   [`cost_and_price_message`]: the TerminalCostAndPriceMessage module that logs it.
+//! - [`session_log`]: the EvseManager's session log (`session_logging`).
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
 //! - [`control_api`]: the HTTP control API and web UI.
 //! - [`mqtt`]: EVerest's external MQTT API (API, EvAPI and the modules' own topics).
@@ -37,6 +38,7 @@ pub mod persistent_store;
 pub mod private_files;
 pub mod runtime;
 pub mod session_cost;
+pub mod session_log;
 pub mod sim;
 pub mod system;
 

@@ -25,7 +25,7 @@
 //! | `console` | `tracing`, target `ocpp_message` | one line per message: direction, type, action |
 //! | `console_detailed` | `tracing`, target `ocpp_message` | the same with the JSON |
 //! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
-//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: ferrocharge writes no per-session logs (EvseManager's session_logging parameters are not read either), and the control API's event stream is the callback |
+//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: libocpp's per-session OCPP log (`incomplete-ocpp.html` in the EvseManager's session folder) is not written (the EvseManager's own session log is: `crate::session_log`), and the control API's event stream is the callback |
 //!
 //! No format shows a secret, the raw files neither: the values of write-only configuration keys
 //! (AuthorizationKey, and any that [`MessageLog::with_secret_keys`] names) become `<redacted>`

@@ -18,6 +18,8 @@
 //! - `orders`: the control API's orders carried out (`evse_orders`: the EVSE's own commands,
 //!   enable / disable by source, pause, the API's limit, unlock); `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
+//! - `session_logging`: each EVSE's session log (EvseManager's `session_logging`,
+//!   [`crate::session_log`]).
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
 //!   [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
@@ -41,6 +43,7 @@ pub mod pricing;
 mod replies;
 mod reset;
 mod run;
+mod session_logging;
 mod shutdown;
 pub mod state;
 pub mod translate;
@@ -354,6 +357,7 @@ impl Station {
                 .map(|m| m.id.clone())
                 .unwrap_or_default();
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
+            evse.session_log = session_logging::EvseSessionLog::of(config, &e.evse_manager);
             let evse_stores =
                 crate::sim::kvs::EvseStores::for_evse(config, &e.evse_manager, &mut stores)
                     .map_err(|err| RuntimeError::Evse {
