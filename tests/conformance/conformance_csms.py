@@ -21,7 +21,8 @@ What a scenario can make it do:
 - `authorize_delay`: seconds an Authorize's answer waits (a slow CSMS);
 - `user_prices`: idTag -> the SetUserPrice data (California Pricing) sent after the answer
   to that idTag's Authorize, its answer recorded as "DataTransfer.conf";
-- `data_transfer_status`: the answer to the station's DataTransfers (UnknownVendorId);
+- `data_transfer_status`, `data_transfer_data`: the answer to the station's DataTransfers
+  (UnknownVendorId, no data);
 - `pnc_authorize_status`: the idTokenInfo status answered to the station's Plug&Charge
   Authorize DataTransfer (Accepted with the 2.0.1 AuthorizeResponse as data);
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
@@ -146,7 +147,8 @@ class _ChargePoint(OcppChargePoint):
             # OCPP 2.0.1's AuthorizeResponse as JSON text (the OCA PnC whitepaper).
             return call_result.DataTransfer(
                 status="Accepted", data=json.dumps({"idTokenInfo": {"status": pnc_status}}))
-        return call_result.DataTransfer(status=self.csms.data_transfer_status)
+        return call_result.DataTransfer(status=self.csms.data_transfer_status,
+                                        data=self.csms.data_transfer_data)
 
     @on(Action.firmware_status_notification)
     def on_fw(self, **kw):
@@ -243,6 +245,8 @@ class Csms:
         self.user_prices: dict[str, dict] = {}
         # The answer to the station's DataTransfers.
         self.data_transfer_status = "UnknownVendorId"
+        # Its data (none unless a test sets it).
+        self.data_transfer_data: str | None = None
         # The idTokenInfo status of the answer to the station's Plug&Charge Authorize
         # DataTransfer (None: such a DataTransfer is answered as any other).
         self.pnc_authorize_status: str | None = None

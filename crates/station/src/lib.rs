@@ -11,8 +11,10 @@
 //! - [`evse_security`]: the OCPP module's certificate store, from the EvseSecurity module.
 //! - [`persistent_store`]: the PersistentStore module's key-value store in SQLite.
 //! - [`display`]: the TerminalDisplayMessage module: the station's display.
+//! - [`data_transfer`]: the DataTransferResponder module: answers the CSMS's DataTransfers.
 //! - [`session_cost`]: the OCPP module's `session_cost` interface (California Pricing);
 //!   [`cost_and_price_message`]: the TerminalCostAndPriceMessage module that logs it.
+//! - [`session_log`]: the EvseManager's session log (`session_logging`).
 //! - [`message_log`]: the OCPP message logs, in the formats `Internal.LogMessagesFormat` selects.
 //! - [`control_api`]: the HTTP control API and web UI.
 //! - [`mqtt`]: EVerest's external MQTT API (API, EvAPI and the modules' own topics).
@@ -24,6 +26,7 @@
 pub mod config;
 pub mod control_api;
 pub mod cost_and_price_message;
+pub mod data_transfer;
 pub mod display;
 pub mod energy;
 pub mod error_history;
@@ -35,6 +38,7 @@ pub mod persistent_store;
 pub mod private_files;
 pub mod runtime;
 pub mod session_cost;
+pub mod session_log;
 pub mod sim;
 pub mod system;
 

@@ -47,6 +47,19 @@ pub fn new_file() -> OpenOptions {
     options
 }
 
+/// Options that open a file for appending, creating it (mode 0600) when missing: a log that
+/// goes on across starts (the message logs under Internal.LogRotation).
+pub fn appended_file() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(FILE_MODE);
+    }
+    options
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;

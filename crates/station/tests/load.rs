@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use station::config::{shipped, ConfigFile};
 use station::{ConfigError, ParamValue, StationConfig};
 
-const SUPPORTED: &str = "API, Auth, DummyTokenProviderManual, EnergyManager, EnergyNode, \
+const SUPPORTED: &str =
+    "API, Auth, DataTransferResponder, DummyTokenProviderManual, EnergyManager, EnergyNode, \
 ErrorHistory, EvAPI, EvManager, EvseManager, EvseSecurity, EvseV2G, OCPP, PersistentStore, \
 PyEvJosev, SlacSimulator, System, TerminalCostAndPriceMessage, TerminalDisplayMessage, \
 YetiSimulator";
@@ -249,6 +250,28 @@ fn everest_cost_and_price_config_loads_unchanged() {
     assert_eq!(
         (connection.module_id.as_str(), connection.implementation_id),
         ("ocpp", "session_cost")
+    );
+}
+
+#[test]
+fn a_data_transfer_responder_loads_with_its_defaults_and_its_bounds() {
+    let yaml =
+        read(&shipped("config-sil-one-evse.yaml")) + "  dt:\n    module: DataTransferResponder\n";
+    let config = StationConfig::from_yaml(&yaml, "station.yaml").unwrap();
+    let dt = config.module("dt").unwrap();
+    assert_eq!(
+        (
+            dt.parameters.str("answers"),
+            dt.parameters.str("command"),
+            dt.parameters.int("cfg_request_reply_to_s")
+        ),
+        (Some(""), Some(""), Some(10))
+    );
+    let bad = read(&shipped("config-sil-one-evse.yaml"))
+        + "  dt:\n    module: DataTransferResponder\n    config_module:\n      cfg_request_reply_to_s: 0\n";
+    assert_eq!(
+        refused(&bad),
+        "dt: config_module: parameter cfg_request_reply_to_s: 0 is below the minimum 1"
     );
 }
 

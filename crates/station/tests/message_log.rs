@@ -209,12 +209,14 @@ fn security_format_holds_security_events_only() {
 /// (the runtime raises SecurityLogWasCleared then).
 #[test]
 fn the_security_file_rotates_and_says_when_events_were_deleted() {
-    use station::message_log::{Rotated, Rotation};
+    use station::message_log::{FileOptions, Rotated, Rotation};
     let dir = tempfile::tempdir().unwrap();
-    let rotation = Rotation::from_keys(true, 100, 3, false);
-    let mut log = MessageLog::new(&["security"], dir.path(), at(0))
-        .unwrap()
-        .with_security_rotation(rotation);
+    let options = FileOptions {
+        log_rotation: true,
+        rotation: Rotation::from_keys(true, 100, 3, false),
+        raw: false,
+    };
+    let mut log = MessageLog::with_files(&["security"], dir.path(), at(0), options).unwrap();
     // Each line is 65 bytes: the file reaches 100 bytes with the second.
     let mut results = Vec::new();
     for n in 0..8 {
@@ -225,16 +227,14 @@ fn the_security_file_rotates_and_says_when_events_were_deleted() {
     assert_eq!(
         file_names(dir.path()),
         [
-            "2026-11-24T07:00:00.000Z.security.log",
-            "2026-11-24T07:00:00.000Z.security.log.0",
-            "2026-11-24T07:00:00.000Z.security.log.1"
+            "libocpp_16.security.log",
+            "libocpp_16.security.log.0",
+            "libocpp_16.security.log.1"
         ]
     );
-    let base = dir.path().join("2026-11-24T07:00:00.000Z.security.log");
+    let base = dir.path().join("libocpp_16.security.log");
     assert_eq!(read(&base).lines().count(), 2);
-    assert!(
-        read(&dir.path().join("2026-11-24T07:00:00.000Z.security.log.1")).contains("07:00:00.003Z")
-    );
+    assert!(read(&dir.path().join("libocpp_16.security.log.1")).contains("07:00:00.003Z"));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use crate::sim::evse_manager::random_delay::RandomDelayCommand;
 use futures_util::future::BoxFuture;
+use ocpp_types::core::{DataTransferRequest, DataTransferResponse};
 use serde::{Deserialize, Serialize};
 
 use super::state::{Identification, OcppFrame, StationState};
@@ -18,6 +19,9 @@ pub const RECENT_FRAMES: usize = 200;
 
 /// What a command answers once the station carried it out, or refused it.
 pub type Reply<'a> = BoxFuture<'a, Result<Outcome, ControlError>>;
+
+/// What a DataTransfer to the CSMS answers: the CSMS's DataTransfer.conf, or why there is none.
+pub type DataTransferReply<'a> = BoxFuture<'a, Result<DataTransferResponse, ControlError>>;
 
 /// What a command did: `{"ok": true}` when it is done (the state shows it already), with
 /// `started` when it only starts something that goes on (`"started": "..."` says what).
@@ -167,6 +171,18 @@ pub trait StationControl: Send + Sync + 'static {
         Box::pin(async {
             Err(ControlError::NotFound(
                 "this station takes no security events".to_owned(),
+            ))
+        })
+    }
+    /// A DataTransfer.req to the CSMS (EVerest's `data_transfer` command of the OCPP module):
+    /// the CSMS's DataTransfer.conf, whatever its status; [`ControlError::Unavailable`] when
+    /// it is not sent (offline, not registered), [`ControlError::Timeout`] when the CSMS gave
+    /// no DataTransfer.conf. The default: the station sends none.
+    fn data_transfer(&self, request: DataTransferRequest) -> DataTransferReply<'_> {
+        let _ = request;
+        Box::pin(async {
+            Err(ControlError::NotFound(
+                "data_transfer: not supported by this station".to_owned(),
             ))
         })
     }

@@ -14,6 +14,7 @@
 //! | `POST /api/v1/tokens` | [`Token`] |
 //! | `POST /api/v1/ocpp/disconnect`, `/ocpp/connect`, `/station/stop` | no body |
 //! | `GET`/`POST /api/v1/display-messages`, `DELETE /api/v1/display-messages/{id}` | the display (`display_routes`) |
+//! | `POST /api/v1/ocpp/data-transfer` | a DataTransfer to the CSMS: the CSMS's answer (`data_transfer_routes`) |
 //! | `POST /api/v1/security-events` | [`SecurityEventRequest`]: a security event the station detected (`security_routes`) |
 //! | `POST /api/v1/session` | `{"token": "..."}`: the web UI's login ([`Access`]) |
 //! | `GET /api/v1/error-history` | the ErrorHistory module's errors (`history_routes`) |
@@ -41,6 +42,7 @@
 
 mod access;
 mod control;
+mod data_transfer_routes;
 mod display_routes;
 mod evse_routes;
 mod history_routes;
@@ -62,10 +64,10 @@ use tokio::sync::{broadcast, watch};
 
 pub use access::{Access, AccessError, COOKIE, LOGIN_PATH};
 pub use control::{
-    no_display, no_error_history, CarScript, ChargeMode, ControlError, EnableDisable, EnableSource,
-    EnableState, ExternalLimit, HardwareError, MeterOverride, Outcome, Payment, PlugIn, Reply,
-    SecurityEventRequest, StationControl, StopTransaction, Token, API_PRIORITY, ERROR_TYPES,
-    RECENT_FRAMES, STATION_STOP_REASONS,
+    no_display, no_error_history, CarScript, ChargeMode, ControlError, DataTransferReply,
+    EnableDisable, EnableSource, EnableState, ExternalLimit, HardwareError, MeterOverride, Outcome,
+    Payment, PlugIn, Reply, SecurityEventRequest, StationControl, StopTransaction, Token,
+    API_PRIORITY, ERROR_TYPES, RECENT_FRAMES, STATION_STOP_REASONS,
 };
 pub use pricing_state::{DefaultPriceState, IdleFee, NextPeriodState, PricingState, UnitPrices};
 pub use state::{
@@ -149,6 +151,10 @@ fn build(api: Api) -> Router {
         .route(&connector("car-enable"), post(evse_routes::car_enable))
         .route("/api/v1/ocpp/disconnect", post(routes::ocpp_disconnect))
         .route("/api/v1/ocpp/connect", post(routes::ocpp_connect))
+        .route(
+            "/api/v1/ocpp/data-transfer",
+            post(data_transfer_routes::send),
+        )
         .route("/api/v1/station/stop", post(routes::stop))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)

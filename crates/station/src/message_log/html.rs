@@ -73,6 +73,40 @@ impl HtmlLog {
         }
     }
 
+    /// Goes on with the page at `path` (the fixed names of Internal.LogRotation go on across
+    /// starts): a page this log wrote ends with its closing tags, and the next row goes over
+    /// them. Anything else at `path` (not such a page) is moved aside as a rotation does
+    /// (`rotation`, else `<path>.0`, nothing deleted), and a new page begins.
+    pub fn continue_or_create(
+        path: PathBuf,
+        started: DateTime<Utc>,
+        rotation: Option<&super::Rotation>,
+    ) -> Self {
+        let Ok(len) = std::fs::metadata(&path).map(|m| m.len()) else {
+            return Self::create(path, started);
+        };
+        if ends_with_footer(&path, len) {
+            return HtmlLog {
+                sink: FileSink::append(path),
+                footer_at: len - FOOTER.len() as u64,
+            };
+        }
+        let aside = rotation.copied().unwrap_or(super::Rotation {
+            max_file_size: 0,
+            max_file_count: 0,
+            date_suffix: false,
+        });
+        if let Err(error) = super::rotation::rotate(&path, &aside, Utc::now()) {
+            tracing::warn!(file = %path.display(), %error, "cannot move the old html log aside");
+        }
+        Self::create(path, started)
+    }
+
+    /// The page's size now.
+    pub fn size(&self) -> Option<u64> {
+        self.sink.size()
+    }
+
     /// Whether it is still written.
     pub fn is_enabled(&self) -> bool {
         self.sink.is_enabled()
@@ -90,6 +124,22 @@ impl HtmlLog {
             .write_at(self.footer_at, &format!("{row}{FOOTER}"));
         self.footer_at += row.len() as u64;
     }
+}
+
+/// Whether the file at `path`, of `len` bytes, ends with [`FOOTER`].
+fn ends_with_footer(path: &Path, len: u64) -> bool {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let n = FOOTER.len() as u64;
+    if len < n {
+        return false;
+    }
+    let mut tail = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|mut f| {
+            f.seek(SeekFrom::Start(len - n))?;
+            f.take(n).read_to_end(&mut tail)
+        })
+        .is_ok_and(|_| tail == FOOTER.as_bytes())
 }
 
 fn row(direction: Direction, time: DateTime<Utc>, info: &FrameInfo) -> String {

@@ -2,22 +2,34 @@
 //! `Internal.LogMessagesFormat` selects, written to the OCPP module's `MessageLogPath`
 //! (default [`DEFAULT_MESSAGE_LOG_PATH`]).
 //!
-//! Each start gets a set of files of its own, named like libocpp names them: by the start time in
-//! RFC 3339 with milliseconds, e.g. `2026-11-24T07:10:32.123Z.log`, `...Z.html` and
-//! `...Z.security.log` (a `-1`, `-2`, ... is added to the name if a file of that name exists).
+//! The files are named as libocpp's v16 `ChargePointImpl` names them ([`FileOptions`]):
+//!
+//! - Internal.LogRotation false: each start gets a set of files of its own, named by the start
+//!   time in RFC 3339 with milliseconds, e.g. `2026-11-24T07:10:32.123Z.log`, `...Z.html` and
+//!   `...Z.security.log` (a `-1`, `-2`, ... is added to the name if a file of that name
+//!   exists). They never rotate.
+//! - Internal.LogRotation true: the fixed names `libocpp_16.log`, `libocpp_16.html`,
+//!   `libocpp_16.security.log` (and the raw files `libocpp_16_raw.log`, `libocpp_16_raw.html`),
+//!   which every start goes on writing (an html page is continued: its next row goes over its
+//!   closing tags). Before each message (each event for the security file) a file of
+//!   LogRotationMaximumFileSize bytes or more is rotated ([`rotation`]: `<file>.0`, `.1`, ...
+//!   or with LogRotationDateSuffix `<file>.<UTC time>`, at most LogRotationMaximumFileCount
+//!   files); a maximum size of 0 rotates nothing.
 //!
 //! | format | where | what |
 //! |---|---|---|
 //! | `log` | `<start>.log` | one line per message: time, direction, type, action, message id, the JSON |
+//! | `log` with Internal.LogMessagesRaw | `<start>_raw.log` too | each frame the station sends, as it went over the wire: a line with time, direction, type, action, message id, then the frame, then an empty line (libocpp 1.6 writes only the frames it sends raw: `Websocket::send` is its only caller of `MessageLogging::raw`) |
 //! | `html` | `<start>.html` | a page with a table row per message: time, direction, type, action, message id, the JSON pretty printed |
+//! | `html` with Internal.LogMessagesRaw | `<start>_raw.html` too | a page with a row per frame the station sends, the frame as it went over the wire |
 //! | `console` | `tracing`, target `ocpp_message` | one line per message: direction, type, action |
 //! | `console_detailed` | `tracing`, target `ocpp_message` | the same with the JSON |
-//! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends); rotated as Internal.LogRotation says ([`rotation`]) |
-//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: ferrocharge writes no per-session logs (EvseManager's session_logging parameters are not read either), and the control API's event stream is the callback |
+//! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
+//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: libocpp's per-session OCPP log (`incomplete-ocpp.html` in the EvseManager's session folder) is not written (the EvseManager's own session log is: `crate::session_log`), and the control API's event stream is the callback |
 //!
-//! No format shows a secret: the values of write-only configuration keys (AuthorizationKey, and
-//! any that [`MessageLog::with_secret_keys`] names) become `<redacted>` in every frame before it
-//! is written, and [`FrameInfo::text`], what the control API's event stream and recent frames
+//! No format shows a secret, the raw files neither: the values of write-only configuration keys
+//! (AuthorizationKey, and any that [`MessageLog::with_secret_keys`] names) become `<redacted>`
+//! in every frame before it is written, and [`FrameInfo::text`], what the control API's event stream and recent frames
 //! show, is that redacted text too ([`redact`] says how). The files are the station's only,
 //! mode 0600 in a folder of mode 0700: the OCPP frames name idTags, transactions and the
 //! station's configuration.
@@ -60,6 +72,23 @@ use html::HtmlLog;
 pub use redact::{SecretKeys, REDACTED};
 pub use rotation::{Rotated, Rotation};
 use sink::FileSink;
+
+/// The name of every file while Internal.LogRotation is on (libocpp v16's `output_file_name`
+/// then).
+pub const ROTATING_STEM: &str = "libocpp_16";
+
+/// How the files are named and rotated, and whether raw files are written (the Internal keys
+/// LogRotation*, LogMessagesRaw).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Internal.LogRotation: the files have the fixed names of [`ROTATING_STEM`] and go on
+    /// across starts.
+    pub log_rotation: bool,
+    /// When and how they rotate (with LogRotation and a maximum size only).
+    pub rotation: Option<Rotation>,
+    /// Internal.LogMessagesRaw: `_raw.log` / `_raw.html` beside `.log` / `.html`.
+    pub raw: bool,
+}
 
 /// The OCPP module's `MessageLogPath` when not given (everest-core's default).
 pub const DEFAULT_MESSAGE_LOG_PATH: &str = "/tmp/everest_ocpp_logs";
@@ -137,8 +166,13 @@ pub struct MessageLog {
     log: Option<FileSink>,
     html: Option<HtmlLog>,
     security: Option<FileSink>,
-    /// How the security file rotates (Internal.LogRotation), if it does.
-    security_rotation: Option<Rotation>,
+    /// The raw files (Internal.LogMessagesRaw).
+    log_raw: Option<FileSink>,
+    html_raw: Option<HtmlLog>,
+    /// How the files rotate (Internal.LogRotation), if they do.
+    rotation: Option<Rotation>,
+    /// When the station started (an html page begun after a rotation says it).
+    started: DateTime<Utc>,
     console: Option<Format>,
 }
 
@@ -150,6 +184,17 @@ impl MessageLog {
         formats: &[impl AsRef<str>],
         dir: impl AsRef<Path>,
         started: DateTime<Utc>,
+    ) -> Result<Self, MessageLogError> {
+        Self::with_files(formats, dir, started, FileOptions::default())
+    }
+
+    /// As [`MessageLog::new`], with the files named, rotated and doubled by raw ones as
+    /// `options` says.
+    pub fn with_files(
+        formats: &[impl AsRef<str>],
+        dir: impl AsRef<Path>,
+        started: DateTime<Utc>,
+        options: FileOptions,
     ) -> Result<Self, MessageLogError> {
         let formats = formats
             .iter()
@@ -163,11 +208,37 @@ impl MessageLog {
                 tracing::warn!(dir = %dir.display(), error = %e, "cannot create the message log folder");
             }
         }
-        let stem = free_stem(dir, &timestamp(started));
+        let stem = if options.log_rotation {
+            ROTATING_STEM.to_owned()
+        } else {
+            free_stem(dir, &timestamp(started))
+        };
         let file = |suffix: &str| dir.join(format!("{stem}{suffix}"));
-        let log = has(Format::Log).then(|| FileSink::create(file(".log")));
-        let html = has(Format::Html).then(|| HtmlLog::create(file(".html"), started));
-        let security = has(Format::Security).then(|| FileSink::create(file(".security.log")));
+        let sink = |suffix: &str| {
+            if options.log_rotation {
+                let path = file(suffix);
+                let sink = FileSink::append(path.clone());
+                // As libocpp's MessageLogging at its start: a file already over the size rotates.
+                match rotation::rotate_when_due(&path, sink.size(), options.rotation.as_ref()) {
+                    Rotated::No => sink,
+                    _ => FileSink::create(path),
+                }
+            } else {
+                FileSink::create(file(suffix))
+            }
+        };
+        let page = |suffix: &str| {
+            if options.log_rotation {
+                HtmlLog::continue_or_create(file(suffix), started, options.rotation.as_ref())
+            } else {
+                HtmlLog::create(file(suffix), started)
+            }
+        };
+        let log = has(Format::Log).then(|| sink(".log"));
+        let html = has(Format::Html).then(|| page(".html"));
+        let log_raw = (options.raw && has(Format::Log)).then(|| sink("_raw.log"));
+        let html_raw = (options.raw && has(Format::Html)).then(|| page("_raw.html"));
+        let security = has(Format::Security).then(|| sink(".security.log"));
         // console_detailed says all that console says; both selected means the detailed one.
         let console = if has(Format::ConsoleDetailed) {
             Some(Format::ConsoleDetailed)
@@ -177,6 +248,8 @@ impl MessageLog {
         let files = [
             log.as_ref().map(FileSink::path),
             html.as_ref().map(HtmlLog::path),
+            log_raw.as_ref().map(FileSink::path),
+            html_raw.as_ref().map(HtmlLog::path),
             security.as_ref().map(FileSink::path),
         ];
         for path in files.into_iter().flatten() {
@@ -188,7 +261,10 @@ impl MessageLog {
             log,
             html,
             security,
-            security_rotation: None,
+            log_raw,
+            html_raw,
+            rotation: options.rotation,
+            started,
             console,
         })
     }
@@ -200,12 +276,6 @@ impl MessageLog {
         self
     }
 
-    /// The same log, rotating the security file as `rotation` says ([`rotation`]).
-    pub fn with_security_rotation(mut self, rotation: Option<Rotation>) -> Self {
-        self.security_rotation = rotation;
-        self
-    }
-
     /// A log that writes nothing (`Internal.LogMessages` false).
     pub fn disabled() -> Self {
         MessageLog {
@@ -213,7 +283,10 @@ impl MessageLog {
             log: None,
             html: None,
             security: None,
-            security_rotation: None,
+            log_raw: None,
+            html_raw: None,
+            rotation: None,
+            started: Utc::now(),
             console: None,
         }
     }
@@ -223,10 +296,15 @@ impl MessageLog {
     pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, text: &str) -> FrameInfo {
         let info = self.correlator.read(direction, text);
         if let Some(log) = &mut self.log {
+            rotate_sink(log, self.rotation.as_ref());
             log.write(&log_line(direction, time, &info));
         }
         if let Some(html) = &mut self.html {
+            rotate_page(html, self.rotation.as_ref(), self.started);
             html.record(direction, time, &info);
+        }
+        if direction == Direction::ChargePointToCentralSystem {
+            self.record_raw(time, &info);
         }
         if let Some(format) = self.console {
             let line = console_line(direction, &info, format == Format::ConsoleDetailed);
@@ -250,26 +328,26 @@ impl MessageLog {
         let Some(security) = &mut self.security else {
             return Rotated::No;
         };
-        let mut rotated = Rotated::No;
-        if let Some(rotation) = &self.security_rotation {
-            if security
-                .size()
-                .is_some_and(|len| len >= rotation.max_file_size)
-            {
-                let path = security.path().to_path_buf();
-                match rotation::rotate(&path, rotation, Utc::now()) {
-                    Ok(done) => {
-                        rotated = done;
-                        *security = FileSink::create(path);
-                    }
-                    Err(error) => {
-                        tracing::warn!(file = %path.display(), %error, "security log not rotated");
-                    }
-                }
-            }
-        }
+        let rotated = rotate_sink(security, self.rotation.as_ref());
         security.write(&security_line(kind, tech_info, time));
         rotated
+    }
+
+    /// The raw files' entries of a frame the station sent: the frame as it went over the wire
+    /// (its secrets replaced), not re-formatted.
+    fn record_raw(&mut self, time: DateTime<Utc>, info: &FrameInfo) {
+        if let Some(log) = &mut self.log_raw {
+            rotate_sink(log, self.rotation.as_ref());
+            log.write(&raw_log_entry(time, info));
+        }
+        if let Some(html) = &mut self.html_raw {
+            rotate_page(html, self.rotation.as_ref(), self.started);
+            let raw = FrameInfo {
+                pretty: info.text.clone(),
+                ..info.clone()
+            };
+            html.record(Direction::ChargePointToCentralSystem, time, &raw);
+        }
     }
 
     /// The security event file, when the `security` format is selected and the file could be
@@ -298,6 +376,39 @@ impl MessageLog {
     }
 }
 
+/// Rotates `sink`'s file when due and begins a new one: what it did.
+fn rotate_sink(sink: &mut FileSink, rotation: Option<&Rotation>) -> Rotated {
+    let rotated = rotation::rotate_when_due(sink.path(), sink.size(), rotation);
+    if rotated != Rotated::No {
+        *sink = FileSink::create(sink.path().to_path_buf());
+    }
+    rotated
+}
+
+/// Rotates `page` when due and begins a new page (the rotated one is complete already).
+fn rotate_page(page: &mut HtmlLog, rotation: Option<&Rotation>, started: DateTime<Utc>) {
+    if rotation::rotate_when_due(page.path(), page.size(), rotation) != Rotated::No {
+        *page = HtmlLog::create(page.path().to_path_buf(), started);
+    }
+}
+
+/// The raw `log` file's entry: `<time> ChargePoint>CentralSystem <type> <action|-> <id|->`, then
+/// the frame as sent, then an empty line (a frame may hold newlines; libocpp's entries have
+/// this shape too).
+fn raw_log_entry(time: DateTime<Utc>, info: &FrameInfo) -> String {
+    let direction = Direction::ChargePointToCentralSystem;
+    format!(
+        "{} {}>{} {} {} {}\n{}\n\n",
+        timestamp(time),
+        direction.origin(),
+        direction.target(),
+        type_label(info),
+        info.action.as_deref().unwrap_or("-"),
+        info.message_id.as_deref().unwrap_or("-"),
+        info.text
+    )
+}
+
 /// A time as the logs write it: RFC 3339 in UTC with milliseconds (libocpp's form).
 pub fn timestamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -308,7 +419,7 @@ pub fn timestamp(time: DateTime<Utc>) -> String {
 /// files.
 fn free_stem(dir: &Path, stem: &str) -> String {
     let taken = |s: &str| {
-        [".log", ".html", ".security.log"]
+        [".log", ".html", ".security.log", "_raw.log", "_raw.html"]
             .iter()
             .any(|suffix| dir.join(format!("{s}{suffix}")).exists())
     };

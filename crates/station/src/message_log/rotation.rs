@@ -1,17 +1,18 @@
-//! Rotation of the security log, as libocpp's `MessageLogging::rotate_log_if_needed` with
+//! Rotation of the message log files, as libocpp's `MessageLogging::rotate_log_if_needed` with
 //! `rotate_log` (lib/ocpp/common/ocpp_logging.cpp) does it for every file, with the
-//! Internal.LogRotation keys: before an event is written, a file of
+//! Internal.LogRotation keys: before a message or an event is written, a file of
 //! LogRotationMaximumFileSize bytes or more is renamed `<file>.0` (the rotated ones before it
 //! move up, `.0` → `.1`, ...) or, with LogRotationDateSuffix, `<file>.<UTC time>`, and a new
 //! file begins; when that makes more than LogRotationMaximumFileCount files, the oldest rotated
 //! one is deleted first, and the security log lost events: the security event
 //! SecurityLogWasCleared (libocpp's MessageLogging status callback, which raises it on
-//! RotatedWithDeletion). Only the security file rotates here: the other formats' files are
-//! per start and never rotated (LogRotation has no effect on them yet).
+//! RotatedWithDeletion, for the security file only: the other files lose messages silently, as
+//! in libocpp).
 //!
-//! Each start of the station has its own security file (`<start>.security.log`, see the
-//! module docs of [`MessageLog`](super::MessageLog)); the count is of that file and its
-//! rotated ones, as libocpp counts the files of its one base name.
+//! With Internal.LogRotation the files have libocpp's fixed names (`libocpp_16.log`, ...) and
+//! go on across starts; without it each start has files of its own (`<start>.log`, ...), which
+//! never rotate (see the module docs of [`MessageLog`](super::MessageLog)). The count is of a
+//! file and its rotated ones, as libocpp counts the files of its one base name.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -94,7 +95,7 @@ pub fn rotate(base: &Path, rotation: &Rotation, now: DateTime<Utc>) -> io::Resul
     let count = u32::try_from(rotated.len() + 1).unwrap_or(u32::MAX);
     if rotation.max_file_count > 0 && count >= rotation.max_file_count && !rotated.is_empty() {
         let oldest = rotated.remove(0);
-        tracing::info!(file = %oldest.display(), "security log rotation: removing the oldest file");
+        tracing::info!(file = %oldest.display(), "log rotation: removing the oldest file");
         std::fs::remove_file(&oldest)?;
         status = Rotated::WithDeletion;
     }
@@ -115,6 +116,25 @@ pub fn rotate(base: &Path, rotation: &Rotation, now: DateTime<Utc>) -> io::Resul
         std::fs::rename(base, with_suffix(base, "0"))?;
     }
     Ok(status)
+}
+
+/// Rotates `base`, whose size is `size`, when `rotation` says it is due: what it did
+/// ([`Rotated::No`] when not due, or when the rotation failed, which is logged). The caller
+/// starts a new `base` after a rotation.
+pub fn rotate_when_due(base: &Path, size: Option<u64>, rotation: Option<&Rotation>) -> Rotated {
+    let Some(rotation) = rotation else {
+        return Rotated::No;
+    };
+    if size.is_none_or(|len| len < rotation.max_file_size) {
+        return Rotated::No;
+    }
+    match rotate(base, rotation, Utc::now()) {
+        Ok(done) => done,
+        Err(error) => {
+            tracing::warn!(file = %base.display(), %error, "message log not rotated");
+            Rotated::No
+        }
+    }
 }
 
 fn with_suffix(base: &Path, suffix: &str) -> PathBuf {

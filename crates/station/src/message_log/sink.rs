@@ -27,6 +27,19 @@ impl FileSink {
         FileSink { path, file }
     }
 
+    /// Opens `path` to go on writing at its end, creating it (mode 0600) when missing (the
+    /// files of Internal.LogRotation go on across starts). On failure the sink starts disabled.
+    pub fn append(path: PathBuf) -> Self {
+        let file = match crate::private_files::appended_file().open(&path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "cannot open message log file; this log is disabled");
+                None
+            }
+        };
+        FileSink { path, file }
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path

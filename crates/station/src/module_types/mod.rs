@@ -28,6 +28,7 @@ macro_rules! module_types {
 module_types! {
     api::API,
     auth::AUTH,
+    data_transfer_responder::DATA_TRANSFER_RESPONDER,
     dummy_token_provider_manual::DUMMY_TOKEN_PROVIDER_MANUAL,
     energy_manager::ENERGY_MANAGER,
     energy_node::ENERGY_NODE,

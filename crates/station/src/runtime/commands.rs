@@ -6,9 +6,7 @@
 
 use chargepoint::charge_point::{security_events, StationCommand, StationEvent as CoreEvent};
 use chargepoint::config::{ConfigChange, ConfigValue};
-use ocpp_types::core::{
-    DataTransferRequest, DataTransferResponse, DataTransferStatus, Reason, UnlockStatus,
-};
+use ocpp_types::core::{Reason, UnlockStatus};
 use ocpp_types::security::SecurityEventNotificationRequest;
 
 use super::Station;
@@ -83,14 +81,11 @@ impl Station {
             StationCommand::DataTransfer {
                 request_id,
                 request,
-            } => self.data_transfer(request_id, &request),
+            } => self.data_transfer(request_id, request),
             StationCommand::DataTransferResult {
                 request_id,
                 response,
-            } => {
-                // The station sends no DataTransfer.req of its own yet.
-                tracing::info!(request_id, ?response, "DataTransfer answered");
-            }
+            } => self.data_transfer_result(request_id, response),
             StationCommand::Pnc(answer) => self.pnc_answer(answer),
             StationCommand::DownloadFirmware {
                 request_id,
@@ -245,19 +240,5 @@ impl Station {
                 evse.set_stop_transaction_on_unplug(stop);
             }
         }
-    }
-
-    fn data_transfer(&mut self, request_id: u64, request: &DataTransferRequest) {
-        // No module of the station provides ocpp_data_transfer (only an OCPP module
-        // could), so the core is not built with one and answers UnknownVendorId
-        // itself; should it ask anyway, the answer is the same.
-        tracing::info!(vendor_id = %request.vendor_id, "DataTransfer: no data_transfer module");
-        self.tell_core(CoreEvent::DataTransferAnswered {
-            request_id,
-            response: DataTransferResponse {
-                status: DataTransferStatus::UnknownVendorId,
-                data: None,
-            },
-        });
     }
 }

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use ocpp_types::core::Reason;
+use ocpp_types::core::{DataTransferRequest, Reason};
 
 use crate::control_api::{
-    no_display, no_error_history, CarScript, ControlError, HardwareError as ErrorRequest,
-    MeterOverride, OcppFrame, Outcome, PlugIn, Reply, SecurityEventRequest, StationControl,
-    StationState, StopTransaction, Token, RECENT_FRAMES,
+    no_display, no_error_history, CarScript, ControlError, DataTransferReply,
+    HardwareError as ErrorRequest, MeterOverride, OcppFrame, Outcome, PlugIn, Reply,
+    SecurityEventRequest, StationControl, StationState, StopTransaction, Token, RECENT_FRAMES,
 };
 use crate::control_api::{EnableDisable, ExternalLimit};
 use crate::display::{
@@ -76,6 +76,12 @@ pub enum OrderKind {
     StopTransaction(u32, Reason),
     /// The station detected a security event.
     SecurityEvent(SecurityEventRequest),
+    /// A DataTransfer to the CSMS (the OCPP module's `data_transfer` command): the order is
+    /// answered once it is sent, the CSMS's answer goes to the sender.
+    DataTransfer(
+        DataTransferRequest,
+        super::data_transfer::DataTransferAnswer,
+    ),
     /// Stop the station.
     Stop,
 }
@@ -242,6 +248,17 @@ impl StationHandle {
 impl StationControl for StationHandle {
     fn state(&self) -> StationState {
         self.state.borrow().clone()
+    }
+
+    fn data_transfer(&self, request: DataTransferRequest) -> DataTransferReply<'_> {
+        let (answer, answered) = oneshot::channel();
+        let sent = self.ask(OrderKind::DataTransfer(request, answer));
+        Box::pin(async move {
+            sent.await?;
+            answered.await.map_err(|_| {
+                ControlError::Unavailable("the station stopped before the CSMS answered".to_owned())
+            })?
+        })
     }
 
     fn plug_in(&self, connector: u32, request: PlugIn) -> Reply<'_> {

@@ -52,6 +52,11 @@ pub struct Evse {
     active_errors: std::collections::HashMap<HardwareError, String>,
     /// Errors raised and cleared since the station loop last took them (for ErrorHistory).
     pub error_changes: Vec<ErrorChange>,
+    /// The session's UUID from its start on (EvseManager's session id; the transaction's
+    /// `session_id` once one starts).
+    session_uuid: Option<String>,
+    /// The EvseManager's session log, when its `session_logging` is on.
+    pub session_log: Option<super::session_logging::EvseSessionLog>,
 }
 
 /// An error raised or cleared at an EVSE, as ErrorHistory keeps it.
@@ -83,6 +88,8 @@ impl Evse {
             board_module: String::new(),
             active_errors: Default::default(),
             error_changes: Vec::new(),
+            session_uuid: None,
+            session_log: None,
         }
     }
 
@@ -261,6 +268,8 @@ impl Evse {
         }
         let connector = self.connector;
         let mut out = Vec::new();
+        // The step's session events with their session's id, for the session log.
+        let mut logged = Vec::new();
         // E and F say nothing about the plug: keep what we knew.
         let plugged = self
             .sim
@@ -273,11 +282,17 @@ impl Evse {
         }
         while let Some(event) = self.sim.poll_event() {
             match &event {
+                SessionEvent::SessionStarted { .. } => {
+                    self.session_uuid = Some(uuid::Uuid::new_v4().to_string());
+                }
                 SessionEvent::TransactionStarted { id_tag, .. } => {
                     self.id_tag = Some(id_tag.clone());
-                    // EvseManager stores the session in Charger::start_transaction, with a
-                    // new UUID (its default session_id_type).
-                    let session_id = uuid::Uuid::new_v4().to_string();
+                    // EvseManager stores the session in Charger::start_transaction, with the
+                    // UUID it gave the session at its start (its default session_id_type).
+                    let session_id = self
+                        .session_uuid
+                        .clone()
+                        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
                     if let Some(session) = &self.stores.session {
                         session.store_session(&session_id);
                     }
@@ -299,6 +314,12 @@ impl Evse {
                 }
                 _ => {}
             }
+            if self.session_log.is_some() {
+                logged.push((event.clone(), self.session_uuid.clone().unwrap_or_default()));
+            }
+            if event == SessionEvent::SessionFinished {
+                self.session_uuid = None;
+            }
             self.api_session.on_event(&event, chrono::Utc::now());
             tracing::debug!(connector, ?event, "session event");
             out.extend(translate::station_event(connector, &event));
@@ -307,6 +328,9 @@ impl Evse {
             out.push(StationEvent::Unplugged { connector });
         }
         self.plugged = plugged;
+        if let Some(log) = &mut self.session_log {
+            log.on_step(&self.sim, &logged, chrono::Utc::now());
+        }
         self.api_session
             .on_meter(self.sim.board().meter().energy_wh(), chrono::Utc::now());
         out

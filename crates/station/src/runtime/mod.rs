@@ -7,6 +7,8 @@
 //!   and meter as the core's station events.
 //! - `energy`: the Smart Charging limits on the energy tree ([`crate::energy`]) and what it
 //!   distributes as each EVSE's offered current.
+//! - `data_transfer`: DataTransfer both ways: the CSMS's to the DataTransferResponder
+//!   ([`crate::data_transfer`]), the control API's to the CSMS.
 //! - `commands`: the core's station commands, each handed to the method that carries it out;
 //!   the EVSEs' own ones are there. `auth`: Auth's token flow (a token to the core, its
 //!   result to an EVSE, FindFirst); `reset`: a Reset, and the restart after a firmware
@@ -18,6 +20,8 @@
 //! - `orders`: the control API's orders carried out (`evse_orders`: the EVSE's own commands,
 //!   enable / disable by source, pause, the API's limit, unlock); `replies`: their answers, sent once the
 //!   state shows what they did; `shutdown`: a graceful stop, which ends the transactions first.
+//! - `session_logging`: each EVSE's session log (EvseManager's `session_logging`,
+//!   [`crate::session_log`]).
 //! - [`state`]: the state the control API shows, from the core's snapshot and the simulation;
 //!   [`control`]: [`StationControl`] over it all.
 //! - `run`: the loop that owns everything and ends with an [`Exit`].
@@ -29,6 +33,7 @@
 mod auth;
 mod commands;
 pub mod control;
+mod data_transfer;
 mod energy;
 pub mod evse;
 mod evse_orders;
@@ -41,6 +46,7 @@ pub mod pricing;
 mod replies;
 mod reset;
 mod run;
+mod session_logging;
 mod shutdown;
 pub mod state;
 pub mod translate;
@@ -106,6 +112,9 @@ pub enum RuntimeError {
     /// The energy tree does not hold together.
     #[error(transparent)]
     Energy(#[from] EnergyError),
+    /// The DataTransferResponder's configuration is refused.
+    #[error("{0}")]
+    DataTransfer(String),
     /// The message logs cannot be set up.
     #[error("message log: {0}")]
     MessageLog(String),
@@ -239,6 +248,9 @@ pub struct Station {
     mqtt_vars: watch::Sender<crate::mqtt::StationVars>,
     /// The ErrorHistory module's database, when the station has one.
     error_history: Option<crate::error_history::SharedErrorHistory>,
+    /// DataTransfers under way: the CSMS's at the DataTransferResponder, the control API's at
+    /// the CSMS.
+    data_transfers: data_transfer::DataTransfers,
     /// Events for the core that must follow what the EVSEs report in their next step (an
     /// UnlockConnector's result after the StopTransaction of the transaction it stopped).
     after_step: Vec<chargepoint::charge_point::StationEvent>,
@@ -298,20 +310,27 @@ impl Station {
                 &ocpp_module.id,
                 "MessageQueueResumeDelay",
             ));
+        // The DataTransferResponder on the OCPP module's `data_transfer` requirement: as
+        // everest-core's OCPP module registers libocpp's data_transfer_callback only then.
+        let responder = crate::data_transfer::Responder::of(config, &ocpp_module.id)
+            .map_err(|e| RuntimeError::DataTransfer(e.to_string()))?;
+        if responder.is_some() {
+            cp = cp.with_data_transfer_module();
+        }
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         // The security log's last events of earlier runs, for the state (read before this
         // run's file exists).
         let earlier_security_events = earlier_security_events(&paths.message_log_dir);
-        let log = MessageLog::new(
+        let log = MessageLog::with_files(
             &cp.config().internal().log_messages_format,
             &paths.message_log_dir,
             chrono::Utc::now(),
+            log_files(cp.config().internal()),
         )
         .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
         // The station's own write-only keys: a custom schema may declare more.
-        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()))
-        .with_security_rotation(security_rotation(cp.config().internal()));
+        .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
         // What a GetLog of the SecurityLog uploads: the security file's folder, when one is
@@ -375,6 +394,7 @@ impl Station {
                 .map(|m| m.id.clone())
                 .unwrap_or_default();
             evse.set_stop_transaction_on_unplug(stop_on_unplug);
+            evse.session_log = session_logging::EvseSessionLog::of(config, &e.evse_manager);
             let evse_stores =
                 crate::sim::kvs::EvseStores::for_evse(config, &e.evse_manager, &mut stores)
                     .map_err(|err| RuntimeError::Evse {
@@ -485,6 +505,7 @@ impl Station {
             firmware_boot_pending,
             jobs: jobs::Jobs::new(system),
             after_step: Vec::new(),
+            data_transfers: data_transfer::DataTransfers::new(responder),
             display_shown: display.as_ref().map(|_| Vec::new()),
             pricing: pricing::Pricing::of(config, &ocpp_module.id, display.is_some()),
             display,
@@ -635,16 +656,19 @@ fn manual_token_providers(config: &StationConfig) -> Vec<control::TokenProvider>
     providers
 }
 
-/// How the security log rotates: the Internal.LogRotation keys.
-fn security_rotation(
-    internal: &chargepoint::config::typed::Internal,
-) -> Option<crate::message_log::Rotation> {
-    crate::message_log::Rotation::from_keys(
-        internal.log_rotation,
-        internal.log_rotation_maximum_file_size,
-        internal.log_rotation_maximum_file_count,
-        internal.log_rotation_date_suffix,
-    )
+/// How the message log files are named and rotated, and whether raw ones are written: the
+/// Internal keys LogRotation*, LogMessagesRaw.
+fn log_files(internal: &chargepoint::config::typed::Internal) -> crate::message_log::FileOptions {
+    crate::message_log::FileOptions {
+        log_rotation: internal.log_rotation,
+        rotation: crate::message_log::Rotation::from_keys(
+            internal.log_rotation,
+            internal.log_rotation_maximum_file_size,
+            internal.log_rotation_maximum_file_count,
+            internal.log_rotation_date_suffix,
+        ),
+        raw: internal.log_messages_raw,
+    }
 }
 
 /// The last [`RECENT_SECURITY_EVENTS`](control_api::RECENT_SECURITY_EVENTS) events of the

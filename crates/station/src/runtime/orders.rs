@@ -34,6 +34,13 @@ impl Station {
                 let _ = reply.send(Ok(outcome));
                 return None;
             }
+            OrderKind::DataTransfer(request, answer) => {
+                let sent = self
+                    .send_data_transfer(request, answer)
+                    .map(|()| Outcome::started("the DataTransfer is sent"));
+                let _ = reply.send(sent);
+                return None;
+            }
             OrderKind::Online(online) => self.online_order(online),
             OrderKind::Token(token) => self.token(token),
             OrderKind::StopTransaction(connector, reason) => {

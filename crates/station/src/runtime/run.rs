@@ -61,6 +61,9 @@ impl Station {
                 }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
                 Some(report) = self.jobs.reports.recv() => self.tell_core(report),
+                Some((request_id, response)) = self.data_transfers.answered.recv() => {
+                    self.data_transfer_answered(request_id, response);
+                }
                 Some(frame) = self.link.frames.recv() => self.frame(frame),
                 Some(order) = self.orders.recv() => {
                     if let Some(exit) = self.order(order) {
