@@ -55,6 +55,73 @@ def test_malformed_calls_get_everests_callerrors(make_station, csms, action, pay
     assert csms.connections() == 1
 
 
+def test_an_authorize_answer_without_status_starts_nothing_and_the_next_card_is_asked_for(
+        make_station, csms):
+    """Mirrors EVerest: broken.py::test_wrong_auth_payload: AuthorizeRemoteTxRequests true, a car
+    plugged in, RFID1 swiped: Authorize; the CSMS answers it with an empty idTagInfo (no
+    status, against the schema). The station goes on: nothing starts for RFID1, TAG2 swiped
+    next is asked for with Authorize, and with a proper answer it charges, on the same
+    connection."""
+    csms.authorize_answers = [{}]
+    station = make_station(ocpp_overrides={"Core": {"AuthorizeRemoteTxRequests": True}})
+    n = booted(csms, station)
+    station.api("POST", "/connectors/1/plug-in")
+    csms.wait_for("StatusNotification", status(1, "Preparing"), after=n)
+    f = csms.frame_count()
+    station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1]})
+    assert csms.wait_for("Authorize", after=n) == {"idTag": "RFID1"}
+    _, request = csms.call_frame("Authorize", after=f)
+    _, answer = csms.answer_to(request[1], after=f, direction="out")
+    assert answer == [3, request[1], {"idTagInfo": {}}]
+    m = csms.index()
+    station.api("POST", "/tokens", {"id_tag": "TAG2", "connectors": [1]})
+    assert csms.wait_for("Authorize", after=m) == {"idTag": "TAG2"}
+    start, _ = charging(csms, 1, "TAG2", n)
+    assert [p["idTag"] for p in csms.find("StartTransaction")] == ["TAG2"]
+    assert csms.connections() == 1
+
+
+def test_offline_a_cached_card_starts_and_a_cached_card_of_its_group_stops(make_station, csms):
+    """Mirrors EVerest: authorization_tests.py::test_authorization_cache_entry_1:
+    AllowOfflineTxForUnknownId false, LocalAuthorizeOffline, LocalPreAuthorize and the cache;
+    RFID1 and TAG2, both of group PTAG (Authorize.conf), each charge once online and are
+    cached. Offline, RFID1 and the car start a transaction from the cache; back online the
+    StartTransaction is delivered and TriggerMessage StatusNotification says Charging; TAG2
+    swiped stops it from the cache (same group): StopTransaction Local."""
+    csms.parent_ids.update({"RFID1": "PTAG", "TAG2": "PTAG"})
+    station = make_station(ocpp_overrides={
+        "Core": {"AllowOfflineTxForUnknownId": False, "LocalAuthorizeOffline": True,
+                 "LocalPreAuthorize": True, "AuthorizationCacheEnabled": True},
+        "Internal": FAST_RECONNECT})
+    booted(csms, station)
+    for tag in ("RFID1", "TAG2"):
+        m = csms.index()
+        _, tx_id = session(csms, station, tag)
+        station.api("POST", "/tokens", {"id_tag": tag, "connectors": [1]})
+        stop = csms.wait_for("StopTransaction", after=m)
+        assert (stop["transactionId"], stop["reason"]) == (tx_id, "Local")
+        station.api("POST", "/connectors/1/unplug")
+        csms.wait_for("StatusNotification", status(1, "Available"), after=m)
+    assert [p["idTag"] for p in csms.find("Authorize")] == ["RFID1", "TAG2"]
+    csms.go_offline()
+    wait_offline(station)
+    station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1]})
+    station.api("POST", "/connectors/1/plug-in")
+    station.wait_state(lambda s: s["connectors"][0]["transaction_id"] is not None)
+    m = csms.index()
+    csms.go_online()
+    wait_online(station)
+    start = csms.wait_for("StartTransaction", after=m)
+    assert (start["connectorId"], start["idTag"]) == (1, "RFID1")
+    tx_id = csms.tx_of(1)
+    assert _answer_of_status_trigger(csms, 1) == "Charging"
+    p = csms.index()
+    station.api("POST", "/tokens", {"id_tag": "TAG2", "connectors": [1]})
+    stop = csms.wait_for("StopTransaction", after=p)
+    assert (stop["transactionId"], stop["reason"], stop["idTag"]) == (tx_id, "Local", "TAG2")
+    assert csms.find("Authorize", after=m) == []
+
+
 # -- authorization_tests.py: remote starts --------------------------------------------------------
 
 
