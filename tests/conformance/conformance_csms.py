@@ -19,6 +19,7 @@ What a scenario can make it do:
   not parse);
 - `parent_ids`: the parentIdTag of known tags in idTagInfo;
 - `authorize_delay`: seconds an Authorize's answer waits (a slow CSMS);
+- `authorize_answers`: the idTagInfo of the next Authorize answers, sent unchecked (broken ones);
 - `user_prices`: idTag -> the SetUserPrice data (California Pricing) sent after the answer
   to that idTag's Authorize, its answer recorded as "DataTransfer.conf";
 - `data_transfer_status`, `data_transfer_data`: the answer to the station's DataTransfers
@@ -100,6 +101,10 @@ class _ChargePoint(OcppChargePoint):
     @on(Action.authorize)
     async def on_authorize(self, id_tag, **kw):
         self._rec("Authorize", {"id_tag": id_tag, **kw})
+        with self.csms._cond:
+            raw = self.csms.authorize_answers.pop(0) if self.csms.authorize_answers else None
+        if raw is not None:
+            return call_result.Authorize(id_tag_info=raw)
         if self.csms.authorize_delay:
             await asyncio.sleep(self.csms.authorize_delay)
         return call_result.Authorize(id_tag_info=self.csms.id_tag_info(id_tag))
@@ -241,6 +246,10 @@ class Csms:
         self.parent_ids: dict[str, str] = {}
         # Seconds the answer to an Authorize waits (a slow CSMS).
         self.authorize_delay = 0.0
+        # The idTagInfo of the next Authorize answers, sent as they are, without the schema
+        # check (e.g. an empty one, as EVerest's broken.py sends); set before the station
+        # connects.
+        self.authorize_answers: list[dict] = []
         # idTag -> SetUserPrice data, sent after the answer to its Authorize.
         self.user_prices: dict[str, dict] = {}
         # The answer to the station's DataTransfers.
@@ -588,6 +597,8 @@ class Csms:
         wire = _Wire(ws, self)
         cp = _ChargePoint(ws.request.path.rsplit("/", 1)[-1], wire)
         cp.csms = self
+        if self.authorize_answers:
+            cp.route_map[Action.authorize]["_skip_schema_validation"] = True
         self._cp = cp
         self._ws = wire
         try:

@@ -24,7 +24,9 @@ def test_user_price_before_charging(make_station, csms):
     """The CSMS sends SetUserPrice after the Authorize.conf (EVerest's start_transaction step):
     the station waits for it (WaitForSetUserPriceTimeout) and starts the transaction only then,
     with the driver's price in every supported language (French is not among them); the
-    TerminalCostAndPriceMessage module logs each text, and the display shows the price."""
+    TerminalCostAndPriceMessage module logs each text, and the display shows the price.
+    Mirrors EVerest:
+    california_pricing_ocpp16.py::test_cost_and_price_set_user_price_with_transaction."""
     csms.user_prices["RFID1"] = USER_PRICE
     station = make_station(ocpp_overrides=pricing(wait_ms=10000), yaml_edit=with_cost_display)
     booted(csms, station)
@@ -65,7 +67,8 @@ def test_user_price_before_charging(make_station, csms):
 def test_default_price_when_no_user_price_comes_in_time(make_station, csms):
     """No SetUserPrice: the station waits WaitForSetUserPriceTimeout (1.5 s) after the
     Authorize.conf, then charges on the default price (EVerest:
-    test_cost_and_price_set_user_price_timeout)."""
+    test_cost_and_price_set_user_price_timeout).
+    Mirrors EVerest: california_pricing_ocpp16.py::test_cost_and_price_set_user_price_timeout."""
     station = make_station(ocpp_overrides=pricing(wait_ms=1500), yaml_edit=with_cost_display)
     booted(csms, station)
     n = identified(csms, station)
@@ -91,7 +94,10 @@ def test_default_price_when_no_user_price_comes_in_time(make_station, csms):
 def test_offline_price_text(make_station, csms):
     """Offline, the station shows the default price's offline text (on its own and for a
     session it authorizes locally), estimates that session's cost from DefaultPrice's
-    chargingPrice, and shows the online text again once connected."""
+    chargingPrice, and shows the online text again once connected.
+    Mirrors EVerest: california_pricing_ocpp16.py::test_cost_and_price_set_charging_price,
+    california_pricing_ocpp16.py::test_default_price_published_on_disconnect,
+    california_pricing_ocpp16.py::test_default_price_published_on_reconnect."""
     overrides = pricing(wait_ms=0)
     overrides["Core"] = {"LocalAuthorizeOffline": True, "AllowOfflineTxForUnknownId": True}
     station = make_station(ocpp_overrides=overrides)
@@ -127,7 +133,8 @@ def test_offline_price_text(make_station, csms):
 def test_multi_language_texts(make_station, csms):
     """DefaultPriceText per language (EVerest: test_cost_and_price_set_price_text): read and
     changed as `DefaultPriceText,<language>`, only for SupportedLanguages; the default price of
-    a session carries every language. Without CustomMultiLanguageMessages only Language's."""
+    a session carries every language. Without CustomMultiLanguageMessages only Language's.
+    Mirrors EVerest: california_pricing_ocpp16.py::test_cost_and_price_set_price_text."""
     station = make_station(ocpp_overrides=pricing(wait_ms=0))
     booted(csms, station)
     got = csms.call(call.GetConfiguration(key=["DefaultPriceText,de"]))
@@ -182,7 +189,12 @@ def test_california_pricing_off_answers_unknown_vendor(make_station, csms):
 def test_malformed_and_unknown_pricing_messages(make_station, csms):
     """As libocpp: a messageId it does not know is UnknownMessageId; data that is not the
     message is Rejected (RunningCost and FinalCost say "json parsing failed"); a cost of a
-    transaction the station does not know is Rejected. None of them changes the pricing."""
+    transaction the station does not know is Rejected. None of them changes the pricing.
+    Mirrors EVerest:
+    california_pricing_ocpp16.py::test_cost_and_price_final_cost_no_transaction,
+    california_pricing_ocpp16.py::test_cost_and_price_final_cost_with_transaction_not_found,
+    california_pricing_ocpp16.py::test_cost_and_price_running_cost_wrong_transaction,
+    california_pricing_ocpp16.py::test_cost_and_price_running_cost_no_transaction."""
     station = make_station(ocpp_overrides=pricing(wait_ms=0))
     booted(csms, station)
     assert cost_message(csms, "FinalCost", {**FINAL_COST, "transactionId": 1}) == \

@@ -23,7 +23,8 @@ def shown(station) -> list[dict]:
 def test_running_cost_is_shown_published_and_displayed(make_station, csms):
     """A RunningCost of the running transaction is Accepted; the state shows its cost (4
     decimals), prices and next period (in local time: TimeOffset -08:00); the
-    TerminalCostAndPriceMessage module logs it as EVerest's does; the display shows the cost."""
+    TerminalCostAndPriceMessage module logs it as EVerest's does; the display shows the cost.
+    Mirrors EVerest: california_pricing_ocpp16.py::test_cost_and_price_running_cost."""
     station = make_station(ocpp_overrides=pricing(wait_ms=0), yaml_edit=with_cost_display)
     booted(csms, station)
     _, tx_id = session(csms, station)
@@ -62,7 +63,12 @@ def test_running_cost_is_shown_published_and_displayed(make_station, csms):
 
 def test_each_trigger_sends_one_meter_value_when_reached(make_station, csms):
     """triggerMeterValue: atTime, atEnergykWh, atPowerkW and atCPStatus each send one MeterValues
-    (context Other) of the transaction when reached, and no more."""
+    (context Other) of the transaction when reached, and no more.
+    Mirrors EVerest:
+    california_pricing_ocpp16.py::test_cost_and_price_running_cost_trigger_time,
+    california_pricing_ocpp16.py::test_cost_and_price_running_cost_trigger_energy,
+    california_pricing_ocpp16.py::test_cost_and_price_running_cost_trigger_power,
+    california_pricing_ocpp16.py::test_cost_and_price_running_cost_trigger_cp_status."""
     station = make_station(ocpp_overrides=pricing(wait_ms=0))
     booted(csms, station)
     _, tx_id = session(csms, station)
@@ -122,7 +128,9 @@ def test_each_trigger_sends_one_meter_value_when_reached(make_station, csms):
 def test_final_cost_after_stop_transaction_stays_until_the_next_session(make_station, csms):
     """The whitepaper's FinalCost comes after StopTransaction (libocpp refuses it then: it only
     knows running transactions): Accepted, shown final with its QR code, on the display and in
-    the module's log, still there after the unplug, gone when the next session starts."""
+    the module's log, still there after the unplug, gone when the next session starts.
+    Mirrors EVerest:
+    california_pricing_ocpp16.py::test_cost_and_price_final_cost_with_transaction."""
     station = make_station(ocpp_overrides=pricing(wait_ms=0), yaml_edit=with_cost_display)
     booted(csms, station)
     _, tx_id = session(csms, station)

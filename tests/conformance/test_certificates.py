@@ -116,6 +116,9 @@ def security_log(station: Station, kind: str, count: int, timeout: float = 15) -
 
 
 def test_install_list_delete_and_every_refusal(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_chargepoint_install_certificate,
+    ocpp_compliance_tests.py::test_chargepoint_delete_certificate,
+    ocpp_compliance_tests.py::test_chargepoint_invalid_central_system_security_event."""
     station = make_station(ocpp_overrides={"Security": {"CertificateStoreMaxLength": 3}})
     booted(csms, station)
     assert installed(csms, CSMS_ROOT) == {"status": "NotFound"}

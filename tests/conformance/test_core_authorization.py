@@ -13,6 +13,7 @@ CACHE = {"Core": {"AuthorizationCacheEnabled": True, "LocalPreAuthorize": True}}
 
 
 def test_invalid_token_starts_no_transaction(make_station, csms):
+    """Mirrors EVerest: authorization_tests.py::test_authorize_invalid."""
     station = make_station()
     n = booted(csms, station)
     station.api("POST", "/connectors/1/plug-in")
@@ -36,7 +37,9 @@ def test_invalid_token_starts_no_transaction(make_station, csms):
 def test_parent_id_tag_stops_the_transaction(make_station, csms):
     """TAG2 belongs to the group of RFID1 (same parentIdTag): presented during RFID1's
     transaction it is authorized, then stops the transaction with reason Local (OCPP 1.6
-    §3.4.2); no new transaction starts."""
+    §3.4.2); no new transaction starts.
+    Mirrors EVerest: authorization_tests.py::test_authorize_parent_id_1,
+    ocpp_compliance_tests.py::test_stop_transaction_parent_id_tag."""
     csms.parent_ids = {"RFID1": "FLEET1", "TAG2": "FLEET1"}
     station = make_station()
     booted(csms, station)
@@ -56,7 +59,8 @@ def test_parent_id_tag_stops_the_transaction(make_station, csms):
 
 def test_cached_token_is_accepted_without_authorize(make_station, csms):
     """LocalPreAuthorize with the cache: the first use of RFID1 asks the CSMS (Authorize), the
-    next one starts the transaction from the cache without an Authorize."""
+    next one starts the transaction from the cache without an Authorize.
+    Mirrors EVerest: authorization_tests.py::test_authorization_cache_entry_2."""
     station = make_station(ocpp_overrides=CACHE)
     n = booted(csms, station)
     start, tx_id = session(csms, station, "RFID1")
@@ -71,7 +75,8 @@ def test_cached_token_is_accepted_without_authorize(make_station, csms):
 
 def test_clear_cache_makes_the_station_ask_again(make_station, csms):
     """After ClearCache (Accepted) the cached RFID1 is asked for again with Authorize before its
-    next transaction starts."""
+    next transaction starts.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_clear_authorization_data_cache."""
     station = make_station(ocpp_overrides=CACHE)
     booted(csms, station)
     _, tx_id = session(csms, station, "RFID1")

@@ -12,7 +12,9 @@ from core_steps import booted, status
 def test_boot_pending_then_accepted(make_station, csms):
     """Pending: the station sends nothing but BootNotification until Accepted, sends it again
     after the interval of the answer, refuses a remote start meanwhile (as libocpp), and once
-    Accepted reports every connector."""
+    Accepted reports every connector.
+    Mirrors EVerest: booting.py::test_remote_start_stop_in_pending,
+    ocpp_compliance_tests.py::test_cold_boot_pending."""
     csms.boot_statuses = ["Pending"]
     csms.boot_interval = 3
     station = make_station()
@@ -45,7 +47,8 @@ def test_boot_pending_then_accepted(make_station, csms):
 def test_boot_rejected_sends_only_boot_notification_at_the_interval(make_station, csms):
     """Rejected three times: BootNotification again after the interval (1 s) each time and
     nothing else in between, not even for a car plugged in and a token swiped meanwhile (no
-    StatusNotification, no Authorize); then Accepted, and the car's connector is reported."""
+    StatusNotification, no Authorize); then Accepted, and the car's connector is reported.
+    Mirrors EVerest: booting.py::test_boot_notification_rejected."""
     csms.boot_statuses = ["Rejected"] * 3
     csms.boot_interval = 1
     station = make_station()

@@ -15,6 +15,8 @@ TWO_EVSES = {"Core": {"NumberOfConnectors": 2}}
 
 
 def test_remote_start_rejected_for_connector_0_and_a_busy_connector(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_remote_start_charging_session_rejected,
+    ocpp_compliance_tests.py::test_remote_start_tx_connector_id_zero."""
     station = make_station()
     n = booted(csms, station)
     answer = csms.call(call.RemoteStartTransaction(id_tag="REMOTE1", connector_id=0))
@@ -33,7 +35,8 @@ def test_remote_start_rejected_for_connector_0_and_a_busy_connector(make_station
 
 def test_remote_start_without_connector_id_takes_the_free_connector(make_station, csms):
     """Two EVSEs, connector 1 charging, a car waiting at connector 2: a RemoteStartTransaction
-    without connectorId is Accepted and starts the transaction on connector 2."""
+    without connectorId is Accepted and starts the transaction on connector 2.
+    Mirrors EVerest: authorization_tests.py::test_remote_start_transaction_no_connector."""
     station = make_station("config-sil-ocpp.yaml", ocpp_overrides=TWO_EVSES)
     booted(csms, station, connectors=(1, 2))
     _, tx1 = session(csms, station, "RFID1", connector=1)
@@ -54,7 +57,9 @@ def test_unlock_during_a_transaction_stops_it_then_unlocks(make_station, csms):
     """UnlockConnector during a transaction: StopTransaction with reason UnlockCommand reaches
     the CSMS before the answer Unlocked (OCPP 1.6 §5.17). The station is kept quiet (no
     periodic meter values, a long heartbeat) so that no CALL of its own is in flight when the
-    unlock comes, which would hold the StopTransaction back behind it."""
+    unlock comes, which would hold the StopTransaction back behind it.
+    Mirrors EVerest:
+    ocpp_compliance_tests.py::test_unlock_connector_with_charging_session_no_fixed_cable."""
     csms.heartbeat_interval = 60
     station = make_station(ocpp_overrides={"Core": {"MeterValueSampleInterval": 0}})
     n = booted(csms, station)
@@ -81,7 +86,9 @@ def test_unlock_during_a_transaction_stops_it_then_unlocks(make_station, csms):
 def test_change_availability_scheduled_until_the_transaction_ends_and_kept(make_station, csms):
     """ChangeAvailability Inoperative during a transaction is Scheduled; the transaction goes
     on, and when it ends the connector becomes Unavailable (never Available in between). The
-    station is switched off and on again: connector 1 boots Unavailable."""
+    station is switched off and on again: connector 1 boots Unavailable.
+    Mirrors EVerest: change_availability.py::test_change_availability_scheduled_in_transaction,
+    ocpp_compliance_tests.py::test_power_failure_with_unavailable_status."""
     station = make_station()
     booted(csms, station)
     _, tx_id = session(csms, station)
@@ -115,7 +122,8 @@ def test_change_availability_scheduled_until_the_transaction_ends_and_kept(make_
 
 def test_data_transfer_without_a_data_transfer_module_is_unknown_vendor(make_station, csms):
     """The station config has no module providing ocpp_data_transfer: a DataTransfer from the
-    CSMS is answered UnknownVendorId (not a CALLERROR), and the session goes on."""
+    CSMS is answered UnknownVendorId (not a CALLERROR), and the session goes on.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_data_transfer_to_chargepoint."""
     station = make_station()
     n = booted(csms, station)
     f = csms.frame_count()

@@ -15,7 +15,9 @@ from core_steps import booted, energy_wh, round_half_up, session, timestamp, con
 def test_reset_stops_the_transaction_and_boots_again(make_station, csms, kind):
     """Reset during a transaction: Accepted, StopTransaction with reason HardReset/SoftReset,
     then the station starts again in the same process (`ferrocharge run` restarts it): a new
-    connection, BootNotification, every connector Available, and it charges again."""
+    connection, BootNotification, every connector Available, and it charges again.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_hard_reset_with_transaction,
+    ocpp_compliance_tests.py::test_soft_reset_with_transaction."""
     station = make_station()
     booted(csms, station)
     start, tx_id = session(csms, station)
@@ -47,7 +49,8 @@ def test_reset_stops_the_transaction_and_boots_again(make_station, csms, kind):
 def test_power_loss_stops_the_transaction_with_the_last_meter_value(make_station, csms):
     """kill -9 during a transaction, then the station starts again on the same data dir: after
     BootNotification, StopTransaction with reason PowerLoss carrying the energy and the time of
-    the last sampled meter value (libocpp's try_resume_transactions)."""
+    the last sampled meter value (libocpp's try_resume_transactions).
+    Mirrors EVerest: booting.py::test_stop_pending_transactions."""
     station = make_station()
     booted(csms, station)
     _, tx_id = session(csms, station)

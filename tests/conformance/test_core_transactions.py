@@ -17,7 +17,9 @@ from core_steps import (FAST_RECONNECT, booted, charging, context, session, stat
 
 def test_ev_side_disconnect_stops_the_transaction(make_station, csms):
     """StopTransactionOnEVSideDisconnect true: unplugging at the EV stops the transaction with
-    reason EVDisconnected, and the connector is Available again after it."""
+    reason EVDisconnected, and the connector is Available again after it.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_005_1_ev_side_disconnect,
+    ocpp_compliance_tests.py::test_ev_side_disconnect."""
     station = make_station(ocpp_overrides={"Core": {"StopTransactionOnEVSideDisconnect": True}})
     booted(csms, station)
     start, tx_id = session(csms, station)
@@ -33,7 +35,8 @@ def test_ev_side_disconnect_stops_the_transaction(make_station, csms):
 def test_ev_side_disconnect_keeps_the_transaction_when_configured(make_station, csms):
     """StopTransactionOnEVSideDisconnect false: unplugging at the EV suspends the transaction
     (SuspendedEV) instead of stopping it; meter values go on; the car plugged in again charges
-    in the same transaction, which a RemoteStop ends."""
+    in the same transaction, which a RemoteStop ends.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_ev_side_disconnect_tx_active."""
     station = make_station(ocpp_overrides={"Core": {"StopTransactionOnEVSideDisconnect": False}})
     booted(csms, station)
     start, tx_id = session(csms, station)
@@ -64,7 +67,8 @@ OFFLINE_S = 12
 def test_meter_values_queued_offline_are_delivered_in_order(make_station, csms):
     """The CSMS goes away for 12 s during a transaction sampled every 2 s (the issue's 60 s and
     10 s, scaled down by 5). Once it is back every MeterValues sampled meanwhile is delivered,
-    in order, with the time it was sampled at, before the samples taken after the reconnect."""
+    in order, with the time it was sampled at, before the samples taken after the reconnect.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_connection_loss_during_transaction."""
     station = make_station(ocpp_overrides={"Internal": FAST_RECONNECT})
     booted(csms, station)
     _, tx_id = session(csms, station)
@@ -102,7 +106,9 @@ def test_meter_values_queued_offline_are_delivered_in_order(make_station, csms):
 def test_offline_transaction_is_reported_with_the_csms_transaction_id(make_station, csms):
     """A transaction started and stopped while the CSMS is away (AllowOfflineTxForUnknownId):
     once back, StartTransaction then StopTransaction are delivered in order, and the
-    StopTransaction (and every MeterValues) carries the transactionId the CSMS gave."""
+    StopTransaction (and every MeterValues) carries the transactionId the CSMS gave.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_offline_start_transaction,
+    ocpp_compliance_tests.py::test_offline_transaction."""
     station = make_station(ocpp_overrides={
         "Internal": FAST_RECONNECT, "Core": {"AllowOfflineTxForUnknownId": True}})
     booted(csms, station)
@@ -139,7 +145,9 @@ def test_offline_transaction_is_reported_with_the_csms_transaction_id(make_stati
 def test_start_transaction_callerror_is_retried_then_accepted(make_station, csms):
     """StartTransaction answered with a CALLERROR twice (TransactionMessageAttempts 3,
     TransactionMessageRetryInterval 1): sent again after 1 s, then after 2 s, the same message
-    each time; the third is accepted and the meter values carry the id it gave."""
+    each time; the third is accepted and the meter values carry the id it gave.
+    Mirrors EVerest: broken.py::test_start_transaction_call_error_or_timeout,
+    message_queue.py::test_call_error_to_transaction_message."""
     station = make_station(ocpp_overrides={
         "Core": {"TransactionMessageAttempts": 3, "TransactionMessageRetryInterval": 1}})
     csms.fail("StartTransaction", 2, "InternalError")
@@ -189,7 +197,8 @@ def test_a_start_transaction_given_up_puts_no_made_up_id_on_the_wire(make_statio
 def test_clock_aligned_meter_values_are_aligned_to_the_wall_clock(make_station, csms):
     """ClockAlignedDataInterval 2 (periodic sampling off): during a transaction a MeterValues
     with context Sample.Clock every 2 s, its timestamp on a multiple of 2 s of the wall clock,
-    with the MeterValuesAlignedData measurand and the transactionId."""
+    with the MeterValuesAlignedData measurand and the transactionId.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_clock_aligned_meter_values."""
     station = make_station(ocpp_overrides={
         "Core": {"ClockAlignedDataInterval": 2, "MeterValueSampleInterval": 0}})
     booted(csms, station)

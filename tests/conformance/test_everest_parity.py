@@ -30,7 +30,7 @@ def _statuses(csms, action: str, after: int) -> list:
 
 
 def test_every_firmware_download_attempt_is_reported(make_station, csms):
-    """Mirrors firmware_and_diagnostics_tests.py::test_firwmare_update_retries: UpdateFirmware
+    """Mirrors EVerest: firmware_and_diagnostics_tests.py::test_firwmare_update_retries: UpdateFirmware
     from an unreachable FTP location with retries 2 and retryInterval 2: three attempts, each
     reported FirmwareStatusNotification Downloading then DownloadFailed."""
     station = make_station()
@@ -50,7 +50,7 @@ def test_every_firmware_download_attempt_is_reported(make_station, csms):
 
 
 def test_every_diagnostics_upload_attempt_is_reported(make_station, csms):
-    """Mirrors firmware_and_diagnostics_tests.py::test_get_diagnostics_retries: GetDiagnostics
+    """Mirrors EVerest: firmware_and_diagnostics_tests.py::test_get_diagnostics_retries: GetDiagnostics
     to an unreachable FTP location with retries 2 and retryInterval 2: three attempts, each
     reported DiagnosticsStatusNotification Uploading then UploadFailed."""
     station = make_station()
@@ -69,7 +69,7 @@ def test_every_diagnostics_upload_attempt_is_reported(make_station, csms):
 
 
 def test_every_security_log_upload_attempt_is_reported(make_station, csms):
-    """Mirrors firmware_and_diagnostics_tests.py::test_upload_security_log_retries: GetLog
+    """Mirrors EVerest: firmware_and_diagnostics_tests.py::test_upload_security_log_retries: GetLog
     SecurityLog to an unreachable FTP location with retries 2 and retryInterval 2: Accepted,
     then three attempts, each reported LogStatusNotification Uploading then UploadFailure with
     the requestId."""
@@ -105,7 +105,7 @@ def _without_connector_lock(yaml: str) -> str:
 
 def test_unlock_without_a_connector_lock_is_not_supported_and_the_transaction_goes_on(
         make_station, csms):
-    """Mirrors ocpp_compliance_tests.py::test_unlock_connector_no_charging_fixed_cable and
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_unlock_connector_no_charging_fixed_cable and
     ::test_unlock_connector_with_charging_session_fixed_cable: an EVSE without a connector
     lock answers UnlockConnector NotSupported, idle or charging; the transaction goes on and
     ends with RemoteStopTransaction (reason Remote)."""
@@ -140,7 +140,7 @@ def test_unlock_without_a_connector_lock_stops_the_transaction_when_configured(
 
 
 def test_unlock_with_a_lock_that_does_not_open_fails(make_station, csms):
-    """Mirrors ocpp_compliance_tests.py::test_unlock_connector_failure (skipped in EVerest: its
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_unlock_connector_failure (skipped in EVerest: its
     SIL cannot make the lock fail; here the lock reports ConnectorLockFailedUnlock): the answer
     is UnlockFailed. ::test_unlock_unknown_connector: connector 2 of a one-connector station
     is NotSupported. ::test_unlock_connector_no_charging_no_fixed_cable: once the error
@@ -161,7 +161,7 @@ def test_unlock_with_a_lock_that_does_not_open_fails(make_station, csms):
 
 
 def test_a_local_stop_says_reason_local(make_station, csms):
-    """Mirrors ocpp_compliance_tests.py::test_regular_charging_session_plugin: plug in, swipe,
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_regular_charging_session_plugin: plug in, swipe,
     charge, swipe the same card: Finishing, then StopTransaction with reason Local written out
     (OCPP 1.6 makes Local the default of a missing reason; libocpp always sends it, and EVerest's
     validate_standard_stop_transaction compares it)."""
@@ -249,7 +249,7 @@ def test_delay_ocpp_start_holds_the_connection_back(make_station, csms):
 
 
 def test_a_card_swiped_while_finishing_stops_and_starts_nothing(make_station, csms):
-    """Mirrors authorization_tests.py::test_swipe_on_finishing: a transaction stopped by its
+    """Mirrors EVerest: authorization_tests.py::test_swipe_on_finishing: a transaction stopped by its
     card (Finishing, StopTransaction Local); the same card swiped again while Finishing starts
     no transaction and stops nothing; the car leaves and the connector is Available."""
     station = make_station()
@@ -276,7 +276,7 @@ def test_a_card_swiped_while_finishing_stops_and_starts_nothing(make_station, cs
 
 
 def test_authorization_key_changed_while_pending_reconnects_with_it(make_station, csms):
-    """Mirrors booting.py::test_change_authorization_key_in_pending: security profile 1, the
+    """Mirrors EVerest: booting.py::test_change_authorization_key_in_pending: security profile 1, the
     CSMS answers the BootNotification Pending, reads the configuration, changes
     MeterValueSampleInterval and the AuthorizationKey: the station connects again with the new
     key (HTTP basic auth), boots, is Accepted, sends StatusNotification Available and
@@ -314,7 +314,7 @@ def _keys(answer: dict) -> list:
 
 
 def test_meter_public_keys_come_from_the_powermeters(make_station, csms):
-    """Mirrors eichrecht.py::test_meter_public_key: two EVSEs whose YetiSimulator powermeters
+    """Mirrors EVerest: eichrecht.py::test_meter_public_key: two EVSEs whose YetiSimulator powermeters
     publish TESTPUBLICKEY1 and TESTPUBLICKEY2: GetConfiguration reports MeterPublicKey1 and
     MeterPublicKey2 (read-only) by name and among all keys; MeterPublicKey3, MeterPublicKey,
     MeterPublicKeyMeterPublicKey1, MeterPublicKey1X, MeterPublicKeybanana and MeterPublicKey0

@@ -55,7 +55,8 @@ def _rebooted_into(csms, station, after: int, version: str, pid: int) -> int:
 def test_firmware_update_over_ftp_reboots_into_the_new_version(make_station, csms, ftp):
     """UpdateFirmware (FTP, retrieveDate now): FirmwareStatusNotification Downloading,
     Downloaded, Installing, Installed, each once and in that order; then the station restarts
-    and boots with the version of the file's name, and raises FirmwareUpdated."""
+    and boots with the version of the file's name, and raises FirmwareUpdated.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_firmware_update_download_install."""
     station = make_station()
     n = booted(csms, station)
     # The first boot of the station: libocpp's StartupOfTheDevice.
@@ -143,7 +144,8 @@ def test_firmware_download_from_an_unreachable_location_fails_after_the_retries(
 def test_get_diagnostics_uploads_the_message_log_over_ftp(make_station, csms, ftp):
     """GetDiagnostics to an FTP folder: the answer names the file, then
     DiagnosticsStatusNotification Uploading and Uploaded; the server has a tar.gz holding the
-    OCPP message log."""
+    OCPP message log.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_get_diagnostics."""
     station = make_station()
     booted(csms, station)
     (ftp.root / "diag").mkdir()
@@ -168,7 +170,8 @@ def test_get_diagnostics_uploads_the_message_log_over_ftp(make_station, csms, ft
 
 def test_get_diagnostics_to_an_unreachable_location_fails_each_attempt(make_station, csms):
     """GetDiagnostics to a closed port, retries 1, retryInterval 1 s: the answer still names the
-    file; Uploading then UploadFailed for each of the two attempts, a second apart."""
+    file; Uploading then UploadFailed for each of the two attempts, a second apart.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_get_diagnostics_upload_fail."""
     station = make_station()
     booted(csms, station)
     m = csms.index()

@@ -41,6 +41,7 @@ def members(data: bytes) -> dict[str, bytes]:
 
 
 def test_the_security_log_is_uploaded_over_ftp(make_station, csms, ftp):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_get_security_log."""
     station = make_station()
     n = booted(csms, station)
     csms.wait_for("SecurityEventNotification", lambda p: p["type"] == "StartupOfTheDevice")

@@ -88,7 +88,8 @@ def test_oversized_frames_are_refused_before_decoding_and_memory_stays_bounded(
 
 def test_frames_that_are_not_text_get_generic_error_to_minus_one(make_station, csms):
     """EVerest's test_invalid_encoding_in_payload: b"\\xd8\\x00\\x00\\x00" gets a CALLERROR
-    GenericError; libocpp's id for a frame it cannot read is "-1"."""
+    GenericError; libocpp's id for a frame it cannot read is "-1".
+    Mirrors EVerest: broken.py::test_invalid_encoding_in_payload."""
     station = make_station()
     booted(csms, station)
     for text in (True, False):

@@ -32,6 +32,9 @@ def version(csms) -> int:
 
 
 def test_full_then_differential_updates_with_their_versions(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_get_local_list_version_flow,
+    ocpp_compliance_tests.py::test_send_local_list,
+    ocpp_compliance_tests.py::test_send_local_list_ver_mismatch."""
     station = make_station()
     booted(csms, station)
     assert version(csms) == 0, "an empty list"
@@ -66,6 +69,8 @@ def test_an_update_longer_than_send_local_list_max_length_fails(make_station, cs
 
 
 def test_the_list_disabled_is_not_supported(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_get_local_list_version,
+    ocpp_compliance_tests.py::test_send_local_list_not_supported."""
     station = make_station(ocpp_overrides={"LocalAuthListManagement": {
         "LocalAuthListEnabled": False}})
     booted(csms, station)
@@ -87,7 +92,8 @@ def test_the_list_survives_a_restart(make_station, csms):
 def test_the_list_authorizes_offline(make_station, csms):
     """LocalAuthorizeOffline true, AllowOfflineTxForUnknownId false: offline, a tag that is not
     on the list starts nothing, LOCAL1 of the list charges without any Authorize; back online
-    the StartTransaction of LOCAL1 is delivered."""
+    the StartTransaction of LOCAL1 is delivered.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_start_charging_id_in_authorization_list."""
     csms.known_tags.add("LOCAL1")
     station = make_station(ocpp_overrides={"Core": {"LocalAuthorizeOffline": True},
                                            "Internal": FAST_RECONNECT})

@@ -122,6 +122,9 @@ def test_without_certificate_management_pnc_is_an_unknown_vendor(make_station, c
 
 
 def test_install_list_delete_and_refusals(make_station, csms):
+    """Mirrors EVerest: plug_and_charge_tests.py::test_pnc_delete_certificate,
+    plug_and_charge_tests.py::test_pnc_get_installed_certificate_ids,
+    plug_and_charge_tests.py::test_pnc_install_certificate."""
     station = make_station(ocpp_overrides=PNC)
     booted(csms, station)
     assert data_transfer(csms, "GetInstalledCertificateIds",
@@ -165,6 +168,7 @@ def test_install_list_delete_and_refusals(make_station, csms):
 
 
 def test_sign_v2g_certificate_and_certificate_signed(make_station, csms):
+    """Mirrors EVerest: plug_and_charge_tests.py::test_pnc_certificate_signed_01."""
     station = make_station(ocpp_overrides=PNC)
     booted(csms, station)
     v2g = Ca("V2G Root")

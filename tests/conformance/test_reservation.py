@@ -20,6 +20,7 @@ def reserve(csms, id_tag: str, reservation_id: int, seconds: float = 120,
 
 
 def test_the_reserved_tag_charges_with_the_reservation_id(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_reservation_local_start_tx."""
     station = make_station()
     n = booted(csms, station)
     assert reserve(csms, "RFID1", 11) == {"status": "Accepted"}
@@ -58,7 +59,8 @@ def test_a_reserved_connector_refuses_another_tag(make_station, csms):
 
 def test_a_tag_of_the_same_parent_uses_the_reservation(make_station, csms):
     """The reservation is for RFID1 of group FLEET; TAG2, whose parentIdTag the CSMS gives as
-    FLEET in Authorize.conf, may charge there."""
+    FLEET in Authorize.conf, may charge there.
+    Mirrors EVerest: authorization_tests.py::test_parent_id_tag_reservation_1."""
     csms.parent_ids["TAG2"] = "FLEET"
     station = make_station()
     n = booted(csms, station)
@@ -73,6 +75,7 @@ def test_a_tag_of_the_same_parent_uses_the_reservation(make_station, csms):
 
 
 def test_a_reservation_expires_back_to_available(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_reservation_connector_expire."""
     station = make_station()
     n = booted(csms, station)
     assert reserve(csms, "RFID1", 14, seconds=3) == {"status": "Accepted"}
@@ -89,6 +92,8 @@ def test_a_reservation_expires_back_to_available(make_station, csms):
 
 
 def test_cancel_reservation_accepted_then_rejected_for_an_unknown_id(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_reservation_cancel,
+    ocpp_compliance_tests.py::test_reservation_cancel_rejected."""
     station = make_station()
     n = booted(csms, station)
     assert reserve(csms, "RFID1", 15) == {"status": "Accepted"}
@@ -128,7 +133,9 @@ def test_connector_zero_is_reserved_only_when_supported(make_station, csms):
     """ReserveConnectorZeroSupported false (shipped): connector 0 is Rejected. True: Accepted,
     and on a one-connector station the connector stays for the reserved tag: it shows Reserved
     (the last free connector, as everest-core), TAG2 starts nothing, RFID1 charges with the
-    reservationId."""
+    reservationId.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_reservation_connector_zero_not_supported,
+    ocpp_compliance_tests.py::test_reservation_connector_zero_supported."""
     station = make_station()
     booted(csms, station)
     assert reserve(csms, "RFID1", 17, connector=0) == {"status": "Rejected"}

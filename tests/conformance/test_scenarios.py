@@ -36,6 +36,7 @@ def charging(csms, connector: int, id_tag: str, after: int) -> tuple[dict, int]:
 
 
 def test_cold_boot_sends_boot_notification_then_available(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_cold_boot."""
     station = make_station()
     boot = csms.wait_for("BootNotification")
     assert boot["chargePointVendor"] == "ferrocharge"
@@ -57,6 +58,7 @@ def test_cold_boot_sends_boot_notification_then_available(make_station, csms):
 
 
 def test_plug_first_session(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_authorize_invalid_blocked_expired."""
     station = make_station()
     n = booted(csms, station)
     station.api("POST", "/connectors/1/plug-in")
@@ -81,6 +83,7 @@ def test_plug_first_session(make_station, csms):
 
 
 def test_swipe_first_session(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_regular_charging_session_identification."""
     station = make_station()
     n = booted(csms, station)
     station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1]})
@@ -112,6 +115,7 @@ def test_unknown_tag_is_refused(make_station, csms):
 
 
 def test_remote_start_before_plug_in(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_remote_charge_start_stop_remote_first."""
     station = make_station()
     n = booted(csms, station)
     answer = csms.call(call.RemoteStartTransaction(id_tag="REMOTE1", connector_id=1))
@@ -123,6 +127,7 @@ def test_remote_start_before_plug_in(make_station, csms):
 
 
 def test_remote_start_after_plug_in(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_remote_charge_start_stop_cable_first."""
     station = make_station()
     n = booted(csms, station)
     station.api("POST", "/connectors/1/plug-in")
@@ -134,6 +139,7 @@ def test_remote_start_after_plug_in(make_station, csms):
 
 
 def test_remote_stop(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_remote_charge_stop."""
     station = make_station()
     n = booted(csms, station)
     station.api("POST", "/connectors/1/plug-in")
@@ -151,6 +157,7 @@ def test_remote_stop(make_station, csms):
 
 
 def test_two_evses_charge_at_once(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_one_reader_for_multiple_connectors."""
     station = make_station("config-sil-ocpp.yaml", ocpp_overrides={"Core": {"NumberOfConnectors": 2}})
     n = booted(csms, station, connectors=(1, 2))
     station.api("POST", "/connectors/1/plug-in")

@@ -63,6 +63,7 @@ class EventStream:
 
 
 def test_an_authorization_key_appears_in_no_output(make_station, csms, ftp):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_chargepoint_update_security_profile."""
     station = make_station(rust_log="debug",
                            ocpp_overrides={"Internal": {"LogMessagesFormat": FORMATS}})
     booted(csms, station)

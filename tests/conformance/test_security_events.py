@@ -71,6 +71,7 @@ def test_an_unknown_type_is_refused(make_station, csms):
 
 def test_a_critical_event_raised_offline_survives_a_power_loss_and_waits_for_accepted(
         make_station, csms):
+    """Mirrors EVerest: message_queue.py::test_security_event_delivery_after_reconnect."""
     station = make_station(ocpp_overrides={"Internal": FAST_RECONNECT})
     booted(csms, station)
     csms.wait_for("SecurityEventNotification", lambda p: p["type"] == "StartupOfTheDevice")

@@ -163,6 +163,7 @@ def sign_and_see_it_presented(station: Station, csms: Csms, a: Ca,
 
 def test_profile_3_reconnects_with_the_certificate_signed_for_its_csr(
         ferrocharge_bin, mutual_tls, tmp_path):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_chargepoint_update_certificate."""
     a = mutual_tls.root_a
     station = profile_3_station(ferrocharge_bin, mutual_tls, tmp_path / "station", a.client("cp001"))
     try:
@@ -214,6 +215,8 @@ def test_a_certificate_ending_within_30_days_is_renewed_by_the_station_itself(
 
 def test_a_chain_the_station_cannot_accept_is_rejected_with_invalid_charge_point_certificate(
         make_station, csms):
+    """Mirrors EVerest:
+    ocpp_compliance_tests.py::test_chargepoint_invalid_certificate_security_event."""
     station = make_station(ocpp_overrides={
         **IDENTITY, "Security": {"CpoName": CPO, "CertificateSignedMaxChainSize": 2000}})
     booted(csms, station)

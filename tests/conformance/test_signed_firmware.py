@@ -114,7 +114,8 @@ def signed_statuses(csms, after: int, before: int | None = None) -> list[tuple[s
 def test_a_valid_signed_update_installs_and_reports_installed_after_the_restart(
         make_station, csms, http_server, kind):
     """Every status with the requestId, in order; the restart into the file's version; then
-    Installed and the security event FirmwareUpdated. No plain FirmwareStatusNotification."""
+    Installed and the security event FirmwareUpdated. No plain FirmwareStatusNotification.
+    Mirrors EVerest: ocpp_compliance_tests.py::test_signed_update_firmware."""
     station = make_station()
     mf = with_mf_root(csms, station)
     signer = Signer(mf, kind)

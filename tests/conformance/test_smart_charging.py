@@ -68,6 +68,7 @@ def test_smart_charging_composite_is_the_lowest_of_max_default_and_tx_profile(ma
 
 
 def test_smart_charging_tx_profile_without_transaction_is_rejected(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_central_charging_no_transaction."""
     station = make_station()
     booted(csms, station)
     t0 = whole_second(now_utc())
@@ -86,6 +87,7 @@ def test_smart_charging_tx_profile_without_transaction_is_rejected(make_station,
 
 
 def test_smart_charging_clear_lifts_every_limit_and_a_second_clear_is_unknown(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_clear_charging_profile."""
     station = make_station()
     booted(csms, station)
     t0 = whole_second(now_utc())

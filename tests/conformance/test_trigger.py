@@ -39,6 +39,7 @@ def quiet_station(make_station, csms):
 ])
 def test_the_triggered_message_follows_the_accepted_answer(quiet_station, csms, message,
                                                            connector, action, payload):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_trigger_message."""
     request = call.TriggerMessage(requested_message=message, connector_id=connector)
     if action == "MeterValues":
         # Rejected until the station's meter gave the core a first reading (libocpp: no
@@ -84,6 +85,7 @@ def test_status_notification_for_every_connector(quiet_station, csms):
 
 
 def test_an_unknown_connector_is_rejected_and_nothing_follows(quiet_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_trigger_message_rejected."""
     f = csms.frame_count()
     for message in (MessageTrigger.status_notification, MessageTrigger.meter_values,
                     MessageTrigger.heartbeat):

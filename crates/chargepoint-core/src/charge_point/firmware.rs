@@ -470,8 +470,14 @@ fn in_turn(phase: Phase, status: FirmwareProgress, signed: bool) -> bool {
         }
         Phase::Verifying => matches!(status, P::SignatureVerified | P::InvalidSignature),
         _ if matches!(status, P::SignatureVerified | P::InvalidSignature) => false,
+        // A signed update reports each failed attempt too (DownloadAttemptFailed), as EVerest's
+        // test_signed_update_firmware_retries expects.
         Phase::Downloading => {
-            !signed || matches!(status, P::Downloading | P::Downloaded | P::DownloadFailed)
+            !signed
+                || matches!(
+                    status,
+                    P::Downloading | P::Downloaded | P::DownloadAttemptFailed | P::DownloadFailed
+                )
         }
         Phase::WaitingToInstall | Phase::Installing => true,
     }

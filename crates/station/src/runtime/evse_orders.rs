@@ -59,7 +59,9 @@ impl Station {
     }
 
     /// ChangeAvailability (the core's SetAvailability): the CSMS's entry, at the priority
-    /// everest-core's OCPP module gives it; `connector` 0 is every EVSE.
+    /// everest-core's OCPP module gives it. `connector` 0 is the station alone: the core sends
+    /// each connector's own SetAvailability when it applies to it, so a connector whose change
+    /// is Scheduled (a car still plugged in) stays enabled until it is idle, as in EVerest.
     pub(super) fn set_availability(&mut self, connector: u32, operative: bool) {
         let entry = EnableEntry {
             source: EnableSource::Csms,
@@ -70,15 +72,8 @@ impl Station {
             },
             priority: CSMS_PRIORITY,
         };
-        let targets: Vec<u32> = self
-            .evses
-            .iter()
-            .map(|e| e.connector)
-            .filter(|c| connector == 0 || *c == connector)
-            .collect();
-        for c in targets {
-            self.apply_enable_entry(c, entry);
-        }
+        // No EVSE is connector 0: apply_enable_entry leaves it alone.
+        self.apply_enable_entry(connector, entry);
     }
 
     pub(super) fn enable_disable_order(

@@ -549,3 +549,29 @@ fn download_failed_ends_the_update() {
     assert_eq!(h.commands(), vec![]);
     assert_eq!(signed_update(&mut h, 9, GOOD_CERT, 0, None), "Accepted");
 }
+
+#[test]
+fn each_failed_attempt_is_reported_with_the_request_id() {
+    // everest-core test_signed_update_firmware_retries: retries 2 gives three attempts, each
+    // reported Downloading then DownloadFailed with the requestId; the update ends after the
+    // third.
+    let mut h = harness(1);
+    signed_update(&mut h, 8, GOOD_CERT, 0, None);
+    h.commands();
+    for _ in 0..2 {
+        progress(&mut h, 1, FirmwareProgress::Downloading);
+        progress(&mut h, 1, FirmwareProgress::DownloadAttemptFailed);
+        assert_eq!(
+            h.pump_no_heartbeats(),
+            vec![sfsn("Downloading", 8), sfsn("DownloadFailed", 8)]
+        );
+    }
+    progress(&mut h, 1, FirmwareProgress::Downloading);
+    progress(&mut h, 1, FirmwareProgress::DownloadFailed);
+    assert_eq!(
+        h.pump_no_heartbeats(),
+        vec![sfsn("Downloading", 8), sfsn("DownloadFailed", 8)]
+    );
+    assert_eq!(h.commands(), vec![]);
+    assert_eq!(signed_update(&mut h, 9, GOOD_CERT, 0, None), "Accepted");
+}
