@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use station::control_api::{PlugIn, StationControl, StationState, StopTransaction, Token};
+use station::control_api::{
+    ControlError, PlugIn, StationControl, StationState, StopTransaction, Token,
+};
 use station::runtime::{BootReason, FrameObserver, StartOptions, Station, StationHandle};
 use station::StationConfig;
 use tokio::sync::watch;
@@ -52,8 +54,8 @@ pub struct Fleet {
 }
 
 /// How long a tag may take to become a transaction (Auth's connection_timeout is 10 s in the
-/// shipped configs; the CSMS's answer comes on top).
-const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
+/// shipped configs; the CSMS's answer comes on top), and a connector to be free again.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The wait before a failed start is tried again.
 const RESTART_AFTER: Duration = Duration::from_secs(5);
@@ -74,6 +76,8 @@ impl Fleet {
     fn start_options(&self, id: &str, frames: &Arc<FrameCounter>) -> anyhow::Result<StartOptions> {
         let mut overrides = vec![
             ("ChargePointId".to_owned(), id.into()),
+            // Each station its own serial number, as real ones have.
+            ("ChargeBoxSerialNumber".to_owned(), id.into()),
             ("CentralSystemURI".to_owned(), self.csms_uri.clone().into()),
             // No message log files per station by default (docs/fleet.md): `--set` may ask.
             ("LogMessagesFormat".to_owned(), serde_json::json!([])),
@@ -127,6 +131,12 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
         ));
     }
     drivers.spawn(offline_windows(fleet.clone(), handle_rx.clone(), index));
+    // The drivers end their sessions when the fleet stops; the station drains and stops after.
+    let (drivers_done_tx, drivers_done) = watch::channel(false);
+    let drivers_task = tokio::spawn(async move {
+        while drivers.join_next().await.is_some() {}
+        let _ = drivers_done_tx.send(true);
+    });
     let frames = Arc::new(FrameCounter::new(fleet.counters.clone()));
     let mut reason = BootReason::PowerUp;
     loop {
@@ -154,7 +164,11 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
         fleet.counters.started.fetch_add(1, Relaxed);
         let handle = station.handle();
         tokio::spawn(watch_state(fleet.counters.clone(), handle.watch_state()));
-        let closer = tokio::spawn(close_when_stopping(fleet.clone(), handle.clone()));
+        let closer = tokio::spawn(close_when_stopping(
+            fleet.clone(),
+            handle.clone(),
+            drivers_done.clone(),
+        ));
         handles.send_replace(Some(handle));
         // The station loop in its own task: a panic in it ends this station, not the fleet.
         let exit = tokio::spawn(station.run()).await;
@@ -176,7 +190,7 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
         }
     }
     drop(handles);
-    while drivers.join_next().await.is_some() {}
+    let _ = drivers_task.await;
 }
 
 /// What the state of one station adds to the fleet's gauges.
@@ -241,11 +255,17 @@ fn apply(c: &Counters, before: Seen, now: Seen) {
 /// When the fleet stops: ends the sessions the drivers leave (they end their own), waits
 /// until the station has no transaction and its transaction messages reached the CSMS (at most
 /// the drain timeout), then stops it as `station/stop` does.
-async fn close_when_stopping(fleet: Arc<Fleet>, handle: StationHandle) {
+async fn close_when_stopping(
+    fleet: Arc<Fleet>,
+    handle: StationHandle,
+    mut drivers_done: watch::Receiver<bool>,
+) {
     let mut stopping = fleet.stopping.clone();
     if stopping.wait_for(|s| *s).await.is_err() {
         return;
     }
+    // A closed channel: the drivers are gone as well.
+    let _ = drivers_done.wait_for(|d| *d).await;
     let mut state = handle.watch_state();
     if state.borrow().ocpp.offline_requested {
         let _ = handle.ocpp_connect().await;
@@ -273,12 +293,15 @@ async fn close_when_stopping(fleet: Arc<Fleet>, handle: StationHandle) {
 }
 
 /// The current handle, once the station runs.
-async fn current(handles: &mut watch::Receiver<Option<StationHandle>>) -> Option<StationHandle> {
-    handles
-        .wait_for(Option::is_some)
-        .await
-        .ok()
-        .and_then(|h| h.clone())
+/// The current handle, once the station runs; `None` when the fleet stops first.
+async fn current(
+    handles: &mut watch::Receiver<Option<StationHandle>>,
+    stopping: &mut watch::Receiver<bool>,
+) -> Option<StationHandle> {
+    tokio::select! {
+        h = handles.wait_for(Option::is_some) => h.ok().and_then(|h| h.clone()),
+        _ = stopping.wait_for(|s| *s) => None,
+    }
 }
 
 /// The sessions at one connector until the scenario's end.
@@ -317,7 +340,7 @@ async fn sessions(
             () = tokio::time::sleep_until(at) => {}
             _ = stopping.wait_for(|s| *s) => return,
         }
-        let Some(handle) = current(&mut handles).await else {
+        let Some(handle) = current(&mut handles, &mut stopping).await else {
             return;
         };
         if first {
@@ -349,17 +372,36 @@ async fn session(
     length: Duration,
 ) {
     let c = &fleet.counters;
+    let mut state = handle.watch_state();
+    let mut stopping = fleet.stopping.clone();
+    // The last session's end may still be on its way through the core (the StopTransaction,
+    // the unplug): the next car comes once the connector is free.
+    let free = |s: &StationState| {
+        s.connectors
+            .iter()
+            .find(|x| x.id == connector)
+            .is_some_and(|x| !x.plugged && x.transaction_id.is_none() && x.transaction.is_none())
+    };
+    tokio::select! {
+        r = tokio::time::timeout(TRANSACTION_TIMEOUT, state.wait_for(|s| free(s))) => {
+            if !r.is_ok_and(|r| r.is_ok()) {
+                return;
+            }
+        }
+        _ = stopping.wait_for(|s| *s) => return,
+    }
     c.sessions_begun.fetch_add(1, Relaxed);
+    let station_id = handle.state().ocpp.charge_point_id;
     let refused = |what: &str, e: &dyn std::fmt::Display| {
         c.refused_orders.fetch_add(1, Relaxed);
-        tracing::debug!(connector, error = %e, "fleet: {what} refused");
+        tracing::warn!(station = %station_id, connector, error = %e, "fleet: {what} refused");
     };
     let plug = PlugIn {
         max_current_a: fleet.scenario.car_max_current_a,
         phases: fleet.scenario.car_phases,
         mode: None,
     };
-    if let Err(e) = handle.plug_in(connector, plug).await {
+    if let Err(e) = taken(handle.plug_in(connector, plug).await) {
         refused("plug in", &e);
         return;
     }
@@ -369,23 +411,22 @@ async fn session(
         prevalidated: false,
         provider: None,
     };
-    if let Err(e) = handle.token(token).await {
+    if let Err(e) = taken(handle.token(token).await) {
         refused("token", &e);
         let _ = handle.unplug(connector).await;
         return;
     }
-    let mut state = handle.watch_state();
     let has_transaction = |s: &StationState| {
         s.connectors
             .iter()
             .find(|x| x.id == connector)
             .is_some_and(|x| x.transaction_id.is_some() || x.transaction.is_some())
     };
-    let mut stopping = fleet.stopping.clone();
-    let started = tokio::select! {
-        r = tokio::time::timeout(TRANSACTION_TIMEOUT, state.wait_for(|s| has_transaction(s))) => r.is_ok_and(|r| r.is_ok()),
-        _ = stopping.wait_for(|s| *s) => false,
-    };
+    // Not cut short by the fleet's end: the tag is on its way, its transaction is stopped
+    // once it started, so that every session ends with a transaction or without one.
+    let started = tokio::time::timeout(TRANSACTION_TIMEOUT, state.wait_for(|s| has_transaction(s)))
+        .await
+        .is_ok_and(|r| r.is_ok());
     if started {
         tokio::select! {
             () = tokio::time::sleep(length) => {}
@@ -398,11 +439,24 @@ async fn session(
             // Already ended (a Reset, the CSMS's RemoteStop): nothing to stop.
             tracing::debug!(connector, error = %e, "fleet: stop");
         }
-    } else if !*stopping.borrow() {
+    } else {
         c.sessions_without_transaction.fetch_add(1, Relaxed);
     }
-    if let Err(e) = handle.unplug(connector).await {
+    if let Err(e) = taken(handle.unplug(connector).await) {
         refused("unplug", &e);
+    }
+    // The session is over once the core's transaction is (StopTransaction queued).
+    let _ =
+        tokio::time::timeout(TRANSACTION_TIMEOUT, state.wait_for(|s| !has_transaction(s))).await;
+}
+
+/// An order's answer, a timeout counting as taken: the station took the order and did not
+/// show it done in the control API's time (a loaded machine, a slow CSMS); what follows waits
+/// on the state, which tells.
+fn taken(answer: Result<station::control_api::Outcome, ControlError>) -> Result<(), ControlError> {
+    match answer {
+        Ok(_) | Err(ControlError::Timeout(_)) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -428,7 +482,7 @@ async fn offline_windows(
             () = tokio::time::sleep_until(from) => {}
             _ = stopping.wait_for(|s| *s) => return,
         }
-        let Some(handle) = current(&mut handles).await else {
+        let Some(handle) = current(&mut handles, &mut stopping).await else {
             return;
         };
         if handle.ocpp_disconnect().await.is_ok() {

@@ -30,7 +30,8 @@ pub struct Counters {
     pub transactions_started: AtomicU64,
     /// Transactions that ended at the station.
     pub transactions_ended: AtomicU64,
-    /// Sessions whose tag got no transaction in time (refused, or no answer).
+    /// Sessions whose tag got no transaction in time (refused by the CSMS, not authorized
+    /// while offline, no answer): reported, not an error of the fleet.
     pub sessions_without_transaction: AtomicU64,
     /// Orders the station refused (a scenario step it could not carry out).
     pub refused_orders: AtomicU64,
@@ -170,7 +171,11 @@ struct Head<'a> {
 /// anyway; here only the start counts.
 fn head(text: &str) -> Option<Head<'_>> {
     let rest = text.trim_start().strip_prefix('[')?.trim_start();
-    let kind = rest.as_bytes().first()?.checked_sub(b'0').filter(|k| *k <= 9)?;
+    let kind = rest
+        .as_bytes()
+        .first()?
+        .checked_sub(b'0')
+        .filter(|k| *k <= 9)?;
     let rest = rest[1..].trim_start().strip_prefix(',')?.trim_start();
     let rest = rest.strip_prefix('"')?;
     let end = rest.find('"')?;
@@ -310,15 +315,15 @@ impl Summary {
     }
 }
 
-/// Every error counted: failed starts and runs, CALLERRORs both ways, refused orders,
-/// sessions without a transaction.
+/// Every error counted: failed starts and runs, CALLERRORs both ways, orders the station
+/// refused. (A session without a transaction is the CSMS's or the network's answer, reported
+/// on its own.)
 pub fn errors(c: &Counters) -> u64 {
     c.start_failures.load(Relaxed)
         + c.station_failures.load(Relaxed)
         + c.call_errors_received.load(Relaxed)
         + c.call_errors_sent.load(Relaxed)
         + c.refused_orders.load(Relaxed)
-        + c.sessions_without_transaction.load(Relaxed)
 }
 
 #[cfg(test)]
