@@ -61,15 +61,19 @@ impl Drop for Held {
 
 /// Sets up `tracing`; its output is held until the returned guard is released.
 pub fn init() -> anyhow::Result<Held> {
+    init_at(tracing::Level::INFO)
+}
+
+/// As [`init`], at `default` when RUST_LOG says nothing (a fleet of thousands of stations
+/// logs warnings only: each station's connection and boot at info would drown the summary).
+pub fn init_at(default: tracing::Level) -> anyhow::Result<Held> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
 
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
-        });
+        .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(default));
     let shared: Shared = Arc::new(Mutex::new(Some(Vec::new())));
     tracing_subscriber::registry()
         .with(

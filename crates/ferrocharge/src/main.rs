@@ -5,6 +5,7 @@
 //!     ferrocharge sil [--config FILE] [--security-profile 2|3]  the dev CSMS and the SIL station in one process
 //!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
 //!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
+//!     ferrocharge fleet --config FILE --count N --csms URL  many simulated stations in one process
 //!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
 //!     ferrocharge pki init [--dir DIR]                     the development PKI (TLS, firmware, ISO 15118)
 //!     ferrocharge pki sign-firmware FILE [--dir DIR]       SignedUpdateFirmware's signature of FILE
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod dev_csms;
+mod fleet;
 mod logging;
 mod pki;
 mod sil_pnc;
@@ -61,6 +63,10 @@ enum Command {
         #[arg(long, value_name = "2|3", value_parser = clap::value_parser!(u8).range(2..=3))]
         security_profile: Option<u8>,
     },
+    /// Many simulated stations of one station config in one process against a CSMS: a load
+    /// generator (docs/fleet.md). Each is the station of `run` (its own core, connection and
+    /// simulated EVSEs) without control API, MQTT or message log files.
+    Fleet(Box<fleet::FleetArgs>),
     /// OCPP 1.6 configuration files (libocpp's format).
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -134,6 +140,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             station::sil(config, csms_http, !no_pricing, security_profile, &held)
         }
         Command::Csms(args) => dev_csms::run(args),
+        Command::Fleet(args) => {
+            let held = logging::init_at(tracing::Level::WARN)?;
+            held.release();
+            fleet::run(*args)
+        }
         Command::Pki(command) => pki::run(command),
         Command::Config(ConfigCommand::Check { file, options }) => {
             Ok(match load(Some(&file), &options)? {

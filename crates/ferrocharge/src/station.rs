@@ -253,7 +253,7 @@ async fn run_station(
 /// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what `kill`, systemd and container
 /// runtimes send); returns its name. A signal that cannot be listened for is waited for
 /// forever (the other still works).
-async fn stop_signal() -> &'static str {
+pub(crate) async fn stop_signal() -> &'static str {
     let ctrl_c = async {
         match tokio::signal::ctrl_c().await {
             Ok(()) => "Ctrl-C",

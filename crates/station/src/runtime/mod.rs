@@ -254,6 +254,51 @@ pub struct Station {
     /// Events for the core that must follow what the EVSEs report in their next step (an
     /// UnlockConnector's result after the StopTransaction of the transaction it stopped).
     after_step: Vec<chargepoint::charge_point::StationEvent>,
+    /// Sees every OCPP frame (a fleet's counters), when given.
+    frame_observer: Option<FrameObserver>,
+    /// Whether frames are kept for the control API (the recent frames, the event stream).
+    keep_frames: bool,
+}
+
+/// What sees a frame: `true` for one the station sent, and its text.
+pub type SeeFrame = dyn Fn(bool, &str) + Send + Sync;
+
+/// Sees every OCPP frame the station sends (`true`) or receives, as on the wire.
+#[derive(Clone)]
+pub struct FrameObserver(pub std::sync::Arc<SeeFrame>);
+
+impl std::fmt::Debug for FrameObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FrameObserver")
+    }
+}
+
+/// What a station run among others in one process (a fleet, docs/fleet.md) changes from
+/// [`Station::start_with`]; the default changes nothing. Everything else (the core, the
+/// driver, the simulation, the station loop) is the same.
+#[derive(Debug)]
+pub struct StartOptions {
+    /// Keys set over the OCPP configuration, and the store instead of DatabasePath's file.
+    pub core: ocpp::CoreEmbedding,
+    /// Sees every frame.
+    pub frame_observer: Option<FrameObserver>,
+    /// Keep the recent frames and send frames on the event stream (for the control API). A
+    /// station without a control API has no reader for them: a fleet saves the memory.
+    pub keep_frames: bool,
+    /// How many control-API events may wait for a slow reader (`None`: the station's 1024).
+    /// The buffer is allocated at start, so a fleet of stations without readers keeps it small.
+    pub event_buffer: Option<usize>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            core: ocpp::CoreEmbedding::default(),
+            frame_observer: None,
+            keep_frames: true,
+            event_buffer: None,
+        }
+    }
 }
 
 /// The served control API.
@@ -277,6 +322,23 @@ impl Station {
         config: &StationConfig,
         reason: BootReason,
     ) -> Result<Station, RuntimeError> {
+        Station::start_embedded(config, reason, StartOptions::default()).await
+    }
+
+    /// As [`Station::start_with`], for a station run among others in one process (a fleet,
+    /// docs/fleet.md): the same core, driver and simulation, with what [`StartOptions`]
+    /// changes.
+    pub async fn start_embedded(
+        config: &StationConfig,
+        reason: BootReason,
+        options: StartOptions,
+    ) -> Result<Station, RuntimeError> {
+        let StartOptions {
+            core: embedding,
+            frame_observer,
+            keep_frames,
+            event_buffer,
+        } = options;
         let ocpp_module = config
             .modules_of_type(module_types::OCPP.name)
             .next()
@@ -302,7 +364,8 @@ impl Station {
         };
         let firmware_boot_pending = matches!(reason, BootReason::FirmwareUpdate { .. });
         let meter_keys = ocpp::meter_public_keys(config);
-        let (cp, mut recovered) = ocpp::charge_point(&paths, n, installed.as_deref(), &meter_keys)?;
+        let (cp, mut recovered) =
+            ocpp::charge_point(&paths, n, installed.as_deref(), &meter_keys, embedding)?;
         let mut cp = cp
             .with_publish_interval(ocpp::publish_interval(config, &ocpp_module.id))
             .with_message_queue_resume_delay(ocpp::seconds_parameter(
@@ -446,7 +509,7 @@ impl Station {
         let display = station_display(config, &ocpp_module.id);
         let handle = StationHandle::new(orders_tx, state_rx, manual_token_providers(config))
             .with_display(display.clone());
-        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (events, _) = broadcast::channel(event_buffer.unwrap_or(EVENT_BUFFER).max(1));
         let error_history = open_error_history(config)?;
         let handle = handle.with_error_history(error_history.clone());
         let (mqtt_vars, mqtt_vars_rx) = watch::channel(crate::mqtt::StationVars::default());
@@ -515,6 +578,8 @@ impl Station {
             mqtt_connected,
             mqtt_vars,
             error_history,
+            frame_observer,
+            keep_frames,
         })
     }
 

@@ -16,12 +16,14 @@ use super::RuntimeError;
 /// ready for the driver, and the files among them found unreadable and moved aside (the user
 /// config, the database: chargepoint's `recovery`), which the station then starts without.
 /// `meter_public_keys` ([`meter_public_keys`]), when one is not empty, become
-/// Internal.MeterPublicKeys.
+/// Internal.MeterPublicKeys. `embedding` ([`super::StartOptions`]'s part for the core) sets
+/// keys over the configuration and may bring the store instead of the file under DatabasePath.
 pub fn charge_point(
     paths: &OcppPaths,
     evses: u32,
     installed_firmware: Option<&str>,
     meter_public_keys: &[String],
+    embedding: CoreEmbedding,
 ) -> Result<(ChargePoint, Vec<Recovered>), RuntimeError> {
     let base = paths
         .charge_point_document()
@@ -57,6 +59,17 @@ pub fn charge_point(
             tracing::warn!(%error, "MeterPublicKeys from the powermeters");
         }
     }
+    // A station run among others (a fleet) has its identity and CSMS set by whoever runs it:
+    // set as the station sets read-only keys, so they are checked as any value of the key is.
+    for (key, value) in embedding.overrides {
+        config
+            .set_by_station(&key, value)
+            .map_err(|e| RuntimeError::OcppConfig(format!("{key}: {e}")))?;
+    }
+    if let Some(store) = embedding.store {
+        let cp = ChargePoint::new(config, store, evses, chargepoint::driver::now());
+        return Ok((cp, user_config.into_iter().collect()));
+    }
     create_dir(Some(paths.database_dir.clone()))?;
     // libocpp names the database after the charge point inside DatabasePath.
     let db = paths
@@ -69,6 +82,26 @@ pub fn charge_point(
         })?;
     let cp = ChargePoint::new(config, Box::new(store), evses, chargepoint::driver::now());
     Ok((cp, user_config.into_iter().chain(database).collect()))
+}
+
+/// What a station embedded among others (a fleet, docs/fleet.md) changes in its core: the
+/// default changes nothing.
+#[derive(Default)]
+pub struct CoreEmbedding {
+    /// Keys set by the station over the OCPP configuration, in order (ChargePointId,
+    /// CentralSystemURI, LogMessagesFormat).
+    pub overrides: Vec<(String, serde_json::Value)>,
+    /// The store, instead of the SQLite file under DatabasePath.
+    pub store: Option<Box<dyn chargepoint::charge_point::store::Store>>,
+}
+
+impl std::fmt::Debug for CoreEmbedding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreEmbedding")
+            .field("overrides", &self.overrides)
+            .field("store", &self.store.as_ref().map(|_| "given"))
+            .finish()
+    }
 }
 
 fn create_dir(dir: Option<PathBuf>) -> Result<(), RuntimeError> {

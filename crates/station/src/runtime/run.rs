@@ -219,12 +219,18 @@ impl Station {
 
     /// Logs a frame and shows it on the event stream.
     fn frame(&mut self, frame: Frame) {
+        if let Some(observer) = &self.frame_observer {
+            (observer.0)(frame.direction == FrameDirection::Sent, &frame.text);
+        }
         let direction = match frame.direction {
             FrameDirection::Sent => Direction::ChargePointToCentralSystem,
             FrameDirection::Received => Direction::CentralSystemToChargePoint,
         };
         let time = chrono::Utc::now();
         let info = self.log.record(direction, time, &frame.text);
+        if !self.keep_frames {
+            return;
+        }
         let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         // The redacted text: no secret reaches the event stream or the recent frames.
         let frame = OcppFrame::new(direction, time, &info).with_seq(seq);

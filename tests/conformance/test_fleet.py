@@ -1,0 +1,218 @@
+"""`ferrocharge fleet` against the dev CSMS (`ferrocharge csms`, its own process, as a CSMS team
+would run it): a fleet of 50 stations runs a scenario, and the CSMS's own records (its message
+log and its transactions, through its HTTP API, docs/csms-api.md) show every transaction
+started and stopped exactly once, checked per station by the chaos scenario's exactly-once
+checker (exactly_once.py); `--shard` slices run as separate processes connect every id of the
+fleet exactly once. Every wait is on a process or the CSMS's state, with a timeout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conformance_station import CONFIG, free_port
+from exactly_once import Received, check
+from fault_proxy import Conn
+
+TIMEOUT = 240
+
+SCENARIO = """
+duration: 25s
+sessions_per_hour: 120
+sessions_at_start: 1.0
+session_length: {min: 4s, max: 8s}
+tags: [DEADBEEF, ABC12345, RFID_VALID1]
+offline_windows:
+  - {after: 6s, for: 4s, share: 0.2}
+expected_csms_calls: []
+seed: 11
+"""
+
+
+class DevCsms:
+    """`ferrocharge csms` on free ports, its database in `dir`."""
+
+    def __init__(self, binary: Path, dir: Path) -> None:
+        dir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.http = f"127.0.0.1:{free_port()}"
+        self.log = open(dir / "csms.log", "wb")
+        self.proc = subprocess.Popen(
+            [binary, "csms", "--listen", f"127.0.0.1:{self.port}", "--http", self.http,
+             "--data-dir", str(dir / "db"), "--no-pricing", "--heartbeat-interval", "10"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                self.get("/charge-points")
+                return
+            except (urllib.error.URLError, ConnectionError):
+                assert self.proc.poll() is None, "the dev CSMS exited"
+                assert time.monotonic() < deadline, "the dev CSMS did not answer"
+                time.sleep(0.1)
+
+    def uri(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/steve/websocket/CentralSystemService/"
+
+    def get(self, path: str):
+        with urllib.request.urlopen(f"http://{self.http}/api/v1{path}", timeout=10) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def dev_csms(ferrocharge_bin, tmp_path):
+    csms = DevCsms(ferrocharge_bin, tmp_path / "csms")
+    yield csms
+    csms.stop()
+
+
+def station_yaml(dir: Path) -> Path:
+    """The shipped one-EVSE SIL station, its data dir in `dir`."""
+    yaml = (CONFIG / "config-sil-one-evse.yaml").read_text()
+    yaml = yaml.replace("data_dir: /tmp/ferrocharge", f"data_dir: {dir / 'data'}")
+    path = dir / "station.yaml"
+    path.write_text(yaml)
+    return path
+
+
+def fleet(binary: Path, dir: Path, csms: DevCsms, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [binary, "fleet", "--config", str(station_yaml(dir)), "--csms", csms.uri(),
+         "--data-dir", str(dir / "fleet"), "--status-every", "5s", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(proc: subprocess.Popen) -> str:
+    try:
+        out, _ = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        pytest.fail(f"the fleet did not end in {TIMEOUT} s:\n{out[-4000:]}")
+    return out
+
+
+def epoch(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def received_by(csms: DevCsms, charge_point: str) -> tuple[list[Received], Conn]:
+    """The CALLs the CSMS received from `charge_point`, each with the transactionId the CSMS
+    gave it when it is a StartTransaction (from the CALLRESULT the CSMS sent), and the CSMS's
+    answers as the checker's record of what reached the station (no proxy in between: what
+    the CSMS sent is what the station's socket got, unless a connection broke, which the
+    checker then has no loss to explain a copy with, and fails)."""
+    frames = csms.get(f"/charge-points/{charge_point}/frames")
+    conn = Conn(id=0, opened=0.0, upstream_port=1)
+    conn.delivered = [(epoch(f["time"]), f["text"]) for f in frames if f["direction"] == "sent"]
+    given = {}
+    for f in frames:
+        if f["direction"] == "sent" and f["message_type"] == "CALLRESULT" \
+                and f["action"] == "StartTransaction":
+            given[f["message_id"]] = json.loads(f["text"])[2]["transactionId"]
+    out = []
+    for f in frames:
+        if f["direction"] == "received" and f["message_type"] == "CALL":
+            payload = json.loads(f["text"])[3]
+            # Clock-aligned readings of an idle connector (ClockAlignedDataInterval) belong to
+            # no transaction: not the checker's.
+            if f["action"] == "MeterValues" and "transactionId" not in payload:
+                continue
+            out.append(Received(t=epoch(f["time"]), inc=0, conn=0, id=f["message_id"],
+                                action=f["action"], payload=payload,
+                                given=given.get(f["message_id"])))
+    return out, conn
+
+
+def test_a_fleet_of_50_completes_its_scenario_with_every_transaction_once(
+        ferrocharge_bin, dev_csms, tmp_path):
+    proc = fleet(ferrocharge_bin, tmp_path, dev_csms, "--count", "50", "--ramp-up", "5s",
+                 "--scenario", str(write(tmp_path / "scenario.yaml", SCENARIO)),
+                 "--set", "MeterValueSampleInterval=3", "--report", str(tmp_path / "r.json"))
+    out = finish(proc)
+    assert proc.returncode == 0, out[-4000:]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["fleet"]["stations"] == 50
+    assert report["stations"]["booted"] == 50, report["stations"]
+    assert report["stations"]["offline_windows"] > 0
+    sessions = report["sessions"]
+    # A tag presented while its station is offline may get no transaction (not authorized
+    # offline): counted apart.
+    assert sessions["begun"] == (sessions["transactions_started"]
+                                 + sessions["without_transaction"]), sessions
+    assert sessions["transactions_started"] == sessions["transactions_ended"] >= 40, sessions
+    assert report["errors"]["total"] == 0, report["errors"]
+
+    # The CSMS's side: every transaction it knows is stopped; as many as the fleet started.
+    transactions = dev_csms.get("/transactions")
+    assert [t for t in transactions if t["stopped"] is None] == []
+    assert len(transactions) == sessions["transactions_started"]
+    ids = [f"cp{n:05}" for n in range(1, 51)]
+    assert sorted(cp["id"] for cp in dev_csms.get("/charge-points")) == ids
+    # Per station, its messages as the CSMS received them: one StartTransaction and one
+    # StopTransaction per transaction, no copy, no conflict, no loss.
+    starts = 0
+    for cp in ids:
+        received, conn = received_by(dev_csms, cp)
+        r = check(received, polls=[], kills=[], conns=[conn], csms_conns={(0, 0): (1e12, 1)},
+                  sample_interval_s=3, reading_age_s=1)
+        assert r.problems() == [], (cp, r.problems())
+        assert r.duplicates == [], (cp, r.duplicates)
+        for action in ("StartTransaction", "StopTransaction"):
+            assert r.counts["copies " + action] == r.counts["distinct " + action], (cp, action)
+        assert r.counts["copies StartTransaction"] == r.counts["copies StopTransaction"]
+        assert r.counts["copies StartTransaction"] == r.counts["transactions"]
+        starts += r.counts["transactions"]
+        mine = [t for t in transactions if t["charge_point_id"] == cp]
+        assert len(mine) == r.counts["transactions"], cp
+    assert starts == len(transactions)
+
+
+def test_shards_run_in_separate_processes_connect_each_id_exactly_once(
+        ferrocharge_bin, dev_csms, tmp_path):
+    procs = []
+    for k in (1, 2, 3):
+        dir = tmp_path / f"shard{k}"
+        dir.mkdir()
+        procs.append((dir, fleet(ferrocharge_bin, dir, dev_csms, "--count", "20",
+                                 "--id-pattern", "site-{:03}", "--shard", f"{k}/3",
+                                 "--store", "memory", "--duration", "3s",
+                                 "--report", str(dir / "r.json"))))
+    seen = []
+    for dir, proc in procs:
+        out = finish(proc)
+        assert proc.returncode == 0, out[-4000:]
+        report = json.loads((dir / "r.json").read_text())
+        seen.append((report["fleet"]["shard"], report["fleet"]["stations"],
+                     report["stations"]["booted"]))
+        # Nothing under the data dir but the stations' folders and the report; the memory
+        # store writes no database.
+        assert not list((dir / "fleet").glob("*/ocpp/*.db"))
+    assert seen == [("1/3", 7, 7), ("2/3", 7, 7), ("3/3", 6, 6)]
+    booted = {}
+    for cp in dev_csms.get("/charge-points"):
+        boots = [f for f in dev_csms.get(f"/charge-points/{cp['id']}/frames?action=BootNotification")
+                 if f["direction"] == "received"]
+        booted[cp["id"]] = len(boots)
+    assert booted == {f"site-{n:03}": 1 for n in range(1, 21)}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
