@@ -400,6 +400,7 @@ async fn session(
         max_current_a: fleet.scenario.car_max_current_a,
         phases: fleet.scenario.car_phases,
         mode: None,
+        payment: None,
     };
     if let Err(e) = taken(handle.plug_in(connector, plug).await) {
         refused("plug in", &e);
