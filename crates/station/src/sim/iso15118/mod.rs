@@ -124,3 +124,6 @@ impl Iso15118 {
         self.secc.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests;
