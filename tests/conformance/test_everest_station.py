@@ -134,3 +134,93 @@ def test_everest_cost_and_price_station_runs_unchanged(ferrocharge_bin, tmp_path
     finally:
         station.stop()
         csms.close()
+
+
+def test_everest_iso_station_runs_unchanged(ferrocharge_bin, tmp_path: Path):
+    """everest-core's ISO 15118 test station (everest-config-sil-iso.yaml with
+    libocpp-config-iso-pnc.json beside it: EvseV2G, PyEvJosev and SlacSimulator, Plug&Charge
+    on) runs unchanged; an ISO 15118 car paying externally charges with a card, as
+    plug_and_charge_tests.py::test_eim_01 runs it there (card first, then
+    `plug_in_ac_iso`): no DataTransfer, StartTransaction with the card, Charging."""
+    yaml = EVEREST_AUX / "everest-config-sil-iso.yaml"
+    if not yaml.exists():
+        pytest.skip(f"EVerest's reference configs are not beside the repository ({EVEREST_AUX})")
+    (tmp_path / yaml.name).write_text(yaml.read_text())
+    (tmp_path / "libocpp-config-iso-pnc.json").write_text(
+        (EVEREST_AUX / "libocpp-config-iso-pnc.json").read_text())
+    csms = Csms(port=9000, first_transaction_id=random.randint(10_000, 1_000_000_000)).start()
+    csms.known_tags.add("RFID_VALID1")
+    station = Station(ferrocharge_bin, tmp_path / yaml.name, "127.0.0.1:8849", tmp_path)
+    try:
+        csms.wait_for("BootNotification")
+        station.wait_api()
+        after = csms.index()
+        started_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+        station.api("POST", "/tokens", {"id_tag": "RFID_VALID1"})
+        assert csms.wait_for("Authorize", after=after) == {"idTag": "RFID_VALID1"}
+        station.api("POST", "/connectors/1/plug-in",
+                    {"mode": "iso_ac", "payment": "externalpayment"})
+        start = csms.wait_for(
+            "StartTransaction",
+            lambda p: p["idTag"] == "RFID_VALID1"
+            and dt.datetime.fromisoformat(p["timestamp"].replace("Z", "+00:00")) >= started_at,
+            after=after)
+        assert start["connectorId"] == 1
+        tx_id = csms.tx_of(1)
+        csms.wait_for("StatusNotification",
+                      lambda p: p["connectorId"] == 1 and p["status"] == "Charging", after=after)
+        station.wait_state(lambda s: s["connectors"][0]["car"] == "drawing")
+        station.api("POST", "/connectors/1/car-script",
+                    {"script": "iso_stop_charging;iso_wait_v2g_session_stopped;unplug",
+                     "replace": True})
+        stop = csms.wait_for("StopTransaction", lambda p: p["transactionId"] == tx_id,
+                             after=after)
+        assert stop["reason"] == "EVDisconnected"
+        assert "DataTransfer" not in csms.actions()[after:]
+    finally:
+        station.stop()
+        csms.close()
+
+
+EVEREST_CONFIG = REPO.parent / "shared" / "reference" / "everest-core" / "config"
+
+
+@pytest.mark.parametrize("name", ["config-sil-ocpp.yaml", "config-sil-ocpp-pnc.yaml"])
+def test_everest_sil_configs_run_unchanged(ferrocharge_bin, tmp_path: Path, name: str):
+    """everest-core's own SIL station configs, config/config-sil-ocpp.yaml and
+    config-sil-ocpp-pnc.yaml (API, EvAPI, ErrorHistory, the ISO 15118 modules; OCPP with
+    libocpp's config-docker.json, which the binary ships), load and charge unchanged: a car
+    plugged in at EVSE 1 and a card, StartTransaction, Charging, unplug, StopTransaction. The
+    CSMS listens where config-docker.json points (SteVe's default URL)."""
+    yaml = EVEREST_CONFIG / name
+    if not yaml.exists():
+        pytest.skip(f"EVerest's reference configs are not beside the repository ({EVEREST_CONFIG})")
+    csms = Csms(port=8180, first_transaction_id=random.randint(10_000, 1_000_000_000)).start()
+    station = Station(ferrocharge_bin, yaml, "127.0.0.1:8849", tmp_path)
+    try:
+        csms.wait_for("BootNotification")
+        assert csms.paths[0] == "/steve/websocket/CentralSystemService/cp001"
+        station.wait_api()
+        after = csms.index()
+        plugged_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+        station.api("POST", "/connectors/1/plug-in")
+        csms.wait_for("StatusNotification",
+                      lambda p: p["connectorId"] == 1 and p["status"] == "Preparing", after=after)
+        station.api("POST", "/tokens", {"id_tag": "RFID1", "connectors": [1]})
+        assert csms.wait_for("Authorize", after=after) == {"idTag": "RFID1"}
+        start = csms.wait_for(
+            "StartTransaction",
+            lambda p: p["idTag"] == "RFID1"
+            and dt.datetime.fromisoformat(p["timestamp"].replace("Z", "+00:00")) >= plugged_at,
+            after=after)
+        assert start["connectorId"] == 1
+        tx_id = csms.tx_of(1)
+        csms.wait_for("StatusNotification",
+                      lambda p: p["connectorId"] == 1 and p["status"] == "Charging", after=after)
+        station.api("POST", "/connectors/1/unplug")
+        stop = csms.wait_for("StopTransaction", lambda p: p["transactionId"] == tx_id,
+                             after=after)
+        assert stop["reason"] == "EVDisconnected"
+    finally:
+        station.stop()
+        csms.close()

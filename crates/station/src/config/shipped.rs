@@ -58,6 +58,15 @@ pub static OCPP_CONFIG_PNC: ShippedFile = ShippedFile {
     text: include_str!("../../config/ocpp-config-pnc.json"),
 };
 
+/// What EVerest's own SIL configs (config/config-sil-ocpp*.yaml) name as their
+/// `ChargePointConfigPath`, libocpp's `config-docker.json`: [`OCPP_CONFIG`] with the PnC section
+/// of libocpp's file (Plug&Charge and certificate management on), so that those configs run
+/// unchanged.
+pub static CONFIG_DOCKER: ShippedFile = ShippedFile {
+    name: "config-docker.json",
+    text: include_str!("../../config/config-docker.json"),
+};
+
 /// The OCPP configuration the shipped station YAMLs name as their `ChargePointConfigPath`.
 pub static OCPP_CONFIG: ShippedFile = ShippedFile {
     name: "ocpp-config.json",
@@ -71,6 +80,7 @@ pub static ALL: &[&ShippedFile] = &[
     &SIL_PNC,
     &OCPP_CONFIG,
     &OCPP_CONFIG_PNC,
+    &CONFIG_DOCKER,
 ];
 
 /// The shipped file called `name`.
@@ -91,11 +101,46 @@ mod tests {
             let path = ocpp.parameters.str("ChargePointConfigPath").unwrap();
             assert_eq!(file(path), Some(&OCPP_CONFIG), "{}", yaml.name);
         }
+        let pnc = StationConfig::shipped(&SIL_PNC).unwrap();
+        let path = pnc
+            .module("ocpp")
+            .unwrap()
+            .parameters
+            .str("ChargePointConfigPath");
+        assert_eq!(path.and_then(file), Some(&OCPP_CONFIG_PNC));
         assert_eq!(file("no-such.json"), None);
         assert_eq!(
             SIL_OCPP.to_string(),
             "the shipped config-sil-ocpp.yaml",
             "how messages name it"
         );
+    }
+
+    fn json(file: &ShippedFile) -> serde_json::Value {
+        serde_json::from_str(file.text).unwrap()
+    }
+
+    /// The PnC variants are the shipped OCPP configuration with only their PnC section changed,
+    /// so that they do not drift from it.
+    #[test]
+    fn the_pnc_ocpp_configurations_differ_only_in_their_pnc_section() {
+        let base = json(&OCPP_CONFIG);
+        for (file, pnc) in [
+            (
+                &OCPP_CONFIG_PNC,
+                serde_json::json!({"ISO15118CertificateManagementEnabled": true,
+                    "ISO15118PnCEnabled": true, "ContractValidationOffline": true,
+                    "CentralContractValidationAllowed": true}),
+            ),
+            (
+                &CONFIG_DOCKER,
+                serde_json::json!({"ISO15118CertificateManagementEnabled": true,
+                    "ISO15118PnCEnabled": true, "ContractValidationOffline": true}),
+            ),
+        ] {
+            let mut expected = base.clone();
+            expected["PnC"] = pnc;
+            assert_eq!(json(file), expected, "{}", file.name);
+        }
     }
 }

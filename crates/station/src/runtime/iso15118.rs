@@ -129,6 +129,10 @@ impl Station {
     }
 
     fn pnc_authorize(&mut self, connector: u32, contract: Contract) {
+        if !self.pnc_token_providers.contains(&connector) {
+            tracing::warn!(connector, "Plug&Charge contract with no Auth connected to the EvseManager's token_provider: it goes nowhere");
+            return;
+        }
         if self.verify_contract_cert_chain.contains(&connector) {
             let verdict = match &self.contract_store {
                 Some(store) => store.verify_contract_certificate(

@@ -206,6 +206,8 @@ pub struct Station {
     contract_store: Option<evse_security::FileStore>,
     /// The connectors whose EvseV2G has `verify_contract_cert_chain`.
     verify_contract_cert_chain: Vec<u32>,
+    /// The connectors whose EvseManager's `token_provider` is connected to Auth.
+    pnc_token_providers: Vec<u32>,
     /// Internal.WaitForStopTransactionsOnResetTimeout: how long a Reset waits at most for the
     /// StopTransaction confirmations.
     reset_timeout: std::time::Duration,
@@ -426,6 +428,7 @@ impl Station {
         let mut stores = crate::persistent_store::Stores::new();
         let contract_store = crate::evse_security::file_store(config, &ocpp_module.id);
         let mut verify_contract_cert_chain = Vec::new();
+        let mut pnc_token_providers = Vec::new();
         for e in &config.evses {
             let mut sim =
                 SimulatedEvseConfig::for_evse(config, &e.evse_manager).map_err(|err| {
@@ -435,6 +438,15 @@ impl Station {
                     }
                 })?;
             iso15118::set_up(config, contract_store.as_ref(), &mut sim);
+            // EVerest: the EvseManager's token_provider reaches Auth only when connected to it.
+            let provides_tokens = config.modules_of_type(module_types::AUTH.name).any(|auth| {
+                auth.connections("token_provider")
+                    .iter()
+                    .any(|c| c.module_id == e.evse_manager)
+            });
+            if provides_tokens {
+                pnc_token_providers.push(e.id);
+            }
             if crate::sim::wiring::evse_v2g_of(config, &e.evse_manager)
                 .and_then(|m| m.parameters.bool("verify_contract_cert_chain"))
                 == Some(true)
@@ -557,6 +569,7 @@ impl Station {
             pnc_requests: iso15118::PncRequests::default(),
             contract_store,
             verify_contract_cert_chain,
+            pnc_token_providers,
             reset_timeout,
             reset_stop_delay,
             reset: None,

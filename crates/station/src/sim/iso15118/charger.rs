@@ -23,7 +23,7 @@
 //!   session ends. The car stops or pauses: the session ends; a paused session's authorization
 //!   is kept for the next session until the car is unplugged.
 
-use super::ev::{select_payment, Contract, EvCall};
+use super::ev::{select_payment, Contract, EvCall, EvConfig};
 use crate::sim::car::LOOP_INTERVAL;
 use crate::sim::script::PaymentChoice;
 
@@ -139,16 +139,19 @@ impl Secc {
     }
 
     /// The car's call (its `ev` interface talking to the SECC).
-    pub fn ev_call(
-        &mut self,
-        call: &EvCall,
-        car_tls: bool,
-        contract: Option<&Contract>,
-        view: EvseView,
-    ) {
+    pub fn ev_call(&mut self, call: &EvCall, car: &EvConfig, view: EvseView) {
         match call {
             EvCall::TriggerSlacMatching => {}
-            EvCall::StartCharging { payment, .. } => self.start(*payment, car_tls, contract, view),
+            EvCall::StartCharging { payment, .. } => {
+                if car.enforce_tls && self.config.tls_security == TlsSecurity::Prohibit {
+                    tracing::warn!(
+                        "iso15118: the car enforces TLS and tls_security is prohibit: no session"
+                    );
+                    self.v2g_finished = true;
+                    return;
+                }
+                self.start(*payment, car.tls_active, car.contract.as_ref(), view)
+            }
             EvCall::StopCharging => self.end(false),
             EvCall::PauseCharging => {
                 if self.state != SessionState::Idle {

@@ -13,7 +13,7 @@ pub struct EvConfig {
     /// `tls_active`: the car connects with TLS, without which ISO 15118-2 offers no contract
     /// payment.
     pub tls_active: bool,
-    /// `enforce_tls`: the car refuses a session without TLS.
+    /// `enforce_tls`: the car refuses a session without TLS (with `tls_security: prohibit`).
     pub enforce_tls: bool,
     /// The car's contract: its eMAID and certificate chain.
     pub contract: Option<Contract>,

@@ -75,7 +75,7 @@ impl Iso15118 {
             // Without PyEvJosev the car has no stack to call the SECC with.
             if let Some(ev) = &self.ev {
                 for call in &calls {
-                    secc.ev_call(call, ev.tls_active, ev.contract.as_ref(), view);
+                    secc.ev_call(call, ev, view);
                 }
             }
             secc.step(view);
@@ -124,3 +124,6 @@ impl Iso15118 {
         self.secc.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests;
