@@ -189,3 +189,30 @@ fn log_messages_raw_writes_the_sent_frames_as_they_went() {
         4
     );
 }
+
+#[test]
+fn with_session_logging_a_sessions_frames_go_to_its_folder_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("session");
+    std::fs::create_dir(&session).unwrap();
+    let mut log = MessageLog::new(&["session_logging"], dir.path().join("logs"), at(0)).unwrap();
+    log.record(FromCp, at(1), BOOT);
+    log.start_session_log(&session, at(2));
+    log.record(FromCs, at(3), BOOT_CONF);
+    assert_eq!(file_names(&session), ["incomplete-ocpp.html"]);
+    log.stop_session_log(&session);
+    log.record(FromCs, at(4), CHANGE);
+    assert_eq!(file_names(&session), ["ocpp.html"]);
+    let page = read(&session.join("ocpp.html"));
+    // Only the frame while the session ran.
+    assert_eq!(page.matches("<tr class=").count(), 1);
+    assert!(page.contains("19223201") && !page.contains("ChangeConfiguration"));
+    // Without the format: nothing.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let mut log = MessageLog::new(&["log"], dir.path().join("logs"), at(0)).unwrap();
+    log.start_session_log(&other, at(2));
+    log.record(FromCs, at(3), BOOT_CONF);
+    log.stop_session_log(&other);
+    assert!(file_names(&other).is_empty());
+}

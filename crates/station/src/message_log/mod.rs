@@ -25,7 +25,8 @@
 //! | `console` | `tracing`, target `ocpp_message` | one line per message: direction, type, action |
 //! | `console_detailed` | `tracing`, target `ocpp_message` | the same with the JSON |
 //! | `security` | `<start>.security.log` | one JSON object per security event (what a SecurityLog upload sends) |
-//! | `session_logging`, `callback` | elsewhere | accepted (they are valid config values) but not written: libocpp's per-session OCPP log (`incomplete-ocpp.html` in the EvseManager's session folder) is not written (the EvseManager's own session log is: `crate::session_log`), and the control API's event stream is the callback |
+//! | `session_logging` | each session's folder of an EvseManager with `session_logging` ([`crate::session_log`]) | `incomplete-ocpp.html`, renamed `ocpp.html` when the session finishes: the html page of every frame while the session runs (libocpp logs every frame, not only that connector's, to every session under way) |
+//! | `callback` | elsewhere | accepted (a valid config value), not written: the control API's event stream is the callback |
 //!
 //! No format shows a secret, the raw files neither: the values of write-only configuration keys
 //! (AuthorizationKey, and any that [`MessageLog::with_secret_keys`] names) become `<redacted>`
@@ -90,6 +91,11 @@ pub struct FileOptions {
     pub raw: bool,
 }
 
+/// The `session_logging` format's page in a session's folder while the session runs, and once
+/// it finished (libocpp's names).
+const SESSION_PAGE_INCOMPLETE: &str = "incomplete-ocpp.html";
+const SESSION_PAGE: &str = "ocpp.html";
+
 /// The OCPP module's `MessageLogPath` when not given (everest-core's default).
 pub const DEFAULT_MESSAGE_LOG_PATH: &str = "/tmp/everest_ocpp_logs";
 
@@ -108,7 +114,7 @@ pub enum Format {
     Log,
     /// `html`: the page.
     Html,
-    /// `session_logging`: per-session logs (not written).
+    /// `session_logging`: each session's frames in its session folder as well.
     SessionLogging,
     /// `callback`: messages handed to a callback (not written by [`MessageLog`]).
     Callback,
@@ -173,6 +179,10 @@ pub struct MessageLog {
     rotation: Option<Rotation>,
     /// When the station started (an html page begun after a rotation says it).
     started: DateTime<Utc>,
+    /// The `session_logging` format is selected.
+    session_logging: bool,
+    /// The pages of the sessions under way (`session_logging`): their folder, the page.
+    session_pages: Vec<(std::path::PathBuf, HtmlLog)>,
     console: Option<Format>,
 }
 
@@ -265,6 +275,8 @@ impl MessageLog {
             html_raw,
             rotation: options.rotation,
             started,
+            session_logging: has(Format::SessionLogging),
+            session_pages: Vec::new(),
             console,
         })
     }
@@ -287,6 +299,8 @@ impl MessageLog {
             html_raw: None,
             rotation: None,
             started: Utc::now(),
+            session_logging: false,
+            session_pages: Vec::new(),
             console: None,
         }
     }
@@ -305,6 +319,9 @@ impl MessageLog {
         }
         if direction == Direction::ChargePointToCentralSystem {
             self.record_raw(time, &info);
+        }
+        for (_, page) in &mut self.session_pages {
+            page.record(direction, time, &info);
         }
         if let Some(format) = self.console {
             let line = console_line(direction, &info, format == Format::ConsoleDetailed);
@@ -331,6 +348,31 @@ impl MessageLog {
         let rotated = rotate_sink(security, self.rotation.as_ref());
         security.write(&security_line(kind, tech_info, time));
         rotated
+    }
+
+    /// With the `session_logging` format, every frame goes to `dir` (an EvseManager's session
+    /// folder, [`crate::session_log`]) too, in `incomplete-ocpp.html`, from now until
+    /// [`MessageLog::stop_session_log`]: libocpp's `MessageLogging::start_session_logging`, which
+    /// the OCPP module calls with the session's logging path.
+    pub fn start_session_log(&mut self, dir: &Path, now: DateTime<Utc>) {
+        if !self.session_logging {
+            return;
+        }
+        let page = HtmlLog::create(dir.join(SESSION_PAGE_INCOMPLETE), now);
+        self.session_pages.push((dir.to_path_buf(), page));
+    }
+
+    /// The session of `dir` finished: its page is renamed `ocpp.html` (libocpp's
+    /// `stop_session_logging`).
+    pub fn stop_session_log(&mut self, dir: &Path) {
+        let Some(index) = self.session_pages.iter().position(|(d, _)| d == dir) else {
+            return;
+        };
+        self.session_pages.remove(index);
+        let from = dir.join(SESSION_PAGE_INCOMPLETE);
+        if let Err(error) = std::fs::rename(&from, dir.join(SESSION_PAGE)) {
+            tracing::warn!(file = %from.display(), %error, "session OCPP log: could not rename");
+        }
     }
 
     /// The raw files' entries of a frame the station sent: the frame as it went over the wire

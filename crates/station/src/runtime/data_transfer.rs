@@ -70,8 +70,12 @@ impl Station {
                 no_answer()
             }
             Decision::AskCommand => {
+                // decide asks for the command only when there is one.
                 let Some(program) = responder.command.clone() else {
-                    return;
+                    return self.tell_core(CoreEvent::DataTransferAnswered {
+                        request_id,
+                        response: no_answer(),
+                    });
                 };
                 transfers.running += 1;
                 let module = responder.module.clone();

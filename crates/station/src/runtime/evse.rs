@@ -93,6 +93,14 @@ impl Evse {
         }
     }
 
+    /// The folder of the session the EvseManager's session log writes now, if any.
+    pub fn session_log_dir(&self) -> Option<std::path::PathBuf> {
+        self.session_log
+            .as_ref()
+            .and_then(|l| l.session_dir())
+            .map(std::path::PathBuf::from)
+    }
+
     /// Connects the EVSE to its stores and does what a start does with them, before the
     /// first step: the EvseManager clears the session of a transaction the previous run left
     /// open (`Charger::cleanup_transactions_on_startup`), and with

@@ -109,7 +109,18 @@ impl Station {
         for evse in &mut self.evses {
             let session_before = evse.session_id.clone();
             let tag_before = evse.id_tag.clone();
+            let session_dir_before = evse.session_log_dir();
             let mut events = evse.step(now);
+            let session_dir = evse.session_log_dir();
+            if session_dir != session_dir_before {
+                // libocpp's session logging: the OCPP frames of the session in its folder too.
+                if let Some(dir) = &session_dir_before {
+                    self.log.stop_session_log(dir);
+                }
+                if let Some(dir) = &session_dir {
+                    self.log.start_session_log(dir, chrono::Utc::now());
+                }
+            }
             if let Some(session) = &evse.session_id {
                 self.pricing.session(evse.connector, session);
             }

@@ -79,6 +79,11 @@ impl EvseSessionLog {
         })
     }
 
+    /// The folder of the session under way, if one is logged.
+    pub fn session_dir(&self) -> Option<&std::path::Path> {
+        self.log.session_dir()
+    }
+
     /// One station step: the session events it brought, each with its session's UUID, and
     /// what changed in the simulation.
     pub fn on_step(
