@@ -200,8 +200,9 @@ def test_a_cached_tag_remote_started_again_is_not_authorized_again(make_station,
 
 @pytest.mark.parametrize("how", ["swipe", "remote"])
 def test_an_authorization_without_a_car_ends_at_the_connection_timeout(make_station, csms, how):
-    """Mirrors EVerest: ocpp_compliance_tests.py::test_regular_charging_session_identification_conn_timeout
-    (swipe: Authorize, Preparing, then Available) and
+    """Mirrors EVerest:
+    ocpp_compliance_tests.py::test_regular_charging_session_identification_conn_timeout (swipe:
+    Authorize, Preparing, then Available) and
     ::test_remote_charge_start_timeout (remote: RemoteStartTransaction Accepted, Preparing,
     then Available): no car comes within ConnectionTimeOut (3 s here, EVerest's 10 s scaled
     down), so the connector is Available again and no transaction starts."""
@@ -394,7 +395,7 @@ def test_a_reset_keeps_an_unavailable_connector_unavailable(make_station, csms, 
 # -- booting.py ----------------------------------------------------------------------------------
 
 
-def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_seconds_even_across_a_reconnect(
+def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_seconds(
         make_station, csms):
     """Mirrors EVerest: broken.py::test_boot_notification_call_error, where it differs: the
     first BootNotification is answered with a CALLERROR (InternalError); the websocket is
