@@ -10,7 +10,7 @@ import pytest
 from ocpp.v16 import call
 from ocpp.v16.enums import AvailabilityType, MessageTrigger
 
-from core_steps import FAST_RECONNECT, booted, charging, session, status, statuses
+from core_steps import FAST_RECONNECT, booted, charging, session, status, statuses, timestamp
 from feature_steps import calls_since, wait_offline, wait_online
 
 TWO_EVSES = {"Core": {"NumberOfConnectors": 2}}
@@ -291,6 +291,46 @@ def test_a_transaction_stopped_by_its_card_offline_is_reported_after_the_reconne
     stop = csms.wait_for("StopTransaction", after=m)
     assert (stop["transactionId"], stop["reason"], stop["idTag"]) == (tx_id, "Local", "RFID1")
     assert stop["meterStop"] >= start["meterStart"]
+
+
+def test_sampled_meter_values_carry_the_configured_measurands(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_sampled_meter_values:
+    MeterValuesSampledData Energy.Active.Import.Register,SoC,Current.Offered,Power.Offered
+    (read back by GetConfiguration), MeterValueSampleInterval 2, ClockAlignedDataInterval 0;
+    a remote-started transaction: MeterValues of the transaction, Sample.Periodic, 2 s apart,
+    with the measurands the SIL has, in the configured order: Energy.Active.Import.Register,
+    SoC (location EV) and Current.Offered (location Outlet, the default, left out).
+    Power.Offered is left out: the SIL's reading has no offered power, where everest-core's
+    OCPP module sends the energy tree's enforced total_power_W (EVerest's validate_meter_values
+    does not use what validate_measurands finds, so its test passes either way).
+    RemoteStopTransaction: StopTransaction Remote."""
+    measurands = "Energy.Active.Import.Register,SoC,Current.Offered,Power.Offered"
+    station = make_station(ocpp_overrides={"Core": {
+        "MeterValuesSampledData": measurands, "MeterValueSampleInterval": 2,
+        "ClockAlignedDataInterval": 0}})
+    n = booted(csms, station)
+    assert csms.call(call.GetConfiguration(key=["MeterValuesSampledData"]))[
+        "configurationKey"] == [{"key": "MeterValuesSampledData", "readonly": False,
+                                 "value": measurands}]
+    station.api("POST", "/connectors/1/plug-in")
+    assert csms.call(call.RemoteStartTransaction(id_tag="RFID1", connector_id=1)) == {
+        "status": "Accepted"}
+    _, tx_id = charging(csms, 1, "RFID1", n)
+    m = csms.index()
+    csms.wait_count("MeterValues", 4, lambda p: p.get("transactionId") == tx_id, after=m)
+    values = [p for p in csms.find("MeterValues", after=m) if p.get("transactionId") == tx_id]
+    times = [timestamp(p["meterValue"][0]["timestamp"]) for p in values[:4]]
+    for a, b in zip(times, times[1:]):
+        assert abs((b - a).total_seconds() - 2) <= 1, times
+    for p in values[:4]:
+        sampled = p["meterValue"][0]["sampledValue"]
+        assert {v["context"] for v in sampled} == {"Sample.Periodic"}, p
+        assert [(v["measurand"], v.get("location")) for v in sampled] == [
+            ("Energy.Active.Import.Register", None), ("SoC", "EV"), ("Current.Offered", None)], p
+    s = csms.index()
+    assert csms.call(call.RemoteStopTransaction(transaction_id=tx_id)) == {"status": "Accepted"}
+    stop = csms.wait_for("StopTransaction", after=s)
+    assert (stop["transactionId"], stop["reason"]) == (tx_id, "Remote")
 
 
 # -- change_availability.py and Reset ------------------------------------------------------------
