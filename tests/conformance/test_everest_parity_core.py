@@ -333,6 +333,30 @@ def test_sampled_meter_values_carry_the_configured_measurands(make_station, csms
     assert (stop["transactionId"], stop["reason"]) == (tx_id, "Remote")
 
 
+def test_everests_reset_to_idle_sequence(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_reset_to_idle, EVerest's set-up step:
+    ChangeConfiguration MeterValueSampleInterval 0, ClockAlignedDataInterval 0 and
+    LocalPreAuthorize false: Accepted; ChangeAvailability of connector 0 Operative: Accepted;
+    SendLocalList Full, version 0, no entries: Accepted; ClearChargingProfile id 1, connector 1,
+    TxDefaultProfile, stackLevel 0 with no profile installed: Unknown, as libocpp's
+    handleClearChargingProfileRequest answers when nothing matches (EVerest's test expects
+    Accepted there)."""
+    station = make_station()
+    booted(csms, station)
+    for key in ("MeterValueSampleInterval", "ClockAlignedDataInterval"):
+        assert csms.call(call.ChangeConfiguration(key=key, value="0")) == {"status": "Accepted"}
+    assert csms.call(call.ChangeConfiguration(key="LocalPreAuthorize", value="false")) == {
+        "status": "Accepted"}
+    assert csms.call(call.ChangeAvailability(connector_id=0, type=AvailabilityType.operative)) \
+        == {"status": "Accepted"}
+    assert csms.call(call.SendLocalList(list_version=0, update_type="Full")) == {
+        "status": "Accepted"}
+    assert csms.call(call.GetLocalListVersion()) == {"listVersion": 0}
+    assert csms.call(call.ClearChargingProfile(
+        id=1, connector_id=1, charging_profile_purpose="TxDefaultProfile", stack_level=0)) == {
+        "status": "Unknown"}
+
+
 # -- change_availability.py and Reset ------------------------------------------------------------
 
 
@@ -468,9 +492,10 @@ def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_se
 def test_triggered_messages_go_out_while_pending(make_station, csms):
     """Mirrors EVerest: booting.py::test_initiate_message_in_pending: while the BootNotification
     is Pending, TriggerMessage StatusNotification, BootNotification, Heartbeat,
-    DiagnosticsStatusNotification and FirmwareStatusNotification are each Accepted and
-    followed by their message (DiagnosticsStatusNotification and FirmwareStatusNotification
-    Idle); then Accepted, and the connectors are reported."""
+    DiagnosticsStatusNotification and FirmwareStatusNotification, and ExtendedTriggerMessage
+    SignChargePointCertificate, are each Accepted and followed by their message
+    (DiagnosticsStatusNotification and FirmwareStatusNotification Idle, SignCertificate with a
+    CSR); then the triggered BootNotification is Accepted and the connectors are reported."""
     csms.boot_statuses = ["Pending"]
     csms.boot_interval = 30
     station = make_station()
@@ -489,6 +514,11 @@ def test_triggered_messages_go_out_while_pending(make_station, csms):
         if action.endswith("StatusNotification") and action != "StatusNotification":
             assert sent == {"status": "Idle"}, (action, sent)
         assert action in calls_since(csms, f)
+    n = csms.index()
+    assert csms.call(call.ExtendedTriggerMessage(
+        requested_message="SignChargePointCertificate")) == {"status": "Accepted"}
+    assert csms.wait_for("SignCertificate", after=n)["csr"].startswith(
+        "-----BEGIN CERTIFICATE REQUEST-----\n")
     n = csms.index()
     assert csms.call(call.TriggerMessage(requested_message=MessageTrigger.boot_notification)) \
         == {"status": "Accepted"}
