@@ -10,7 +10,7 @@ import pytest
 from ocpp.v16 import call
 from ocpp.v16.enums import AvailabilityType, MessageTrigger
 
-from core_steps import FAST_RECONNECT, booted, charging, session, status, statuses
+from core_steps import FAST_RECONNECT, booted, charging, session, status, statuses, timestamp
 from feature_steps import calls_since, wait_offline, wait_online
 
 TWO_EVSES = {"Core": {"NumberOfConnectors": 2}}
@@ -200,8 +200,9 @@ def test_a_cached_tag_remote_started_again_is_not_authorized_again(make_station,
 
 @pytest.mark.parametrize("how", ["swipe", "remote"])
 def test_an_authorization_without_a_car_ends_at_the_connection_timeout(make_station, csms, how):
-    """Mirrors EVerest: ocpp_compliance_tests.py::test_regular_charging_session_identification_conn_timeout
-    (swipe: Authorize, Preparing, then Available) and
+    """Mirrors EVerest:
+    ocpp_compliance_tests.py::test_regular_charging_session_identification_conn_timeout (swipe:
+    Authorize, Preparing, then Available) and
     ::test_remote_charge_start_timeout (remote: RemoteStartTransaction Accepted, Preparing,
     then Available): no car comes within ConnectionTimeOut (3 s here, EVerest's 10 s scaled
     down), so the connector is Available again and no transaction starts."""
@@ -290,6 +291,70 @@ def test_a_transaction_stopped_by_its_card_offline_is_reported_after_the_reconne
     stop = csms.wait_for("StopTransaction", after=m)
     assert (stop["transactionId"], stop["reason"], stop["idTag"]) == (tx_id, "Local", "RFID1")
     assert stop["meterStop"] >= start["meterStart"]
+
+
+def test_sampled_meter_values_carry_the_configured_measurands(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_sampled_meter_values:
+    MeterValuesSampledData Energy.Active.Import.Register,SoC,Current.Offered,Power.Offered
+    (read back by GetConfiguration), MeterValueSampleInterval 2, ClockAlignedDataInterval 0;
+    a remote-started transaction: MeterValues of the transaction, Sample.Periodic, 2 s apart,
+    with the measurands the SIL has, in the configured order: Energy.Active.Import.Register,
+    SoC (location EV) and Current.Offered (location Outlet, the default, left out).
+    Power.Offered is left out: the SIL's reading has no offered power, where everest-core's
+    OCPP module sends the energy tree's enforced total_power_W (EVerest's validate_meter_values
+    does not use what validate_measurands finds, so its test passes either way).
+    RemoteStopTransaction: StopTransaction Remote."""
+    measurands = "Energy.Active.Import.Register,SoC,Current.Offered,Power.Offered"
+    station = make_station(ocpp_overrides={"Core": {
+        "MeterValuesSampledData": measurands, "MeterValueSampleInterval": 2,
+        "ClockAlignedDataInterval": 0}})
+    n = booted(csms, station)
+    assert csms.call(call.GetConfiguration(key=["MeterValuesSampledData"]))[
+        "configurationKey"] == [{"key": "MeterValuesSampledData", "readonly": False,
+                                 "value": measurands}]
+    station.api("POST", "/connectors/1/plug-in")
+    assert csms.call(call.RemoteStartTransaction(id_tag="RFID1", connector_id=1)) == {
+        "status": "Accepted"}
+    _, tx_id = charging(csms, 1, "RFID1", n)
+    m = csms.index()
+    csms.wait_count("MeterValues", 4, lambda p: p.get("transactionId") == tx_id, after=m)
+    values = [p for p in csms.find("MeterValues", after=m) if p.get("transactionId") == tx_id]
+    times = [timestamp(p["meterValue"][0]["timestamp"]) for p in values[:4]]
+    for a, b in zip(times, times[1:]):
+        assert abs((b - a).total_seconds() - 2) <= 1, times
+    for p in values[:4]:
+        sampled = p["meterValue"][0]["sampledValue"]
+        assert {v["context"] for v in sampled} == {"Sample.Periodic"}, p
+        assert [(v["measurand"], v.get("location")) for v in sampled] == [
+            ("Energy.Active.Import.Register", None), ("SoC", "EV"), ("Current.Offered", None)], p
+    s = csms.index()
+    assert csms.call(call.RemoteStopTransaction(transaction_id=tx_id)) == {"status": "Accepted"}
+    stop = csms.wait_for("StopTransaction", after=s)
+    assert (stop["transactionId"], stop["reason"]) == (tx_id, "Remote")
+
+
+def test_everests_reset_to_idle_sequence(make_station, csms):
+    """Mirrors EVerest: ocpp_compliance_tests.py::test_reset_to_idle, EVerest's set-up step:
+    ChangeConfiguration MeterValueSampleInterval 0, ClockAlignedDataInterval 0 and
+    LocalPreAuthorize false: Accepted; ChangeAvailability of connector 0 Operative: Accepted;
+    SendLocalList Full, version 0, no entries: Accepted; ClearChargingProfile id 1, connector 1,
+    TxDefaultProfile, stackLevel 0 with no profile installed: Unknown, as libocpp's
+    handleClearChargingProfileRequest answers when nothing matches (EVerest's test expects
+    Accepted there)."""
+    station = make_station()
+    booted(csms, station)
+    for key in ("MeterValueSampleInterval", "ClockAlignedDataInterval"):
+        assert csms.call(call.ChangeConfiguration(key=key, value="0")) == {"status": "Accepted"}
+    assert csms.call(call.ChangeConfiguration(key="LocalPreAuthorize", value="false")) == {
+        "status": "Accepted"}
+    assert csms.call(call.ChangeAvailability(connector_id=0, type=AvailabilityType.operative)) \
+        == {"status": "Accepted"}
+    assert csms.call(call.SendLocalList(list_version=0, update_type="Full")) == {
+        "status": "Accepted"}
+    assert csms.call(call.GetLocalListVersion()) == {"listVersion": 0}
+    assert csms.call(call.ClearChargingProfile(
+        id=1, connector_id=1, charging_profile_purpose="TxDefaultProfile", stack_level=0)) == {
+        "status": "Unknown"}
 
 
 # -- change_availability.py and Reset ------------------------------------------------------------
@@ -394,7 +459,7 @@ def test_a_reset_keeps_an_unavailable_connector_unavailable(make_station, csms, 
 # -- booting.py ----------------------------------------------------------------------------------
 
 
-def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_seconds_even_across_a_reconnect(
+def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_seconds(
         make_station, csms):
     """Mirrors EVerest: broken.py::test_boot_notification_call_error, where it differs: the
     first BootNotification is answered with a CALLERROR (InternalError); the websocket is
@@ -427,9 +492,10 @@ def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_se
 def test_triggered_messages_go_out_while_pending(make_station, csms):
     """Mirrors EVerest: booting.py::test_initiate_message_in_pending: while the BootNotification
     is Pending, TriggerMessage StatusNotification, BootNotification, Heartbeat,
-    DiagnosticsStatusNotification and FirmwareStatusNotification are each Accepted and
-    followed by their message (DiagnosticsStatusNotification and FirmwareStatusNotification
-    Idle); then Accepted, and the connectors are reported."""
+    DiagnosticsStatusNotification and FirmwareStatusNotification, and ExtendedTriggerMessage
+    SignChargePointCertificate, are each Accepted and followed by their message
+    (DiagnosticsStatusNotification and FirmwareStatusNotification Idle, SignCertificate with a
+    CSR); then the triggered BootNotification is Accepted and the connectors are reported."""
     csms.boot_statuses = ["Pending"]
     csms.boot_interval = 30
     station = make_station()
@@ -448,6 +514,11 @@ def test_triggered_messages_go_out_while_pending(make_station, csms):
         if action.endswith("StatusNotification") and action != "StatusNotification":
             assert sent == {"status": "Idle"}, (action, sent)
         assert action in calls_since(csms, f)
+    n = csms.index()
+    assert csms.call(call.ExtendedTriggerMessage(
+        requested_message="SignChargePointCertificate")) == {"status": "Accepted"}
+    assert csms.wait_for("SignCertificate", after=n)["csr"].startswith(
+        "-----BEGIN CERTIFICATE REQUEST-----\n")
     n = csms.index()
     assert csms.call(call.TriggerMessage(requested_message=MessageTrigger.boot_notification)) \
         == {"status": "Accepted"}

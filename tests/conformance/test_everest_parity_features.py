@@ -164,7 +164,8 @@ def test_evse_ids_and_the_secc_subject_keys_are_checked_as_libocpp(make_station,
     """Mirrors EVerest: plug_and_charge_tests.py::test_set_connector_evse_ids: ConnectorEvseIds
     "WRONG,DE*PNX*100001" is Rejected and the old value stays; "DE*PNX*100001,DE*PNX*100002"
     is stored and read back, answered RebootRequired where EVerest's test expects Accepted (the
-    IDs go to the ISO 15118 stack when it starts: profile_schemas/Internal.json). SeccLeafSubjectCommonName "short" (under 7 characters) or over 64, an
+    IDs go to the ISO 15118 stack when it starts: profile_schemas/Internal.json).
+    SeccLeafSubjectCommonName "short" (under 7 characters) or over 64, an
     Organization over 64 and Country "GER" are Rejected; valid values are Accepted and read
     back, all writable, with ISO15118CertificateManagementEnabled, which can be switched off."""
     station = make_station(ocpp_overrides={
@@ -222,9 +223,10 @@ def test_every_signed_firmware_download_attempt_is_reported(make_station, csms):
     signer = Signer(mf, "p256")
     location = f"ftp://user:12345@127.0.0.1:{free_port()}/firmware_update.pnx"
     m = csms.index()
-    answer = csms.call(call.SignedUpdateFirmware(request_id=1, retries=2, retry_interval=2, firmware={
-        "location": location, "retrieveDateTime": expiry_in(-5),
-        "signingCertificate": signer.cert_pem, "signature": signer.sign(b"firmware")}))
+    firmware = {"location": location, "retrieveDateTime": expiry_in(-5),
+                "signingCertificate": signer.cert_pem, "signature": signer.sign(b"firmware")}
+    answer = csms.call(call.SignedUpdateFirmware(request_id=1, retries=2, retry_interval=2,
+                                                 firmware=firmware))
     assert answer == {"status": "Accepted"}
     csms.wait_count("SignedFirmwareStatusNotification", 3,
                     lambda p: p["status"] == "DownloadFailed", after=m, timeout=30)
