@@ -24,7 +24,7 @@ use super::stats::{Counters, FrameCounter};
 pub enum StoreKind {
     /// Each station's SQLite file under its data dir, as `ferrocharge run` keeps it.
     Sqlite,
-    /// Each station's SQLite database in memory: nothing survives the process.
+    /// Each station's core data in the core's in-memory store: nothing survives the process.
     Memory,
 }
 
@@ -90,9 +90,9 @@ impl Fleet {
         overrides.extend(self.overrides.iter().cloned());
         let store: Option<Box<dyn chargepoint::charge_point::store::Store>> = match self.store {
             StoreKind::Sqlite => None,
-            StoreKind::Memory => Some(Box::new(
-                chargepoint::charge_point::sqlite_store::SqliteStore::open_in_memory()?,
-            )),
+            // The core's own in-memory store: an in-memory SQLite database would cost each
+            // station a connection's page cache, lookaside and schema (~200 KB).
+            StoreKind::Memory => Some(Box::new(chargepoint::charge_point::MemoryStore::default())),
         };
         let frames = frames.clone();
         Ok(StartOptions {
