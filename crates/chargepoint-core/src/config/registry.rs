@@ -150,9 +150,17 @@ pub struct SectionSpec {
     pub additional_keys: bool,
 }
 
-/// Every key of every section.
+/// Every key of every section. Read-only once built, and shared: a clone is a reference count
+/// (every charge point's configuration holds its registry, and a fleet runs thousands of charge
+/// points in one process).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Registry {
+    specs: std::sync::Arc<Specs>,
+}
+
+/// What a [`Registry`] holds.
+#[derive(Debug, PartialEq)]
+struct Specs {
     sections: Vec<SectionSpec>,
     required_sections: Vec<Section>,
     by_name: HashMap<String, (usize, usize)>,
@@ -242,36 +250,38 @@ impl Registry {
             }
         }
         Ok(Registry {
-            sections,
-            required_sections,
-            by_name,
+            specs: std::sync::Arc::new(Specs {
+                sections,
+                required_sections,
+                by_name,
+            }),
         })
     }
 
     /// The sections every configuration must have.
     pub fn required_sections(&self) -> &[Section] {
-        &self.required_sections
+        &self.specs.required_sections
     }
 
     /// The rules of one section.
     pub fn section(&self, section: Section) -> Option<&SectionSpec> {
-        self.sections.iter().find(|s| s.section == section)
+        self.specs.sections.iter().find(|s| s.section == section)
     }
 
     /// Every section, in [`Section::ALL`] order.
     pub fn sections(&self) -> &[SectionSpec] {
-        &self.sections
+        &self.specs.sections
     }
 
     /// The declared key named exactly `name` (case-sensitive).
     pub fn key(&self, name: &str) -> Option<&KeySpec> {
-        let (s, k) = *self.by_name.get(name)?;
-        self.sections.get(s)?.keys.get(k)
+        let (s, k) = *self.specs.by_name.get(name)?;
+        self.specs.sections.get(s)?.keys.get(k)
     }
 
     /// Every declared key, section by section, by name within a section.
     pub fn keys(&self) -> impl Iterator<Item = &KeySpec> {
-        self.sections.iter().flat_map(|s| s.keys.iter())
+        self.specs.sections.iter().flat_map(|s| s.keys.iter())
     }
 
     /// A declared key whose name equals `name` ignoring ASCII case, for "did you mean" hints.

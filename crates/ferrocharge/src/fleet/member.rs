@@ -24,7 +24,7 @@ use super::stats::{Counters, FrameCounter};
 pub enum StoreKind {
     /// Each station's SQLite file under its data dir, as `ferrocharge run` keeps it.
     Sqlite,
-    /// Each station's SQLite database in memory: nothing survives the process.
+    /// Each station's core data in the core's in-memory store: nothing survives the process.
     Memory,
 }
 
@@ -51,7 +51,12 @@ pub struct Fleet {
     pub stopping: watch::Receiver<bool>,
     /// How long a stopping station waits for its transaction messages to reach the CSMS.
     pub drain_timeout: Duration,
+    /// Stations starting at once (see [`start`]).
+    pub starting: tokio::sync::Semaphore,
 }
+
+/// How many stations start at once: each start waits mostly on its files.
+pub const STARTING_AT_ONCE: usize = 16;
 
 /// How long a tag may take to become a transaction (Auth's connection_timeout is 10 s in the
 /// shipped configs; the CSMS's answer comes on top), and a connector to be free again.
@@ -85,9 +90,9 @@ impl Fleet {
         overrides.extend(self.overrides.iter().cloned());
         let store: Option<Box<dyn chargepoint::charge_point::store::Store>> = match self.store {
             StoreKind::Sqlite => None,
-            StoreKind::Memory => Some(Box::new(
-                chargepoint::charge_point::sqlite_store::SqliteStore::open_in_memory()?,
-            )),
+            // The core's own in-memory store: an in-memory SQLite database would cost each
+            // station a connection's page cache, lookaside and schema (~200 KB).
+            StoreKind::Memory => Some(Box::new(chargepoint::charge_point::MemoryStore::default())),
         };
         let frames = frames.clone();
         Ok(StartOptions {
@@ -143,13 +148,7 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
         if *stopping.borrow() && reason == BootReason::PowerUp {
             break;
         }
-        let config = fleet.station_config(&id);
-        let started = match fleet.start_options(&id, &frames) {
-            Ok(options) => Station::start_embedded(&config, reason, options)
-                .await
-                .map_err(anyhow::Error::from),
-            Err(e) => Err(e),
-        };
+        let started = start(&fleet, &id, &frames, reason).await;
         let station = match started {
             Ok(station) => station,
             Err(e) => {
@@ -191,6 +190,27 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
     }
     drop(handles);
     let _ = drivers_task.await;
+}
+
+/// Starts station `id`. A start reads and writes files (the OCPP configuration, the user
+/// config with an fsync per key the fleet sets, the store): it runs on tokio's blocking
+/// threads, at most [`Fleet::starting`]'s permits at a time, so that a ramp-up of thousands
+/// never stalls the runtime's workers, which carry every running station's connection.
+async fn start(
+    fleet: &Arc<Fleet>,
+    id: &str,
+    frames: &Arc<FrameCounter>,
+    reason: BootReason,
+) -> anyhow::Result<Station> {
+    let _permit = fleet.starting.acquire().await?;
+    let config = fleet.station_config(id);
+    let options = fleet.start_options(id, frames)?;
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        runtime.block_on(Station::start_embedded(&config, reason, options))
+    })
+    .await?
+    .map_err(anyhow::Error::from)
 }
 
 /// What the state of one station adds to the fleet's gauges.

@@ -304,6 +304,7 @@ async fn run_plan(plan: Plan) -> anyhow::Result<ExitCode> {
         counters: counters.clone(),
         stopping,
         drain_timeout: settings.drain_timeout,
+        starting: tokio::sync::Semaphore::new(member::STARTING_AT_ONCE),
     });
     eprintln!(
         "ferrocharge fleet: {stations} of {} stations ({} to {}, shard {}) of {} to {}, store {:?}, data in {}",
