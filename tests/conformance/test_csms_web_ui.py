@@ -9,6 +9,7 @@ a tag added in the page is listed. Screenshots go to tests/conformance/screensho
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -183,7 +184,14 @@ def test_pricing_is_edited_in_the_page(ui):
                          " return document.getElementById('pricing-save').disabled; })()") is False
     click(page, "document.getElementById('pricing-save')")
     page.wait_for("document.getElementById('pricing-save').disabled === true")
-    assert sil.csms("GET", "/pricing")["tags"]["DEADBEEF"]["kwh_price"] == 0.42
+    # The button is disabled as soon as the PUT leaves, before its answer: wait for the CSMS
+    # to have the price (reading it once right away raced the PUT and saw the old 0.3).
+    deadline = time.monotonic() + 10
+    while sil.csms("GET", "/pricing")["tags"]["DEADBEEF"]["kwh_price"] != 0.42:
+        assert time.monotonic() < deadline, "the CSMS never got the saved price"
+        time.sleep(0.05)
+    # Saved: the form is clean again, so the button stays disabled.
+    assert page.evaluate("document.getElementById('pricing-save').disabled") is True
     sil.api("POST", "/connectors/1/plug-in")
     sil.api("POST", "/tokens", {"id_tag": "DEADBEEF", "connectors": [1]})
     sil.wait_state(lambda s: (connector(s)["pricing"] or {}).get("text") ==
