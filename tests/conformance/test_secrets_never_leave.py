@@ -80,13 +80,16 @@ def test_an_authorization_key_appears_in_no_output(make_station, csms, ftp):
     csms.send_raw(json.dumps([2, "raw-2", "ChangeConfiguration", change])[:-1])
     csms.send_raw(json.dumps([2, 7, "ChangeConfiguration", change], separators=(",", ":")))
     events.wait_for("[2,7,")
-    # Profile 1: the station connects again, with HTTP Basic auth made of the key.
+    # Profile 1: the station connects again, with HTTP Basic auth made of the key. (The
+    # StatusNotifications of the new connection may arrive before wait_connections returns:
+    # they are looked for from before the change.)
+    reconnect = csms.index()
     assert csms.call(call.ChangeConfiguration(key="SecurityProfile", value="1")) == {
         "status": "Accepted"}
     csms.wait_connections(2)
     basic = base64.b64encode(f"cp001:{KEY}".encode()).decode()
     assert csms.authorizations[-1] == f"Basic {basic}"
-    booted(csms, station, after=csms.index())
+    booted(csms, station, after=reconnect)
 
     # The archive of the logs, as the CSMS gets it.
     (ftp.root / "diag").mkdir()
