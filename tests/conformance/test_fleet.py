@@ -216,3 +216,69 @@ def test_shards_run_in_separate_processes_connect_each_id_exactly_once(
 def write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize("args, reason", [
+    (["--id-pattern", "cp/{}"], "'/' is not allowed in a charge point id"),
+    (["--id-pattern", "cp"], "has no number placeholder"),
+    (["--id-pattern", "cp{}{}"], "exactly one placeholder"),
+    (["--shard", "3/2"], "--shard \"3/2\": k/n needs 1 <= k <= n"),
+    (["--csms", "wss://127.0.0.1:9/x/"], "the fleet speaks ws:// only"),
+    (["--csms", "http://127.0.0.1:9/x/"], "--csms"),
+    (["--set", "NoSuchKey=1"], "\"NoSuchKey\" is not a key of the OCPP configuration"),
+    (["--set", "ChargePointId=x"], "the fleet sets ChargePointId itself"),
+    (["--ramp-up", "soon"], "--ramp-up"),
+    (["--scenario", "SCENARIO", "--duration", "5s"], "--duration is for a fleet without a scenario"),
+    (["--scenario", "BAD_SCENARIO"], "unknown field `sessions_per_day`"),
+])
+def test_bad_fleet_arguments_are_refused_before_anything_starts(ferrocharge_bin, tmp_path, args,
+                                                                  reason):
+    scenario = write(tmp_path / "good.yaml", SCENARIO)
+    bad = write(tmp_path / "bad.yaml", SCENARIO.replace("sessions_per_hour", "sessions_per_day"))
+    args = [str(scenario) if a == "SCENARIO" else str(bad) if a == "BAD_SCENARIO" else a
+            for a in args]
+    base = ["--config", str(station_yaml(tmp_path)), "--count", "3",
+            "--data-dir", str(tmp_path / "fleet")]
+    if "--csms" not in args:
+        base += ["--csms", "ws://127.0.0.1:9/x/"]
+    done = subprocess.run([ferrocharge_bin, "fleet", *base, *args], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert reason in done.stderr, done.stderr
+    # Refused before any station started: no station folder, no report.
+    assert not (tmp_path / "fleet").exists() or list((tmp_path / "fleet").iterdir()) == []
+
+
+def test_a_fleet_station_reset_by_the_csms_starts_again_and_counts_once(
+        ferrocharge_bin, dev_csms, tmp_path):
+    proc = fleet(ferrocharge_bin, tmp_path, dev_csms, "--count", "3", "--store", "memory",
+                 "--duration", "15s", "--report", str(tmp_path / "r.json"))
+
+    def booted(cp: str, boots: int) -> bool:
+        try:
+            frames = dev_csms.get(f"/charge-points/{cp}/frames?action=BootNotification")
+        except urllib.error.HTTPError as e:
+            assert e.code == 404  # not connected yet
+            return False
+        return sum(1 for f in frames if f["direction"] == "sent") >= boots
+
+    deadline = time.monotonic() + TIMEOUT
+    while not all(booted(f"cp{n:05}", 1) for n in (1, 2, 3)):
+        assert proc.poll() is None and time.monotonic() < deadline, "the fleet did not boot"
+        time.sleep(0.2)
+    req = urllib.request.Request(
+        f"http://{dev_csms.http}/api/v1/charge-points/cp00002/calls",
+        data=json.dumps({"action": "Reset", "payload": {"type": "Soft"}}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=30) as answer:
+        assert json.loads(answer.read()) == {"result": "answered", "payload": {"status": "Accepted"}}
+    while not booted("cp00002", 2):
+        assert proc.poll() is None and time.monotonic() < deadline, "cp00002 did not boot again"
+        time.sleep(0.2)
+    out = finish(proc)
+    assert proc.returncode == 0, out[-4000:]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["stations"] == {"started": 4, "booted": 3, "start_failures": 0, "failures": 0,
+                                  "offline_windows": 0}
+    assert report["csms_calls"] == {"Reset": 1}
+    assert report["unexpected_csms_calls"] == {"Reset": 1}

@@ -143,6 +143,8 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
         let _ = drivers_done_tx.send(true);
     });
     let frames = Arc::new(FrameCounter::new(fleet.counters.clone()));
+    // Across restarts (a Reset): the station counts once among those ever booted.
+    let booted_once = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut reason = BootReason::PowerUp;
     loop {
         if *stopping.borrow() && reason == BootReason::PowerUp {
@@ -162,7 +164,11 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
         };
         fleet.counters.started.fetch_add(1, Relaxed);
         let handle = station.handle();
-        tokio::spawn(watch_state(fleet.counters.clone(), handle.watch_state()));
+        tokio::spawn(watch_state(
+            fleet.counters.clone(),
+            handle.watch_state(),
+            booted_once.clone(),
+        ));
         let closer = tokio::spawn(close_when_stopping(
             fleet.clone(),
             handle.clone(),
@@ -238,14 +244,16 @@ fn seen(state: &StationState) -> Seen {
 }
 
 /// Follows one run of a station: the fleet's gauges and its transactions' starts and ends.
-async fn watch_state(counters: Arc<Counters>, mut state: watch::Receiver<StationState>) {
+async fn watch_state(
+    counters: Arc<Counters>,
+    mut state: watch::Receiver<StationState>,
+    booted_once: Arc<std::sync::atomic::AtomicBool>,
+) {
     let mut before = Seen::default();
-    let mut ever_booted = false;
     loop {
         let now = seen(&state.borrow_and_update());
         apply(&counters, before, now);
-        if now.booted && !ever_booted {
-            ever_booted = true;
+        if now.booted && !booted_once.swap(true, Relaxed) {
             counters.ever_booted.fetch_add(1, Relaxed);
         }
         before = now;

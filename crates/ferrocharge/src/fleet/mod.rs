@@ -193,15 +193,15 @@ impl Plan {
         let message_logs = overrides.iter().any(|(key, _)| key == "LogMessagesFormat");
         check_template(&template, args.store, message_logs)?;
         let csms_uri = args.csms.trim().to_owned();
-        let url = CsmsUrl::parse(
+        if csms_uri.to_ascii_lowercase().starts_with("wss://") {
+            bail!("--csms {csms_uri:?}: the fleet speaks ws:// only (security profiles 0 and 1): it has no certificates for thousands of stations");
+        }
+        CsmsUrl::parse(
             &csms_uri,
             &ids.id(args.first),
             SecurityProfile::from_number(0)?,
         )
         .with_context(|| format!("--csms {csms_uri:?}"))?;
-        if url.is_secure() {
-            bail!("--csms {csms_uri:?}: the fleet speaks ws:// only (security profiles 0 and 1): it has no certificates for thousands of stations");
-        }
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("cannot create the data dir {}", data_dir.display()))?;
         let report = args

@@ -94,6 +94,12 @@ impl Station {
                 break exit;
             }
         };
+        // The frames the driver reported that the loop did not take before it ended (a Reset
+        // restarts at once when nothing waits): logged still, so the message log has the
+        // Reset and its answer.
+        while let Ok(frame) = self.link.frames.try_recv() {
+            self.frame(frame);
+        }
         self.answer_all_stopping();
         self.shutdown().await;
         exit
