@@ -118,6 +118,11 @@ pub struct CsmsOptions {
     /// Whether `tags` replace the tags of an existing database at start (`ferrocharge csms
     /// --tag`: the list given on the command line is the list in force).
     pub replace_tags: bool,
+    /// Tags added to the database when it has no tag of that idTag (a tag already there, in
+    /// whatever state the user left it, is kept): `sil` passes the development PKI's eMAID when
+    /// it runs a Plug&Charge station, so a database made before that tag existed still
+    /// authorizes the simulated car.
+    pub ensure_tags: Vec<TagEntry>,
     /// The folder of the CSMS's SQLite database (`csms.db`: tags, charge-point settings,
     /// transactions and their meter values), created if missing; `None` keeps everything in
     /// memory, gone when the CSMS stops.
@@ -158,6 +163,7 @@ impl Default for CsmsOptions {
             path_prefix: DEFAULT_PATH_PREFIX.to_owned(),
             tags: default_tags(),
             replace_tags: false,
+            ensure_tags: Vec::new(),
             data_dir: None,
             http: None,
             http_token: None,
@@ -181,6 +187,7 @@ impl std::fmt::Debug for CsmsOptions {
             .field("path_prefix", &self.path_prefix)
             .field("tags", &self.tags)
             .field("replace_tags", &self.replace_tags)
+            .field("ensure_tags", &self.ensure_tags)
             .field("data_dir", &self.data_dir)
             .field("http", &self.http)
             .field("http_token", &self.http_token.is_some())

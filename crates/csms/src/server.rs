@@ -353,6 +353,7 @@ impl Csms {
         }
         let mut store = Store::open(options.data_dir.as_deref())?;
         store.seed_tags(&options.tags, options.replace_tags)?;
+        store.add_missing_tags(&options.ensure_tags)?;
         let mut state = State::from_loaded(store.load()?);
         if let Some(pricing) = &options.pricing {
             state.pricing = pricing.clone();

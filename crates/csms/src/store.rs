@@ -211,6 +211,27 @@ impl Store {
         tx.commit().map_err(sqlite(&label))
     }
 
+    /// Adds each of `tags` that the database does not hold (idTags compare
+    /// case-insensitively); a tag already there is left as it is.
+    pub fn add_missing_tags(&mut self, tags: &[TagEntry]) -> Result<(), StoreError> {
+        let label = self.label.clone();
+        let tx = self.conn.transaction().map_err(sqlite(&label))?;
+        for tag in tags {
+            let known: Option<String> = tx
+                .query_row(
+                    "SELECT id_tag FROM tags WHERE id_tag = ?1",
+                    [tag.id_tag.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sqlite(&label))?;
+            if known.is_none() {
+                put_tag(&tx, tag).map_err(sqlite(&label))?;
+            }
+        }
+        tx.commit().map_err(sqlite(&label))
+    }
+
     /// Reads everything.
     pub fn load(&self) -> Result<Loaded, StoreError> {
         Ok(Loaded {
@@ -696,6 +717,17 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let tags = store.load().unwrap_or_else(|e| panic!("{e}")).tags;
         assert_eq!(tags, [TagEntry::new("OTHER")]);
+        // A tag the database lacks is added; one it holds (any case) keeps its state.
+        let mut blocked = TagEntry::new("OTHER");
+        blocked.status = AuthorizationStatus::Blocked;
+        store
+            .add_missing_tags(&[blocked, TagEntry::new("emaid1")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .add_missing_tags(&[TagEntry::new("EMAID1")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let tags = store.load().unwrap_or_else(|e| panic!("{e}")).tags;
+        assert_eq!(tags, [TagEntry::new("OTHER"), TagEntry::new("emaid1")]);
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }

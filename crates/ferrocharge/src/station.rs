@@ -67,6 +67,11 @@ pub fn sil(
     let mut options = dev_csms_options(&url, security.as_ref())?;
     options.http = Some(csms_http);
     options.data_dir = Some(station.settings.data_dir.join("csms"));
+    if pnc.is_some() {
+        // A dev CSMS database made before the eMAID was a default tag still authorizes the
+        // simulated car's contract.
+        options.ensure_tags = vec![csms::TagEntry::new(csms::dev_pki::EMAID)];
+    }
     options.pricing_enabled = Some(pricing);
     let listen = options.listen;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
