@@ -30,33 +30,58 @@ def _reserve(csms, id_tag: str, reservation_id: int, parent: str | None = None,
 # -- Reservations --------------------------------------------------------------------------------
 
 
-def test_a_remote_start_of_a_group_member_at_a_reserved_connector_is_rejected(make_station, csms):
+def test_a_remote_start_of_a_group_member_at_a_reserved_connector_charges_after_its_authorize(
+        make_station, csms):
     """Mirrors EVerest: authorization_tests.py::test_parent_id_tag_reservation_2 and
-    ocpp_compliance_tests.py::test_reservation_with_parentid, where ferrocharge differs:
-    AuthorizeRemoteTxRequests true; ReserveNow of connector 1 for RFID1 with parentIdTag FLEET:
-    Reserved; RemoteStartTransaction for TAG2 at connector 1. EVerest answers Accepted (libocpp
-    rejects a remote start at a reserved connector only when the reservation has no
-    parentIdTag, ReservedForOtherToken) and lets TAG2 charge once Authorize.conf gives it the
-    parent FLEET. ferrocharge decides at the RemoteStartTransaction with what it knows then (the
-    local list and the cache, `core:reservation_lifetime.rs`): TAG2's group is unknown, so
-    Rejected, nothing is authorized or started and the connector stays Reserved. Once TAG2 is
-    known to be of FLEET (from its Authorize.conf when swiped), its card charges there."""
+    ocpp_compliance_tests.py::test_reservation_with_parentid: AuthorizeRemoteTxRequests true;
+    ReserveNow of connector 1 for RFID1 with parentIdTag FLEET: Reserved; a car plugged in;
+    RemoteStartTransaction for TAG2 at connector 1: Accepted (libocpp rejects a remote start
+    at a reserved connector only when the reservation has no parentIdTag), Authorize of TAG2,
+    whose Authorize.conf gives the parent FLEET, then StartTransaction with the reservation."""
     csms.parent_ids["TAG2"] = "FLEET"
     station = make_station(ocpp_overrides={"Core": {"AuthorizeRemoteTxRequests": True}})
     n = booted(csms, station)
     assert _reserve(csms, "RFID1", 21, parent="FLEET") == {"status": "Accepted"}
     reserved(csms, 1, n)
-    assert csms.call(call.RemoteStartTransaction(id_tag="TAG2", connector_id=1)) == {
-        "status": "Rejected"}
     station.api("POST", "/connectors/1/plug-in")
+    station.wait_state(lambda s: s["connectors"][0]["plugged"])
     m = csms.index()
-    csms.wait_for("Heartbeat", after=m)
-    assert csms.find("Authorize", after=n) == []
-    assert csms.find("StartTransaction", after=n) == []
-    assert station.state()["connectors"][0]["status"] == "Reserved"
-    station.api("POST", "/tokens", {"id_tag": "TAG2", "connectors": [1]})
+    assert csms.call(call.RemoteStartTransaction(id_tag="TAG2", connector_id=1)) == {
+        "status": "Accepted"}
+    assert csms.wait_for("Authorize", after=m) == {"idTag": "TAG2"}
     start = csms.wait_for("StartTransaction", after=m)
     assert (start["connectorId"], start["idTag"], start["reservationId"]) == (1, "TAG2", 21)
+    csms.wait_for("StatusNotification", status(1, "Charging"), after=m)
+
+
+def test_a_remote_start_at_a_reserved_connector_of_another_group_starts_nothing(
+        make_station, csms):
+    """The same reservation (parentIdTag FLEET); RemoteStartTransaction for TAG3, whose
+    Authorize.conf names another parent: Accepted (the group is known only from the
+    Authorize), Authorize, then no transaction and the connector stays Reserved; a reservation
+    without a parentIdTag rejects the remote start at once (libocpp's ReservedForOtherToken)."""
+    csms.parent_ids["TAG3"] = "OTHER"
+    station = make_station(ocpp_overrides={"Core": {"AuthorizeRemoteTxRequests": True}})
+    n = booted(csms, station)
+    assert _reserve(csms, "RFID1", 23, parent="FLEET") == {"status": "Accepted"}
+    reserved(csms, 1, n)
+    m = csms.index()
+    assert csms.call(call.RemoteStartTransaction(id_tag="TAG3", connector_id=1)) == {
+        "status": "Accepted"}
+    assert csms.wait_for("Authorize", after=m) == {"idTag": "TAG3"}
+    station.api("POST", "/connectors/1/plug-in")
+    csms.wait_quiet()
+    assert csms.find("StartTransaction", after=m) == []
+    assert station.state()["connectors"][0]["status"] == "Reserved"
+    assert csms.call(call.CancelReservation(reservation_id=23)) == {"status": "Accepted"}
+    station.api("POST", "/connectors/1/unplug")
+    assert _reserve(csms, "RFID1", 24) == {"status": "Accepted"}
+    station.wait_state(lambda s: s["connectors"][0]["status"] == "Reserved")
+    k = csms.index()
+    assert csms.call(call.RemoteStartTransaction(id_tag="TAG3", connector_id=1)) == {
+        "status": "Rejected"}
+    csms.wait_quiet()
+    assert csms.find("Authorize", after=k) == []
 
 
 def test_a_reserved_connector_with_a_car_stays_reserved_for_a_card_swiped_offline(

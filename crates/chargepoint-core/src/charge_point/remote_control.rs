@@ -6,8 +6,10 @@
 //! RemoteStartTransaction (libocpp's `handleRemoteStartTransactionRequest`):
 //! - connectorId 0 or above NumberOfConnectors: Rejected;
 //! - a connector named must be free: operative, not Faulted, no transaction, not Finishing,
-//!   not reserved for another identifier (libocpp's "obtainable" check), and not already
-//!   authorized for someone (a user waiting to plug in keeps the connector);
+//!   not reserved for another identifier (libocpp's "obtainable" check: with
+//!   AuthorizeRemoteTxRequests a reservation with a parentIdTag does not reject it, since the
+//!   Authorize.conf may give that parent, which then decides), and not already authorized for
+//!   someone (a user waiting to plug in keeps the connector);
 //! - without a connectorId (unless RejectRemoteStartTransactionWithoutConnectorId): Accepted
 //!   when some connector is free. A free connector with a car plugged in gets the session, as
 //!   does the only free connector; otherwise it goes to the connector the next car is plugged
@@ -166,7 +168,7 @@ impl ChargePoint {
             self.connectors
                 .get(id as usize)
                 .is_some_and(|c| c.is_free() && c.authorized.is_none())
-                && self.reservation_admits(id, &request.id_tag, None, now)
+                && self.reservation_may_admit_remote_start(id, &request.id_tag, now)
         };
         match request.connector_id {
             Some(c) => u32::try_from(c)

@@ -361,6 +361,28 @@ impl ChargePoint {
             .any(|c| self.reservable(c, station.id))
     }
 
+    /// Whether a RemoteStartTransaction of `id_tag` may be accepted at `connector` before
+    /// its Authorize: the reservation admits it, or, with AuthorizeRemoteTxRequests, the
+    /// connector's reservation has a parentIdTag that the Authorize.conf may give. libocpp
+    /// rejects a remote start at a reserved connector only for `ReservedForOtherToken`, not
+    /// `ReservedForOtherTokenAndHasParentToken` (EVerest's `test_reservation_with_parentid`
+    /// expects Accepted); the Authorize.conf's parent then decides
+    /// ([`authorization_decided`](Self::authorization_decided)).
+    pub(crate) fn reservation_may_admit_remote_start(
+        &self,
+        connector: u32,
+        id_tag: &IdToken,
+        now: Now,
+    ) -> bool {
+        if self.reservation_admits(connector, id_tag, None, now) {
+            return true;
+        }
+        self.config.core().authorize_remote_tx_requests
+            && self
+                .reservation_of(connector)
+                .is_some_and(|r| r.parent_id_tag.is_some())
+    }
+
     /// The reservationId a transaction of `id_tag` starting on `connector` uses: the
     /// connector's reservation when the identifier may use it (or was authorized there, which
     /// checked it), else the reservation of connector 0 when it may use that.
