@@ -3,7 +3,7 @@
 //! without its message log is better than one that stops because a disk filled up.
 
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// An open log file, or one that failed and is disabled.
@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub struct FileSink {
     path: PathBuf,
     file: Option<File>,
+    /// The file's length as written through this sink (it is created empty, and only this
+    /// sink writes it), so [`FileSink::write_at`] needs no `fstat` to know where it ends.
+    len: u64,
 }
 
 impl FileSink {
@@ -24,7 +27,7 @@ impl FileSink {
                 None
             }
         };
-        FileSink { path, file }
+        FileSink { path, file, len: 0 }
     }
 
     /// The file's path.
@@ -45,16 +48,40 @@ impl FileSink {
     /// Appends `text` at the current position.
     pub fn write(&mut self, text: &str) {
         self.with_file(|f| f.write_all(text.as_bytes()));
+        self.len += text.len() as u64;
     }
 
-    /// Writes `text` at byte `offset`, cutting the file there first; the HTML log uses this to
-    /// replace its closing tags with the next row and the closing tags again.
+    /// Writes `text` at byte `offset`, so that the file ends with it; the HTML log uses this to
+    /// replace its closing tags with the next row and the closing tags again. A file is written
+    /// either with this or with [`FileSink::write`], not both (this leaves the position of
+    /// `write` where it was).
+    ///
+    /// When `text` reaches at least to the end of the file (a row and the closing tags over the
+    /// closing tags alone always do), this is one `pwrite(2)`: no truncate, no seek, and the
+    /// file is never shorter than its closing tags need (a truncate first left it cut short
+    /// until the write came). Only a shorter `text` needs the file cut after it.
     pub fn write_at(&mut self, offset: u64, text: &str) {
+        let end = offset + text.len() as u64;
+        let len = self.len;
         self.with_file(|f| {
-            f.set_len(offset)?;
-            f.seek(SeekFrom::Start(offset))?;
-            f.write_all(text.as_bytes())
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileExt as _;
+                f.write_all_at(text.as_bytes(), offset)?;
+                if end < len {
+                    f.set_len(end)?;
+                }
+                Ok(())
+            }
+            #[cfg(not(unix))]
+            {
+                use std::io::{Seek as _, SeekFrom};
+                f.set_len(offset)?;
+                f.seek(SeekFrom::Start(offset))?;
+                f.write_all(text.as_bytes())
+            }
         });
+        self.len = end;
     }
 
     fn with_file(&mut self, op: impl FnOnce(&mut File) -> io::Result<()>) {
@@ -85,6 +112,7 @@ mod tests {
         let mut sink = FileSink {
             path: PathBuf::from("/dev/full"),
             file: Some(full),
+            len: 0,
         };
         assert!(sink.is_enabled());
         sink.write("a line\n");
@@ -105,6 +133,12 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&path).ok().as_deref(),
             Some("headrowrow</end>")
+        );
+        // Shorter than what it replaces: the file ends after it.
+        sink.write_at(4, "x");
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("headx")
         );
     }
 }

@@ -60,7 +60,13 @@ impl Station {
                 }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
                 Some(report) = self.jobs.reports.recv() => self.tell_core(report),
-                Some(frame) = self.link.frames.recv() => self.frame(frame),
+                Some(frame) = self.link.frames.recv() => {
+                    self.frame(frame);
+                    // Logging a frame changes nothing the state shows nor what the checks
+                    // below look at: no need to build the state (two frames a round trip)
+                    // only to find it unchanged.
+                    continue;
+                }
                 Some(order) = self.orders.recv() => {
                     if let Some(exit) = self.order(order) {
                         break exit;
