@@ -20,8 +20,17 @@ use crate::sil_security::SilSecurity;
 
 /// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
 /// the CSMS starts it again in the same process (the config is read again, like a reboot).
+///
+/// One thread runs it all (tokio's current-thread runtime): the station's work comes a message
+/// or a 250 ms step at a time and takes microseconds, so a second worker thread only added
+/// wake-ups between threads, a malloc arena and its stack (docs/performance.md). What may block
+/// for long (firmware installation, diagnostics archives, file transfers) runs on tokio's
+/// blocking threads, made when needed.
 pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the tokio runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
     runtime.block_on(run_station(
         &ConfigFile::Path(config.to_path_buf()),
         None,
