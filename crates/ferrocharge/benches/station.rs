@@ -21,6 +21,12 @@
 //!    station's CPU time (user + system, all its threads, /proc/<pid>/stat) over the 20,000
 //!    divided by 20,000 is its CPU per round trip; the rate is what the CSMS's caller sees.
 //!
+//! 5. The same round trips once more, with a station started afresh against a plain websocket
+//!    peer instead of the dev CSMS ([`plain_peer`]): it answers the station's CALLs with the
+//!    least the schemas allow and sends the GetConfiguration frames as prepared text, so the
+//!    rate shows what the station can do rather than what the dev CSMS can (its API, its state
+//!    and its own logging cost it about as much CPU as the station).
+//!
 //! Nothing in the station knows it is measured: it is the binary and the configuration a user
 //! runs. Its log goes to `station.log` in the folder (deleted afterwards).
 
@@ -67,6 +73,7 @@ fn main() {
         };
         println!("{BENCH}/{variant}: {}", binary.display());
         runtime.block_on(run(&variant, binary));
+        runtime.block_on(run_plain(&variant, binary));
     }
 }
 
@@ -186,16 +193,10 @@ impl Drop for StationProcess {
     }
 }
 
-async fn run(variant: &str, binary: &Path) {
-    let dir = common::scratch_dir();
-    let csms = Csms::bind(CsmsOptions {
-        listen: ([127, 0, 0, 1], 0).into(),
-        ..CsmsOptions::default()
-    })
-    .await
-    .expect("the dev CSMS binds");
-    let config = write_station(dir.path(), csms.local_addr().port());
-    let log = std::fs::File::create(dir.path().join("station.log")).expect("station.log");
+/// Starts `binary` with a station folder in `dir` whose CSMS listens on `csms_port`.
+fn start_station(binary: &Path, dir: &Path, csms_port: u16) -> StationProcess {
+    let config = write_station(dir, csms_port);
+    let log = std::fs::File::create(dir.join("station.log")).expect("station.log");
     let child = Command::new(binary)
         .args(["run", "--config"])
         .arg(&config)
@@ -204,7 +205,166 @@ async fn run(variant: &str, binary: &Path) {
         .stderr(log)
         .spawn()
         .unwrap_or_else(|e| panic!("{} does not start: {e}", binary.display()));
-    let station = StationProcess(child);
+    StationProcess(child)
+}
+
+/// A websocket peer that is just enough of a CSMS (step 5 of the module docs): it accepts
+/// the station's connection (subprotocol ocpp1.6), answers its CALLs (BootNotification
+/// Accepted, Heartbeat with the time, every other one with an empty payload, which is what the
+/// station sends while idle: StatusNotification, SecurityEventNotification), and once the
+/// StatusNotifications of connectors 0 to 2 are answered sends GetConfiguration, one at a
+/// time, each waiting for its CALLRESULT. Returns the elapsed time of the timed round trips
+/// and the station's CPU time over them.
+async fn plain_peer(listener: tokio::net::TcpListener, pid: u32) -> (Duration, Duration) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let (tcp, _) = listener.accept().await.expect("the station connects");
+    tcp.set_nodelay(true).expect("TCP_NODELAY");
+    #[allow(clippy::result_large_err)]
+    let subprotocol = |_: &Request, mut response: Response| {
+        response.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("ocpp1.6"),
+        );
+        Ok(response)
+    };
+    let mut ws = tokio_tungstenite::accept_hdr_async(tcp, subprotocol)
+        .await
+        .expect("the websocket handshake");
+    let mut statuses = 0;
+    let mut registered = false;
+    while !registered {
+        let message = ws
+            .next()
+            .await
+            .expect("the station stays")
+            .expect("a frame");
+        if let Message::Text(text) = message {
+            if let Read::Call { reply, status } = read(&text) {
+                statuses += usize::from(status);
+                ws.send(Message::text(reply)).await.expect("sent");
+            }
+        }
+        registered = statuses >= 3;
+    }
+    let mut cpu_before = Duration::ZERO;
+    let mut started = Instant::now();
+    for n in 0..WARM_UP + ROUND_TRIPS {
+        if n == WARM_UP {
+            cpu_before = cpu_time(pid);
+            started = Instant::now();
+        }
+        let id = format!("g{n}");
+        let call = format!(r#"[2,"{id}","GetConfiguration",{{"key":["HeartbeatInterval"]}}]"#);
+        ws.send(Message::text(call)).await.expect("sent");
+        loop {
+            let message = ws
+                .next()
+                .await
+                .expect("the station stays")
+                .expect("a frame");
+            let Message::Text(text) = message else {
+                continue;
+            };
+            match read(&text) {
+                Read::Call { reply, .. } => ws.send(Message::text(reply)).await.expect("sent"),
+                Read::Answer(answered) if answered == id => {
+                    assert!(
+                        text.contains("HeartbeatInterval"),
+                        "the key asked for: {text}"
+                    );
+                    break;
+                }
+                Read::Answer(_) => panic!("an answer to nothing asked: {text}"),
+            }
+        }
+    }
+    (started.elapsed(), cpu_time(pid) - cpu_before)
+}
+
+/// A frame from the station, as the plain peer reads it.
+enum Read {
+    /// A CALL: the answer to send, and whether it was a StatusNotification.
+    Call { reply: String, status: bool },
+    /// A CALLRESULT or CALLERROR: its message id.
+    Answer(String),
+}
+
+/// What the plain peer makes of a frame from the station.
+fn read(text: &str) -> Read {
+    let frame: Value = serde_json::from_str(text).expect("a JSON frame");
+    let id = frame[1].as_str().unwrap_or_default().to_owned();
+    if frame[0] != 2 {
+        return Read::Answer(id);
+    }
+    let now = chrono_now().to_string();
+    let action = frame[2].as_str().unwrap_or_default();
+    let payload = match action {
+        "BootNotification" => {
+            serde_json::json!({"status": "Accepted", "currentTime": now, "interval": 86400})
+        }
+        "Heartbeat" => serde_json::json!({"currentTime": now}),
+        _ => serde_json::json!({}),
+    };
+    Read::Call {
+        reply: serde_json::json!([3, id, payload]).to_string(),
+        status: action == "StatusNotification",
+    }
+}
+
+/// The wall-clock time now.
+fn chrono_now() -> ocpp_types::DateTime {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis();
+    ocpp_types::DateTime::from_unix_millis(millis as i64).expect("a time")
+}
+
+/// Step 5: the round trips against [`plain_peer`].
+async fn run_plain(variant: &str, binary: &Path) {
+    let dir = common::scratch_dir();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for the plain peer");
+    let port = listener.local_addr().expect("its address").port();
+    let station = start_station(binary, dir.path(), port);
+    let (elapsed, station_cpu) = tokio::time::timeout(GUARD, plain_peer(listener, station.0.id()))
+        .await
+        .expect("the plain peer's round trips in time");
+    let variant = format!("{variant}, plain peer");
+    figure(
+        BENCH,
+        &variant,
+        "rate",
+        format!("{:.0}", ROUND_TRIPS as f64 / elapsed.as_secs_f64()),
+        "round trips/s",
+    );
+    figure(
+        BENCH,
+        &variant,
+        "station CPU per round trip",
+        format!(
+            "{:.1}",
+            station_cpu.as_secs_f64() * 1e6 / ROUND_TRIPS as f64
+        ),
+        "µs",
+    );
+    drop(station);
+}
+
+async fn run(variant: &str, binary: &Path) {
+    let dir = common::scratch_dir();
+    let csms = Csms::bind(CsmsOptions {
+        listen: ([127, 0, 0, 1], 0).into(),
+        ..CsmsOptions::default()
+    })
+    .await
+    .expect("the dev CSMS binds");
+    let station = start_station(binary, dir.path(), csms.local_addr().port());
     let pid = station.0.id();
     let started = Instant::now();
 
