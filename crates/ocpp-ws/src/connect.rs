@@ -27,6 +27,22 @@ pub const SUBPROTOCOL: &str = "ocpp1.6";
 /// The websocket of an open connection, its incoming frames filtered (see [`inbound`](crate::inbound)).
 pub type WsStream = WebSocketStream<Filtered<Stream>>;
 
+/// What tungstenite reads from the stream at a time, at most. Its default, 128 KiB, is
+/// zero-filled before every read (`FrameCodec::read_in` resizes its buffer to the chunk):
+/// for OCPP frames of a few hundred bytes that was about 8 % of the CPU of a round trip, and
+/// 128 KiB of memory per connection. A larger frame still arrives whole: tungstenite reserves
+/// room for a frame's length once its header is read.
+pub(crate) const READ_BUFFER: usize = 8 * 1024;
+
+/// The websocket settings of a connection, either side: messages and frames up to `limit`
+/// bytes, reads of [`READ_BUFFER`].
+pub(crate) fn websocket_config(limit: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit))
+        .read_buffer_size(READ_BUFFER)
+}
+
 /// What the handshake of an open connection used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Handshaken {
@@ -118,9 +134,7 @@ async fn connect_unbounded(
     // The filter keeps every message within the limit; tungstenite's own limits, the same,
     // are the second line (they would end the connection rather than let it be answered).
     let limit = options.max_message_size;
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(limit))
-        .max_frame_size(Some(limit));
+    let config = websocket_config(limit);
     let stream = Filtered::new(stream, limit);
     let (ws, response) = tokio_tungstenite::client_async_with_config(request, stream, Some(config))
         .await

@@ -287,8 +287,9 @@ fn write_header(out: &mut Vec<u8>, flags: u8, opcode: u8, mask: &[u8], len: u64)
     out.extend_from_slice(mask);
 }
 
-/// How much is read from the socket at a time.
-const READ_CHUNK: usize = 64 * 1024;
+/// How much is read from the socket at a time: tungstenite's own read size
+/// ([`crate::connect::READ_BUFFER`]), so one read of ours serves one of its reads.
+const READ_CHUNK: usize = crate::connect::READ_BUFFER;
 
 /// A byte stream whose incoming websocket frames go through a [`FrameFilter`].
 #[derive(Debug)]

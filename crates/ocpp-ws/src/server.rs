@@ -26,6 +26,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::WebSocketStream;
 
@@ -212,7 +213,10 @@ async fn handshake(
         )
         .map_err(refuse)
     };
-    let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
+    // tungstenite's reads as the client side makes them (`connect::READ_BUFFER` says why);
+    // its message limits stay as they were.
+    let config = WebSocketConfig::default().read_buffer_size(crate::connect::READ_BUFFER);
+    let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config))
         .await
         .map_err(HandshakeError::Upgrade)?;
     let Some(subprotocol) = verdict.subprotocol else {

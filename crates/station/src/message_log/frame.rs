@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::json_text::respace;
+use super::json_text::{compact, respace};
 use super::redact::{redact, SecretKeys};
 
 /// Who sent a message.
@@ -162,7 +162,7 @@ impl Correlator {
             message_id: Some(message_id.to_owned()),
             action,
             error_code,
-            compact: respace(&shown.text, None),
+            compact: compact(&shown.text),
             pretty: respace(&shown.text, Some(2)),
             text: shown.text,
         }

@@ -8,8 +8,10 @@
 //! page of a station that crashed or is still running is unterminated; browsers forgive that,
 //! but parsers and tests do not, and a page that is well formed only some of the time is a
 //! trap. Appending rows after a footer that is "complete at every point" is impossible for
-//! HTML (nothing may follow `</html>`), so overwriting the footer is the only way. The cost is a
-//! truncate and a seek per message, nothing next to a network round trip.
+//! HTML (nothing may follow `</html>`), so overwriting the footer is the only way. It costs nothing
+//! more than appending: the row and the closing tags go over the old closing tags in one
+//! `pwrite(2)` ([`FileSink::write_at`]), with no truncate or seek, since they are always longer
+//! than what they replace.
 //!
 //! The markup is polyglot (well-formed XML as well as HTML5), so a test can check its structure
 //! with an XML parser.
@@ -87,7 +89,7 @@ impl HtmlLog {
         };
         if ends_with_footer(&path, len) {
             return HtmlLog {
-                sink: FileSink::append(path),
+                sink: FileSink::reopen(path),
                 footer_at: len - FOOTER.len() as u64,
             };
         }
@@ -117,12 +119,13 @@ impl HtmlLog {
         self.sink.path()
     }
 
-    /// Adds the row of one message.
-    pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, info: &FrameInfo) {
-        let row = row(direction, time, info);
-        self.sink
-            .write_at(self.footer_at, &format!("{row}{FOOTER}"));
-        self.footer_at += row.len() as u64;
+    /// Adds the row of one message, `time` as [`timestamp`] writes it.
+    pub fn record(&mut self, direction: Direction, time: &str, info: &FrameInfo) {
+        let mut text = row(direction, time, info);
+        let row_len = text.len() as u64;
+        text.push_str(FOOTER);
+        self.sink.write_at(self.footer_at, &text);
+        self.footer_at += row_len;
     }
 }
 
@@ -142,33 +145,57 @@ fn ends_with_footer(path: &Path, len: u64) -> bool {
         .is_ok_and(|_| tail == FOOTER.as_bytes())
 }
 
-fn row(direction: Direction, time: DateTime<Utc>, info: &FrameInfo) -> String {
-    let kind = match (&info.kind, &info.error_code) {
-        (MessageKind::CallError, Some(code)) => format!("CALLERROR {}", escape(code)),
-        (kind, _) => kind.name().to_owned(),
-    };
-    format!(
-        "<tr class=\"{origin} {kind_class}\">\
-         <td class=\"time\">{time}</td>\
-         <td class=\"direction\">{origin} → {target}</td>\
-         <td class=\"type\">{kind}</td>\
-         <td class=\"action\">{action}</td>\
-         <td class=\"id\">{id}</td>\
-         <td class=\"message\"><pre>{json}</pre></td></tr>\n",
-        origin = direction.origin(),
-        target = direction.target(),
-        kind_class = info.kind.name(),
-        time = escape(&timestamp(time)),
-        action = escape(info.action.as_deref().unwrap_or("")),
-        id = escape(info.message_id.as_deref().unwrap_or("")),
-        json = escape(&info.pretty),
-    )
+/// The table row of one message, built in one buffer (with room for the closing tags that
+/// follow it in the same write).
+fn row(direction: Direction, time: &str, info: &FrameInfo) -> String {
+    let origin = direction.origin();
+    let mut out = String::with_capacity(info.pretty.len() + 320 + FOOTER.len());
+    for part in [
+        "<tr class=\"",
+        origin,
+        " ",
+        info.kind.name(),
+        "\"><td class=\"time\">",
+    ] {
+        out.push_str(part);
+    }
+    escape_into(&mut out, time);
+    for part in [
+        "</td><td class=\"direction\">",
+        origin,
+        " → ",
+        direction.target(),
+        "</td><td class=\"type\">",
+    ] {
+        out.push_str(part);
+    }
+    match (&info.kind, &info.error_code) {
+        (MessageKind::CallError, Some(code)) => {
+            out.push_str("CALLERROR ");
+            escape_into(&mut out, code);
+        }
+        (kind, _) => out.push_str(kind.name()),
+    }
+    out.push_str("</td><td class=\"action\">");
+    escape_into(&mut out, info.action.as_deref().unwrap_or(""));
+    out.push_str("</td><td class=\"id\">");
+    escape_into(&mut out, info.message_id.as_deref().unwrap_or(""));
+    out.push_str("</td><td class=\"message\"><pre>");
+    escape_into(&mut out, &info.pretty);
+    out.push_str("</pre></td></tr>\n");
+    out
 }
 
 /// Escapes text for an element's content. Quotes stay as they are (nothing from a message goes
 /// into an attribute), so the JSON reads as JSON in the file too, not only in a browser.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`], appended to `out`.
+fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -180,7 +207,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -3,6 +3,21 @@
 //! `serde_json::Value` would sort object keys (the workspace builds serde_json without
 //! `preserve_order`) and so show a payload in an order no peer ever sent.
 
+/// `text` (which must be valid JSON) without the whitespace between tokens: [`respace`] with
+/// no indent, but a frame without any whitespace (as serializers write JSON, ferrocharge's own
+/// and most central systems') is copied as it is, without going through it character by
+/// character.
+pub fn compact(text: &str) -> String {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        respace(text, None)
+    } else {
+        text.to_owned()
+    }
+}
+
 /// `text` (which must be valid JSON) with the whitespace between tokens removed (`indent` is
 /// `None`) or replaced by newlines and `indent` spaces a level. Empty `{}` and `[]` stay on one
 /// line.
@@ -77,6 +92,17 @@ mod tests {
     use super::respace;
 
     const FRAME: &str = r#"[2, "1", "BootNotification", {"zeta": 1.50, "alpha": [], "s": "a, b: {\"c\"}", "o": {}}]"#;
+
+    #[test]
+    fn compact_is_respace_without_indent() {
+        for text in [
+            FRAME,
+            r#"[2,"1","Heartbeat",{}]"#,
+            "[3,\"1\",{\"a\":\"x y\"}]",
+        ] {
+            assert_eq!(super::compact(text), respace(text, None), "{text}");
+        }
+    }
 
     #[test]
     fn keeps_key_order_numbers_and_strings() {

@@ -309,19 +309,21 @@ impl MessageLog {
     /// returns what was read from it (its secrets replaced: [`FrameInfo::text`]).
     pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, text: &str) -> FrameInfo {
         let info = self.correlator.read(direction, text);
+        // Formatted once for both files.
+        let time = timestamp(time);
         if let Some(log) = &mut self.log {
             rotate_sink(log, self.rotation.as_ref());
-            log.write(&log_line(direction, time, &info));
+            log.write(&log_line(direction, &time, &info));
         }
         if let Some(html) = &mut self.html {
             rotate_page(html, self.rotation.as_ref(), self.started);
-            html.record(direction, time, &info);
+            html.record(direction, &time, &info);
         }
         if direction == Direction::ChargePointToCentralSystem {
-            self.record_raw(time, &info);
+            self.record_raw(&time, &info);
         }
         for (_, page) in &mut self.session_pages {
-            page.record(direction, time, &info);
+            page.record(direction, &time, &info);
         }
         if let Some(format) = self.console {
             let line = console_line(direction, &info, format == Format::ConsoleDetailed);
@@ -377,7 +379,7 @@ impl MessageLog {
 
     /// The raw files' entries of a frame the station sent: the frame as it went over the wire
     /// (its secrets replaced), not re-formatted.
-    fn record_raw(&mut self, time: DateTime<Utc>, info: &FrameInfo) {
+    fn record_raw(&mut self, time: &str, info: &FrameInfo) {
         if let Some(log) = &mut self.log_raw {
             rotate_sink(log, self.rotation.as_ref());
             log.write(&raw_log_entry(time, info));
@@ -437,11 +439,11 @@ fn rotate_page(page: &mut HtmlLog, rotation: Option<&Rotation>, started: DateTim
 /// The raw `log` file's entry: `<time> ChargePoint>CentralSystem <type> <action|-> <id|->`, then
 /// the frame as sent, then an empty line (a frame may hold newlines; libocpp's entries have
 /// this shape too).
-fn raw_log_entry(time: DateTime<Utc>, info: &FrameInfo) -> String {
+fn raw_log_entry(time: &str, info: &FrameInfo) -> String {
     let direction = Direction::ChargePointToCentralSystem;
     format!(
         "{} {}>{} {} {} {}\n{}\n\n",
-        timestamp(time),
+        time,
         direction.origin(),
         direction.target(),
         type_label(info),
@@ -474,18 +476,21 @@ fn free_stem(dir: &Path, stem: &str) -> String {
     candidate
 }
 
-/// The `log` format's line: `<time> <from>><to> <type> <action|-> <id|-> <json>`.
-fn log_line(direction: Direction, time: DateTime<Utc>, info: &FrameInfo) -> String {
-    format!(
-        "{} {}>{} {} {} {} {}\n",
-        timestamp(time),
-        direction.origin(),
-        direction.target(),
-        type_label(info),
-        info.action.as_deref().unwrap_or("-"),
-        info.message_id.as_deref().unwrap_or("-"),
-        info.compact
-    )
+/// The `log` format's line: `<time> <from>><to> <type> <action|-> <id|-> <json>`, `time` as
+/// [`timestamp`] writes it.
+fn log_line(direction: Direction, time: &str, info: &FrameInfo) -> String {
+    let action = info.action.as_deref().unwrap_or("-");
+    let id = info.message_id.as_deref().unwrap_or("-");
+    let mut line =
+        String::with_capacity(time.len() + action.len() + id.len() + info.compact.len() + 64);
+    for part in [time, " ", direction.origin(), ">", direction.target(), " "] {
+        line.push_str(part);
+    }
+    push_type_label(&mut line, info);
+    for part in [" ", action, " ", id, " ", &info.compact, "\n"] {
+        line.push_str(part);
+    }
+    line
 }
 
 /// The `console` / `console_detailed` line (without time: `tracing` adds its own).
@@ -505,9 +510,20 @@ fn console_line(direction: Direction, info: &FrameInfo, detailed: bool) -> Strin
 }
 
 fn type_label(info: &FrameInfo) -> String {
+    let mut label = String::new();
+    push_type_label(&mut label, info);
+    label
+}
+
+/// `CALL`, `CALLRESULT`, `CALLERROR(<code>)` or `INVALID`, appended to `out`.
+fn push_type_label(out: &mut String, info: &FrameInfo) {
     match (&info.kind, &info.error_code) {
-        (MessageKind::CallError, Some(code)) => format!("CALLERROR({code})"),
-        (kind, _) => kind.name().to_owned(),
+        (MessageKind::CallError, Some(code)) => {
+            out.push_str("CALLERROR(");
+            out.push_str(code);
+            out.push(')');
+        }
+        (kind, _) => out.push_str(kind.name()),
     }
 }
 

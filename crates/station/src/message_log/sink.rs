@@ -3,7 +3,7 @@
 //! without its message log is better than one that stops because a disk filled up.
 
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// An open log file, or one that failed and is disabled.
@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 pub struct FileSink {
     path: PathBuf,
     file: Option<File>,
+    /// The file's length as written through this sink (it is created empty, and only this
+    /// sink writes it), so [`FileSink::write_at`] needs no `fstat` to know where it ends.
+    len: u64,
 }
 
 impl FileSink {
@@ -24,20 +27,41 @@ impl FileSink {
                 None
             }
         };
-        FileSink { path, file }
+        FileSink { path, file, len: 0 }
     }
 
     /// Opens `path` to go on writing at its end, creating it (mode 0600) when missing (the
     /// files of Internal.LogRotation go on across starts). On failure the sink starts disabled.
     pub fn append(path: PathBuf) -> Self {
-        let file = match crate::private_files::appended_file().open(&path) {
+        Self::open_existing(path, true)
+    }
+
+    /// Opens `path` to go on writing it with [`FileSink::write_at`] (the html page, whose
+    /// closing tags the next row replaces), creating it (mode 0600) when missing. Not opened
+    /// for appending: Linux's `pwrite(2)` ignores the offset of a file opened with
+    /// `O_APPEND` and writes at the end, after the closing tags.
+    pub fn reopen(path: PathBuf) -> Self {
+        Self::open_existing(path, false)
+    }
+
+    fn open_existing(path: PathBuf, append: bool) -> Self {
+        let mut options = crate::private_files::appended_file();
+        if !append {
+            options.append(false).write(true);
+        }
+        let file = match options.open(&path) {
             Ok(file) => Some(file),
             Err(e) => {
                 tracing::warn!(file = %path.display(), error = %e, "cannot open message log file; this log is disabled");
                 None
             }
         };
-        FileSink { path, file }
+        // Where the file ends now: write_at needs it, and `len` counts from here.
+        let len = file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .map_or(0, |m| m.len());
+        FileSink { path, file, len }
     }
 
     /// The file's path.
@@ -58,16 +82,40 @@ impl FileSink {
     /// Appends `text` at the current position.
     pub fn write(&mut self, text: &str) {
         self.with_file(|f| f.write_all(text.as_bytes()));
+        self.len += text.len() as u64;
     }
 
-    /// Writes `text` at byte `offset`, cutting the file there first; the HTML log uses this to
-    /// replace its closing tags with the next row and the closing tags again.
+    /// Writes `text` at byte `offset`, so that the file ends with it; the HTML log uses this to
+    /// replace its closing tags with the next row and the closing tags again. A file is written
+    /// either with this or with [`FileSink::write`], not both (this leaves the position of
+    /// `write` where it was).
+    ///
+    /// When `text` reaches at least to the end of the file (a row and the closing tags over the
+    /// closing tags alone always do), this is one `pwrite(2)`: no truncate, no seek, and the
+    /// file is never shorter than its closing tags need (a truncate first left it cut short
+    /// until the write came). Only a shorter `text` needs the file cut after it.
     pub fn write_at(&mut self, offset: u64, text: &str) {
+        let end = offset + text.len() as u64;
+        let len = self.len;
         self.with_file(|f| {
-            f.set_len(offset)?;
-            f.seek(SeekFrom::Start(offset))?;
-            f.write_all(text.as_bytes())
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileExt as _;
+                f.write_all_at(text.as_bytes(), offset)?;
+                if end < len {
+                    f.set_len(end)?;
+                }
+                Ok(())
+            }
+            #[cfg(not(unix))]
+            {
+                use std::io::{Seek as _, SeekFrom};
+                f.set_len(offset)?;
+                f.seek(SeekFrom::Start(offset))?;
+                f.write_all(text.as_bytes())
+            }
         });
+        self.len = end;
     }
 
     fn with_file(&mut self, op: impl FnOnce(&mut File) -> io::Result<()>) {
@@ -98,6 +146,7 @@ mod tests {
         let mut sink = FileSink {
             path: PathBuf::from("/dev/full"),
             file: Some(full),
+            len: 0,
         };
         assert!(sink.is_enabled());
         sink.write("a line\n");
@@ -118,6 +167,12 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&path).ok().as_deref(),
             Some("headrowrow</end>")
+        );
+        // Shorter than what it replaces: the file ends after it.
+        sink.write_at(4, "x");
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("headx")
         );
     }
 }

@@ -64,7 +64,13 @@ impl Station {
                 Some((request_id, response)) = self.data_transfers.answered.recv() => {
                     self.data_transfer_answered(request_id, response);
                 }
-                Some(frame) = self.link.frames.recv() => self.frame(frame),
+                Some(frame) = self.link.frames.recv() => {
+                    self.frame(frame);
+                    // Logging a frame changes nothing the state shows nor what the checks
+                    // below look at: no need to build the state (two frames a round trip)
+                    // only to find it unchanged.
+                    continue;
+                }
                 Some(order) = self.orders.recv() => {
                     if let Some(exit) = self.order(order) {
                         break exit;
