@@ -6,6 +6,7 @@ of these files. Every wait is on a message or a state, bounded by a timeout."""
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree
 
 from ocpp.v16 import call
 
@@ -58,4 +59,11 @@ def test_log_rotation_names_rotates_and_continues_every_file_and_raw_logs_the_fr
     station.restart()
     booted(csms, station, after=m)
     assert "BootNotification" in (logs / "libocpp_16.log").read_text()
+    # Every page is still one well-formed document: a continued page's new rows went over its
+    # closing tags, not after them.
+    for name in _names(station):
+        if name.endswith(".html") or ".html." in name:
+            page = (logs / name).read_text()
+            assert page.count("</html>") == 1 and page.endswith("</html>\n"), name
+            ElementTree.fromstring(page.split("\n", 1)[1])
     assert not [n for n in _names(station) if n.startswith("20")], _names(station)

@@ -221,4 +221,39 @@ mod tests {
         );
         assert_eq!(escape("a\u{0}b\nc"), "a\u{fffd}b\nc");
     }
+
+    /// A page continued by the next start (LogRotation's fixed names) gets its new rows over
+    /// its closing tags: one document, both starts' rows in order.
+    #[test]
+    fn a_continued_page_stays_one_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("libocpp_16.html");
+        let mut correlator = super::super::frame::Correlator::default();
+        let mut frame = |id: &str| {
+            correlator.read(
+                Direction::ChargePointToCentralSystem,
+                &format!(r#"[2,"{id}","Heartbeat",{{}}]"#),
+            )
+        };
+        let started = Utc::now();
+        let mut page = HtmlLog::create(path.clone(), started);
+        page.record(Direction::ChargePointToCentralSystem, "t1", &frame("first"));
+        drop(page);
+        let mut page = HtmlLog::continue_or_create(path.clone(), started, None);
+        page.record(
+            Direction::ChargePointToCentralSystem,
+            "t2",
+            &frame("second"),
+        );
+        drop(page);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches("</html>").count(), 1, "{text}");
+        assert!(text.ends_with(FOOTER), "{text}");
+        let first = text.find("first").unwrap();
+        let second = text.find("second").unwrap();
+        assert!(
+            first < second && second < text.len() - FOOTER.len(),
+            "{text}"
+        );
+    }
 }
