@@ -298,12 +298,10 @@ def test_sampled_meter_values_carry_the_configured_measurands(make_station, csms
     MeterValuesSampledData Energy.Active.Import.Register,SoC,Current.Offered,Power.Offered
     (read back by GetConfiguration), MeterValueSampleInterval 2, ClockAlignedDataInterval 0;
     a remote-started transaction: MeterValues of the transaction, Sample.Periodic, 2 s apart,
-    with the measurands the SIL has, in the configured order: Energy.Active.Import.Register,
-    SoC (location EV) and Current.Offered (location Outlet, the default, left out).
-    Power.Offered is left out: the SIL's reading has no offered power, where everest-core's
-    OCPP module sends the energy tree's enforced total_power_W (EVerest's validate_meter_values
-    does not use what validate_measurands finds, so its test passes either way).
-    RemoteStopTransaction: StopTransaction Remote."""
+    with every configured measurand in the configured order: Energy.Active.Import.Register,
+    SoC (location EV), Current.Offered and Power.Offered (location Outlet, as libocpp writes
+    them; Power.Offered is the offered current on the EVSE's three phases at 230 V, as
+    everest-core's EvseManager limits give it). RemoteStopTransaction: StopTransaction Remote."""
     measurands = "Energy.Active.Import.Register,SoC,Current.Offered,Power.Offered"
     station = make_station(ocpp_overrides={"Core": {
         "MeterValuesSampledData": measurands, "MeterValueSampleInterval": 2,
@@ -326,7 +324,11 @@ def test_sampled_meter_values_carry_the_configured_measurands(make_station, csms
         sampled = p["meterValue"][0]["sampledValue"]
         assert {v["context"] for v in sampled} == {"Sample.Periodic"}, p
         assert [(v["measurand"], v.get("location")) for v in sampled] == [
-            ("Energy.Active.Import.Register", None), ("SoC", "EV"), ("Current.Offered", None)], p
+            ("Energy.Active.Import.Register", None), ("SoC", "EV"),
+            ("Current.Offered", "Outlet"), ("Power.Offered", "Outlet")], p
+        offered = {v["measurand"]: float(v["value"]) for v in sampled}
+        assert offered["Power.Offered"] == offered["Current.Offered"] * 230 * 3, p
+        assert [v.get("unit") for v in sampled[2:]] == ["A", "W"], p
     s = csms.index()
     assert csms.call(call.RemoteStopTransaction(transaction_id=tx_id)) == {"status": "Accepted"}
     stop = csms.wait_for("StopTransaction", after=s)

@@ -3,7 +3,7 @@
 
 use chargepoint::charge_point::{EnergyFlow, MeasuredValue, MeterReading, StationEvent};
 use ocpp_types::id_tag::IdToken;
-use ocpp_types::meter::{Measurand, Phase};
+use ocpp_types::meter::{Location, Measurand, Phase};
 
 use crate::sim::{SessionEvent, SimulatedEvse};
 
@@ -94,14 +94,24 @@ pub fn meter_reading(evse: &SimulatedEvse) -> MeterReading {
         (Phase::L2, Phase::L2N),
         (Phase::L3, Phase::L3N),
     ];
+    // What is offered to the car, at the outlet as libocpp reports it (its
+    // `get_latest_meter_value` sets location Outlet for both): the current per phase, and the
+    // power that current makes on every phase the EVSE has at its nominal voltage (everest-core's
+    // EvseManager limits, which the OCPP module hands libocpp as `max_power_offered`).
+    let offered_a = evse.evse_manager().offered_current_a();
+    let board = evse.board().config();
+    let offered_w = offered_a * board.nominal_voltage_v * f64::from(board.max_phases);
+    let at_outlet = |measurand, value| MeasuredValue {
+        measurand,
+        phase: None,
+        value,
+        location: Some(Location::Outlet),
+    };
     let mut values = vec![
         value(Measurand::EnergyActiveImportRegister, None, meter.energy_wh),
         value(Measurand::PowerActiveImport, None, meter.power_w),
-        value(
-            Measurand::CurrentOffered,
-            None,
-            evse.evse_manager().offered_current_a(),
-        ),
+        at_outlet(Measurand::CurrentOffered, offered_a),
+        at_outlet(Measurand::PowerOffered, offered_w),
         value(Measurand::SoC, None, evse.car().soc_percent()),
     ];
     for (i, (line, to_neutral)) in phases.into_iter().enumerate() {
@@ -222,6 +232,7 @@ mod tests {
             Measurand::CurrentImport,
             Measurand::Voltage,
             Measurand::CurrentOffered,
+            Measurand::PowerOffered,
             Measurand::SoC,
         ] {
             assert!(reading.values.iter().any(|v| v.measurand == m), "{m:?}");
