@@ -463,14 +463,12 @@ def test_a_reset_keeps_an_unavailable_connector_unavailable(make_station, csms, 
 
 def test_a_boot_notification_answered_with_a_callerror_is_retried_after_sixty_seconds(
         make_station, csms):
-    """Mirrors EVerest: broken.py::test_boot_notification_call_error, where it differs: the
-    first BootNotification is answered with a CALLERROR (InternalError); the websocket is
-    closed and opened again. EVerest's test expects the BootNotification on the new connection
-    within its 30 s wait (libocpp's message queue sends the retried BootNotification when it
-    resumes on the new connection); ferrocharge keeps the retry where libocpp's
-    boot_notification_retry_interval_seconds puts it, 60 s after the CALLERROR, and sends
-    nothing else meanwhile. The retry has the same fields; once Accepted the connectors are
-    reported."""
+    """Mirrors EVerest: broken.py::test_boot_notification_call_error: the first
+    BootNotification is answered with a CALLERROR (InternalError); the websocket is closed and
+    opened again. The retry comes where libocpp's boot timer puts it, 60 s after the CALLERROR
+    (libocpp's connected_callback sends nothing on a reconnection before the boot is
+    accepted), within EVerest's 70 s wait, and nothing else is sent meanwhile. The retry has
+    the same fields; once Accepted the connectors are reported."""
     csms.fail("BootNotification", code="InternalError")
     station = make_station(ocpp_overrides={"Internal": FAST_RECONNECT})
     first = csms.wait_for("BootNotification")
