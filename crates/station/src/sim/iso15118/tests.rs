@@ -267,3 +267,40 @@ fn a_paused_session_resumes_with_bcb_toggles_and_its_authorization() {
     assert_eq!(evse.iso().secc().unwrap().state(), SessionState::Charging);
     assert_eq!(evse.evse_manager().state(), EvseState::Charging);
 }
+
+#[test]
+fn tls_prohibited_offers_no_contract_and_a_car_enforcing_tls_starts_no_session() {
+    for (enforce_tls, expected) in [
+        (false, vec![ChargerRequest::EimAuthorization]),
+        (true, vec![]),
+    ] {
+        let t0 = Instant::now();
+        let mut evse = SimulatedEvse::new(SimulatedEvseConfig {
+            car: CarConfig {
+                iso: IsoSupport::ALL,
+                ..CarConfig::default()
+            },
+            iso: Iso15118Config {
+                slac: true,
+                secc: Some(SeccConfig {
+                    tls_security: TlsSecurity::Prohibit,
+                    has_secc_certificate: true,
+                    ..SeccConfig::default()
+                }),
+                ev: Some(EvConfig {
+                    tls_active: true,
+                    enforce_tls,
+                    contract: Some(contract()),
+                }),
+            },
+            ..SimulatedEvseConfig::default()
+        });
+        evse.car_mut()
+            .execute_str("iso_wait_slac_matched;iso_start_v2g_session AC,contract;iso_wait_v2g_session_stopped;unplug")
+            .unwrap();
+        let requests = run(&mut evse, t0, Duration::ZERO, Duration::from_secs(3));
+        assert_eq!(requests, expected, "enforce_tls {enforce_tls}");
+        // Refused, the session is over at once and the car leaves; else it waits for a card.
+        assert_eq!(evse.car().signal().plugged, !enforce_tls);
+    }
+}
