@@ -195,6 +195,10 @@ def test_contract_installation_failed_no_authorization_no_transaction(pnc_statio
         csms.wait_for("StatusNotification", status(1, "Available"), after=install)
         assert [a for a in csms.actions()[install + 1:]
                 if a in ("DataTransfer", "Authorize", "StartTransaction")] == []
+        # Plugged in, the connector stayed Preparing until the car left.
+        assert [p["status"] for a, p in csms.messages[after:]
+                if a == "StatusNotification" and p["connectorId"] == 1] == [
+            "Preparing", "Available"]
     finally:
         csms.close()
 
