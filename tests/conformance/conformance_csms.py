@@ -26,6 +26,8 @@ What a scenario can make it do:
   (UnknownVendorId, no data);
 - `pnc_authorize_status`: the idTokenInfo status answered to the station's Plug&Charge
   Authorize DataTransfer (Accepted with the 2.0.1 AuthorizeResponse as data);
+- `ev_certificate_answer`: the 2.0.1 Get15118EVCertificateResponse (a dict, sent as JSON text
+  in an Accepted DataTransfer) answered to the station's Get15118EVCertificate DataTransfer;
 - `send_raw(frame)`: any text to the station, answered frames found with `answer_to`;
   `send_bytes(data, text)`: any bytes as a text frame (not UTF-8 checked) or a binary one;
   `send_huge_frame(start, size)`: one text frame of `size` bytes (`start`, then padding),
@@ -152,6 +154,10 @@ class _ChargePoint(OcppChargePoint):
             # OCPP 2.0.1's AuthorizeResponse as JSON text (the OCA PnC whitepaper).
             return call_result.DataTransfer(
                 status="Accepted", data=json.dumps({"idTokenInfo": {"status": pnc_status}}))
+        ev_certificate = self.csms.ev_certificate_answer
+        if (ev_certificate is not None and kw.get("vendor_id") == PNC_VENDOR
+                and kw.get("message_id") == "Get15118EVCertificate"):
+            return call_result.DataTransfer(status="Accepted", data=json.dumps(ev_certificate))
         return call_result.DataTransfer(status=self.csms.data_transfer_status,
                                         data=self.csms.data_transfer_data)
 
@@ -259,6 +265,9 @@ class Csms:
         # The idTokenInfo status of the answer to the station's Plug&Charge Authorize
         # DataTransfer (None: such a DataTransfer is answered as any other).
         self.pnc_authorize_status: str | None = None
+        # The Get15118EVCertificateResponse answered to the station's Get15118EVCertificate
+        # DataTransfer (None: such a DataTransfer is answered as any other).
+        self.ev_certificate_answer: dict | None = None
         self._failures: dict[str, list[str]] = {}
         self._offline = False
         self._tx_ids = itertools.count(first_transaction_id)

@@ -12,6 +12,7 @@ permits (libocpp does the same with such a chain)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -36,13 +37,15 @@ def pnc_station(ferrocharge_bin, tmp_path):
     its store; returns (station, its data dir)."""
     made: list[Station] = []
 
-    def make(csms: Csms, overrides: dict | None = None, pki: bool = True) -> tuple[Station, Path]:
+    def make(csms: Csms, overrides: dict | None = None, pki: bool = True,
+             yaml_edit=None) -> tuple[Station, Path]:
         dir = tmp_path / f"station{len(made)}"
         dir.mkdir()
         ocpp = json.loads(json.dumps(PNC))
         for section, values in (overrides or {}).items():
             ocpp.setdefault(section, {}).update(values)
-        config, api = write_config(dir, csms.uri(), "config-sil-pnc.yaml", ocpp_overrides=ocpp)
+        config, api = write_config(dir, csms.uri(), "config-sil-pnc.yaml", ocpp_overrides=ocpp,
+                                   yaml_edit=yaml_edit)
         data = dir / "data"
         if pki:
             subprocess.run([str(ferrocharge_bin), "pki", "init", "--dir", str(data / "pki")],
@@ -74,7 +77,7 @@ def plug_in_iso(station: Station, payment: str | None = None) -> None:
 
 def test_contract_authorized_starts_the_transaction_with_the_emaid(pnc_station):
     """plug_and_charge_tests.py::test_contract_installation_and_authorization_01 (its
-    authorization and charging; the contract installation is not simulated): the contract goes
+    authorization and charging, with a car that needs no installation): the contract goes
     to the CSMS in a DataTransfer Authorize, nothing else authorizes, StartTransaction carries
     the eMAID, the connector charges; the car's stop and unplug end it."""
     csms = Csms(known_tags={EMAID}).start()
@@ -108,6 +111,94 @@ def test_contract_authorized_starts_the_transaction_with_the_emaid(pnc_station):
         stop = csms.wait_for("StopTransaction", after=start_index)
         assert stop["reason"] == "EVDisconnected"
         csms.wait_for("StatusNotification", status(1, "Available"), after=start_index)
+    finally:
+        csms.close()
+
+
+# The car's CertificateInstallationReq stand-in (docs/plug-and-charge.md): base64 of
+# "ferrocharge simulated CertificateInstallationReq eMAID=DEFRCC00000001".
+EXI_REQUEST = base64.b64encode(
+    f"ferrocharge simulated CertificateInstallationReq eMAID={EMAID}".encode()).decode()
+
+
+def installing_car(yaml: str) -> str:
+    """config-sil-pnc.yaml with PyEvJosev's is_cert_install_needed on."""
+    old = "is_cert_install_needed: false"
+    assert old in yaml
+    return yaml.replace(old, "is_cert_install_needed: true", 1)
+
+
+def get_ev_certificate_index(csms: Csms, after: int) -> int:
+    """Waits for the station's Get15118EVCertificate DataTransfer; checks its fields as
+    EVerest's validate_data_transfer_pnc_get_15118_ev_certificate does, and that the
+    exiRequest is what the car sent."""
+    index = csms.wait_index("DataTransfer",
+                            lambda p: p.get("messageId") == "Get15118EVCertificate", after=after)
+    request = csms.messages[index][1]
+    assert request["vendorId"] == VENDOR
+    assert json.loads(request["data"]) == {
+        "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+        "action": "Install",
+        "exiRequest": EXI_REQUEST,
+    }
+    return index
+
+
+def test_contract_installed_then_authorized_starts_the_transaction(pnc_station):
+    """plug_and_charge_tests.py::test_contract_installation_and_authorization_01: a car with
+    is_cert_install_needed asks for its contract first (Get15118EVCertificate Install, the CSMS
+    answers Accepted with an exiResponse); then the contract's Authorize DataTransfer, and
+    StartTransaction with the eMAID; the connector charges."""
+    csms = Csms(known_tags={EMAID}).start()
+    try:
+        csms.pnc_authorize_status = "Accepted"
+        csms.ev_certificate_answer = {"status": "Accepted",
+                                      "exiResponse": base64.b64encode(b"installed").decode()}
+        station, _ = pnc_station(csms, yaml_edit=installing_car)
+        after = booted(csms, station)
+        plug_in_iso(station, "contract")
+        install = get_ev_certificate_index(csms, after)
+        authorize = csms.wait_index("DataTransfer", lambda p: p.get("messageId") == "Authorize",
+                                    after=install)
+        assert json.loads(csms.messages[authorize][1]["data"])["idToken"] == {
+            "idToken": EMAID, "type": "eMAID"}
+        start_index = csms.wait_index("StartTransaction", after=authorize)
+        start = csms.messages[start_index][1]
+        assert start["connectorId"] == 1 and start["idTag"] == EMAID
+        csms.wait_for("StatusNotification", status(1, "Charging"), after=start_index)
+        # Exactly the two PnC DataTransfers, in this order, and no OCPP 1.6 Authorize.
+        assert [i for i, (a, _) in enumerate(csms.messages[:start_index])
+                if i >= after and a == "DataTransfer"] == [install, authorize]
+        assert "Authorize" not in csms.actions()[after:]
+    finally:
+        csms.close()
+
+
+@pytest.mark.parametrize("answer", [{"status": "Failed", "exiResponse": ""}, None],
+                         ids=["failed", "data_transfer_unknown_vendor"])
+def test_contract_installation_failed_no_authorization_no_transaction(pnc_station, answer):
+    """The CSMS answers the car's Get15118EVCertificate Install with status Failed, or refuses
+    the DataTransfer (UnknownVendorId) (EVerest has no test of either; libocpp hands EvseV2G the
+    failure, whose CertificateInstallationRes FAILED ends the car's session, as Josev does on a
+    FAILED response code): no Authorize DataTransfer, no transaction; the car's V2G session
+    ends (the car, told to unplug once it has, leaves)."""
+    csms = Csms(known_tags={EMAID}).start()
+    try:
+        csms.pnc_authorize_status = "Accepted"
+        csms.ev_certificate_answer = answer
+        station, _ = pnc_station(csms, yaml_edit=installing_car)
+        after = booted(csms, station)
+        plug_in_iso(station, "contract")
+        install = get_ev_certificate_index(csms, after)
+        station.api("POST", "/connectors/1/car-script",
+                    {"script": "iso_wait_v2g_session_stopped;unplug", "replace": True})
+        csms.wait_for("StatusNotification", status(1, "Available"), after=install)
+        assert [a for a in csms.actions()[install + 1:]
+                if a in ("DataTransfer", "Authorize", "StartTransaction")] == []
+        # Plugged in, the connector stayed Preparing until the car left.
+        assert [p["status"] for a, p in csms.messages[after:]
+                if a == "StatusNotification" and p["connectorId"] == 1] == [
+            "Preparing", "Available"]
     finally:
         csms.close()
 

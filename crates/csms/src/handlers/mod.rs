@@ -53,7 +53,9 @@ pub(crate) fn handle(
             AnyResponse::StatusNotification(on_status_notification(ctx, r))
         }
         AnyRequest::DataTransfer(r) => AnyResponse::DataTransfer(
-            pnc::on_pnc_authorize(ctx, &r).unwrap_or_else(|| on_data_transfer(ctx, r)),
+            pnc::on_pnc_authorize(ctx, &r)
+                .or_else(|| pnc::on_get_15118_ev_certificate(ctx, &r))
+                .unwrap_or_else(|| on_data_transfer(ctx, r)),
         ),
         AnyRequest::DiagnosticsStatusNotification(r) => {
             AnyResponse::DiagnosticsStatusNotification(on_diagnostics_status_notification(ctx, r))

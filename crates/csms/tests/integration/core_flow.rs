@@ -228,3 +228,43 @@ async fn broken_calls_get_a_callerror_and_the_connection_stays() {
     assert_eq!(cp.boot().await["status"], "Accepted");
     assert!(csms.state().charge_points["cp001"].boot.is_some());
 }
+
+#[tokio::test]
+async fn get_15118_ev_certificate_install_is_accepted_with_the_stand_in_exi_response() {
+    let csms = csms(CsmsOptions::default()).await;
+    let mut cp = Client::connect(&csms, "cp001").await;
+    cp.boot().await;
+    let get = |action: &str| {
+        json!({
+            "vendorId": "org.openchargealliance.iso15118pnc",
+            "messageId": "Get15118EVCertificate",
+            "data": json!({
+                "iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef",
+                "action": action,
+                "exiRequest": "AAEC",
+            })
+            .to_string(),
+        })
+    };
+    let install = cp.call("DataTransfer", get("Install")).await;
+    assert_eq!(install["status"], "Accepted");
+    let data: serde_json::Value =
+        serde_json::from_str(install["data"].as_str().unwrap_or_default()).unwrap();
+    // base64 of "ferrocharge dev CSMS simulated CertificateInstallationRes".
+    assert_eq!(
+        data,
+        json!({"status": "Accepted", "exiResponse": "ZmVycm9jaGFyZ2UgZGV2IENTTVMgc2ltdWxhdGVkIENlcnRpZmljYXRlSW5zdGFsbGF0aW9uUmVz"})
+    );
+    let update = cp.call("DataTransfer", get("Update")).await;
+    let data: serde_json::Value =
+        serde_json::from_str(update["data"].as_str().unwrap_or_default()).unwrap();
+    assert_eq!(data, json!({"status": "Failed", "exiResponse": ""}));
+    let bad = cp
+        .call(
+            "DataTransfer",
+            json!({"vendorId": "org.openchargealliance.iso15118pnc",
+                   "messageId": "Get15118EVCertificate", "data": "{}"}),
+        )
+        .await;
+    assert_eq!(bad, json!({"status": "Rejected"}));
+}

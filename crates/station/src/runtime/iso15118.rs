@@ -13,6 +13,13 @@
 //!   CentralContractValidationAllowed, else refuses it). Then the eMAID and the chain go to the
 //!   core as [`PncEvent::Authorize`] (the OCPP module's `validate_token` for a PlugAndCharge
 //!   token: libocpp's `data_transfer_pnc_authorize`).
+//! - A car that needs its contract installed (PyEvJosev's `is_cert_install_needed`): its
+//!   CertificateInstallationReq goes to the core as [`PncEvent::Get15118EvCertificate`]
+//!   (EvseV2G's `iso15118_certificate_request` to the OCPP module's `extensions_15118`:
+//!   libocpp's `data_transfer_pnc_get_15118_ev_certificate`), action Install; the answer
+//!   ([`PncCommand::Ev15118CertificateResult`]) goes back to the SECC (`set_get_certificate_response`):
+//!   status Accepted installs the contract and its authorization follows as below; Failed or
+//!   no answer ends the session.
 //! - The answer: Accepted → the eMAID is presented to Auth as a prevalidated token for the
 //!   EVSE (EVerest's Auth takes the validation it has and authorizes the EvseManager: no OCPP
 //!   1.6 Authorize follows, the transaction starts with idTag = eMAID) and the SECC goes on;
@@ -27,7 +34,9 @@ use chargepoint::charge_point::pnc::{PncCommand, PncEvent};
 use chargepoint::charge_point::StationEvent as CoreEvent;
 use evse_security::{Certificate, FileStore};
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
-use ocpp_types::pnc::AuthorizationStatusEnum;
+use ocpp_types::pnc::{
+    AuthorizationStatusEnum, CertificateActionEnum, Iso15118EVCertificateStatusEnum,
+};
 
 use super::{translate, Station};
 use crate::sim::iso15118::{ChargerRequest, Contract};
@@ -46,6 +55,8 @@ const MAX_CONTRACT_FILE: u64 = 64 * 1024;
 pub(super) struct PncRequests {
     next_id: u64,
     pending: HashMap<u64, (u32, String)>,
+    /// Get15118EVCertificate requests sent to the core: request id → connector.
+    certificates: HashMap<u64, u32>,
 }
 
 /// Fills in what the ISO 15118 parts of one EVSE read from files: whether the store has a
@@ -122,6 +133,28 @@ impl Station {
                     }
                     ChargerRequest::PncAuthorization(contract) => {
                         self.pnc_authorize(connector, contract)
+                    }
+                    ChargerRequest::CertificateInstallation {
+                        contract,
+                        iso15118_schema_version,
+                        exi_request,
+                    } => {
+                        let requests = &mut self.pnc_requests;
+                        requests.next_id += 1;
+                        let request_id = requests.next_id;
+                        requests.certificates.insert(request_id, connector);
+                        tracing::info!(
+                            connector,
+                            emaid = contract.emaid,
+                            "ISO 15118: the car asks for its contract certificate to be installed"
+                        );
+                        self.tell_core(CoreEvent::Pnc(PncEvent::Get15118EvCertificate {
+                            request_id,
+                            connector,
+                            iso15118_schema_version,
+                            action: CertificateActionEnum::Install,
+                            exi_request,
+                        }));
                     }
                 }
             }
@@ -216,12 +249,34 @@ impl Station {
                     connector: Some(connector),
                 });
             }
-            PncCommand::Ev15118CertificateResult { connector, .. } => {
-                // The simulated car never asks for a certificate installation.
-                tracing::warn!(
+            PncCommand::Ev15118CertificateResult {
+                request_id,
+                connector,
+                response,
+                ..
+            } => {
+                if self.pnc_requests.certificates.remove(&request_id) != Some(connector) {
+                    tracing::warn!(
+                        request_id,
+                        connector,
+                        "Get15118EVCertificate answer with no car waiting for it"
+                    );
+                    return;
+                }
+                // The simulated car does not decode the EXI response (a stand-in from the
+                // central system): the status decides.
+                let installed = response
+                    .as_ref()
+                    .is_some_and(|r| r.status == Iso15118EVCertificateStatusEnum::Accepted);
+                tracing::info!(
                     connector,
-                    "Get15118EVCertificate answer with no car waiting for it"
+                    installed,
+                    status = ?response.as_ref().map(|r| r.status),
+                    "Get15118EVCertificate answer"
                 );
+                if let Some(evse) = self.evse_mut(connector) {
+                    evse.sim.iso_mut().certificate_response(installed);
+                }
             }
         }
     }

@@ -177,6 +177,7 @@ fn iso_config(
         .map(|m| EvConfig {
             tls_active: m.parameters.bool("tls_active").unwrap_or(false),
             enforce_tls: m.parameters.bool("enforce_tls").unwrap_or(false),
+            cert_install_needed: m.parameters.bool("is_cert_install_needed").unwrap_or(false),
             contract: None,
         });
     Iso15118Config {

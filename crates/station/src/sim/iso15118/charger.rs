@@ -12,6 +12,16 @@
 //!   (`verify_contract_cert_chain`) and validated by Auth; its answer comes back through
 //!   [`Secc::authorization_response`]. Refused: the session ends (AuthorizationRes FAILED, the
 //!   car stops). Without an answer within `auth_timeout_pnc` seconds the session ends too.
+//! - Contract with a car that needs its certificate installed (PyEvJosev's
+//!   `is_cert_install_needed`): before the token, the car's CertificateInstallationReq (a
+//!   stand-in, [`super::ev::certificate_installation_request`]) goes to the station
+//!   ([`ChargerRequest::CertificateInstallation`], EvseV2G's `iso15118_certificate_request` on
+//!   its `extensions`, answered by `set_get_certificate_response`, through
+//!   [`Secc::certificate_response`]). Accepted: the installed contract is authorized as above.
+//!   Anything else (Failed, no answer from the central system): CertificateInstallationRes
+//!   FAILED, the car ends the session (as Josev does on a FAILED response code), nothing
+//!   charges. The SECC waits for the answer without a timer of its own: the OCPP side always
+//!   answers, at the latest when its DataTransfer times out.
 //! - External payment ([`ChargerRequest::EimAuthorization`], `Require_Auth_EIM`): the session
 //!   is authorized once the EvseManager has a transaction (a card, a remote start); it ends after
 //!   `auth_timeout_eim` seconds without one.
@@ -23,7 +33,9 @@
 //!   session ends. The car stops or pauses: the session ends; a paused session's authorization
 //!   is kept for the next session until the car is unplugged.
 
-use super::ev::{select_payment, Contract, EvCall, EvConfig};
+use super::ev::{
+    certificate_installation_request, select_payment, Contract, EvCall, EvConfig, ISO15118_2_SCHEMA,
+};
 use crate::sim::car::LOOP_INTERVAL;
 use crate::sim::script::PaymentChoice;
 
@@ -69,6 +81,17 @@ pub enum ChargerRequest {
     /// Authorize this contract (the token goes to Auth through the EvseManager's
     /// `token_provider`); answer with [`Secc::authorization_response`].
     PncAuthorization(Contract),
+    /// The car asks for its contract to be installed: the CertificateInstallationReq, base64
+    /// (a stand-in for EXI), goes to the central system; answer with
+    /// [`Secc::certificate_response`].
+    CertificateInstallation {
+        /// The contract the car wants installed (its eMAID names it).
+        contract: Contract,
+        /// The ISO 15118 namespace of the request.
+        iso15118_schema_version: String,
+        /// The CertificateInstallationReq, base64.
+        exi_request: String,
+    },
     /// The car pays externally: the EvseManager waits for a card or a remote start.
     EimAuthorization,
 }
@@ -87,6 +110,8 @@ pub enum SessionState {
         /// Steps left before the session is abandoned.
         steps_left: Option<u64>,
     },
+    /// The car's CertificateInstallationReq is with the central system.
+    InstallingCertificate,
     /// Authorized; waiting for the EvseManager to offer power.
     Authorized,
     /// Power is ready; the car charges.
@@ -117,6 +142,8 @@ pub struct Secc {
     /// a pause until unplug.
     authorized: bool,
     requests: Vec<ChargerRequest>,
+    /// The contract whose installation the car waits for.
+    installing: Option<Contract>,
     power_ready: bool,
     stopped_by_charger: bool,
     v2g_finished: bool,
@@ -150,7 +177,7 @@ impl Secc {
                     self.v2g_finished = true;
                     return;
                 }
-                self.start(*payment, car.tls_active, car.contract.as_ref(), view)
+                self.start(*payment, car, view)
             }
             EvCall::StopCharging => self.end(false),
             EvCall::PauseCharging => {
@@ -163,13 +190,9 @@ impl Secc {
         }
     }
 
-    fn start(
-        &mut self,
-        asked: PaymentChoice,
-        car_tls: bool,
-        contract: Option<&Contract>,
-        view: EvseView,
-    ) {
+    fn start(&mut self, asked: PaymentChoice, car: &EvConfig, view: EvseView) {
+        let car_tls = car.tls_active;
+        let contract = car.contract.as_ref();
         if !view.slac_matched {
             tracing::warn!("iso15118: no SLAC link, the car finds no SECC");
             return;
@@ -196,6 +219,20 @@ impl Secc {
         let selected = select_payment(asked, contract_offered, contract.is_some());
         tracing::info!(?asked, ?selected, "iso15118: V2G session, payment selected");
         let (contract_used, timeout_s) = match (selected, contract) {
+            (PaymentChoice::Contract, Some(c)) if car.cert_install_needed => {
+                tracing::info!(
+                    emaid = c.emaid,
+                    "iso15118: the car asks for its contract certificate to be installed"
+                );
+                self.requests.push(ChargerRequest::CertificateInstallation {
+                    contract: c.clone(),
+                    iso15118_schema_version: ISO15118_2_SCHEMA.to_owned(),
+                    exi_request: certificate_installation_request(c),
+                });
+                self.installing = Some(c.clone());
+                self.state = SessionState::InstallingCertificate;
+                return;
+            }
             (PaymentChoice::Contract, Some(c)) => {
                 self.requests
                     .push(ChargerRequest::PncAuthorization(c.clone()));
@@ -209,6 +246,38 @@ impl Secc {
         let steps = timeout_s.saturating_mul(1000) / LOOP_INTERVAL.as_millis() as u64;
         self.state = SessionState::Authorizing {
             contract: contract_used,
+            steps_left: (timeout_s > 0).then_some(steps),
+        };
+    }
+
+    /// The central system's answer to a [`ChargerRequest::CertificateInstallation`]
+    /// (`installed`: Get15118EVCertificate status Accepted with its EXI response).
+    pub fn certificate_response(&mut self, installed: bool) {
+        let Some(contract) = self.installing.take() else {
+            tracing::debug!(
+                installed,
+                "iso15118: certificate answer without a car waiting for it"
+            );
+            return;
+        };
+        if self.state != SessionState::InstallingCertificate {
+            return;
+        }
+        if !installed {
+            tracing::info!("iso15118: CertificateInstallationRes FAILED, the car ends the session");
+            self.end(true);
+            return;
+        }
+        tracing::info!(
+            emaid = contract.emaid,
+            "iso15118: contract certificate installed, authorizing it"
+        );
+        self.requests
+            .push(ChargerRequest::PncAuthorization(contract));
+        let timeout_s = self.config.auth_timeout_pnc_s;
+        let steps = timeout_s.saturating_mul(1000) / LOOP_INTERVAL.as_millis() as u64;
+        self.state = SessionState::Authorizing {
+            contract: true,
             steps_left: (timeout_s > 0).then_some(steps),
         };
     }
@@ -280,6 +349,7 @@ impl Secc {
             return;
         }
         self.state = SessionState::Idle;
+        self.installing = None;
         self.power_ready = false;
         self.stopped_by_charger = by_charger;
         self.v2g_finished = true;

@@ -15,6 +15,10 @@ pub struct EvConfig {
     pub tls_active: bool,
     /// `enforce_tls`: the car refuses a session without TLS (with `tls_security: prohibit`).
     pub enforce_tls: bool,
+    /// `is_cert_install_needed`: before paying with its contract the car asks for it to be
+    /// installed (CertificateInstallationReq through the SECC to the central system), in
+    /// every session that selects the contract.
+    pub cert_install_needed: bool,
     /// The car's contract: its eMAID and certificate chain.
     pub contract: Option<Contract>,
 }
@@ -26,6 +30,25 @@ pub struct Contract {
     pub emaid: String,
     /// The contract certificate and its sub-CAs, PEM, the leaf first.
     pub chain_pem: String,
+}
+
+/// The ISO 15118-2 message namespace the car speaks (the `iso15118SchemaVersion` of its
+/// Get15118EVCertificate, as EVerest's EvseV2G fills it in).
+pub const ISO15118_2_SCHEMA: &str = "urn:iso:15118:2:2013:MsgDef";
+
+/// The car's CertificateInstallationReq as the station forwards it, base64.
+///
+/// The simulation encodes no EXI: this is a stand-in, the ASCII text
+/// `ferrocharge simulated CertificateInstallationReq eMAID=<eMAID>` (deterministic, naming the
+/// contract the car wants installed), base64 (standard alphabet, padded). A central system
+/// decoding it as EXI finds no ISO 15118 message.
+pub fn certificate_installation_request(contract: &Contract) -> String {
+    use base64::Engine as _;
+    let text = format!(
+        "ferrocharge simulated CertificateInstallationReq eMAID={}",
+        contract.emaid
+    );
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 /// What the car's commands ask of its ISO 15118 stack and SLAC (EvManager's calls on `ev` and

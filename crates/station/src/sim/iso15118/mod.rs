@@ -104,6 +104,13 @@ impl Iso15118 {
         }
     }
 
+    /// The central system's answer to the SECC's certificate installation request.
+    pub fn certificate_response(&mut self, installed: bool) {
+        if let Some(secc) = &mut self.secc {
+            secc.certificate_response(installed);
+        }
+    }
+
     /// The SECC, if the EVSE has one.
     pub fn secc(&self) -> Option<&Secc> {
         self.secc.as_ref()

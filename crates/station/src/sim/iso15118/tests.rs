@@ -19,6 +19,14 @@ fn contract() -> Contract {
 }
 
 fn iso_evse(has_secc_certificate: bool, contract: Option<Contract>) -> SimulatedEvse {
+    iso_evse_installing(has_secc_certificate, contract, false)
+}
+
+fn iso_evse_installing(
+    has_secc_certificate: bool,
+    contract: Option<Contract>,
+    cert_install_needed: bool,
+) -> SimulatedEvse {
     SimulatedEvse::new(SimulatedEvseConfig {
         car: CarConfig {
             iso: IsoSupport::ALL,
@@ -33,6 +41,7 @@ fn iso_evse(has_secc_certificate: bool, contract: Option<Contract>) -> Simulated
             ev: Some(EvConfig {
                 tls_active: true,
                 enforce_tls: false,
+                cert_install_needed,
                 contract,
             }),
         },
@@ -266,4 +275,114 @@ fn a_paused_session_resumes_with_bcb_toggles_and_its_authorization() {
     );
     assert_eq!(evse.iso().secc().unwrap().state(), SessionState::Charging);
     assert_eq!(evse.evse_manager().state(), EvseState::Charging);
+}
+
+#[test]
+fn tls_prohibited_offers_no_contract_and_a_car_enforcing_tls_starts_no_session() {
+    for (enforce_tls, expected) in [
+        (false, vec![ChargerRequest::EimAuthorization]),
+        (true, vec![]),
+    ] {
+        let t0 = Instant::now();
+        let mut evse = SimulatedEvse::new(SimulatedEvseConfig {
+            car: CarConfig {
+                iso: IsoSupport::ALL,
+                ..CarConfig::default()
+            },
+            iso: Iso15118Config {
+                slac: true,
+                secc: Some(SeccConfig {
+                    tls_security: TlsSecurity::Prohibit,
+                    has_secc_certificate: true,
+                    ..SeccConfig::default()
+                }),
+                ev: Some(EvConfig {
+                    tls_active: true,
+                    enforce_tls,
+                    cert_install_needed: false,
+                    contract: Some(contract()),
+                }),
+            },
+            ..SimulatedEvseConfig::default()
+        });
+        evse.car_mut()
+            .execute_str("iso_wait_slac_matched;iso_start_v2g_session AC,contract;iso_wait_v2g_session_stopped;unplug")
+            .unwrap();
+        let requests = run(&mut evse, t0, Duration::ZERO, Duration::from_secs(3));
+        assert_eq!(requests, expected, "enforce_tls {enforce_tls}");
+        // Refused, the session is over at once and the car leaves; else it waits for a card.
+        assert_eq!(evse.car().signal().plugged, !enforce_tls);
+    }
+}
+
+fn installation_request() -> ChargerRequest {
+    ChargerRequest::CertificateInstallation {
+        contract: contract(),
+        iso15118_schema_version: "urn:iso:15118:2:2013:MsgDef".into(),
+        // "ferrocharge simulated CertificateInstallationReq eMAID=DEFRCC00000001"
+        exi_request: "ZmVycm9jaGFyZ2Ugc2ltdWxhdGVkIENlcnRpZmljYXRlSW5zdGFsbGF0aW9uUmVxIGVNQUlEPURFRlJDQzAwMDAwMDAx".into(),
+    }
+}
+
+#[test]
+fn a_car_needing_its_contract_installed_asks_first_then_authorizes_it() {
+    let t0 = Instant::now();
+    let mut evse = iso_evse_installing(true, Some(contract()), true);
+    evse.car_mut().execute_str(PLUG_IN_AC_ISO).unwrap();
+    let requests = run(&mut evse, t0, Duration::ZERO, Duration::from_secs(3));
+    assert_eq!(requests, [installation_request()]);
+    assert_eq!(
+        evse.iso().secc().unwrap().state(),
+        SessionState::InstallingCertificate
+    );
+    // An authorization answer before the installation changes nothing.
+    evse.iso_mut().authorization_response(true);
+    assert_eq!(
+        evse.iso().secc().unwrap().state(),
+        SessionState::InstallingCertificate
+    );
+    evse.iso_mut().certificate_response(true);
+    let requests = run(
+        &mut evse,
+        t0,
+        Duration::from_secs(4),
+        Duration::from_secs(4),
+    );
+    assert_eq!(requests, [ChargerRequest::PncAuthorization(contract())]);
+    evse.iso_mut().authorization_response(true);
+    evse.evse_manager_mut().authorize("DEFRCC00000001").unwrap();
+    run(
+        &mut evse,
+        t0,
+        Duration::from_secs(5),
+        Duration::from_secs(9),
+    );
+    assert_eq!(evse.iso().secc().unwrap().state(), SessionState::Charging);
+    assert_eq!(evse.evse_manager().state(), EvseState::Charging);
+}
+
+#[test]
+fn a_failed_installation_ends_the_session_without_authorizing() {
+    let t0 = Instant::now();
+    let mut evse = iso_evse_installing(true, Some(contract()), true);
+    evse.car_mut().execute_str(PLUG_IN_AC_ISO).unwrap();
+    run(&mut evse, t0, Duration::ZERO, Duration::from_secs(3));
+    evse.iso_mut().certificate_response(false);
+    let requests = run(
+        &mut evse,
+        t0,
+        Duration::from_secs(4),
+        Duration::from_secs(10),
+    );
+    assert_eq!(requests, []);
+    assert_eq!(evse.iso().secc().unwrap().state(), SessionState::Idle);
+    assert!(evse.iso().secc().unwrap().stopped_by_charger());
+    assert_eq!(
+        evse.evse_manager().state(),
+        EvseState::WaitingForAuthentication
+    );
+    assert_eq!(evse.board().meter().power_w(), 0.0);
+    // A second answer finds no car waiting.
+    evse.iso_mut().certificate_response(true);
+    assert_eq!(evse.iso().secc().unwrap().state(), SessionState::Idle);
 }
