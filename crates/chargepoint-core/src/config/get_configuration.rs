@@ -14,6 +14,7 @@
 use ocpp_types::core::{GetConfigurationRequest, GetConfigurationResponse, KeyValue};
 use ocpp_types::{CallErrorCode, CiString50, CiString500};
 use serde_json::Value;
+use std::borrow::Cow;
 
 use super::configuration::Configuration;
 use super::registry::KeySpec;
@@ -112,10 +113,12 @@ impl Configuration {
         out
     }
 
-    fn spec_in(&self, section: Section, name: &str) -> Option<KeySpec> {
+    /// The spec of a key: borrowed from the registry (no copy of its schema per request), or
+    /// made for a key of the Custom section.
+    fn spec_in(&self, section: Section, name: &str) -> Option<Cow<'_, KeySpec>> {
         match section {
-            Section::Custom => self.custom_spec(name),
-            _ => self.registry().key(name).cloned(),
+            Section::Custom => self.custom_spec(name).map(Cow::Owned),
+            _ => self.registry().key(name).map(Cow::Borrowed),
         }
     }
 
@@ -140,8 +143,8 @@ impl Configuration {
             return found.or(empty_language);
         }
         let spec = match self.registry().key(key) {
-            Some(spec) => spec.clone(),
-            None => self.custom_spec(key)?,
+            Some(spec) => Cow::Borrowed(spec),
+            None => Cow::Owned(self.custom_spec(key)?),
         };
         if spec.reported_as().is_some() || !active.contains(&spec.section) {
             return None;

@@ -3,12 +3,14 @@
 //! remembered by message id until the answer arrives (libocpp's log does the same). Secrets are
 //! replaced on the way ([`super::redact`]): everything here is built from the redacted text.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::json_text::{compact, respace};
-use super::redact::{redact, SecretKeys};
+use super::redact::{collect_secrets, redact, redact_json, SecretKeys};
 
 /// Who sent a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,11 +84,30 @@ pub struct FrameInfo {
     /// The frame as the station shows it (logs, event stream): as it came, with the values of
     /// write-only configuration keys replaced by `<redacted>`.
     pub text: String,
-    /// The frame as one line of JSON, as it came minus the whitespace between tokens (the text as
-    /// it came, newlines made spaces, when it is not JSON).
-    pub compact: String,
-    /// The frame as it came, indented by two spaces a level (the text as it came when not JSON).
-    pub pretty: String,
+}
+
+impl FrameInfo {
+    /// The frame as one line of JSON, as it came minus the whitespace between tokens (the text
+    /// as it came, newlines made spaces, when it is not JSON). Made when asked for: only the
+    /// `log` and `console_detailed` formats show it.
+    pub fn compact(&self) -> Cow<'_, str> {
+        match self.kind {
+            MessageKind::Unparsed if self.text.contains(['\r', '\n']) => {
+                Cow::Owned(self.text.replace(['\r', '\n'], " "))
+            }
+            MessageKind::Unparsed => Cow::Borrowed(&self.text),
+            _ => compact(&self.text),
+        }
+    }
+
+    /// The frame as it came, indented by two spaces a level (the text as it came when not
+    /// JSON). Made when asked for: only the html pages show it.
+    pub fn pretty(&self) -> Cow<'_, str> {
+        match self.kind {
+            MessageKind::Unparsed => Cow::Borrowed(&self.text),
+            _ => Cow::Owned(respace(&self.text, Some(2))),
+        }
+    }
 }
 
 /// A CALL waiting for its answer.
@@ -121,24 +142,39 @@ impl Correlator {
     }
 
     /// Reads `text`, sent in `direction`, and remembers or resolves its CALL.
+    ///
+    /// Per frame this is on the path of every round trip, so an OCPP-J frame is read for its
+    /// header only ([`Header`]: the type, the id, the action or error code; the payload is
+    /// checked to be JSON but not built), and the JSON tree is built only when the frame may
+    /// hold a secret ([`SecretKeys::may_be_named_in`]). Anything that is no OCPP-J frame takes
+    /// the slow path: parsed whole, so its objects are still looked at for secrets.
     pub fn read(&mut self, direction: Direction, text: &str) -> FrameInfo {
-        let value = serde_json::from_str::<Value>(text).ok();
-        let Some((kind, message_id, items)) = value.as_ref().and_then(header) else {
+        let header = serde_json::from_str::<Header>(text)
+            .ok()
+            .and_then(Header::frame);
+        let Some((kind, message_id, third)) = header else {
+            let value = serde_json::from_str::<Value>(text).ok();
             let shown = redact(text, value.as_ref(), &self.secret_keys, &[]);
-            return unparsed(&shown.text);
+            return unparsed(shown.text);
         };
-        let key = |d: Direction| (d, message_id.to_owned());
+        let key = |d: Direction| (d, message_id.clone());
         let answered = match kind {
             MessageKind::Call => None,
             _ => self.pending.remove(&key(direction.opposite())),
         };
         let known = answered.as_ref().map_or(&[][..], |p| p.secrets.as_slice());
-        let shown = redact(text, value.as_ref(), &self.secret_keys, known);
+        let secrets = if self.secret_keys.may_be_named_in(text) {
+            serde_json::from_str::<Value>(text)
+                .map(|value| collect_secrets(&value, &self.secret_keys))
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let shown = redact_json(text, secrets, known);
         let mut error_code = None;
         let action = match kind {
             MessageKind::Call => {
-                let action = items.get(2).and_then(Value::as_str).map(str::to_owned);
-                if let Some(action) = &action {
+                if let Some(action) = &third {
                     if self.pending.len() >= MAX_PENDING {
                         self.pending.clear();
                     }
@@ -148,49 +184,81 @@ impl Correlator {
                     };
                     self.pending.insert(key(direction), pending);
                 }
-                action
+                third
             }
             _ => {
                 if kind == MessageKind::CallError {
-                    error_code = items.get(2).and_then(Value::as_str).map(str::to_owned);
+                    error_code = third;
                 }
                 answered.map(|p| p.action)
             }
         };
         FrameInfo {
             kind,
-            message_id: Some(message_id.to_owned()),
+            message_id: Some(message_id),
             action,
             error_code,
-            compact: compact(&shown.text),
-            pretty: respace(&shown.text, Some(2)),
             text: shown.text,
         }
     }
 }
 
-/// The message type, id and items of an OCPP-J frame; `None` when `value` is none.
-fn header(value: &Value) -> Option<(MessageKind, &str, &Vec<Value>)> {
-    let items = value.as_array()?;
-    let kind = match items.first().and_then(Value::as_u64) {
-        Some(2) => MessageKind::Call,
-        Some(3) => MessageKind::CallResult,
-        Some(4) => MessageKind::CallError,
-        _ => return None,
-    };
-    let message_id = items.get(1).and_then(Value::as_str)?;
-    Some((kind, message_id, items))
+/// The first three items of a JSON array, read without building the rest: an OCPP-J frame's
+/// type number, message id and action (CALL) or error code (CALLERROR). Deserializing it
+/// still checks that the whole text is JSON.
+#[derive(Debug, Default)]
+struct Header {
+    kind: Option<u64>,
+    id: Option<String>,
+    third: Option<String>,
 }
 
-fn unparsed(text: &str) -> FrameInfo {
+impl Header {
+    /// The message type, id and third item of an OCPP-J frame; `None` when it is none.
+    fn frame(self) -> Option<(MessageKind, String, Option<String>)> {
+        let kind = match self.kind? {
+            2 => MessageKind::Call,
+            3 => MessageKind::CallResult,
+            4 => MessageKind::CallError,
+            _ => return None,
+        };
+        Some((kind, self.id?, self.third))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Header {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeaderVisitor;
+        impl<'de> Visitor<'de> for HeaderVisitor {
+            type Value = Header;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an OCPP-J frame (a JSON array)")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Header, A::Error> {
+                // Scalars as `Value`s: a number, or a string in any spelling (escapes too);
+                // anything else is kept as a value that is neither, and the frame is no frame.
+                let kind = seq.next_element::<Value>()?.and_then(|v| v.as_u64());
+                let id = seq
+                    .next_element::<Value>()?
+                    .and_then(|v| v.as_str().map(str::to_owned));
+                let third = seq
+                    .next_element::<Value>()?
+                    .and_then(|v| v.as_str().map(str::to_owned));
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Header { kind, id, third })
+            }
+        }
+        deserializer.deserialize_seq(HeaderVisitor)
+    }
+}
+
+fn unparsed(text: String) -> FrameInfo {
     FrameInfo {
         kind: MessageKind::Unparsed,
         message_id: None,
         action: None,
         error_code: None,
-        compact: text.replace(['\r', '\n'], " "),
-        pretty: text.to_owned(),
-        text: text.to_owned(),
+        text,
     }
 }
 
@@ -230,19 +298,71 @@ mod tests {
     #[test]
     fn text_that_is_no_frame_is_kept_as_it_came() {
         let mut c = Correlator::default();
-        for text in ["not json", "{}", "[9,\"1\"]", "[2,1,\"Heartbeat\",{}]"] {
+        for text in [
+            "not json",
+            "{}",
+            "[9,\"1\"]",
+            "[2,1,\"Heartbeat\",{}]",
+            // The header is fine, the rest is not JSON.
+            "[2,\"1\",\"Heartbeat\",{] ",
+            "[2,\"1\",\"Heartbeat\",{}] trailing",
+        ] {
             let info = c.read(ChargePointToCentralSystem, text);
             assert_eq!(info.kind, MessageKind::Unparsed, "{text}");
-            assert_eq!(info.pretty, text);
+            assert_eq!(info.pretty(), text);
         }
+    }
+
+    #[test]
+    fn secrets_are_found_however_the_key_is_spelled() {
+        let mut c = Correlator::default();
+        let secret = "0123456789abcdef";
+        for (id, frame) in [
+            r#"[2,"1","ChangeConfiguration",{"key":"AuthorizationKey","value":"0123456789abcdef"}]"#,
+            r#"[2,"2","ChangeConfiguration",{"key":"authorizationKEY","value":"0123456789abcdef"}]"#,
+            r#"[2,"3","ChangeConfiguration",{"key":"\u0041uthorizationKey","value":"0123456789abcdef"}]"#,
+            r#"[2,"4","ChangeConfiguration",{"k\u0065y":"AuthorizationKey","value":"0123456789abcdef"}]"#,
+            r#"[2,"5","ChangeConfiguration",{"key":"AuthorizationKey","value":"0123456789abc\u0064ef"}]"#,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let call = c.read(CentralSystemToChargePoint, frame);
+            assert!(!call.text.contains("0123456789abc"), "{}", call.text);
+            assert_eq!(call.action.as_deref(), Some("ChangeConfiguration"));
+            // The answer quoting it is scrubbed too.
+            let answer = format!(r#"[4,"{}","PropertyConstraintViolation","{secret}",{{}}]"#, id + 1);
+            let error = c.read(ChargePointToCentralSystem, &answer);
+            assert_eq!(error.error_code.as_deref(), Some("PropertyConstraintViolation"));
+            assert!(!error.text.contains(secret), "{}", error.text);
+        }
+        // A frame that names no secret key is shown as it came.
+        let frame = r#"[2,"6","ChangeConfiguration",{"key":"HeartbeatInterval","value":"0123456789abcdef"}]"#;
+        assert_eq!(c.read(CentralSystemToChargePoint, frame).text, frame);
+    }
+
+    #[test]
+    fn an_escaped_id_and_action_read_as_their_text() {
+        let mut c = Correlator::default();
+        let call = c.read(
+            ChargePointToCentralSystem,
+            r#"[2,"a\"1","Heart\u0062eat",{}]"#,
+        );
+        assert_eq!(call.message_id.as_deref(), Some("a\"1"));
+        assert_eq!(call.action.as_deref(), Some("Heartbeat"));
+        let answer = c.read(CentralSystemToChargePoint, r#"[3,"a\"1",{}]"#);
+        assert_eq!(answer.action.as_deref(), Some("Heartbeat"));
     }
 
     #[test]
     fn pretty_printing_indents_by_two() {
         let mut c = Correlator::default();
         let info = c.read(ChargePointToCentralSystem, r#"[2,"7","Heartbeat",{}]"#);
-        assert_eq!(info.pretty, "[\n  2,\n  \"7\",\n  \"Heartbeat\",\n  {}\n]");
-        assert_eq!(info.compact, r#"[2,"7","Heartbeat",{}]"#);
+        assert_eq!(
+            info.pretty(),
+            "[\n  2,\n  \"7\",\n  \"Heartbeat\",\n  {}\n]"
+        );
+        assert_eq!(info.compact(), r#"[2,"7","Heartbeat",{}]"#);
     }
 
     #[test]

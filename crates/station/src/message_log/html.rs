@@ -119,9 +119,28 @@ impl HtmlLog {
         self.sink.path()
     }
 
-    /// Adds the row of one message, `time` as [`timestamp`] writes it.
+    /// Adds the row of one message, `time` as [`timestamp`] writes it, the message pretty
+    /// printed.
     pub fn record(&mut self, direction: Direction, time: &str, info: &FrameInfo) {
-        let mut text = row(direction, time, info);
+        self.record_shown(direction, time, info, &info.pretty());
+    }
+
+    /// Adds the row of one message showing `shown` as the message (the raw page shows the
+    /// frame as it went over the wire).
+    pub fn record_shown(
+        &mut self,
+        direction: Direction,
+        time: &str,
+        info: &FrameInfo,
+        shown: &str,
+    ) {
+        let mut text = String::with_capacity(shown.len() + 320 + FOOTER.len());
+        push_row(&mut text, direction, time, info, shown);
+        self.record_rows(text);
+    }
+
+    /// Adds `rows` ([`push_row`]'s, one or more) and the closing tags after them, in one write.
+    pub fn record_rows(&mut self, mut text: String) {
         let row_len = text.len() as u64;
         text.push_str(FOOTER);
         self.sink.write_at(self.footer_at, &text);
@@ -145,11 +164,9 @@ fn ends_with_footer(path: &Path, len: u64) -> bool {
         .is_ok_and(|_| tail == FOOTER.as_bytes())
 }
 
-/// The table row of one message, built in one buffer (with room for the closing tags that
-/// follow it in the same write).
-fn row(direction: Direction, time: &str, info: &FrameInfo) -> String {
+/// Appends the table row of one message, `shown` as its text, to `out`.
+pub fn push_row(out: &mut String, direction: Direction, time: &str, info: &FrameInfo, shown: &str) {
     let origin = direction.origin();
-    let mut out = String::with_capacity(info.pretty.len() + 320 + FOOTER.len());
     for part in [
         "<tr class=\"",
         origin,
@@ -159,7 +176,7 @@ fn row(direction: Direction, time: &str, info: &FrameInfo) -> String {
     ] {
         out.push_str(part);
     }
-    escape_into(&mut out, time);
+    escape_into(out, time);
     for part in [
         "</td><td class=\"direction\">",
         origin,
@@ -172,18 +189,17 @@ fn row(direction: Direction, time: &str, info: &FrameInfo) -> String {
     match (&info.kind, &info.error_code) {
         (MessageKind::CallError, Some(code)) => {
             out.push_str("CALLERROR ");
-            escape_into(&mut out, code);
+            escape_into(out, code);
         }
         (kind, _) => out.push_str(kind.name()),
     }
     out.push_str("</td><td class=\"action\">");
-    escape_into(&mut out, info.action.as_deref().unwrap_or(""));
+    escape_into(out, info.action.as_deref().unwrap_or(""));
     out.push_str("</td><td class=\"id\">");
-    escape_into(&mut out, info.message_id.as_deref().unwrap_or(""));
+    escape_into(out, info.message_id.as_deref().unwrap_or(""));
     out.push_str("</td><td class=\"message\"><pre>");
-    escape_into(&mut out, &info.pretty);
+    escape_into(out, shown);
     out.push_str("</pre></td></tr>\n");
-    out
 }
 
 /// Escapes text for an element's content. Quotes stay as they are (nothing from a message goes

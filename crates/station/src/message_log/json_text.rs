@@ -7,14 +7,14 @@
 /// no indent, but a frame without any whitespace (as serializers write JSON, ferrocharge's own
 /// and most central systems') is copied as it is, without going through it character by
 /// character.
-pub fn compact(text: &str) -> String {
+pub fn compact(text: &str) -> std::borrow::Cow<'_, str> {
     if text
         .bytes()
         .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
     {
-        respace(text, None)
+        std::borrow::Cow::Owned(respace(text, None))
     } else {
-        text.to_owned()
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

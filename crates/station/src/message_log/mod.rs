@@ -332,6 +332,50 @@ impl MessageLog {
         info
     }
 
+    /// Logs several frames, in order, as [`MessageLog::record`] logs each, but with one write
+    /// per file for all of them: the station takes the frames that wait for it together, so
+    /// a round trip (a CALL and its answer) costs one write per file, not two. With rotation,
+    /// raw files or session pages selected, each frame is written on its own (a rotation is
+    /// decided before each message, as libocpp decides it).
+    pub fn record_all<'t>(
+        &mut self,
+        frames: impl IntoIterator<Item = (Direction, DateTime<Utc>, &'t str)>,
+    ) -> Vec<FrameInfo> {
+        let one_by_one =
+            self.rotation.is_some() || self.log_raw.is_some() || self.html_raw.is_some();
+        if one_by_one || !self.session_pages.is_empty() {
+            return frames
+                .into_iter()
+                .map(|(direction, time, text)| self.record(direction, time, text))
+                .collect();
+        }
+        let mut lines = String::new();
+        let mut rows = String::new();
+        let mut infos = Vec::new();
+        for (direction, time, text) in frames {
+            let info = self.correlator.read(direction, text);
+            let time = timestamp(time);
+            if self.log.is_some() {
+                lines.push_str(&log_line(direction, &time, &info));
+            }
+            if self.html.is_some() {
+                html::push_row(&mut rows, direction, &time, &info, &info.pretty());
+            }
+            if let Some(format) = self.console {
+                let line = console_line(direction, &info, format == Format::ConsoleDetailed);
+                tracing::info!(target: CONSOLE_TARGET, "{line}");
+            }
+            infos.push(info);
+        }
+        if let Some(log) = self.log.as_mut().filter(|_| !lines.is_empty()) {
+            log.write(&lines);
+        }
+        if let Some(html) = self.html.as_mut().filter(|_| !rows.is_empty()) {
+            html.record_rows(rows);
+        }
+        infos
+    }
+
     /// Logs a security event (OCPP Security whitepaper: `kind` such as `StartupOfTheDevice`,
     /// `tech_info` the free text) to the security file, as the JSON of the
     /// SecurityEventNotification it goes with, one per line, like libocpp. The file is rotated
@@ -386,11 +430,12 @@ impl MessageLog {
         }
         if let Some(html) = &mut self.html_raw {
             rotate_page(html, self.rotation.as_ref(), self.started);
-            let raw = FrameInfo {
-                pretty: info.text.clone(),
-                ..info.clone()
-            };
-            html.record(Direction::ChargePointToCentralSystem, time, &raw);
+            html.record_shown(
+                Direction::ChargePointToCentralSystem,
+                time,
+                info,
+                &info.text,
+            );
         }
     }
 
@@ -481,13 +526,13 @@ fn free_stem(dir: &Path, stem: &str) -> String {
 fn log_line(direction: Direction, time: &str, info: &FrameInfo) -> String {
     let action = info.action.as_deref().unwrap_or("-");
     let id = info.message_id.as_deref().unwrap_or("-");
-    let mut line =
-        String::with_capacity(time.len() + action.len() + id.len() + info.compact.len() + 64);
+    let compact = info.compact();
+    let mut line = String::with_capacity(time.len() + action.len() + id.len() + compact.len() + 64);
     for part in [time, " ", direction.origin(), ">", direction.target(), " "] {
         line.push_str(part);
     }
     push_type_label(&mut line, info);
-    for part in [" ", action, " ", id, " ", &info.compact, "\n"] {
+    for part in [" ", action, " ", id, " ", &compact, "\n"] {
         line.push_str(part);
     }
     line
@@ -504,7 +549,7 @@ fn console_line(direction: Direction, info: &FrameInfo, detailed: bool) -> Strin
     );
     if detailed {
         line.push(' ');
-        line.push_str(&info.compact);
+        line.push_str(&info.compact());
     }
     line
 }
@@ -545,6 +590,60 @@ mod tests {
 
     fn at(ms: i64) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(1_795_503_600_000 + ms).unwrap_or_default()
+    }
+
+    #[test]
+    fn frames_logged_together_read_as_frames_logged_one_by_one() {
+        let started = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let at = |ms: i64| started + chrono::Duration::milliseconds(ms);
+        let frames = [
+            (
+                Direction::CentralSystemToChargePoint,
+                at(1),
+                r#"[2,"a1","GetConfiguration",{"key":["HeartbeatInterval"]}]"#,
+            ),
+            (
+                Direction::ChargePointToCentralSystem,
+                at(1),
+                r#"[3,"a1",{"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"60"}]}]"#,
+            ),
+            (
+                Direction::CentralSystemToChargePoint,
+                at(2),
+                r#"[2,"a2","ChangeConfiguration",{"key":"AuthorizationKey","value":"0123456789abcdef"}]"#,
+            ),
+            (Direction::ChargePointToCentralSystem, at(2), "not json"),
+        ];
+        let formats = ["log", "html"];
+        let one_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let all_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut one =
+            MessageLog::new(&formats, one_dir.path(), started).unwrap_or_else(|e| panic!("{e}"));
+        let mut all =
+            MessageLog::new(&formats, all_dir.path(), started).unwrap_or_else(|e| panic!("{e}"));
+        let one_infos: Vec<FrameInfo> = frames
+            .iter()
+            .map(|(d, t, f)| one.record(*d, *t, f))
+            .collect();
+        let all_infos = all.record_all(frames.iter().copied());
+        assert_eq!(one_infos, all_infos);
+        assert!(!all_infos[2].text.contains("0123456789abcdef"));
+        for (a, b) in [
+            (one.log_path(), all.log_path()),
+            (one.html_path(), all.html_path()),
+        ] {
+            let read = |p: Option<&Path>| {
+                std::fs::read_to_string(p.unwrap_or(Path::new("-"))).unwrap_or_default()
+            };
+            let (a, b) = (read(a), read(b));
+            assert!(
+                a.contains("GetConfiguration") && a.contains("not json"),
+                "{a}"
+            );
+            assert_eq!(a, b);
+        }
     }
 
     #[test]

@@ -61,6 +61,20 @@ impl SecretKeys {
         self.0.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 
+    /// Whether the JSON `text` may name one of the keys: it does (in any case), or it has an
+    /// escape (`\u0041uthorizationKey` is AuthorizationKey too). When not, no object of it
+    /// can have a secret `key`, and the frame need not be parsed to be sure ([`collect_secrets`]).
+    pub fn may_be_named_in(&self, text: &str) -> bool {
+        text.contains('\\')
+            || self.0.iter().any(|k| {
+                !k.is_empty()
+                    && text
+                        .as_bytes()
+                        .windows(k.len())
+                        .any(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+            })
+    }
+
     /// Whether `text` names one of the keys anywhere.
     fn named_in(&self, text: &str) -> bool {
         let text = text.to_ascii_lowercase();
@@ -104,14 +118,24 @@ pub fn redact(text: &str, value: Option<&Value>, keys: &SecretKeys, known: &[Str
             secrets: Vec::new(),
         };
     };
-    let mut secrets = Vec::new();
-    collect(value, keys, &mut secrets);
+    redact_json(text, collect_secrets(value, keys), known)
+}
+
+/// `text`, which is JSON and holds the secret values `secrets` (what [`collect_secrets`]
+/// found in it), with those and the `known` secrets (those of the CALL it answers) replaced
+/// by [`REDACTED`], and the passwords of URLs by `***`.
+pub fn redact_json(text: &str, secrets: Vec<String>, known: &[String]) -> Redacted {
     if secrets.is_empty() && known.is_empty() && !text.contains("://") {
         return Redacted {
             text: text.to_owned(),
             secrets,
         };
     }
+    let echoed = |s: &str| {
+        known
+            .iter()
+            .any(|k| k.len() >= MIN_ECHO_LEN && s.contains(k.as_str()))
+    };
     let shown = |s: &str| {
         if secrets.iter().any(|k| k == s) || echoed(s) {
             Some(REDACTED.to_owned())
@@ -151,6 +175,13 @@ pub fn hide_url_passwords(text: &str) -> Option<String> {
     }
     out.push_str(rest);
     changed.then_some(out)
+}
+
+/// The values beside a secret `key` anywhere in `value` (a parsed frame).
+pub fn collect_secrets(value: &Value, keys: &SecretKeys) -> Vec<String> {
+    let mut secrets = Vec::new();
+    collect(value, keys, &mut secrets);
+    secrets
 }
 
 /// The values beside a secret `key` anywhere in `value`.

@@ -69,9 +69,11 @@ impl FileSink {
         &self.path
     }
 
-    /// The file's size now, while it is written.
+    /// The file's size now, while it is written: its size at open plus what this sink wrote
+    /// since, without an `fstat` (the rotation asks before every frame). Only this sink writes
+    /// the file.
     pub fn size(&self) -> Option<u64> {
-        self.file.as_ref()?.metadata().ok().map(|m| m.len())
+        self.file.as_ref().map(|_| self.len)
     }
 
     /// Whether it is still written.

@@ -20,6 +20,8 @@ static FRAME_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::n
 
 /// The simulation's step (EvManager's and YetiSimulator's loop).
 const TICK: Duration = Duration::from_millis(250);
+/// At most this many frames are logged together (one write per log file).
+const FRAMES_AT_ONCE: usize = 64;
 
 /// Meter readings go to the core every this many ticks (once a second): the core samples the
 /// latest one, so more often would only cost channel traffic.
@@ -32,6 +34,9 @@ impl Station {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks: u32 = 0;
+        // The frames taken at once (all that wait, up to FRAMES_AT_ONCE).
+        let mut frames = Vec::with_capacity(FRAMES_AT_ONCE);
+        let mut frames_open = true;
         // The core is initialized (stored transactions, availability): the EVSEs may charge,
         // with or without the CSMS.
         self.ready_to_charge();
@@ -64,8 +69,13 @@ impl Station {
                 Some((request_id, response)) = self.data_transfers.answered.recv() => {
                     self.data_transfer_answered(request_id, response);
                 }
-                Some(frame) = self.link.frames.recv() => {
-                    self.frame(frame);
+                n = self.link.frames.recv_many(&mut frames, FRAMES_AT_ONCE), if frames_open => {
+                    if n == 0 {
+                        // The driver is gone: nothing more comes.
+                        frames_open = false;
+                        continue;
+                    }
+                    self.frames(frames.drain(..));
                     // Logging a frame changes nothing the state shows nor what the checks
                     // below look at: no need to build the state (two frames a round trip)
                     // only to find it unchanged.
@@ -104,7 +114,7 @@ impl Station {
         // restarts at once when nothing waits): logged still, so the message log has the
         // Reset and its answer.
         while let Ok(frame) = self.link.frames.try_recv() {
-            self.frame(frame);
+            self.frames(std::iter::once(frame));
         }
         self.answer_all_stopping();
         self.shutdown().await;
@@ -240,26 +250,38 @@ impl Station {
         }
     }
 
-    /// Logs a frame and shows it on the event stream.
-    fn frame(&mut self, frame: Frame) {
-        if let Some(observer) = &self.frame_observer {
-            (observer.0)(frame.direction == FrameDirection::Sent, &frame.text);
-        }
-        let direction = match frame.direction {
-            FrameDirection::Sent => Direction::ChargePointToCentralSystem,
-            FrameDirection::Received => Direction::CentralSystemToChargePoint,
-        };
+    /// Logs frames (those that waited together: one write per log file) and shows each on
+    /// the event stream.
+    fn frames(&mut self, frames: impl Iterator<Item = Frame>) {
         let time = chrono::Utc::now();
-        let info = self.log.record(direction, time, &frame.text);
+        let frames: Vec<(Direction, Frame)> = frames
+            .map(|frame| {
+                if let Some(observer) = &self.frame_observer {
+                    (observer.0)(frame.direction == FrameDirection::Sent, &frame.text);
+                }
+                let direction = match frame.direction {
+                    FrameDirection::Sent => Direction::ChargePointToCentralSystem,
+                    FrameDirection::Received => Direction::CentralSystemToChargePoint,
+                };
+                (direction, frame)
+            })
+            .collect();
+        let infos = self.log.record_all(
+            frames
+                .iter()
+                .map(|(direction, frame)| (*direction, time, frame.text.as_str())),
+        );
         if !self.keep_frames {
             return;
         }
-        let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        // The redacted text: no secret reaches the event stream or the recent frames.
-        let frame = OcppFrame::new(direction, time, &info).with_seq(seq);
-        self.handle.record_frame(frame.clone());
-        // No subscriber is fine.
-        let _ = self.events.send(StationEvent::Ocpp(frame));
+        for ((direction, _), info) in frames.iter().zip(&infos) {
+            let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            // The redacted text: no secret reaches the event stream or the recent frames.
+            let frame = OcppFrame::new(*direction, time, info).with_seq(seq);
+            self.handle.record_frame(frame.clone());
+            // No subscriber is fine.
+            let _ = self.events.send(StationEvent::Ocpp(frame));
+        }
     }
 
     /// Sends the state to the control API when it changed.
