@@ -22,17 +22,16 @@ use crate::sil_security::SilSecurity;
 /// `ferrocharge run --config FILE`: the station until Ctrl-C or `station/stop`; a Reset from
 /// the CSMS starts it again in the same process (the config is read again, like a reboot).
 ///
-/// Two threads, not one per core: the station loop (message logs, the simulation, the control
-/// API's state) on the main thread in `block_on`, the OCPP driver, its transport and the other
-/// tasks on one tokio worker. The station's work comes a message or a 250 ms step at a time;
-/// the second worker of a 2-core machine only added wake-ups between threads, a stack and a
-/// malloc arena. One thread for all (the current-thread runtime) measured about the same CPU
-/// per round trip but a lower rate: the logging of each frame then came before the answer
-/// went out (docs/performance.md). What may block for long (firmware installation,
-/// diagnostics archives, file transfers) runs on tokio's blocking threads, made when needed.
+/// One thread for all (tokio's current-thread runtime): the station loop (message logs, the
+/// simulation, the control API's state), the OCPP driver, its transport and the other tasks.
+/// The station's work comes a message or a 250 ms step at a time; a worker thread beside the
+/// main thread only added two wake-ups between threads a round trip (a context switch each:
+/// about a third of the CPU of a round trip, docs/performance.md). The driver hands the
+/// frames to the station once the answer went to the transport, so logging never delays an
+/// answer. What may block for long (firmware installation, diagnostics archives, file
+/// transfers) runs on tokio's blocking threads, made when needed.
 pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;

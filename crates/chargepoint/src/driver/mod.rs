@@ -185,6 +185,8 @@ pub struct Driver {
     commands: mpsc::Sender<StationCommand>,
     notices: Observer<Notice>,
     frames: Observer<Frame>,
+    /// Frames sent and received since the last [`Driver::flush`], not yet offered.
+    observed: Vec<Frame>,
     online: watch::Receiver<OnlineOrders>,
     /// How many orders to go offline the driver has carried out.
     offline_orders: u64,
@@ -248,6 +250,7 @@ impl Driver {
             commands,
             notices,
             frames,
+            observed: Vec::new(),
             online,
             offline_orders: 0,
             core,
@@ -322,6 +325,8 @@ impl Driver {
                 }
             }
         }
+        // A frame received just before the end (the station gone, the transport ended).
+        self.offer_observed();
         Stopped {
             charge_point: self.cp,
         }
@@ -371,6 +376,9 @@ impl Driver {
                 Err(e) => tracing::warn!(error = %e, "frame not sent"),
             }
         }
+        // Before the commands: a station that ends on a command (a Reset) has the frames
+        // that led to it to log.
+        self.offer_observed();
         while let Some(command) = self.cp.poll_command() {
             if let StationCommand::ApplyConfigurationChange(change) = &command {
                 self.apply_transport_change(change);
@@ -393,8 +401,20 @@ impl Driver {
         });
     }
 
+    /// Notes a frame for the station; the frames of one input go to it together in
+    /// [`Driver::flush`], once the answers were handed to the transport. So the answer to
+    /// a CSMS's CALL leaves before the station is woken to log the CALL and the answer (one
+    /// wake a round trip instead of two, and the log never delays the answer), and the
+    /// station still sees them in the order they went.
     fn observe(&mut self, direction: FrameDirection, text: String) {
-        self.frames.offer(Frame { direction, text });
+        self.observed.push(Frame { direction, text });
+    }
+
+    /// Passes the frames noted since the last time on to the station.
+    fn offer_observed(&mut self) {
+        for frame in self.observed.drain(..) {
+            self.frames.offer(frame);
+        }
     }
 
     /// The station's latest online/offline order; one to go offline that came before it is

@@ -212,17 +212,35 @@ pub fn escape(text: &str) -> String {
 
 /// [`escape`], appended to `out`.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
+    // The text between the characters to replace is copied in runs, not a char at a time.
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (replacement, len) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'\n' | b'\t' => {
+                i += 1;
+                continue;
+            }
             // Control characters other than tab and newline are not allowed in XML; a frame
-            // carrying one must not make the page unreadable.
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
+            // carrying one must not make the page unreadable. C0 and DEL are one byte; the C1
+            // controls (U+0080..U+009F) are 0xC2 0x80..0x9F in UTF-8.
+            0x00..=0x1f | 0x7f => ("\u{fffd}", 1),
+            0xc2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => ("\u{fffd}", 2),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&text[copied..i]);
+        out.push_str(replacement);
+        i += len;
+        copied = i;
     }
+    out.push_str(&text[copied..]);
 }
 
 #[cfg(test)]
@@ -236,6 +254,11 @@ mod tests {
             r#"&lt;b a="1"&gt;'x' &amp; y&lt;/b&gt;"#
         );
         assert_eq!(escape("a\u{0}b\nc"), "a\u{fffd}b\nc");
+        // Tab stays; DEL and the C1 controls go; other characters of two bytes or more stay.
+        assert_eq!(
+            escape("\tä\u{7f}\u{85}\u{9f}\u{a0}€<\u{1f}"),
+            "\tä\u{fffd}\u{fffd}\u{fffd}\u{a0}€&lt;\u{fffd}"
+        );
     }
 
     /// A page continued by the next start (LogRotation's fixed names) gets its new rows over

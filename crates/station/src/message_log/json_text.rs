@@ -22,69 +22,72 @@ pub fn compact(text: &str) -> std::borrow::Cow<'_, str> {
 /// `None`) or replaced by newlines and `indent` spaces a level. Empty `{}` and `[]` stay on one
 /// line.
 pub fn respace(text: &str, indent: Option<usize>) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
+    // Byte by byte: every byte that matters here (brackets, quotes, commas, colons, JSON
+    // whitespace, backslashes) is ASCII, and the bytes of a multi-byte character never are, so
+    // a string literal is copied whole and nothing is ever cut inside a character.
+    let bytes = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(text.len() + text.len() / 2);
     let mut level = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut chars = text.chars().peekable();
-    let newline = |out: &mut String, level: usize| {
+    let newline = |out: &mut Vec<u8>, level: usize| {
         if let Some(width) = indent {
-            out.push('\n');
-            out.extend(std::iter::repeat_n(' ', width * level));
+            out.push(b'\n');
+            out.resize(out.len() + width * level, b' ');
         }
     };
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            ' ' | '\t' | '\n' | '\r' => {}
-            '{' | '[' => {
-                out.push(c);
-                while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
-                    chars.next();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    i += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' {
+                        break;
+                    }
                 }
-                if matches!(chars.peek(), Some('}' | ']')) {
-                    // An empty object or array: its closing bracket follows at once.
-                    continue;
-                }
-                level += 1;
-                newline(&mut out, level);
+                out.extend_from_slice(&bytes[start..i.min(bytes.len())]);
+                continue;
             }
-            '}' | ']' => {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'{' | b'[' => {
+                out.push(b);
+                let mut next = i + 1;
+                while bytes.get(next).is_some_and(u8::is_ascii_whitespace) {
+                    next += 1;
+                }
+                i = next;
+                if !matches!(bytes.get(next), Some(b'}' | b']')) {
+                    level += 1;
+                    newline(&mut out, level);
+                }
+                // An empty object or array: its closing bracket follows at once.
+                continue;
+            }
+            b'}' | b']' => {
                 // `level` is 0 here only when the bracket closes an empty container.
-                if !matches!(out.chars().last(), Some('{' | '[')) {
+                if !matches!(out.last(), Some(b'{' | b'[')) {
                     level = level.saturating_sub(1);
                     newline(&mut out, level);
                 }
-                out.push(c);
+                out.push(b);
             }
-            ',' => {
-                out.push(c);
+            b',' => {
+                out.push(b);
                 newline(&mut out, level);
             }
-            ':' => {
-                out.push(':');
+            b':' => {
+                out.push(b':');
                 if indent.is_some() {
-                    out.push(' ');
+                    out.push(b' ');
                 }
             }
-            c => out.push(c),
+            _ => out.push(b),
         }
+        i += 1;
     }
-    out
+    // Only ASCII was added or left out between characters, so this is always UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -99,6 +102,7 @@ mod tests {
             FRAME,
             r#"[2,"1","Heartbeat",{}]"#,
             "[3,\"1\",{\"a\":\"x y\"}]",
+            "[ 3 ,\t\"1\" ,\r\n{ \"ä €\" : [ ] , \"b\":{ } ,\"c\\\\\":\"\\\"}\" } ]",
         ] {
             assert_eq!(super::compact(text), respace(text, None), "{text}");
         }
@@ -110,6 +114,18 @@ mod tests {
             respace(FRAME, None),
             r#"[2,"1","BootNotification",{"zeta":1.50,"alpha":[],"s":"a, b: {\"c\"}","o":{}}]"#
         );
+    }
+
+    #[test]
+    fn characters_of_several_bytes_and_escapes_pass_whole() {
+        assert_eq!(
+            respace(
+                "[ 3 , \"1\" , { \"ä €\" : [ ] , \"b\\\\\" : \"x\\\" , y\" } ]",
+                None
+            ),
+            "[3,\"1\",{\"ä €\":[],\"b\\\\\":\"x\\\" , y\"}]"
+        );
+        assert_eq!(respace("{\"😀\":{ }}", Some(1)), "{\n \"😀\": {}\n}");
     }
 
     #[test]
