@@ -44,7 +44,7 @@ impl Station {
                     self.step(ticks.is_multiple_of(METER_EVERY));
                 }
                 command = self.link.commands.recv() => match command {
-                    Some(command) => self.command(command),
+                    Some(command) => self.command(*command),
                     None => {
                         tracing::error!("the OCPP driver ended");
                         break Exit::Stopped;
