@@ -60,7 +60,7 @@ impl Station {
                     self.view.mqtt_connected(connected);
                 }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
-                Some(report) = self.jobs.reports.recv() => self.tell_core(report),
+                Some(report) = self.jobs.reports.recv() => self.tell_core(*report),
                 Some((request_id, response)) = self.data_transfers.answered.recv() => {
                     self.data_transfer_answered(request_id, response);
                 }
@@ -72,7 +72,7 @@ impl Station {
                     continue;
                 }
                 Some(order) = self.orders.recv() => {
-                    if let Some(exit) = self.order(order) {
+                    if let Some(exit) = self.order(*order) {
                         break exit;
                     }
                 }
