@@ -141,6 +141,8 @@ impl Task {
                 }
             }
         };
+        // Freed before the connection runs, which may be for days.
+        drop(connecting);
         match result {
             Ok((ws, handshaken)) => {
                 self.connected(ws, url.to_string(), handshaken.fallback_root)
