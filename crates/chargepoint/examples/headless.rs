@@ -146,7 +146,7 @@ async fn station(mut link: StationLink) {
                 None => return,
             },
             command = link.commands.recv() => match command {
-                Some(command) => on_command(&link, command),
+                Some(command) => on_command(&link, *command),
                 None => return,
             },
         }

@@ -291,7 +291,7 @@ async fn refused_credentials_are_logged_as_a_security_event_but_not_sent() {
     );
     // The security log gets it (a command to the station)...
     let logged = loop {
-        match link.commands.recv().await.unwrap() {
+        match *link.commands.recv().await.unwrap() {
             StationCommand::SecurityEvent(event) => break event,
             _ => continue,
         }
@@ -412,7 +412,7 @@ async fn a_slow_observer_loses_frames_and_notices_but_no_transaction_message() {
         while let Some(command) = commands.recv().await {
             if let StationCommand::StopTransaction {
                 connector, reason, ..
-            } = command
+            } = *command
             {
                 let stopped = StationEvent::TransactionStopped {
                     connector,

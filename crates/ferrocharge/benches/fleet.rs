@@ -113,7 +113,7 @@ fn main() {
         &scenario,
         format!(
             "duration: {hold}s\nsessions_per_hour: 0\nsessions_at_start: {share}\n\
-             session_length: {{min: 30d, max: 30d}}\ntags: [DEADBEEF, ABC12345]\nseed: 1\n"
+             session_length: {{min: 720h, max: 720h}}\ntags: [DEADBEEF, ABC12345]\nseed: 1\n"
         ),
     )
     .unwrap();

@@ -31,8 +31,10 @@ pub type WsStream = WebSocketStream<Filtered<Stream>>;
 /// zero-filled before every read (`FrameCodec::read_in` resizes its buffer to the chunk):
 /// for OCPP frames of a few hundred bytes that was about 8 % of the CPU of a round trip, and
 /// 128 KiB of memory per connection. A larger frame still arrives whole: tungstenite reserves
-/// room for a frame's length once its header is read.
-pub(crate) const READ_BUFFER: usize = 8 * 1024;
+/// room for a frame's length once its header is read. 4 KiB holds the usual OCPP frame (a
+/// MeterValues.req of a few samplers is 1-3 KiB) in one read, and is what every connection
+/// keeps allocated (tungstenite's buffer is made at this size): 40 MB for a fleet of 10,000.
+pub(crate) const READ_BUFFER: usize = 4 * 1024;
 
 /// The websocket settings of a connection, either side: messages and frames up to `limit`
 /// bytes, reads of [`READ_BUFFER`].

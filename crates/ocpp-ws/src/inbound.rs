@@ -25,6 +25,7 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -291,6 +292,10 @@ fn write_header(out: &mut Vec<u8>, flags: u8, opcode: u8, mask: &[u8], len: u64)
 /// ([`crate::connect::READ_BUFFER`]), so one read of ours serves one of its reads.
 const READ_CHUNK: usize = crate::connect::READ_BUFFER;
 
+/// The capacity of the filtered bytes' buffer kept once it is handed on: larger, it is freed
+/// (it grew for a burst of frames or a large one, up to a [`READ_CHUNK`] and a header).
+const OUT_KEPT: usize = 1024;
+
 /// A byte stream whose incoming websocket frames go through a [`FrameFilter`].
 #[derive(Debug)]
 pub struct Filtered<S> {
@@ -299,7 +304,6 @@ pub struct Filtered<S> {
     /// Filtered bytes not yet handed to the reader.
     out: Vec<u8>,
     out_pos: usize,
-    scratch: Vec<u8>,
 }
 
 impl<S> Filtered<S> {
@@ -310,7 +314,6 @@ impl<S> Filtered<S> {
             filter: FrameFilter::new(limit),
             out: Vec::new(),
             out_pos: 0,
-            scratch: Vec::new(),
         }
     }
 
@@ -333,15 +336,21 @@ impl<S: AsyncRead + Unpin> AsyncRead for Filtered<S> {
                 buf.put_slice(&this.out[this.out_pos..this.out_pos + n]);
                 this.out_pos += n;
                 if this.out_pos == this.out.len() {
-                    this.out.clear();
                     this.out_pos = 0;
+                    if this.out.capacity() > OUT_KEPT {
+                        // After a large read: an idle connection keeps no more than a frame
+                        // of the usual size.
+                        this.out = Vec::new();
+                    } else {
+                        this.out.clear();
+                    }
                 }
                 return Poll::Ready(Ok(()));
             }
-            if this.scratch.len() != READ_CHUNK {
-                this.scratch.resize(READ_CHUNK, 0);
-            }
-            let mut read = ReadBuf::new(&mut this.scratch);
+            // Read on the stack and filtered onto `out` at once: a connection keeps no read
+            // buffer of its own besides tungstenite's (thousands of them in a fleet).
+            let mut storage = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut read = ReadBuf::uninit(&mut storage);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
             if read.filled().is_empty() {
                 return Poll::Ready(Ok(())); // end of stream

@@ -127,8 +127,9 @@ impl Task {
         let url = self.supervisor.url().clone();
         // Debug, as the success below: a failure is a warning or an error that names the URL.
         tracing::debug!(%url, profile = %options.security_profile, "connecting to the CSMS");
-        let connecting = connect(&options, &url);
-        tokio::pin!(connecting);
+        // On the heap while it runs: TCP, TLS and the handshake make a future of several kB
+        // that, inline, the task would keep for as long as it lives (a fleet has thousands).
+        let mut connecting = Box::pin(connect(&options, &url));
         let result = loop {
             tokio::select! {
                 result = &mut connecting => break result,
@@ -140,6 +141,8 @@ impl Task {
                 }
             }
         };
+        // Freed before the connection runs, which may be for days.
+        drop(connecting);
         match result {
             Ok((ws, handshaken)) => {
                 self.connected(ws, url.to_string(), handshaken.fallback_root)

@@ -200,14 +200,36 @@ impl Configuration {
         key: &str,
         value: Value,
     ) -> Result<Option<ConfigChange>, ChangeError> {
-        let spec = match self.registry.key(key) {
-            Some(spec) if self.document.get(spec.section.as_str()).is_some() => spec.clone(),
-            Some(_) => return Err(ChangeError::UnknownKey(key.to_string())),
+        let spec = self.station_spec(key)?;
+        self.commit(&spec, key, value, ChangeOrigin::Station)
+    }
+
+    /// Several changes the station makes itself at once, as [`Self::set_by_station`] makes
+    /// one: the document is checked with every key set, and the user config written once for
+    /// all of them (one write and one flush to disk instead of one per key). Nothing changes
+    /// if any key is unknown or any value refused. The changes, in the order given, leave out
+    /// the keys that already had their value; a key given twice takes its last value.
+    pub fn set_all_by_station(
+        &mut self,
+        entries: Vec<(String, Value)>,
+    ) -> Result<Vec<ConfigChange>, ChangeError> {
+        let mut specs = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let spec = self.station_spec(&key)?;
+            specs.push((spec, key, value));
+        }
+        self.commit_all(specs, ChangeOrigin::Station)
+    }
+
+    /// The spec of a key the station may set: any key of a section the document has.
+    fn station_spec(&self, key: &str) -> Result<KeySpec, ChangeError> {
+        match self.registry.key(key) {
+            Some(spec) if self.document.get(spec.section.as_str()).is_some() => Ok(spec.clone()),
+            Some(_) => Err(ChangeError::UnknownKey(key.to_string())),
             None => self
                 .custom_spec(key)
-                .ok_or_else(|| ChangeError::UnknownKey(key.to_string()))?,
-        };
-        self.commit(&spec, key, value, ChangeOrigin::Station)
+                .ok_or_else(|| ChangeError::UnknownKey(key.to_string())),
+        }
     }
 
     /// Checks the document with `key` set to `value`, stores the new user config, and only then
@@ -222,12 +244,34 @@ impl Configuration {
         value: Value,
         origin: ChangeOrigin,
     ) -> Result<Option<ConfigChange>, ChangeError> {
-        let section = spec.section.as_str();
+        let changes = self.commit_all(vec![(spec.clone(), ocpp_key.to_string(), value)], origin)?;
+        Ok(changes.into_iter().next())
+    }
+
+    /// [`Self::commit`] for several keys at once: one check of the document with all of them
+    /// set, one write of the user config (none when every value is in effect and recorded).
+    fn commit_all(
+        &mut self,
+        entries: Vec<(KeySpec, String, Value)>,
+        origin: ChangeOrigin,
+    ) -> Result<Vec<ConfigChange>, ChangeError> {
+        // A key given twice: its last value.
+        let mut latest: Vec<(KeySpec, String, Value)> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            latest.retain(|(spec, _, _)| {
+                spec.section != entry.0.section || spec.name != entry.0.name
+            });
+            latest.push(entry);
+        }
         let mut candidate = self.document.clone();
-        let old = candidate
-            .get_mut(section)
-            .and_then(Value::as_object_mut)
-            .and_then(|keys| keys.insert(spec.name.clone(), value.clone()));
+        let mut olds = Vec::with_capacity(latest.len());
+        for (spec, _, value) in &latest {
+            let old = candidate
+                .get_mut(spec.section.as_str())
+                .and_then(Value::as_object_mut)
+                .and_then(|keys| keys.insert(spec.name.clone(), value.clone()));
+            olds.push(old);
+        }
         let checked = validate(&self.registry, &candidate);
         if !checked.violations.is_empty() {
             let reasons: Vec<String> = checked
@@ -239,31 +283,39 @@ impl Configuration {
         }
         let typed = OcppConfig::from_document(&checked.document)
             .map_err(|e| ChangeError::Invalid(e.to_string()))?;
-        let unchanged = old.as_ref() == Some(&value);
-        let recorded = self
-            .overlay
-            .get(section)
-            .and_then(|keys| keys.get(&spec.name))
-            == Some(&value);
-        if unchanged && recorded {
+        let recorded = |spec: &KeySpec, value: &Value| {
+            self.overlay
+                .get(spec.section.as_str())
+                .and_then(|keys| keys.get(&spec.name))
+                == Some(value)
+        };
+        let all_recorded = latest
+            .iter()
+            .zip(&olds)
+            .all(|((spec, _, value), old)| old.as_ref() == Some(value) && recorded(spec, value));
+        if all_recorded {
             // Already in effect and in the user config: writing the file again would only wear
             // the station's flash.
-            tracing::debug!(key = %spec.name, ?origin, "configuration key set to the value it has");
-            return Ok(None);
+            for (spec, _, _) in &latest {
+                tracing::debug!(key = %spec.name, ?origin, "configuration key set to the value it has");
+            }
+            return Ok(Vec::new());
         }
         let mut overlay = self.overlay.clone();
         if !overlay.is_object() {
             overlay = Value::Object(Map::new());
         }
         if let Some(top) = overlay.as_object_mut() {
-            let entry = top
-                .entry(section.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !entry.is_object() {
-                *entry = Value::Object(Map::new());
-            }
-            if let Some(keys) = entry.as_object_mut() {
-                keys.insert(spec.name.clone(), value.clone());
+            for (spec, _, value) in &latest {
+                let entry = top
+                    .entry(spec.section.to_string())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if !entry.is_object() {
+                    *entry = Value::Object(Map::new());
+                }
+                if let Some(keys) = entry.as_object_mut() {
+                    keys.insert(spec.name.clone(), value.clone());
+                }
             }
         }
         // Persisted before it is acted upon: a change the station forgets at the next start must
@@ -272,22 +324,26 @@ impl Configuration {
         self.document = checked.document;
         self.typed = typed;
         self.overlay = overlay;
-        if unchanged {
-            tracing::debug!(key = %spec.name, ?origin, "configuration key set to the value it has");
-            return Ok(None);
+        let mut changes = Vec::new();
+        for ((spec, ocpp_key, value), old) in latest.into_iter().zip(olds) {
+            if old.as_ref() == Some(&value) {
+                tracing::debug!(key = %spec.name, ?origin, "configuration key set to the value it has");
+                continue;
+            }
+            let change = ConfigChange {
+                section: spec.section,
+                old: old.as_ref().map(|v| ConfigValue::from_json(&spec, v)),
+                new: ConfigValue::from_json(&spec, &value),
+                reboot_required: spec.reboot_required(),
+                origin,
+                secret: spec.write_only(),
+                key: spec.name,
+                ocpp_key,
+            };
+            tracing::info!(?change, "configuration changed");
+            changes.push(change);
         }
-        let change = ConfigChange {
-            section: spec.section,
-            key: spec.name.clone(),
-            ocpp_key: ocpp_key.to_string(),
-            old: old.as_ref().map(|v| ConfigValue::from_json(spec, v)),
-            new: ConfigValue::from_json(spec, &value),
-            reboot_required: spec.reboot_required(),
-            origin,
-            secret: spec.write_only(),
-        };
-        tracing::info!(?change, "configuration changed");
-        Ok(Some(change))
+        Ok(changes)
     }
 }
 
@@ -408,5 +464,114 @@ pub(crate) mod tests {
         assert_eq!(change.old, Some(ConfigValue::Integer(300)));
         assert_eq!(change.new, ConfigValue::Integer(60));
         assert_eq!(cfg.core().heartbeat_interval, 60);
+    }
+    /// An overlay store whose saves the test counts after handing it over.
+    struct CountingOverlay {
+        saves: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl OverlayStore for CountingOverlay {
+        fn label(&self) -> String {
+            "counted".to_string()
+        }
+
+        fn load(&self) -> Result<Option<Value>, OverlayError> {
+            Ok(None)
+        }
+
+        fn save(&mut self, _overlay: &Value) -> Result<(), OverlayError> {
+            self.saves.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn counted_config() -> (
+        Configuration,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let base = Document::parse("ocpp-config.json", DEFAULT_CONFIG).unwrap();
+        let saves = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let store = CountingOverlay {
+            saves: saves.clone(),
+        };
+        let cfg = Configuration::load(
+            Registry::embedded().unwrap().clone(),
+            &base,
+            Box::new(store),
+        )
+        .unwrap();
+        (cfg, saves)
+    }
+
+    #[test]
+    fn keys_set_together_are_stored_with_one_write() {
+        let (mut cfg, saves) = counted_config();
+        let changes = cfg
+            .set_all_by_station(vec![
+                ("ChargePointId".into(), json!("cp00042")),
+                ("HeartbeatInterval".into(), json!(77)),
+                (
+                    "CentralSystemURI".into(),
+                    json!("ws://127.0.0.1:9000/ocpp/"),
+                ),
+            ])
+            .unwrap();
+        assert_eq!(saves.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let keys: Vec<&str> = changes.iter().map(|c| c.ocpp_key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["ChargePointId", "HeartbeatInterval", "CentralSystemURI"]
+        );
+        assert_eq!(changes[1].old, Some(ConfigValue::Integer(86400)));
+        assert_eq!(changes[1].new, ConfigValue::Integer(77));
+        assert_eq!(
+            changes
+                .iter()
+                .filter(|c| c.origin == ChangeOrigin::Station)
+                .count(),
+            3
+        );
+        assert_eq!(cfg.internal().charge_point_id, "cp00042");
+        assert_eq!(cfg.core().heartbeat_interval, 77);
+        assert_eq!(
+            cfg.overlay(),
+            &json!({
+                "Internal": {"ChargePointId": "cp00042", "CentralSystemURI": "ws://127.0.0.1:9000/ocpp/"},
+                "Core": {"HeartbeatInterval": 77}
+            })
+        );
+        // The same values again (a restart of the station): in effect and recorded, no write.
+        let again = cfg
+            .set_all_by_station(vec![
+                ("ChargePointId".into(), json!("cp00042")),
+                ("HeartbeatInterval".into(), json!(77)),
+            ])
+            .unwrap();
+        assert!(again.is_empty());
+        assert_eq!(saves.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn keys_set_together_change_nothing_when_one_is_refused() {
+        let (mut cfg, saves) = counted_config();
+        let refused = cfg.set_all_by_station(vec![
+            ("HeartbeatInterval".into(), json!(77)),
+            ("FirmwareVersion".into(), json!("x".repeat(51))),
+        ]);
+        assert!(
+            matches!(refused, Err(ChangeError::Invalid(_))),
+            "{refused:?}"
+        );
+        let unknown = cfg.set_all_by_station(vec![
+            ("HeartbeatInterval".into(), json!(77)),
+            ("NoSuchKey".into(), json!(1)),
+        ]);
+        assert!(
+            matches!(&unknown, Err(ChangeError::UnknownKey(k)) if k == "NoSuchKey"),
+            "{unknown:?}"
+        );
+        assert_eq!(saves.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(cfg.core().heartbeat_interval, 86400);
+        assert_eq!(cfg.overlay(), &json!({}));
     }
 }

@@ -155,7 +155,10 @@ pub struct StationLink {
     /// lossless: it carries the transactions.
     pub events: mpsc::UnboundedSender<StationEvent>,
     /// What the station must do. The driver waits when [`COMMAND_BUFFER`] are waiting.
-    pub commands: mpsc::Receiver<StationCommand>,
+    /// Boxed: a command is a few hundred bytes, and the channel allocates room for 32 of its
+    /// items when it is made, a cost for every station of a fleet that commands are too rare
+    /// to justify.
+    pub commands: mpsc::Receiver<Box<StationCommand>>,
     /// What the driver reports; beyond [`NOTICE_BUFFER`] waiting, dropped (and counted).
     pub notices: mpsc::Receiver<Notice>,
     /// Every frame sent (once handed to the transport) and received (before the core reads
@@ -182,7 +185,7 @@ pub struct Driver {
     connection: Connection,
     transport: Events,
     station: mpsc::UnboundedReceiver<StationEvent>,
-    commands: mpsc::Sender<StationCommand>,
+    commands: mpsc::Sender<Box<StationCommand>>,
     notices: Observer<Notice>,
     frames: Observer<Frame>,
     /// Frames sent and received since the last [`Driver::flush`], not yet offered.
@@ -387,7 +390,7 @@ impl Driver {
             if matches!(command, StationCommand::UseNewChargePointCertificate) {
                 self.defer(RECONNECT_DELAY, Deferred::NewCertificate);
             }
-            if self.commands.send(command).await.is_err() {
+            if self.commands.send(Box::new(command)).await.is_err() {
                 tracing::debug!("the station no longer reads commands");
             }
         }

@@ -199,7 +199,7 @@ pub async fn run(fleet: Arc<Fleet>, index: u64, id: String, start_at: Instant) {
 }
 
 /// Starts station `id`. A start reads and writes files (the OCPP configuration, the user
-/// config with an fsync per key the fleet sets, the store): it runs on tokio's blocking
+/// config with the keys the fleet sets, the store): it runs on tokio's blocking
 /// threads, at most [`Fleet::starting`]'s permits at a time, so that a ramp-up of thousands
 /// never stalls the runtime's workers, which carry every running station's connection.
 async fn start(

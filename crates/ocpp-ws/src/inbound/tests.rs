@@ -185,3 +185,58 @@ fn protocol_errors_are_left_to_tungstenite() {
     assert_eq!(out, input);
     assert!(infos.is_empty());
 }
+
+/// Reads `input` (after the upgrade response) through a [`Filtered`] stream, `read_size` bytes
+/// at most per read as a slow reader asks for them: what comes out, and the capacity of the
+/// stream's own buffer once everything was handed on.
+fn read_filtered(limit: usize, input: Vec<u8>, read_size: usize) -> (Vec<u8>, usize) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let (mut peer, ours) = tokio::io::duplex(64 * 1024);
+        let writer = tokio::spawn(async move {
+            peer.write_all(RESPONSE).await.unwrap();
+            peer.write_all(&input).await.unwrap();
+        });
+        let mut filtered = Filtered::new(ours, limit);
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; read_size];
+        loop {
+            let n = filtered.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        writer.await.unwrap();
+        assert_eq!(&out[..RESPONSE.len()], RESPONSE, "the head goes through");
+        (out[RESPONSE.len()..].to_vec(), filtered.out.capacity())
+    })
+}
+
+#[test]
+fn the_stream_keeps_no_large_buffer_after_a_burst() {
+    // Frames of 3 KiB read 100 bytes at a time: what one socket read brings waits in the
+    // stream's buffer, which is freed once handed on.
+    let payload = vec![b'a'; 3 * 1024];
+    let input: Vec<u8> = (0..20).flat_map(|_| frame(true, 1, &payload)).collect();
+    let (out, kept) = read_filtered(1 << 20, input, 100);
+    let expected: Vec<u8> = (0..20).flat_map(|_| frame(true, 2, &payload)).collect();
+    assert_eq!(out, expected);
+    assert!(kept <= OUT_KEPT, "{kept} bytes kept");
+}
+
+#[test]
+fn the_stream_cuts_a_60_mb_frame_at_the_limit_and_keeps_no_large_buffer() {
+    let size = 60 * 1024 * 1024;
+    let mut input = Vec::with_capacity(size + 32);
+    write_header(&mut input, 0x80, 1, &[], size as u64);
+    input.resize(input.len() + size, b'x');
+    input.extend_from_slice(&frame(true, 1, b"[]"));
+    let (out, kept) = read_filtered(64 * 1024, input, 8 * 1024);
+    let cut = vec![b'x'; 64 * 1024];
+    assert_eq!(out, [frame(true, 2, &cut), frame(true, 2, b"[]")].concat());
+    assert!(kept <= OUT_KEPT, "{kept} bytes kept");
+}

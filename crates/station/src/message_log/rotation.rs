@@ -68,22 +68,33 @@ pub fn rotated_files(base: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut found: Vec<(Option<u32>, String, PathBuf)> = entries
+    let suffixes = entries
         .flatten()
         .filter_map(|e| {
             let file = e.file_name().to_string_lossy().into_owned();
-            let suffix = file.strip_prefix(&prefix)?.to_owned();
-            Some((suffix.parse::<u32>().ok(), suffix, e.path()))
+            Some(file.strip_prefix(&prefix)?.to_owned())
         })
         .collect();
-    // Dated (no number) before numbered; numbered highest first; dated oldest first.
+    in_rotation_order(base, suffixes)
+}
+
+/// The rotated files `<base>.<suffix>` of `suffixes`, oldest first: dated (no number) before
+/// numbered, numbered highest first, dated oldest first.
+pub fn in_rotation_order(base: &Path, suffixes: Vec<String>) -> Vec<PathBuf> {
+    let mut found: Vec<(Option<u32>, String)> = suffixes
+        .into_iter()
+        .map(|suffix| (suffix.parse::<u32>().ok(), suffix))
+        .collect();
     found.sort_by(|a, b| match (a.0, b.0) {
         (Some(x), Some(y)) => y.cmp(&x),
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
         (None, None) => a.1.cmp(&b.1),
     });
-    found.into_iter().map(|(_, _, path)| path).collect()
+    found
+        .into_iter()
+        .map(|(_, suffix)| with_suffix(base, &suffix))
+        .collect()
 }
 
 /// Rotates `base` (its size already reached the maximum); the caller opens a new `base`.

@@ -4,6 +4,7 @@
 //!
 //! [`MessageLog::record_security_event`]: super::MessageLog::record_security_event
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -28,37 +29,57 @@ pub struct SecurityLogEvent {
 /// The security log files in `dir`, oldest first: by the start time in their names (`-1`,
 /// `-2`, ... after the file of the same millisecond without one), each start's rotated files
 /// ([`rotation`](super::rotation)) before its current one. None when `dir` cannot be read.
+///
+/// The folder is read once: it is shared by every start of the station (and, at libocpp's
+/// default MessageLogPath, by every station of the machine), so it may hold thousands of files,
+/// and a listing per start found made a start's cost grow with the square of their number.
 pub fn security_log_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut stems: Vec<(String, u32, String)> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            // `<stem>.security.log` or a rotated `<stem>.security.log.<suffix>`.
-            let (stem, _) = name.split_once(SECURITY_SUFFIX)?;
-            let stem = stem.to_owned();
-            // `<time>Z` or `<time>Z-<n>` (free_stem's names).
-            let (time, n) = match stem.rsplit_once("Z-") {
-                Some((time, n)) => (format!("{time}Z"), n.parse().unwrap_or(u32::MAX)),
-                None => (stem.clone(), 0),
-            };
-            Some((time, n, stem))
-        })
-        .collect();
-    stems.sort();
-    stems.dedup();
+    // The starts (their stems: those of the files named so), in order: whether the current
+    // file is there; and every rotated file's suffix, by stem.
+    let mut starts: BTreeMap<(String, u32, String), bool> = BTreeMap::new();
+    let mut rotated: HashMap<String, Vec<String>> = HashMap::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // `<stem>.security.log` or a rotated `<stem>.security.log.<suffix>`.
+        let Some((stem, rest)) = name.split_once(SECURITY_SUFFIX) else {
+            continue;
+        };
+        if let Some(suffix) = rest.strip_prefix('.') {
+            rotated
+                .entry(stem.to_owned())
+                .or_default()
+                .push(suffix.to_owned());
+        }
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            let current = starts.entry(order_key(stem)).or_default();
+            *current |= rest.is_empty();
+        }
+    }
     let mut files = Vec::new();
-    for (_, _, stem) in stems {
+    for ((_, _, stem), current) in starts {
         let base = dir.join(format!("{stem}{SECURITY_SUFFIX}"));
-        files.extend(super::rotation::rotated_files(&base));
-        if base.is_file() {
+        let suffixes = rotated.remove(&stem).unwrap_or_default();
+        files.extend(super::rotation::in_rotation_order(&base, suffixes));
+        if current {
             files.push(base);
         }
     }
     files
+}
+
+/// Where a start's stem sorts: `<time>Z`, or `<time>Z-<n>` after it (free_stem's names).
+fn order_key(stem: &str) -> (String, u32, String) {
+    match stem.rsplit_once("Z-") {
+        Some((time, n)) => (
+            format!("{time}Z"),
+            n.parse().unwrap_or(u32::MAX),
+            stem.to_owned(),
+        ),
+        None => (stem.to_owned(), 0, stem.to_owned()),
+    }
 }
 
 /// The text of `path`, its last `max_bytes` when longer (from the first whole line in them).
@@ -120,6 +141,53 @@ mod tests {
 
     fn line(time: &str, kind: &str) -> String {
         format!("{{\"timestamp\":\"{time}\",\"type\":\"{kind}\"}}\n")
+    }
+
+    #[test]
+    fn one_listing_orders_every_start_and_its_rotated_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let touch = |name: &str| std::fs::write(dir.path().join(name), "").unwrap();
+        // A folder shared with many other stations' frame logs.
+        for n in 0..200 {
+            touch(&format!(
+                "2026-11-24T05:{:02}:{:02}.000Z.html",
+                n / 60,
+                n % 60
+            ));
+        }
+        // Numbered rotation (highest number oldest) for one start, dated for another.
+        for name in [
+            "2026-11-24T07:00:00.000Z.security.log.0",
+            "2026-11-24T07:00:00.000Z.security.log",
+            "2026-11-24T07:00:00.000Z.security.log.2",
+            "2026-11-24T07:00:00.000Z.security.log.1",
+            "2026-11-24T06:00:00.000Z.security.log.2026-11-24T06-30-00",
+            "2026-11-24T06:00:00.000Z.security.log.2026-11-24T06-10-00",
+            "2026-11-24T06:00:00.000Z-1.security.log",
+            // Only rotated files left of this start: they still count.
+            "2026-11-24T05:00:00.000Z.security.log.0",
+        ] {
+            touch(name);
+        }
+        // A folder is no start.
+        std::fs::create_dir(dir.path().join("2026-11-24T04:00:00.000Z.security.log")).unwrap();
+        let names: Vec<String> = security_log_files(dir.path())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "2026-11-24T05:00:00.000Z.security.log.0",
+                "2026-11-24T06:00:00.000Z.security.log.2026-11-24T06-10-00",
+                "2026-11-24T06:00:00.000Z.security.log.2026-11-24T06-30-00",
+                "2026-11-24T06:00:00.000Z-1.security.log",
+                "2026-11-24T07:00:00.000Z.security.log.2",
+                "2026-11-24T07:00:00.000Z.security.log.1",
+                "2026-11-24T07:00:00.000Z.security.log.0",
+                "2026-11-24T07:00:00.000Z.security.log",
+            ]
+        );
     }
 
     #[test]

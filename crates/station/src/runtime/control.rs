@@ -102,7 +102,9 @@ const MAX_LIMIT: f64 = 1e7;
 /// The handle the control API (and tests) drive the station with.
 #[derive(Debug, Clone)]
 pub struct StationHandle {
-    orders: mpsc::Sender<Order>,
+    /// Boxed: an order is about 100 bytes, and a tokio channel allocates room for 32 items
+    /// when it is made (every station of a fleet has one, mostly idle).
+    orders: mpsc::Sender<Box<Order>>,
     state: watch::Receiver<StationState>,
     /// The DummyTokenProviderManual modules connected to Auth's `token_provider`, in the
     /// order of the connections: the readers `POST /tokens` presents a token at.
@@ -138,7 +140,7 @@ impl StationHandle {
     /// A handle sending to the loop on `orders`, reading the state from `state`; tokens go
     /// through the first of `token_providers` unless the request names one.
     pub fn new(
-        orders: mpsc::Sender<Order>,
+        orders: mpsc::Sender<Box<Order>>,
         state: watch::Receiver<StationState>,
         token_providers: Vec<TokenProvider>,
     ) -> Self {
@@ -217,7 +219,7 @@ impl StationHandle {
     /// request waits for room instead (back-pressure on the HTTP request, nothing dropped).
     fn ask(&self, kind: OrderKind) -> Reply<'_> {
         let (reply, answer) = oneshot::channel();
-        let waiting = match self.orders.try_send(Order { kind, reply }) {
+        let waiting = match self.orders.try_send(Box::new(Order { kind, reply })) {
             Ok(()) => None,
             Err(mpsc::error::TrySendError::Full(order)) => Some(order),
             Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -477,7 +479,7 @@ impl StationControl for StationHandle {
 mod tests {
     use super::*;
 
-    fn handle(providers: &[&str]) -> (StationHandle, mpsc::Receiver<Order>) {
+    fn handle(providers: &[&str]) -> (StationHandle, mpsc::Receiver<Box<Order>>) {
         let (orders, rx) = mpsc::channel(ORDER_BUFFER);
         let (_state_tx, state) = watch::channel(crate::runtime::state::initial("cp", 1));
         let providers = providers
@@ -500,8 +502,8 @@ mod tests {
     }
 
     /// The token order the handle sent, answered so the reply resolves.
-    fn sent_token(rx: &mut mpsc::Receiver<Order>) -> Token {
-        match rx.try_recv() {
+    fn sent_token(rx: &mut mpsc::Receiver<Box<Order>>) -> Token {
+        match rx.try_recv().map(|order| *order) {
             Ok(Order {
                 kind: OrderKind::Token(t),
                 reply,
@@ -569,11 +571,11 @@ mod tests {
         let answer = |order: Order| {
             let _ = order.reply.send(Ok(Outcome::done()));
         };
-        answer(rx.recv().await.unwrap());
+        answer(*rx.recv().await.unwrap());
         assert!(futures_util::FutureExt::now_or_never(&mut extra).is_none());
         assert_eq!(rx.len(), ORDER_BUFFER);
         while let Ok(order) = rx.try_recv() {
-            answer(order);
+            answer(*order);
         }
         for reply in replies.drain(..) {
             reply.await.unwrap();

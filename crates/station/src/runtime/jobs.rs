@@ -45,14 +45,27 @@ pub(super) struct UploadJob {
     task: JoinHandle<()>,
 }
 
+/// Where the jobs send their reports: boxed through the channel (a core event is about
+/// 100 bytes, and a tokio channel allocates room for 32 items when it is made, for the few
+/// reports of a firmware update or an upload).
+#[derive(Debug, Clone)]
+struct Reporter(mpsc::UnboundedSender<Box<CoreEvent>>);
+
+impl Reporter {
+    /// Sends `event`; an error when the station loop has ended.
+    fn send(&self, event: CoreEvent) -> Result<(), mpsc::error::SendError<Box<CoreEvent>>> {
+        self.0.send(Box::new(event))
+    }
+}
+
 /// The jobs of one station and the channel their reports come back on.
 #[derive(Debug)]
 pub(super) struct Jobs {
     system: System,
     /// Kept so the loop's receiver never sees the channel closed between jobs.
-    reports_tx: mpsc::UnboundedSender<CoreEvent>,
+    reports_tx: Reporter,
     /// The jobs' reports for the core, read by the station loop.
-    pub(super) reports: mpsc::UnboundedReceiver<CoreEvent>,
+    pub(super) reports: mpsc::UnboundedReceiver<Box<CoreEvent>>,
     firmware: Option<FirmwareJob>,
     upload: Option<UploadJob>,
 }
@@ -63,7 +76,7 @@ impl Jobs {
         let (reports_tx, reports) = mpsc::unbounded_channel();
         Jobs {
             system,
-            reports_tx,
+            reports_tx: Reporter(reports_tx),
             reports,
             firmware: None,
             upload: None,
@@ -119,7 +132,7 @@ fn diagnostics_progress(status: UploadStatus) -> DiagnosticsProgress {
 
 /// A status callback for the System module that reports to the core's request `request_id`.
 fn firmware_reporter(
-    tx: &mpsc::UnboundedSender<CoreEvent>,
+    tx: &Reporter,
     request_id: u64,
 ) -> impl FnMut(FirmwareStatus) + Send + 'static {
     let tx = tx.clone();

@@ -195,7 +195,7 @@ pub struct Station {
     log: MessageLog,
     events: broadcast::Sender<StationEvent>,
     state: watch::Sender<control_api::StationState>,
-    orders: mpsc::Receiver<Order>,
+    orders: mpsc::Receiver<Box<Order>>,
     handle: StationHandle,
     control_api: Option<ControlApi>,
     /// Tokens waiting for their authorization result, with the connectors they may use.

@@ -49,7 +49,7 @@ impl Station {
                     self.step(ticks.is_multiple_of(METER_EVERY));
                 }
                 command = self.link.commands.recv() => match command {
-                    Some(command) => self.command(command),
+                    Some(command) => self.command(*command),
                     None => {
                         tracing::error!("the OCPP driver ended");
                         break Exit::Stopped;
@@ -65,7 +65,7 @@ impl Station {
                     self.view.mqtt_connected(connected);
                 }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
-                Some(report) = self.jobs.reports.recv() => self.tell_core(report),
+                Some(report) = self.jobs.reports.recv() => self.tell_core(*report),
                 Some((request_id, response)) = self.data_transfers.answered.recv() => {
                     self.data_transfer_answered(request_id, response);
                 }
@@ -82,7 +82,7 @@ impl Station {
                     continue;
                 }
                 Some(order) = self.orders.recv() => {
-                    if let Some(exit) = self.order(order) {
+                    if let Some(exit) = self.order(*order) {
                         break exit;
                     }
                 }

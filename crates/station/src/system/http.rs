@@ -5,7 +5,7 @@
 //! which is PUT for http(s): a CSMS that takes EVerest's uploads takes ours.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -36,6 +36,38 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 /// The TLS client configuration for https:// transfers: the system's root CAs, plus the
 /// certificates of `extra_ca_file` (PEM) when given.
 pub(super) fn tls_config(extra_ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, SetupError> {
+    let Some(path) = extra_ca_file else {
+        // Without an extra CA file every System module of the process trusts the same roots:
+        // one configuration, built on the first start. Loading the system's bundle parses a
+        // few hundred kB of PEM into about 150 trust anchors (some 15 kB kept, the rest
+        // temporary); a fleet did it for every station and every Reset of one.
+        static SYSTEM_ONLY: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+        if let Some(config) = SYSTEM_ONLY.get() {
+            return Ok(config.clone());
+        }
+        let config = client_config(system_roots())?;
+        return Ok(SYSTEM_ONLY.get_or_init(|| config).clone());
+    };
+    let mut roots = system_roots();
+    let bad = |problem: String| SetupError::CaFile {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    for cert in certs {
+        roots.add(cert).map_err(|e| bad(e.to_string()))?;
+    }
+    client_config(roots)
+}
+
+/// The system's root CAs.
+fn system_roots() -> RootCertStore {
     let mut roots = RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     for error in &found.errors {
@@ -43,22 +75,11 @@ pub(super) fn tls_config(extra_ca_file: Option<&Path>) -> Result<Arc<ClientConfi
     }
     let (added, ignored) = roots.add_parsable_certificates(found.certs);
     tracing::debug!(added, ignored, "system root certificates loaded");
-    if let Some(path) = extra_ca_file {
-        let bad = |problem: String| SetupError::CaFile {
-            path: path.to_path_buf(),
-            problem,
-        };
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| bad(e.to_string()))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(bad("no PEM certificate in it".into()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| bad(e.to_string()))?;
-        }
-    }
+    roots
+}
+
+/// The client configuration trusting `roots`.
+fn client_config(roots: RootCertStore) -> Result<Arc<ClientConfig>, SetupError> {
     // ring, like the rest of the workspace: no second crypto provider in the build.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
@@ -321,5 +342,29 @@ mod tests {
         assert_eq!((other.user, other.port), (None, 443));
         assert!(redirect_target(&from, "ftp://h/fw.bin").is_err());
         assert!(redirect_target(&from, "file:///etc/passwd").is_err());
+    }
+
+    #[test]
+    fn every_client_without_an_extra_ca_shares_one_configuration() {
+        let first = tls_config(None).unwrap();
+        let second = tls_config(None).unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(first.alpn_protocols, vec![b"http/1.1".to_vec()]);
+    }
+
+    #[test]
+    fn a_client_with_an_extra_ca_has_its_own_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = rcgen::generate_simple_self_signed(vec!["firmware.test".to_string()]).unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, ca.cert.pem()).unwrap();
+        let shared = tls_config(None).unwrap();
+        let own = tls_config(Some(&path)).unwrap();
+        assert!(!Arc::ptr_eq(&shared, &own));
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(
+            tls_config(Some(&path)),
+            Err(SetupError::CaFile { problem, .. }) if problem == "no PEM certificate in it"
+        ));
     }
 }
