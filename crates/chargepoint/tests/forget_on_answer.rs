@@ -157,3 +157,106 @@ fn a_failed_transaction_message_is_not_deleted_but_its_failure_written() {
     );
     assert_eq!(cp.store().messages().unwrap()[0].attempts, 1);
 }
+
+/// Draining a queue filled offline costs one commit per answered message and none per send
+/// (docs/core/delivery-guarantees.md, "One commit per drained message"): nothing is written
+/// when a message goes out (its failure count only on a failure), the answer's delete is the
+/// one write of a MeterValues or a StopTransaction answered without idTagInfo, and a
+/// StartTransaction's delete carries the real id to every message queued behind it in the same
+/// write.
+#[test]
+fn a_drained_queue_costs_one_commit_per_answered_message() {
+    let dir = Scratch::new("drain-commits");
+    let log = Log::default();
+    let store = Recording {
+        inner: SqliteStore::open(dir.file("cp001.db")).unwrap(),
+        log: log.clone(),
+    };
+    let patch = json!({"Core": {"MeterValueSampleInterval": 10,
+        "MeterValuesSampledData": "Energy.Active.Import.Register"}});
+    let now = t0();
+    let mut cp = ChargePoint::new(core_config(patch), Box::new(store), 1, now);
+    // Offline: a session with three samples.
+    cp.handle_station_event(energy(100.0), now);
+    cp.handle_station_event(started(100), now);
+    let mut now = now;
+    for wh in [150.0, 200.0, 250.0] {
+        cp.handle_station_event(energy(wh), now);
+        now = tick(&mut cp, now, 10);
+    }
+    cp.handle_station_event(common::stopped(250), now);
+    let queued: Vec<(u64, Action)> = cp
+        .store()
+        .messages()
+        .unwrap()
+        .iter()
+        .map(|m| (m.key, m.action))
+        .collect();
+    let actions: Vec<Action> = queued.iter().map(|(_, a)| *a).collect();
+    assert_eq!(
+        actions,
+        [
+            Action::StartTransaction,
+            Action::MeterValues,
+            Action::MeterValues,
+            Action::MeterValues,
+            Action::StopTransaction
+        ]
+    );
+
+    connect_and_boot(&mut cp, now);
+    let mut drained = Vec::new();
+    loop {
+        log.mark("send");
+        let Some(text) = cp.poll_transmit(now) else {
+            break;
+        };
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        let (id, action) = (frame[1].as_str().unwrap(), frame[2].as_str().unwrap());
+        let payload = match action {
+            "StatusNotification" => json!({}),
+            "StartTransaction" => {
+                json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 77})
+            }
+            "MeterValues" => json!({}),
+            "StopTransaction" => json!({}),
+            other => panic!("unexpected {other}"),
+        };
+        assert_eq!(
+            log.after("send"),
+            Vec::<String>::new(),
+            "sending {action} writes nothing"
+        );
+        log.mark("answer");
+        answer(&mut cp, now, id, payload);
+        if action != "StatusNotification" {
+            drained.push(log.after("answer"));
+        } else {
+            assert_eq!(log.after("answer"), Vec::<String>::new());
+        }
+    }
+    let key = |i: usize| queued[i].0;
+    assert_eq!(
+        drained,
+        [
+            vec![
+                format!(
+                    "write_all [remove_message {}, save_message {} MeterValues, \
+                     save_message {} MeterValues, save_message {} MeterValues, \
+                     save_message {} StopTransaction]",
+                    key(0),
+                    key(1),
+                    key(2),
+                    key(3),
+                    key(4)
+                ),
+                "save_cached_authorization RFID1".to_string(),
+            ],
+            vec![format!("remove_message {}", key(1))],
+            vec![format!("remove_message {}", key(2))],
+            vec![format!("remove_message {}", key(3))],
+            vec![format!("remove_message {}", key(4))],
+        ]
+    );
+    assert_eq!(cp.store().messages().unwrap(), vec![]);
+}

@@ -460,10 +460,20 @@ impl MessageQueue {
         }
     }
 
+    /// Takes the transaction message `key` out of the queue. An answered message is the head
+    /// (they are sent from the front, one at a time): found at once and removed without moving
+    /// the messages behind it, as `retain` would (draining 10,000 queued messages, that was
+    /// some 50 million moves).
+    fn unqueue(&mut self, key: u64) {
+        if let Some(index) = self.transaction.iter().position(|m| m.message.key == key) {
+            self.transaction.remove(index);
+        }
+    }
+
     /// A transaction message was answered: it leaves the queue and the store, in one write (the
     /// caller makes it the answer's first effect: docs/core/delivery-guarantees.md).
     pub fn answered(&mut self, store: &mut dyn Store, key: u64) {
-        self.transaction.retain(|m| m.message.key != key);
+        self.unqueue(key);
         if let Err(e) = store.remove_message(key) {
             tracing::error!(key, error = %e, "answered transaction message not removed from the store");
         }
@@ -546,7 +556,7 @@ impl MessageQueue {
         real: i32,
         record: Option<&StoredTransaction>,
     ) {
-        self.transaction.retain(|m| m.message.key != key);
+        self.unqueue(key);
         let mut writes = vec![StoreWrite::RemoveMessage(key)];
         writes.extend(
             self.give_transaction_id(placeholder, real)

@@ -8,8 +8,11 @@
 //! - `synchronous=FULL`: every commit fsyncs the WAL before it returns. With WAL, SQLite's
 //!   usual `NORMAL` survives a crash of the process but may lose the last commits on a power
 //!   loss — exactly the event this store exists for ([`Store`] promises that a write is durable
-//!   when it returns `Ok`, and the core acts on it only afterwards). The price is one fsync per
-//!   write, a handful per transaction: nothing next to a charging session.
+//!   when it returns `Ok`, and the core acts on it only afterwards). The price is one sync per
+//!   write, a handful per transaction: nothing next to a charging session; draining a queue
+//!   filled offline, one per message (docs/core/delivery-guarantees.md). The bundled SQLite
+//!   syncs with `fdatasync`, as SQLite's own Linux builds (the workspace's
+//!   `.cargo/config.toml`; why: docs/performance.md, "Queue drain").
 //! - The schema is versioned with `PRAGMA user_version`; [`MIGRATIONS`] brings an older file up
 //!   to date at open, and a file from newer software is refused rather than misread.
 //! - Every write runs in its own SQLite transaction.
@@ -664,8 +667,12 @@ impl Store for SqliteStore {
 
     fn remove_message(&mut self, key: u64) -> Result<(), StoreError> {
         let key = message_key(key)?;
+        // The one write of a drained message (docs/core/delivery-guarantees.md): its statement
+        // is prepared once, not parsed again for each of thousands.
         self.write("remove_message", |tx| {
-            tx.execute(REMOVE_MESSAGE, params![key]).map(drop)
+            tx.prepare_cached(REMOVE_MESSAGE)?
+                .execute(params![key])
+                .map(drop)
         })
     }
 

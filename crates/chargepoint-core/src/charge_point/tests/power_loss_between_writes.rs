@@ -234,3 +234,111 @@ fn an_answered_start_transaction_is_deleted_in_one_write_with_the_id_it_gives() 
         );
     }
 }
+
+/// What the central system records of the transaction messages a station drains until its
+/// power goes: the station with `store` connects and every CALL is answered (the CSMS records a
+/// transaction message as it answers it) until an answer's write is refused, the power loss.
+/// Returns what the CSMS recorded, in order, and the harness, to restart from its store.
+fn drain_until_power_loss(patch: &Value, store: MemoryStore) -> (Vec<(String, Value)>, Harness) {
+    let mut h = Harness::with_store(patch.clone(), 1, store, &[]);
+    h.connect();
+    let mut recorded = Vec::new();
+    loop {
+        let frames = h.frames();
+        if frames.is_empty() {
+            return (recorded, h);
+        }
+        for frame in frames {
+            let super::Frame::Call {
+                id,
+                action,
+                payload,
+            } = frame
+            else {
+                panic!("unexpected {frame:?}");
+            };
+            let stored = h.cp.store().messages().unwrap().len();
+            let answer = match action.as_str() {
+                "BootNotification" => json!({"status": "Accepted",
+                    "currentTime": h.now.utc.to_string(), "interval": 300}),
+                "StartTransaction" => {
+                    json!({"idTagInfo": {"status": "Accepted"}, "transactionId": 42})
+                }
+                _ => json!({}),
+            };
+            h.answer(&id, answer);
+            if !matches!(
+                action.as_str(),
+                "StartTransaction" | "StopTransaction" | "MeterValues"
+            ) {
+                continue;
+            }
+            recorded.push((action, payload));
+            if h.cp.store().messages().unwrap().len() == stored {
+                // The answer's delete was refused: the power is gone, nothing more happens.
+                return (recorded, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_power_loss_at_any_write_of_a_drain_sends_again_only_the_message_answered_last() {
+    let patch = json!({"Core": {"MeterValueSampleInterval": 10, "ClockAlignedDataInterval": 0,
+        "MeterValuesSampledData": "Energy.Active.Import.Register", "StopTxnSampledData": ""}});
+    // Offline: a session with three samples, queued and stored.
+    let mut offline = Harness::new(patch.clone(), 1);
+    offline.event(energy(1000.0));
+    start(&mut offline);
+    for wh in [1100.0, 1200.0, 1300.0] {
+        offline.event(energy(wh));
+        offline.advance(10);
+    }
+    offline.event(StationEvent::TransactionStopped {
+        connector: 1,
+        meter_stop_wh: 1300,
+        reason: ocpp_types::core::Reason::Local,
+        id_tag: None,
+    });
+    let queue = after_power_loss(offline.cp.store());
+    assert_eq!(queue.messages.len(), 5, "{:?}", queue.messages);
+    // The drain with the power on: what the central system must end up with.
+    let (expected, _) = drain_until_power_loss(&patch, queue.clone());
+    let actions: Vec<&str> = expected.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "StartTransaction",
+            "MeterValues",
+            "MeterValues",
+            "MeterValues",
+            "StopTransaction"
+        ]
+    );
+    assert_eq!(expected[1].1["transactionId"], 42);
+
+    // One write per answered message (the StartTransaction's delete with the id it gives,
+    // then the authorization cache): a budget of 0 to 6 writes cuts the power at each one.
+    for budget in 0..=7 {
+        let store = MemoryStore {
+            writes_left: Some(budget),
+            ..queue.clone()
+        };
+        let (recorded, before) = drain_until_power_loss(&patch, store);
+        let resent = reported_after(&patch, &before);
+        let mut seen = recorded.clone();
+        seen.extend(resent.iter().cloned());
+        if budget >= 6 {
+            // Every delete was durable before the power went: nothing goes twice.
+            assert_eq!(resent, vec![], "power lost after {budget} writes");
+            assert_eq!(recorded, expected, "power lost after {budget} writes");
+            continue;
+        }
+        // The message whose delete the power cut off goes again, with identical content;
+        // nothing else does, and nothing is lost.
+        let last = recorded.len() - 1;
+        let mut with_repeat = expected[..=last].to_vec();
+        with_repeat.extend(expected[last..].iter().cloned());
+        assert_eq!(seen, with_repeat, "power lost after {budget} writes");
+    }
+}
