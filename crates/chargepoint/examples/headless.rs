@@ -142,7 +142,7 @@ async fn station(mut link: StationLink) {
     loop {
         tokio::select! {
             notice = link.notices.recv() => match notice {
-                Some(notice) => print(notice_line(notice)),
+                Some(notice) => print(notice_line(*notice)),
                 None => return,
             },
             command = link.commands.recv() => match command {

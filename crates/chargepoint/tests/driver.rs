@@ -124,7 +124,7 @@ async fn notice(link: &mut StationLink, mut wanted: impl FnMut(&Notice) -> bool)
             .expect("no such notice in time")
             .expect("the driver ended");
         if wanted(&notice) {
-            return notice;
+            return *notice;
         }
     }
 }

@@ -263,7 +263,7 @@ async fn run(kind: StoreKind) {
     } = link;
     tokio::time::timeout(GUARD, async {
         while let Some(notice) = notices.recv().await {
-            if matches!(notice, Notice::ConnectFailed { .. }) {
+            if matches!(*notice, Notice::ConnectFailed { .. }) {
                 return;
             }
         }

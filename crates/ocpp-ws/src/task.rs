@@ -30,7 +30,7 @@ enum Step {
 pub(crate) struct Task {
     supervisor: Supervisor,
     commands: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<Box<Event>>,
     rng: fastrand::Rng,
     last_id: ConnectionId,
 }
@@ -39,7 +39,7 @@ impl Task {
     pub fn new(
         supervisor: Supervisor,
         commands: mpsc::UnboundedReceiver<Command>,
-        events: mpsc::Sender<Event>,
+        events: mpsc::Sender<Box<Event>>,
     ) -> Task {
         Task {
             supervisor,
@@ -67,7 +67,7 @@ impl Task {
     /// to take: back-pressure, nothing is dropped.
     async fn emit(&self, event: Event) {
         // A caller that dropped its Events no longer listens; nothing to do about it.
-        let _ = self.events.send(event).await;
+        let _ = self.events.send(Box::new(event)).await;
     }
 
     /// A command while no connection is open. `None` means "keep doing what you do".

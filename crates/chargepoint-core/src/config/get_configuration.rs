@@ -99,11 +99,8 @@ impl Configuration {
             .into_iter()
             .filter(|s| active.contains(s))
         {
-            let Some(Value::Object(keys)) = self.document().get(section.as_str()) else {
-                continue;
-            };
-            // serde_json's map iterates in key order, which is the order libocpp reports in.
-            for (name, value) in keys {
+            // In key order, which is the order libocpp reports in.
+            for (name, value) in self.document().entries(section.as_str()) {
                 let Some(spec) = self.spec_in(section, name) else {
                     continue;
                 };

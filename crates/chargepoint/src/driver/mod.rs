@@ -48,7 +48,9 @@ use crate::charge_point::{
 use crate::config::ConfigChange;
 use channels::{Observer, OnlineOrders};
 
-pub use channels::{DriverGone, OnlineSender, COMMAND_BUFFER, FRAME_BUFFER, NOTICE_BUFFER};
+pub use channels::{
+    DriverGone, EventSender, OnlineSender, COMMAND_BUFFER, FRAME_BUFFER, NOTICE_BUFFER,
+};
 pub use gate::CertificateGate;
 pub use options::{connection_options, OptionsError};
 pub use transport_change::{transport_action, TransportAction};
@@ -153,14 +155,14 @@ pub struct Frame {
 pub struct StationLink {
     /// What happens at the station, for the core. Dropping it stops the driver. Unbounded and
     /// lossless: it carries the transactions.
-    pub events: mpsc::UnboundedSender<StationEvent>,
+    pub events: EventSender,
     /// What the station must do. The driver waits when [`COMMAND_BUFFER`] are waiting.
     /// Boxed: a command is a few hundred bytes, and the channel allocates room for 32 of its
     /// items when it is made, a cost for every station of a fleet that commands are too rare
     /// to justify.
     pub commands: mpsc::Receiver<Box<StationCommand>>,
     /// What the driver reports; beyond [`NOTICE_BUFFER`] waiting, dropped (and counted).
-    pub notices: mpsc::Receiver<Notice>,
+    pub notices: mpsc::Receiver<Box<Notice>>,
     /// Every frame sent (once handed to the transport) and received (before the core reads
     /// it); beyond [`FRAME_BUFFER`] waiting, dropped (and counted).
     pub frames: mpsc::Receiver<Frame>,
@@ -184,9 +186,10 @@ pub struct Driver {
     cp: ChargePoint,
     connection: Connection,
     transport: Events,
-    station: mpsc::UnboundedReceiver<StationEvent>,
+    station: mpsc::UnboundedReceiver<Box<StationEvent>>,
     commands: mpsc::Sender<Box<StationCommand>>,
-    notices: Observer<Notice>,
+    /// Boxed: a channel allocates room for 32 items when made, and notices are rare.
+    notices: Observer<Box<Notice>>,
     frames: Observer<Frame>,
     /// Frames sent and received since the last [`Driver::flush`], not yet offered.
     observed: Vec<Frame>,
@@ -239,7 +242,7 @@ impl Driver {
         )));
         let (connection, transport) = Connection::open(options)?;
         // Bounds and policies: the module docs' table.
-        let (events_tx, station) = mpsc::unbounded_channel();
+        let (events_tx, station) = EventSender::channel();
         let (commands, commands_rx) = mpsc::channel(COMMAND_BUFFER);
         let (notices, notices_rx) = Observer::channel(NOTICE_BUFFER, "notices");
         let (frames, frames_rx) = Observer::channel(FRAME_BUFFER, "frames");
@@ -307,7 +310,7 @@ impl Driver {
                 event = self.station.recv() => match event {
                     Some(event) => {
                         csms_turns = 0;
-                        self.cp.handle_station_event(event, now())
+                        self.cp.handle_station_event(*event, now())
                     }
                     None => {
                         tracing::info!("the station is gone: the driver stops");
@@ -341,7 +344,7 @@ impl Driver {
     fn others_turn(&mut self) -> bool {
         loop {
             match self.station.try_recv() {
-                Ok(event) => self.cp.handle_station_event(event, now()),
+                Ok(event) => self.cp.handle_station_event(*event, now()),
                 Err(mpsc::error::TryRecvError::Empty) => break,
                 Err(mpsc::error::TryRecvError::Disconnected) => {
                     tracing::info!("the station is gone: the driver stops");
@@ -449,7 +452,7 @@ impl Driver {
     }
 
     fn notify(&mut self, notice: Notice) {
-        self.notices.offer(notice);
+        self.notices.offer(Box::new(notice));
     }
 
     fn on_transport(&mut self, event: Event) {

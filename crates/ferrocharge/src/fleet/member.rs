@@ -53,6 +53,9 @@ pub struct Fleet {
     pub drain_timeout: Duration,
     /// Stations starting at once (see [`start`]).
     pub starting: tokio::sync::Semaphore,
+    /// The OCPP configuration document the stations keep theirs over (set by the first to
+    /// start): each keeps only its few keys of its own instead of a whole document.
+    pub shared_document: Arc<std::sync::OnceLock<chargepoint::config::SharedDocument>>,
 }
 
 /// How many stations start at once: each start waits mostly on its files.
@@ -96,7 +99,11 @@ impl Fleet {
         };
         let frames = frames.clone();
         Ok(StartOptions {
-            core: station::runtime::ocpp::CoreEmbedding { overrides, store },
+            core: station::runtime::ocpp::CoreEmbedding {
+                overrides,
+                store,
+                shared_document: Some(self.shared_document.clone()),
+            },
             frame_observer: Some(FrameObserver(Arc::new(move |sent, text| {
                 frames.frame(sent, text);
             }))),
@@ -383,7 +390,9 @@ async fn sessions(
         let tag = scenario.tags[rng.usize(..scenario.tags.len())].clone();
         let (min, max) = scenario.session_length;
         let length = min + (max - min).mul_f64(rng.f64());
-        session(&fleet, &handle, connector, tag, length).await;
+        // Boxed: its state (the orders it awaits) is large and lives only while a car is
+        // there, while this task lives as long as the fleet.
+        Box::pin(session(&fleet, &handle, connector, tag, length)).await;
         if *stopping.borrow() {
             return;
         }

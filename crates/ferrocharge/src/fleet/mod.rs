@@ -305,6 +305,7 @@ async fn run_plan(plan: Plan) -> anyhow::Result<ExitCode> {
         stopping,
         drain_timeout: settings.drain_timeout,
         starting: tokio::sync::Semaphore::new(member::STARTING_AT_ONCE),
+        shared_document: Arc::default(),
     });
     eprintln!(
         "ferrocharge fleet: {stations} of {} stations ({} to {}, shard {}) of {} to {}, store {:?}, data in {}",

@@ -17,6 +17,13 @@ use crate::data_transfer::{hook, no_answer, Decision, Responder};
 /// Where the answer of a control-API DataTransfer goes.
 pub type DataTransferAnswer = oneshot::Sender<Result<DataTransferResponse, ControlError>>;
 
+/// The channel of the responder's command answers, by the core's request id.
+#[derive(Debug)]
+struct Answers {
+    tx: mpsc::Sender<(u64, DataTransferResponse)>,
+    rx: mpsc::Receiver<(u64, DataTransferResponse)>,
+}
+
 /// The DataTransfers under way at the station.
 #[derive(Debug)]
 pub(super) struct DataTransfers {
@@ -24,10 +31,10 @@ pub(super) struct DataTransfers {
     responder: Option<Responder>,
     /// Its external commands running.
     running: usize,
-    /// Their answers, by the core's request id.
-    answered_tx: mpsc::Sender<(u64, DataTransferResponse)>,
-    /// Read by the station loop.
-    pub answered: mpsc::Receiver<(u64, DataTransferResponse)>,
+    /// Their answers, by the core's request id; only with a responder that has a command (a
+    /// channel allocates room for 32 answers when it is made: 1.3 kB for each station of a
+    /// fleet, where none has a command).
+    answered: Option<Answers>,
     /// The control API's DataTransfers waiting for the central system, by request id.
     outgoing: HashMap<u64, DataTransferAnswer>,
     next_outgoing: u64,
@@ -36,14 +43,29 @@ pub(super) struct DataTransfers {
 impl DataTransfers {
     /// With the station's responder, if it has one.
     pub fn new(responder: Option<Responder>) -> Self {
-        let (answered_tx, answered) = mpsc::channel(hook::RUNNING_MAX);
+        let answered = responder
+            .as_ref()
+            .is_some_and(|r| r.command.is_some())
+            .then(|| {
+                let (tx, rx) = mpsc::channel(hook::RUNNING_MAX);
+                Answers { tx, rx }
+            });
         DataTransfers {
             responder,
             running: 0,
-            answered_tx,
             answered,
             outgoing: HashMap::new(),
             next_outgoing: 0,
+        }
+    }
+}
+
+impl DataTransfers {
+    /// The next answer of a responder's command; never comes without a command.
+    pub async fn next_answer(&mut self) -> Option<(u64, DataTransferResponse)> {
+        match &mut self.answered {
+            Some(answers) => answers.rx.recv().await,
+            None => std::future::pending().await,
         }
     }
 }
@@ -70,8 +92,11 @@ impl Station {
                 no_answer()
             }
             Decision::AskCommand => {
-                // decide asks for the command only when there is one.
-                let Some(program) = responder.command.clone() else {
+                // decide asks for the command only when there is one, and then the channel
+                // of its answers is there.
+                let (Some(program), Some(answers)) =
+                    (responder.command.clone(), &transfers.answered)
+                else {
                     return self.tell_core(CoreEvent::DataTransferAnswered {
                         request_id,
                         response: no_answer(),
@@ -80,7 +105,7 @@ impl Station {
                 transfers.running += 1;
                 let module = responder.module.clone();
                 let timeout = responder.timeout;
-                let answered = transfers.answered_tx.clone();
+                let answered = answers.tx.clone();
                 tokio::spawn(async move {
                     let response = match hook::run(&program, &request, timeout).await {
                         Ok(response) => response,

@@ -385,8 +385,18 @@ impl Station {
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         // The security log's last events of earlier runs, for the state (read before this
-        // run's file exists).
-        let earlier_security_events = earlier_security_events(&paths.message_log_dir);
+        // run's file exists). Only a station that keeps a security log reads them: without
+        // one, the files in the folder are some other station's (libocpp's default
+        // MessageLogPath is one folder for every station of the machine, and a fleet's
+        // stations keep no logs), and reading them cost a fleet station 4 kB and a listing.
+        let keeps_security_log = cp.config().internal().log_messages_format.iter().any(|f| {
+            f.parse::<crate::message_log::Format>() == Ok(crate::message_log::Format::Security)
+        });
+        let earlier_security_events = if keeps_security_log {
+            earlier_security_events(&paths.message_log_dir)
+        } else {
+            Vec::new()
+        };
         let log = MessageLog::with_files(
             &cp.config().internal().log_messages_format,
             &paths.message_log_dir,

@@ -1,9 +1,10 @@
 //! The charge-point core of the station, built from the OCPP module's files.
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::config::{load_with_user_config, Registry};
+use chargepoint::config::{load_with_user_config, Registry, SharedDocument};
 use chargepoint::recovery::Recovered;
 use chargepoint::ChargePoint;
 
@@ -69,6 +70,9 @@ pub fn charge_point(
             .set_all_by_station(embedding.overrides)
             .map_err(|e| RuntimeError::OcppConfig(format!("{}: {e}", keys.join(", "))))?;
     }
+    if let Some(shared) = &embedding.shared_document {
+        config.share_document(shared.get_or_init(|| SharedDocument::of(&config)));
+    }
     if let Some(store) = embedding.store {
         let cp = ChargePoint::new(config, store, evses, chargepoint::driver::now());
         return Ok((cp, user_config.into_iter().collect()));
@@ -96,6 +100,10 @@ pub struct CoreEmbedding {
     pub overrides: Vec<(String, serde_json::Value)>,
     /// The store, instead of the SQLite file under DatabasePath.
     pub store: Option<Box<dyn chargepoint::charge_point::store::Store>>,
+    /// The effective OCPP configuration document shared by the stations of one config: the
+    /// first to start sets it to its own, and each keeps only the keys where its document
+    /// differs ([`Configuration::share_document`](chargepoint::config::Configuration::share_document)).
+    pub shared_document: Option<Arc<OnceLock<SharedDocument>>>,
 }
 
 impl std::fmt::Debug for CoreEmbedding {
@@ -103,6 +111,7 @@ impl std::fmt::Debug for CoreEmbedding {
         f.debug_struct("CoreEmbedding")
             .field("overrides", &self.overrides)
             .field("store", &self.store.as_ref().map(|_| "given"))
+            .field("shared_document", &self.shared_document.is_some())
             .finish()
     }
 }

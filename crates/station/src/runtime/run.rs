@@ -59,14 +59,14 @@ impl Station {
                     self.core = self.link.core.borrow_and_update().clone();
                     self.firmware_boot_registered();
                 }
-                Some(notice) = self.link.notices.recv() => self.notice(notice),
+                Some(notice) = self.link.notices.recv() => self.notice(*notice),
                 Ok(()) = self.mqtt_connected.changed() => {
                     let connected = *self.mqtt_connected.borrow_and_update();
                     self.view.mqtt_connected(connected);
                 }
                 // The firmware and diagnostics jobs' reports, to the core as the EVSEs' go.
                 Some(report) = self.jobs.reports.recv() => self.tell_core(*report),
-                Some((request_id, response)) = self.data_transfers.answered.recv() => {
+                Some((request_id, response)) = self.data_transfers.next_answer() => {
                     self.data_transfer_answered(request_id, response);
                 }
                 n = self.link.frames.recv_many(&mut frames, FRAMES_AT_ONCE), if frames_open => {
