@@ -65,14 +65,7 @@ impl SecretKeys {
     /// escape (`\u0041uthorizationKey` is AuthorizationKey too). When not, no object of it
     /// can have a secret `key`, and the frame need not be parsed to be sure ([`collect_secrets`]).
     pub fn may_be_named_in(&self, text: &str) -> bool {
-        text.contains('\\')
-            || self.0.iter().any(|k| {
-                !k.is_empty()
-                    && text
-                        .as_bytes()
-                        .windows(k.len())
-                        .any(|w| w.eq_ignore_ascii_case(k.as_bytes()))
-            })
+        text.contains('\\') || self.0.iter().any(|k| contains_ignoring_case(text, k))
     }
 
     /// Whether `text` names one of the keys anywhere.
@@ -82,6 +75,20 @@ impl SecretKeys {
             .iter()
             .any(|k| text.contains(&k.to_ascii_lowercase()))
     }
+}
+
+/// Whether `text` has `key` in it, ignoring ASCII case. Every frame the station logs is looked
+/// at so: only the places of the key's first letter (found with SIMD by `memchr`) are compared,
+/// where comparing at every byte was a quarter of the station's CPU in a round trip.
+fn contains_ignoring_case(text: &str, key: &str) -> bool {
+    let (text, key) = (text.as_bytes(), key.as_bytes());
+    let Some(&first) = key.first() else {
+        return false;
+    };
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), text).any(|at| {
+        text.get(at..at + key.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(key))
+    })
 }
 
 impl Default for SecretKeys {
@@ -248,6 +255,33 @@ mod tests {
     fn run(text: &str, known: &[String]) -> Redacted {
         let value = serde_json::from_str::<Value>(text).ok();
         redact(text, value.as_ref(), &SecretKeys::embedded(), known)
+    }
+
+    #[test]
+    fn a_key_is_found_in_any_case_anywhere_and_only_whole() {
+        let keys = SecretKeys::new(["AuthorizationKey", "", "9Digits"]);
+        for text in [
+            r#"{"key":"AuthorizationKey"}"#,
+            r#"{"key":"AUTHORIZATIONKEY"}"#,
+            "authorizationkey",
+            "aaAuThOrIzAtIoNkEy!",
+            "é€authorizationKEY",
+            "x9DIGITS",
+        ] {
+            assert!(keys.may_be_named_in(text), "{text}");
+        }
+        for text in [
+            "",
+            r#"[3,"1",{"status":"Accepted"}]"#,
+            "AuthorizationKe",
+            "Authorization Key",
+            "aaaaAuthorizationKe",
+            "Digits",
+        ] {
+            assert!(!keys.may_be_named_in(text), "{text}");
+        }
+        // An escape may spell any key.
+        assert!(keys.may_be_named_in(r#"{"key":"\u0041uthorizationKey"}"#));
     }
 
     #[test]
