@@ -308,9 +308,7 @@ impl MessageLog {
     /// Logs one frame, `text` as it went over the wire, sent in `direction` at `time`, and
     /// returns what was read from it (its secrets replaced: [`FrameInfo::text`]).
     pub fn record(&mut self, direction: Direction, time: DateTime<Utc>, text: &str) -> FrameInfo {
-        let info = self.correlator.read(direction, text);
-        // Formatted once for both files.
-        let time = timestamp(time);
+        let (info, time) = self.read(direction, time, text);
         if let Some(log) = &mut self.log {
             rotate_sink(log, self.rotation.as_ref());
             log.write(&log_line(direction, &time, &info));
@@ -325,11 +323,23 @@ impl MessageLog {
         for (_, page) in &mut self.session_pages {
             page.record(direction, &time, &info);
         }
+        info
+    }
+
+    /// What every way of logging a frame does first: reads it (the correlator), formats its
+    /// time once for every file, and shows it on the console if asked.
+    fn read(
+        &mut self,
+        direction: Direction,
+        time: DateTime<Utc>,
+        text: &str,
+    ) -> (FrameInfo, String) {
+        let info = self.correlator.read(direction, text);
         if let Some(format) = self.console {
             let line = console_line(direction, &info, format == Format::ConsoleDetailed);
             tracing::info!(target: CONSOLE_TARGET, "{line}");
         }
-        info
+        (info, timestamp(time))
     }
 
     /// Logs several frames, in order, as [`MessageLog::record`] logs each, but with one write
@@ -353,17 +363,12 @@ impl MessageLog {
         let mut rows = String::new();
         let mut infos = Vec::new();
         for (direction, time, text) in frames {
-            let info = self.correlator.read(direction, text);
-            let time = timestamp(time);
+            let (info, time) = self.read(direction, time, text);
             if self.log.is_some() {
                 lines.push_str(&log_line(direction, &time, &info));
             }
             if self.html.is_some() {
                 html::push_row(&mut rows, direction, &time, &info, &info.pretty());
-            }
-            if let Some(format) = self.console {
-                let line = console_line(direction, &info, format == Format::ConsoleDetailed);
-                tracing::info!(target: CONSOLE_TARGET, "{line}");
             }
             infos.push(info);
         }
