@@ -274,13 +274,18 @@ impl Station {
         if !self.keep_frames {
             return;
         }
+        // A copy for the event stream only when someone reads it (a browser's /events).
+        let listened = self.events.receiver_count() > 0;
         for ((direction, _), info) in frames.iter().zip(&infos) {
             let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             // The redacted text: no secret reaches the event stream or the recent frames.
             let frame = OcppFrame::new(*direction, time, info).with_seq(seq);
-            self.handle.record_frame(frame.clone());
-            // No subscriber is fine.
-            let _ = self.events.send(StationEvent::Ocpp(frame));
+            let event = listened.then(|| StationEvent::Ocpp(frame.clone()));
+            self.handle.record_frame(frame);
+            if let Some(event) = event {
+                // A reader gone meanwhile is fine.
+                let _ = self.events.send(event);
+            }
         }
     }
 
