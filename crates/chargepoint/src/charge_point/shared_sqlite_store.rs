@@ -5,7 +5,8 @@
 //!   column, `station` (the ChargePointId), first in every primary key, and every statement is
 //!   restricted to one station's rows: stations never see each other's records, and a station
 //!   started again opens its view of the same file and finds exactly its own data. The SQL and
-//!   the decoding of rows are the ones of the station's own file (the private `sqlite_rows` module).
+//!   the decoding of rows are those of the station's own file (the private `sqlite_rows`
+//!   module).
 //! - One connection behind a mutex, WAL and `synchronous=FULL`, as a station's own file: a write
 //!   is durable when it returns `Ok`, each write (and each [`Store::write_all`]) is one SQLite
 //!   transaction. SQLite allows one writer per file, so the mutex costs nothing SQLite would not
@@ -113,7 +114,8 @@ impl Opening {
         let label = path.display().to_string();
         sqlite_rows::configure(&conn, &label, path == Path::new(":memory:"))?;
         sqlite_rows::migrate(&mut conn, SHARED_MIGRATIONS)?;
-        tracing::debug!(database = %label, version = SHARED_MIGRATIONS.len(), "shared store opened");
+        let version = SHARED_MIGRATIONS.len();
+        tracing::debug!(database = %label, version, "shared store opened");
         Ok(Opening { conn, path })
     }
 

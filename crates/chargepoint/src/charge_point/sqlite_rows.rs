@@ -8,13 +8,14 @@
 //!
 //! Both layouts have the same tables, columns and meanings besides `station`, so one set of SQL
 //! templates serves both: the parts in `[...]` are the station's (`[station = :station AND ]`),
-//! kept for a shared file and dropped for a station's own ([`Rows::sql`]). The station is a
+//! kept for a shared file and dropped for a station's own ([`Template`]). The station is a
 //! bound parameter, never text in the SQL, so the stations of a shared file share one prepared
 //! statement per template. Records are decoded by the same functions either way
 //! ([`super::sqlite_tables`]),
 //! which the start-up check of a file (`recovery::open_sqlite`) uses too.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ocpp_types::charging_profile::ChargingProfile;
@@ -97,58 +98,123 @@ fn corrupt(key: String, e: impl std::fmt::Display) -> StoreError {
     }
 }
 
-/// The SQL templates; `[...]`: the station's part ([`Rows::sql`]).
+/// An SQL statement for both layouts: `[...]` is the station's part, kept for a shared file and
+/// dropped for a station's own; each form is made once, when first used.
+struct Template {
+    text: &'static str,
+    own_file: OnceLock<String>,
+    shared_file: OnceLock<String>,
+}
+
+impl Template {
+    const fn new(text: &'static str) -> Template {
+        Template {
+            text,
+            own_file: OnceLock::new(),
+            shared_file: OnceLock::new(),
+        }
+    }
+
+    /// The statement for a shared file (`shared`) or a station's own.
+    fn sql(&self, shared: bool) -> &str {
+        let form = if shared {
+            &self.shared_file
+        } else {
+            &self.own_file
+        };
+        form.get_or_init(|| {
+            let mut sql = String::with_capacity(self.text.len());
+            let mut in_station_part = false;
+            for c in self.text.chars() {
+                match c {
+                    '[' => in_station_part = true,
+                    ']' => in_station_part = false,
+                    c if shared || !in_station_part => sql.push(c),
+                    _ => {}
+                }
+            }
+            sql
+        })
+    }
+}
+
+/// The SQL of the stores ([`Template`]).
 mod sql {
-    pub const SAVE_TRANSACTION: &str =
+    use super::Template;
+
+    pub static SAVE_TRANSACTION: Template = Template::new(
         "INSERT OR REPLACE INTO transactions ([station, ]connector, record)
-         VALUES ([:station, ]:connector, :record)";
-    pub const REMOVE_TRANSACTION: &str =
-        "DELETE FROM transactions WHERE [station = :station AND ]connector = :connector";
-    pub const TRANSACTIONS: &str =
-        "SELECT connector, record FROM transactions[ WHERE station = :station] ORDER BY connector";
-    pub const SAVE_AVAILABILITY: &str =
+         VALUES ([:station, ]:connector, :record)",
+    );
+    pub static REMOVE_TRANSACTION: Template = Template::new(
+        "DELETE FROM transactions WHERE [station = :station AND ]connector = :connector",
+    );
+    pub static TRANSACTIONS: Template = Template::new(
+        "SELECT connector, record FROM transactions[ WHERE station = :station] ORDER BY connector",
+    );
+    pub static SAVE_AVAILABILITY: Template = Template::new(
         "INSERT OR REPLACE INTO availability ([station, ]connector, operative)
-         VALUES ([:station, ]:connector, :operative)";
-    pub const AVAILABILITY: &str =
-        "SELECT connector, operative FROM availability[ WHERE station = :station]";
-    pub const SAVE_CACHED: &str =
+         VALUES ([:station, ]:connector, :operative)",
+    );
+    pub static AVAILABILITY: Template =
+        Template::new("SELECT connector, operative FROM availability[ WHERE station = :station]");
+    pub static SAVE_CACHED: Template = Template::new(
         "INSERT OR REPLACE INTO authorization_cache ([station, ]id_tag, info)
-         VALUES ([:station, ]:id_tag, :info)";
-    pub const CACHED: &str =
-        "SELECT id_tag, info FROM authorization_cache WHERE [station = :station AND ]id_tag = :id_tag";
-    pub const CLEAR_CACHE: &str = "DELETE FROM authorization_cache[ WHERE station = :station]";
-    pub const CLEAR_LOCAL_LIST: &str = "DELETE FROM local_list[ WHERE station = :station]";
-    pub const REMOVE_LISTED: &str =
-        "DELETE FROM local_list WHERE [station = :station AND ]id_tag = :id_tag";
-    pub const SAVE_LISTED: &str = "INSERT OR REPLACE INTO local_list ([station, ]id_tag, info)
-         VALUES ([:station, ]:id_tag, :info)";
-    pub const LOCAL_LIST: &str = "SELECT id_tag, info FROM local_list[ WHERE station = :station]";
+         VALUES ([:station, ]:id_tag, :info)",
+    );
+    pub static CACHED: Template = Template::new(
+        "SELECT id_tag, info FROM authorization_cache
+         WHERE [station = :station AND ]id_tag = :id_tag",
+    );
+    pub static CLEAR_CACHE: Template =
+        Template::new("DELETE FROM authorization_cache[ WHERE station = :station]");
+    pub static CLEAR_LOCAL_LIST: Template =
+        Template::new("DELETE FROM local_list[ WHERE station = :station]");
+    pub static REMOVE_LISTED: Template =
+        Template::new("DELETE FROM local_list WHERE [station = :station AND ]id_tag = :id_tag");
+    pub static SAVE_LISTED: Template = Template::new(
+        "INSERT OR REPLACE INTO local_list ([station, ]id_tag, info)
+         VALUES ([:station, ]:id_tag, :info)",
+    );
+    pub static LOCAL_LIST: Template =
+        Template::new("SELECT id_tag, info FROM local_list[ WHERE station = :station]");
     // One row per station, id 0 (the table's CHECK).
-    pub const SAVE_LOCAL_LIST_VERSION: &str =
+    pub static SAVE_LOCAL_LIST_VERSION: Template = Template::new(
         "INSERT OR REPLACE INTO local_list_version ([station, ]id, version)
-         VALUES ([:station, ]0, :version)";
-    pub const LOCAL_LIST_VERSION: &str =
-        "SELECT id, version FROM local_list_version WHERE [station = :station AND ]id = 0";
-    pub const SAVE_CHARGING_PROFILE: &str =
+         VALUES ([:station, ]0, :version)",
+    );
+    pub static LOCAL_LIST_VERSION: Template = Template::new(
+        "SELECT id, version FROM local_list_version WHERE [station = :station AND ]id = 0",
+    );
+    pub static SAVE_CHARGING_PROFILE: Template = Template::new(
         "INSERT OR REPLACE INTO charging_profiles ([station, ]id, connector, profile)
-         VALUES ([:station, ]:id, :connector, :profile)";
-    pub const REMOVE_CHARGING_PROFILE: &str =
-        "DELETE FROM charging_profiles WHERE [station = :station AND ]id = :id";
-    pub const CHARGING_PROFILES: &str =
-        "SELECT id, connector, profile FROM charging_profiles[ WHERE station = :station] ORDER BY id";
-    pub const SAVE_RESERVATION: &str = "INSERT OR REPLACE INTO reservations ([station, ]id, record)
-         VALUES ([:station, ]:id, :record)";
-    pub const REMOVE_RESERVATION: &str =
-        "DELETE FROM reservations WHERE [station = :station AND ]id = :id";
-    pub const RESERVATIONS: &str =
-        "SELECT id, record FROM reservations[ WHERE station = :station] ORDER BY id";
-    pub const SAVE_MESSAGE: &str = "INSERT OR REPLACE INTO messages
+         VALUES ([:station, ]:id, :connector, :profile)",
+    );
+    pub static REMOVE_CHARGING_PROFILE: Template =
+        Template::new("DELETE FROM charging_profiles WHERE [station = :station AND ]id = :id");
+    pub static CHARGING_PROFILES: Template = Template::new(
+        "SELECT id, connector, profile FROM charging_profiles[ WHERE station = :station]
+         ORDER BY id",
+    );
+    pub static SAVE_RESERVATION: Template = Template::new(
+        "INSERT OR REPLACE INTO reservations ([station, ]id, record)
+         VALUES ([:station, ]:id, :record)",
+    );
+    pub static REMOVE_RESERVATION: Template =
+        Template::new("DELETE FROM reservations WHERE [station = :station AND ]id = :id");
+    pub static RESERVATIONS: Template =
+        Template::new("SELECT id, record FROM reservations[ WHERE station = :station] ORDER BY id");
+    pub static SAVE_MESSAGE: Template = Template::new(
+        "INSERT OR REPLACE INTO messages
          ([station, ]key, action, payload, attempts, starts_transaction)
-         VALUES ([:station, ]:key, :action, :payload, :attempts, :starts_transaction)";
-    pub const REMOVE_MESSAGE: &str =
-        "DELETE FROM messages WHERE [station = :station AND ]key = :key";
-    pub const MESSAGES: &str = "SELECT key, action, payload, attempts, starts_transaction
-         FROM messages[ WHERE station = :station] ORDER BY key";
+         VALUES ([:station, ]:key, :action, :payload, :attempts, :starts_transaction)",
+    );
+    pub static REMOVE_MESSAGE: Template =
+        Template::new("DELETE FROM messages WHERE [station = :station AND ]key = :key");
+    pub static MESSAGES: Template = Template::new(
+        "SELECT key, action, payload, attempts, starts_transaction
+         FROM messages[ WHERE station = :station] ORDER BY key",
+    );
 }
 
 /// Named parameters of a statement (besides `:station`, which [`Rows`] binds).
@@ -200,29 +266,15 @@ impl<'c> Rows<'c> {
         Rows { conn, station }
     }
 
-    /// `template` for this layout: its `[...]` parts kept (a shared file) or dropped.
-    fn sql(&self, template: &str) -> String {
-        let keep = self.station.is_some();
-        let mut sql = String::with_capacity(template.len());
-        let mut in_station_part = false;
-        for c in template.chars() {
-            match c {
-                '[' => in_station_part = true,
-                ']' => in_station_part = false,
-                c if keep || !in_station_part => sql.push(c),
-                _ => {}
-            }
-        }
-        sql
-    }
-
     /// The prepared statement of `template`, with the station and `params` bound.
     fn statement(
         &self,
-        template: &str,
+        template: &Template,
         params: &Params<'_>,
     ) -> rusqlite::Result<CachedStatement<'c>> {
-        let mut stmt = self.conn.prepare_cached(&self.sql(template))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(template.sql(self.station.is_some()))?;
         let index = |stmt: &CachedStatement<'c>, name: &str| {
             stmt.parameter_index(name)?
                 .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_string()))
@@ -238,7 +290,7 @@ impl<'c> Rows<'c> {
         Ok(stmt)
     }
 
-    fn execute(&self, template: &str, params: &Params<'_>) -> rusqlite::Result<()> {
+    fn execute(&self, template: &Template, params: &Params<'_>) -> rusqlite::Result<()> {
         self.statement(template, params)?.raw_execute().map(drop)
     }
 
@@ -262,7 +314,7 @@ impl<'c> Rows<'c> {
     fn load<T>(
         &self,
         table: &Table,
-        template: &str,
+        template: &Template,
         params: &Params<'_>,
         decode: Decode<T>,
     ) -> Result<Vec<T>, StoreError> {
@@ -281,7 +333,7 @@ impl<'c> Rows<'c> {
     fn save_message_row(&self, row: &MessageRow<'_>) -> rusqlite::Result<()> {
         let m = row.message;
         self.execute(
-            sql::SAVE_MESSAGE,
+            &sql::SAVE_MESSAGE,
             &[
                 (":key", &row.key),
                 (":action", &m.action.as_str()),
@@ -299,12 +351,12 @@ impl<'c> Rows<'c> {
         removals: &[IdToken],
     ) -> rusqlite::Result<()> {
         for id_tag in removals {
-            self.execute(sql::REMOVE_LISTED, &[(":id_tag", &id_tag.as_str())])?;
+            self.execute(&sql::REMOVE_LISTED, &[(":id_tag", &id_tag.as_str())])?;
         }
         for (id_tag, info) in rows {
-            self.execute(sql::SAVE_LISTED, &[(":id_tag", id_tag), (":info", info)])?;
+            self.execute(&sql::SAVE_LISTED, &[(":id_tag", id_tag), (":info", info)])?;
         }
-        self.execute(sql::SAVE_LOCAL_LIST_VERSION, &[(":version", &version)])
+        self.execute(&sql::SAVE_LOCAL_LIST_VERSION, &[(":version", &version)])
     }
 
     /// [`Store::save_transaction`](super::Store::save_transaction).
@@ -312,7 +364,7 @@ impl<'c> Rows<'c> {
         let record = json("save_transaction", t)?;
         self.write("save_transaction", |rows| {
             rows.execute(
-                sql::SAVE_TRANSACTION,
+                &sql::SAVE_TRANSACTION,
                 &[(":connector", &t.connector), (":record", &record)],
             )
         })
@@ -321,14 +373,14 @@ impl<'c> Rows<'c> {
     /// [`Store::remove_transaction`](super::Store::remove_transaction).
     pub(crate) fn remove_transaction(&self, connector: u32) -> Result<(), StoreError> {
         self.write("remove_transaction", |rows| {
-            rows.execute(sql::REMOVE_TRANSACTION, &[(":connector", &connector)])
+            rows.execute(&sql::REMOVE_TRANSACTION, &[(":connector", &connector)])
         })
     }
 
     /// [`Store::transactions`](super::Store::transactions).
     pub(crate) fn transactions(&self) -> Result<Vec<StoredTransaction>, StoreError> {
         let table = &tables::TRANSACTIONS;
-        self.load(table, sql::TRANSACTIONS, &[], decode_transaction)
+        self.load(table, &sql::TRANSACTIONS, &[], decode_transaction)
     }
 
     /// [`Store::save_availability`](super::Store::save_availability).
@@ -339,7 +391,7 @@ impl<'c> Rows<'c> {
     ) -> Result<(), StoreError> {
         self.write("save_availability", |rows| {
             rows.execute(
-                sql::SAVE_AVAILABILITY,
+                &sql::SAVE_AVAILABILITY,
                 &[(":connector", &connector), (":operative", &operative)],
             )
         })
@@ -348,7 +400,7 @@ impl<'c> Rows<'c> {
     /// [`Store::availability`](super::Store::availability).
     pub(crate) fn availability(&self) -> Result<BTreeMap<u32, bool>, StoreError> {
         let table = &tables::AVAILABILITY;
-        let rows = self.load(table, sql::AVAILABILITY, &[], decode_availability)?;
+        let rows = self.load(table, &sql::AVAILABILITY, &[], decode_availability)?;
         Ok(rows.into_iter().collect())
     }
 
@@ -361,7 +413,7 @@ impl<'c> Rows<'c> {
         let info = json("save_cached_authorization", info)?;
         self.write("save_cached_authorization", |rows| {
             rows.execute(
-                sql::SAVE_CACHED,
+                &sql::SAVE_CACHED,
                 &[(":id_tag", &id_tag.as_str()), (":info", &info)],
             )
         })
@@ -374,14 +426,14 @@ impl<'c> Rows<'c> {
     ) -> Result<Option<IdTagInfo>, StoreError> {
         let table = &tables::AUTHORIZATION_CACHE;
         let params: &Params<'_> = &[(":id_tag", &id_tag.as_str())];
-        let found = self.load(table, sql::CACHED, params, decode_id_tag_info)?;
+        let found = self.load(table, &sql::CACHED, params, decode_id_tag_info)?;
         Ok(found.into_iter().next())
     }
 
     /// [`Store::clear_authorization_cache`](super::Store::clear_authorization_cache).
     pub(crate) fn clear_authorization_cache(&self) -> Result<(), StoreError> {
         self.write("clear_authorization_cache", |rows| {
-            rows.execute(sql::CLEAR_CACHE, &[])
+            rows.execute(&sql::CLEAR_CACHE, &[])
         })
     }
 
@@ -393,7 +445,7 @@ impl<'c> Rows<'c> {
     ) -> Result<(), StoreError> {
         let list = local_list_rows(entries)?;
         self.write("replace_local_list", |rows| {
-            rows.execute(sql::CLEAR_LOCAL_LIST, &[])?;
+            rows.execute(&sql::CLEAR_LOCAL_LIST, &[])?;
             rows.write_local_list(version, &list, &[])
         })
     }
@@ -416,7 +468,7 @@ impl<'c> Rows<'c> {
         let version = self
             .load(
                 &tables::LOCAL_LIST_VERSION,
-                sql::LOCAL_LIST_VERSION,
+                &sql::LOCAL_LIST_VERSION,
                 &[],
                 decode_local_list_version,
             )?
@@ -424,7 +476,7 @@ impl<'c> Rows<'c> {
             .copied();
         let entries = self.load(
             &tables::LOCAL_LIST,
-            sql::LOCAL_LIST,
+            &sql::LOCAL_LIST,
             &[],
             decode_local_list_entry,
         )?;
@@ -443,7 +495,7 @@ impl<'c> Rows<'c> {
         let record = json("save_charging_profile", profile)?;
         self.write("save_charging_profile", |rows| {
             rows.execute(
-                sql::SAVE_CHARGING_PROFILE,
+                &sql::SAVE_CHARGING_PROFILE,
                 &[
                     (":id", &profile.charging_profile_id),
                     (":connector", &connector),
@@ -456,14 +508,14 @@ impl<'c> Rows<'c> {
     /// [`Store::remove_charging_profile`](super::Store::remove_charging_profile).
     pub(crate) fn remove_charging_profile(&self, id: i32) -> Result<(), StoreError> {
         self.write("remove_charging_profile", |rows| {
-            rows.execute(sql::REMOVE_CHARGING_PROFILE, &[(":id", &id)])
+            rows.execute(&sql::REMOVE_CHARGING_PROFILE, &[(":id", &id)])
         })
     }
 
     /// [`Store::charging_profiles`](super::Store::charging_profiles).
     pub(crate) fn charging_profiles(&self) -> Result<Vec<(u32, ChargingProfile)>, StoreError> {
         let table = &tables::CHARGING_PROFILES;
-        self.load(table, sql::CHARGING_PROFILES, &[], decode_charging_profile)
+        self.load(table, &sql::CHARGING_PROFILES, &[], decode_charging_profile)
     }
 
     /// [`Store::save_reservation`](super::Store::save_reservation).
@@ -474,7 +526,7 @@ impl<'c> Rows<'c> {
         let record = json("save_reservation", reservation)?;
         self.write("save_reservation", |rows| {
             rows.execute(
-                sql::SAVE_RESERVATION,
+                &sql::SAVE_RESERVATION,
                 &[(":id", &reservation.id), (":record", &record)],
             )
         })
@@ -483,14 +535,14 @@ impl<'c> Rows<'c> {
     /// [`Store::remove_reservation`](super::Store::remove_reservation).
     pub(crate) fn remove_reservation(&self, id: i32) -> Result<(), StoreError> {
         self.write("remove_reservation", |rows| {
-            rows.execute(sql::REMOVE_RESERVATION, &[(":id", &id)])
+            rows.execute(&sql::REMOVE_RESERVATION, &[(":id", &id)])
         })
     }
 
     /// [`Store::reservations`](super::Store::reservations).
     pub(crate) fn reservations(&self) -> Result<Vec<StoredReservation>, StoreError> {
         let table = &tables::RESERVATIONS;
-        self.load(table, sql::RESERVATIONS, &[], decode_reservation)
+        self.load(table, &sql::RESERVATIONS, &[], decode_reservation)
     }
 
     /// [`Store::save_messages`](super::Store::save_messages) (and `save_message`).
@@ -528,11 +580,11 @@ impl<'c> Rows<'c> {
         self.write("write_all", |rows| {
             encoded.iter().try_for_each(|row| match row {
                 Encoded::Transaction(connector, record) => rows.execute(
-                    sql::SAVE_TRANSACTION,
+                    &sql::SAVE_TRANSACTION,
                     &[(":connector", connector), (":record", record)],
                 ),
                 Encoded::Message(row) => rows.save_message_row(row),
-                Encoded::Remove(key) => rows.execute(sql::REMOVE_MESSAGE, &[(":key", key)]),
+                Encoded::Remove(key) => rows.execute(&sql::REMOVE_MESSAGE, &[(":key", key)]),
             })
         })
     }
@@ -549,18 +601,18 @@ impl<'c> Rows<'c> {
         // commit at a time would stall the core for seconds.
         self.write("remove_messages", |rows| {
             keys.iter()
-                .try_for_each(|key| rows.execute(sql::REMOVE_MESSAGE, &[(":key", key)]))
+                .try_for_each(|key| rows.execute(&sql::REMOVE_MESSAGE, &[(":key", key)]))
         })
     }
 
     /// [`Store::messages`](super::Store::messages).
     pub(crate) fn messages(&self) -> Result<Vec<StoredMessage>, StoreError> {
-        self.load(&tables::MESSAGES, sql::MESSAGES, &[], decode_message)
+        self.load(&tables::MESSAGES, &sql::MESSAGES, &[], decode_message)
     }
 }
 
-/// Implements [`Store`](super::Store) for `$store`, a type with
-/// `fn with_rows<R>(&self, f: impl FnOnce(&Rows<'_>) -> Result<R, StoreError>) -> Result<R, StoreError>`:
+/// Implements [`Store`](super::Store) for `$store`, a type with a method
+/// `with_rows(&self, f: impl FnOnce(&Rows<'_>) -> Result<R, StoreError>) -> Result<R, StoreError>`:
 /// every method is the [`Rows`] method of the same name, so both layouts behave alike by
 /// construction.
 macro_rules! store_through_rows {
