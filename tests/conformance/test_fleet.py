@@ -206,6 +206,40 @@ def test_a_fleet_of_50_completes_its_scenario_with_every_transaction_once(
     assert starts == len(transactions)
 
 
+def test_a_fleet_keeps_its_persistent_store_values_in_its_one_file(
+        ferrocharge_bin, dev_csms, tmp_path):
+    """The two-EVSE SIL config has a PersistentStore module (the EvseManagers' session ids): with
+    `--store sqlite` each station's values are its rows of the fleet's file, not a file of
+    its own."""
+    yaml = (CONFIG / "config-sil-ocpp.yaml").read_text()
+    assert "module: PersistentStore" in yaml
+    config = write(tmp_path / "station.yaml",
+                   yaml.replace("data_dir: /tmp/ferrocharge", f"data_dir: {tmp_path / 'data'}"))
+    scenario = write(tmp_path / "scenario.yaml", SCENARIO.replace("share: 0.2", "share: 0.0"))
+    proc = subprocess.Popen(
+        [ferrocharge_bin, "fleet", "--config", str(config), "--csms", dev_csms.uri(),
+         "--count", "2", "--scenario", str(scenario), "--store", "sqlite",
+         "--data-dir", str(tmp_path / "fleet"), "--report", str(tmp_path / "r.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = finish(proc)
+    assert proc.returncode == 0, out[-4000:]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["sessions"]["transactions_started"] >= 2, report["sessions"]
+    data = tmp_path / "fleet"
+    files = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+    databases = [f for f in files if ".db" in f]
+    assert databases in (["fleet.db"], ["fleet.db", "fleet.db-shm", "fleet.db-wal"]), databases
+    assert [f for f in files if f not in databases] == ["cp00001/user_config.json",
+                                                        "cp00002/user_config.json"]
+    with sqlite3.connect(data / "fleet.db") as db:
+        rows = db.execute("SELECT station, module, key, value FROM station_kvs "
+                          "ORDER BY station, key").fetchall()
+    # Each EvseManager's session id, cleared once its session ended, under each station.
+    assert [(station, module) for station, module, _, _ in rows] == \
+        [("cp00001", "persistent_store")] * 2 + [("cp00002", "persistent_store")] * 2, rows
+    assert {value for _, _, _, value in rows} == {'""'}, rows
+
+
 def test_shards_run_in_separate_processes_connect_each_id_exactly_once(
         ferrocharge_bin, dev_csms, tmp_path):
     procs = []

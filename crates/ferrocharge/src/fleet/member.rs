@@ -12,6 +12,7 @@ use chargepoint::charge_point::shared_sqlite_store::SharedSqliteDb;
 use station::control_api::{
     ControlError, PlugIn, StationControl, StationState, StopTransaction, Token,
 };
+use station::persistent_store::SharedKvs;
 use station::runtime::{BootReason, FrameObserver, StartOptions, Station, StationHandle};
 use station::StationConfig;
 use tokio::sync::watch;
@@ -43,6 +44,8 @@ pub struct Fleet {
     pub store: StoreKind,
     /// With `--store sqlite`: the file every station's store is a view of.
     pub shared_store: Option<Arc<SharedSqliteDb>>,
+    /// With `--store sqlite`: the stations' PersistentStore modules' values, in the same file.
+    pub shared_kvs: Option<Arc<SharedKvs>>,
     /// Keys set over every station's OCPP configuration (`--set`).
     pub overrides: Vec<(String, serde_json::Value)>,
     /// What the drivers do.
@@ -117,6 +120,7 @@ impl Fleet {
             }))),
             keep_frames: false,
             event_buffer: Some(1),
+            persistent_stores: self.shared_kvs.clone(),
         })
     }
 }

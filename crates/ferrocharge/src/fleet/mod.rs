@@ -27,6 +27,7 @@ use anyhow::{bail, Context};
 use chargepoint::charge_point::shared_sqlite_store::SharedSqliteDb;
 use clap::Args;
 use ocpp_ws::{CsmsUrl, SecurityProfile};
+use station::persistent_store::SharedKvs;
 use station::runtime::OcppPaths;
 use station::{ConfigFile, StationConfig};
 use tokio::sync::watch;
@@ -271,20 +272,24 @@ fn check_template(template: &StationConfig, message_logs: bool) -> anyhow::Resul
 /// Runs `ferrocharge fleet`.
 pub fn run(args: FleetArgs) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_args(args)?;
-    let shared_store = open_shared_store(&plan.fleet)?;
+    let shared_stores = open_shared_store(&plan.fleet)?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
     if let Some(threads) = plan.threads {
         builder.worker_threads(usize::from(threads));
     }
     let runtime = builder.build().context("cannot start the tokio runtime")?;
-    runtime.block_on(run_plan(plan, shared_store))
+    runtime.block_on(run_plan(plan, shared_stores))
 }
 
-/// With `--store sqlite`: the one file of every station's store, `DATA_DIR/fleet.db`, opened
+/// The stations' stores with `--store sqlite`: the cores' and the PersistentStore modules'.
+type SharedStores = Option<(Arc<SharedSqliteDb>, Arc<SharedKvs>)>;
+
+/// With `--store sqlite`: the one file of every station's stores, `DATA_DIR/fleet.db`, opened
 /// checked as a station opens its own (an unreadable file is moved aside, reported at error
-/// level, and the fleet starts with an empty one: docs/store-recovery.md).
-fn open_shared_store(settings: &FleetSettings) -> anyhow::Result<Option<Arc<SharedSqliteDb>>> {
+/// level, and the fleet starts with an empty one: docs/store-recovery.md), then a second
+/// connection to it for the PersistentStore modules' values.
+fn open_shared_store(settings: &FleetSettings) -> anyhow::Result<SharedStores> {
     if settings.store != StoreKind::Sqlite {
         return Ok(None);
     }
@@ -297,13 +302,11 @@ fn open_shared_store(settings: &FleetSettings) -> anyhow::Result<Option<Arc<Shar
             recovered.file, recovered.moved_to, recovered.what
         );
     }
-    Ok(Some(db))
+    let kvs = SharedKvs::open(&path)?;
+    Ok(Some((db, kvs)))
 }
 
-async fn run_plan(
-    plan: Plan,
-    shared_store: Option<Arc<SharedSqliteDb>>,
-) -> anyhow::Result<ExitCode> {
+async fn run_plan(plan: Plan, shared_stores: SharedStores) -> anyhow::Result<ExitCode> {
     let counters = Arc::new(Counters::default());
     let (stop, stopping) = watch::channel(false);
     let began = Instant::now();
@@ -318,7 +321,8 @@ async fn run_plan(
         data_dir: settings.data_dir,
         csms_uri: settings.csms_uri,
         store: settings.store,
-        shared_store,
+        shared_store: shared_stores.as_ref().map(|(db, _)| db.clone()),
+        shared_kvs: shared_stores.map(|(_, kvs)| kvs),
         overrides: settings.overrides,
         scenario: settings.scenario,
         scenario_start,
