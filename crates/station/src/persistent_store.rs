@@ -429,7 +429,8 @@ impl Stores {
                 StoreHandle::new(target.clone(), store)
             }
         };
-        tracing::debug!(module = %target, database = %handle.path().display(), "PersistentStore opened");
+        let database = handle.path();
+        tracing::debug!(module = %target, database = %database.display(), "PersistentStore opened");
         self.open.insert(target, handle.clone());
         Ok(Some(handle))
     }
