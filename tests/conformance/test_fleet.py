@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -144,11 +145,32 @@ def test_a_fleet_of_50_completes_its_scenario_with_every_transaction_once(
         ferrocharge_bin, dev_csms, tmp_path):
     proc = fleet(ferrocharge_bin, tmp_path, dev_csms, "--count", "50", "--ramp-up", "5s",
                  "--scenario", str(write(tmp_path / "scenario.yaml", SCENARIO)),
-                 "--set", "MeterValueSampleInterval=3", "--report", str(tmp_path / "r.json"))
+                 "--set", "MeterValueSampleInterval=3", "--store", "sqlite",
+                 "--report", str(tmp_path / "r.json"))
     out = finish(proc)
     assert proc.returncode == 0, out[-4000:]
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["fleet"]["stations"] == 50
+    assert report["fleet"]["store"] == "sqlite"
+    # The 50 stations' stores are one SQLite file in the fleet's data dir (with its write-ahead
+    # log and shared memory, were it still open): no station has a database of its own, only
+    # its user config.
+    data = tmp_path / "fleet"
+    files = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+    databases = [f for f in files if ".db" in f]
+    assert databases in (["fleet.db"], ["fleet.db", "fleet.db-shm", "fleet.db-wal"]), databases
+    assert [f for f in files if f not in databases] == [
+        f"cp{n:05}/user_config.json" for n in range(1, 51)]
+    # Every station's queue drained and its transactions ended: nothing of either is left in
+    # the file; what the stations did keep is under their own ids.
+    with sqlite3.connect(data / "fleet.db") as db:
+        assert db.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM transactions").fetchone() == (0,)
+        cached = db.execute("SELECT station, id_tag FROM authorization_cache").fetchall()
+    # The CSMS's answers to the stations' tags, each under the station that asked.
+    assert cached, "no station cached an authorization"
+    assert {station for station, _ in cached} <= {f"cp{n:05}" for n in range(1, 51)}, cached
+    assert {tag for _, tag in cached} <= {"DEADBEEF", "ABC12345", "RFID_VALID1"}, cached
     assert report["stations"]["booted"] == 50, report["stations"]
     assert report["stations"]["offline_windows"] > 0
     sessions = report["sessions"]
@@ -182,6 +204,40 @@ def test_a_fleet_of_50_completes_its_scenario_with_every_transaction_once(
         mine = [t for t in transactions if t["charge_point_id"] == cp]
         assert len(mine) == r.counts["transactions"], cp
     assert starts == len(transactions)
+
+
+def test_a_fleet_keeps_its_persistent_store_values_in_its_one_file(
+        ferrocharge_bin, dev_csms, tmp_path):
+    """The two-EVSE SIL config has a PersistentStore module (the EvseManagers' session ids): with
+    `--store sqlite` each station's values are its rows of the fleet's file, not a file of
+    its own."""
+    yaml = (CONFIG / "config-sil-ocpp.yaml").read_text()
+    assert "module: PersistentStore" in yaml
+    config = write(tmp_path / "station.yaml",
+                   yaml.replace("data_dir: /tmp/ferrocharge", f"data_dir: {tmp_path / 'data'}"))
+    scenario = write(tmp_path / "scenario.yaml", SCENARIO.replace("share: 0.2", "share: 0.0"))
+    proc = subprocess.Popen(
+        [ferrocharge_bin, "fleet", "--config", str(config), "--csms", dev_csms.uri(),
+         "--count", "2", "--scenario", str(scenario), "--store", "sqlite",
+         "--data-dir", str(tmp_path / "fleet"), "--report", str(tmp_path / "r.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = finish(proc)
+    assert proc.returncode == 0, out[-4000:]
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["sessions"]["transactions_started"] >= 2, report["sessions"]
+    data = tmp_path / "fleet"
+    files = sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file())
+    databases = [f for f in files if ".db" in f]
+    assert databases in (["fleet.db"], ["fleet.db", "fleet.db-shm", "fleet.db-wal"]), databases
+    assert [f for f in files if f not in databases] == ["cp00001/user_config.json",
+                                                        "cp00002/user_config.json"]
+    with sqlite3.connect(data / "fleet.db") as db:
+        rows = db.execute("SELECT station, module, key, value FROM station_kvs "
+                          "ORDER BY station, key").fetchall()
+    # Each EvseManager's session id, cleared once its session ended, under each station.
+    assert [(station, module) for station, module, _, _ in rows] == \
+        [("cp00001", "persistent_store")] * 2 + [("cp00002", "persistent_store")] * 2, rows
+    assert {value for _, _, _, value in rows} == {'""'}, rows
 
 
 def test_shards_run_in_separate_processes_connect_each_id_exactly_once(
@@ -249,9 +305,10 @@ def test_bad_fleet_arguments_are_refused_before_anything_starts(ferrocharge_bin,
     assert not (tmp_path / "fleet").exists() or list((tmp_path / "fleet").iterdir()) == []
 
 
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
 def test_a_fleet_station_reset_by_the_csms_starts_again_and_counts_once(
-        ferrocharge_bin, dev_csms, tmp_path):
-    proc = fleet(ferrocharge_bin, tmp_path, dev_csms, "--count", "3", "--store", "memory",
+        ferrocharge_bin, dev_csms, tmp_path, store):
+    proc = fleet(ferrocharge_bin, tmp_path, dev_csms, "--count", "3", "--store", store,
                  "--duration", "15s", "--report", str(tmp_path / "r.json"))
 
     def booted(cp: str, boots: int) -> bool:

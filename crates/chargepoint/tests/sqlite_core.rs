@@ -1,7 +1,8 @@
 //! The charge-point core over the SQLite store, across real restarts (the core dropped, or
 //! leaked as a killed process leaves it, and a new one started on the same database file, or
 //! the process really killed): queue order, placeholder transaction ids, the PowerLoss stop,
-//! and the queue's size threshold in the file.
+//! and the queue's size threshold in the file. Each test runs for a station's own file
+//! (`SqliteStore`) and for its rows in a file shared by many (`SharedSqliteStore`, a fleet's).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,9 +10,9 @@ mod common;
 
 use std::path::Path;
 
-use chargepoint::charge_point::sqlite_store::SqliteStore;
-use chargepoint::charge_point::{ChargePoint, Now, Store};
+use chargepoint::charge_point::{ChargePoint, Now};
 use chargepoint::config::merge_patch;
+use common::layouts::{for_each_layout, Layout};
 use common::{
     answer, at, call, connect_and_boot, core_config, energy, kill_child_after, started, stopped,
     t0, tick, Scratch,
@@ -19,16 +20,25 @@ use common::{
 use ocpp_types::Action;
 use serde_json::{json, Value};
 
+for_each_layout!(
+    messages_queued_offline_are_sent_in_order_after_a_restart_with_the_real_id,
+    a_transaction_cut_by_a_killed_process_is_stopped_with_power_loss,
+    a_placeholder_id_from_before_a_restart_is_not_reused,
+    the_sqlite_store_stays_within_the_threshold,
+    transaction_messages_survive_restarts_over_sqlite,
+    killed_child_station,
+    a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart,
+);
+
 /// A charge point with one connector over the database at `path`, the shipped config patched
 /// by `patch`.
-fn open(path: &Path, patch: Value, now: Now) -> ChargePoint {
-    let store = SqliteStore::open(path).unwrap();
-    ChargePoint::new(core_config(patch), Box::new(store), 1, now)
+fn open<L: Layout>(path: &Path, patch: Value, now: Now) -> ChargePoint {
+    ChargePoint::new(core_config(patch), L::open(path).unwrap(), 1, now)
 }
 
-fn start(path: &Path) -> (ChargePoint, Now) {
+fn start<L: Layout>(path: &Path) -> (ChargePoint, Now) {
     let now = t0();
-    (open(path, json!({}), now), now)
+    (open::<L>(path, json!({}), now), now)
 }
 
 /// Answers every CALL the charge point sends until it has nothing more to send (a
@@ -91,17 +101,16 @@ fn start_payload(meter_start: i32, secs: i64) -> Value {
     json!({"connectorId": 1, "idTag": "RFID1", "meterStart": meter_start, "timestamp": at(secs)})
 }
 
-#[test]
-fn messages_queued_offline_are_sent_in_order_after_a_restart_with_the_real_id() {
+fn messages_queued_offline_are_sent_in_order_after_a_restart_with_the_real_id<L: Layout>() {
     let dir = Scratch::new("core-queue");
     let db = dir.file("cp.db");
-    let (mut cp, now) = start(&db);
+    let (mut cp, now) = start::<L>(&db);
     cp.handle_station_event(started(100), now);
     cp.handle_station_event(stopped(300), now);
     assert_eq!(cp.queued_transaction_messages(), 2);
     drop(cp);
 
-    let (mut cp, now) = start(&db);
+    let (mut cp, now) = start::<L>(&db);
     assert_eq!(cp.queued_transaction_messages(), 2);
     connect_and_boot(&mut cp, now);
     let (id, action, payload) = call(&mut cp, now);
@@ -121,11 +130,10 @@ fn messages_queued_offline_are_sent_in_order_after_a_restart_with_the_real_id() 
     assert_eq!(cp.store().messages().unwrap(), vec![]);
 }
 
-#[test]
-fn a_transaction_cut_by_a_killed_process_is_stopped_with_power_loss() {
+fn a_transaction_cut_by_a_killed_process_is_stopped_with_power_loss<L: Layout>() {
     let dir = Scratch::new("core-powerloss");
     let db = dir.file("cp.db");
-    let (mut cp, now) = start(&db);
+    let (mut cp, now) = start::<L>(&db);
     connect_and_boot(&mut cp, now);
     // The initial StatusNotifications.
     for _ in 0..2 {
@@ -145,7 +153,7 @@ fn a_transaction_cut_by_a_killed_process_is_stopped_with_power_loss() {
     // The process dies: nothing is dropped or closed.
     std::mem::forget(cp);
 
-    let (mut cp, now) = start(&db);
+    let (mut cp, now) = start::<L>(&db);
     assert_eq!(cp.transaction_id(1), None, "not resumed");
     connect_and_boot(&mut cp, now);
     let (id, action, payload) = call(&mut cp, now);
@@ -157,17 +165,16 @@ fn a_transaction_cut_by_a_killed_process_is_stopped_with_power_loss() {
     assert_eq!(cp.store().transactions().unwrap(), vec![]);
 }
 
-#[test]
-fn a_placeholder_id_from_before_a_restart_is_not_reused() {
+fn a_placeholder_id_from_before_a_restart_is_not_reused<L: Layout>() {
     let dir = Scratch::new("core-placeholder");
     let db = dir.file("cp.db");
-    let (mut cp, now) = start(&db);
+    let (mut cp, now) = start::<L>(&db);
     cp.handle_station_event(started(0), now);
     assert_eq!(cp.transaction_id(1), Some(-1));
     cp.handle_station_event(stopped(10), now);
     drop(cp);
 
-    let (mut cp, now) = start(&db);
+    let (mut cp, now) = start::<L>(&db);
     cp.handle_station_event(started(20), now);
     assert_eq!(cp.transaction_id(1), Some(-2));
     connect_and_boot(&mut cp, now);
@@ -194,12 +201,11 @@ fn a_placeholder_id_from_before_a_restart_is_not_reused() {
 }
 
 /// The queue's size threshold holds in the file too: dropped MeterValues leave the database.
-#[test]
-fn the_sqlite_store_stays_within_the_threshold() {
+fn the_sqlite_store_stays_within_the_threshold<L: Layout>() {
     let dir = Scratch::new("queue-bound");
     let db = dir.file("cp.db");
     let now = t0();
-    let mut cp = open(
+    let mut cp = open::<L>(
         &db,
         json!({"Internal": {"MessageQueueSizeThreshold": 50},
             "Core": {"MeterValueSampleInterval": 10,
@@ -210,7 +216,7 @@ fn the_sqlite_store_stays_within_the_threshold() {
         assert!(cp.queued_transaction_messages() <= 50)
     });
     drop(cp);
-    let reopened = SqliteStore::open(&db).unwrap();
+    let reopened = L::open(&db).unwrap();
     let stored = reopened.messages().unwrap();
     assert!(stored.len() <= 50, "{} rows", stored.len());
     assert_eq!(stored[0].action, Action::StartTransaction);
@@ -218,12 +224,11 @@ fn the_sqlite_store_stays_within_the_threshold() {
 
 /// A transaction started and sampled offline, then power lost twice (once with its
 /// StartTransaction in flight): every restart starts from the database file alone.
-#[test]
-fn transaction_messages_survive_restarts_over_sqlite() {
+fn transaction_messages_survive_restarts_over_sqlite<L: Layout>() {
     let dir = Scratch::new("queue-restarts");
     let db = dir.file("cp.db");
     let mut now = t0();
-    let mut cp = open(&db, sampling(json!({})), now);
+    let mut cp = open::<L>(&db, sampling(json!({})), now);
     connect_and_boot(&mut cp, now);
     assert_eq!(
         deliver(&mut cp, now, 42),
@@ -239,7 +244,7 @@ fn transaction_messages_survive_restarts_over_sqlite() {
     // first, whether it was never sent or (the second time) in flight when power went.
     let power_cycle = |cp: ChargePoint, now: Now| {
         std::mem::forget(cp);
-        let mut cp = open(&db, sampling(json!({})), now);
+        let mut cp = open::<L>(&db, sampling(json!({})), now);
         let now = tick(&mut cp, now, 30);
         connect_and_boot(&mut cp, now);
         let (id, action, payload) = call(&mut cp, now);
@@ -278,11 +283,8 @@ fn transaction_messages_survive_restarts_over_sqlite() {
         ]
     );
     assert_eq!(cp.store().messages().unwrap(), vec![]);
-    assert_eq!(SqliteStore::open(&db).unwrap().messages().unwrap(), vec![]);
-    assert_eq!(
-        SqliteStore::open(&db).unwrap().transactions().unwrap(),
-        vec![]
-    );
+    assert_eq!(L::open(&db).unwrap().messages().unwrap(), vec![]);
+    assert_eq!(L::open(&db).unwrap().transactions().unwrap(), vec![]);
 }
 
 const CHILD_DB: &str = "FERROCHARGE_QUEUE_CHILD_DB";
@@ -291,13 +293,12 @@ const CHILD_DB: &str = "FERROCHARGE_QUEUE_CHILD_DB";
 /// [`a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart`], which
 /// runs a transaction offline over SQLite, sampling every 10 s, and prints each sample's
 /// energy once the event that queued it has returned.
-#[test]
-fn killed_child_station() {
+fn killed_child_station<L: Layout>() {
     let Ok(path) = std::env::var(CHILD_DB) else {
         return;
     };
     let now = t0();
-    let mut cp = open(
+    let mut cp = open::<L>(
         Path::new(&path),
         sampling(json!({"Core": {"MeterValueSampleInterval": 10}})),
         now,
@@ -305,20 +306,19 @@ fn killed_child_station() {
     charge(&mut cp, now, 0, 1.., |_, wh| println!("sampled {wh}"));
 }
 
-#[test]
-fn a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart() {
+fn a_station_killed_offline_delivers_every_sample_it_reported_after_the_restart<L: Layout>() {
     let dir = Scratch::new("queue-kill");
     let db = dir.file("cp.db");
     // SIGKILL mid-way: no destructor, no checkpoint, maybe in the middle of a write.
-    let reported =
-        kill_child_after("killed_child_station", CHILD_DB, &db, "sampled ", 25).unwrap_or(0);
+    let child = format!("{}::killed_child_station", L::MODULE);
+    let reported = kill_child_after(&child, CHILD_DB, &db, "sampled ", 25).unwrap_or(0);
     assert!(
         reported >= 25,
         "the station process reported {reported} samples"
     );
 
     let now = t0();
-    let mut cp = open(&db, sampling(json!({})), now);
+    let mut cp = open::<L>(&db, sampling(json!({})), now);
     connect_and_boot(&mut cp, now);
     let sent = deliver(&mut cp, now, 42);
     let (start, rest) = sent.split_first().unwrap();

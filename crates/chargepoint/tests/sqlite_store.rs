@@ -1,120 +1,46 @@
-//! The SQLite store on its own: every method round-trips, the data survives closing and
-//! reopening, a process killed mid-way (SIGKILL, no shutdown) keeps every committed record,
-//! `write_all` stores all of its writes or none, and the schema version is kept and checked.
+//! The SQLite stores on their own, each test run for a station's own file (`SqliteStore`) and
+//! for one station's rows of a file shared by many (`SharedSqliteStore`): every method
+//! round-trips, the data survives closing and reopening, a process killed mid-way (SIGKILL, no
+//! shutdown) keeps every committed record, `write_all` stores all of its writes or none, and
+//! the schema version is kept and checked.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use chargepoint::charge_point::sqlite_store::{SqliteStore, MIGRATIONS};
-use chargepoint::charge_point::{
-    Store, StoreError, StoreWrite, StoredMessage, StoredReservation, StoredTransaction,
+use chargepoint::charge_point::sqlite_store::SqliteStore;
+use chargepoint::charge_point::{StoreError, StoreWrite};
+use common::layouts::{file_schema_version, for_each_layout, Layout};
+use common::records::{
+    assert_filled, charging_profile, fill, message, reservation, tag, transaction,
 };
 use common::{kill_child_after, Scratch};
-use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
-use ocpp_types::meter::MeterValue;
-use ocpp_types::{Action, DateTime};
-use serde_json::json;
+use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo};
+use ocpp_types::Action;
 
-fn tag(s: &str) -> IdToken {
-    IdToken::new(s).unwrap()
-}
+for_each_layout!(
+    every_method_round_trips,
+    data_survives_closing_and_reopening,
+    a_store_leaked_without_closing_keeps_its_writes,
+    write_all_stores_all_of_its_writes_or_none,
+    the_database_is_in_wal_mode_with_full_sync,
+    a_database_from_newer_software_is_refused,
+    a_corrupt_record_is_reported_with_its_key,
+    child_writer,
+    a_killed_process_keeps_every_committed_record,
+    charging_profiles_round_trip_and_survive_reopening,
+    reservations_round_trip_and_survive_reopening,
+    a_database_one_step_behind_is_brought_up_to_date,
+);
 
-fn transaction(connector: u32, placeholder_id: i32) -> StoredTransaction {
-    let at = DateTime::parse("2026-11-24T06:00:00.000Z").unwrap();
-    let sample: MeterValue = serde_json::from_value(json!({
-        "timestamp": "2026-11-24T06:01:00.000Z",
-        "sampledValue": [{"value": "1234", "measurand": "Energy.Active.Import.Register"}]
-    }))
-    .unwrap();
-    StoredTransaction {
-        connector,
-        placeholder_id,
-        transaction_id: Some(7),
-        id_tag: tag("RFID1"),
-        meter_start_wh: 10,
-        started_at: at,
-        reservation_id: Some(3),
-        meter_last_wh: 1234,
-        meter_last_at: at,
-        transaction_data: vec![sample],
-        parent_id_tag: None,
-        energy_limit_wh: None,
-    }
-}
-
-fn message(key: u64, action: Action, starts_transaction: Option<i32>) -> StoredMessage {
-    StoredMessage {
-        key,
-        action,
-        payload: json!({"connectorId": 1, "nested": {"list": [1, 2.5, "x", null]}}),
-        attempts: 2,
-        starts_transaction,
-    }
-}
-
-/// Writes one of everything.
-fn fill(store: &mut dyn Store) {
-    store.save_transaction(&transaction(1, -1)).unwrap();
-    store.save_transaction(&transaction(2, -2)).unwrap();
-    store.save_availability(0, true).unwrap();
-    store.save_availability(2, false).unwrap();
-    let info = IdTagInfo {
-        expiry_date: Some(DateTime::parse("2027-01-01T00:00:00Z").unwrap()),
-        parent_id_tag: Some(tag("PARENT")),
-        status: AuthorizationStatus::Accepted,
-    };
-    store.save_cached_authorization(&tag("abc"), &info).unwrap();
-    store
-        .save_message(&message(5, Action::StopTransaction, None))
-        .unwrap();
-    store
-        .save_message(&message(2, Action::StartTransaction, Some(-1)))
-        .unwrap();
-    store
-        .replace_local_list(4, &[(tag("LISTED"), info.clone())])
-        .unwrap();
-}
-
-/// What [`fill`] wrote.
-fn assert_filled(store: &dyn Store) {
-    assert_eq!(
-        store.transactions().unwrap(),
-        vec![transaction(1, -1), transaction(2, -2)]
-    );
-    assert_eq!(
-        store
-            .availability()
-            .unwrap()
-            .into_iter()
-            .collect::<Vec<_>>(),
-        vec![(0, true), (2, false)]
-    );
-    let cached = store.cached_authorization(&tag("ABC")).unwrap().unwrap();
-    assert_eq!(cached.parent_id_tag, Some(tag("PARENT")));
-    assert_eq!(
-        store.messages().unwrap(),
-        vec![
-            message(2, Action::StartTransaction, Some(-1)),
-            message(5, Action::StopTransaction, None)
-        ],
-        "smallest key first"
-    );
-    let list = store.local_list().unwrap();
-    assert_eq!(list.version, 4);
-    assert_eq!(list.entries.len(), 1);
-    assert_eq!(list.entries[0].0, tag("LISTED"));
-}
-
-#[test]
-fn every_method_round_trips() {
-    let mut store = SqliteStore::open_in_memory().unwrap();
+fn every_method_round_trips<L: Layout>() {
+    let mut store = L::open_in_memory();
     assert_eq!(store.transactions().unwrap(), vec![]);
     assert_eq!(store.messages().unwrap(), vec![]);
     assert!(store.availability().unwrap().is_empty());
     assert_eq!(store.cached_authorization(&tag("abc")).unwrap(), None);
-    fill(&mut store);
-    assert_filled(&store);
+    fill(store.as_mut());
+    assert_filled(store.as_ref());
 
     // Replacing and removing.
     let mut changed = transaction(1, -1);
@@ -142,6 +68,15 @@ fn every_method_round_trips() {
     assert_eq!(store.messages().unwrap(), vec![retried]);
     store.remove_message(2).unwrap();
     assert_eq!(store.messages().unwrap(), vec![]);
+    // Several at once, in one write each.
+    let batch = [
+        message(7, Action::MeterValues, None),
+        message(6, Action::MeterValues, None),
+        message(8, Action::StopTransaction, None),
+    ];
+    store.save_messages(&batch).unwrap();
+    store.remove_messages(&[6, 8, 100]).unwrap();
+    assert_eq!(store.messages().unwrap(), vec![batch[0].clone()]);
 
     // The local list: a Differential update adds, replaces (case-insensitively) and removes
     // in one write; a Full one replaces everything.
@@ -178,47 +113,54 @@ fn every_method_round_trips() {
     assert_eq!((list.version, list.entries.len()), (7, 0));
 }
 
-#[test]
-fn data_survives_closing_and_reopening() {
+fn data_survives_closing_and_reopening<L: Layout>() {
     let dir = Scratch::new("sqlite-reopen");
     let path = dir.file("ferrocharge.db");
     {
-        let mut store = SqliteStore::open(&path).unwrap();
-        fill(&mut store);
+        let mut store = L::open(&path).unwrap();
+        fill(store.as_mut());
     }
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.path(), path);
-    assert_filled(&store);
-    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    let store = L::open(&path).unwrap();
+    assert_filled(store.as_ref());
+    assert_eq!(file_schema_version(&path), L::migrations().len() as u32);
 }
 
 #[test]
-fn a_store_leaked_without_closing_keeps_its_writes() {
+fn the_own_file_store_names_its_file() {
+    let dir = Scratch::new("sqlite-path");
+    let path = dir.file("ferrocharge.db");
+    assert_eq!(SqliteStore::open(&path).unwrap().path(), path);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), file_schema_version(&path));
+}
+
+fn a_store_leaked_without_closing_keeps_its_writes<L: Layout>() {
     // No Drop at all: the connection is never closed and the WAL never checkpointed.
     let dir = Scratch::new("sqlite-leak");
     let path = dir.file("ferrocharge.db");
-    let mut store = SqliteStore::open(&path).unwrap();
-    fill(&mut store);
+    let mut store = L::open(&path).unwrap();
+    fill(store.as_mut());
     std::mem::forget(store);
-    assert_filled(&SqliteStore::open(&path).unwrap());
+    assert_filled(L::open(&path).unwrap().as_ref());
 }
 
-#[test]
-fn write_all_stores_all_of_its_writes_or_none() {
+fn write_all_stores_all_of_its_writes_or_none<L: Layout>() {
     let dir = Scratch::new("sqlite-write-all");
     let path = dir.file("ferrocharge.db");
-    let mut store = SqliteStore::open(&path).unwrap();
+    let mut store = L::open(&path).unwrap();
     let start = message(3, Action::StartTransaction, Some(-1));
     store
         .write_all(&[
             StoreWrite::SaveTransaction(transaction(1, -1)),
             StoreWrite::SaveMessage(start.clone()),
+            StoreWrite::SaveMessage(message(9, Action::MeterValues, None)),
+            StoreWrite::RemoveMessage(9),
         ])
         .unwrap();
     drop(store);
-    let store = SqliteStore::open(&path).unwrap();
+    let store = L::open(&path).unwrap();
     assert_eq!(store.transactions().unwrap(), vec![transaction(1, -1)]);
-    assert_eq!(store.messages().unwrap(), vec![start.clone()]);
+    assert_eq!(store.messages().unwrap(), vec![start.clone()], "in order");
     drop(store);
 
     // The second write fails inside the SQLite transaction: the first is undone with it.
@@ -228,7 +170,7 @@ fn write_all_stores_all_of_its_writes_or_none() {
     )
     .unwrap();
     drop(conn);
-    let mut store = SqliteStore::open(&path).unwrap();
+    let mut store = L::open(&path).unwrap();
     let result = store.write_all(&[
         StoreWrite::SaveTransaction(transaction(2, -2)),
         StoreWrite::SaveMessage(message(4, Action::StartTransaction, Some(-2))),
@@ -238,16 +180,15 @@ fn write_all_stores_all_of_its_writes_or_none() {
         "{result:?}"
     );
     drop(store);
-    let store = SqliteStore::open(&path).unwrap();
+    let store = L::open(&path).unwrap();
     assert_eq!(store.transactions().unwrap(), vec![transaction(1, -1)]);
     assert_eq!(store.messages().unwrap(), vec![start]);
 }
 
-#[test]
-fn the_database_is_in_wal_mode_with_full_sync() {
+fn the_database_is_in_wal_mode_with_full_sync<L: Layout>() {
     let dir = Scratch::new("sqlite-pragmas");
     let path = dir.file("ferrocharge.db");
-    let mut store = SqliteStore::open(&path).unwrap();
+    let mut store = L::open(&path).unwrap();
     store.save_availability(1, false).unwrap();
     assert!(dir.file("ferrocharge.db-wal").exists());
     drop(store);
@@ -259,26 +200,25 @@ fn the_database_is_in_wal_mode_with_full_sync() {
     assert_eq!(mode, "wal");
 }
 
-#[test]
-fn a_database_from_newer_software_is_refused() {
+fn a_database_from_newer_software_is_refused<L: Layout>() {
     let dir = Scratch::new("sqlite-version");
     let path = dir.file("ferrocharge.db");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(L::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", MIGRATIONS.len() as u32 + 1)
+    conn.pragma_update(None, "user_version", L::migrations().len() as u32 + 1)
         .unwrap();
     drop(conn);
-    match SqliteStore::open(&path) {
+    match L::open(&path) {
         Err(StoreError::Backend(reason)) => assert!(reason.contains("newer"), "{reason}"),
-        other => panic!("expected a refusal, got {other:?}"),
+        Err(other) => panic!("expected a refusal, got {other:?}"),
+        Ok(_) => panic!("expected a refusal, got a store"),
     }
 }
 
-#[test]
-fn a_corrupt_record_is_reported_with_its_key() {
+fn a_corrupt_record_is_reported_with_its_key<L: Layout>() {
     let dir = Scratch::new("sqlite-corrupt");
     let path = dir.file("ferrocharge.db");
-    let mut store = SqliteStore::open(&path).unwrap();
+    let mut store = L::open(&path).unwrap();
     store
         .save_message(&message(4, Action::MeterValues, None))
         .unwrap();
@@ -296,12 +236,11 @@ const CHILD_DB: &str = "FERROCHARGE_SQLITE_CHILD_DB";
 /// Not a test on its own: the writer process of
 /// [`a_killed_process_keeps_every_committed_record`], which writes messages one after the other
 /// and prints each key once its write has returned.
-#[test]
-fn child_writer() {
+fn child_writer<L: Layout>() {
     let Ok(path) = std::env::var(CHILD_DB) else {
         return;
     };
-    let mut store = SqliteStore::open(path).unwrap();
+    let mut store = L::open(path.as_ref()).unwrap();
     for key in 0.. {
         store
             .save_message(&message(key, Action::MeterValues, None))
@@ -311,14 +250,14 @@ fn child_writer() {
     }
 }
 
-#[test]
-fn a_killed_process_keeps_every_committed_record() {
+fn a_killed_process_keeps_every_committed_record<L: Layout>() {
     let dir = Scratch::new("sqlite-kill");
     let path = dir.file("ferrocharge.db");
     // SIGKILL in the middle of the writes: no destructor, no checkpoint.
-    let last = kill_child_after("child_writer", CHILD_DB, &path, "committed ", 30)
+    let child = format!("{}::child_writer", L::MODULE);
+    let last = kill_child_after(&child, CHILD_DB, &path, "committed ", 30)
         .expect("the writer committed nothing");
-    let store = SqliteStore::open(&path).unwrap();
+    let store = L::open(&path).unwrap();
     let keys: Vec<u64> = store.messages().unwrap().iter().map(|m| m.key).collect();
     assert!(
         keys.len() as u64 > last,
@@ -332,27 +271,11 @@ fn a_killed_process_keeps_every_committed_record() {
     }
 }
 
-/// A charging profile as SetChargingProfile sends one, every optional field given.
-fn charging_profile(id: i32, limit: f64) -> ocpp_types::charging_profile::ChargingProfile {
-    serde_json::from_value(json!({
-        "chargingProfileId": id, "transactionId": 42, "stackLevel": 3,
-        "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Recurring",
-        "recurrencyKind": "Daily", "validFrom": "2026-11-24T00:00:00Z",
-        "validTo": "2026-12-24T00:00:00Z",
-        "chargingSchedule": {"duration": 3600, "startSchedule": "2026-11-24T06:00:00Z",
-            "chargingRateUnit": "W", "minChargingRate": 1380.5,
-            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit},
-                {"startPeriod": 1800, "limit": 2300.0, "numberPhases": 1}]}
-    }))
-    .unwrap()
-}
-
-#[test]
-fn charging_profiles_round_trip_and_survive_reopening() {
+fn charging_profiles_round_trip_and_survive_reopening<L: Layout>() {
     let dir = Scratch::new("sqlite-charging-profiles");
     let path = dir.file("ferrocharge.db");
     {
-        let mut store = SqliteStore::open(&path).unwrap();
+        let mut store = L::open(&path).unwrap();
         assert_eq!(store.charging_profiles().unwrap(), vec![]);
         store
             .save_charging_profile(1, &charging_profile(7, 11000.0))
@@ -371,7 +294,7 @@ fn charging_profiles_round_trip_and_survive_reopening() {
         // An unknown id is not an error.
         store.remove_charging_profile(1234).unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = L::open(&path).unwrap();
     assert_eq!(
         store.charging_profiles().unwrap(),
         vec![
@@ -380,25 +303,14 @@ fn charging_profiles_round_trip_and_survive_reopening() {
         ],
         "by chargingProfileId"
     );
-    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert_eq!(file_schema_version(&path), L::migrations().len() as u32);
 }
 
-fn reservation(id: i32, connector: u32, parent: Option<&str>) -> StoredReservation {
-    StoredReservation {
-        id,
-        connector,
-        id_tag: tag("OWNER"),
-        parent_id_tag: parent.map(tag),
-        expiry_date: DateTime::parse("2026-11-24T07:00:00.000Z").unwrap(),
-    }
-}
-
-#[test]
-fn reservations_round_trip_and_survive_reopening() {
+fn reservations_round_trip_and_survive_reopening<L: Layout>() {
     let dir = Scratch::new("sqlite-reservations");
     let path = dir.file("ferrocharge.db");
     {
-        let mut store = SqliteStore::open(&path).unwrap();
+        let mut store = L::open(&path).unwrap();
         assert_eq!(store.reservations().unwrap(), vec![]);
         store
             .save_reservation(&reservation(7, 1, Some("GROUP")))
@@ -411,7 +323,7 @@ fn reservations_round_trip_and_survive_reopening() {
         // An unknown id is not an error.
         store.remove_reservation(1234).unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = L::open(&path).unwrap();
     assert_eq!(
         store.reservations().unwrap(),
         vec![reservation(3, 0, None), reservation(7, 2, None)],
@@ -419,21 +331,22 @@ fn reservations_round_trip_and_survive_reopening() {
     );
 }
 
-#[test]
-fn a_database_of_before_reservations_gets_their_table() {
-    let dir = Scratch::new("sqlite-reservations-migration");
+/// The own file's last step added the reservations; the shared file's only step is the
+/// whole schema (an empty file at version 0 gets it).
+fn a_database_one_step_behind_is_brought_up_to_date<L: Layout>() {
+    let dir = Scratch::new("sqlite-migration");
     let path = dir.file("ferrocharge.db");
-    let before = MIGRATIONS.len() - 1;
+    let before = L::migrations().len() - 1;
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        for step in &MIGRATIONS[..before] {
+        for step in &L::migrations()[..before] {
             conn.execute_batch(step).unwrap();
         }
         conn.pragma_update(None, "user_version", before as u32)
             .unwrap();
     }
-    let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    let mut store = L::open(&path).unwrap();
+    assert_eq!(file_schema_version(&path), L::migrations().len() as u32);
     store.save_reservation(&reservation(1, 1, None)).unwrap();
     assert_eq!(store.reservations().unwrap(), vec![reservation(1, 1, None)]);
 }

@@ -5,7 +5,9 @@
 //! file with records that do not decode keeps its good records, the bad ones are dropped after
 //! a full copy was put aside. A sound file, and one whose content is still all in its
 //! write-ahead log, are opened as they are; a file of newer software, or a path SQLite cannot
-//! open, is refused and left where it is.
+//! open, is refused and left where it is. Each test runs for a station's own file
+//! (`SqliteStore`) and for a file shared by many stations (`SharedSqliteStore`), which a fleet
+//! opens checked the same way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -13,10 +15,10 @@ mod common;
 
 use std::path::Path;
 
-use chargepoint::charge_point::sqlite_store::{SqliteStore, MIGRATIONS};
 use chargepoint::charge_point::{ChargePoint, Store, StoredMessage};
 use chargepoint::recovery::Recovered;
 use chrono::{DateTime, TimeZone, Utc};
+use common::layouts::{for_each_layout, Layout};
 use common::{core_config, energy, started, stopped, t0, tick, Scratch};
 use ocpp_types::id_tag::{AuthorizationStatus, IdTagInfo, IdToken};
 use ocpp_types::Action;
@@ -29,12 +31,27 @@ fn at() -> DateTime<Utc> {
 
 const ASIDE: &str = "cp001.db.corrupt-20261206T091500Z";
 
+for_each_layout!(
+    a_sound_database_is_opened_as_it_is,
+    a_missing_database_is_a_fresh_store_not_a_recovery,
+    an_empty_database_file_is_moved_aside_and_reported,
+    a_file_that_is_not_sqlite_is_moved_aside_with_its_wal_and_shm,
+    a_database_whose_content_is_all_in_its_write_ahead_log_is_sound,
+    a_truncated_database_is_moved_aside_and_reported,
+    a_garbled_database_is_moved_aside_with_the_queued_messages_it_held_counted,
+    a_sqlite_file_with_tables_of_another_shape_is_moved_aside,
+    records_that_do_not_decode_are_dropped_and_the_good_ones_kept,
+    a_database_of_newer_software_is_refused_and_left_in_place,
+    a_path_sqlite_cannot_open_is_an_error_not_a_recovery,
+    a_second_recovery_in_the_same_second_gets_a_name_of_its_own,
+);
+
 /// A station that charged offline: its database holds a StartTransaction, two MeterValues and
 /// a StopTransaction waiting for the CSMS, and `cached` authorization cache entries. Closed
 /// (all in the main file), or with `killed` left as a killed process leaves it (no checkpoint:
 /// the records are in the `-wal`).
-fn station_database(path: &Path, cached: usize, killed: bool) {
-    let mut store = SqliteStore::open(path).unwrap();
+fn station_database<L: Layout>(path: &Path, cached: usize, killed: bool) {
+    let mut store = L::open(path).unwrap();
     for n in 0..cached {
         let tag = IdToken::new(format!("CACHED{n:05}")).unwrap();
         store
@@ -44,7 +61,7 @@ fn station_database(path: &Path, cached: usize, killed: bool) {
     let now = t0();
     let patch = json!({"Core": {"MeterValueSampleInterval": 60,
         "MeterValuesSampledData": "Energy.Active.Import.Register"}});
-    let mut cp = ChargePoint::new(core_config(patch), Box::new(store), 1, now);
+    let mut cp = ChargePoint::new(core_config(patch), store, 1, now);
     cp.handle_station_event(energy(100.0), now);
     cp.handle_station_event(started(100), now);
     let now = tick(&mut cp, now, 60);
@@ -58,14 +75,14 @@ fn station_database(path: &Path, cached: usize, killed: bool) {
 }
 
 /// Opens `path` checked, at [`at`].
-fn open_checked(path: &Path) -> (SqliteStore, Option<Recovered>) {
-    SqliteStore::open_checked(path, at()).unwrap()
+fn open_checked<L: Layout>(path: &Path) -> (Box<dyn Store>, Option<Recovered>) {
+    L::open_checked(path, at()).unwrap()
 }
 
 /// Opens `db` checked, which must recover it: checks what every recovery has (the file named,
 /// the aside path given and there, a fresh, empty, working store) and returns the report.
-fn moved_aside(db: &Path) -> Recovered {
-    let (mut store, recovered) = open_checked(db);
+fn moved_aside<L: Layout>(db: &Path) -> Recovered {
+    let (mut store, recovered) = open_checked::<L>(db);
     let recovered = recovered.expect("a recovery");
     assert_eq!(recovered.file, db.display().to_string());
     let aside = db.with_file_name(ASIDE);
@@ -89,12 +106,11 @@ fn moved_aside(db: &Path) -> Recovered {
     recovered
 }
 
-#[test]
-fn a_sound_database_is_opened_as_it_is() {
+fn a_sound_database_is_opened_as_it_is<L: Layout>() {
     let dir = Scratch::new("recovery-sound");
     let db = dir.file("cp001.db");
-    station_database(&db, 3, false);
-    let (store, recovered) = open_checked(&db);
+    station_database::<L>(&db, 3, false);
+    let (store, recovered) = open_checked::<L>(&db);
     assert_eq!(recovered, None);
     assert_eq!(store.messages().unwrap().len(), 4);
     assert_eq!(store.transactions().unwrap(), vec![]);
@@ -105,20 +121,18 @@ fn a_sound_database_is_opened_as_it_is() {
     );
 }
 
-#[test]
-fn a_missing_database_is_a_fresh_store_not_a_recovery() {
+fn a_missing_database_is_a_fresh_store_not_a_recovery<L: Layout>() {
     let dir = Scratch::new("recovery-missing");
-    let (store, recovered) = open_checked(&dir.file("cp001.db"));
+    let (store, recovered) = open_checked::<L>(&dir.file("cp001.db"));
     assert_eq!(recovered, None);
     assert_eq!(store.messages().unwrap(), vec![]);
 }
 
-#[test]
-fn an_empty_database_file_is_moved_aside_and_reported() {
+fn an_empty_database_file_is_moved_aside_and_reported<L: Layout>() {
     let dir = Scratch::new("recovery-empty");
     let db = dir.file("cp001.db");
     std::fs::write(&db, b"").unwrap();
-    let recovered = moved_aside(&db);
+    let recovered = moved_aside::<L>(&db);
     let aside = db.with_file_name(ASIDE);
     assert!(
         recovered.what.starts_with("the file is empty (0 bytes)"),
@@ -127,8 +141,7 @@ fn an_empty_database_file_is_moved_aside_and_reported() {
     assert_eq!(std::fs::metadata(aside).unwrap().len(), 0);
 }
 
-#[test]
-fn a_file_that_is_not_sqlite_is_moved_aside_with_its_wal_and_shm() {
+fn a_file_that_is_not_sqlite_is_moved_aside_with_its_wal_and_shm<L: Layout>() {
     let dir = Scratch::new("recovery-not-sqlite");
     let db = dir.file("cp001.db");
     let text = "not a database, something else's file\n".repeat(200);
@@ -137,7 +150,7 @@ fn a_file_that_is_not_sqlite_is_moved_aside_with_its_wal_and_shm() {
     std::fs::write(dir.file("cp001.db-wal"), &wal).unwrap();
     std::fs::write(dir.file("cp001.db-shm"), b"").unwrap();
 
-    let recovered = moved_aside(&db);
+    let recovered = moved_aside::<L>(&db);
     let aside = db.with_file_name(ASIDE);
     assert_eq!(
         recovered.what,
@@ -161,32 +174,30 @@ fn a_file_that_is_not_sqlite_is_moved_aside_with_its_wal_and_shm() {
     assert!(dir.file(&format!("{ASIDE}-shm")).exists());
 }
 
-#[test]
-fn a_database_whose_content_is_all_in_its_write_ahead_log_is_sound() {
+fn a_database_whose_content_is_all_in_its_write_ahead_log_is_sound<L: Layout>() {
     // A killed process: every page written since the last checkpoint is in the -wal, page 1
     // included, and SQLite reads them from there: the main file may be empty (not "empty"), or
     // hold anything at all in its header (it is not looked at).
     for garbled in [false, true] {
         let dir = Scratch::new("recovery-wal");
         let db = dir.file("cp001.db");
-        station_database(&db, 0, true);
+        station_database::<L>(&db, 0, true);
         if garbled {
             let mut bytes = std::fs::read(&db).unwrap();
             bytes.resize(bytes.len().max(4096), 0);
             bytes[..100].copy_from_slice(&[b'x'; 100]);
             std::fs::write(&db, &bytes).unwrap();
         }
-        let (store, recovered) = open_checked(&db);
+        let (store, recovered) = open_checked::<L>(&db);
         assert_eq!(recovered, None, "garbled: {garbled}");
         assert_eq!(store.messages().unwrap().len(), 4);
     }
 }
 
-#[test]
-fn a_truncated_database_is_moved_aside_and_reported() {
+fn a_truncated_database_is_moved_aside_and_reported<L: Layout>() {
     let dir = Scratch::new("recovery-truncated");
     let db = dir.file("cp001.db");
-    station_database(&db, 500, false);
+    station_database::<L>(&db, 500, false);
     let len = std::fs::metadata(&db).unwrap().len();
     assert!(len > 8 * 4096, "{len} bytes");
     std::fs::OpenOptions::new()
@@ -196,7 +207,7 @@ fn a_truncated_database_is_moved_aside_and_reported() {
         .set_len(len / 3)
         .unwrap();
 
-    let recovered = moved_aside(&db);
+    let recovered = moved_aside::<L>(&db);
     let aside = db.with_file_name(ASIDE);
     assert!(
         recovered
@@ -241,14 +252,13 @@ fn garble_cache_index(path: &Path) {
     std::fs::write(path, bytes).unwrap();
 }
 
-#[test]
-fn a_garbled_database_is_moved_aside_with_the_queued_messages_it_held_counted() {
+fn a_garbled_database_is_moved_aside_with_the_queued_messages_it_held_counted<L: Layout>() {
     let dir = Scratch::new("recovery-garbled");
     let db = dir.file("cp001.db");
-    station_database(&db, 500, false);
+    station_database::<L>(&db, 500, false);
     garble_cache_index(&db);
 
-    let recovered = moved_aside(&db);
+    let recovered = moved_aside::<L>(&db);
     assert!(
         recovered
             .what
@@ -266,8 +276,7 @@ fn a_garbled_database_is_moved_aside_with_the_queued_messages_it_held_counted() 
     );
 }
 
-#[test]
-fn a_sqlite_file_with_tables_of_another_shape_is_moved_aside() {
+fn a_sqlite_file_with_tables_of_another_shape_is_moved_aside<L: Layout>() {
     let dir = Scratch::new("recovery-foreign");
     let db = dir.file("cp001.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -276,7 +285,7 @@ fn a_sqlite_file_with_tables_of_another_shape_is_moved_aside() {
     )
     .unwrap();
     drop(conn);
-    let recovered = moved_aside(&db);
+    let recovered = moved_aside::<L>(&db);
     assert!(
         recovered
             .what
@@ -285,11 +294,10 @@ fn a_sqlite_file_with_tables_of_another_shape_is_moved_aside() {
     );
 }
 
-#[test]
-fn records_that_do_not_decode_are_dropped_and_the_good_ones_kept() {
+fn records_that_do_not_decode_are_dropped_and_the_good_ones_kept<L: Layout>() {
     let dir = Scratch::new("recovery-rows");
     let db = dir.file("cp001.db");
-    station_database(&db, 2, false);
+    station_database::<L>(&db, 2, false);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let keys: Vec<i64> = conn
         .prepare("SELECT key FROM messages ORDER BY key")
@@ -315,7 +323,7 @@ fn records_that_do_not_decode_are_dropped_and_the_good_ones_kept() {
     .unwrap();
     drop(conn);
 
-    let (store, recovered) = open_checked(&db);
+    let (store, recovered) = open_checked::<L>(&db);
     let recovered = recovered.expect("a recovery");
     assert_eq!(recovered.file, db.display().to_string());
     assert_eq!(
@@ -377,47 +385,41 @@ fn records_that_do_not_decode_are_dropped_and_the_good_ones_kept() {
     );
     drop(store);
     // Reported once: the next start finds a sound file.
-    let (_, again) = open_checked(&db);
+    let (_, again) = open_checked::<L>(&db);
     assert_eq!(again, None);
 }
 
-#[test]
-fn a_database_of_newer_software_is_refused_and_left_in_place() {
+fn a_database_of_newer_software_is_refused_and_left_in_place<L: Layout>() {
     let dir = Scratch::new("recovery-newer");
     let db = dir.file("cp001.db");
-    station_database(&db, 0, false);
+    station_database::<L>(&db, 0, false);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.pragma_update(None, "user_version", MIGRATIONS.len() as u32 + 1)
+    conn.pragma_update(None, "user_version", L::migrations().len() as u32 + 1)
         .unwrap();
     drop(conn);
-    let err = SqliteStore::open_checked(&db, at()).unwrap_err();
+    let err = L::open_checked(&db, at()).err().unwrap();
     assert!(err.to_string().contains("newer"), "{err}");
     assert!(!db.with_file_name(ASIDE).exists());
-    assert_eq!(
-        SqliteStore::open(&db).unwrap_err().to_string(),
-        err.to_string()
-    );
+    assert_eq!(L::open(&db).err().unwrap().to_string(), err.to_string());
 }
 
-#[test]
-fn a_path_sqlite_cannot_open_is_an_error_not_a_recovery() {
+fn a_path_sqlite_cannot_open_is_an_error_not_a_recovery<L: Layout>() {
     let dir = Scratch::new("recovery-folder");
     // A folder where the file should be: the disk's or the installer's problem, not the file's.
     let db = dir.file("cp001.db");
     std::fs::create_dir(&db).unwrap();
-    let err = SqliteStore::open_checked(&db, at()).unwrap_err();
+    let err = L::open_checked(&db, at()).err().unwrap();
     assert!(err.to_string().contains("cp001.db"), "{err}");
     assert!(db.is_dir());
     assert!(!db.with_file_name(ASIDE).exists());
 }
 
-#[test]
-fn a_second_recovery_in_the_same_second_gets_a_name_of_its_own() {
+fn a_second_recovery_in_the_same_second_gets_a_name_of_its_own<L: Layout>() {
     let dir = Scratch::new("recovery-twice");
     let db = dir.file("cp001.db");
     for _ in 0..2 {
         std::fs::write(&db, b"").unwrap();
-        let (store, recovered) = open_checked(&db);
+        let (store, recovered) = open_checked::<L>(&db);
         assert!(recovered.is_some());
         drop(store);
         std::fs::remove_file(&db).unwrap();

@@ -7,8 +7,9 @@
 //! 1. The dev CSMS starts (heartbeat interval FLEET_HEARTBEAT_S, default 60 s; its per-message
 //!    log lines go to /dev/null).
 //! 2. The fleet: FLEET_STATIONS stations (default 10,000) of the shipped one-EVSE SIL config,
-//!    `--store memory` (one SQLite database in memory per station: 10,000 WAL files would
-//!    need 30,000 descriptors), started over FLEET_RAMP_S (default 60 s), MeterValueSampleInterval
+//!    `--store` FLEET_STORE (default `memory`, the core's in-memory store; `sqlite`: every
+//!    station's store in one SQLite file, fleet.db in the fleet's temporary data dir), started
+//!    over FLEET_RAMP_S (default 60 s), MeterValueSampleInterval
 //!    10 s; a scenario in which FLEET_SESSIONS connectors (default 1,000) start a session as
 //!    soon as their station is booted and charge until the end, FLEET_HOLD_S (default 60 s)
 //!    after the ramp-up. `--threads` FLEET_THREADS (default 2).
@@ -64,6 +65,11 @@ fn main() {
     let hold = env("FLEET_HOLD_S", 60);
     let heartbeat = env("FLEET_HEARTBEAT_S", 60);
     let threads = env("FLEET_THREADS", 2);
+    let store = match std::env::var("FLEET_STORE").as_deref() {
+        Ok("sqlite") => "sqlite",
+        Ok("memory") | Err(_) => "memory",
+        Ok(other) => panic!("FLEET_STORE={other:?}: memory or sqlite"),
+    };
     let binary = env!("CARGO_BIN_EXE_ferrocharge");
     let dir = tempfile::tempdir().unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -120,17 +126,12 @@ fn main() {
     let report = dir.path().join("report.json");
     println!(
         "fleet: {stations} stations, {sessions} sessions (share {share:.4}), ramp-up {ramp} s, \
-         hold {hold} s, heartbeat {heartbeat} s, meter values every 10 s, {threads} threads"
+         hold {hold} s, heartbeat {heartbeat} s, meter values every 10 s, {threads} threads, \
+         store {store}"
     );
     let started = Instant::now();
     let fleet = Command::new(binary)
-        .args([
-            "fleet",
-            "--count",
-            &stations.to_string(),
-            "--store",
-            "memory",
-        ])
+        .args(["fleet", "--count", &stations.to_string(), "--store", store])
         .arg("--config")
         .arg(&config)
         .args([

@@ -15,6 +15,9 @@
 //! - One table `kvs` (key → JSON text). EVerest's table keeps a value and its type name in two
 //!   columns; JSON carries the type itself (`true` stays a boolean, `"true"` a string).
 //! - The table is created on first use (at open).
+//! - A station among others (a fleet, docs/fleet.md) may keep every module's values in one file
+//!   shared by all stations instead ([`SharedKvs`], [`Stores::shared`]): the same operations on
+//!   the station's and module's rows of one table.
 //! - At start the file is checked ([`PersistentStore::open_checked`], chargepoint's
 //!   `recovery::open_sqlite`): one that is empty, not SQLite or fails SQLite's integrity check
 //!   is moved aside and the store starts empty; values that are not JSON are dropped after a
@@ -22,7 +25,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chargepoint::recovery::{self, InitError, Recovered, SqliteFile, Table};
@@ -31,6 +34,11 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use crate::{module_types, StationConfig};
+
+mod shared;
+
+use shared::Owner;
+pub use shared::SharedKvs;
 
 /// The file name a PersistentStore module uses when `sqlite_db_file_path` is not given
 /// (its manifest's default).
@@ -241,11 +249,23 @@ impl SqliteFile for PersistentStore {
     }
 }
 
-/// A PersistentStore module's store, shared by the modules connected to it.
+/// A PersistentStore module's store, shared by the modules connected to it: its own file, or
+/// its rows of a file shared by many stations ([`SharedKvs`], a fleet's).
 #[derive(Debug, Clone)]
 pub struct StoreHandle {
     module_id: String,
-    store: Arc<Mutex<PersistentStore>>,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    /// The module's own file.
+    Own(Arc<Mutex<PersistentStore>>),
+    /// Station `station`'s rows of a shared file.
+    Shared {
+        kvs: Arc<SharedKvs>,
+        station: String,
+    },
 }
 
 impl StoreHandle {
@@ -253,7 +273,22 @@ impl StoreHandle {
     pub fn new(module_id: impl Into<String>, store: PersistentStore) -> StoreHandle {
         StoreHandle {
             module_id: module_id.into(),
-            store: Arc::new(Mutex::new(store)),
+            backend: Backend::Own(Arc::new(Mutex::new(store))),
+        }
+    }
+
+    /// The store of station `station`'s PersistentStore module `module_id` in `kvs`.
+    pub fn shared(
+        module_id: impl Into<String>,
+        kvs: Arc<SharedKvs>,
+        station: impl Into<String>,
+    ) -> StoreHandle {
+        StoreHandle {
+            module_id: module_id.into(),
+            backend: Backend::Shared {
+                kvs,
+                station: station.into(),
+            },
         }
     }
 
@@ -270,35 +305,52 @@ impl StoreHandle {
         &self.module_id
     }
 
-    fn lock(&self) -> MutexGuard<'_, PersistentStore> {
-        // A panic while holding the lock cannot leave SQLite half-written (every statement is
-        // its own transaction), so a poisoned lock is still a usable store.
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    /// Runs `own` on the module's own file or `shared` on its rows of a shared one.
+    fn with<R>(
+        &self,
+        own: impl FnOnce(&PersistentStore) -> R,
+        shared: impl FnOnce(&SharedKvs, Owner<'_>) -> R,
+    ) -> R {
+        match &self.backend {
+            // A panic while holding the lock cannot leave SQLite half-written (every statement
+            // is its own transaction), so a poisoned lock is still a usable store.
+            Backend::Own(store) => own(&store.lock().unwrap_or_else(|e| e.into_inner())),
+            Backend::Shared { kvs, station } => shared(
+                kvs,
+                Owner {
+                    station,
+                    module: &self.module_id,
+                },
+            ),
+        }
     }
 
     /// [`PersistentStore::store`].
     pub fn store(&self, key: &str, value: &Value) -> Result<(), StoreError> {
-        self.lock().store(key, value)
+        self.with(|s| s.store(key, value), |kvs, o| kvs.store(o, key, value))
     }
 
     /// [`PersistentStore::load`].
     pub fn load(&self, key: &str) -> Result<Option<Value>, StoreError> {
-        self.lock().load(key)
+        self.with(|s| s.load(key), |kvs, o| kvs.load(o, key))
     }
 
     /// [`PersistentStore::delete`].
     pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
-        self.lock().delete(key)
+        self.with(|s| s.delete(key), |kvs, o| kvs.delete(o, key))
     }
 
     /// [`PersistentStore::exists`].
     pub fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        self.lock().exists(key)
+        self.with(|s| s.exists(key), |kvs, o| kvs.exists(o, key))
     }
 
     /// The database file.
     pub fn path(&self) -> PathBuf {
-        self.lock().path().to_path_buf()
+        self.with(
+            |s| s.path().to_path_buf(),
+            |kvs, _| kvs.path().to_path_buf(),
+        )
     }
 }
 
@@ -323,12 +375,23 @@ pub fn db_path(config: &StationConfig, module_id: &str) -> Option<PathBuf> {
 pub struct Stores {
     open: HashMap<String, StoreHandle>,
     recovered: Vec<Recovered>,
+    /// Every module's values in this file, under this station, instead of a file each.
+    shared: Option<(Arc<SharedKvs>, String)>,
 }
 
 impl Stores {
     /// No store opened yet.
     pub fn new() -> Stores {
         Stores::default()
+    }
+
+    /// For station `station` among others (a fleet): every PersistentStore module keeps its
+    /// values in `kvs`, under the station's id and the module's, instead of in its own file.
+    pub fn shared(kvs: Arc<SharedKvs>, station: impl Into<String>) -> Stores {
+        Stores {
+            shared: Some((kvs, station.into())),
+            ..Stores::default()
+        }
     }
 
     /// The files found unreadable when the stores were opened, moved aside ([`Recovered`]).
@@ -358,10 +421,16 @@ impl Stores {
         let Some(path) = db_path(config, &target) else {
             return Ok(None);
         };
-        let (store, recovered) = PersistentStore::open_checked(&path, Utc::now())?;
-        self.recovered.extend(recovered);
-        let handle = StoreHandle::new(target.clone(), store);
-        tracing::debug!(module = %target, database = %path.display(), "PersistentStore opened");
+        let handle = match &self.shared {
+            Some((kvs, station)) => StoreHandle::shared(target.clone(), kvs.clone(), station),
+            None => {
+                let (store, recovered) = PersistentStore::open_checked(&path, Utc::now())?;
+                self.recovered.extend(recovered);
+                StoreHandle::new(target.clone(), store)
+            }
+        };
+        let database = handle.path();
+        tracing::debug!(module = %target, database = %database.display(), "PersistentStore opened");
         self.open.insert(target, handle.clone());
         Ok(Some(handle))
     }
@@ -500,10 +569,40 @@ active_modules:
         assert!(stores.connected(&config, "car_3", "kvs").unwrap().is_none());
         assert!(stores.connected(&config, "nope", "kvs").unwrap().is_none());
         assert_eq!(a1.module_id(), "store_a");
-        assert!(Arc::ptr_eq(&a1.store, &a2.store), "one connection, shared");
+        let (Backend::Own(s1), Backend::Own(s2)) = (&a1.backend, &a2.backend) else {
+            panic!("own files expected");
+        };
+        assert!(Arc::ptr_eq(s1, s2), "one connection, shared");
         a1.store("k", &json!(1)).unwrap();
         assert_eq!(a2.load("k").unwrap(), Some(json!(1)));
         assert_eq!(a1.path(), dir.path().join(DEFAULT_DB_FILE));
         assert!(!dir.path().join("sub").exists(), "store_b is not used");
+    }
+
+    #[test]
+    fn stores_of_a_station_among_others_are_its_rows_of_the_shared_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = YAML.replace("DATA", &dir.path().join("data").display().to_string());
+        let config = StationConfig::from_yaml(&yaml, "station.yaml").unwrap();
+        let kvs = SharedKvs::open(dir.path().join("fleet.db")).unwrap();
+        let mut stores = Stores::shared(kvs.clone(), "cp001");
+        let a1 = stores.connected(&config, "car_1", "kvs").unwrap().unwrap();
+        let a2 = stores.connected(&config, "car_2", "kvs").unwrap().unwrap();
+        assert!(stores.connected(&config, "car_3", "kvs").unwrap().is_none());
+        assert_eq!(a1.module_id(), "store_a");
+        a1.store("k", &json!(1)).unwrap();
+        assert_eq!(
+            a2.load("k").unwrap(),
+            Some(json!(1)),
+            "one module, one set of values"
+        );
+        assert_eq!(a1.path(), dir.path().join("fleet.db"));
+        // Another station with the same config has its own values.
+        let mut other = Stores::shared(kvs, "cp002");
+        let b1 = other.connected(&config, "car_1", "kvs").unwrap().unwrap();
+        assert_eq!(b1.load("k").unwrap(), None);
+        // No file of the module's own, nor its folder.
+        assert!(!dir.path().join("data").exists());
+        assert!(stores.recovered().is_empty());
     }
 }

@@ -8,9 +8,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chargepoint::charge_point::shared_sqlite_store::SharedSqliteDb;
 use station::control_api::{
     ControlError, PlugIn, StationControl, StationState, StopTransaction, Token,
 };
+use station::persistent_store::SharedKvs;
 use station::runtime::{BootReason, FrameObserver, StartOptions, Station, StationHandle};
 use station::StationConfig;
 use tokio::sync::watch;
@@ -22,7 +24,8 @@ use super::stats::{Counters, FrameCounter};
 /// Where the fleet's stations keep their core's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoreKind {
-    /// Each station's SQLite file under its data dir, as `ferrocharge run` keeps it.
+    /// One SQLite file for every station of the process, `DATA_DIR/fleet.db`
+    /// ([`SharedSqliteDb`]): each station's rows under its id.
     Sqlite,
     /// Each station's core data in the core's in-memory store: nothing survives the process.
     Memory,
@@ -39,6 +42,10 @@ pub struct Fleet {
     pub csms_uri: String,
     /// Where the cores keep their data.
     pub store: StoreKind,
+    /// With `--store sqlite`: the file every station's store is a view of.
+    pub shared_store: Option<Arc<SharedSqliteDb>>,
+    /// With `--store sqlite`: the stations' PersistentStore modules' values, in the same file.
+    pub shared_kvs: Option<Arc<SharedKvs>>,
     /// Keys set over every station's OCPP configuration (`--set`).
     pub overrides: Vec<(String, serde_json::Value)>,
     /// What the drivers do.
@@ -91,17 +98,25 @@ impl Fleet {
             ("LogMessagesFormat".to_owned(), serde_json::json!([])),
         ];
         overrides.extend(self.overrides.iter().cloned());
-        let store: Option<Box<dyn chargepoint::charge_point::store::Store>> = match self.store {
-            StoreKind::Sqlite => None,
-            // The core's own in-memory store: an in-memory SQLite database would cost each
-            // station a connection's page cache, lookaside and schema (~200 KB).
-            StoreKind::Memory => Some(Box::new(chargepoint::charge_point::MemoryStore::default())),
-        };
+        let store: Box<dyn chargepoint::charge_point::store::Store> =
+            match (self.store, &self.shared_store) {
+                // The station's rows of the fleet's file: a station started again (a Reset,
+                // after a panic) finds its queue and transactions there.
+                (StoreKind::Sqlite, Some(db)) => Box::new(db.store_for(id)),
+                (StoreKind::Sqlite, None) => {
+                    anyhow::bail!("--store sqlite without the fleet's database")
+                }
+                // The core's own in-memory store: an in-memory SQLite database would cost each
+                // station a connection's page cache, lookaside and schema (~200 KB).
+                (StoreKind::Memory, _) => {
+                    Box::new(chargepoint::charge_point::MemoryStore::default())
+                }
+            };
         let frames = frames.clone();
         Ok(StartOptions {
             core: station::runtime::ocpp::CoreEmbedding {
                 overrides,
-                store,
+                store: Some(store),
                 shared_document: Some(self.shared_document.clone()),
             },
             frame_observer: Some(FrameObserver(Arc::new(move |sent, text| {
@@ -109,6 +124,7 @@ impl Fleet {
             }))),
             keep_frames: false,
             event_buffer: Some(1),
+            persistent_stores: self.shared_kvs.clone(),
         })
     }
 }

@@ -24,8 +24,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use chargepoint::charge_point::shared_sqlite_store::SharedSqliteDb;
 use clap::Args;
 use ocpp_ws::{CsmsUrl, SecurityProfile};
+use station::persistent_store::SharedKvs;
 use station::runtime::OcppPaths;
 use station::{ConfigFile, StationConfig};
 use tokio::sync::watch;
@@ -38,6 +40,9 @@ use stats::{Counters, Summary};
 
 /// The most stations one process runs (a 50,000-charger fleet is shared by `--shard`).
 const MAX_COUNT: u64 = 1_000_000;
+
+/// The file of the stations' stores with `--store sqlite`, in the fleet's data dir.
+pub const FLEET_DB: &str = "fleet.db";
 
 /// The OCPP keys the fleet sets itself, which `--set` may not.
 const FLEET_KEYS: [&str; 2] = ["ChargePointId", "CentralSystemURI"];
@@ -62,12 +67,12 @@ pub struct FleetArgs {
     /// is appended).
     #[arg(long, value_name = "URL")]
     csms: String,
-    /// Where the cores keep their data: each station's SQLite file under its data dir
-    /// (sqlite), or in memory.
+    /// Where the cores keep their data: one SQLite file for every station of this process,
+    /// DATA_DIR/fleet.db (sqlite), or each station's in memory.
     #[arg(long, value_enum, default_value = "sqlite")]
     store: StoreKind,
-    /// The fleet's data dir: each station's files go to DIR/<id>, the report to DIR. Default:
-    /// the station config's data_dir + /fleet.
+    /// The fleet's data dir: each station's files go to DIR/<id>, the report and the stations'
+    /// database (fleet.db) to DIR. Default: the station config's data_dir + /fleet.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// The stations start evenly spread over this time (e.g. 30s, 5m).
@@ -191,7 +196,7 @@ impl Plan {
             .clone()
             .unwrap_or_else(|| template.settings.data_dir.join("fleet"));
         let message_logs = overrides.iter().any(|(key, _)| key == "LogMessagesFormat");
-        check_template(&template, args.store, message_logs)?;
+        check_template(&template, message_logs)?;
         let csms_uri = args.csms.trim().to_owned();
         if csms_uri.to_ascii_lowercase().starts_with("wss://") {
             bail!("--csms {csms_uri:?}: the fleet speaks ws:// only (security profiles 0 and 1): it has no certificates for thousands of stations");
@@ -234,11 +239,7 @@ impl Plan {
 /// Refuses a station config whose stations would share files or need what a fleet cannot
 /// give each: an OCPP file outside the data dir (every station would write the same one), a
 /// security profile with TLS.
-fn check_template(
-    template: &StationConfig,
-    store: StoreKind,
-    message_logs: bool,
-) -> anyhow::Result<()> {
+fn check_template(template: &StationConfig, message_logs: bool) -> anyhow::Result<()> {
     let module = template
         .modules_of_type(station::module_types::OCPP.name)
         .next()
@@ -252,15 +253,12 @@ fn check_template(
     if message_logs {
         outputs.push(("MessageLogPath", &paths.message_log_dir));
     }
-    if store == StoreKind::Sqlite {
-        outputs.push(("DatabasePath", &paths.database_dir));
-    }
+    // No DatabasePath: the stations' stores are the fleet's (fleet.db, or in memory).
     for (name, path) in outputs {
         if !path.starts_with(data_dir) {
             bail!(
-                "the OCPP module's {name} is {}, outside settings.data_dir: every fleet station would write there; make it relative{}",
+                "the OCPP module's {name} is {}, outside settings.data_dir: every fleet station would write there; make it relative",
                 path.display(),
-                if name == "DatabasePath" { " (or use --store memory)" } else { "" }
             );
         }
     }
@@ -274,16 +272,41 @@ fn check_template(
 /// Runs `ferrocharge fleet`.
 pub fn run(args: FleetArgs) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_args(args)?;
+    let shared_stores = open_shared_store(&plan.fleet)?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
     if let Some(threads) = plan.threads {
         builder.worker_threads(usize::from(threads));
     }
     let runtime = builder.build().context("cannot start the tokio runtime")?;
-    runtime.block_on(run_plan(plan))
+    runtime.block_on(run_plan(plan, shared_stores))
 }
 
-async fn run_plan(plan: Plan) -> anyhow::Result<ExitCode> {
+/// The stations' stores with `--store sqlite`: the cores' and the PersistentStore modules'.
+type SharedStores = Option<(Arc<SharedSqliteDb>, Arc<SharedKvs>)>;
+
+/// With `--store sqlite`: the one file of every station's stores, `DATA_DIR/fleet.db`, opened
+/// checked as a station opens its own (an unreadable file is moved aside, reported at error
+/// level, and the fleet starts with an empty one: docs/store-recovery.md), then a second
+/// connection to it for the PersistentStore modules' values.
+fn open_shared_store(settings: &FleetSettings) -> anyhow::Result<SharedStores> {
+    if settings.store != StoreKind::Sqlite {
+        return Ok(None);
+    }
+    let path = settings.data_dir.join(FLEET_DB);
+    let (db, recovered) = SharedSqliteDb::open_checked(&path, std::time::SystemTime::now().into())
+        .with_context(|| format!("cannot open the stations' database {}", path.display()))?;
+    if let Some(recovered) = recovered {
+        eprintln!(
+            "ferrocharge fleet: {} was unreadable, moved aside to {}: {}",
+            recovered.file, recovered.moved_to, recovered.what
+        );
+    }
+    let kvs = SharedKvs::open(&path)?;
+    Ok(Some((db, kvs)))
+}
+
+async fn run_plan(plan: Plan, shared_stores: SharedStores) -> anyhow::Result<ExitCode> {
     let counters = Arc::new(Counters::default());
     let (stop, stopping) = watch::channel(false);
     let began = Instant::now();
@@ -291,13 +314,15 @@ async fn run_plan(plan: Plan) -> anyhow::Result<ExitCode> {
     let settings = plan.fleet;
     let indices: Vec<u64> = plan.shard.indices(plan.count).collect();
     let stations = indices.len() as u64;
-    warn_about_open_files(stations, settings.store);
+    warn_about_open_files(stations);
     let scenario_duration = settings.scenario.duration;
     let fleet = Arc::new(Fleet {
         template: settings.template,
         data_dir: settings.data_dir,
         csms_uri: settings.csms_uri,
         store: settings.store,
+        shared_store: shared_stores.as_ref().map(|(db, _)| db.clone()),
+        shared_kvs: shared_stores.map(|(_, kvs)| kvs),
         overrides: settings.overrides,
         scenario: settings.scenario,
         scenario_start,
@@ -398,13 +423,10 @@ async fn run_plan(plan: Plan) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Says so when the open-file limit looks too low for the stations: each holds its connection,
-/// and with the SQLite store its database, WAL and shared-memory files.
-fn warn_about_open_files(stations: u64, store: StoreKind) {
-    let per_station = match store {
-        StoreKind::Sqlite => 4,
-        StoreKind::Memory => 1,
-    };
+/// Says so when the open-file limit looks too low for the stations: each holds its connection;
+/// the stores hold one database (and its WAL and shared-memory files) for the whole process, or
+/// nothing (`--store memory`).
+fn warn_about_open_files(stations: u64) {
     let limit = std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|text| {
@@ -413,11 +435,10 @@ fn warn_about_open_files(stations: u64, store: StoreKind) {
                 .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
         })
         .and_then(|soft| soft.parse::<u64>().ok());
-    let need = stations * per_station + 64;
+    let need = stations + 64;
     if let Some(limit) = limit.filter(|limit| *limit < need) {
         eprintln!(
-            "ferrocharge fleet: warning: {stations} stations need about {need} open files, the limit is {limit} (ulimit -n{})",
-            if store == StoreKind::Sqlite { "; --store memory needs a quarter" } else { "" }
+            "ferrocharge fleet: warning: {stations} stations need about {need} open files, the limit is {limit} (ulimit -n)"
         );
     }
 }

@@ -290,6 +290,9 @@ pub struct StartOptions {
     /// How many control-API events may wait for a slow reader (`None`: the station's 1024).
     /// The buffer is allocated at start, so a fleet of stations without readers keeps it small.
     pub event_buffer: Option<usize>,
+    /// Where the PersistentStore modules keep their values, under the station's ChargePointId,
+    /// instead of a file each under the data dir (a fleet's one file; `None`: their files).
+    pub persistent_stores: Option<std::sync::Arc<crate::persistent_store::SharedKvs>>,
 }
 
 impl Default for StartOptions {
@@ -299,6 +302,7 @@ impl Default for StartOptions {
             frame_observer: None,
             keep_frames: true,
             event_buffer: None,
+            persistent_stores: None,
         }
     }
 }
@@ -340,6 +344,7 @@ impl Station {
             frame_observer,
             keep_frames,
             event_buffer,
+            persistent_stores,
         } = options;
         let ocpp_module = config
             .modules_of_type(module_types::OCPP.name)
@@ -435,7 +440,13 @@ impl Station {
         let mut evses = Vec::new();
         let mut leaves = Vec::new();
         // The PersistentStore modules, each opened once for the EVSEs connected to it.
-        let mut stores = crate::persistent_store::Stores::new();
+        let mut stores = match persistent_stores {
+            Some(kvs) => crate::persistent_store::Stores::shared(
+                kvs,
+                cp.config().internal().charge_point_id.clone(),
+            ),
+            None => crate::persistent_store::Stores::new(),
+        };
         let contract_store = crate::evse_security::file_store(config, &ocpp_module.id);
         let mut verify_contract_cert_chain = Vec::new();
         let mut pnc_token_providers = Vec::new();
