@@ -210,11 +210,18 @@ def test_a_fleet_keeps_its_persistent_store_values_in_its_one_file(
         ferrocharge_bin, dev_csms, tmp_path):
     """The two-EVSE SIL config has a PersistentStore module (the EvseManagers' session ids): with
     `--store sqlite` each station's values are its rows of the fleet's file, not a file of
-    its own."""
+    its own. Its EvseManagers' session logs (session_logging: true) are off in a fleet."""
     yaml = (CONFIG / "config-sil-ocpp.yaml").read_text()
     assert "module: PersistentStore" in yaml
-    config = write(tmp_path / "station.yaml",
-                   yaml.replace("data_dir: /tmp/ferrocharge", f"data_dir: {tmp_path / 'data'}"))
+    sessions = tmp_path / "sessions"
+    assert yaml.count("session_logging: true") == 2
+    assert "session_logging_path: /tmp/everest-logs\n" in yaml
+    assert "session_logging_path: /tmp\n" in yaml
+    yaml = (yaml.replace("data_dir: /tmp/ferrocharge", f"data_dir: {tmp_path / 'data'}")
+            .replace("session_logging_path: /tmp/everest-logs\n",
+                     f"session_logging_path: {sessions / 'a'}\n")
+            .replace("session_logging_path: /tmp\n", f"session_logging_path: {sessions / 'b'}\n"))
+    config = write(tmp_path / "station.yaml", yaml)
     scenario = write(tmp_path / "scenario.yaml", SCENARIO.replace("share: 0.2", "share: 0.0"))
     proc = subprocess.Popen(
         [ferrocharge_bin, "fleet", "--config", str(config), "--csms", dev_csms.uri(),
@@ -238,6 +245,7 @@ def test_a_fleet_keeps_its_persistent_store_values_in_its_one_file(
     assert [(station, module) for station, module, _, _ in rows] == \
         [("cp00001", "persistent_store")] * 2 + [("cp00002", "persistent_store")] * 2, rows
     assert {value for _, _, _, value in rows} == {'""'}, rows
+    assert not sessions.exists(), sorted(sessions.rglob("*"))
 
 
 def test_shards_run_in_separate_processes_connect_each_id_exactly_once(

@@ -85,6 +85,19 @@ impl Fleet {
         config.settings.control_api = None;
         config.settings.control_api_token = None;
         config.settings.mqtt = station::config::MqttSetting::Off;
+        // No EVSE session logs: a folder per session of every station, under the path the
+        // config names (the shipped SIL configs say /tmp), that nobody reads here.
+        let evse_managers = config
+            .modules
+            .iter_mut()
+            .filter(|m| m.type_name() == station::module_types::EVSE_MANAGER.name);
+        for module in evse_managers {
+            for (name, value) in &mut module.parameters.0 {
+                if *name == "session_logging" {
+                    *value = station::config::ParamValue::Bool(false);
+                }
+            }
+        }
         config
     }
 
