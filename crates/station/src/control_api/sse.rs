@@ -39,7 +39,7 @@ fn to_sse(event: &StationEvent) -> Result<Event, Infallible> {
 /// The first events of a stream: the state, then the kept frames after `after`; and the
 /// number of the last frame they include (live frames up to it are not sent again).
 fn opening(api: &Api, after: Option<u64>) -> (Vec<StationEvent>, u64) {
-    let mut first = vec![StationEvent::State(api.control.state())];
+    let mut first = vec![StationEvent::State(Box::new(api.control.state()))];
     let Some(after) = after else {
         return (first, 0);
     };
@@ -52,7 +52,7 @@ fn opening(api: &Api, after: Option<u64>) -> (Vec<StationEvent>, u64) {
     first.extend(
         kept.into_iter()
             .filter(|f| f.seq > after)
-            .map(StationEvent::Ocpp),
+            .map(|f| StationEvent::Ocpp(Box::new(f))),
     );
     (first, newest)
 }
@@ -77,7 +77,7 @@ pub async fn events(
                 // but the current state makes the page right again.
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "event stream subscriber lagged");
-                    StationEvent::State(api.control.state())
+                    StationEvent::State(Box::new(api.control.state()))
                 }
                 Err(RecvError::Closed) => return None,
             };

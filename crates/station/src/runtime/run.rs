@@ -280,7 +280,7 @@ impl Station {
             let seq = FRAME_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             // The redacted text: no secret reaches the event stream or the recent frames.
             let frame = OcppFrame::new(*direction, time, info).with_seq(seq);
-            let event = listened.then(|| StationEvent::Ocpp(frame.clone()));
+            let event = listened.then(|| StationEvent::Ocpp(Box::new(frame.clone())));
             self.handle.record_frame(frame);
             if let Some(event) = event {
                 // A reader gone meanwhile is fine.
@@ -308,7 +308,7 @@ impl Station {
             }
         });
         if changed {
-            let _ = self.events.send(StationEvent::State(state));
+            let _ = self.events.send(StationEvent::State(Box::new(state)));
         }
         if self.mqtt.is_some() {
             let vars = crate::mqtt::StationVars {
