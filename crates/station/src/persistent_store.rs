@@ -185,14 +185,7 @@ impl PersistentStore {
             })
             .optional()
             .map_err(|e| self.sqlite(e))?;
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|source| StoreError::Corrupt {
-                path: self.path.clone(),
-                key: key.to_owned(),
-                source,
-            })
-        })
-        .transpose()
+        parse_stored(&self.path, key, text)
     }
 
     /// Removes `key`; whether it was there (kvs `delete`).
@@ -223,6 +216,19 @@ fn create_parent(path: &Path) -> Result<(), StoreError> {
         }),
         None => Ok(()),
     }
+}
+
+/// A stored value's text read back as JSON: `None` stays `None`, text that is not JSON is
+/// [`StoreError::Corrupt`] (written by something else than this store).
+fn parse_stored(path: &Path, key: &str, text: Option<String>) -> Result<Option<Value>, StoreError> {
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|source| StoreError::Corrupt {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            source,
+        })
+    })
+    .transpose()
 }
 
 /// A value as [`PersistentStore::load`] reads it: JSON text.

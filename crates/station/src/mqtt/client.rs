@@ -55,7 +55,7 @@ pub struct Received {
     pub payload: Vec<u8>,
 }
 
-/// The station's MQTT client: publish with [`MqttClient::publish`], receive from the inbox
+/// The station's MQTT client: publish with [`Publisher::publish`], receive from the inbox
 /// [`MqttClient::start`] returns.
 #[derive(Debug)]
 pub struct MqttClient {

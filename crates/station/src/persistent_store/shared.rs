@@ -17,7 +17,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
-use super::{create_parent, StoreError};
+use super::{create_parent, parse_stored, StoreError};
 
 /// The table of every station's values (created on first use, as a module's own `kvs`).
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS station_kvs (
@@ -116,14 +116,7 @@ impl SharedKvs {
                     .optional()
             })
             .map_err(|e| self.sqlite(e))?;
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|source| StoreError::Corrupt {
-                path: self.path.clone(),
-                key: key.to_owned(),
-                source,
-            })
-        })
-        .transpose()
+        parse_stored(&self.path, key, text)
     }
 
     /// Removes `owner`'s `key`; whether it was there.

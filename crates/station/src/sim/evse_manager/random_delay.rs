@@ -13,7 +13,7 @@
 //! states where a session asks for energy a running delay is dropped.
 //!
 //! EVerest checks this at every `enforce_limits` (once a second); here it is checked at every
-//! change of the requested limit and at every [`RandomDelay::tick`] of the EvseManager.
+//! change of the requested limit and at every tick of the EvseManager ([`RandomDelay::limit`]).
 //!
 //! Where ferrocharge differs: EVerest's EvseManager waits for energy in PrepareCharging, the
 //! simulated one pauses (ChargingPausedEVSE, NoEnergy) until it may offer 6 A. That pause
