@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -75,11 +76,27 @@ class Client:
         self.client.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload.decode()))
         self.client.on_connect = lambda c, u, f, rc, p=None: c.subscribe("everest_api/#", qos=1)
         self.client.reconnect_delay_set(0.1, 0.5)
+        # The message ids the broker acknowledged (PUBACK).
+        self.acked: set[int] = set()
+        self.acked_changed = threading.Condition()
+        self.client.on_publish = self._on_publish
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
 
-    def publish(self, topic: str, payload: str) -> None:
-        self.client.publish(topic, payload, qos=1)
+    def _on_publish(self, client, userdata, mid, reason_code=None, properties=None) -> None:
+        with self.acked_changed:
+            self.acked.add(mid)
+            self.acked_changed.notify_all()
+
+    def publish(self, topic: str, payload: str) -> int:
+        """Publishes with QoS 1 (held while the broker is away); the message id."""
+        return self.client.publish(topic, payload, qos=1).mid
+
+    def wait_acked(self, mid: int, timeout: float = 15) -> None:
+        """Waits until the broker has acknowledged message `mid`."""
+        with self.acked_changed:
+            if not self.acked_changed.wait_for(lambda: mid in self.acked, timeout):
+                raise AssertionError(f"the broker did not acknowledge message {mid} in {timeout} s")
 
     def wait(self, topic: str, predicate=lambda payload: True, timeout: float = 15) -> str:
         deadline = time.monotonic() + timeout
@@ -249,9 +266,9 @@ def test_a_broker_restart_mid_session_loses_no_command_and_no_ocpp_message(
     """The broker goes away in the middle of a session and comes back (with its persistence,
     as mosquitto keeps sessions across a restart). Meanwhile the station goes on charging and
     the CSMS gets its MeterValues; the state flag says the broker is gone. A pause published
-    while the broker is away (the tool's client keeps it, QoS 1) and a resume published as soon
-    as the broker is back, before the station has connected again (the broker keeps it for the
-    station's persistent session), are both carried out, in order."""
+    while the broker is away (the tool's client keeps it, QoS 1) and a resume published once
+    the broker has the pause (while the station is usually still away: the broker keeps it for
+    the station's persistent session), are both carried out, in order."""
     mqtt = Client(broker.port)
     try:
         station = make_station(yaml_edit=with_mqtt(broker.port))
@@ -263,8 +280,13 @@ def test_a_broker_restart_mid_session_loses_no_command_and_no_ocpp_message(
         csms.wait_for("MeterValues", lambda p: p.get("transactionId") == tx_id, after=m)
         csms.wait_for("MeterValues", lambda p: p.get("transactionId") == tx_id,
                       after=csms.index())
-        mqtt.publish(CMD + "pause_charging", "now")  # held by the tool's client
+        pause = mqtt.publish(CMD + "pause_charging", "now")  # held by the tool's client
         broker.start()
+        # paho sends the message it held when it is connected again, but a message published
+        # meanwhile from this thread can overtake it: the broker then had resume before pause,
+        # and the station (rightly, in that order) refused the resume and paused. So the
+        # resume goes once the broker has acknowledged the pause.
+        mqtt.wait_acked(pause)
         mqtt.publish(CMD + "resume_charging", "now")  # held by the broker for the station
         csms.wait_for("StatusNotification", status(1, "SuspendedEVSE"), after=m)
         csms.wait_for("StatusNotification", status(1, "Charging"), after=m)
