@@ -22,6 +22,11 @@
 //! printed: how long step 1 took. With SQLite every store write is one commit, so one fsync:
 //! the difference to the in-memory store is what they cost.
 //!
+//! After each run, this machine's floor for it ([`common::floor`]): as many bare round trips
+//! over TCP on 127.0.0.1 with, for SQLite, one `fdatasync`ed 4 KiB write after each answer;
+//! and for SQLite what the store's removes cost alone (2,000 `remove_message`, one commit
+//! each).
+//!
 //! Checked after each run: the charge point sent exactly the 10,000 messages, once each, in the
 //! order queued; the CSMS recorded 100 transactions (ids 1..=100 in order) with every meter
 //! value and meterStop as produced; the queue and the store are empty.
@@ -37,7 +42,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chargepoint::charge_point::{
-    ChargePoint, EnergyFlow, MeasuredValue, MeterReading, Now, StationEvent,
+    ChargePoint, EnergyFlow, MeasuredValue, MeterReading, Now, StationEvent, StoredMessage,
 };
 use chargepoint::driver::{self, Driver, DriverSettings, FrameDirection, Notice};
 use common::{figure, secs, StoreKind, CHARGE_POINT_ID};
@@ -45,10 +50,12 @@ use csms::{Csms, CsmsOptions};
 use ocpp_types::core::Reason;
 use ocpp_types::id_tag::IdToken;
 use ocpp_types::meter::Measurand;
-use ocpp_types::DateTime;
+use ocpp_types::{Action, DateTime};
 use serde_json::{json, Value};
 
 const BENCH: &str = "queue_drain";
+/// Messages removed from the store alone ([`store_removes`]).
+const STORE_REMOVES: usize = 2_000;
 /// Charging sessions produced offline.
 const TRANSACTIONS: usize = 100;
 /// MeterValues per session: with its StartTransaction and StopTransaction, 100 messages.
@@ -70,7 +77,68 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     for kind in StoreKind::selected() {
         runtime.block_on(run(kind));
+        floor(kind);
     }
+}
+
+/// What the drain's one durable write per message costs alone: [`STORE_REMOVES`] queued
+/// MeterValues removed from a fresh SQLite store as shipped, one `remove_message` (one
+/// commit) each, as the drain removes an answered message.
+fn store_removes(dir: &std::path::Path) {
+    let mut store = StoreKind::Sqlite.open(dir);
+    let payload = json!({"connectorId": 1, "transactionId": 1, "meterValue": [{
+        "timestamp": "2026-12-07T05:00:00.000Z",
+        "sampledValue": [{"value": "1000", "measurand": "Energy.Active.Import.Register"}]
+    }]});
+    let messages: Vec<StoredMessage> = (1..=STORE_REMOVES as u64)
+        .map(|key| StoredMessage {
+            key,
+            action: Action::MeterValues,
+            payload: payload.clone(),
+            attempts: 0,
+            starts_transaction: None,
+        })
+        .collect();
+    store.save_messages(&messages).expect("the messages stored");
+    let started = Instant::now();
+    for message in &messages {
+        store
+            .remove_message(message.key)
+            .expect("the message removed");
+    }
+    figure(
+        BENCH,
+        "sqlite",
+        "the store alone (remove_message, one commit each)",
+        format!(
+            "{:.0}",
+            STORE_REMOVES as f64 / started.elapsed().as_secs_f64()
+        ),
+        "removes/s",
+    );
+}
+
+/// This machine's floor for the drain just measured ([`common::floor`]): the same number of
+/// bare round trips on 127.0.0.1, each followed, for SQLite, by one synced 4 KiB write on the
+/// store's disk, and nothing else.
+fn floor(kind: StoreKind) {
+    let dir = common::scratch_dir();
+    let sync_to = (kind == StoreKind::Sqlite).then(|| dir.path());
+    let floor = common::floor::round_trips(MESSAGES, sync_to);
+    if kind == StoreKind::Sqlite {
+        store_removes(dir.path());
+    }
+    figure(
+        BENCH,
+        kind.name(),
+        if sync_to.is_some() {
+            "floor (bare round trip + fdatasync each)"
+        } else {
+            "floor (bare round trip each)"
+        },
+        format!("{:.0}", floor.rate),
+        "msg/s",
+    );
 }
 
 /// The energy register of session `tx` at sample `s` (0: start, SAMPLES + 1: stop), Wh.

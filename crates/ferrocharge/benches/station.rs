@@ -27,6 +27,10 @@
 //!    rate shows what the station can do rather than what the dev CSMS can (its API, its state
 //!    and its own logging cost it about as much CPU as the station).
 //!
+//! 6. Last, this machine's floor ([`common::floor`]): 20,000 round trips of the same texts over
+//!    TCP on 127.0.0.1 between two threads with blocking sockets, nothing else: the least CPU
+//!    per round trip and the most round trips per second any station could reach here.
+//!
 //! Nothing in the station knows it is measured: it is the binary and the configuration a user
 //! runs. Its log goes to `station.log` in the folder (deleted afterwards).
 
@@ -75,6 +79,27 @@ fn main() {
         runtime.block_on(run(&variant, binary));
         runtime.block_on(run_plain(&variant, binary));
     }
+    floor();
+}
+
+/// Step 6: this machine's floor ([`common::floor`]): the same number of round trips with
+/// the same texts, bare, between two threads of this process.
+fn floor() {
+    let floor = common::floor::round_trips(ROUND_TRIPS, None);
+    figure(
+        BENCH,
+        "floor (bare TCP round trips)",
+        "rate",
+        format!("{:.0}", floor.rate),
+        "round trips/s",
+    );
+    figure(
+        BENCH,
+        "floor (bare TCP round trips)",
+        "answering thread's CPU per round trip",
+        format!("{:.1}", floor.answer_cpu.as_secs_f64() * 1e6),
+        "µs",
+    );
 }
 
 /// The repository's `config/` folder.

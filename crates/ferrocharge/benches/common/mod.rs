@@ -5,6 +5,8 @@
 // Each bench compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+pub mod floor;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
