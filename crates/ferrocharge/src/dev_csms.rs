@@ -30,7 +30,7 @@ pub struct CsmsArgs {
     /// pki init`; made where missing): the CSMS's certificate, client certificates checked
     /// against its CSMS root, and for cp001 and each charge point with a password in the
     /// config a client certificate in the station certificate store (DIR/station) and an
-    /// AuthorizationKey (DIR/csms/<id>.authorization-key); cp001's is its password unless the
+    /// AuthorizationKey (`DIR/csms/<id>.authorization-key`); cp001's is its password unless the
     /// config gives it one.
     #[arg(long, value_name = "DIR")]
     dev_pki: Option<PathBuf>,

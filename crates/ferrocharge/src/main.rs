@@ -1,14 +1,16 @@
 //! The ferrocharge binary: the station runtime, the SIL simulation, the dev CSMS and the
 //! `config` tools for OCPP 1.6 configuration files.
 //!
-//!     ferrocharge run --config FILE                        the station, until Ctrl-C or station/stop
-//!     ferrocharge sil [--config FILE] [--security-profile 2|3]  the dev CSMS and the SIL station in one process
-//!     ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
-//!     ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
-//!     ferrocharge fleet --config FILE --count N --csms URL  many simulated stations in one process
-//!     ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
-//!     ferrocharge pki init [--dir DIR]                     the development PKI (TLS, firmware, ISO 15118)
-//!     ferrocharge pki sign-firmware FILE [--dir DIR]       SignedUpdateFirmware's signature of FILE
+//! ```text
+//! ferrocharge run --config FILE                        the station, until Ctrl-C or station/stop
+//! ferrocharge sil [--config FILE] [--security-profile 2|3]  the dev CSMS and the SIL station in one process
+//! ferrocharge config check FILE [--user-config FILE]   "ok", or every problem on stderr
+//! ferrocharge config show [FILE] [--user-config FILE]  the effective configuration
+//! ferrocharge fleet --config FILE --count N --csms URL  many simulated stations in one process
+//! ferrocharge csms [--listen ADDR] [--http ADDR] ...   the dev CSMS and its web UI, until Ctrl-C
+//! ferrocharge pki init [--dir DIR]                     the development PKI (TLS, firmware, ISO 15118)
+//! ferrocharge pki sign-firmware FILE [--dir DIR]       SignedUpdateFirmware's signature of FILE
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,7 +73,7 @@ enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Run the dev CSMS in the foreground until Ctrl-C, printing every message: by default on
-    /// SteVe's URL ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>,
+    /// SteVe's URL `ws://127.0.0.1:8180/steve/websocket/CentralSystemService/<ChargePointId>`,
     /// with its web UI on http://127.0.0.1:8850/.
     Csms(dev_csms::CsmsArgs),
     /// The development PKI: certificates for security profiles 2 and 3, SignedUpdateFirmware

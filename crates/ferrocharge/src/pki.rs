@@ -1,7 +1,9 @@
 //! `ferrocharge pki`: the development PKI of `csms::dev_pki` on the command line.
 //!
-//!     ferrocharge pki init [--dir DIR] [--charge-point ID]...   make what is missing, list it
-//!     ferrocharge pki sign-firmware FILE [--dir DIR] [--json]   SignedUpdateFirmware's signature
+//! ```text
+//! ferrocharge pki init [--dir DIR] [--charge-point ID]...   make what is missing, list it
+//! ferrocharge pki sign-firmware FILE [--dir DIR] [--json]   SignedUpdateFirmware's signature
+//! ```
 //!
 //! DIR defaults to /tmp/ferrocharge/pki: the `pki` folder of the SIL station's data dir, where
 //! `ferrocharge sil --security-profile 2|3` keeps its PKI.

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`frame`] | one websocket text message from the CSMS | the RPC layer never panics; what it sends is OCPP-J |
 //! | [`csms_payload`] | an action name, a newline, a CALL payload (JSON) | decoding never panics; what decodes encodes to itself |
-//! | [`core`] | frames from the CSMS, one per line, to a registered charge point | the core never panics; every frame it sends is OCPP-J; no CALL is answered twice |
+//! | [`core()`] | frames from the CSMS, one per line, to a registered charge point | the core never panics; every frame it sends is OCPP-J; no CALL is answered twice |
 //! | [`station_yaml`] | a station YAML | loading never panics |
 //! | [`ocpp_config`] | an OCPP JSON config | loading never panics |
 //! | [`control_api`] | `METHOD /path`, a newline, a request body | the router never panics and never answers 5xx for input alone |

@@ -17,7 +17,7 @@
 //! | action the peer's role never sends ([`Action::initiator`]) | `NotSupported` ("recognized but not supported") |
 //! | payload that [`AnyRequest::decode`] refuses                | the [`PayloadError`](ocpp_types::PayloadError)'s code, its message (at most [`MAX_DESCRIPTION_LEN`] characters) and details `{"path": ...}` |
 //! | broken frame with a readable id (see the [`frame`] module)  | `FormationViolation` |
-//! | frame whose start `[2, "<id>"` is readable though the whole is not (nested deeper than the parser goes, an id over 36 characters): [`prefix`](crate::prefix) | `FormationViolation` to the id as written |
+//! | frame whose start `[2, "<id>"` is readable though the whole is not (nested deeper than the parser goes, an id over 36 characters): [`prefix`] | `FormationViolation` to the id as written |
 //! | frame over [`Config::max_message_size`] ([`Rpc::handle_oversized`]) | `FormationViolation` to the id at its start, never decoded |
 //! | frame with no id to read (not JSON, an empty id, binary or not UTF-8: [`Rpc::handle_unreadable`]) | `GenericError` to the id `"-1"` |
 //! | a second CALL with the id of one still unanswered          | none: dropped and logged (an answer could not say which one it is for) |

@@ -1,7 +1,7 @@
 //! What the CSMS sends, bounded and kept readable before tungstenite sees it.
 //!
 //! A [`Filtered`] stream sits between the socket (TLS or not) and tungstenite on the charge
-//! point's side, and a sans-IO [`FrameFilter`] rewrites the websocket frames (RFC 6455 §5.2)
+//! point's side, and a sans-IO `FrameFilter` rewrites the websocket frames (RFC 6455 §5.2)
 //! passing through it. It does two things tungstenite cannot be configured to do:
 //!
 //! - **Size.** A data message over the limit is cut at the limit: the frame that crosses it is
@@ -15,8 +15,8 @@
 //!   the connection (and tokio-tungstenite's stream ends after any error). OCPP-J needs the
 //!   connection to stay and the message to be answered (libocpp answers `GenericError` to the
 //!   id "-1"; EVerest's `test_invalid_encoding_in_payload`). So every text frame reaches
-//!   tungstenite as a binary one, the filter notes what it was ([`MessageInfo`]), and the
-//!   connection task checks the UTF-8 itself ([`Filtered::next_message`]).
+//!   tungstenite as a binary one, the filter notes what it was (`MessageInfo`), and the
+//!   connection task checks the UTF-8 itself (`Filtered::next_message`).
 //!
 //! Until the HTTP response head of the upgrade has passed, bytes go through untouched; after a
 //! response other than `101` they always do (the handshake fails anyway). Frames that break
@@ -296,7 +296,7 @@ const READ_CHUNK: usize = crate::connect::READ_BUFFER;
 /// (it grew for a burst of frames or a large one, up to a [`READ_CHUNK`] and a header).
 const OUT_KEPT: usize = 1024;
 
-/// A byte stream whose incoming websocket frames go through a [`FrameFilter`].
+/// A byte stream whose incoming websocket frames go through a `FrameFilter` (module docs).
 #[derive(Debug)]
 pub struct Filtered<S> {
     inner: S,

@@ -35,7 +35,7 @@ impl QueueResume {
 
 impl ChargePoint {
     /// everest-core's MessageQueueResumeDelay: after every connection but the first, the
-    /// message queue waits `delay` before it sends again (see the [module docs](self)).
+    /// message queue waits `delay` before it sends again (see the `queue_resume` module docs).
     pub fn with_message_queue_resume_delay(mut self, delay: Duration) -> ChargePoint {
         self.queue_resume.delay = delay;
         self

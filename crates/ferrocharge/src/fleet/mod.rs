@@ -71,7 +71,7 @@ pub struct FleetArgs {
     /// DATA_DIR/fleet.db (sqlite), or each station's in memory.
     #[arg(long, value_enum, default_value = "sqlite")]
     store: StoreKind,
-    /// The fleet's data dir: each station's files go to DIR/<id>, the report and the stations'
+    /// The fleet's data dir: each station's files go to `DIR/<id>`, the report and the stations'
     /// database (fleet.db) to DIR. Default: the station config's data_dir + /fleet.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,

@@ -15,7 +15,7 @@
 //! | triggerMeterValue | `triggers.rs`: one MeterValues when each trigger is reached |
 //! | CustomIdleFeeAfterStop | `triggers.rs`: DataTransfer ConnectorUnplugged when the cable of a stopped transaction is unplugged |
 //! | TimeOffset | `display_time.rs`: local times of what is shown; the transition at NextTimeOffsetTransitionDateTime |
-//! | CustomMultiLanguageMessages, SupportedLanguages, Language | which texts are kept: [`ChargePoint::price_texts`] |
+//! | CustomMultiLanguageMessages, SupportedLanguages, Language | which texts are kept: `ChargePoint::price_texts` |
 //!
 //! The default price's publication and the tariff published when the wait runs out are newer
 //! than the pinned libocpp: they are everest-core's copy of it (`lib/everest/ocpp`,
