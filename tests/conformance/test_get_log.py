@@ -139,3 +139,38 @@ def test_a_second_get_log_cancels_the_first(make_station, csms, ftp):
         requested_message="LogStatusNotification")) == {"status": "Accepted"}
     assert csms.wait_for("LogStatusNotification", after=t) == {"status": "Idle"}
     silent.close()
+
+
+def test_a_shared_message_log_folder_gives_the_station_only_its_own_files(
+        make_station, csms, ftp, tmp_path):
+    """libocpp's default MessageLogPath (/tmp/everest_ocpp_logs) is one folder for every
+    station of a machine, its files named by their start time alone. What the station shows of
+    earlier security events and what GetLog uploads (SecurityLog and DiagnosticsLog) are its
+    own files, those it noted in its data dir, never another station's in the folder."""
+    shared = tmp_path / "everest_ocpp_logs"
+    shared.mkdir()
+    foreign = "2026-01-01T00:00:00.000Z"
+    (shared / f"{foreign}.security.log").write_text(json.dumps(
+        {"timestamp": f"{foreign}", "type": "TamperDetectionActivated",
+         "techInfo": "another station"}) + "\n")
+    (shared / f"{foreign}.log").write_text("another station's frames\n")
+    station = make_station(yaml_edit=lambda yaml: re.sub(
+        r"MessageLogPath: [^\n]*", f"MessageLogPath: {shared}", yaml, count=1))
+    booted(csms, station)
+    assert [e["type"] for e in station.state()["security_events"]] == ["StartupOfTheDevice"]
+
+    (ftp.root / "logs").mkdir()
+    uploaded = {}
+    for request_id, log_type in [(51, "SecurityLog"), (52, "DiagnosticsLog")]:
+        m = csms.index()
+        answer = csms.call(get_log(ftp.url("logs/"), request_id, log_type))
+        assert answer["status"] == "Accepted", answer
+        csms.wait_for("LogStatusNotification", lambda p: p["status"] == "Uploaded", after=m)
+        uploaded[log_type] = members((ftp.root / "logs" / answer["filename"]).read_bytes())
+    security = [f for f in uploaded["SecurityLog"] if f != "manifest.txt"]
+    assert len(security) == 1 and foreign not in security[0], security
+    assert b"another station" not in uploaded["SecurityLog"][security[0]]
+    diagnostics = [f for f in uploaded["DiagnosticsLog"] if f != "manifest.txt"]
+    assert not [f for f in diagnostics if foreign in f], diagnostics
+    own_frames = [f for f in diagnostics if f.endswith(".log") and not f.endswith(".security.log")]
+    assert len(own_frames) == 1 and b"BootNotification" in uploaded["DiagnosticsLog"][own_frames[0]]

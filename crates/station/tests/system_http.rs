@@ -526,3 +526,45 @@ fn a_ca_file_without_certificates_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("empty.pem"), "{err}");
 }
+
+#[test]
+fn a_shared_message_log_folder_gives_the_archive_only_the_stations_own_files() {
+    // libocpp's default MessageLogPath is one folder for every station of the machine: the
+    // archive holds this station's files of it (the stems it noted), all files elsewhere.
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("everest_ocpp_logs");
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    for name in [
+        "2026-12-07T06:00:00.000Z.log",
+        "2026-12-07T06:00:00.000Z.html",
+        "2026-12-07T06:00:00.000Z.security.log",
+        "2026-12-07T06:00:00.000Z-1.log",
+        "2026-12-07T06:05:00.000Z.log",
+    ] {
+        std::fs::write(logs.join(name), "frames").unwrap();
+    }
+    std::fs::write(other.join("2026-12-07T06:05:00.000Z.log"), "frames").unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let list = station::message_log::OwnFiles::in_data_dir(&data);
+    list.record("2026-12-07T06:00:00.000Z").unwrap();
+    let own = station::system::OwnLogFiles {
+        dir: logs.clone(),
+        list,
+    };
+    let out = dir.path().join("out.tar.gz");
+    let summary =
+        station::system::build_archive_keeping(&out, &[logs, other], Some(&own), None, None)
+            .unwrap();
+    assert_eq!(
+        summary.files,
+        [
+            "everest_ocpp_logs/2026-12-07T06:00:00.000Z.html",
+            "everest_ocpp_logs/2026-12-07T06:00:00.000Z.log",
+            "everest_ocpp_logs/2026-12-07T06:00:00.000Z.security.log",
+            "other/2026-12-07T06:05:00.000Z.log",
+        ]
+    );
+}

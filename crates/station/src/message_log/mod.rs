@@ -58,6 +58,7 @@
 mod frame;
 mod html;
 mod json_text;
+pub mod own_files;
 pub mod redact;
 pub mod rotation;
 pub mod security_file;
@@ -70,6 +71,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use frame::{Direction, FrameInfo, MessageKind};
 use html::HtmlLog;
+pub use own_files::{OwnFiles, OwnStems};
 pub use redact::{SecretKeys, REDACTED};
 pub use rotation::{Rotated, Rotation};
 use sink::FileSink;
@@ -184,6 +186,8 @@ pub struct MessageLog {
     /// The pages of the sessions under way (`session_logging`): their folder, the page.
     session_pages: Vec<(std::path::PathBuf, HtmlLog)>,
     console: Option<Format>,
+    /// The stem of the files in the folder, when there are any ([`MessageLog::stem`]).
+    stem: Option<String>,
 }
 
 impl MessageLog {
@@ -278,7 +282,16 @@ impl MessageLog {
             session_logging: has(Format::SessionLogging),
             session_pages: Vec::new(),
             console,
+            stem: wants_files.then_some(stem),
         })
+    }
+
+    /// The name the files of this log share before their suffixes (`<stem>.log`,
+    /// `<stem>.html`, `<stem>.security.log`): the start time, or [`ROTATING_STEM`] under
+    /// Internal.LogRotation. None when the log writes no files. The station notes it
+    /// ([`OwnFiles`]) so that it reads back and uploads only its own files.
+    pub fn stem(&self) -> Option<&str> {
+        self.stem.as_deref()
     }
 
     /// The same log, hiding the values of `keys` (the station's write-only keys, with those
@@ -302,6 +315,7 @@ impl MessageLog {
             session_logging: false,
             session_pages: Vec::new(),
             console: None,
+            stem: None,
         }
     }
 

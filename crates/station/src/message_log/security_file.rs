@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::own_files::OwnStems;
+
 /// The security log files' suffix.
 pub const SECURITY_SUFFIX: &str = ".security.log";
 
@@ -26,14 +28,15 @@ pub struct SecurityLogEvent {
     pub tech_info: Option<String>,
 }
 
-/// The security log files in `dir`, oldest first: by the start time in their names (`-1`,
+/// The security log files in `dir` that are the station's (`own`, [`super::own_files`]),
+/// oldest first: by the start time in their names (`-1`,
 /// `-2`, ... after the file of the same millisecond without one), each start's rotated files
 /// ([`rotation`](super::rotation)) before its current one. None when `dir` cannot be read.
 ///
 /// The folder is read once: it is shared by every start of the station (and, at libocpp's
 /// default MessageLogPath, by every station of the machine), so it may hold thousands of files,
 /// and a listing per start found made a start's cost grow with the square of their number.
-pub fn security_log_files(dir: &Path) -> Vec<PathBuf> {
+pub fn security_log_files(dir: &Path, own: &OwnStems) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -43,6 +46,9 @@ pub fn security_log_files(dir: &Path) -> Vec<PathBuf> {
     let mut rotated: HashMap<String, Vec<String>> = HashMap::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        if !own.owns(&name) {
+            continue;
+        }
         // `<stem>.security.log` or a rotated `<stem>.security.log.<suffix>`.
         let Some((stem, rest)) = name.split_once(SECURITY_SUFFIX) else {
             continue;
@@ -113,11 +119,12 @@ pub fn parse_line(line: &str) -> Option<SecurityLogEvent> {
     })
 }
 
-/// The last `max` events of the security log in `dir`, oldest first; lines that do not read
+/// The last `max` events of the station's security log in `dir` (its files: `own`), oldest
+/// first; lines that do not read
 /// as events are skipped, as are files that cannot be read (logged).
-pub fn last_security_events(dir: &Path, max: usize) -> Vec<SecurityLogEvent> {
+pub fn last_security_events(dir: &Path, own: &OwnStems, max: usize) -> Vec<SecurityLogEvent> {
     let mut newest_first = Vec::new();
-    for path in security_log_files(dir).iter().rev() {
+    for path in security_log_files(dir, own).iter().rev() {
         if newest_first.len() >= max {
             break;
         }
@@ -171,7 +178,16 @@ mod tests {
         }
         // A folder is no start.
         std::fs::create_dir(dir.path().join("2026-11-24T04:00:00.000Z.security.log")).unwrap();
-        let names: Vec<String> = security_log_files(dir.path())
+        let own: OwnStems = [
+            "2026-11-24T04:00:00.000Z",
+            "2026-11-24T05:00:00.000Z",
+            "2026-11-24T06:00:00.000Z",
+            "2026-11-24T06:00:00.000Z-1",
+            "2026-11-24T07:00:00.000Z",
+        ]
+        .into_iter()
+        .collect();
+        let names: Vec<String> = security_log_files(dir.path(), &own)
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
@@ -213,7 +229,20 @@ mod tests {
             "2026-11-24T06:00:00.000Z.security.log.0",
             line("2026-11-24T05:59:00.000Z", "SecurityLogWasCleared"),
         );
-        let names: Vec<String> = security_log_files(dir.path())
+        // Another station's, in the same folder (libocpp's default MessageLogPath), newer.
+        write(
+            "2026-11-24T09:00:00.000Z.security.log",
+            line("2026-11-24T09:00:00.000Z", "StartupOfTheDevice"),
+        );
+        let own: OwnStems = [
+            "2026-11-24T06:00:00.000Z",
+            "2026-11-24T07:00:00.000Z",
+            "2026-11-24T07:00:00.000Z-1",
+            "2026-11-24T08:00:00.000Z",
+        ]
+        .into_iter()
+        .collect();
+        let names: Vec<String> = security_log_files(dir.path(), &own)
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
@@ -230,18 +259,23 @@ mod tests {
             events.into_iter().map(|e| e.kind).collect()
         };
         assert_eq!(
-            kinds(last_security_events(dir.path(), 3)),
+            kinds(last_security_events(dir.path(), &own, 3)),
             [
                 "SettingSystemTime",
                 "ResetOrReboot",
                 "TamperDetectionActivated"
             ]
         );
-        let all = last_security_events(dir.path(), 10);
+        let all = last_security_events(dir.path(), &own, 10);
         assert_eq!(all.len(), 5);
         assert_eq!(all[0].kind, "SecurityLogWasCleared");
         assert_eq!(all[4].tech_info.as_deref(), Some("lid"));
-        assert_eq!(last_security_events(&dir.path().join("none"), 10), []);
+        assert_eq!(last_security_events(&dir.path().join("none"), &own, 10), []);
+        assert_eq!(
+            last_security_events(dir.path(), &OwnStems::default(), 10),
+            [],
+            "a station that noted no stem has no earlier events"
+        );
     }
 
     #[test]

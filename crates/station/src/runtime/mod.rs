@@ -67,7 +67,7 @@ use crate::energy::{EnergyError, EvseLeaf, Offer, StationEnergy};
 use crate::message_log::MessageLog;
 use crate::sim::pilot::MIN_CURRENT_A;
 use crate::sim::{SimulatedEvse, SimulatedEvseConfig};
-use crate::system::{System, SystemConfig};
+use crate::system::{OwnLogFiles, System, SystemConfig};
 use crate::{module_types, StationConfig};
 
 pub use control::{Order, OrderKind, StationHandle};
@@ -390,15 +390,16 @@ impl Station {
         boot_security_event(&mut cp, reason);
         let charge_point_id = cp.config().internal().charge_point_id.clone();
         // The security log's last events of earlier runs, for the state (read before this
-        // run's file exists). Only a station that keeps a security log reads them: without
-        // one, the files in the folder are some other station's (libocpp's default
-        // MessageLogPath is one folder for every station of the machine, and a fleet's
-        // stations keep no logs), and reading them cost a fleet station 4 kB and a listing.
+        // run's file exists), from this station's files only: libocpp's default
+        // MessageLogPath is one folder for every station of the machine (message_log::own_files).
+        // Only a station that keeps a security log reads them (a fleet's stations keep no
+        // logs, and reading the folder cost a fleet station 4 kB and a listing).
         let keeps_security_log = cp.config().internal().log_messages_format.iter().any(|f| {
             f.parse::<crate::message_log::Format>() == Ok(crate::message_log::Format::Security)
         });
+        let own_log_files = crate::message_log::OwnFiles::in_data_dir(data_dir);
         let earlier_security_events = if keeps_security_log {
-            earlier_security_events(&paths.message_log_dir)
+            earlier_security_events(&paths.message_log_dir, &own_log_files.stems())
         } else {
             Vec::new()
         };
@@ -411,8 +412,17 @@ impl Station {
         .map_err(|e| RuntimeError::MessageLog(e.to_string()))?
         // The station's own write-only keys: a custom schema may declare more.
         .with_secret_keys(crate::message_log::SecretKeys::of(cp.config().registry()));
+        if let Some(stem) = log.stem() {
+            if let Err(e) = own_log_files.record(stem) {
+                tracing::warn!(error = %e, "cannot note the message log's files as this station's: GetLog and GetDiagnostics will not upload them");
+            }
+        }
         let mut system_config = SystemConfig::new(data_dir.clone(), charge_point_id.clone());
         system_config.log_paths = vec![paths.message_log_dir.clone()];
+        system_config.own_log_files = Some(OwnLogFiles {
+            dir: paths.message_log_dir.clone(),
+            list: own_log_files.clone(),
+        });
         // What a GetLog of the SecurityLog uploads: the security file's folder, when one is
         // written.
         system_config.security_log_dir = log
@@ -771,11 +781,15 @@ fn log_files(internal: &chargepoint::config::typed::Internal) -> crate::message_
 }
 
 /// The last [`RECENT_SECURITY_EVENTS`](control_api::RECENT_SECURITY_EVENTS) events of the
-/// security log in `dir`, as the state shows them.
-fn earlier_security_events(dir: &std::path::Path) -> Vec<control_api::SecurityEventEntry> {
+/// station's security log in `dir` (the files of `own`), as the state shows them.
+fn earlier_security_events(
+    dir: &std::path::Path,
+    own: &crate::message_log::OwnStems,
+) -> Vec<control_api::SecurityEventEntry> {
     use chargepoint::charge_point::security_events::is_critical;
     crate::message_log::security_file::last_security_events(
         dir,
+        own,
         control_api::RECENT_SECURITY_EVENTS,
     )
     .into_iter()

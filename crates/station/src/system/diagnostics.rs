@@ -11,6 +11,8 @@ use chrono::{DateTime, Utc};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use super::OwnLogFiles;
+
 /// How deep folders given as log sources are walked (the message log folder is flat; this
 /// bounds a mistaken `/`).
 const MAX_DEPTH: usize = 8;
@@ -83,6 +85,19 @@ pub fn build_archive(
     start: Option<DateTime<Utc>>,
     stop: Option<DateTime<Utc>>,
 ) -> io::Result<ArchiveSummary> {
+    build_archive_keeping(out, sources, None, start, stop)
+}
+
+/// [`build_archive`], with only this station's files of the message log folder `own.dir`
+/// (the files of the stems in `own.list`: other stations may write to the same folder,
+/// [`crate::message_log::own_files`]). Files of other folders are all kept.
+pub fn build_archive_keeping(
+    out: &Path,
+    sources: &[PathBuf],
+    own: Option<&OwnLogFiles>,
+    start: Option<DateTime<Utc>>,
+    stop: Option<DateTime<Utc>>,
+) -> io::Result<ArchiveSummary> {
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     for source in sources {
         match std::fs::symlink_metadata(source) {
@@ -105,6 +120,15 @@ pub fn build_archive(
                 tracing::warn!(path = %source.display(), %error, "diagnostics: log source");
             }
         }
+    }
+    if let Some(own) = own {
+        let stems = OwnLogFiles::stems(Some(own));
+        files.retain(|(path, _)| {
+            path.parent() != Some(own.dir.as_path())
+                || path
+                    .file_name()
+                    .is_some_and(|name| stems.owns(&name.to_string_lossy()))
+        });
     }
     files.sort_by(|a, b| a.1.cmp(&b.1));
 

@@ -1,11 +1,11 @@
 //! GetLog's uploads (OCPP 1.6 Security whitepaper, use case N01), on the path diagnostics take
 //! (everest-core's System module serves both with `upload_logs`):
 //!
-//! - DiagnosticsLog: the diagnostics archive ([`build_archive`] of the log files), named
+//! - DiagnosticsLog: the diagnostics archive ([`build_archive_keeping`] of the log files), named
 //!   `diagnostics-<chargepointid>-<time>.tar.gz`;
 //! - SecurityLog: an archive of the security log, named
 //!   `security-log-<chargepointid>-<time>.tar.gz`: every `<start>.security.log` of the message
-//!   log folder (the message log's `security` format, one SecurityEventNotification JSON per
+//!   log folder that is the station's ([`crate::message_log::own_files`]) (the message log's `security` format, one SecurityEventNotification JSON per
 //!   line) under `security/`, holding only the events from oldestTimestamp to latestTimestamp,
 //!   and `manifest.txt`. No security log is kept without the `security` format: then there is
 //!   no file to name and GetLog is answered Rejected.
@@ -21,11 +21,12 @@ use chrono::{DateTime, Utc};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use super::diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary};
+use super::diagnostics::{build_archive_keeping, diagnostics_file_name, ArchiveSummary};
 use super::error::{DiagnosticsError, TransferError};
 use super::transfer::RetryStep;
-use super::{System, Upload};
+use super::{OwnLogFiles, System, Upload};
 use crate::message_log::security_file::{parse_line, read_tail, security_log_files};
+use crate::message_log::OwnStems;
 
 /// The longest security log file read whole; a longer one contributes its last this many
 /// bytes (a station flooded with InvalidMessages must still upload the recent events).
@@ -140,16 +141,17 @@ pub fn security_log_file_name(charge_point_id: &str, now: DateTime<Utc>) -> Stri
 }
 
 /// Writes a tar.gz at `out` (a new file, mode 0600) holding every `*.security.log` of `dir`
-/// under `security/` (oldest start first), each with only its events from `oldest` to `latest` (a line whose
+/// that is the station's (`own`) under `security/` (oldest start first), each with only its events from `oldest` to `latest` (a line whose
 /// timestamp does not read is kept: better one line too many than a lost event), plus
 /// `manifest.txt`. Files that cannot be read are logged and left out.
 pub fn build_security_archive(
     out: &Path,
     dir: &Path,
+    own: &OwnStems,
     oldest: Option<DateTime<Utc>>,
     latest: Option<DateTime<Utc>>,
 ) -> io::Result<ArchiveSummary> {
-    let files = security_log_files(dir);
+    let files = security_log_files(dir, own);
     let mut entries = Vec::new();
     let mut summary = ArchiveSummary::default();
     for path in files {
@@ -289,15 +291,17 @@ impl System {
         let result = match request.kind {
             LogKind::Diagnostics => {
                 let sources = self.config.log_paths.clone();
+                let own = self.config.own_log_files.clone();
                 self.build_and_upload(upload, move |out| {
-                    build_archive(out, &sources, oldest, latest)
+                    build_archive_keeping(out, &sources, own.as_ref(), oldest, latest)
                 })
                 .await
             }
             LogKind::Security => {
                 let dir = self.config.security_log_dir.clone().unwrap_or_default();
+                let own = OwnLogFiles::stems(self.config.own_log_files.as_ref());
                 self.build_and_upload(upload, move |out| {
-                    build_security_archive(out, &dir, oldest, latest)
+                    build_security_archive(out, &dir, &own, oldest, latest)
                 })
                 .await
             }
@@ -470,8 +474,18 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("2026-11-24T03:00:00.000Z.log"), "frames").unwrap();
+        // Another station's, in the same folder: not uploaded.
+        std::fs::write(
+            dir.path().join("2026-11-24T03:30:00.000Z.security.log"),
+            event(3, "StartupOfTheDevice"),
+        )
+        .unwrap();
+        let own: OwnStems = ["2026-11-24T01:00:00.000Z", "2026-11-24T03:00:00.000Z"]
+            .into_iter()
+            .collect();
         let out = dir.path().join("out.tar.gz");
-        let summary = build_security_archive(&out, dir.path(), Some(at(2)), Some(at(4))).unwrap();
+        let summary =
+            build_security_archive(&out, dir.path(), &own, Some(at(2)), Some(at(4))).unwrap();
         assert_eq!(summary.skipped_by_time, 2);
         let archive = std::fs::File::open(&out).unwrap();
         let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(archive));

@@ -49,7 +49,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub use diagnostics::{build_archive, diagnostics_file_name, ArchiveSummary, UploadStatus};
+pub use diagnostics::{
+    build_archive, build_archive_keeping, diagnostics_file_name, ArchiveSummary, UploadStatus,
+};
 pub use error::{DiagnosticsError, FirmwareError, InstallError, SetupError, TransferError};
 pub use firmware::{installed_firmware_version, version_from_file_name, FirmwareStatus};
 pub use firmware_boot::{clear_firmware_boot, pending_firmware_boot, record_firmware_boot};
@@ -76,6 +78,10 @@ pub struct SystemConfig {
     /// The folder of the security log (`*.security.log`, the message log's `security`
     /// format), what a GetLog of type SecurityLog uploads; `None`: no security log is kept.
     pub security_log_dir: Option<PathBuf>,
+    /// The message log folder and the list of this station's files in it: the archives hold
+    /// only those files of that folder, which other stations may write to too
+    /// ([`crate::message_log::own_files`]). `None`: every file of the log paths.
+    pub own_log_files: Option<OwnLogFiles>,
     /// Retries when a request names none (the module's `DefaultRetries`).
     pub default_retries: u32,
     /// The interval when a request names none (the module's `DefaultRetryInterval`).
@@ -88,6 +94,22 @@ pub struct SystemConfig {
     pub protocols: Vec<Scheme>,
 }
 
+/// A folder shared with other stations, and the list of this station's files in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnLogFiles {
+    /// The folder (the OCPP MessageLogPath).
+    pub dir: PathBuf,
+    /// The stems of this station's files in it.
+    pub list: crate::message_log::OwnFiles,
+}
+
+impl OwnLogFiles {
+    /// The stems now (read when an archive is built: a rotation or a new start adds some).
+    fn stems(own: Option<&OwnLogFiles>) -> crate::message_log::OwnStems {
+        own.map_or_else(crate::message_log::OwnStems::all, |own| own.list.stems())
+    }
+}
+
 impl SystemConfig {
     /// A config with the manifest's defaults (DefaultRetries 1, DefaultRetryInterval 1 s), no
     /// log paths, and FTP, HTTP and HTTPS (the shipped SupportedFileTransferProtocols).
@@ -97,6 +119,7 @@ impl SystemConfig {
             charge_point_id: charge_point_id.into(),
             log_paths: Vec::new(),
             security_log_dir: None,
+            own_log_files: None,
             default_retries: 1,
             default_retry_interval: Duration::from_secs(1),
             transfer: TransferSettings::default(),
@@ -425,8 +448,11 @@ impl System {
             what: "diagnostics upload",
             on_step,
         };
-        self.build_and_upload(upload, move |out| build_archive(out, &sources, start, stop))
-            .await
+        let own = self.config.own_log_files.clone();
+        self.build_and_upload(upload, move |out| {
+            build_archive_keeping(out, &sources, own.as_ref(), start, stop)
+        })
+        .await
     }
 
     /// Builds the archive `upload.file_name` in the data dir's `diagnostics/` folder with
