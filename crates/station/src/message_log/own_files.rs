@@ -52,12 +52,23 @@ impl OwnFiles {
         }
     }
 
-    /// Notes `stem` (once: a stem noted before is not added again).
+    /// Notes `stem` (once: a stem noted before is not added again). The data dir is made when
+    /// it is missing (a station whose databases are elsewhere may have written nothing there
+    /// yet).
     pub fn record(&self, stem: &str) -> io::Result<()> {
         if self.stems().0.is_some_and(|stems| stems.contains(stem)) {
             return Ok(());
         }
-        let mut file = crate::private_files::appended_file().open(&self.path)?;
+        let open = || crate::private_files::appended_file().open(&self.path);
+        let mut file = match open() {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if let Some(dir) = self.path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                open()?
+            }
+            opened => opened?,
+        };
         file.write_all(format!("{stem}\n").as_bytes())?;
         file.sync_data()
     }
@@ -128,6 +139,17 @@ mod tests {
             ["2026-12-07T06:00:00.000Z", "libocpp_16"]
                 .into_iter()
                 .collect::<OwnStems>()
+        );
+    }
+
+    #[test]
+    fn a_missing_data_dir_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = OwnFiles::in_data_dir(&dir.path().join("data"));
+        own.record("libocpp_16").unwrap();
+        assert_eq!(
+            own.stems(),
+            ["libocpp_16"].into_iter().collect::<OwnStems>()
         );
     }
 
