@@ -61,8 +61,6 @@ const WARM_UP: usize = 1_000;
 const ROUND_TRIPS: usize = 20_000;
 /// No step of a run may take longer.
 const GUARD: Duration = Duration::from_secs(300);
-/// Linux's USER_HZ: the unit of utime and stime in /proc/<pid>/stat.
-const CLOCK_TICKS_PER_S: f64 = 100.0;
 
 fn main() {
     common::init_logging();
@@ -216,13 +214,7 @@ fn status_field(pid: u32, name: &str) -> u64 {
 
 /// The CPU time a process has used, user + system, all its threads.
 fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the stat");
-    // After the command name in parentheses: state is field 3, utime 14, stime 15.
-    let after = &stat[stat.rfind(')').expect("a command name") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    Duration::from_secs_f64(ticks as f64 / CLOCK_TICKS_PER_S)
+    common::cpu_time(&format!("/proc/{pid}/stat"))
 }
 
 fn get_heartbeat_interval() -> AnyRequest {

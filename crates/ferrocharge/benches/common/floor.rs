@@ -28,8 +28,6 @@ const ANSWER: &[u8] =
     br#"[3,"g1",{"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"86400"}]}]"#;
 /// Exchanges before the timed ones.
 const WARM_UP: usize = 1_000;
-/// Linux's USER_HZ: the unit of utime and stime.
-const CLOCK_TICKS_PER_S: f64 = 100.0;
 /// The size of one synced write (one SQLite page).
 const PAGE: usize = 4096;
 /// Pages the synced writes cycle through (a WAL's frames are rewritten in place the same way).
@@ -94,11 +92,5 @@ pub fn round_trips(count: usize, sync_to: Option<&Path>) -> Floor {
 
 /// The calling thread's CPU time, user + system.
 fn thread_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("the thread's stat");
-    // After the command name in parentheses: utime is field 14, stime 15.
-    let after = &stat[stat.rfind(')').expect("a command name") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    Duration::from_secs_f64(ticks as f64 / CLOCK_TICKS_PER_S)
+    super::cpu_time("/proc/thread-self/stat")
 }

@@ -130,6 +130,21 @@ pub fn figure(bench: &str, variant: &str, name: &str, value: impl std::fmt::Disp
     println!("{bench}/{variant} {name}: {value} {unit}");
 }
 
+/// Linux's USER_HZ: the unit of utime and stime in /proc's `stat` files.
+const CLOCK_TICKS_PER_S: f64 = 100.0;
+
+/// The CPU time, user + system, that a /proc `stat` file counts: a process's
+/// (`/proc/<pid>/stat`, all its threads) or the calling thread's (`/proc/thread-self/stat`).
+pub fn cpu_time(stat_file: &str) -> Duration {
+    let stat = std::fs::read_to_string(stat_file).expect("a /proc stat file");
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let after = &stat[stat.rfind(')').expect("a command name") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    Duration::from_secs_f64(ticks as f64 / CLOCK_TICKS_PER_S)
+}
+
 /// Seconds with millisecond resolution.
 pub fn secs(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
