@@ -11,6 +11,9 @@
 //!   binary's relative relocations in a few kB instead of 660 kB, all of which the loader
 //!   reads at every start.
 //!
+//! - `FERROCHARGE_SYMBOL_ORDER=FILE` links with another list: `scripts/lean-build`'s, recorded
+//!   for its own profile-guided build (docs/performance.md, "Sixth pass").
+//!
 //! Only for x86_64-unknown-linux-gnu, whose default linker (rustc's own lld) has both;
 //! `FERROCHARGE_PLAIN_LINK=1` builds without them (another linker, an older glibc).
 
@@ -19,6 +22,7 @@ use std::path::Path;
 fn main() {
     println!("cargo:rerun-if-changed=link/hot-functions.txt");
     println!("cargo:rerun-if-env-changed=FERROCHARGE_PLAIN_LINK");
+    println!("cargo:rerun-if-env-changed=FERROCHARGE_SYMBOL_ORDER");
     let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
     let target = std::env::var("TARGET").unwrap_or_default();
     let plain = std::env::var_os("FERROCHARGE_PLAIN_LINK").is_some_and(|v| !v.is_empty());
@@ -26,7 +30,14 @@ fn main() {
         return;
     }
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
-    let order = Path::new(&manifest_dir).join("link/hot-functions.txt");
+    // scripts/lean-build links with the list it recorded for its own build.
+    let order = match std::env::var_os("FERROCHARGE_SYMBOL_ORDER") {
+        Some(path) if !path.is_empty() => {
+            println!("cargo:rerun-if-changed={}", Path::new(&path).display());
+            Path::new(&path).to_path_buf()
+        }
+        _ => Path::new(&manifest_dir).join("link/hot-functions.txt"),
+    };
     if order.is_file() {
         println!(
             "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",

@@ -244,8 +244,24 @@ async fn round_trip(csms: &Csms) {
 /// The child station, killed when dropped (also when a step panics).
 struct StationProcess(Child);
 
+/// A station is stopped as a user stops it, with SIGTERM (through `kill(1)`), and given 10 s
+/// to end: a binary built to record a profile (`scripts/lean-build`) writes it only when it
+/// exits. SIGKILL after that.
 impl Drop for StationProcess {
     fn drop(&mut self) {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if terminated {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.0.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -164,6 +164,7 @@ fn options(args: CsmsArgs) -> anyhow::Result<(csms::CsmsOptions, Option<DevPki>)
 }
 
 /// `ferrocharge csms`: the dev CSMS until Ctrl-C; one line per message on stdout.
+#[inline(never)]
 pub fn run(args: CsmsArgs) -> anyhow::Result<ExitCode> {
     let held = logging::init()?;
     let (options, pki) = options(args)?;

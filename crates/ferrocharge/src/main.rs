@@ -186,6 +186,7 @@ fn report(problems: &[String]) -> ExitCode {
     ExitCode::FAILURE
 }
 
+#[inline(never)]
 fn registry(options: &LoadOptions) -> anyhow::Result<Registry> {
     match &options.custom_schema {
         Some(path) => {
@@ -199,6 +200,7 @@ fn registry(options: &LoadOptions) -> anyhow::Result<Registry> {
 
 /// The effective configuration, or every problem as one line each. The outer error is for
 /// failures that are not the configuration's fault (an unreadable custom schema).
+#[inline(never)]
 fn load(
     file: Option<&Path>,
     options: &LoadOptions,

@@ -54,6 +54,7 @@ pub enum PkiCommand {
 }
 
 /// Runs `ferrocharge pki ...`.
+#[inline(never)]
 pub fn run(command: PkiCommand) -> anyhow::Result<ExitCode> {
     match command {
         PkiCommand::Init {

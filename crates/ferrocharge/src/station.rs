@@ -35,13 +35,16 @@ pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
-    runtime.block_on(run_station(
+    // Boxed: the station's future is tens of kB, and each move of it on its way into the
+    // runtime would be another copy on the main thread's stack, resident for the process's
+    // life (docs/performance.md, "Sixth pass").
+    runtime.block_on(Box::pin(run_station(
         &ConfigFile::Path(config.to_path_buf()),
         None,
         None,
         None,
         held,
-    ))
+    )))
 }
 
 /// `ferrocharge sil [--config FILE] [--no-pricing] [--security-profile 2|3]`: the station of
@@ -51,6 +54,7 @@ pub fn run(config: &Path, held: &Held) -> anyhow::Result<ExitCode> {
 /// (`csms/`). It prices the sessions (California Pricing) when `pricing`, so the station shows
 /// prices out of the box. With a security profile, over `wss://` with the development PKI
 /// ([`SilSecurity`]).
+#[inline(never)]
 pub fn sil(
     config: Option<PathBuf>,
     csms_http: SocketAddr,
@@ -214,7 +218,7 @@ async fn run_station(
         cfg.settings.csms_web_ui = csms
             .and_then(csms::Csms::http_addr)
             .map(|addr| format!("http://{addr}/"));
-        let station = Station::start_with(&cfg, reason)
+        let station = Box::pin(Station::start_with(&cfg, reason))
             .await
             .with_context(|| format!("cannot start the station of {config}"))?;
         if first {

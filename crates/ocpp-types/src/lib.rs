@@ -75,6 +75,12 @@ use serde::Serialize;
 ///
 /// Objects are required wherever the message has a structure (see `strict.rs`); the error names
 /// the JSON path of the first problem and the CALLERROR code to answer with.
+///
+/// Never inlined: [`AnyRequest::decode`](action::AnyRequest::decode) and
+/// [`AnyResponse::decode`](action::AnyResponse::decode) call it for every action, and inlined
+/// they were 300 kB of code of which a station runs the few actions it meets; out of line, the
+/// decoders it does not run stay on disk (docs/performance.md, "Sixth pass").
+#[inline(never)]
 pub fn decode<T: DeserializeOwned>(payload: &serde_json::Value) -> Result<T, PayloadError> {
     serde_path_to_error::deserialize(strict::StrictValue(payload)).map_err(|e| {
         let path = e.path().to_string();
@@ -94,6 +100,8 @@ pub fn decode_str<T: DeserializeOwned>(payload: &str) -> Result<T, PayloadError>
 ///
 /// Serializing the types of this crate cannot fail (every map key is a string and every number
 /// is finite by construction); should a caller's own type fail, the result is JSON `null`.
+/// Never inlined, as [`decode`].
+#[inline(never)]
 pub fn encode<T: Serialize>(message: &T) -> serde_json::Value {
     serde_json::to_value(message).unwrap_or(serde_json::Value::Null)
 }

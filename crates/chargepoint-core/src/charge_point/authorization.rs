@@ -33,6 +33,7 @@ use super::{ChargePoint, Now, StationCommand};
 impl ChargePoint {
     /// A user presented `id_tag`; `prevalidated` when another part of the station validated
     /// it already (no Authorize.req, but the reservation and group rules still apply).
+    #[inline(never)]
     pub(crate) fn on_token_presented(
         &mut self,
         id_tag: IdToken,
@@ -97,6 +98,7 @@ impl ChargePoint {
 
     /// Authorize.conf (`None`: no answer could be had: not accepted, or decided as offline
     /// when the connection is gone).
+    #[inline(never)]
     pub(crate) fn on_authorize_response(
         &mut self,
         asked: AuthorizeFor,

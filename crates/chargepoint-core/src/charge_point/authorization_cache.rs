@@ -125,6 +125,7 @@ impl ChargePoint {
     }
 
     /// ClearCache.req: Accepted when there is a cache and it was emptied, otherwise Rejected.
+    #[inline(never)]
     pub(crate) fn on_clear_cache(&mut self, id: &MessageId) {
         let status = if !self.cache_enabled() {
             ClearCacheStatus::Rejected

@@ -21,6 +21,7 @@ use super::{ChargePoint, Now, StationCommand};
 
 impl ChargePoint {
     /// ChangeAvailability.req.
+    #[inline(never)]
     pub(crate) fn on_change_availability(
         &mut self,
         id: &MessageId,

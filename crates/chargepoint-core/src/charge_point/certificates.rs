@@ -100,6 +100,7 @@ impl ChargePoint {
         &self.leaf_certificates
     }
 
+    #[inline(never)]
     pub(super) fn on_install_certificate(
         &mut self,
         id: &MessageId,
@@ -141,6 +142,7 @@ impl ChargePoint {
         }
     }
 
+    #[inline(never)]
     pub(super) fn on_get_installed_certificate_ids(
         &mut self,
         id: &MessageId,
@@ -165,6 +167,7 @@ impl ChargePoint {
         );
     }
 
+    #[inline(never)]
     pub(super) fn on_delete_certificate(
         &mut self,
         id: &MessageId,

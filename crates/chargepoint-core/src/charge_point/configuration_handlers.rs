@@ -29,6 +29,7 @@ use super::{ChargePoint, Now, StationCommand};
 impl ChargePoint {
     /// GetConfiguration.req; more keys than GetConfigurationMaxKeys get a CALLERROR
     /// OccurenceConstraintViolation.
+    #[inline(never)]
     pub(crate) fn on_get_configuration(
         &mut self,
         id: &MessageId,
@@ -41,6 +42,7 @@ impl ChargePoint {
     }
 
     /// ChangeConfiguration.req.
+    #[inline(never)]
     pub(crate) fn on_change_configuration(
         &mut self,
         id: &MessageId,

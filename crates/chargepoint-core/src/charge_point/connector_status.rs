@@ -389,6 +389,7 @@ impl ChargePoint {
 
     /// A fault on connector `id` without an id of its own: the error with the empty id,
     /// replacing the previous one.
+    #[inline(never)]
     pub(crate) fn on_fault(&mut self, id: u32, fault: Fault, now: Now) {
         let details = ErrorDetails {
             error_code: fault.error_code,
@@ -400,6 +401,7 @@ impl ChargePoint {
     }
 
     /// Every error of connector `id` is gone.
+    #[inline(never)]
     pub(crate) fn on_fault_cleared(&mut self, id: u32, now: Now) {
         let Some(connector) = self.connector_mut(id) else {
             tracing::warn!(
@@ -462,6 +464,7 @@ impl ChargePoint {
     }
 
     /// Cable plugged in.
+    #[inline(never)]
     pub(crate) fn on_plugged_in(&mut self, id: u32, now: Now) {
         let Some(connector) = self.connector_mut(id).filter(|_| id > 0) else {
             tracing::warn!(connector = id, "plug-in on an unknown connector ignored");
@@ -474,6 +477,7 @@ impl ChargePoint {
     }
 
     /// Energy started or stopped flowing.
+    #[inline(never)]
     pub(crate) fn on_energy_flow(&mut self, id: u32, flow: EnergyFlow, now: Now) {
         match self.connector_mut(id).and_then(|c| c.transaction.as_mut()) {
             Some(transaction) => transaction.flow = flow,

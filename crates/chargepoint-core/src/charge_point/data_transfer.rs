@@ -50,6 +50,7 @@ impl ChargePoint {
 
     /// DataTransfer.req from the central system. California Pricing's and Plug&Charge's
     /// messages are the core's own, as libocpp registers callbacks of its own for them.
+    #[inline(never)]
     pub(crate) fn on_data_transfer(
         &mut self,
         id: &MessageId,
@@ -114,6 +115,7 @@ impl ChargePoint {
     }
 
     /// Tells the station how its DataTransfer.req `request_id` ended.
+    #[inline(never)]
     pub(crate) fn data_transfer_result(
         &mut self,
         request_id: u64,

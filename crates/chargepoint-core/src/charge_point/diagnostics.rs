@@ -101,6 +101,7 @@ impl Diagnostics {
 
 impl ChargePoint {
     /// GetDiagnostics.req (see the module docs): answered when the station names the file.
+    #[inline(never)]
     pub(crate) fn on_get_diagnostics(
         &mut self,
         id: &MessageId,

@@ -98,6 +98,7 @@ impl ChargePoint {
     }
 
     /// A non-transactional message was dropped with the connection.
+    #[inline(never)]
     pub(crate) fn on_dropped(&mut self, purpose: Purpose, now: Now) {
         match purpose {
             Purpose::Authorize(asked) => self.on_authorize_response(asked, None, now),
@@ -115,6 +116,11 @@ impl ChargePoint {
     /// want to reply to this message"); while Pending RemoteStart/RemoteStopTransaction are
     /// Rejected and every other CALL is handled as when Accepted (GetConfiguration,
     /// ChangeConfiguration, TriggerMessage, ChangeAvailability, Reset, DataTransfer, ...).
+    ///
+    /// Every handler called here (and from [`Self::on_normal_response`] and
+    /// `handle_station_event`) is `#[inline(never)]`: inlined, the dispatch was one 72 kB
+    /// function, all of it resident in a station that only ever runs a few of its arms
+    /// (docs/performance.md, "Sixth pass").
     fn on_call(&mut self, id: MessageId, request: AnyRequest, now: Now) {
         let action = request.action();
         match self.registration.status {
@@ -179,6 +185,7 @@ impl ChargePoint {
 
     /// A known action this station does not support yet: NotSupported ("recognized but not
     /// supported"), never a pretended success.
+    #[inline(never)]
     pub(super) fn respond_not_supported(&mut self, id: &MessageId, action: Action) {
         tracing::info!(%id, %action, "action not supported yet");
         let description = format!("{action} is not supported by this charge point yet");

@@ -50,6 +50,7 @@ use super::{ChargePoint, Now};
 
 impl ChargePoint {
     /// ExtendedTriggerMessage.req (see the [module docs](self)).
+    #[inline(never)]
     pub(crate) fn on_extended_trigger_message(
         &mut self,
         id: &MessageId,

@@ -160,6 +160,7 @@ fn wire(status: FirmwareProgress) -> FirmwareStatus {
 
 impl ChargePoint {
     /// UpdateFirmware.req (see the module docs).
+    #[inline(never)]
     pub(crate) fn on_update_firmware(
         &mut self,
         id: &MessageId,

@@ -120,6 +120,7 @@ fn wire_status(status: LogProgress) -> UploadLogStatus {
 
 impl ChargePoint {
     /// GetLog.req (see the [module docs](self)): answered when the station names the file.
+    #[inline(never)]
     pub(crate) fn on_get_log(&mut self, id: &MessageId, request: GetLogRequest, now: Now) {
         let cancelled_log = self.logs.upload.take();
         let canceled = cancelled_log.is_some() || self.diagnostics.busy();

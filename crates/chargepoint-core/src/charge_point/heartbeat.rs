@@ -32,6 +32,7 @@ impl ChargePoint {
     }
 
     /// Heartbeat.conf.
+    #[inline(never)]
     pub(crate) fn on_heartbeat_response(&mut self, response: HeartbeatResponse, now: Now) {
         self.set_clock_offset(response.current_time, Action::Heartbeat, now);
     }

@@ -87,6 +87,7 @@ impl ChargePoint {
     }
 
     /// SendLocalList.req.
+    #[inline(never)]
     pub(crate) fn on_send_local_list(&mut self, id: &MessageId, request: &SendLocalListRequest) {
         let status = match self.local_list_limits() {
             None => UpdateStatus::NotSupported,
@@ -131,6 +132,7 @@ impl ChargePoint {
     }
 
     /// GetLocalListVersion.req.
+    #[inline(never)]
     pub(crate) fn on_get_local_list_version(&mut self, id: &MessageId) {
         let list_version = match self.local_list_limits() {
             None => -1,

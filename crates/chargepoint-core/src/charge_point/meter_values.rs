@@ -160,6 +160,7 @@ pub(crate) fn value_with_energy(
 
 impl ChargePoint {
     /// New values from the meter of connector `id`.
+    #[inline(never)]
     pub(crate) fn on_meter_reading(&mut self, id: u32, reading: MeterReading, now: Now) {
         match self.connector_mut(id) {
             Some(connector) => connector.reading = Some(reading),

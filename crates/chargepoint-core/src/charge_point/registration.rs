@@ -129,6 +129,7 @@ impl ChargePoint {
     }
 
     /// BootNotification.conf.
+    #[inline(never)]
     pub(crate) fn on_boot_notification_response(
         &mut self,
         response: BootNotificationResponse,
@@ -171,6 +172,7 @@ impl ChargePoint {
     }
 
     /// BootNotification got a CALLERROR, an invalid answer or none.
+    #[inline(never)]
     pub(crate) fn on_boot_notification_failed(&mut self, error: CallErrorInfo, now: Now) {
         self.registration.boot_queued = false;
         if self.registration.status == Some(RegistrationStatus::Accepted) {

@@ -114,6 +114,7 @@ impl ChargePoint {
     }
 
     /// RemoteStartTransaction.req (see the module docs).
+    #[inline(never)]
     pub(crate) fn on_remote_start_transaction(
         &mut self,
         id: &MessageId,
@@ -316,6 +317,7 @@ impl ChargePoint {
     }
 
     /// RemoteStopTransaction.req (see the module docs).
+    #[inline(never)]
     pub(crate) fn on_remote_stop_transaction(
         &mut self,
         id: &MessageId,
@@ -349,6 +351,7 @@ impl ChargePoint {
     }
 
     /// Reset.req (see the module docs).
+    #[inline(never)]
     pub(crate) fn on_reset(&mut self, id: &MessageId, request: &ResetRequest, now: Now) {
         self.respond(
             id,

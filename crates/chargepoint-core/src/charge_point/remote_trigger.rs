@@ -32,6 +32,7 @@ use super::{ChargePoint, Now};
 
 impl ChargePoint {
     /// TriggerMessage.req.
+    #[inline(never)]
     pub(crate) fn on_trigger_message(
         &mut self,
         id: &MessageId,

@@ -83,6 +83,7 @@ impl Reservation {
 
 impl ChargePoint {
     /// ReserveNow.req.
+    #[inline(never)]
     pub(crate) fn on_reserve_now(&mut self, id: &MessageId, request: &ReserveNowRequest, now: Now) {
         let status = self.reservation_status(request, now);
         tracing::info!(
@@ -269,6 +270,7 @@ impl ChargePoint {
     }
 
     /// CancelReservation.req.
+    #[inline(never)]
     pub(crate) fn on_cancel_reservation(
         &mut self,
         id: &MessageId,

@@ -208,6 +208,7 @@ impl ChargePoint {
     }
 
     /// The answer to a SignCertificate.req (or its failure).
+    #[inline(never)]
     pub(crate) fn on_sign_certificate_response(
         &mut self,
         result: Result<AnyResponse, CallErrorInfo>,
@@ -249,6 +250,7 @@ impl ChargePoint {
 
     /// A SignCertificate.req was lost with the connection: the series ends (the expiry check
     /// asks again if the certificate needs it).
+    #[inline(never)]
     pub(crate) fn on_sign_certificate_dropped(&mut self) {
         tracing::warn!("SignCertificate lost with the connection");
         self.signing.end_series();
@@ -314,6 +316,7 @@ impl ChargePoint {
     }
 
     /// CertificateSigned.req (see the [module docs](self)).
+    #[inline(never)]
     pub(crate) fn on_certificate_signed(
         &mut self,
         id: &MessageId,

@@ -75,6 +75,7 @@ impl ChargePoint {
     /// SignedUpdateFirmware.req (see the [module docs](self)). libocpp takes it whatever the
     /// SupportedFeatureProfiles say (the whitepaper ties it to no profile), and so does this
     /// core.
+    #[inline(never)]
     pub(crate) fn on_signed_update_firmware(
         &mut self,
         id: &MessageId,

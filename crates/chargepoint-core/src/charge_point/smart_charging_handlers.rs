@@ -137,6 +137,7 @@ impl ChargePoint {
     }
 
     /// SetChargingProfile.req (see the module docs).
+    #[inline(never)]
     pub(crate) fn on_set_charging_profile(
         &mut self,
         id: &MessageId,
@@ -185,6 +186,7 @@ impl ChargePoint {
     }
 
     /// ClearChargingProfile.req (see the module docs).
+    #[inline(never)]
     pub(crate) fn on_clear_charging_profile(
         &mut self,
         id: &MessageId,
@@ -211,6 +213,7 @@ impl ChargePoint {
 
     /// GetCompositeSchedule.req (see the module docs): computed from now, offline when the
     /// transport is down (IgnoredProfilePurposesOffline), as libocpp.
+    #[inline(never)]
     pub(crate) fn on_get_composite_schedule(
         &mut self,
         id: &MessageId,

@@ -65,6 +65,7 @@ use super::{ChargePoint, Now, StationCommand};
 
 impl ChargePoint {
     /// The station started a transaction on connector `id`.
+    #[inline(never)]
     pub(crate) fn on_transaction_started(
         &mut self,
         id: u32,
@@ -210,6 +211,7 @@ impl ChargePoint {
     }
 
     /// The station stopped the transaction on connector `id`.
+    #[inline(never)]
     pub(crate) fn on_transaction_stopped(
         &mut self,
         id: u32,
@@ -276,6 +278,7 @@ impl ChargePoint {
 
     /// The cable was unplugged: a running transaction is stopped with EVDisconnected when
     /// StopTransactionOnEVSideDisconnect is true (the station stops it and reports it).
+    #[inline(never)]
     pub(crate) fn on_unplugged(&mut self, id: u32, now: Now) {
         let stop = self.config.core().stop_transaction_on_ev_side_disconnect != Some(false);
         let Some(connector) = self.connector_mut(id).filter(|_| id > 0) else {
@@ -350,6 +353,7 @@ impl ChargePoint {
     }
 
     /// The answer (or failure) of a transaction-related message.
+    #[inline(never)]
     pub(crate) fn on_transaction_response(
         &mut self,
         message: StoredMessage,
@@ -487,6 +491,7 @@ impl ChargePoint {
     }
 
     /// The station asks for the transactions of `connector` (all when `None`) to stop.
+    #[inline(never)]
     pub(crate) fn on_stop_requested(&mut self, connector: Option<u32>, reason: Reason) {
         if connector.is_some_and(|c| c == 0 || c > self.number_of_connectors()) {
             return tracing::warn!(

@@ -27,6 +27,7 @@ use super::{ChargePoint, StationCommand};
 
 impl ChargePoint {
     /// UnlockConnector.req.
+    #[inline(never)]
     pub(crate) fn on_unlock_connector(&mut self, id: &MessageId, request: &UnlockConnectorRequest) {
         let connector = u32::try_from(request.connector_id)
             .ok()
@@ -43,6 +44,7 @@ impl ChargePoint {
     }
 
     /// The station tried to unlock `connector`: answers the UnlockConnector(s) waiting for it.
+    #[inline(never)]
     pub(crate) fn on_unlock_result(&mut self, connector: u32, status: UnlockStatus) {
         let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_unlocks)
             .into_iter()

@@ -270,6 +270,7 @@ fn check_template(template: &StationConfig, message_logs: bool) -> anyhow::Resul
 }
 
 /// Runs `ferrocharge fleet`.
+#[inline(never)]
 pub fn run(args: FleetArgs) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_args(args)?;
     let shared_stores = open_shared_store(&plan.fleet)?;

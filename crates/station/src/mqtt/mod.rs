@@ -31,6 +31,7 @@ pub use client::{MqttClient, Publisher, Received};
 pub use commands::{Command, PayloadError, Route};
 pub use vars::{EvseVars, SessionTracker, StationVars};
 
+use crate::config::MqttBroker;
 use crate::control_api::StationControl;
 use crate::{module_types, ModuleInstance, StationConfig};
 
@@ -55,6 +56,22 @@ impl Mqtt {
         errors: Option<crate::error_history::SharedErrorHistory>,
     ) -> Option<Mqtt> {
         let broker = config.mqtt_broker()?;
+        Some(Self::connect(
+            broker, config, client_id, control, vars, errors,
+        ))
+    }
+
+    /// [`Mqtt::start`] with a broker. Never inlined: a station without a broker runs none of
+    /// it, and inlined it was 19 kB of the code every station keeps resident.
+    #[inline(never)]
+    fn connect(
+        broker: MqttBroker,
+        config: &StationConfig,
+        client_id: &str,
+        control: Arc<dyn StationControl>,
+        vars: watch::Receiver<StationVars>,
+        errors: Option<crate::error_history::SharedErrorHistory>,
+    ) -> Mqtt {
         let routes = routes(config);
         let topics: Vec<String> = routes.iter().map(|(topic, _)| topic.clone()).collect();
         tracing::info!(%broker, client_id, topics = topics.len(), "MQTT: connecting");
@@ -69,12 +86,12 @@ impl Mqtt {
         });
         let publish =
             (!plan.is_empty()).then(|| tokio::spawn(publish::run(plan, client.publisher(), vars)));
-        Some(Mqtt {
+        Mqtt {
             client,
             broker: broker.to_string(),
             commands,
             publish,
-        })
+        }
     }
 
     /// The broker, `host:port`.

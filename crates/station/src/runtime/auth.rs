@@ -160,6 +160,7 @@ impl Station {
     }
 
     /// The core's answer for a token ([`take_result`]), and what the view shows of it.
+    #[inline(never)]
     pub(super) fn authorization_result(
         &mut self,
         id_tag: &str,
@@ -186,12 +187,14 @@ impl Station {
 
     /// The token stops the transaction at `connector` (its own, or its group's) instead of
     /// starting one.
+    #[inline(never)]
     pub(super) fn identifier_stops_transaction(&mut self, id_tag: &str, connector: u32) {
         self.tokens.take(id_tag);
         self.view.stopped_transaction(id_tag, connector);
     }
 
     /// A RemoteStartTransaction: the CSMS's idTag is taken at its connector.
+    #[inline(never)]
     pub(super) fn remote_start(&mut self, id_tag: &str, connector: u32) {
         self.view.remote_start(id_tag, connector);
         authorize(&mut self.evses, Some(connector), None, id_tag);
@@ -199,6 +202,7 @@ impl Station {
 
     /// ConnectionTimeOut passed without a car: the EVSE of `connector` forgets the
     /// authorization.
+    #[inline(never)]
     pub(super) fn authorization_expired(&mut self, connector: u32) {
         self.view.authorization_expired(connector);
         if let Some(evse) = self.evse_mut(connector) {

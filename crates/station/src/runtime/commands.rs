@@ -15,7 +15,9 @@ use crate::message_log::Rotated;
 use crate::sim::{ForceUnlock, StopTransactionReason};
 
 impl Station {
-    /// Carries out one of the core's commands.
+    /// Carries out one of the core's commands. The handlers are `#[inline(never)]`, as the
+    /// core's (`ChargePoint::on_call`): a station runs few of them, and inlined they made this
+    /// one 39 kB function.
     pub(super) fn command(&mut self, command: StationCommand) {
         // A firmware or diagnostics location may hold an FTP password.
         tracing::debug!(
@@ -142,6 +144,7 @@ impl Station {
     }
 
     /// The core's security event goes into the security log, and the state's last events.
+    #[inline(never)]
     fn security_event(&mut self, event: &SecurityEventNotificationRequest) {
         let time = event.timestamp.to_chrono();
         let tech_info = event.tech_info.as_ref().map(|t| t.as_str());
@@ -169,6 +172,7 @@ impl Station {
     }
 
     /// The EVSE of `connector` stops its transaction, if it runs one, for `reason`.
+    #[inline(never)]
     pub(super) fn stop_transaction(&mut self, connector: u32, reason: Reason) {
         if let Some(evse) = self.evse_mut(connector) {
             let manager = evse.sim.evse_manager_mut();
@@ -181,6 +185,7 @@ impl Station {
         }
     }
 
+    #[inline(never)]
     fn pause_charging(&mut self, connector: u32) {
         if let Some(evse) = self.evse_mut(connector) {
             if let Err(e) = evse.sim.evse_manager_mut().pause_charging() {
@@ -189,6 +194,7 @@ impl Station {
         }
     }
 
+    #[inline(never)]
     fn reservation_changed(&mut self, connector: u32) {
         // The core keeps reservations and refuses other tags; the simulated EVSE has
         // nothing to show for one.
@@ -201,6 +207,7 @@ impl Station {
     /// to the core after the EVSE's next step, behind the transaction's end, so that
     /// StopTransaction leaves before the answer (OCPP 1.6 §5.18: the transaction is finished
     /// first).
+    #[inline(never)]
     fn unlock_connector(&mut self, connector: u32) {
         let has_lock = self
             .evse_mut(connector)
@@ -230,6 +237,7 @@ impl Station {
 
     /// The driver applies the transport's part; the core its timers; the EVSEs what they do
     /// on an unplug.
+    #[inline(never)]
     fn apply_configuration_change(&mut self, change: &ConfigChange) {
         if change.key == "StopTransactionOnEVSideDisconnect" {
             let stop = match change.new {

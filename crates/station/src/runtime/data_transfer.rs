@@ -73,6 +73,7 @@ impl DataTransfers {
 impl Station {
     /// The core hands the central system's DataTransfer.req `request_id` to the station's
     /// data_transfer module.
+    #[inline(never)]
     pub(super) fn data_transfer(&mut self, request_id: u64, request: DataTransferRequest) {
         let transfers = &mut self.data_transfers;
         let Some(responder) = &transfers.responder else {
@@ -173,6 +174,7 @@ impl Station {
     }
 
     /// How the station's DataTransfer `request_id` ended.
+    #[inline(never)]
     pub(super) fn data_transfer_result(
         &mut self,
         request_id: u64,

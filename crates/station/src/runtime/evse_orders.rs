@@ -62,6 +62,7 @@ impl Station {
     /// everest-core's OCPP module gives it. `connector` 0 is the station alone: the core sends
     /// each connector's own SetAvailability when it applies to it, so a connector whose change
     /// is Scheduled (a car still plugged in) stays enabled until it is idle, as in EVerest.
+    #[inline(never)]
     pub(super) fn set_availability(&mut self, connector: u32, operative: bool) {
         let entry = EnableEntry {
             source: EnableSource::Csms,

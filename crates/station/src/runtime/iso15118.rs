@@ -203,6 +203,7 @@ impl Station {
     }
 
     /// The OCPP core's Plug&Charge answer.
+    #[inline(never)]
     pub(super) fn pnc_answer(&mut self, answer: PncCommand) {
         match answer {
             PncCommand::AuthorizeResult {

@@ -152,6 +152,7 @@ fn seconds(s: Option<u32>) -> Option<Duration> {
 impl Station {
     /// DownloadFirmware: download now (the core waited for retrieveDate), verify a signed
     /// file's signature, then wait for InstallFirmware.
+    #[inline(never)]
     pub(super) fn download_firmware(
         &mut self,
         request_id: u64,
@@ -224,6 +225,7 @@ impl Station {
 
     /// CancelFirmware: the update `request_id` ends where it is and reports nothing more (a
     /// SignedUpdateFirmware replaced it).
+    #[inline(never)]
     pub(super) fn cancel_firmware(&mut self, request_id: u64) {
         let Some(job) = self.jobs.firmware.take() else {
             return;
@@ -237,6 +239,7 @@ impl Station {
     }
 
     /// InstallFirmware: the downloaded firmware of `request_id` may be installed now.
+    #[inline(never)]
     pub(super) fn install_firmware(&mut self, request_id: u64) {
         let job = self
             .jobs
@@ -265,6 +268,7 @@ impl Station {
 
     /// UploadDiagnostics: names the file at once (GetDiagnostics.conf waits for it), then
     /// builds and uploads the archive on a task.
+    #[inline(never)]
     pub(super) fn upload_diagnostics(
         &mut self,
         request_id: u64,
@@ -338,6 +342,7 @@ impl Station {
     /// UploadLog (GetLog): names the file at once (GetLog.conf waits for it; none when the
     /// station keeps no such log), then builds and uploads the archive on a task.
     #[allow(clippy::too_many_arguments)] // the command's fields, as they come
+    #[inline(never)]
     pub(super) fn upload_log(
         &mut self,
         request_id: u64,

@@ -72,6 +72,7 @@ impl Pricing {
 
 impl Station {
     /// `tariff_message` of session_cost.
+    #[inline(never)]
     pub(super) fn tariff_message(&mut self, m: &core::TariffMessage) {
         let session = m
             .connector
@@ -85,6 +86,7 @@ impl Station {
     }
 
     /// `session_cost` of session_cost.
+    #[inline(never)]
     pub(super) fn session_cost(&mut self, c: &core::SessionCost) {
         // libocpp names the session by the station's session id; before the EVSE had one (it
         // always has, once a transaction started) the transaction id stands in.
@@ -103,6 +105,7 @@ impl Station {
 
     /// `default_price` of session_cost (no module of ferrocharge subscribes to it; the state
     /// shows it).
+    #[inline(never)]
     pub(super) fn default_price(&mut self, p: &core::DefaultPrice) {
         let price = session_cost::default_price(p);
         tracing::info!(offline = p.offline, text = ?price.messages.first().map(|m| &m.content), "session_cost: default price");

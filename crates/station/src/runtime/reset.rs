@@ -27,6 +27,7 @@ impl Station {
     /// The core's Reset: every transaction the station still runs is stopped, and the
     /// restart waits for the StopTransactions to be confirmed, for
     /// Internal.WaitForStopTransactionsOnResetTimeout at most.
+    #[inline(never)]
     pub(super) fn reset(&mut self, kind: ResetType) {
         let reason = match kind {
             ResetType::Hard => Reason::HardReset,
@@ -52,6 +53,7 @@ impl Station {
 
     /// The core installed new firmware (of SignedUpdateFirmware `signed_request_id`, if
     /// signed): the station restarts to run it.
+    #[inline(never)]
     pub(super) fn restart_for_firmware(&mut self, request_id: u64, signed_request_id: Option<i32>) {
         tracing::info!(
             request_id,

@@ -280,6 +280,7 @@ impl ChargePoint {
     }
 
     /// The answer to a PnC DataTransfer of the station (`Err` for a CALLERROR or no answer).
+    #[inline(never)]
     pub(crate) fn on_pnc_response(
         &mut self,
         purpose: PncPurpose,
@@ -319,6 +320,7 @@ impl ChargePoint {
     }
 
     /// A PnC DataTransfer of the station dropped with the connection.
+    #[inline(never)]
     pub(crate) fn on_pnc_dropped(&mut self, purpose: PncPurpose, now: Now) {
         self.on_pnc_response(
             purpose,
