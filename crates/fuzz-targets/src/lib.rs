@@ -132,8 +132,11 @@ fn registered_charge_point(now: Now) -> Option<ChargePoint> {
 }
 
 /// Frames from the CSMS, one per line, to a registered charge point, a second apart (its
-/// timers run in between). What it sends must be OCPP-J, and no CALL of the CSMS whose id
-/// comes once in the input is answered twice.
+/// timers run in between). What it sends must be OCPP-J, and no id that comes once in the
+/// input among the frames the station answers is answered twice. Those frames are the CALLs
+/// and the frames of an unknown message type: ocpp-rpc answers a frame it cannot read with a
+/// CALLERROR to the id at its start unless it is a CALLRESULT or a CALLERROR (its module
+/// docs), so `[2,"a",...]` and `[6,"a",...]` are two frames to answer, each once.
 pub fn core(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -151,11 +154,14 @@ pub fn core(data: &[u8]) {
     };
     let mut calls: HashMap<String, usize> = HashMap::new();
     // Counted by the start of the frame, as the station reads an id to answer: a frame that is
-    // not JSON as a whole is still a CALL of that id, answered with a CALLERROR.
+    // not JSON as a whole is still a CALL of that id (or a frame of an unknown type with that
+    // id), answered with a CALLERROR.
     for line in text.lines() {
         let prefix = ocpp_rpc::prefix::peek(line);
-        if let (Some(2), Some(id)) = (prefix.type_id, prefix.id) {
-            *calls.entry(id).or_default() += 1;
+        if let (Some(type_id), Some(id)) = (prefix.type_id, prefix.id) {
+            if type_id != 3 && type_id != 4 {
+                *calls.entry(id).or_default() += 1;
+            }
         }
     }
     let mut answers: HashMap<String, usize> = HashMap::new();
