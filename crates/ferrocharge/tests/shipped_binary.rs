@@ -28,7 +28,11 @@ fn copied_binary(dir: &Path) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir(&bin).unwrap();
     let copy = bin.join("ferrocharge");
-    // fs::copy keeps the permissions: the copy is executable.
+    // fs::copy keeps the permissions: the copy is executable. Under the lock: no process may
+    // start while the copy is open for writing (common::EXEC_LOCK).
+    let _exec = common::EXEC_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     std::fs::copy(env!("CARGO_BIN_EXE_ferrocharge"), &copy).unwrap();
     copy
 }

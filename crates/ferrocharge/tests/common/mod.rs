@@ -15,6 +15,13 @@ use std::time::{Duration, Instant};
 /// Long enough for a loaded machine; a healthy start takes well under a second.
 pub const BOUND: Duration = Duration::from_secs(30);
 
+/// Held while a test writes an executable (a copy of the binary) and while it starts a
+/// process. Tests run on threads of one process: a process started by one test while another
+/// test's copy is still open for writing inherits that descriptor until its `exec`, and the
+/// copy's own start then fails with "Text file busy" (ETXTBSY; seen once in CI). `spawn`
+/// returns only after the child's `exec`, when the inherited descriptors are closed.
+pub static EXEC_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A port nobody listens on now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -93,12 +100,17 @@ impl Running {
     /// Starts `command` (a `ferrocharge`) with its stdout (the banner, then the log) piped
     /// here.
     pub fn spawn(mut command: Command) -> Running {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("run ferrocharge");
+        let started = {
+            let _exec = EXEC_LOCK
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+        };
+        let mut child = started.expect("run ferrocharge");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
